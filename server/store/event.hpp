@@ -1,0 +1,55 @@
+// What the store hands out: copies of nodes (NodeExtern) and events. Plain values, safe to move
+// to other threads; the http layer turns them into etcd's JSON (server/http/v2_json.hpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/common/clock.hpp"
+
+namespace coord::store {
+
+// A node as shown to a client. Field order in JSON: key, value, dir, expiration, ttl, nodes,
+// modifiedIndex, createdIndex (v2-api.md §2).
+struct NodeExtern {
+  std::string key;                     // user key, e.g. "/dir/a"; empty for the root
+  std::optional<std::string> value;    // set for files (may be ""), absent for dirs and deletes
+  bool dir = false;
+  std::optional<UnixNanos> expiration; // absent for permanent nodes
+  std::int64_t ttl = 0;                // ceil((expiration - now) / 1 s); 0 is left out of JSON
+  std::vector<NodeExtern> nodes;       // children, for dir listings; empty is left out
+  std::uint64_t modified_index = 0;    // 0 is left out (root)
+  std::uint64_t created_index = 0;     // 0 is left out (root)
+};
+
+// Actions as etcd spells them.
+namespace action {
+inline constexpr const char* kGet = "get";
+inline constexpr const char* kCreate = "create";
+inline constexpr const char* kSet = "set";
+inline constexpr const char* kUpdate = "update";
+inline constexpr const char* kDelete = "delete";
+inline constexpr const char* kCompareAndSwap = "compareAndSwap";
+inline constexpr const char* kCompareAndDelete = "compareAndDelete";
+inline constexpr const char* kExpire = "expire";
+}  // namespace action
+
+struct Event {
+  std::string action;
+  NodeExtern node;
+  std::optional<NodeExtern> prev_node;
+  std::uint64_t etcd_index = 0;  // the store index after the operation (X-Etcd-Index)
+  bool refresh = false;          // a TTL refresh: recorded in history, never delivered to watchers
+
+  // The index watchers match against: node.modified_index (etcd's Event.Index()).
+  std::uint64_t index() const { return node.modified_index; }
+  bool is_created() const;       // 201 rather than 200: create, or set with no previous node
+};
+
+// Events are shared between the history ring and every watcher they are delivered to.
+using EventPtr = std::shared_ptr<const Event>;
+
+}  // namespace coord::store
