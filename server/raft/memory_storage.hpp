@@ -1,0 +1,51 @@
+// MemoryStorage: an in-memory Storage, the log the raft loop keeps in RAM next to its WAL (as in
+// etcd: the WAL is for durability, MemoryStorage is what Raft reads). Also the persisted state
+// of a simulated node in tests. Not thread-safe: call only on the raft thread.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "server/raft/storage.hpp"
+
+namespace coord::raft {
+
+class MemoryStorage : public Storage {
+ public:
+  MemoryStorage();
+
+  Result<std::pair<HardState, ConfState>> initial_state() const override;
+  Result<std::vector<Entry>> entries(std::uint64_t lo, std::uint64_t hi,
+                                     std::uint64_t max_bytes) const override;
+  Result<std::uint64_t> term(std::uint64_t i) const override;
+  std::uint64_t first_index() const override;
+  std::uint64_t last_index() const override;
+  Result<Snapshot> snapshot() const override;
+
+  // Appends entries (Ready::entries). Entries must be contiguous; any stored entries at or
+  // after entries.front().index are replaced (a follower's log truncation). Entries already
+  // covered by the snapshot are skipped. Error if the first entry would leave a gap.
+  Status append(const std::vector<Entry>& entries);
+  // Records the hard state (Ready::hard_state).
+  void set_hard_state(const HardState& hs);
+  const HardState& hard_state() const { return hard_state_; }
+  // Replaces the whole log with the snapshot (Ready::snapshot received from a leader).
+  // err_snapshot_out_of_date() if it is older than the current one.
+  Status apply_snapshot(const Snapshot& snap);
+  // Records a snapshot of the application's state as of `index` (<= last applied, <=
+  // last_index()) without discarding entries; call compact() afterwards to free them.
+  Result<Snapshot> create_snapshot(std::uint64_t index, const ConfState& conf_state,
+                                   std::string data);
+  // Discards entries up to and including `index` (which must not exceed last_index()).
+  // err_compacted() if already compacted that far.
+  Status compact(std::uint64_t index);
+
+ private:
+  // Invariant: ents_[0] is a dummy holding the snapshot's index and term; ents_[i].index ==
+  // ents_[0].index + i.
+  std::vector<Entry> ents_;
+  HardState hard_state_;
+  Snapshot snapshot_;
+};
+
+}  // namespace coord::raft
