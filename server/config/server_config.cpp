@@ -1,0 +1,383 @@
+#include "server/config/server_config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <set>
+
+#include "server/common/sha1.hpp"
+
+namespace coord::config {
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos - start));
+    if (pos == std::string::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+Result<std::uint64_t> parse_uint(const std::string& flag, const std::string& v) {
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size())
+    return Status::invalid_argument("invalid value \"" + v + "\" for flag -" + flag + ": parse error");
+  return out;
+}
+
+// Go's strconv.ParseBool spellings.
+Result<bool> parse_bool(const std::string& flag, const std::string& v) {
+  static const std::set<std::string> kTrue = {"1", "t", "T", "TRUE", "true", "True"};
+  static const std::set<std::string> kFalse = {"0", "f", "F", "FALSE", "false", "False"};
+  if (kTrue.count(v)) return true;
+  if (kFalse.count(v)) return false;
+  return Status::invalid_argument("invalid boolean value \"" + v + "\" for -" + flag + ": parse error");
+}
+
+Result<std::vector<Url>> parse_urls(const std::string& flag, const std::string& v) {
+  std::vector<Url> out;
+  for (const auto& part : split(v, ',')) {
+    auto u = Url::parse(part);
+    if (!u) return Status::invalid_argument("invalid value \"" + v + "\" for flag -" + flag + ": " +
+                                            u.status().message());
+    out.push_back(*u);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> parse_url_texts(const std::string& flag, const std::string& v) {
+  auto urls = parse_urls(flag, v);
+  if (!urls) return urls.status();
+  std::vector<std::string> out;
+  for (const auto& u : *urls) out.push_back(u.text);
+  return out;
+}
+
+Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& v) {
+  std::vector<InitialMember> out;
+  for (const auto& part : split(v, ',')) {
+    auto eq = part.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return Status::invalid_argument("invalid value \"" + v + "\" for flag -initial-cluster: "
+                                      "expected name=peerURL pairs");
+    const std::string name = part.substr(0, eq);
+    auto url = Url::parse(part.substr(eq + 1));
+    if (!url) return Status::invalid_argument("--initial-cluster: " + url.status().message());
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& m) { return m.name == name; });
+    if (it == out.end()) it = out.insert(out.end(), InitialMember{name, {}});
+    it->peer_urls.push_back(url->text);
+  }
+  for (auto& m : out) std::sort(m.peer_urls.begin(), m.peer_urls.end());
+  return out;
+}
+
+enum class Kind { kString, kUint, kBool, kMillis, kIgnored, kUnsupported };
+
+struct Flag {
+  const char* name;
+  Kind kind;
+  const char* help;
+  std::function<Status(ServerConfig&, const std::string&)> set;
+};
+
+// Flags that take a value, in --help order. Each setter validates and stores.
+const std::vector<Flag>& flags() {
+  static const std::vector<Flag> kFlags = [] {
+    std::vector<Flag> f;
+    auto str = [&](const char* n, const char* h, auto fn) { f.push_back({n, Kind::kString, h, fn}); };
+    str("name", "Human-readable name for this member.", [](ServerConfig& c, const std::string& v) {
+      c.name = v;
+      return Status::ok();
+    });
+    str("data-dir", "Path to the data directory.", [](ServerConfig& c, const std::string& v) {
+      c.data_dir = v;
+      return Status::ok();
+    });
+    str("listen-client-urls", "List of URLs to listen on for client traffic.",
+        [](ServerConfig& c, const std::string& v) {
+          auto u = parse_urls("listen-client-urls", v);
+          if (!u) return u.status();
+          c.listen_client_urls = *u;
+          return Status::ok();
+        });
+    str("advertise-client-urls", "List of this member's client URLs to advertise to the public.",
+        [](ServerConfig& c, const std::string& v) {
+          auto u = parse_url_texts("advertise-client-urls", v);
+          if (!u) return u.status();
+          c.advertise_client_urls = *u;
+          return Status::ok();
+        });
+    str("listen-peer-urls", "List of URLs to listen on for peer traffic.",
+        [](ServerConfig& c, const std::string& v) {
+          auto u = parse_urls("listen-peer-urls", v);
+          if (!u) return u.status();
+          c.listen_peer_urls = *u;
+          return Status::ok();
+        });
+    str("initial-advertise-peer-urls", "List of this member's peer URLs to advertise to the rest of the cluster.",
+        [](ServerConfig& c, const std::string& v) {
+          auto u = parse_url_texts("initial-advertise-peer-urls", v);
+          if (!u) return u.status();
+          c.initial_advertise_peer_urls = *u;
+          return Status::ok();
+        });
+    str("initial-cluster", "Initial cluster configuration for bootstrapping.",
+        [](ServerConfig& c, const std::string& v) {
+          auto m = parse_initial_cluster(v);
+          if (!m) return m.status();
+          c.initial_cluster = *m;
+          return Status::ok();
+        });
+    str("initial-cluster-state", "Initial cluster state ('new' or 'existing').",
+        [](ServerConfig& c, const std::string& v) {
+          if (v != "new" && v != "existing")
+            return Status::invalid_argument("invalid value \"" + v +
+                                            "\" for flag -initial-cluster-state: valid values are \"new\", \"existing\"");
+          c.initial_cluster_state = v;
+          return Status::ok();
+        });
+    str("initial-cluster-token", "Initial cluster token for the etcd cluster during bootstrap.",
+        [](ServerConfig& c, const std::string& v) {
+          c.initial_cluster_token = v;
+          return Status::ok();
+        });
+    str("cors", "Comma-separated white list of origins for CORS.", [](ServerConfig& c, const std::string& v) {
+      c.cors = v;
+      return Status::ok();
+    });
+    auto uint_flag = [&](const char* n, const char* h, auto fn) {
+      f.push_back({n, Kind::kUint, h, [n, fn](ServerConfig& c, const std::string& v) -> Status {
+                     auto x = parse_uint(n, v);
+                     if (!x) return x.status();
+                     return fn(c, *x);
+                   }});
+    };
+    uint_flag("snapshot-count", "Number of committed transactions to trigger a snapshot to disk.",
+              [](ServerConfig& c, std::uint64_t v) {
+                if (v == 0) return Status::invalid_argument("--snapshot-count must be positive");
+                c.snapshot_count = v;
+                return Status::ok();
+              });
+    uint_flag("heartbeat-interval", "Time (in milliseconds) of a heartbeat interval.",
+              [](ServerConfig& c, std::uint64_t v) {
+                c.heartbeat_interval = std::chrono::milliseconds(v);
+                return Status::ok();
+              });
+    uint_flag("election-timeout", "Time (in milliseconds) for an election to timeout.",
+              [](ServerConfig& c, std::uint64_t v) {
+                c.election_timeout = std::chrono::milliseconds(v);
+                return Status::ok();
+              });
+    uint_flag("max-snapshots", "Maximum number of snapshot files to retain (0 is unlimited).",
+              [](ServerConfig& c, std::uint64_t v) {
+                c.max_snapshots = v;
+                return Status::ok();
+              });
+    uint_flag("max-wals", "Maximum number of wal files to retain (0 is unlimited).",
+              [](ServerConfig& c, std::uint64_t v) {
+                c.max_wals = v;
+                return Status::ok();
+              });
+    f.push_back({"strict-reconfig-check", Kind::kBool, "Reject reconfiguration requests that would cause quorum loss.",
+                 [](ServerConfig& c, const std::string& v) -> Status {
+                   auto b = parse_bool("strict-reconfig-check", v);
+                   if (!b) return b.status();
+                   c.strict_reconfig_check = *b;
+                   return Status::ok();
+                 }});
+    // Accepted for compatibility with etcd command lines; they change nothing here because
+    // coordd always serves v2, logs to stderr and has no v3 API.
+    for (const char* n : {"enable-v2", "debug", "enable-pprof", "force-new-cluster"})
+      f.push_back({n, Kind::kBool, "Accepted for compatibility with etcd.",
+                   [n](ServerConfig&, const std::string& v) { return parse_bool(n, v).status(); }});
+    for (const char* n : {"logger", "log-level", "log-outputs", "log-package-levels", "quota-backend-bytes",
+                          "auto-compaction-retention", "auto-compaction-mode", "metrics", "listen-metrics-urls",
+                          "max-request-bytes", "grpc-keepalive-min-time"})
+      f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
+                   [](ServerConfig&, const std::string&) { return Status::ok(); }});
+    // Not built yet: refuse loudly rather than run without what the user asked for.
+    for (const char* n : {"cert-file", "key-file", "trusted-ca-file", "ca-file", "client-cert-auth",
+                          "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-ca-file",
+                          "peer-client-cert-auth", "auto-tls", "peer-auto-tls", "discovery", "discovery-srv",
+                          "proxy", "wal-dir"})
+      f.push_back({n, Kind::kUnsupported, "Not supported yet.",
+                   [n](ServerConfig&, const std::string& v) -> Status {
+                     if (v.empty() || v == "false" || v == "off") return Status::ok();
+                     return Status::invalid_argument(std::string("-") + n + " is not supported by this coordd yet");
+                   }});
+    return f;
+  }();
+  return kFlags;
+}
+
+const Flag* find_flag(const std::string& name) {
+  for (const auto& f : flags())
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+bool is_boolean(const Flag& f) { return f.kind == Kind::kBool || f.kind == Kind::kUnsupported; }
+
+std::string env_name(const std::string& flag) {
+  std::string out = "ETCD_";
+  for (char c : flag) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+void apply_defaults(ServerConfig& c) {
+  if (c.data_dir.empty()) c.data_dir = c.name + ".etcd";
+  if (c.listen_client_urls.empty()) c.listen_client_urls = {*Url::parse("http://127.0.0.1:2379")};
+  if (c.advertise_client_urls.empty()) c.advertise_client_urls = {"http://localhost:2379"};
+  if (c.listen_peer_urls.empty()) c.listen_peer_urls = {*Url::parse("http://127.0.0.1:2380")};
+  if (c.initial_advertise_peer_urls.empty()) c.initial_advertise_peer_urls = {"http://localhost:2380"};
+  if (c.initial_cluster.empty()) {
+    InitialMember self{c.name, c.initial_advertise_peer_urls};
+    std::sort(self.peer_urls.begin(), self.peer_urls.end());
+    c.initial_cluster.push_back(self);
+  }
+}
+
+Status check_consistency(const ServerConfig& c) {
+  auto it = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
+                         [&](const auto& m) { return m.name == c.name; });
+  if (it == c.initial_cluster.end())
+    return Status::invalid_argument("couldn't find local name \"" + c.name +
+                                    "\" in the initial cluster configuration");
+  auto advertised = c.initial_advertise_peer_urls;
+  std::sort(advertised.begin(), advertised.end());
+  if (advertised != it->peer_urls)
+    return Status::invalid_argument("--initial-cluster has " + c.name + "=" + it->peer_urls.front() +
+                                    " but missing from --initial-advertise-peer-urls=" +
+                                    c.initial_advertise_peer_urls.front());
+  if (c.election_timeout < 5 * c.heartbeat_interval)
+    return Status::invalid_argument("--election-timeout[" + std::to_string(c.election_timeout.count()) +
+                                    "ms] should be at least as 5 times as --heartbeat-interval[" +
+                                    std::to_string(c.heartbeat_interval.count()) + "ms]");
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Url> Url::parse(const std::string& text) {
+  Url u;
+  u.text = text;
+  auto sep = text.find("://");
+  if (sep == std::string::npos) return Status::invalid_argument("URL scheme must be http or https: " + text);
+  u.scheme = text.substr(0, sep);
+  if (u.scheme != "http" && u.scheme != "https")
+    return Status::invalid_argument("URL scheme must be http or https: " + text);
+  std::string rest = text.substr(sep + 3);
+  rest = rest.substr(0, rest.find('/'));
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || (rest.find(']') != std::string::npos && colon < rest.find(']')))
+    return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
+  u.host = rest.substr(0, colon);
+  std::uint64_t port = 0;
+  const std::string p = rest.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (u.host.empty() || p.empty() || ec != std::errc() || ptr != p.data() + p.size() || port > 65535)
+    return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
+  u.port = static_cast<std::uint16_t>(port);
+  return u;
+}
+
+Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  ParseOutcome out;
+  ServerConfig& c = out.config;
+  std::set<std::string> given;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a == "-h" || a == "--help" || a == "-help") return ParseOutcome{ParseOutcome::Kind::kHelp, {}};
+    if (a == "--version" || a == "-version") return ParseOutcome{ParseOutcome::Kind::kVersion, {}};
+    if (a.size() < 2 || a[0] != '-') return Status::invalid_argument("'" + a + "' is not a valid flag");
+    a = a.substr(a.rfind('-', 1) == 1 ? 2 : 1);
+    std::string name = a, value;
+    bool has_value = false;
+    if (auto eq = a.find('='); eq != std::string::npos) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      has_value = true;
+    }
+    const Flag* f = find_flag(name);
+    if (f == nullptr) return Status::invalid_argument("flag provided but not defined: -" + name);
+    if (!has_value) {
+      if (is_boolean(*f)) {
+        value = "true";
+      } else {
+        if (i + 1 >= args.size()) return Status::invalid_argument("flag needs an argument: -" + name);
+        value = args[++i];
+      }
+    }
+    COORD_RETURN_IF_ERROR(f->set(c, value));
+    given.insert(name);
+  }
+  for (const auto& kv : env) {
+    if (kv.rfind("ETCD_", 0) != 0) continue;
+    const auto eq = kv.find('=');
+    const std::string key = kv.substr(0, eq);
+    const std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    const Flag* match = nullptr;
+    for (const auto& f : flags())
+      if (env_name(f.name) == key) match = &f;
+    if (match == nullptr) {
+      c.warnings.push_back("unrecognized environment variable " + kv);
+      continue;
+    }
+    if (given.count(match->name))
+      return Status::invalid_argument("conflicting environment variable \"" + key +
+                                      "\" is shadowed by corresponding command-line flag (either unset "
+                                      "environment variable or disable flag)");
+    COORD_RETURN_IF_ERROR(match->set(c, value));
+  }
+  apply_defaults(c);
+  COORD_RETURN_IF_ERROR(check_consistency(c));
+  return out;
+}
+
+std::string usage() {
+  std::string u =
+      "Usage: coordd [flags]\n"
+      "Start a coordd member: an etcd v2 compatible coordination server.\n"
+      "Every flag may be written -flag or --flag, and also set as ETCD_<FLAG> (upper case, '-' as '_').\n\n";
+  for (const auto& f : flags()) {
+    u += "  --" + std::string(f.name) + "\n      " + f.help + "\n";
+  }
+  return u;
+}
+
+std::uint64_t derive_member_id(std::vector<std::string> peer_urls, const std::string& token) {
+  std::sort(peer_urls.begin(), peer_urls.end());
+  std::string b;
+  for (const auto& u : peer_urls) b += u;
+  b += token;
+  return sha1_prefix64(b);
+}
+
+std::uint64_t derive_cluster_id(std::vector<std::uint64_t> member_ids) {
+  std::sort(member_ids.begin(), member_ids.end());
+  std::string b;
+  for (auto id : member_ids)
+    for (int i = 7; i >= 0; --i) b.push_back(static_cast<char>((id >> (8 * i)) & 0xff));
+  return sha1_prefix64(b);
+}
+
+std::map<std::string, std::uint64_t> ServerConfig::initial_member_ids() const {
+  std::map<std::string, std::uint64_t> ids;
+  for (const auto& m : initial_cluster) ids[m.name] = derive_member_id(m.peer_urls, initial_cluster_token);
+  return ids;
+}
+
+std::uint64_t ServerConfig::member_id() const { return initial_member_ids().at(name); }
+
+std::uint64_t ServerConfig::cluster_id() const {
+  std::vector<std::uint64_t> ids;
+  for (const auto& [name, id] : initial_member_ids()) ids.push_back(id);
+  return derive_cluster_id(ids);
+}
+
+}  // namespace coord::config

@@ -1,0 +1,75 @@
+// ServerConfig: everything coordd starts with, read from etcd's own flags and ETCD_* environment
+// variables (shared/reference/v2-api.md §11). Parsing is pure (argv and environment are passed
+// in), so it is unit-tested without starting anything. A plain value; thread-safe once built.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "server/common/status.hpp"
+
+namespace coord::config {
+
+// One URL as etcd accepts them: scheme://host:port (path ignored).
+struct Url {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // "127.0.0.1", "localhost", "[::1]" (brackets kept)
+  std::uint16_t port = 0;
+  std::string text;    // as given, for printing and id derivation
+
+  static Result<Url> parse(const std::string& text);
+};
+
+struct InitialMember {
+  std::string name;
+  std::vector<std::string> peer_urls;  // sorted, as etcd sorts them for id derivation
+};
+
+struct ServerConfig {
+  std::string name = "default";
+  std::string data_dir;  // default: <name>.etcd
+  std::vector<Url> listen_client_urls;
+  std::vector<std::string> advertise_client_urls;
+  std::vector<Url> listen_peer_urls;
+  std::vector<std::string> initial_advertise_peer_urls;
+  std::vector<InitialMember> initial_cluster;  // in flag order
+  std::string initial_cluster_state = "new";
+  std::string initial_cluster_token = "etcd-cluster";
+  std::uint64_t snapshot_count = 10000;
+  std::chrono::milliseconds heartbeat_interval{100};
+  std::chrono::milliseconds election_timeout{1000};
+  std::size_t max_snapshots = 5;
+  std::size_t max_wals = 5;
+  bool strict_reconfig_check = true;
+  std::string cors = "*";
+  std::vector<std::string> warnings;  // things to log at startup (e.g. unknown ETCD_* variables)
+
+  // The member id of `name` in initial_cluster: SHA-1(sorted peer URLs + token), first 8 bytes.
+  std::uint64_t member_id() const;
+  // Ids of every initial member, and the cluster id derived from them, as etcd computes them.
+  std::map<std::string, std::uint64_t> initial_member_ids() const;
+  std::uint64_t cluster_id() const;
+};
+
+// What parsing decided: run with a config, or print something and exit (help/version).
+struct ParseOutcome {
+  enum class Kind { kRun, kHelp, kVersion } kind = Kind::kRun;
+  ServerConfig config;
+};
+
+// Parses argv (argv[0] is skipped) and the environment (NAME=VALUE strings). Accepts -flag and
+// --flag, "=value" or a separate value, bare booleans. Errors name the offending flag or
+// variable the way etcd does (unknown flag, bad value, flag and ETCD_* variable both set).
+Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vector<std::string>& env);
+
+std::string usage();
+
+// Member id of a member with these peer URLs (any order) in a cluster with this token.
+std::uint64_t derive_member_id(std::vector<std::string> peer_urls, const std::string& token);
+// Cluster id from every member id (any order).
+std::uint64_t derive_cluster_id(std::vector<std::uint64_t> member_ids);
+
+}  // namespace coord::config

@@ -1,0 +1,80 @@
+#include "server/config/server_config.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using coord::config::parse;
+using coord::config::ParseOutcome;
+
+namespace {
+coord::Result<ParseOutcome> run(std::vector<std::string> args, std::vector<std::string> env = {}) {
+  args.insert(args.begin(), "coordd");
+  return parse(args, env);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(server_config)
+
+BOOST_AUTO_TEST_CASE(parse__defaults_match_etcd) {
+  auto r = run({});
+  BOOST_REQUIRE(r.is_ok());
+  const auto& c = r->config;
+  BOOST_TEST(c.name == "default");
+  BOOST_TEST(c.data_dir == "default.etcd");
+  BOOST_TEST(c.listen_client_urls.at(0).port == 2379);
+  BOOST_TEST(c.listen_peer_urls.at(0).port == 2380);
+  BOOST_TEST(c.snapshot_count == 10000u);
+  BOOST_TEST(c.heartbeat_interval.count() == 100);
+  BOOST_TEST(c.election_timeout.count() == 1000);
+  BOOST_TEST(c.initial_cluster.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(parse__accepts_single_and_double_dash_and_separate_values) {
+  auto r = run({"-name", "m1", "--data-dir=/tmp/x", "--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2",
+                "-initial-advertise-peer-urls=http://127.0.0.1:3", "--initial-cluster", "m1=http://127.0.0.1:3",
+                "--enable-v2", "-snapshot-count=5"});
+  BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  BOOST_TEST(r->config.name == "m1");
+  BOOST_TEST(r->config.data_dir == "/tmp/x");
+  BOOST_TEST(r->config.listen_client_urls.size() == 2u);
+  BOOST_TEST(r->config.snapshot_count == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(parse__reads_etcd_environment_variables) {
+  auto r = run({}, {"ETCD_NAME=envname", "ETCD_SNAPSHOT_COUNT=7", "PATH=/bin", "ETCD_UNKNOWN_THING=1",
+                    "ETCD_INITIAL_CLUSTER=envname=http://localhost:2380"});
+  BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  BOOST_TEST(r->config.name == "envname");
+  BOOST_TEST(r->config.data_dir == "envname.etcd");
+  BOOST_TEST(r->config.snapshot_count == 7u);
+  BOOST_TEST(r->config.warnings.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(parse__flag_and_variable_together_is_fatal_like_etcd) {
+  auto r = run({"--name", "a", "--initial-cluster", "a=http://localhost:2380"}, {"ETCD_NAME=b"});
+  BOOST_REQUIRE(!r.is_ok());
+  BOOST_TEST(r.status().message().find("conflicting environment variable \"ETCD_NAME\"") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(parse__rejects_unknown_flags_bad_numbers_and_bad_urls) {
+  BOOST_TEST(run({"--nope"}).status().message() == "flag provided but not defined: -nope");
+  BOOST_TEST(!run({"--snapshot-count", "-3"}).is_ok());
+  BOOST_TEST(!run({"--listen-client-urls", "127.0.0.1:2379"}).is_ok());
+  BOOST_TEST(!run({"--name"}).is_ok());
+  BOOST_TEST(!run({"--initial-cluster-state", "maybe"}).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(parse__requires_own_name_in_initial_cluster) {
+  auto r = run({"--name", "x", "--initial-cluster", "y=http://localhost:2380"});
+  BOOST_TEST(!r.is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(ids__derive_like_etcd) {
+  // Values read off a real etcd 3.4 started with this peer URL and the default token.
+  auto r = run({"--initial-advertise-peer-urls", "http://127.0.0.1:23800", "--initial-cluster",
+                "default=http://127.0.0.1:23800"});
+  BOOST_REQUIRE(r.is_ok());
+  BOOST_TEST(r->config.member_id() == 0x2e1259d415f2a040ull);
+  BOOST_TEST(r->config.cluster_id() == 0x48276a8f75b6a87ull);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
