@@ -1,0 +1,28 @@
+// Minimal blocking HTTP/1.1 GET over POSIX sockets for test harnesses: readiness probes and
+// leader lookup. Independent of the client SDK and of Asio so that server tests can use it.
+//
+// Thread-safety: free functions without shared state; safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace coord::test {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// GET `url` ("http://127.0.0.1:PORT/path"), connection closed after the reply. Returns nullopt
+// when the connection fails or no complete reply arrives within `timeout`.
+std::optional<HttpReply> http_get(const std::string& url,
+                                  std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
+
+// Polls `base_url` + "/health" (and "/version" as a fallback for servers without /health) with
+// short connects until one answers 200 or `deadline` passes. Returns whether it became ready.
+// This is a bounded wait on a condition, never a fixed sleep.
+bool wait_http_ready(const std::string& base_url, std::chrono::steady_clock::time_point deadline);
+
+}  // namespace coord::test

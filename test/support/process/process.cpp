@@ -1,0 +1,178 @@
+// Why PR_SET_PDEATHSIG and a CLOEXEC pipe: the first makes a crashed test take its servers with
+// it; the second lets the parent learn that exec failed (errno travels through the pipe) instead
+// of mistaking a dead child for a slow server.
+#include "test/support/process/process.hpp"
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <netinet/in.h>
+#include <set>
+#include <stdexcept>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace coord::test {
+
+TempDir::TempDir(const std::string& prefix) {
+  std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+  std::vector<char> buf(pattern.begin(), pattern.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
+  }
+  path_ = buf.data();
+}
+
+TempDir::~TempDir() {
+  if (std::getenv("COORD_KEEP_TMP") != nullptr) {
+    std::cerr << "keeping " << path_ << "\n";
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+int free_port() {
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  std::lock_guard lock(mu);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+    if (port > 0 && handed_out.insert(port).second) return port;
+  }
+  throw std::runtime_error("no free loopback port");
+}
+
+namespace {
+
+[[noreturn]] void child_exec(const std::vector<std::string>& argv, const std::string& log_path,
+                             const std::vector<std::string>& env, int report_fd) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (log >= 0) {
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    ::close(log);
+  }
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+  for (const auto& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execve(args[0], args.data(), environ);
+  int err = errno;
+  [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+}  // namespace
+
+Process::Process(std::vector<std::string> argv, std::string log_path, std::vector<std::string> env)
+    : log_path_(std::move(log_path)) {
+  if (argv.empty()) throw std::invalid_argument("Process: empty argv");
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  pid_ = ::fork();
+  if (pid_ < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
+  }
+  if (pid_ == 0) child_exec(argv, log_path_, env, pipe_fds[1]);
+  ::close(pipe_fds[1]);
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(pipe_fds[0], &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  ::close(pipe_fds[0]);
+  if (n == sizeof child_errno) {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    status_ = status;
+    throw std::runtime_error("exec " + argv[0] + " failed: " + std::strerror(child_errno));
+  }
+}
+
+Process::~Process() {
+  if (status_) return;
+  ::kill(pid_, SIGKILL);
+  ::kill(pid_, SIGCONT);  // a stopped child still dies on SIGKILL; this is belt and braces
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  status_ = status;
+}
+
+bool Process::running() {
+  if (status_) return false;
+  int status = 0;
+  pid_t r = ::waitpid(pid_, &status, WNOHANG);
+  if (r == pid_) status_ = status;
+  return !status_;
+}
+
+void Process::kill(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Invariant: the loop ends at the deadline; each round is one non-blocking waitpid.
+  while (running()) {
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return status_;
+}
+
+int Process::terminate(std::chrono::milliseconds grace) {
+  kill(SIGCONT);
+  kill(SIGTERM);
+  if (auto status = wait_exit(grace)) return *status;
+  kill(SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  status_ = status;
+  return status;
+}
+
+std::string Process::log_tail(std::size_t max_bytes) const {
+  std::ifstream in(log_path_, std::ios::binary);
+  if (!in) return {};
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<std::size_t>(in.tellg());
+  auto start = size > max_bytes ? size - max_bytes : 0;
+  in.seekg(static_cast<std::streamoff>(start));
+  std::string out(size - start, '\0');
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  return out;
+}
+
+}  // namespace coord::test

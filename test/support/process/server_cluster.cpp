@@ -1,0 +1,175 @@
+// Members are named m0..m(N-1); member i keeps its ports and data directory for its whole life so
+// a restart looks to the rest of the cluster exactly like the same member coming back.
+#include "test/support/process/server_cluster.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace coord::test {
+
+const char* to_string(ServerKind kind) { return kind == ServerKind::kCoordd ? "coordd" : "etcd"; }
+
+std::optional<std::string> server_binary(ServerKind kind, std::string* why) {
+  std::string path;
+  if (kind == ServerKind::kCoordd) {
+    const char* env = std::getenv("COORDD");
+    if (env == nullptr || *env == '\0') {
+      if (why) *why = "COORDD is not set";
+      return std::nullopt;
+    }
+    path = env;
+  } else {
+    path = "/usr/bin/etcd";
+  }
+  if (::access(path.c_str(), X_OK) != 0) {
+    if (why) *why = path + " is missing or not executable";
+    return std::nullopt;
+  }
+  return path;
+}
+
+ServerCluster::ServerCluster(ServerKind kind, int size, ClusterOptions options)
+    : kind_(kind), options_(std::move(options)), dir_(std::string("coord-") + to_string(kind)) {
+  std::string why;
+  auto binary = server_binary(kind, &why);
+  if (!binary) throw std::runtime_error("ServerCluster: " + why);
+  binary_ = *binary;
+  for (int i = 0; i < size; ++i) {
+    Member m;
+    m.name = "m" + std::to_string(i);
+    m.client_port = free_port();
+    m.peer_port = free_port();
+    m.data_dir = dir_.file(m.name + ".data");
+    m.log_path = dir_.file(m.name + ".log");
+    members_.push_back(std::move(m));
+  }
+}
+
+ServerCluster::~ServerCluster() {
+  for (auto& m : members_) m.process.reset();  // SIGKILL + reap before the TempDir goes
+}
+
+std::string ServerCluster::client_url(int i) const {
+  return "http://127.0.0.1:" + std::to_string(members_.at(i).client_port);
+}
+
+std::string ServerCluster::peer_url(int i) const {
+  return "http://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
+}
+
+std::vector<std::string> ServerCluster::client_urls() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < size(); ++i) out.push_back(client_url(i));
+  return out;
+}
+
+std::vector<std::string> ServerCluster::command_line(int i) const {
+  const Member& m = members_.at(i);
+  std::string initial_cluster;
+  for (int j = 0; j < size(); ++j) {
+    if (j) initial_cluster += ",";
+    initial_cluster += members_[j].name + "=" + peer_url(j);
+  }
+  std::vector<std::string> argv = {
+      binary_,
+      "--name=" + m.name,
+      "--data-dir=" + m.data_dir,
+      "--listen-client-urls=" + client_url(i),
+      "--advertise-client-urls=" + client_url(i),
+      "--listen-peer-urls=" + peer_url(i),
+      "--initial-advertise-peer-urls=" + peer_url(i),
+      "--initial-cluster=" + initial_cluster,
+      "--initial-cluster-state=new",
+      "--initial-cluster-token=" + options_.token,
+      "--heartbeat-interval=" + std::to_string(options_.heartbeat_ms),
+      "--election-timeout=" + std::to_string(options_.election_ms),
+  };
+  if (kind_ == ServerKind::kEtcd) argv.push_back("--enable-v2=true");
+  for (const auto& extra : options_.extra_args) argv.push_back(extra);
+  return argv;
+}
+
+void ServerCluster::launch(int i) {
+  Member& m = members_.at(i);
+  m.process.reset();
+  m.process = std::make_unique<Process>(command_line(i), m.log_path);
+  m.started_once = true;
+}
+
+bool ServerCluster::wait_ready(int i, std::chrono::steady_clock::time_point deadline) {
+  // Poll in short slices so a member that dies at start is noticed at once, not at the deadline.
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!members_[i].process->running()) {
+      last_error_ = members_[i].name + " exited during start; log tail:\n" + log_tail(i);
+      return false;
+    }
+    auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
+    if (wait_http_ready(client_url(i), slice)) return true;
+  }
+  last_error_ = members_[i].name + " not ready in time; log tail:\n" + log_tail(i);
+  return false;
+}
+
+bool ServerCluster::start() {
+  for (int i = 0; i < size(); ++i) launch(i);
+  auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+  for (int i = 0; i < size(); ++i) {
+    if (!wait_ready(i, deadline)) return false;
+  }
+  return true;
+}
+
+bool ServerCluster::restart(int i) {
+  launch(i);
+  return wait_ready(i, std::chrono::steady_clock::now() + options_.ready_timeout);
+}
+
+void ServerCluster::kill(int i) {
+  auto& p = members_.at(i).process;
+  if (p) p->terminate(std::chrono::milliseconds(0));
+}
+
+void ServerCluster::terminate(int i, std::chrono::milliseconds grace) {
+  auto& p = members_.at(i).process;
+  if (p) p->terminate(grace);
+}
+
+void ServerCluster::freeze(int i) {
+  if (auto& p = members_.at(i).process) p->stop();
+}
+
+void ServerCluster::thaw(int i) {
+  if (auto& p = members_.at(i).process) p->cont();
+}
+
+bool ServerCluster::running(int i) {
+  auto& p = members_.at(i).process;
+  return p && p->running();
+}
+
+std::optional<int> ServerCluster::leader(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < size(); ++i) {
+      if (!running(i)) continue;
+      auto reply = http_get(client_url(i) + "/v2/stats/self", std::chrono::milliseconds(300));
+      if (reply && reply->status == 200 &&
+          reply->body.find("\"state\":\"StateLeader\"") != std::string::npos) {
+        return i;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
+}
+
+std::string ServerCluster::log_tail(int i) const {
+  const Member& m = members_.at(i);
+  if (m.process) return m.process->log_tail();
+  return {};
+}
+
+}  // namespace coord::test
