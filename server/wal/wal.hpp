@@ -1,0 +1,111 @@
+// Wal: the Raft log on disk — hard state, entries and snapshot markers appended to segmented,
+// preallocated files with a CRC-32C on every record (format: server/wal/wal_format.hpp).
+//
+// Durability: save() writes a whole Ready (entries, then hard state) as one write followed by
+// one fdatasync (group commit); a segment is cut after a record once it is full, and every new
+// segment is created as a temp file, synced, renamed and made durable with a directory fsync.
+//
+// Recovery: open() replays every segment from the one that covers the given snapshot. A torn
+// tail of the last segment (a record cut short, zeroed or garbled by a crash, with nothing
+// valid after it) is repaired once: the segment is copied to "<segment>.broken" and truncated
+// after the last good record. Anything else — a bad record with valid records after it, a
+// damaged segment that is not the last, a gap in the segment sequence or in the entry indexes —
+// is a hard error naming the file and offset; the server must refuse to start.
+//
+// Thread-safety: none. A Wal is owned and called by the raft thread only. It holds an exclusive
+// lock on its directory until close() or destruction.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/common/file.hpp"
+#include "server/common/status.hpp"
+#include "server/raft/types.hpp"
+#include "server/wal/wal_format.hpp"
+
+namespace coord::wal {
+
+struct WalOptions {
+  // Size each segment is preallocated to; a segment is cut once its data reaches this size.
+  std::uint64_t segment_bytes = 64 << 20;
+};
+
+// What open() read back.
+struct WalContents {
+  std::string metadata;       // as given to create()
+  raft::HardState hard_state;  // the latest one saved (empty when none was)
+  std::vector<raft::Entry> entries;  // after the snapshot index, contiguous, overwrites applied
+  raft::SnapshotMetadata snapshot;   // the marker replay started from ({0,0} for none)
+};
+
+class Wal {
+ public:
+  // Creates a new WAL in `dir` (made if missing) whose first segment records `metadata`.
+  // Fails when `dir` already holds a WAL.
+  static Result<std::unique_ptr<Wal>> create(FileSystem& fs, std::string dir, std::string metadata,
+                                             WalOptions options = {});
+  // Opens an existing WAL and reads everything after `from` (a snapshot's index/term, or {0,0}
+  // for the whole log). When `from` is not {0,0} the WAL must contain its snapshot marker (or
+  // the entry with that index and term). Repairs a torn tail once (see above).
+  static Result<std::pair<std::unique_ptr<Wal>, WalContents>> open(FileSystem& fs, std::string dir,
+                                                                   raft::SnapshotMetadata from,
+                                                                   WalOptions options = {});
+  // True when `dir` holds at least one WAL segment.
+  static bool exists(FileSystem& fs, const std::string& dir);
+
+  ~Wal();
+  Wal(const Wal&) = delete;
+  Wal& operator=(const Wal&) = delete;
+
+  // Appends `entries` and then the hard state (when non-empty) as ONE write, then one fdatasync
+  // when `sync`. Entries that overwrite a suffix (same index, newer term) are fine: replay keeps
+  // the later record and drops what followed it. After any I/O error the Wal refuses further
+  // writes (the state of the file is unknown); the server must restart and recover.
+  Status save(const raft::HardState& hard_state, const std::vector<raft::Entry>& entries, bool sync);
+  // Records that a snapshot at (index, term) exists, so replay can start there. Always synced.
+  // Save the snapshot file first, then the marker, then anything after it.
+  Status save_snapshot_marker(const raft::SnapshotMetadata& snapshot);
+  // Deletes the oldest segments whose entries are all <= `index`, keeping at least `keep`
+  // segment files (--max-wals) and always the segment being written.
+  Status release_to(std::uint64_t index, std::size_t keep = 5);
+  // Syncs and closes the current segment and releases the directory lock.
+  Status close();
+
+  // The index of the last entry written (or of the newest snapshot marker past it).
+  std::uint64_t last_index() const { return last_index_; }
+  // The segment files, oldest first.
+  std::vector<std::string> segment_files() const;
+
+ private:
+  Wal(FileSystem& fs, std::string dir, std::string metadata, WalOptions options, std::unique_ptr<DirLock> lock);
+
+  Status create_segment(std::uint64_t seq, std::uint64_t first_index);
+  Status write_buffer(bool sync);
+  Status cut();
+  Status fail(Status s);
+  std::string path_of(const SegmentName& s) const;
+
+  FileSystem& fs_;
+  const std::string dir_;
+  const std::string metadata_;
+  const WalOptions options_;
+  std::unique_ptr<DirLock> lock_;
+
+  std::unique_ptr<File> file_;         // the last segment, open for writing
+  std::deque<SegmentName> segments_;   // oldest first; back() is file_
+  std::uint64_t offset_ = 0;           // end of data in file_
+  std::uint64_t last_index_ = 0;
+  raft::HardState hard_state_;
+  raft::SnapshotMetadata marker_;      // the newest snapshot marker ({0,0} for none)
+  std::string buf_;                    // reused encoding buffer
+  Status broken_;                      // the first I/O error; once set, every write fails
+  bool closed_ = false;
+
+};
+
+}  // namespace coord::wal
