@@ -1,0 +1,356 @@
+#include "server/http/v2_json.hpp"
+
+#include <algorithm>
+
+#include "server/http/json_writer.hpp"
+
+namespace coord::http {
+namespace {
+
+// Writes `"name":` preceded by a comma unless it is the first field of the object.
+void field(std::string& out, bool& first, std::string_view name) {
+  if (!first) out.push_back(',');
+  first = false;
+  out.push_back('"');
+  out.append(name);  // field names are plain ASCII constants: no escaping needed
+  out.append("\":");
+}
+
+void string_array(std::string& out, const std::vector<std::string>& items) {
+  out.push_back('[');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    append_json_string(out, items[i]);
+  }
+  out.push_back(']');
+}
+
+void member_object(std::string& out, const MemberView& m) {
+  out.append("{\"id\":\"");
+  append_hex_id(out, m.id);
+  out.append("\",\"name\":");
+  append_json_string(out, m.name);
+  out.append(",\"peerURLs\":");
+  string_array(out, m.peer_urls);
+  out.append(",\"clientURLs\":");
+  string_array(out, m.client_urls);
+  out.push_back('}');
+}
+
+void quoted_time(std::string& out, UnixNanos t) {
+  out.push_back('"');
+  append_rfc3339_nano(out, t);
+  out.push_back('"');
+}
+
+void quoted_hex(std::string& out, std::uint64_t id) {
+  out.push_back('"');
+  append_hex_id(out, id);
+  out.push_back('"');
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ keys
+
+void append_node_json(std::string& out, const store::NodeExtern& node) {
+  out.push_back('{');
+  bool first = true;
+  if (!node.key.empty()) {
+    field(out, first, "key");
+    append_json_string(out, node.key);
+  }
+  if (node.value) {
+    field(out, first, "value");
+    append_json_string(out, *node.value);
+  }
+  if (node.dir) {
+    field(out, first, "dir");
+    out.append("true");
+  }
+  if (node.expiration) {
+    field(out, first, "expiration");
+    quoted_time(out, *node.expiration);
+  }
+  if (node.ttl != 0) {
+    field(out, first, "ttl");
+    append_int(out, node.ttl);
+  }
+  if (!node.nodes.empty()) {
+    field(out, first, "nodes");
+    out.push_back('[');
+    for (std::size_t i = 0; i < node.nodes.size(); ++i) {
+      if (i != 0) out.push_back(',');
+      append_node_json(out, node.nodes[i]);
+    }
+    out.push_back(']');
+  }
+  if (node.modified_index != 0) {
+    field(out, first, "modifiedIndex");
+    append_uint(out, node.modified_index);
+  }
+  if (node.created_index != 0) {
+    field(out, first, "createdIndex");
+    append_uint(out, node.created_index);
+  }
+  out.push_back('}');
+}
+
+void append_event_json(std::string& out, const store::Event& event) {
+  out.append("{\"action\":");
+  append_json_string(out, event.action);
+  out.append(",\"node\":");
+  append_node_json(out, event.node);
+  if (event.prev_node) {
+    out.append(",\"prevNode\":");
+    append_node_json(out, *event.prev_node);
+  }
+  out.append("}\n");
+}
+
+void append_action_only_json(std::string& out, std::string_view action) {
+  out.append("{\"action\":");
+  append_json_string(out, action);
+  out.append("}\n");
+}
+
+void append_error_json(std::string& out, const store::V2Error& error) {
+  out.append("{\"errorCode\":");
+  append_int(out, error.code);
+  out.append(",\"message\":");
+  append_json_string(out, error.message());
+  if (!error.cause.empty()) {
+    out.append(",\"cause\":");
+    append_json_string(out, error.cause);
+  }
+  out.append(",\"index\":");
+  append_uint(out, error.index);
+  out.append("}\n");
+}
+
+// ------------------------------------------------------------------ members, machines
+
+void append_member_json(std::string& out, const MemberView& member) {
+  member_object(out, member);
+  out.push_back('\n');
+}
+
+void append_members_json(std::string& out, const std::vector<MemberView>& members) {
+  std::vector<const MemberView*> sorted;
+  sorted.reserve(members.size());
+  for (const MemberView& m : members) sorted.push_back(&m);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const MemberView* a, const MemberView* b) { return a->id < b->id; });
+  out.append("{\"members\":[");
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i != 0) out.push_back(',');
+    member_object(out, *sorted[i]);
+  }
+  out.append("]}\n");
+}
+
+void append_machines_text(std::string& out, const std::vector<MemberView>& members) {
+  std::vector<std::string_view> urls;
+  for (const MemberView& m : members)
+    for (const std::string& u : m.client_urls) urls.push_back(u);
+  std::sort(urls.begin(), urls.end());
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    if (i != 0) out.append(", ");
+    out.append(urls[i]);
+  }
+}
+
+void append_message_json(std::string& out, std::string_view message) {
+  out.append("{\"message\":");
+  append_json_string(out, message);
+  out.push_back('}');
+}
+
+// ------------------------------------------------------------------ version, health
+
+void append_version_json(std::string& out, std::string_view server_version,
+                         std::string_view cluster_version) {
+  out.append("{\"etcdserver\":");
+  append_json_string(out, server_version);
+  out.append(",\"etcdcluster\":");
+  append_json_string(out, cluster_version);
+  out.push_back('}');
+}
+
+void append_health_json(std::string& out, bool healthy) {
+  out.append(healthy ? "{\"health\":\"true\"}" : "{\"health\":\"false\"}\n");
+}
+
+// ------------------------------------------------------------------ stats
+
+void append_store_stats_json(std::string& out, const StoreStatsView& s) {
+  const std::pair<std::string_view, std::uint64_t> fields[] = {
+      {"getsSuccess", s.gets_success},
+      {"getsFail", s.gets_fail},
+      {"setsSuccess", s.sets_success},
+      {"setsFail", s.sets_fail},
+      {"deleteSuccess", s.delete_success},
+      {"deleteFail", s.delete_fail},
+      {"updateSuccess", s.update_success},
+      {"updateFail", s.update_fail},
+      {"createSuccess", s.create_success},
+      {"createFail", s.create_fail},
+      {"compareAndSwapSuccess", s.compare_and_swap_success},
+      {"compareAndSwapFail", s.compare_and_swap_fail},
+      {"compareAndDeleteSuccess", s.compare_and_delete_success},
+      {"compareAndDeleteFail", s.compare_and_delete_fail},
+      {"expireCount", s.expire_count},
+      {"watchers", s.watchers},
+  };
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [name, value] : fields) {
+    field(out, first, name);
+    append_uint(out, value);
+  }
+  out.push_back('}');
+}
+
+void append_self_stats_json(std::string& out, const SelfStatsView& s, UnixNanos now) {
+  out.append("{\"name\":");
+  append_json_string(out, s.name);
+  out.append(",\"id\":");
+  quoted_hex(out, s.id);
+  out.append(",\"state\":");
+  append_json_string(out, s.state);
+  out.append(",\"startTime\":");
+  quoted_time(out, s.start_time);
+  out.append(",\"leaderInfo\":{\"leader\":");
+  quoted_hex(out, s.leader_id);
+  out.append(",\"uptime\":\"");
+  append_go_duration(out, now - s.leader_start_time);
+  out.append("\",\"startTime\":");
+  quoted_time(out, s.leader_start_time);
+  out.append("},\"recvAppendRequestCnt\":");
+  append_uint(out, s.recv_append_request_count);
+  // Go's omitempty drops zero rates.
+  const auto rate = [&](std::string_view name, double v) {
+    if (v == 0) return;
+    out.append(",\"");
+    out.append(name);
+    out.append("\":");
+    append_json_float(out, v);
+  };
+  rate("recvPkgRate", s.recv_pkg_rate);
+  rate("recvBandwidthRate", s.recv_bandwidth_rate);
+  out.append(",\"sendAppendRequestCnt\":");
+  append_uint(out, s.send_append_request_count);
+  rate("sendPkgRate", s.send_pkg_rate);
+  rate("sendBandwidthRate", s.send_bandwidth_rate);
+  out.push_back('}');
+}
+
+void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
+                              const std::vector<FollowerStatsView>& followers) {
+  std::vector<std::pair<std::string, const FollowerStatsView*>> keyed;
+  keyed.reserve(followers.size());
+  for (const FollowerStatsView& f : followers) keyed.emplace_back(hex_id(f.id), &f);
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  out.append("{\"leader\":");
+  quoted_hex(out, leader_id);
+  out.append(",\"followers\":{");
+  for (std::size_t i = 0; i < keyed.size(); ++i) {
+    const FollowerStatsView& f = *keyed[i].second;
+    if (i != 0) out.push_back(',');
+    append_json_string(out, keyed[i].first);
+    out.append(":{\"latency\":{\"current\":");
+    append_json_float(out, f.latency_current);
+    out.append(",\"average\":");
+    append_json_float(out, f.latency_average);
+    out.append(",\"standardDeviation\":");
+    append_json_float(out, f.latency_stddev);
+    out.append(",\"minimum\":");
+    append_json_float(out, f.latency_minimum);
+    out.append(",\"maximum\":");
+    append_json_float(out, f.latency_maximum);
+    out.append("},\"counts\":{\"fail\":");
+    append_uint(out, f.fail);
+    out.append(",\"success\":");
+    append_uint(out, f.success);
+    out.append("}}");
+  }
+  out.append("}}");
+}
+
+// ------------------------------------------------------------------ metrics
+
+namespace {
+
+void metric_header(std::string& out, std::string_view name, std::string_view help,
+                   std::string_view type) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.push_back(' ');
+  append_go_float_g(out, value);
+  out.push_back('\n');
+}
+
+void single(std::string& out, std::string_view name, std::string_view help,
+            std::string_view type, double value) {
+  metric_header(out, name, help, type);
+  sample(out, name, "", value);
+}
+
+// A counter family by store action; Prometheus lists label values in sorted order.
+void by_action(std::string& out, std::string_view name, std::string_view help,
+               std::vector<std::pair<std::string_view, std::uint64_t>> values) {
+  std::sort(values.begin(), values.end());
+  metric_header(out, name, help, "counter");
+  for (const auto& [action, v] : values) {
+    std::string labels = "action=\"";
+    labels.append(action).append("\"");
+    sample(out, name, labels, static_cast<double>(v));
+  }
+}
+
+}  // namespace
+
+void append_metrics_text(std::string& out, const MetricsView& m) {
+  const StoreStatsView& s = m.store;
+  by_action(out, "etcd_debugging_store_reads_failed_total", "Failed v2 store reads by action.", {{"get", s.gets_fail}});
+  by_action(out, "etcd_debugging_store_reads_total", "Successful v2 store reads by action.",
+            {{"get", s.gets_success}});
+  single(out, "etcd_debugging_store_expires_total", "Keys removed because their TTL ran out.",
+         "counter", static_cast<double>(s.expire_count));
+  single(out, "etcd_debugging_store_watch_requests_total", "Watch requests received.",
+         "counter", static_cast<double>(m.watch_requests));
+  single(out, "etcd_debugging_store_watchers", "Watchers currently waiting.", "gauge",
+         static_cast<double>(s.watchers));
+  by_action(out, "etcd_debugging_store_writes_failed_total", "Failed v2 store writes by action.",
+            {{"set", s.sets_fail}, {"delete", s.delete_fail}, {"update", s.update_fail},
+             {"create", s.create_fail}, {"compareAndSwap", s.compare_and_swap_fail},
+             {"compareAndDelete", s.compare_and_delete_fail}});
+  by_action(out, "etcd_debugging_store_writes_total", "Successful v2 store writes by action.",
+            {{"set", s.sets_success}, {"delete", s.delete_success}, {"update", s.update_success},
+             {"create", s.create_success}, {"compareAndSwap", s.compare_and_swap_success},
+             {"compareAndDelete", s.compare_and_delete_success}});
+  single(out, "etcd_server_has_leader", "1 when this member knows a leader, else 0.", "gauge",
+         m.has_leader ? 1 : 0);
+  single(out, "etcd_server_is_leader", "1 when this member is the leader, else 0.", "gauge",
+         m.is_leader ? 1 : 0);
+  single(out, "etcd_server_leader_changes_seen_total", "Leader changes this member has seen.",
+         "counter", static_cast<double>(m.leader_changes_seen));
+  single(out, "etcd_server_proposals_applied_total", "Consensus proposals applied.", "gauge",
+         static_cast<double>(m.proposals_applied));
+  single(out, "etcd_server_proposals_committed_total", "Consensus proposals committed.", "gauge",
+         static_cast<double>(m.proposals_committed));
+  single(out, "etcd_server_proposals_failed_total", "Consensus proposals that failed.", "counter",
+         static_cast<double>(m.proposals_failed));
+  single(out, "etcd_server_proposals_pending", "Consensus proposals waiting to commit.", "gauge",
+         static_cast<double>(m.proposals_pending));
+  single(out, "process_start_time_seconds", "Process start time, seconds since the Unix epoch.",
+         "gauge", static_cast<double>(m.process_start_time) / static_cast<double>(kNanosPerSecond));
+}
+
+}  // namespace coord::http

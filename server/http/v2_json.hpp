@@ -1,0 +1,154 @@
+// The JSON bodies of the client API, byte for byte as etcd 3.4 writes them (v2-api.md §2, §5,
+// §7, §8, §9): keys events and errors, members, stats, version, health, plus the /machines text
+// and a Prometheus /metrics page. Written straight into a caller-owned std::string (no DOM).
+// Each function says whether etcd ends that body with "\n" (Go's json.Encoder does; Marshal
+// followed by Write does not). Pure functions and plain values; safe to call from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/common/clock.hpp"
+#include "server/store/event.hpp"
+#include "server/store/v2_error.hpp"
+
+namespace coord::http {
+
+// ------------------------------------------------------------------ keys
+
+// One node: fields in the order key, value, dir, expiration, ttl, nodes, modifiedIndex,
+// createdIndex. key is left out when empty (the root), value when absent (dirs, deleted
+// nodes) but written for files even when "", dir only when true, expiration when absent,
+// ttl when 0, nodes when empty, each index when 0. No trailing newline.
+void append_node_json(std::string& out, const store::NodeExtern& node);
+
+// An event: {"action":...,"node":{...},"prevNode":{...}} + "\n" (prevNode only when present;
+// the refresh flag is never written). Used for keys answers and for each watch event.
+void append_event_json(std::string& out, const store::Event& event);
+
+// The noValueOnSuccess answer: {"action":"set"} + "\n".
+void append_action_only_json(std::string& out, std::string_view action);
+
+// An etcd error: {"errorCode":N,"message":"...","cause":"...","index":N} + "\n"; cause is left
+// out when empty.
+void append_error_json(std::string& out, const store::V2Error& error);
+
+// ------------------------------------------------------------------ members, machines
+
+// A member as the members API shows it.
+struct MemberView {
+  std::uint64_t id = 0;                  // written as lowercase hex without leading zeros
+  std::string name;                      // "" for a member added but not started yet
+  std::vector<std::string> peer_urls;    // written as [] when empty
+  std::vector<std::string> client_urls;  // written as [] when empty
+};
+
+// One member object (POST /v2/members, GET /v2/members/leader) + "\n".
+void append_member_json(std::string& out, const MemberView& member);
+
+// {"members":[...]} + "\n", sorted by numeric member id as etcd does.
+void append_members_json(std::string& out, const std::vector<MemberView>& members);
+
+// GET /v2/machines: every member's client URLs, sorted, joined by ", " (text/plain, no newline).
+void append_machines_text(std::string& out, const std::vector<MemberView>& members);
+
+// {"message":"..."} with no newline: the error body of the members and stats endpoints
+// ("Not found", "not current leader", "During election", ...).
+void append_message_json(std::string& out, std::string_view message);
+
+// ------------------------------------------------------------------ version, health
+
+// etcd's own version strings, for /version.
+inline constexpr std::string_view kServerVersion = "3.4.23";
+inline constexpr std::string_view kClusterVersion = "3.4.0";
+inline constexpr std::string_view kClusterVersionNotDecided = "not_decided";
+
+// {"etcdserver":"3.4.23","etcdcluster":"3.4.0"} with no newline.
+void append_version_json(std::string& out, std::string_view server_version,
+                         std::string_view cluster_version);
+
+// /health body (served as text/plain): {"health":"true"} with no newline when healthy (200);
+// {"health":"false"} + "\n" otherwise (503, written by Go's http.Error).
+void append_health_json(std::string& out, bool healthy);
+
+// ------------------------------------------------------------------ stats
+
+// The store counters in etcd's field order (/v2/stats/store). The http layer copies them
+// from the store; this type keeps v2_json independent of the store's own struct.
+struct StoreStatsView {
+  std::uint64_t gets_success = 0, gets_fail = 0;
+  std::uint64_t sets_success = 0, sets_fail = 0;
+  std::uint64_t delete_success = 0, delete_fail = 0;
+  std::uint64_t update_success = 0, update_fail = 0;
+  std::uint64_t create_success = 0, create_fail = 0;
+  std::uint64_t compare_and_swap_success = 0, compare_and_swap_fail = 0;
+  std::uint64_t compare_and_delete_success = 0, compare_and_delete_fail = 0;
+  std::uint64_t expire_count = 0;
+  std::uint64_t watchers = 0;
+};
+
+// {"getsSuccess":N,...,"watchers":N} with no newline.
+void append_store_stats_json(std::string& out, const StoreStatsView& stats);
+
+// What /v2/stats/self reports about this member.
+struct SelfStatsView {
+  std::string name;
+  std::uint64_t id = 0;
+  std::string_view state = "StateFollower";  // StateFollower, StateCandidate, StateLeader, ...
+  UnixNanos start_time = 0;                  // when this member started
+  std::uint64_t leader_id = 0;
+  UnixNanos leader_start_time = 0;           // when the current leader was first seen
+  std::uint64_t recv_append_request_count = 0;
+  double recv_pkg_rate = 0;                  // left out when 0
+  double recv_bandwidth_rate = 0;            // left out when 0
+  std::uint64_t send_append_request_count = 0;
+  double send_pkg_rate = 0;                  // left out when 0
+  double send_bandwidth_rate = 0;            // left out when 0
+};
+
+// {"name":..,"id":..,"state":..,"startTime":..,"leaderInfo":{"leader":..,"uptime":..,
+// "startTime":..},"recvAppendRequestCnt":N,["recvPkgRate":..,"recvBandwidthRate":..,]
+// "sendAppendRequestCnt":N[,"sendPkgRate":..,"sendBandwidthRate":..]} with no newline.
+// uptime is now − leader_start_time as a Go duration ("12m21.700154637s").
+void append_self_stats_json(std::string& out, const SelfStatsView& stats, UnixNanos now);
+
+// One follower as the leader sees it. Latencies in milliseconds.
+struct FollowerStatsView {
+  std::uint64_t id = 0;
+  double latency_current = 0, latency_average = 0, latency_stddev = 0;
+  double latency_minimum = 0, latency_maximum = 0;
+  std::uint64_t fail = 0, success = 0;
+};
+
+// {"leader":"<hex>","followers":{"<hex>":{"latency":{...},"counts":{...}},...}} with no
+// newline; followers ordered by their hex id as a string (Go sorts map keys).
+void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
+                              const std::vector<FollowerStatsView>& followers);
+
+// ------------------------------------------------------------------ metrics
+
+// The figures /metrics exposes.
+struct MetricsView {
+  bool has_leader = false;
+  bool is_leader = false;
+  std::uint64_t leader_changes_seen = 0;
+  std::uint64_t proposals_committed = 0;
+  std::uint64_t proposals_applied = 0;
+  std::uint64_t proposals_pending = 0;
+  std::uint64_t proposals_failed = 0;
+  std::uint64_t watch_requests = 0;
+  StoreStatsView store;
+  UnixNanos process_start_time = 0;
+};
+
+// A Prometheus text-format page (served as "text/plain; version=0.0.4; charset=utf-8") with
+// etcd's metric names: etcd_server_has_leader, etcd_server_is_leader,
+// etcd_server_leader_changes_seen_total, etcd_server_proposals_*,
+// etcd_debugging_store_{reads,writes}_total / _failed_total by action,
+// etcd_debugging_store_watchers, etcd_debugging_store_expires_total,
+// etcd_debugging_store_watch_requests_total and process_start_time_seconds.
+void append_metrics_text(std::string& out, const MetricsView& metrics);
+
+}  // namespace coord::http
