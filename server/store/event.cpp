@@ -1,0 +1,11 @@
+#include "server/store/event.hpp"
+
+namespace coord::store {
+
+// etcd answers 201 for a create, and for a set that found no previous node (v2-api.md §2).
+bool Event::is_created() const {
+  if (action == action::kCreate) return true;
+  return action == action::kSet && !prev_node.has_value();
+}
+
+}  // namespace coord::store

@@ -1,0 +1,82 @@
+// NodeTree: the v2 key tree's storage — nodes, their parent/child links and a single hash index
+// from (parent, name) to child for O(1) lookups at any fan-out. It knows nothing of etcd rules
+// (indexes, TTL, events): Store builds those on top. Not thread-safe; const methods only read,
+// so concurrent const calls are safe while nobody mutates (the store's shared lock).
+//
+// Memory: one Node per key (about 128 bytes plus heap for names/values over 15 bytes) and one
+// 8-byte slot per node in the index at most 70% full. Children are an intrusive sibling list,
+// so a dir costs nothing per child beyond the child itself.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/common/clock.hpp"
+
+namespace coord::store {
+
+inline constexpr UnixNanos kPermanent = std::numeric_limits<UnixNanos>::min();
+
+struct Node {
+  Node* parent = nullptr;
+  Node* first_child = nullptr;   // dirs only
+  Node* next_sibling = nullptr;  // null after the last child
+  Node* prev_sibling = nullptr;  // circular: the first child's prev is the last child
+  std::string name;              // one path part; empty only for the root
+  std::string value;             // files only
+  std::uint64_t created_index = 0;
+  std::uint64_t modified_index = 0;
+  UnixNanos expiration = kPermanent;
+  bool dir = false;
+
+  bool permanent() const { return expiration == kPermanent; }
+  // A name starting with '_' is left out of listings and recursive watches (v2-api.md §1).
+  bool hidden() const { return !name.empty() && name.front() == '_'; }
+  bool has_children() const { return first_child != nullptr; }
+};
+
+class NodeTree {
+ public:
+  NodeTree();
+  ~NodeTree();
+  NodeTree(NodeTree&& other) noexcept;
+  NodeTree& operator=(NodeTree&& other) noexcept;
+  NodeTree(const NodeTree&) = delete;
+  NodeTree& operator=(const NodeTree&) = delete;
+
+  Node* root() { return root_; }
+  const Node* root() const { return root_; }
+  // Nodes other than the root.
+  std::size_t size() const { return size_; }
+
+  // The child of `parent` called `name`, or null.
+  Node* child(const Node* parent, std::string_view name) const;
+  // Makes a new empty node under `parent` (a dir), appended to its children. The name must not
+  // be taken yet.
+  Node* add(Node* parent, std::string_view name, bool dir);
+  // Unlinks `n` (not the root) and frees it with everything below it.
+  void destroy(Node* n);
+
+  // The user key of `n`: "/a/b"; "" for the root.
+  static std::string key_of(const Node* n);
+  // Depth below the root (the root is 0).
+  static std::size_t depth_of(const Node* n);
+
+ private:
+  // Open addressing with linear probing over (parent, name); slots hold node pointers.
+  std::size_t home(const Node* parent, std::string_view name) const;
+  void index_insert(Node* n);
+  void index_erase(const Node* n);
+  void grow();
+  void free_all();
+
+  Node* root_ = nullptr;
+  std::vector<Node*> slots_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace coord::store

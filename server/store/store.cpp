@@ -1,0 +1,244 @@
+// Store: paths, lookups, node representation, GET, set and create. The other writes are in
+// store_write.cpp, membership in store_members.cpp, snapshots in store_snapshot.cpp.
+// Each method follows the order of checks of etcd's v2store so errors and stats match.
+#include "server/store/store.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <utility>
+
+namespace coord::store {
+
+Store::Store() = default;
+
+Store::Parts Store::split(std::string_view key) {
+  // The http layer sends clean keys; this also cleans "//", "." and ".." like Go's path.Clean
+  // so the store never stores an empty or dot name.
+  Parts parts;
+  std::size_t i = 0;
+  while (i < key.size()) {
+    std::size_t j = key.find('/', i);
+    if (j == std::string_view::npos) j = key.size();
+    std::string_view part = key.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  return parts;
+}
+
+std::string Store::join(const Parts& parts) {
+  std::string out;
+  for (std::string_view p : parts) {
+    out.push_back('/');
+    out.append(p.data(), p.size());
+  }
+  return out;
+}
+
+namespace {
+std::string join_prefix(const std::vector<std::string_view>& parts, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back('/');
+    out.append(parts[i].data(), parts[i].size());
+  }
+  return out;
+}
+}  // namespace
+
+V2Result<Node*> Store::lookup(const Parts& parts) const {
+  Node* cur = const_cast<Node*>(tree_.root());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (!cur->dir) return error(kEcodeNotDir, join_prefix(parts, i));
+    Node* c = tree_.child(cur, parts[i]);
+    if (c == nullptr) return error(kEcodeKeyNotFound, join_prefix(parts, i + 1));
+    cur = c;
+  }
+  return cur;
+}
+
+V2Result<Node*> Store::make_dirs(const Parts& parts, std::size_t count, std::uint64_t index) {
+  Node* cur = tree_.root();
+  for (std::size_t i = 0; i < count; ++i) {
+    Node* c = tree_.child(cur, parts[i]);
+    if (c == nullptr) {
+      // Implicit parents are permanent dirs carrying the index of the write that made them.
+      c = tree_.add(cur, parts[i], true);
+      c->created_index = c->modified_index = index;
+    } else if (!c->dir) {
+      return error(kEcodeNotDir, join_prefix(parts, i + 1));
+    }
+    cur = c;
+  }
+  return cur;
+}
+
+void Store::fill_expiration(const Node* n, NodeExtern& out, UnixNanos now) {
+  if (n->permanent()) return;
+  out.expiration = n->expiration;
+  // ceil((expiration - now) / 1 s) for a future expiration; truncated toward zero once past,
+  // exactly like etcd (so an expired node shows 0 and the field is left out).
+  UnixNanos d = n->expiration - now;
+  std::int64_t ttl = d / kNanosPerSecond;
+  if (d % kNanosPerSecond > 0) ++ttl;
+  out.ttl = ttl;
+}
+
+NodeExtern Store::repr(const Node* n, std::string key, bool recursive, bool sorted,
+                       UnixNanos now) const {
+  NodeExtern out;
+  out.key = std::move(key);
+  out.dir = n->dir;
+  if (!n->dir) out.value = n->value;
+  fill_expiration(n, out, now);
+  out.modified_index = n->modified_index;
+  out.created_index = n->created_index;
+  if (n->dir && recursive) list_children(n, out.key, true, sorted, now, out);
+  return out;
+}
+
+void Store::list_children(const Node* n, const std::string& key, bool recursive, bool sorted,
+                          UnixNanos now, NodeExtern& out) const {
+  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) {
+    if (c->hidden()) continue;
+    std::string child_key;
+    child_key.reserve(key.size() + 1 + c->name.size());
+    child_key.append(key).append(1, '/').append(c->name);
+    out.nodes.push_back(repr(c, std::move(child_key), recursive, sorted, now));
+  }
+  if (sorted) {
+    std::sort(out.nodes.begin(), out.nodes.end(),
+              [](const NodeExtern& a, const NodeExtern& b) { return a.key < b.key; });
+  }
+}
+
+V2Result<Event> Store::get(std::string_view key, bool recursive, bool sorted, UnixNanos now) const {
+  Parts parts = split(key);
+  auto found = lookup(parts);
+  if (!found.ok()) {
+    counters_.bump(Counter::kGetsFail);
+    return std::move(found).error();
+  }
+  const Node* n = found.value();
+  Event e;
+  e.action = action::kGet;
+  e.node.key = join(parts);
+  e.node.dir = n->dir;
+  if (n->dir) {
+    // A GET always lists one level; deeper levels only with `recursive`.
+    list_children(n, e.node.key, recursive, sorted, now, e.node);
+  } else {
+    e.node.value = n->value;
+  }
+  fill_expiration(n, e.node, now);
+  e.node.modified_index = n->modified_index;
+  e.node.created_index = n->created_index;
+  e.etcd_index = index_;
+  counters_.bump(Counter::kGetsSuccess);
+  return e;
+}
+
+void Store::set_expiration(Node* n, std::optional<UnixNanos> expiration) {
+  // Invariant: callers have taken `n` out of ttl_ before changing its fields.
+  n->expiration = expiration.value_or(kPermanent);
+  if (!n->permanent()) ttl_.insert(n);
+}
+
+EventPtr Store::publish(Event e, const std::vector<std::string>& removed_paths) {
+  auto p = std::make_shared<const Event>(std::move(e));
+  history_.add(index_, p);
+  // A refresh is remembered (it holds a history slot) but never delivered.
+  if (!p->refresh) hub_.notify(p, removed_paths);
+  return p;
+}
+
+V2Result<Event> Store::set(std::string_view key, bool dir, std::string_view value,
+                           std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+  auto r = set_impl(split(key), dir, value, expiration, now, refresh);
+  counters_.bump(r.ok() ? Counter::kSetsSuccess : Counter::kSetsFail);
+  return r;
+}
+
+V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view value,
+                                std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+  auto found = lookup(parts);
+  if (!found.ok() && found.error().code != kEcodeKeyNotFound) return std::move(found).error();
+  if (refresh && !found.ok()) return std::move(found).error();
+  if (parts.empty()) return error(kEcodeRootROnly, "/");
+  std::string key = join(parts);
+  Node* n = found.ok() ? found.value() : nullptr;
+  if (n != nullptr && n->dir) return error(kEcodeNotFile, key);
+
+  std::uint64_t next = index_ + 1;
+  Event e;
+  e.action = action::kSet;
+  if (n != nullptr) {
+    // Replace the file in place: a set starts a new life (createdIndex resets), and a file
+    // has no children, so it may also turn into an empty dir.
+    e.prev_node = repr(n, key, false, false, now);
+    std::string kept = refresh ? std::move(n->value) : std::string();
+    ttl_.erase(n);
+    n->dir = dir;
+    n->value.clear();
+    if (!dir) {
+      if (refresh) n->value = std::move(kept); else n->value.assign(value.data(), value.size());
+    }
+  } else {
+    auto parent = make_dirs(parts, parts.size() - 1, next);
+    if (!parent.ok()) return std::move(parent).error();
+    n = tree_.add(parent.value(), parts.back(), dir);
+    if (!dir) n->value.assign(value.data(), value.size());
+  }
+  n->created_index = n->modified_index = next;
+  set_expiration(n, expiration);
+  index_ = next;
+
+  e.node = repr(n, std::move(key), false, false, now);
+  e.etcd_index = next;
+  e.refresh = refresh;
+  return *publish(std::move(e));
+}
+
+V2Result<Event> Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
+                              std::optional<UnixNanos> expiration, UnixNanos now) {
+  auto r = create_impl(split(key), dir, value, unique, expiration, now);
+  counters_.bump(r.ok() ? Counter::kCreateSuccess : Counter::kCreateFail);
+  return r;
+}
+
+V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value, bool unique,
+                                   std::optional<UnixNanos> expiration, UnixNanos now) {
+  std::uint64_t next = index_ + 1;
+  char seq[32];
+  if (unique) {
+    std::snprintf(seq, sizeof seq, "%020llu", static_cast<unsigned long long>(next));
+    parts.emplace_back(seq);
+  }
+  if (parts.empty()) return error(kEcodeRootROnly, "/");
+  auto parent = make_dirs(parts, parts.size() - 1, next);
+  if (!parent.ok()) {
+    // etcd's internalCreate counts a failed walk as a failed set too (v2-api.md §10 item 12).
+    counters_.bump(Counter::kSetsFail);
+    return std::move(parent).error();
+  }
+  std::string key = join(parts);
+  if (tree_.child(parent.value(), parts.back()) != nullptr) return error(kEcodeNodeExist, key);
+  Node* n = tree_.add(parent.value(), parts.back(), dir);
+  if (!dir) n->value.assign(value.data(), value.size());
+  n->created_index = n->modified_index = next;
+  set_expiration(n, expiration);
+  index_ = next;
+
+  Event e;
+  e.action = action::kCreate;
+  e.node = repr(n, std::move(key), false, false, now);
+  e.etcd_index = next;
+  return *publish(std::move(e));
+}
+
+}  // namespace coord::store

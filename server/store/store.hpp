@@ -1,0 +1,172 @@
+// Store: the etcd v2 key store — the tree of files and dirs, the etcd index, TTLs, watchers,
+// the 1000-event history, store stats and cluster membership — with the exact answers of real
+// etcd 3.4 (shared/reference/v2-api.md §4–§8 and the quirks of §10). Pure: it never reads a
+// clock (every time comes in as an argument), does no I/O and starts no threads.
+//
+// Thread-safety: not thread-safe. The server calls const methods (reads) under a shared lock
+// and everything else under an exclusive one. Const methods only bump atomic stats counters.
+// Watch sinks run inline inside write calls, on the caller's thread and under its lock.
+//
+// Snapshot encoding (save/recover), little-endian, built with server/common/coding.hpp:
+//
+//   u32 magic 0x32545343 ("CST2") | u8 version (kSnapshotVersion)
+//   u64 etcd index
+//   15 x varint stats counters (StoreStats order, without watchers)
+//   bytes cluster version
+//   varint member count, then per member:
+//     u64 id | bytes name | varint n, n x bytes peer URL | varint n, n x bytes client URL
+//   varint removed-member count, then per removed member: u64 id
+//   varint node count (root excluded)
+//   varint root child count, then the tree in pre-order; per node:
+//     bytes name | u8 flags (bit0 dir, bit1 has expiration) | varint createdIndex
+//     | varint modifiedIndex | [i64 expiration, if bit1]
+//     | file: bytes value  /  dir: varint child count, then the children
+//   nothing may follow.
+// Watchers and history are not saved (etcd drops them too).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/common/clock.hpp"
+#include "server/common/status.hpp"
+#include "server/store/event.hpp"
+#include "server/store/event_history.hpp"
+#include "server/store/member.hpp"
+#include "server/store/node_tree.hpp"
+#include "server/store/store_stats.hpp"
+#include "server/store/ttl_index.hpp"
+#include "server/store/v2_error.hpp"
+#include "server/store/v2_result.hpp"
+#include "server/store/watcher_hub.hpp"
+
+namespace coord::store {
+
+inline constexpr std::uint32_t kSnapshotMagic = 0x32545343;  // "CST2"
+inline constexpr std::uint8_t kSnapshotVersion = 1;
+
+struct WatchStart {
+  EventPtr immediate;            // set when history already held a matching event: the watch is over
+  WatchId id = 0;                // otherwise: the registered watcher (0 when immediate is set)
+  std::uint64_t etcd_index = 0;  // store index when the watch started (X-Etcd-Index of a waiting watch)
+};
+
+class Store {
+ public:
+  Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // The etcd index: +1 per successful write, expired node and membership change.
+  std::uint64_t index() const { return index_; }
+
+  // GET: a node; a dir lists its non-hidden children (recursively with `recursive`; by key
+  // with `sorted`). `now` computes ttl.
+  V2Result<Event> get(std::string_view key, bool recursive, bool sorted, UnixNanos now) const;
+  // PUT without conditions: makes or replaces a node ("set"). With `refresh`, keeps the value,
+  // applies the expiration and tells no watcher (the key must exist).
+  V2Result<Event> set(std::string_view key, bool dir, std::string_view value,
+                      std::optional<UnixNanos> expiration, UnixNanos now, bool refresh = false);
+  // PUT prevExist=false, or POST with `unique` (key/<20-digit new index>).
+  V2Result<Event> create(std::string_view key, bool dir, std::string_view value, bool unique,
+                         std::optional<UnixNanos> expiration, UnixNanos now);
+  // PUT prevExist=true: new value (or the kept one on refresh) and expiration for an existing node.
+  V2Result<Event> update(std::string_view key, std::string_view value,
+                         std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
+  // PUT with prevValue and/or prevIndex (a missing or empty prev_value and a 0 prev_index mean
+  // "no condition").
+  V2Result<Event> compare_and_swap(std::string_view key, std::optional<std::string_view> prev_value,
+                                   std::uint64_t prev_index, std::string_view value,
+                                   std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
+  // DELETE (`recursive` implies `dir`).
+  V2Result<Event> remove(std::string_view key, bool dir, bool recursive, UnixNanos now);
+  // DELETE with prevValue and/or prevIndex (files only).
+  V2Result<Event> compare_and_delete(std::string_view key, std::optional<std::string_view> prev_value,
+                                     std::uint64_t prev_index, UnixNanos now);
+  // Deletes every node with expiration <= now, earliest first; one event (and index) per
+  // expired node, a dir counting once with everything in it.
+  std::vector<EventPtr> expire(UnixNanos now);
+  // True while some node has an expiration (the leader proposes SYNC only then).
+  bool has_ttl_keys() const { return !ttl_.empty(); }
+
+  // Starts a watch on `key`. since_index 0 means "only future events". Error 401 when
+  // since_index is older than the history. See WatchStart.
+  V2Result<WatchStart> watch(std::string_view key, bool recursive, bool stream,
+                             std::uint64_t since_index, WatchSink sink);
+  // Removes a watcher; safe for an id already removed.
+  void unwatch(WatchId id) { hub_.remove(id); }
+
+  StoreStats stats() const { return counters_.snapshot(hub_.count()); }
+  // etcd checks its auth flag with an internal get that fails before every keys/members request.
+  void count_get_failure() const { counters_.bump(Counter::kGetsFail); }
+
+  // Membership. Each change moves the index like etcd's writes to its /0 tree: add +1, remove
+  // +2 (delete the member, record it as removed), peer URL update +1, attribute publish +1
+  // (only for a current member), cluster version +1; stats count them the same way.
+  void add_member(const Member& m);
+  void remove_member(std::uint64_t id);
+  void update_member_peer_urls(std::uint64_t id, std::vector<std::string> peer_urls);
+  void publish_member_attributes(std::uint64_t id, std::string name, std::vector<std::string> client_urls);
+  void set_cluster_version(std::string version);
+  std::vector<Member> members() const;  // sorted by id
+  bool is_removed(std::uint64_t id) const { return removed_.count(id) != 0; }
+  std::string cluster_version() const { return cluster_version_; }
+
+  // Snapshot of tree, index, members, stats and TTLs (format above).
+  std::string save() const;
+  // Replaces the state with a snapshot; on error nothing changes. History is cleared; live
+  // watchers stay registered (as in etcd).
+  Status recover(std::string_view data);
+
+  std::size_t node_count() const { return tree_.size(); }
+  std::size_t watcher_count() const { return hub_.count(); }
+
+ private:
+  using Parts = std::vector<std::string_view>;
+  struct TreeState;  // what recover() builds before swapping it in
+
+  static Parts split(std::string_view key);
+  static std::string join(const Parts& parts);  // "/a/b"; "" for no parts
+  V2Error error(int code, std::string cause) const { return V2Error{code, std::move(cause), index_}; }
+
+  // etcd's internalGet: the node at `parts`, or 100 (first missing part) / 104 (a file on the way).
+  V2Result<Node*> lookup(const Parts& parts) const;
+  // etcd's walk with checkDir: the dir at `parts`, creating missing dirs with `index`; 104 if a
+  // part is a file.
+  V2Result<Node*> make_dirs(const Parts& parts, std::size_t count, std::uint64_t index);
+
+  NodeExtern repr(const Node* n, std::string key, bool recursive, bool sorted, UnixNanos now) const;
+  void list_children(const Node* n, const std::string& key, bool recursive, bool sorted,
+                     UnixNanos now, NodeExtern& out) const;
+  static void fill_expiration(const Node* n, NodeExtern& out, UnixNanos now);
+
+  void set_expiration(Node* n, std::optional<UnixNanos> expiration);
+  // Watched keys of existing nodes strictly inside dir `n` (key `key`).
+  std::vector<std::string> removed_watched_paths(const Node* n, const std::string& key) const;
+  void remove_subtree(Node* n);
+  // Records `e` (the change that made index `e.etcd_index`) in history and tells watchers.
+  EventPtr publish(Event e, const std::vector<std::string>& removed_paths = {});
+  void bump_internal(Counter c);
+
+  V2Result<Event> set_impl(const Parts& parts, bool dir, std::string_view value,
+                           std::optional<UnixNanos> expiration, UnixNanos now, bool refresh);
+  V2Result<Event> create_impl(Parts parts, bool dir, std::string_view value, bool unique,
+                              std::optional<UnixNanos> expiration, UnixNanos now);
+
+  NodeTree tree_;
+  TtlIndex ttl_;
+  EventHistory history_;
+  WatcherHub hub_;
+  StoreCounters counters_;
+  std::uint64_t index_ = 0;
+  std::map<std::uint64_t, Member> members_;
+  std::set<std::uint64_t> removed_;
+  std::string cluster_version_;
+};
+
+}  // namespace coord::store

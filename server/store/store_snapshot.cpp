@@ -1,0 +1,179 @@
+// Store: save() and recover(), the snapshot encoding described in store.hpp. Both walk the tree
+// with an explicit stack, so neither a deep tree nor hostile input can overflow the call stack,
+// and recover() builds the new state aside and swaps it in only when all of it decoded.
+#include <utility>
+
+#include "server/common/coding.hpp"
+#include "server/store/store.hpp"
+
+namespace coord::store {
+
+namespace {
+constexpr std::uint8_t kFlagDir = 1;
+constexpr std::uint8_t kFlagExpiration = 2;
+// The fewest bytes a node can take: name length + 1 name byte + flags + two indexes + value
+// length or child count. Bounds the counts a corrupt header could claim.
+constexpr std::size_t kMinNodeBytes = 6;
+
+std::uint64_t child_count(const Node* n) {
+  std::uint64_t c = 0;
+  for (const Node* x = n->first_child; x != nullptr; x = x->next_sibling) ++c;
+  return c;
+}
+
+void put_strings(Encoder& e, const std::vector<std::string>& v) {
+  e.put_varint(v.size());
+  for (const auto& s : v) e.put_bytes(s);
+}
+
+bool get_strings(Decoder& d, std::vector<std::string>& v) {
+  std::uint64_t n = 0;
+  if (!d.get_count(n, 1)) return false;
+  v.resize(n);
+  for (auto& s : v) {
+    if (!d.get_bytes(s)) return false;
+  }
+  return true;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
+}
+}  // namespace
+
+std::string Store::save() const {
+  std::string out;
+  out.reserve(64 + tree_.size() * 48);
+  Encoder e(out);
+  e.put_u32(kSnapshotMagic);
+  e.put_u8(kSnapshotVersion);
+  e.put_u64(index_);
+  for (std::size_t i = 0; i < kCounterCount; ++i) e.put_varint(counters_.get(i));
+  e.put_bytes(cluster_version_);
+  e.put_varint(members_.size());
+  for (const auto& [id, m] : members_) {
+    e.put_u64(id);
+    e.put_bytes(m.name);
+    put_strings(e, m.peer_urls);
+    put_strings(e, m.client_urls);
+  }
+  e.put_varint(removed_.size());
+  for (std::uint64_t id : removed_) e.put_u64(id);
+
+  e.put_varint(tree_.size());
+  e.put_varint(child_count(tree_.root()));
+  // Each stack entry is the next sibling still to write at that depth.
+  std::vector<const Node*> stack{tree_.root()->first_child};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    if (n == nullptr) {
+      stack.pop_back();
+      continue;
+    }
+    stack.back() = n->next_sibling;
+    e.put_bytes(n->name);
+    e.put_u8((n->dir ? kFlagDir : 0) | (n->permanent() ? 0 : kFlagExpiration));
+    e.put_varint(n->created_index);
+    e.put_varint(n->modified_index);
+    if (!n->permanent()) e.put_i64(n->expiration);
+    if (n->dir) {
+      e.put_varint(child_count(n));
+      stack.push_back(n->first_child);
+    } else {
+      e.put_bytes(n->value);
+    }
+  }
+  return out;
+}
+
+Status Store::recover(std::string_view data) {
+  Decoder d(data);
+  std::uint32_t magic = 0;
+  std::uint8_t version = 0;
+  if (!d.get_u32(magic) || magic != kSnapshotMagic) return Status::corruption("store snapshot: bad magic");
+  if (!d.get_u8(version) || version != kSnapshotVersion) {
+    return Status::corruption("store snapshot: unsupported version");
+  }
+  std::uint64_t index = 0;
+  std::uint64_t counters[kCounterCount] = {};
+  std::string cluster_version;
+  d.get_u64(index);
+  for (auto& c : counters) d.get_varint(c);
+  d.get_bytes(cluster_version);
+
+  std::map<std::uint64_t, Member> members;
+  std::uint64_t count = 0;
+  if (!d.get_count(count, 11)) return Status::corruption("store snapshot: bad member count");
+  for (std::uint64_t i = 0; i < count && d.ok(); ++i) {
+    Member m;
+    d.get_u64(m.id);
+    d.get_bytes(m.name);
+    if (!get_strings(d, m.peer_urls) || !get_strings(d, m.client_urls)) break;
+    members[m.id] = std::move(m);
+  }
+  std::set<std::uint64_t> removed;
+  if (!d.get_count(count, 8)) return Status::corruption("store snapshot: bad removed-member count");
+  for (std::uint64_t i = 0; i < count; ++i) {
+    std::uint64_t id = 0;
+    if (!d.get_u64(id)) break;
+    removed.insert(id);
+  }
+
+  std::uint64_t node_count = 0, root_children = 0;
+  if (!d.get_count(node_count, kMinNodeBytes) || !d.get_count(root_children, kMinNodeBytes)) {
+    return Status::corruption("store snapshot: bad node count");
+  }
+  NodeTree tree;
+  std::vector<Node*> with_ttl;
+  std::vector<std::pair<Node*, std::uint64_t>> stack{{tree.root(), root_children}};
+  std::uint64_t seen = 0;
+  while (!stack.empty()) {
+    if (stack.back().second == 0) {
+      stack.pop_back();
+      continue;
+    }
+    --stack.back().second;
+    Node* parent = stack.back().first;
+    std::string_view name;
+    std::uint8_t flags = 0;
+    std::uint64_t created = 0, modified = 0, children = 0;
+    std::int64_t expiration = kPermanent;
+    if (!d.get_bytes(name) || !d.get_u8(flags) || !d.get_varint(created) || !d.get_varint(modified)) {
+      return Status::corruption("store snapshot: truncated node");
+    }
+    if (flags > (kFlagDir | kFlagExpiration) || !valid_name(name)) {
+      return Status::corruption("store snapshot: bad node header");
+    }
+    if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
+      return Status::corruption("store snapshot: bad expiration");
+    }
+    if (++seen > node_count || tree.child(parent, name) != nullptr) {
+      return Status::corruption("store snapshot: node count or names inconsistent");
+    }
+    Node* n = tree.add(parent, name, (flags & kFlagDir) != 0);
+    n->created_index = created;
+    n->modified_index = modified;
+    n->expiration = expiration;
+    if (!n->permanent()) with_ttl.push_back(n);
+    if (n->dir) {
+      if (!d.get_count(children, kMinNodeBytes)) return Status::corruption("store snapshot: bad child count");
+      stack.emplace_back(n, children);
+    } else if (!d.get_bytes(n->value)) {
+      return Status::corruption("store snapshot: truncated value");
+    }
+  }
+  if (!d.done() || seen != node_count) return Status::corruption("store snapshot: trailing or missing bytes");
+
+  tree_ = std::move(tree);
+  ttl_.clear();
+  for (Node* n : with_ttl) ttl_.insert(n);
+  index_ = index;
+  for (std::size_t i = 0; i < kCounterCount; ++i) counters_.set(i, counters[i]);
+  cluster_version_ = std::move(cluster_version);
+  members_ = std::move(members);
+  removed_ = std::move(removed);
+  history_.clear();  // its indexes no longer follow on; live watchers stay, as in etcd
+  return Status::ok();
+}
+
+}  // namespace coord::store

@@ -1,0 +1,33 @@
+// V2Result<T>: what a store operation returns: the value, or the etcd v2 error the API shows
+// (errorCode, cause, index). Errors are values here, exactly as STYLE.md 5 asks. Plain value;
+// safe to copy between threads.
+#pragma once
+
+#include <utility>
+#include <variant>
+
+#include "server/common/check.hpp"
+#include "server/store/v2_error.hpp"
+
+namespace coord::store {
+
+template <class T>
+class V2Result {
+ public:
+  V2Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}       // NOLINT: implicit by design
+  V2Result(V2Error error) : v_(std::in_place_index<1>, std::move(error)) {} // NOLINT: implicit by design
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { COORD_CHECK(ok(), "value() on an error V2Result"); return std::get<0>(v_); }
+  const T& value() const& { COORD_CHECK(ok(), "value() on an error V2Result"); return std::get<0>(v_); }
+  T&& value() && { COORD_CHECK(ok(), "value() on an error V2Result"); return std::get<0>(std::move(v_)); }
+  const V2Error& error() const& { COORD_CHECK(!ok(), "error() on an ok V2Result"); return std::get<1>(v_); }
+  V2Error&& error() && { COORD_CHECK(!ok(), "error() on an ok V2Result"); return std::get<1>(std::move(v_)); }
+
+ private:
+  std::variant<T, V2Error> v_;
+};
+
+}  // namespace coord::store

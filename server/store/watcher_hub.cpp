@@ -1,0 +1,95 @@
+#include "server/store/watcher_hub.hpp"
+
+#include <utility>
+
+#include "server/common/check.hpp"
+
+namespace coord::store {
+
+WatchId WatcherHub::add(std::string key, bool recursive, bool stream, std::uint64_t since,
+                        WatchSink sink) {
+  COORD_CHECK(!delivering_, "a watch sink called back into the store");
+  WatchId id = next_id_++;
+  key_of_id_.emplace(id, key);
+  by_key_[std::move(key)].push_back(Watcher{id, recursive, stream, since, std::move(sink)});
+  ++count_;
+  return id;
+}
+
+void WatcherHub::remove(WatchId id) {
+  if (delivering_) {
+    pending_removals_.push_back(id);
+    return;
+  }
+  erase_now(id);
+}
+
+void WatcherHub::erase_now(WatchId id) {
+  auto it = key_of_id_.find(id);
+  if (it == key_of_id_.end()) return;
+  auto list = by_key_.find(it->second);
+  COORD_CHECK(list != by_key_.end(), "watcher id without its key list");
+  auto& ws = list->second;
+  for (auto w = ws.begin(); w != ws.end(); ++w) {
+    if (w->id == id) {
+      ws.erase(w);
+      break;
+    }
+  }
+  if (ws.empty()) by_key_.erase(list);
+  key_of_id_.erase(it);
+  --count_;
+}
+
+bool WatcherHub::hidden_below(std::string_view watched, std::string_view key) {
+  if (key.size() <= watched.size()) return false;
+  std::string_view below = key.substr(watched.size());
+  if (below.front() != '/') {
+    if (watched != "/") return false;  // not below at all
+    if (below.front() == '_') return true;
+  }
+  return below.find("/_") != std::string_view::npos;
+}
+
+void WatcherHub::deliver(const EventPtr& e, std::string_view path, bool removed) {
+  auto list = by_key_.find(path);
+  if (list == by_key_.end()) return;
+  const std::string& key = e->node.key;
+  bool exact = key == path;
+  if (!exact && !removed && hidden_below(path, key)) return;
+  std::vector<WatchId> done;
+  delivering_ = true;
+  for (Watcher& w : list->second) {
+    if (!(w.recursive || exact || removed) || e->index() < w.since) continue;
+    bool keep = w.sink(e);
+    if (!keep || !w.stream) done.push_back(w.id);
+  }
+  delivering_ = false;
+  for (WatchId id : done) erase_now(id);
+}
+
+void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& removed_paths) {
+  for (const std::string& p : removed_paths) deliver(e, p, true);
+  // Walk "/", "/a", "/a/b" for the event key "/a/b".
+  const std::string& key = e->node.key;
+  deliver(e, "/", false);
+  for (std::size_t pos = 1; pos <= key.size(); ++pos) {
+    if (pos == key.size() || key[pos] == '/') deliver(e, std::string_view(key).substr(0, pos), false);
+  }
+  std::vector<WatchId> pending = std::move(pending_removals_);
+  pending_removals_.clear();
+  for (WatchId id : pending) erase_now(id);
+}
+
+std::vector<std::string> WatcherHub::watched_below(std::string_view dir_key) const {
+  std::vector<std::string> out;
+  for (const auto& [k, ws] : by_key_) {
+    if (k.size() > dir_key.size() && k.compare(0, dir_key.size(), dir_key) == 0 &&
+        k[dir_key.size()] == '/') {
+      out.push_back(k);
+    }
+  }
+  return out;
+}
+
+}  // namespace coord::store
