@@ -1,0 +1,131 @@
+#include "server/http/keys_handler.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <cstdio>
+
+#include "server/http/keys_params.hpp"
+#include "server/http/v2_json.hpp"
+#include "server/node/node.hpp"
+
+namespace coord::http {
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool head_only) {
+  Reply r{error.http_status(), kJson, {}, {}};
+  append_error_json(r.body, error);
+  r.header("X-Etcd-Cluster-Id", hex(cluster_id));
+  r.header("X-Etcd-Index", std::to_string(error.index));
+  r.head_only = head_only;
+  return r;
+}
+
+// The success header set: X-Etcd-Index is the event's index, X-Raft-* where the answer stands.
+void add_success_headers(Reply& r, std::uint64_t cluster_id, std::uint64_t etcd_index, node::RaftPosition raft) {
+  r.header("X-Etcd-Cluster-Id", hex(cluster_id));
+  r.header("X-Etcd-Index", std::to_string(etcd_index));
+  r.header("X-Raft-Index", std::to_string(raft.index));
+  r.header("X-Raft-Term", std::to_string(raft.term));
+}
+
+Reply event_reply(const store::Event& event, int status, std::uint64_t cluster_id, node::RaftPosition raft,
+                  bool head_only, bool omit_nodes) {
+  Reply r{status, kJson, {}, {}};
+  if (omit_nodes)
+    append_action_only_json(r.body, event.action);
+  else
+    append_event_json(r.body, event);
+  add_success_headers(r, cluster_id, event.etcd_index, raft);
+  r.head_only = head_only;
+  return r;
+}
+
+Reply get_reply(const node::Node& node, const KeysParams& p) {
+  const bool head = p.method == KeysMethod::kHead;
+  const UnixNanos now = node.clock().now();
+  return node.read([&](const store::Store& store, node::RaftPosition raft) {
+    auto result = store.get(p.key, p.recursive, p.sorted, now);
+    if (!result.ok()) return error_reply(result.error(), node.cluster_id(), head);
+    return event_reply(result.value(), 200, node.cluster_id(), raft, head, false);
+  });
+}
+
+}  // namespace
+
+void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session) {
+  auto method = keys_method_from_string(std::string_view(request.method_string().data(), request.method_string().size()));
+  if (!method) return session->reply(method_not_allowed_reply("HEAD,GET,PUT,POST,DELETE"));
+  node_.count_auth_lookup();  // etcd's quirk: every keys request first fails an auth lookup
+  const auto content_type = request[boost::beast::http::field::content_type];
+  auto params = parse_keys_request(*method, target.path, std::string_view(content_type.data(), content_type.size()),
+                                   request.body(), target.raw_query);
+  if (!params) return session->reply(error_reply(params.error(), node_.cluster_id(), *method == KeysMethod::kHead));
+  switch (classify(params.value())) {
+    case KeysOp::kGet: return get(params.value(), std::move(session));
+    case KeysOp::kQuorumGet: return quorum_get(std::move(params).value(), std::move(session));
+    case KeysOp::kWrite: return write(params.value(), std::move(session));
+    case KeysOp::kWatch: return watch(params.value(), std::move(session));
+  }
+}
+
+void KeysHandler::get(const KeysParams& params, std::shared_ptr<Session> session) {
+  session->reply(get_reply(node_, params));
+}
+
+void KeysHandler::quorum_get(KeysParams params, std::shared_ptr<Session> session) {
+  // Linearizable: wait until this member has applied everything committed when the read
+  // arrived (ReadIndex), then read the local store.
+  node_.read_barrier([this, params = std::move(params), session = std::move(session)](Status status) {
+    if (!status.is_ok()) {
+      return session->reply(error_reply(store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0},
+                                        node_.cluster_id(), params.method == KeysMethod::kHead));
+    }
+    session->reply(get_reply(node_, params));
+  });
+}
+
+void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> session) {
+  apply::Request request = build_request(params, node_.clock().now());
+  node_.propose(std::move(request), [this, params, session = std::move(session)](node::WriteResult result) {
+    const apply::Response& response = result.response;
+    if (!response.ok()) return session->reply(error_reply(response.error(), node_.cluster_id(), false));
+    const store::Event& event = response.event();
+    session->reply(event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
+                               omit_nodes_on_success(params, event.action)));
+  });
+}
+
+void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
+  const bool stream = params.stream;
+  // The sink runs on the raft thread under the store lock: it only formats and posts.
+  store::WatchSink sink = [session, stream](const store::EventPtr& event) {
+    std::string body;
+    append_event_json(body, *event);
+    session->send_chunk(std::move(body));
+    if (stream) return true;
+    session->end_stream();
+    return false;
+  };
+  auto started = node_.watch(params.key, params.recursive, stream, params.wait_index, std::move(sink));
+  if (!started.ok()) return session->reply(error_reply(started.error(), node_.cluster_id(), false));
+  const store::WatchStart& start = started.value();
+  Reply head{200, kJson, {}, {}};
+  add_success_headers(head, node_.cluster_id(), start.etcd_index, node_.status().raft);
+  // We are on the session's strand, so the head is queued before any event the sink posts.
+  session->begin_stream(std::move(head));
+  if (start.immediate) {
+    std::string body;
+    append_event_json(body, *start.immediate);
+    session->send_chunk(std::move(body));
+    session->end_stream();
+    return;
+  }
+  session->on_abandon([node = &node_, id = start.id] { node->unwatch(id); });
+}
+
+}  // namespace coord::http

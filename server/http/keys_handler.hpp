@@ -1,0 +1,37 @@
+// KeysHandler: /v2/keys — plain reads from this member's store, quorum reads behind a Raft
+// ReadIndex barrier, writes through Raft, and watches (long-poll and stream) registered in the
+// store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
+// X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Stateless; safe for concurrent
+// use. handle() must be called on the session's strand (watch set-up relies on it).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/http/session.hpp"
+#include "server/http/url.hpp"
+
+namespace coord::node {
+class Node;
+}
+
+namespace coord::http {
+
+struct KeysParams;
+
+class KeysHandler {
+ public:
+  explicit KeysHandler(node::Node& node) : node_(node) {}
+
+  void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
+
+ private:
+  void get(const KeysParams& params, std::shared_ptr<Session> session);
+  void quorum_get(KeysParams params, std::shared_ptr<Session> session);
+  void write(const KeysParams& params, std::shared_ptr<Session> session);
+  void watch(const KeysParams& params, std::shared_ptr<Session> session);
+
+  node::Node& node_;
+};
+
+}  // namespace coord::http

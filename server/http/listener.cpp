@@ -1,0 +1,47 @@
+#include "server/http/listener.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+namespace coord::http {
+
+namespace net = boost::asio;
+
+Listener::Listener(net::io_context& ioc, Router& router, SessionLimits limits)
+    : ioc_(ioc), router_(router), limits_(limits), acceptor_(net::make_strand(ioc)) {}
+
+Status Listener::open(const net::ip::tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  const std::string where = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::io_error("listen on " + where + ": " + ec.message());
+  return Status::ok();
+}
+
+void Listener::start() { do_accept(); }
+
+void Listener::close() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+  });
+}
+
+void Listener::do_accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                              net::ip::tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+    if (!ec) {
+      boost::system::error_code ignored;
+      socket.set_option(net::ip::tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), self->router_, self->limits_)->start();
+    }
+    // On an accept error (e.g. too many open files) keep accepting: the next may succeed.
+    self->do_accept();
+  });
+}
+
+}  // namespace coord::http

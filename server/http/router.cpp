@@ -1,0 +1,191 @@
+#include "server/http/router.hpp"
+
+#include <boost/beast/http/verb.hpp>
+#include <cstdio>
+
+#include "server/http/url.hpp"
+#include "server/http/v2_json.hpp"
+#include "server/node/node.hpp"
+
+namespace coord::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+bool is_get(const HttpRequest& r) { return r.method() == bhttp::verb::get; }
+bool is_get_or_head(const HttpRequest& r) { return is_get(r) || r.method() == bhttp::verb::head; }
+
+Reply json_reply(int status, std::string body) { return Reply{status, kJson, std::move(body), {}}; }
+
+Reply message_reply(int status, std::string_view message) {
+  Reply r{status, kJson, {}, {}};
+  append_message_json(r.body, message);
+  return r;
+}
+
+std::vector<MemberView> member_views(const node::Node& node) {
+  std::vector<MemberView> out;
+  for (const auto& m : node.members()) out.push_back({m.id, m.name, m.peer_urls, m.client_urls});
+  return out;
+}
+
+StoreStatsView store_stats_view(const store::StoreStats& s) {
+  StoreStatsView v;
+  v.gets_success = s.gets_success;
+  v.gets_fail = s.gets_fail;
+  v.sets_success = s.sets_success;
+  v.sets_fail = s.sets_fail;
+  v.delete_success = s.delete_success;
+  v.delete_fail = s.delete_fail;
+  v.update_success = s.update_success;
+  v.update_fail = s.update_fail;
+  v.create_success = s.create_success;
+  v.create_fail = s.create_fail;
+  v.compare_and_swap_success = s.compare_and_swap_success;
+  v.compare_and_swap_fail = s.compare_and_swap_fail;
+  v.compare_and_delete_success = s.compare_and_delete_success;
+  v.compare_and_delete_fail = s.compare_and_delete_fail;
+  v.expire_count = s.expire_count;
+  v.watchers = s.watchers;
+  return v;
+}
+
+}  // namespace
+
+Router::Router(node::Node& node, RouterOptions options) : node_(node), options_(std::move(options)), keys_(node) {}
+
+void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
+  auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
+  if (!target) {
+    Reply bad{400, kText, "400 Bad Request", {}};
+    bad.bare = bad.close = true;
+    return session->reply(std::move(bad));
+  }
+  if (request.method() == bhttp::verb::options) return session->reply(Reply{200, {}, {}, {}});
+  if (auto redirect = redirect_for(*target)) {
+    Reply r{301, {}, {}, {}};
+    r.header("Location", redirect->location);
+    if (is_get_or_head(request)) {
+      r.content_type = "text/html; charset=utf-8";
+      r.body = redirect->html_body;
+      r.head_only = request.method() == bhttp::verb::head;
+    }
+    return session->reply(std::move(r));
+  }
+  const std::string& path = target->path;
+  if (path == "/v2/keys" || path.rfind("/v2/keys/", 0) == 0) return keys_.handle(request, *target, std::move(session));
+  Reply reply = [&] {
+    if (path == "/v2/members" || path.rfind("/v2/members/", 0) == 0) return members(request, path);
+    if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
+    if (path == "/v2/machines") return machines(request);
+    if (path == "/version") return version(request);
+    if (path == "/health") return health(request);
+    if (path == "/metrics") return metrics(request);
+    return not_found_reply();
+  }();
+  reply.head_only = request.method() == bhttp::verb::head;
+  session->reply(std::move(reply));
+}
+
+Reply Router::members(const HttpRequest& request, const std::string& path) {
+  const bool collection = path == "/v2/members" || path == "/v2/members/";
+  if (!is_get(request)) {
+    // Changing membership arrives with the cluster work; until then refuse it clearly.
+    const auto m = request.method();
+    if (m != bhttp::verb::post && m != bhttp::verb::delete_ && m != bhttp::verb::put)
+      return method_not_allowed_reply("GET,POST,DELETE,PUT").header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
+    if (collection && m != bhttp::verb::post)
+      return method_not_allowed_reply("").header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
+    return message_reply(501, "membership changes are not supported by this coordd yet")
+        .header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
+  }
+  Reply r = [&] {
+    if (collection) {
+      Reply ok = json_reply(200, {});
+      append_members_json(ok.body, member_views(node_));
+      return ok;
+    }
+    if (path == "/v2/members/leader") {
+      const auto leader = node_.status().leader;
+      for (const auto& m : member_views(node_))
+        if (m.id == leader && leader != 0) {
+          Reply ok = json_reply(200, {});
+          append_member_json(ok.body, m);
+          return ok;
+        }
+      return message_reply(503, "During election");
+    }
+    return message_reply(404, "Not found");
+  }();
+  return r.header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
+}
+
+Reply Router::stats(const HttpRequest& request, const std::string& path) {
+  if (path != "/v2/stats/self" && path != "/v2/stats/leader" && path != "/v2/stats/store") return not_found_reply();
+  if (!is_get(request)) return method_not_allowed_reply("GET");
+  const node::NodeStatus status = node_.status();
+  Reply r = json_reply(200, {});
+  if (path == "/v2/stats/store") {
+    const auto stats = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
+    append_store_stats_json(r.body, store_stats_view(stats));
+  } else if (path == "/v2/stats/leader") {
+    if (!status.is_leader) return message_reply(403, "not current leader");
+    append_leader_stats_json(r.body, status.id, {});
+  } else {
+    SelfStatsView self;
+    self.name = status.name;
+    self.id = status.id;
+    self.state = status.is_leader ? "StateLeader" : "StateFollower";
+    self.start_time = status.start_time;
+    self.leader_id = status.leader;
+    self.leader_start_time = status.leader_since != 0 ? status.leader_since : status.start_time;
+    self.recv_append_request_count = status.recv_append_requests;
+    self.send_append_request_count = status.send_append_requests;
+    append_self_stats_json(r.body, self, node_.clock().now());
+  }
+  return r;
+}
+
+Reply Router::machines(const HttpRequest& request) {
+  if (!is_get_or_head(request)) return method_not_allowed_reply("GET,HEAD");
+  Reply r{200, kText, {}, {}};
+  append_machines_text(r.body, member_views(node_));
+  return r;
+}
+
+Reply Router::version(const HttpRequest& request) {
+  if (!is_get(request)) return method_not_allowed_reply("GET");
+  const auto cluster = node_.read([](const store::Store& s, node::RaftPosition) { return s.cluster_version(); });
+  Reply r = json_reply(200, {});
+  append_version_json(r.body, options_.server_version, cluster.empty() ? kClusterVersionNotDecided : cluster);
+  return r;
+}
+
+Reply Router::health(const HttpRequest& request) {
+  if (!is_get(request)) return method_not_allowed_reply("GET");
+  const bool healthy = node_.status().leader != 0 && !node_.failed();
+  Reply r{healthy ? 200 : 503, kText, {}, {}};
+  append_health_json(r.body, healthy);
+  return r;
+}
+
+Reply Router::metrics(const HttpRequest& request) {
+  if (!is_get_or_head(request)) return method_not_allowed_reply("GET");
+  const node::NodeStatus status = node_.status();
+  MetricsView m;
+  m.has_leader = status.leader != 0;
+  m.is_leader = status.is_leader;
+  m.store = store_stats_view(node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); }));
+  m.process_start_time = status.start_time;
+  Reply r{200, "text/plain; version=0.0.4; charset=utf-8", {}, {}};
+  append_metrics_text(r.body, m);
+  return r;
+}
+
+}  // namespace coord::http

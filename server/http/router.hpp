@@ -1,0 +1,45 @@
+// Router: the client API's dispatch, in Go ServeMux order as etcd sets it up: a target Go's
+// HTTP layer would reject gets a bare 400; OPTIONS answers 200 before routing; unclean paths
+// get a 301; then /v2/keys, /v2/members, /v2/stats/*, /v2/machines, /version, /health and
+// /metrics; anything else is 404. Called on a session's strand; safe for concurrent use by
+// many sessions (it holds no mutable state of its own).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/http/keys_handler.hpp"
+#include "server/http/session.hpp"
+
+namespace coord::node {
+class Node;
+}
+
+namespace coord::http {
+
+struct RouterOptions {
+  std::string server_version = "3.4.23";
+  std::string name = "default";
+};
+
+class Router {
+ public:
+  Router(node::Node& node, RouterOptions options);
+
+  // Answers `request` through `session` (now or later, from any thread).
+  void route(HttpRequest request, std::shared_ptr<Session> session);
+
+ private:
+  Reply members(const HttpRequest& request, const std::string& path);
+  Reply stats(const HttpRequest& request, const std::string& path);
+  Reply machines(const HttpRequest& request);
+  Reply version(const HttpRequest& request);
+  Reply health(const HttpRequest& request);
+  Reply metrics(const HttpRequest& request);
+
+  node::Node& node_;
+  const RouterOptions options_;
+  KeysHandler keys_;
+};
+
+}  // namespace coord::http

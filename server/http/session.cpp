@@ -1,0 +1,234 @@
+#include "server/http/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "server/http/router.hpp"
+
+namespace coord::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+constexpr std::chrono::seconds kWriteTimeout{30};
+
+const char* reason(int status) {
+  return bhttp::obsolete_reason(static_cast<bhttp::status>(status)).data();
+}
+
+// The head of a chunked answer, written by hand: watches stay open indefinitely and their
+// chunks are framed here too, so no Beast serializer has to live that long.
+constexpr std::pair<const char*, const char*> kCorsHeaders[] = {
+    {"Access-Control-Allow-Headers", "accept, content-type, authorization"},
+    {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"},
+    {"Access-Control-Allow-Origin", "*"},
+};
+
+std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
+  std::string out = "HTTP/1.1 " + std::to_string(head.status) + " " + reason(head.status) + "\r\n";
+  if (cors)
+    for (const auto& [name, value] : kCorsHeaders) out += std::string(name) + ": " + value + "\r\n";
+  if (!head.content_type.empty()) out += "Content-Type: " + head.content_type + "\r\n";
+  for (const auto& [name, value] : head.headers) out += name + ": " + value + "\r\n";
+  out += "Transfer-Encoding: chunked\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  return out;
+}
+
+std::string frame_chunk(const std::string& data) {
+  char size[20];
+  const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out(size, static_cast<std::size_t>(n));
+  out += data;
+  out += "\r\n";
+  return out;
+}
+
+}  // namespace
+
+Session::Session(net::ip::tcp::socket socket, Router& router, SessionLimits limits)
+    : router_(router), limits_(limits), stream_(std::move(socket)) {}
+
+Session::~Session() = default;
+
+void Session::start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void Session::do_read() {
+  if (closed_) return;
+  parser_.emplace();
+  parser_->body_limit(limits_.body_limit);
+  parser_->header_limit(64 * 1024);
+  stream_.expires_after(limits_.read_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+      ec == net::error::connection_reset || ec == net::error::eof)
+    return do_close();
+  if (ec == bhttp::error::body_limit) {
+    busy_ = true;
+    Reply big{413, kText, "http: request body too large\n", {}};
+    big.close = true;
+    return write_reply(std::move(big));
+  }
+  if (ec) {
+    // Malformed HTTP: answer as Go's server does, then close.
+    busy_ = true;
+    Reply bad{400, kText, "400 Bad Request", {}};
+    bad.close = bad.bare = true;
+    return write_reply(std::move(bad));
+  }
+  busy_ = true;
+  HttpRequest request = parser_->release();
+  keep_alive_ = request.keep_alive();
+  router_.route(std::move(request), shared_from_this());
+}
+
+void Session::reply(Reply reply) {
+  net::post(stream_.get_executor(), [self = shared_from_this(), r = std::move(reply)]() mutable {
+    if (self->closed_ || self->streaming_ || !self->busy_) return;
+    self->write_reply(std::move(r));
+  });
+}
+
+void Session::write_reply(Reply reply) {
+  auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), 11);
+  if (limits_.cors && !reply.bare)
+    for (const auto& [name, value] : kCorsHeaders) res->set(name, value);
+  if (!reply.content_type.empty()) res->set(bhttp::field::content_type, reply.content_type);
+  for (auto& [name, value] : reply.headers) res->insert(name, value);
+  const bool close = reply.close || !keep_alive_;
+  res->keep_alive(!close);
+  if (reply.head_only) {
+    res->content_length(reply.body.size());
+  } else {
+    res->body() = std::move(reply.body);
+    res->prepare_payload();
+  }
+  writing_ = true;
+  stream_.expires_after(kWriteTimeout);
+  bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+    self->on_write(close, ec);
+  });
+}
+
+void Session::on_write(bool close, beast::error_code ec) {
+  writing_ = false;
+  abandon_fn_ = nullptr;  // the exchange completed: nothing left to cancel
+  if (ec || close) return do_close();
+  busy_ = false;
+  do_read();
+}
+
+void Session::on_abandon(std::function<void()> fn) {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
+    if (self->closed_) {
+      fn();
+      return;
+    }
+    self->abandon_fn_ = std::move(fn);
+  });
+}
+
+void Session::begin_stream(Reply head) {
+  // dispatch, not post: called on the strand, the head must be queued before any chunk that
+  // another thread posts afterwards.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), h = std::move(head)]() mutable {
+    if (self->closed_ || self->streaming_ || !self->busy_) return;
+    self->write_stream_head(std::move(h));
+  });
+}
+
+void Session::write_stream_head(Reply head) {
+  streaming_ = true;
+  stream_.expires_never();
+  chunks_.push_front(stream_head(head, keep_alive_, limits_.cors && !head.bare));
+  pump_stream();
+  watch_for_close();
+}
+
+void Session::send_chunk(std::string chunk) {
+  net::post(stream_.get_executor(), [self = shared_from_this(), c = std::move(chunk)]() mutable {
+    if (self->closed_ || !self->streaming_ || self->stream_ending_) return;
+    if (self->chunks_.size() >= self->limits_.max_queued_chunks) return self->do_close();  // hopelessly behind
+    self->chunks_.push_back(frame_chunk(c));
+    self->pump_stream();
+  });
+}
+
+void Session::end_stream() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->closed_ || !self->streaming_ || self->stream_ending_) return;
+    self->stream_ending_ = true;
+    self->chunks_.push_back("0\r\n\r\n");
+    self->pump_stream();
+  });
+}
+
+void Session::pump_stream() {
+  if (closed_ || writing_) return;
+  if (chunks_.empty()) {
+    if (stream_ending_) {
+      // The answer is complete: stop watching for close and go back to reading requests.
+      streaming_ = false;
+      stream_ending_ = false;
+      abandon_fn_ = nullptr;
+      if (!keep_alive_) return do_close();
+      busy_ = false;
+      beast::error_code ignored;
+      stream_.socket().cancel(ignored);  // ends watch_for_close(), which then resumes do_read()
+    }
+    return;
+  }
+  auto data = std::make_shared<std::string>(std::move(chunks_.front()));
+  chunks_.pop_front();
+  writing_ = true;
+  net::async_write(stream_.socket(), net::buffer(*data), [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+    self->writing_ = false;
+    if (ec) return self->do_close();
+    self->pump_stream();
+  });
+}
+
+void Session::watch_for_close() {
+  // While a stream is open the client should send nothing; a read that ends means it left.
+  // Bytes that do arrive (a pipelined request) are kept in buffer_ for the next do_read().
+  auto space = buffer_.prepare(4096);
+  stream_.socket().async_read_some(space, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    if (self->closed_) return;
+    if (ec == net::error::operation_aborted && !self->streaming_) return self->do_read();
+    if (ec) return self->abandon(), self->do_close();
+    self->buffer_.commit(n);
+    if (self->streaming_) return self->watch_for_close();
+    self->do_read();
+  });
+}
+
+void Session::abandon() {
+  if (auto fn = std::move(abandon_fn_)) {
+    abandon_fn_ = nullptr;
+    fn();
+  }
+}
+
+void Session::do_close() {
+  if (closed_) return;
+  closed_ = true;
+  abandon();
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
+}
+
+}  // namespace coord::http

@@ -1,0 +1,84 @@
+// Session: one client connection (Beast shape, STYLE.md 7). Reads requests with a timeout and
+// a body limit, hands each to the Router, and writes the answer; keep-alive and pipelined
+// requests are served in order, one at a time. A handler answers either at once or later from
+// any thread (reply() posts to the session's strand), or turns the exchange into a stream of
+// chunks (watches). All private state is touched only on the strand.
+#pragma once
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/http/reply.hpp"
+
+namespace coord::http {
+
+class Router;
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+struct SessionLimits {
+  std::size_t body_limit = 1536 * 1024;              // etcd's default max request size (1.5 MiB)
+  std::chrono::seconds read_timeout{60};             // idle keep-alive / slow client bound
+  std::size_t max_queued_chunks = 1024;              // a watch stream that falls further behind is closed
+  bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(boost::asio::ip::tcp::socket socket, Router& router, SessionLimits limits);
+  ~Session();
+
+  void start();
+
+  // Answers the current request. Safe from any thread; runs on the strand.
+  void reply(Reply reply);
+  // Starts a chunked answer (headers now, body later). Safe from any thread.
+  void begin_stream(Reply head);
+  // Sends one chunk of a stream. Safe from any thread. Dropped once the stream has ended.
+  void send_chunk(std::string chunk);
+  // Ends a stream (final chunk); then the connection goes back to reading requests.
+  void end_stream();
+  // Runs `fn` once, on the strand, when the client goes away or the session ends while a
+  // stream or a pending answer is open (used to cancel watchers). Set before begin_stream.
+  void on_abandon(std::function<void()> fn);
+
+ private:
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void write_reply(Reply reply);
+  void on_write(bool close, boost::beast::error_code ec);
+  void write_stream_head(Reply head);
+  void pump_stream();
+  void watch_for_close();
+  void abandon();
+  void do_close();
+
+  // Constant after construction.
+  Router& router_;
+  const SessionLimits limits_;
+
+  // Strand-only state.
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  bool keep_alive_ = true;
+  bool busy_ = false;            // a request is being answered
+  bool streaming_ = false;       // a chunked answer is open
+  bool stream_ending_ = false;   // end_stream() was called; finish after queued chunks
+  bool writing_ = false;
+  bool closed_ = false;
+  std::deque<std::string> chunks_;
+  std::function<void()> abandon_fn_;
+};
+
+}  // namespace coord::http

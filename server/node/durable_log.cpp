@@ -1,0 +1,116 @@
+#include "server/node/durable_log.hpp"
+
+#include "server/common/coding.hpp"
+#include "server/snap/snapshotter.hpp"
+#include "server/wal/wal.hpp"
+
+namespace coord::node {
+namespace {
+
+std::string encode_metadata(std::uint64_t member_id, std::uint64_t cluster_id) {
+  std::string out;
+  Encoder e(out);
+  e.put_u8(kMetadataVersion);
+  e.put_u64(member_id);
+  e.put_u64(cluster_id);
+  return out;
+}
+
+Status decode_metadata(std::string_view data, std::uint64_t& member_id, std::uint64_t& cluster_id) {
+  Decoder d(data);
+  std::uint8_t version = 0;
+  if (!d.get_u8(version) || version != kMetadataVersion || !d.get_u64(member_id) || !d.get_u64(cluster_id))
+    return Status::corruption("WAL metadata is not a coordd member record");
+  return Status::ok();
+}
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+DurableLog::DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options)
+    : fs_(fs), data_dir_(std::move(data_dir)), options_(options) {}
+
+DurableLog::~DurableLog() {
+  if (wal_) wal_->close();
+}
+
+Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::string& data_dir,
+                                                     std::uint64_t member_id, std::uint64_t cluster_id,
+                                                     DurableLogOptions options) {
+  std::unique_ptr<DurableLog> log(new DurableLog(fs, data_dir, options));
+  const std::string wal_dir = join_path(join_path(data_dir, "member"), "wal");
+  const std::string snap_dir = join_path(join_path(data_dir, "member"), "snap");
+  COORD_RETURN_IF_ERROR(fs.mkdirs(snap_dir));
+  log->snapshotter_ = std::make_unique<snap::Snapshotter>(fs, snap_dir);
+  wal::WalOptions wal_options;
+  wal_options.segment_bytes = options.wal_segment_bytes;
+
+  if (!wal::Wal::exists(fs, wal_dir)) {
+    auto wal = wal::Wal::create(fs, wal_dir, encode_metadata(member_id, cluster_id), wal_options);
+    if (!wal) return wal.status();
+    log->wal_ = std::move(*wal);
+    log->cluster_id_ = cluster_id;
+    log->is_new_ = true;
+    return log;
+  }
+
+  // Restart: the newest valid snapshot, then the WAL after it. The flags' initial cluster no
+  // longer matters; the WAL says who we are.
+  auto snapshot = log->snapshotter_->load();
+  if (snapshot.is_ok()) {
+    log->recovered_snapshot_ = std::move(*snapshot);
+  } else if (snapshot.status().code() != StatusCode::kNotFound) {
+    return snapshot.status();
+  }
+  auto opened = wal::Wal::open(fs, wal_dir, log->recovered_snapshot_.metadata, wal_options);
+  if (!opened) return opened.status();
+  auto& [wal, contents] = *opened;
+  std::uint64_t wal_member = 0, wal_cluster = 0;
+  COORD_RETURN_IF_ERROR(decode_metadata(contents.metadata, wal_member, wal_cluster));
+  if (wal_member != member_id)
+    return Status::invalid_argument("data dir " + data_dir + " belongs to member " + hex(wal_member) +
+                                    ", not to " + hex(member_id) + " (check --name and the peer URLs)");
+  log->cluster_id_ = wal_cluster;
+  if (!log->recovered_snapshot_.empty())
+    COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(log->recovered_snapshot_));
+  log->storage_.set_hard_state(contents.hard_state);
+  COORD_RETURN_IF_ERROR(log->storage_.append(contents.entries));
+  log->wal_ = std::move(wal);
+  return log;
+}
+
+Status DurableLog::save(const std::optional<raft::HardState>& hard_state, const std::vector<raft::Entry>& entries,
+                        bool sync) {
+  COORD_RETURN_IF_ERROR(wal_->save(hard_state.value_or(raft::HardState{}), entries, sync));
+  if (!entries.empty()) COORD_RETURN_IF_ERROR(storage_.append(entries));
+  if (hard_state) storage_.set_hard_state(*hard_state);
+  return Status::ok();
+}
+
+Status DurableLog::persist_snapshot(const raft::Snapshot& snapshot) {
+  // The file first, then the marker: a marker must never point at a snapshot that is not there.
+  COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
+  return wal_->save_snapshot_marker(snapshot.metadata);
+}
+
+Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
+  COORD_RETURN_IF_ERROR(persist_snapshot(snapshot));
+  return storage_.apply_snapshot(snapshot);
+}
+
+Status DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
+                                   std::uint64_t keep_entries) {
+  auto snapshot = storage_.create_snapshot(index, conf_state, std::move(data));
+  if (!snapshot) return snapshot.status();
+  COORD_RETURN_IF_ERROR(persist_snapshot(*snapshot));
+  if (index > keep_entries) COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
+  COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
+  return snapshotter_->purge(options_.max_snapshots);
+}
+
+}  // namespace coord::node

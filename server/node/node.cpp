@@ -1,0 +1,448 @@
+#include "server/node/node.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "server/apply/request_codec.hpp"
+#include "server/node/durable_log.hpp"
+#include "server/node/member_codec.hpp"
+#include "server/raft/codec.hpp"
+
+namespace coord::node {
+namespace {
+
+constexpr const char* kClusterVersion = "3.4.0";
+
+store::V2Error timeout_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0}; }
+store::V2Error stopped_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: server stopped", 0}; }
+
+std::string encode_read_context(std::uint64_t id) {
+  std::string s;
+  Encoder(s).put_u64(id);
+  return s;
+}
+
+std::uint64_t decode_read_context(const std::string& s) {
+  std::uint64_t id = 0;
+  Decoder(s).get_u64(id);
+  return id;
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, FileSystem& fs, const Clock& clock)
+    : options_(std::move(options)),
+      fs_(fs),
+      clock_(clock),
+      start_time_(clock.now()),
+      // Request ids start from the wall clock so that ids never repeat across restarts: a
+      // replayed entry from a previous run can never match a waiter of this run.
+      next_request_id_(static_cast<std::uint64_t>(clock.now())) {}
+
+Node::~Node() { stop(); }
+
+Status Node::start(MessageSender* sender) {
+  sender_ = sender;
+  DurableLogOptions log_options;
+  log_options.max_snapshots = options_.max_snapshots;
+  log_options.max_wals = options_.max_wals;
+  auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
+  if (!log) return log.status();
+  log_ = std::move(*log);
+  cluster_id_ = log_->cluster_id();
+
+  const raft::Snapshot& snap = log_->recovered_snapshot();
+  if (!snap.empty()) {
+    COORD_RETURN_IF_ERROR(store_.recover(snap.data));
+    applied_index_ = snapshot_index_ = snap.metadata.index;
+    position_ = {snap.metadata.index, snap.metadata.term};
+  }
+  applier_ = std::make_unique<apply::Applier>(store_);
+
+  raft::Config rc;
+  rc.id = options_.member_id;
+  rc.election_tick = options_.election_ticks;
+  rc.heartbeat_tick = 1;
+  rc.applied = applied_index_;
+  rc.storage = &log_->storage();
+  rc.seed = options_.seed ^ options_.member_id ^ static_cast<std::uint64_t>(clock_.now());
+  COORD_RETURN_IF_ERROR(rc.validate());
+  raft_ = std::make_unique<raft::RawNode>(rc);
+  if (log_->is_new() && options_.new_cluster) {
+    std::vector<raft::NodeId> voters;
+    for (const auto& m : options_.initial_members) voters.push_back(m.id);
+    COORD_RETURN_IF_ERROR(raft_->bootstrap(voters));
+  }
+  // A lone voter need not wait an election timeout to lead itself.
+  if (options_.initial_members.size() == 1 || raft_->status().conf_state.voters.size() == 1) raft_->campaign();
+
+  const auto now = clock_.steady_now();
+  next_tick_ = now + options_.tick_interval;
+  next_sync_ = now + options_.sync_interval;
+  thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+bool Node::wait_ready(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(ready_mu_);
+  return ready_cv_.wait_for(lock, timeout, [this] { return ready_.load() || failed_.load(); }) && !failed_.load();
+}
+
+void Node::stop() {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  inbox_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // The raft thread is gone: its state may be touched here.
+  for (auto& cb : write_waiters_.take_all()) cb(WriteResult{apply::Response{stopped_error()}, {}});
+  for (auto& cb : read_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"));
+  Inbox left;
+  {
+    std::lock_guard lock(inbox_mu_);
+    std::swap(left, inbox_);
+  }
+  for (auto& [req, cb] : left.proposals) cb(WriteResult{apply::Response{stopped_error()}, {}});
+  for (auto& cb : left.reads) cb(Status::unavailable("etcdserver: server stopped"));
+  ready_cv_.notify_all();
+}
+
+std::string Node::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+void Node::propose(apply::Request request, WriteCallback done) {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (!stopping_) {
+      inbox_.proposals.emplace_back(std::move(request), std::move(done));
+      inbox_cv_.notify_one();
+      return;
+    }
+  }
+  done(WriteResult{apply::Response{stopped_error()}, {}});
+}
+
+void Node::read_barrier(ReadCallback done) {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (!stopping_) {
+      inbox_.reads.push_back(std::move(done));
+      inbox_cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::unavailable("etcdserver: server stopped"));
+}
+
+void Node::step(raft::Message message) {
+  if (message.type == raft::MessageType::kApp) recv_append_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(inbox_mu_);
+  if (stopping_) return;
+  inbox_.messages.push_back(std::move(message));
+  inbox_cv_.notify_one();
+}
+
+store::V2Result<store::WatchStart> Node::watch(std::string_view key, bool recursive, bool stream,
+                                               std::uint64_t since_index, store::WatchSink sink) {
+  std::unique_lock lock(store_mu_);
+  return store_.watch(key, recursive, stream, since_index, std::move(sink));
+}
+
+void Node::unwatch(store::WatchId id) {
+  std::unique_lock lock(store_mu_);
+  store_.unwatch(id);
+}
+
+void Node::count_auth_lookup() {
+  std::shared_lock lock(store_mu_);
+  store_.count_get_failure();
+}
+
+NodeStatus Node::status() const {
+  NodeStatus s;
+  s.id = options_.member_id;
+  s.cluster_id = cluster_id_.load();
+  s.name = options_.name;
+  s.leader = leader_.load();
+  s.is_leader = is_leader_.load();
+  s.start_time = start_time_;
+  s.leader_since = leader_since_.load();
+  {
+    std::shared_lock lock(store_mu_);
+    s.raft = position_;
+  }
+  s.recv_append_requests = recv_append_.load();
+  s.send_append_requests = send_append_.load();
+  return s;
+}
+
+std::vector<store::Member> Node::members() const {
+  std::shared_lock lock(store_mu_);
+  return store_.members();
+}
+
+RaftPosition Node::position_locked() const { return position_; }
+
+// ------------------------------------------------------------------ the raft thread
+
+void Node::run() {
+  while (true) {
+    Inbox inbox;
+    {
+      std::unique_lock lock(inbox_mu_);
+      inbox_cv_.wait_until(lock, next_tick_, [this] {
+        return stopping_ || !inbox_.proposals.empty() || !inbox_.reads.empty() || !inbox_.messages.empty();
+      });
+      if (stopping_) return;
+      std::swap(inbox, inbox_);
+    }
+    // Everything that arrived while the last batch was being fsync'ed goes into one Ready:
+    // this is the group commit.
+    drain_inbox(inbox);
+    if (clock_.steady_now() >= next_tick_) on_tick();
+    while (!failed_.load() && raft_->has_ready()) handle_ready(raft_->ready());
+    if (failed_.load()) return;
+  }
+}
+
+void Node::drain_inbox(Inbox& inbox) {
+  for (auto& m : inbox.messages) raft_->step(m);  // stale or foreign messages are ignored by raft
+  const auto deadline = clock_.steady_now() + options_.request_timeout;
+  for (auto& [request, done] : inbox.proposals) {
+    request.id = next_request_id_.fetch_add(1);
+    std::string data = apply::encode(request);
+    write_waiters_.add(request.id, std::move(done), deadline);
+    if (!raft_->propose(data).is_ok()) unsent_.push_back({std::move(data), request.id, deadline});
+  }
+  if (!inbox.reads.empty()) {
+    // One ReadIndex round for every read that arrived together (DESIGN.md §2: batched).
+    const std::uint64_t batch = next_request_id_.fetch_add(1);
+    for (auto& done : inbox.reads) {
+      const std::uint64_t id = next_request_id_.fetch_add(1);
+      read_waiters_.add(id, std::move(done), deadline);
+      read_batches_[batch].push_back(id);
+    }
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) unsent_reads_.push_back(batch);
+  }
+}
+
+void Node::on_tick() {
+  const auto now = clock_.steady_now();
+  while (next_tick_ <= now) next_tick_ += options_.tick_interval;
+  raft_->tick();
+  retry_unsent();
+  expire_waiters();
+  if (is_leader_.load() && now >= next_sync_) {
+    next_sync_ = now + options_.sync_interval;
+    // Expiry is decided here, by the leader's clock, and applied by every member at the same
+    // log index (DESIGN.md §2); the store itself never reads a clock.
+    if (store_.has_ttl_keys()) {
+      apply::Request sync;
+      sync.method = apply::Method::kSync;
+      sync.time = clock_.now();
+      propose_internal(std::move(sync));
+    }
+  }
+  if (!published_ && !publish_in_flight_ && leader_.load() != 0) {
+    apply::Request publish;
+    publish.method = apply::Method::kMemberPublish;
+    publish.member_id = options_.member_id;
+    publish.name = options_.name;
+    publish.client_urls = options_.client_urls;
+    publish_in_flight_ = true;
+    request_with_callback(std::move(publish), [this](WriteResult r) {
+      publish_in_flight_ = false;
+      if (!r.response.ok()) return;
+      published_ = true;
+      {
+        std::lock_guard lock(ready_mu_);
+        ready_ = true;
+      }
+      ready_cv_.notify_all();
+    });
+  }
+}
+
+void Node::retry_unsent() {
+  if (leader_.load() == 0) return;
+  std::vector<PendingProposal> still;
+  for (auto& p : unsent_)
+    if (!raft_->propose(p.data).is_ok()) still.push_back(std::move(p));
+  unsent_ = std::move(still);
+  std::vector<std::uint64_t> reads;
+  for (auto batch : unsent_reads_)
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) reads.push_back(batch);
+  unsent_reads_ = std::move(reads);
+}
+
+void Node::expire_waiters() {
+  const auto now = clock_.steady_now();
+  for (auto& cb : write_waiters_.take_expired(now)) cb(WriteResult{apply::Response{timeout_error()}, {}});
+  for (auto& cb : read_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"));
+  std::erase_if(unsent_, [&](const PendingProposal& p) { return p.deadline <= now; });
+}
+
+void Node::propose_internal(apply::Request request) {
+  request_with_callback(std::move(request), [](WriteResult) {});
+}
+
+void Node::request_with_callback(apply::Request request, WriteCallback done) {
+  request.id = next_request_id_.fetch_add(1);
+  std::string data = apply::encode(request);
+  const auto deadline = clock_.steady_now() + options_.request_timeout;
+  write_waiters_.add(request.id, std::move(done), deadline);
+  if (!raft_->propose(data).is_ok()) unsent_.push_back({std::move(data), request.id, deadline});
+}
+
+void Node::handle_ready(raft::Ready rd) {
+  if (rd.soft_state) on_soft_state(*rd.soft_state);
+  const bool leader = is_leader_.load();
+  // A leader may send appends before its own fsync (DESIGN.md §4); everyone else promises
+  // persisted state in its messages, so it sends only after the write below is durable.
+  if (leader) send(std::move(rd.messages));
+  if (!rd.snapshot.empty()) {
+    if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
+    std::unique_lock lock(store_mu_);
+    if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
+    applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
+    position_.index = applied_index_;
+  }
+  if (rd.hard_state || !rd.entries.empty()) {
+    if (auto s = log_->save(rd.hard_state, rd.entries, rd.must_sync); !s.is_ok()) return fail(s);
+  }
+  if (rd.hard_state) {
+    std::unique_lock lock(store_mu_);
+    position_.term = rd.hard_state->term;
+  }
+  if (!leader) send(std::move(rd.messages));
+
+  std::vector<std::pair<WriteCallback, WriteResult>> answers;
+  if (!rd.committed_entries.empty()) apply_committed(rd.committed_entries, answers);
+  for (auto& rs : rd.read_states) {
+    auto it = read_batches_.find(decode_read_context(rs.context));
+    if (it == read_batches_.end()) continue;
+    reads_awaiting_apply_.emplace(rs.index, std::move(it->second));
+    read_batches_.erase(it);
+  }
+  raft_->advance(rd);
+  // Answers go out only now: after the entries are durable and applied, outside the store lock.
+  for (auto& [cb, result] : answers) cb(std::move(result));
+  release_reads();
+  maybe_snapshot();
+}
+
+void Node::on_soft_state(const raft::SoftState& ss) {
+  const bool was_leader = is_leader_.load();
+  leader_ = ss.lead;
+  is_leader_ = ss.role == raft::Role::kLeader;
+  if (is_leader_ && !was_leader) {
+    leader_since_ = clock_.now();
+    next_sync_ = clock_.steady_now() + options_.sync_interval;
+    if (store_.cluster_version().empty()) {
+      apply::Request version;
+      version.method = apply::Method::kClusterVersion;
+      version.value = kClusterVersion;
+      propose_internal(std::move(version));
+    }
+  }
+}
+
+void Node::send(std::vector<raft::Message> messages) {
+  if (messages.empty()) return;
+  for (const auto& m : messages)
+    if (m.type == raft::MessageType::kApp) send_append_.fetch_add(1, std::memory_order_relaxed);
+  if (sender_ != nullptr) sender_->send(std::move(messages));
+}
+
+void Node::apply_committed(const std::vector<raft::Entry>& entries,
+                           std::vector<std::pair<WriteCallback, WriteResult>>& answers) {
+  std::unique_lock lock(store_mu_);
+  for (const auto& e : entries) {
+    // Invariant: entries are applied once each, in log order.
+    COORD_CHECK(e.index == applied_index_ + 1 || applied_index_ == 0 || e.index <= applied_index_,
+                "committed entries skipped an index");
+    if (e.index <= applied_index_) continue;
+    if (e.type == raft::EntryType::kConfChange) {
+      apply_conf_change(e);
+    } else if (!e.data.empty()) {  // an empty normal entry is a new leader's no-op
+      auto request = apply::decode_request(e.data);
+      // A committed entry that does not decode means a bug or undetected corruption: stop.
+      COORD_CHECK(request.is_ok(), "committed entry does not decode as a request");
+      apply::Response response = applier_->apply(*request);
+      WriteCallback cb;
+      if (write_waiters_.take(request->id, cb))
+        answers.emplace_back(std::move(cb), WriteResult{std::move(response), {e.index, position_.term}});
+    }
+    applied_index_ = e.index;
+    position_.index = e.index;
+  }
+}
+
+void Node::apply_conf_change(const raft::Entry& entry) {
+  auto cc = raft::decode_conf_change(entry.data);
+  COORD_CHECK(cc.is_ok(), "committed conf change does not decode");
+  raft_->apply_conf_change(*cc);
+  switch (cc->type) {
+    case raft::ConfChangeType::kAddNode: {
+      store::Member m;
+      if (!cc->context.empty()) {
+        auto decoded = decode_member(cc->context);
+        COORD_CHECK(decoded.is_ok(), "conf change member does not decode");
+        m = *decoded;
+      } else {
+        // Bootstrap entries carry no context: the member comes from --initial-cluster.
+        m.id = cc->node_id;
+        for (const auto& spec : options_.initial_members)
+          if (spec.id == cc->node_id) m.peer_urls = spec.peer_urls;
+      }
+      m.id = cc->node_id;
+      store_.add_member(m);
+      break;
+    }
+    case raft::ConfChangeType::kRemoveNode:
+      store_.remove_member(cc->node_id);
+      break;
+    case raft::ConfChangeType::kUpdateNode: {
+      auto decoded = decode_member(cc->context);
+      COORD_CHECK(decoded.is_ok(), "conf change member does not decode");
+      store_.update_member_peer_urls(cc->node_id, decoded->peer_urls);
+      break;
+    }
+  }
+}
+
+void Node::release_reads() {
+  while (!reads_awaiting_apply_.empty() && reads_awaiting_apply_.begin()->first <= applied_index_) {
+    for (auto id : reads_awaiting_apply_.begin()->second) {
+      ReadCallback cb;
+      if (read_waiters_.take(id, cb)) cb(Status::ok());
+    }
+    reads_awaiting_apply_.erase(reads_awaiting_apply_.begin());
+  }
+}
+
+void Node::maybe_snapshot() {
+  if (applied_index_ - snapshot_index_ < options_.snapshot_count) return;
+  // Only this thread writes the store, so reading it here needs no lock.
+  std::string data = store_.save();
+  auto s = log_->create_snapshot(applied_index_, raft_->status().conf_state, std::move(data),
+                                 options_.snapshot_catch_up_entries);
+  if (!s.is_ok()) return fail(s);
+  snapshot_index_ = applied_index_;
+}
+
+void Node::fail(const Status& status) {
+  {
+    std::lock_guard lock(failure_mu_);
+    failure_ = status.to_string();
+  }
+  std::fprintf(stderr, "coordd: fatal: %s\n", status.to_string().c_str());
+  failed_ = true;
+  ready_cv_.notify_all();
+}
+
+}  // namespace coord::node

@@ -1,0 +1,204 @@
+// Node: one coordd member's consensus and state — the raft loop (DESIGN.md §2, §3).
+//
+// One thread (the raft thread) owns the RawNode, the DurableLog (WAL + snapshots), the applier
+// and every store write. Other threads talk to it only through the inbox (propose, read_barrier,
+// step) and read the store under a shared lock (read(), watch()).
+//
+// Public methods are safe for concurrent use from any thread. Callbacks given to propose()
+// and read_barrier() run exactly once, on the raft thread, never under the store lock; they
+// must only post work elsewhere (e.g. to a session's strand).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/apply/applier.hpp"
+#include "server/apply/request.hpp"
+#include "server/common/clock.hpp"
+#include "server/common/file.hpp"
+#include "server/common/status.hpp"
+#include "server/node/node_options.hpp"
+#include "server/node/waiters.hpp"
+#include "server/raft/message.hpp"
+#include "server/raft/raw_node.hpp"
+#include "server/store/store.hpp"
+
+namespace coord::node {
+
+class DurableLog;
+
+// Where an answer stands in the Raft log (X-Raft-Index / X-Raft-Term).
+struct RaftPosition {
+  std::uint64_t index = 0;
+  std::uint64_t term = 0;
+};
+
+struct WriteResult {
+  apply::Response response;
+  RaftPosition raft;
+};
+
+// A snapshot of the member's state for the stats, members and health endpoints.
+struct NodeStatus {
+  std::uint64_t id = 0;
+  std::uint64_t cluster_id = 0;
+  std::string name;
+  std::uint64_t leader = 0;  // 0 when unknown
+  bool is_leader = false;
+  UnixNanos start_time = 0;
+  UnixNanos leader_since = 0;  // when this member last became leader (0 if never)
+  RaftPosition raft;
+  std::uint64_t recv_append_requests = 0;
+  std::uint64_t send_append_requests = 0;
+};
+
+// Sends Raft messages to peers; implemented by server/transport. Called on the raft thread;
+// must not block (queue and return).
+class MessageSender {
+ public:
+  virtual ~MessageSender() = default;
+  virtual void send(std::vector<raft::Message> messages) = 0;
+};
+
+class Node {
+ public:
+  using WriteCallback = std::function<void(WriteResult)>;
+  using ReadCallback = std::function<void(Status)>;
+
+  Node(NodeOptions options, FileSystem& fs, const Clock& clock);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // Opens or creates the data directory, recovers the store, and starts the raft thread.
+  Status start(MessageSender* sender = nullptr);
+  // Blocks until this member has a leader and its own attributes are published (etcd's
+  // "ready to serve"), or until `timeout`. Returns false on timeout or when stopped.
+  bool wait_ready(std::chrono::milliseconds timeout);
+  // Stops the raft thread; pending callbacks get a "server stopped" answer. Idempotent.
+  void stop();
+  // True once the raft loop hit a fatal error (e.g. the disk failed); the server must exit.
+  bool failed() const { return failed_.load(); }
+  std::string failure() const;
+
+  // Proposes a write through Raft. `done` gets the applied answer, or error 300 after the
+  // request timeout or at shutdown.
+  void propose(apply::Request request, WriteCallback done);
+  // Linearizable read barrier (Raft ReadIndex, batched): `done(ok)` once this member has
+  // applied everything committed before the call; a non-ok Status on timeout or shutdown.
+  void read_barrier(ReadCallback done);
+  // A message from a peer (transport thread).
+  void step(raft::Message message);
+
+  // Runs `fn(store, position)` with shared access to the store.
+  template <class F>
+  auto read(F&& fn) const {
+    std::shared_lock lock(store_mu_);
+    return fn(static_cast<const store::Store&>(store_), position_locked());
+  }
+  // Registers a watch (exclusive access); the sink runs on the raft thread.
+  store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
+                                           std::uint64_t since_index, store::WatchSink sink);
+  void unwatch(store::WatchId id);
+  // Counts the failing internal auth lookup etcd does for every keys/members request.
+  void count_auth_lookup();
+
+  NodeStatus status() const;
+  std::vector<store::Member> members() const;
+  std::uint64_t member_id() const { return options_.member_id; }
+  std::uint64_t cluster_id() const { return cluster_id_.load(); }
+  const Clock& clock() const { return clock_; }
+
+ private:
+  struct Inbox {
+    std::vector<std::pair<apply::Request, WriteCallback>> proposals;
+    std::vector<ReadCallback> reads;
+    std::vector<raft::Message> messages;
+  };
+  struct PendingProposal {
+    std::string data;
+    std::uint64_t id;
+    Waiters<WriteCallback>::Deadline deadline;
+  };
+
+  void run();
+  void drain_inbox(Inbox& inbox);
+  void on_tick();
+  void handle_ready(raft::Ready rd);
+  void apply_committed(const std::vector<raft::Entry>& entries,
+                       std::vector<std::pair<WriteCallback, WriteResult>>& answers);
+  void apply_conf_change(const raft::Entry& entry);
+  void release_reads();
+  void maybe_snapshot();
+  void propose_internal(apply::Request request);
+  void request_with_callback(apply::Request request, WriteCallback done);
+  void on_soft_state(const raft::SoftState& ss);
+  void send(std::vector<raft::Message> messages);
+  void retry_unsent();
+  void expire_waiters();
+  void fail(const Status& status);
+  RaftPosition position_locked() const;
+
+  // Constant after construction.
+  const NodeOptions options_;
+  FileSystem& fs_;
+  const Clock& clock_;
+  const UnixNanos start_time_;
+
+  // Owned by the raft thread (created in start(), used only by run() afterwards).
+  std::unique_ptr<DurableLog> log_;
+  std::unique_ptr<raft::RawNode> raft_;
+  std::unique_ptr<apply::Applier> applier_;
+  MessageSender* sender_ = nullptr;
+  Waiters<WriteCallback> write_waiters_;
+  Waiters<ReadCallback> read_waiters_;
+  std::vector<PendingProposal> unsent_;            // proposed while no leader was known
+  std::map<std::uint64_t, std::vector<std::uint64_t>> read_batches_;  // batch id -> read ids, until raft answers
+  std::multimap<std::uint64_t, std::vector<std::uint64_t>> reads_awaiting_apply_;  // read index -> read ids
+  std::vector<std::uint64_t> unsent_reads_;        // batch ids not yet accepted by raft
+  std::uint64_t applied_index_ = 0;
+  std::uint64_t snapshot_index_ = 0;
+  std::chrono::steady_clock::time_point next_tick_;
+  std::chrono::steady_clock::time_point next_sync_;
+  bool published_ = false;
+  bool publish_in_flight_ = false;
+
+  // The store: written only by the raft thread under an exclusive lock; read under a shared one.
+  mutable std::shared_mutex store_mu_;
+  store::Store store_;            // guarded by store_mu_
+  RaftPosition position_;         // guarded by store_mu_: applied index and current term
+
+  // Inbox: guarded by inbox_mu_.
+  mutable std::mutex inbox_mu_;
+  std::condition_variable inbox_cv_;
+  Inbox inbox_;
+  bool stopping_ = false;
+
+  // Published state, read by any thread.
+  std::atomic<std::uint64_t> next_request_id_;
+  std::atomic<std::uint64_t> leader_{0};
+  std::atomic<bool> is_leader_{false};
+  std::atomic<UnixNanos> leader_since_{0};
+  std::atomic<std::uint64_t> cluster_id_{0};
+  std::atomic<bool> failed_{false};
+  std::atomic<bool> ready_{false};
+  std::atomic<std::uint64_t> recv_append_{0};
+  std::atomic<std::uint64_t> send_append_{0};
+  mutable std::mutex failure_mu_;
+  std::string failure_;           // guarded by failure_mu_
+  std::mutex ready_mu_;
+  std::condition_variable ready_cv_;
+
+  std::thread thread_;
+};
+
+}  // namespace coord::node

@@ -1,0 +1,37 @@
+// NodeOptions: what a Node starts with, derived from the server's flags (server/config). A plain
+// value; read once by the Node constructor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace coord::node {
+
+struct MemberSpec {
+  std::uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+};
+
+struct NodeOptions {
+  std::uint64_t member_id = 0;
+  std::uint64_t cluster_id = 0;
+  std::string name = "default";
+  std::string data_dir;                        // WAL in <data_dir>/member/wal, snapshots in .../snap
+  std::vector<std::string> client_urls;        // advertised; published into the members list
+  std::vector<MemberSpec> initial_members;     // the initial cluster (self included)
+  bool new_cluster = true;                     // --initial-cluster-state new
+  std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
+  std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
+  std::size_t max_snapshots = 5;
+  std::size_t max_wals = 5;
+  std::chrono::milliseconds tick_interval{100};    // --heartbeat-interval: one raft tick
+  int election_ticks = 10;                         // --election-timeout / --heartbeat-interval
+  std::chrono::milliseconds sync_interval{500};    // TTL expiry proposals while TTL keys exist
+  std::chrono::milliseconds request_timeout{7000}; // etcd: 5 s + 2 x election timeout
+  std::uint64_t seed = 0;                          // raft's election-timeout randomness
+};
+
+}  // namespace coord::node
