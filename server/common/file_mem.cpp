@@ -17,16 +17,25 @@ struct MemFileSystem::State {
   std::map<std::string, std::shared_ptr<Inode>> synced_names;  // durable directory entries
   std::set<std::string> dirs;
   std::set<std::string> locked;
-  int failing_writes = 0;
-  int failing_syncs = 0;
+  int writes_before_fault = 0, failing_writes = 0;
+  int syncs_before_fault = 0, failing_syncs = 0;
   std::uint64_t data_syncs = 0, file_syncs = 0, dir_syncs = 0, writes = 0;
 
   Inode* find(const std::string& path) {
     auto it = names.find(path);
     return it == names.end() ? nullptr : it->second.get();
   }
-  bool take_write_fault() { return failing_writes > 0 && failing_writes-- > 0; }
-  bool take_sync_fault() { return failing_syncs > 0 && failing_syncs-- > 0; }
+  bool take_write_fault() { return take_fault(writes_before_fault, failing_writes); }
+  bool take_sync_fault() { return take_fault(syncs_before_fault, failing_syncs); }
+  static bool take_fault(int& skip, int& failing) {
+    if (failing == 0) return false;
+    if (skip > 0) {
+      --skip;
+      return false;
+    }
+    --failing;
+    return true;
+  }
 };
 
 namespace {
@@ -277,14 +286,16 @@ void MemFileSystem::drop_unsynced_tearing(std::uint64_t seed) {
   state_->locked.clear();
 }
 
-void MemFileSystem::fail_next_writes(int n) {
+void MemFileSystem::fail_next_writes(int n, int skip) {
   std::lock_guard lock(state_->mu);
   state_->failing_writes = n;
+  state_->writes_before_fault = skip;
 }
 
-void MemFileSystem::fail_next_syncs(int n) {
+void MemFileSystem::fail_next_syncs(int n, int skip) {
   std::lock_guard lock(state_->mu);
   state_->failing_syncs = n;
+  state_->syncs_before_fault = skip;
 }
 
 void MemFileSystem::flip_byte(const std::string& path, std::uint64_t offset, std::uint8_t mask) {

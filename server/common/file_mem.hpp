@@ -55,10 +55,12 @@ class MemFileSystem final : public FileSystem {
   void drop_unsynced_tearing(std::uint64_t seed);
 
   // ---- fault injection
-  // The next `n` writes (append, write_at) fail with kIoError and write nothing.
-  void fail_next_writes(int n = 1);
-  // The next `n` syncs (datasync, sync, sync_dir) fail with kIoError and make nothing durable.
-  void fail_next_syncs(int n = 1);
+  // After `skip` more successful writes (append, write_at), the next `n` fail with kIoError
+  // and write nothing.
+  void fail_next_writes(int n = 1, int skip = 0);
+  // After `skip` more successful syncs (datasync, sync, sync_dir), the next `n` fail with
+  // kIoError and make nothing durable — with drop_unsynced(), a crash at that exact point.
+  void fail_next_syncs(int n = 1, int skip = 0);
   // Disk-level damage: change the current and the synced bytes alike. Check-fail when the
   // file does not exist or the range is outside it.
   void flip_byte(const std::string& path, std::uint64_t offset, std::uint8_t mask = 0x01);

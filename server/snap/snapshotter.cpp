@@ -1,0 +1,161 @@
+#include "server/snap/snapshotter.hpp"
+
+#include <algorithm>
+
+#include "server/common/crc32c.hpp"
+#include "server/snap/snap_format.hpp"
+
+namespace coord::snap {
+
+namespace {
+
+constexpr std::string_view kTempSuffix = ".tmp";
+constexpr std::string_view kBrokenSuffix = ".broken";
+
+std::string encode_crc(std::uint32_t crc) {
+  std::string out(kCrcBytes, '\0');
+  for (std::size_t i = 0; i < kCrcBytes; ++i) out[i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  return out;
+}
+
+std::uint32_t decode_crc(std::string_view b) {
+  std::uint32_t v = 0;
+  for (std::size_t i = 0; i < kCrcBytes; ++i) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[i])) << (8 * i);
+  return v;
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool same_point(const raft::SnapshotMetadata& a, const raft::SnapshotMetadata& b) {
+  return a.index == b.index && a.term == b.term;
+}
+
+}  // namespace
+
+Status Snapshotter::save(const raft::Snapshot& snapshot) {
+  if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
+  if (!fs_.exists(dir_)) {
+    COORD_RETURN_IF_ERROR(fs_.mkdirs(dir_));
+    COORD_RETURN_IF_ERROR(fs_.sync_dir(parent_path(dir_)));
+  }
+  const std::string name = snapshot_name(snapshot.metadata.term, snapshot.metadata.index);
+  const std::string path = join_path(dir_, name);
+  const std::string tmp = path + std::string(kTempSuffix);
+  const std::string header = encode_header(snapshot.metadata, snapshot.data.size());
+  // The CRC is streamed over the pieces as they are written: no concatenated copy.
+  std::uint32_t crc = crc32c::extend(0, header.data(), header.size());
+  crc = crc32c::extend(crc, snapshot.data.data(), snapshot.data.size());
+
+  auto write_tmp = [&]() -> Status {
+    auto file = fs_.open(tmp, OpenMode::kCreate);
+    if (!file) return file.status();
+    COORD_RETURN_IF_ERROR((*file)->append(header));
+    COORD_RETURN_IF_ERROR((*file)->append(snapshot.data));
+    COORD_RETURN_IF_ERROR((*file)->append(encode_crc(crc)));
+    COORD_RETURN_IF_ERROR((*file)->sync());
+    return (*file)->close();
+  };
+  if (Status s = write_tmp(); !s) {
+    fs_.remove(tmp);  // best effort; load() removes leftovers too
+    return s;
+  }
+  COORD_RETURN_IF_ERROR(fs_.rename(tmp, path));
+  return fs_.sync_dir(dir_);
+}
+
+Result<raft::Snapshot> Snapshotter::read(const std::string& name) {
+  const std::string path = join_path(dir_, name);
+  auto file = fs_.open(path, OpenMode::kRead);
+  if (!file) return file.status();
+  auto size = (*file)->size();
+  if (!size) return size.status();
+  auto bad = [&](const std::string& why) { return Status::corruption("snapshot " + path + ": " + why); };
+  if (*size < kFixedHeaderBytes + kCrcBytes) return bad("file too short (" + std::to_string(*size) + " bytes)");
+
+  std::string header;
+  COORD_RETURN_IF_ERROR((*file)->read_at(0, kFixedHeaderBytes, header));
+  auto header_length = decode_header_length(header);
+  if (!header_length) return bad(header_length.status().message());
+  if (*size < *header_length + kCrcBytes) return bad("file shorter than its header");
+  COORD_RETURN_IF_ERROR((*file)->read_at(0, *header_length, header));
+  raft::Snapshot snap;
+  std::uint64_t data_length = 0;
+  if (Status s = decode_header(header, snap.metadata, data_length); !s) return bad(s.message());
+  if (*size != *header_length + data_length + kCrcBytes)
+    return bad("file is " + std::to_string(*size) + " bytes, header says " +
+               std::to_string(*header_length + data_length + kCrcBytes));
+
+  COORD_RETURN_IF_ERROR((*file)->read_at(*header_length, data_length, snap.data));
+  std::string stored;
+  COORD_RETURN_IF_ERROR((*file)->read_at(*header_length + data_length, kCrcBytes, stored));
+  std::uint32_t crc = crc32c::extend(0, header.data(), header.size());
+  crc = crc32c::extend(crc, snap.data.data(), snap.data.size());
+  if (crc != decode_crc(stored)) return bad("CRC mismatch");
+  const auto parsed = parse_snapshot_name(name);
+  if (!parsed || parsed->term != snap.metadata.term || parsed->index != snap.metadata.index)
+    return bad("file name does not match the snapshot's term and index");
+  return snap;
+}
+
+Result<std::vector<std::string>> Snapshotter::snapshot_names() {
+  auto names = fs_.list_dir(dir_);
+  if (!names) return names.status();
+  std::vector<std::string> out;
+  for (auto& n : *names) {
+    if (parse_snapshot_name(n)) out.push_back(std::move(n));
+  }
+  std::sort(out.begin(), out.end());  // fixed-width hex: name order is (term, index) order
+  return out;
+}
+
+Status Snapshotter::remove_temp_files() {
+  auto names = fs_.list_dir(dir_);
+  if (!names) return names.status();
+  bool removed = false;
+  for (const auto& n : *names) {
+    if (!ends_with(n, kTempSuffix)) continue;
+    COORD_RETURN_IF_ERROR(fs_.remove(join_path(dir_, n)));
+    removed = true;
+  }
+  return removed ? fs_.sync_dir(dir_) : Status::ok();
+}
+
+Status Snapshotter::quarantine(const std::string& name) {
+  const std::string path = join_path(dir_, name);
+  COORD_RETURN_IF_ERROR(fs_.rename(path, path + std::string(kBrokenSuffix)));
+  return fs_.sync_dir(dir_);
+}
+
+Result<raft::Snapshot> Snapshotter::load() { return load_newest_available({}); }
+
+Result<raft::Snapshot> Snapshotter::load_newest_available(const std::vector<raft::SnapshotMetadata>& usable) {
+  if (!fs_.exists(dir_)) return Status::not_found("no snapshot directory " + dir_);
+  COORD_RETURN_IF_ERROR(remove_temp_files());
+  auto names = snapshot_names();
+  if (!names) return names.status();
+  const bool any = usable.empty();
+  for (auto it = names->rbegin(); it != names->rend(); ++it) {
+    const auto parsed = parse_snapshot_name(*it);
+    const raft::SnapshotMetadata point{parsed->index, parsed->term, {}};
+    if (!any && std::none_of(usable.begin(), usable.end(), [&](const auto& u) { return same_point(u, point); }))
+      continue;
+    auto snap = read(*it);
+    if (snap) return snap;
+    if (snap.status().code() != StatusCode::kCorruption) return snap.status();  // I/O trouble: do not rename
+    COORD_RETURN_IF_ERROR(quarantine(*it));
+  }
+  return Status::not_found("no valid snapshot in " + dir_);
+}
+
+Status Snapshotter::purge(std::size_t keep) {
+  auto names = snapshot_names();
+  if (!names) return names.status();
+  if (names->size() <= keep) return Status::ok();
+  const std::size_t drop = names->size() - keep;
+  for (std::size_t i = 0; i < drop; ++i) COORD_RETURN_IF_ERROR(fs_.remove(join_path(dir_, (*names)[i])));
+  return fs_.sync_dir(dir_);
+}
+
+}  // namespace coord::snap

@@ -1,0 +1,53 @@
+// Snapshotter: stores Raft snapshots as files in <data-dir>/member/snap (format:
+// server/snap/snap_format.hpp). A save writes a temp file, fsyncs it, renames it into place and
+// fsyncs the directory, so a crash leaves either the old set of snapshots or the old set plus a
+// complete new one — never a half-written "newest" snapshot (etcd#5518). A load returns the
+// newest snapshot that passes its CRC; bad ones are renamed ".broken" and skipped.
+//
+// Order with the WAL (the caller's job): save the snapshot file, then the WAL snapshot marker,
+// then anything after it; never purge an old snapshot before the new one is durable.
+//
+// Thread-safety: none. Owned and called by the raft thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/common/file.hpp"
+#include "server/common/status.hpp"
+#include "server/raft/types.hpp"
+
+namespace coord::snap {
+
+class Snapshotter {
+ public:
+  Snapshotter(FileSystem& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+
+  // Durably writes "<term>-<index>.snap" (creating the directory if needed). The data is
+  // written from the snapshot's own string; nothing is copied.
+  Status save(const raft::Snapshot& snapshot);
+  // The newest valid snapshot. Files that fail their checks are renamed "<name>.broken";
+  // leftover temp files of a crashed save are removed. kNotFound when there is none.
+  Result<raft::Snapshot> load();
+  // Like load(), but only a snapshot whose (index, term) is in `usable` qualifies — e.g. the
+  // WAL's snapshot markers, so the chosen snapshot is one the WAL can replay from. Valid
+  // snapshots outside `usable` are left alone.
+  Result<raft::Snapshot> load_newest_available(const std::vector<raft::SnapshotMetadata>& usable);
+  // Removes all but the newest `keep` snapshot files (--max-snapshots).
+  Status purge(std::size_t keep = 5);
+  // The snapshot file names, oldest first.
+  Result<std::vector<std::string>> snapshot_names();
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  Result<raft::Snapshot> read(const std::string& name);
+  Status remove_temp_files();
+  Status quarantine(const std::string& name);
+
+  FileSystem& fs_;
+  const std::string dir_;
+};
+
+}  // namespace coord::snap

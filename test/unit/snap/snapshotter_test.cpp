@@ -1,0 +1,150 @@
+#include "server/snap/snapshotter.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include "server/common/file_mem.hpp"
+#include "server/snap/snap_format.hpp"
+#include "test/support/file/log_fixtures.hpp"
+
+namespace coord::snap {
+namespace {
+
+const std::string kDir = "/data/member/snap";
+
+std::string path_of(std::uint64_t term, std::uint64_t index) { return kDir + "/" + snapshot_name(term, index); }
+
+raft::Snapshot load_ok(Snapshotter& s) {
+  auto r = s.load();
+  BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  return std::move(*r);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(snapshotter)
+
+BOOST_AUTO_TEST_CASE(save_then_load__round_trips_metadata_and_data) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto snap = test::make_snapshot(100, 3, test::random_bytes(10000, 1));
+  BOOST_REQUIRE(s.save(snap).is_ok());
+  BOOST_TEST(fs.exists(path_of(3, 100)));
+  BOOST_TEST((load_ok(s) == snap));
+}
+
+BOOST_AUTO_TEST_CASE(save__is_durable_without_any_later_sync) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto snap = test::make_snapshot(7, 1, "state");
+  BOOST_REQUIRE(s.save(snap).is_ok());
+  fs.drop_unsynced();
+  BOOST_TEST((load_ok(s) == snap));
+}
+
+BOOST_AUTO_TEST_CASE(save__of_an_empty_snapshot_is_rejected) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  BOOST_TEST(!s.save(raft::Snapshot{}).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(load__returns_the_newest_snapshot) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  BOOST_REQUIRE(s.save(test::make_snapshot(10, 1, "a")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(30, 2, "c")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(20, 2, "b")).is_ok());
+  BOOST_TEST(load_ok(s).metadata.index == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(load__renames_a_corrupted_newest_snapshot_broken_and_returns_the_older) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto older = test::make_snapshot(10, 1, test::random_bytes(500, 2));
+  BOOST_REQUIRE(s.save(older).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(20, 1, test::random_bytes(500, 3))).is_ok());
+  fs.flip_byte(path_of(1, 20), 200);
+
+  BOOST_TEST((load_ok(s) == older));
+  BOOST_TEST(!fs.exists(path_of(1, 20)));
+  BOOST_TEST(fs.exists(path_of(1, 20) + ".broken"));
+}
+
+BOOST_AUTO_TEST_CASE(load__rejects_truncated_empty_and_mislabelled_files) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto good = test::make_snapshot(5, 1, "good");
+  BOOST_REQUIRE(s.save(good).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(6, 1, "truncated")).is_ok());
+  fs.truncate_file(path_of(1, 6), 30);
+  fs.put_file(path_of(1, 7), "");  // an empty file after a disk-full crash (etcd#5518)
+  auto real = fs.read_file(path_of(1, 5));
+  fs.put_file(path_of(1, 8), *real);  // valid bytes under the wrong name
+  BOOST_TEST((load_ok(s) == good));
+  for (std::uint64_t i : {6, 7, 8}) BOOST_TEST(fs.exists(path_of(1, i) + ".broken"));
+}
+
+BOOST_AUTO_TEST_CASE(load__ignores_and_removes_temp_files_of_a_crashed_save) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto good = test::make_snapshot(5, 1, "good");
+  BOOST_REQUIRE(s.save(good).is_ok());
+  fs.put_file(path_of(1, 9) + ".tmp", "half written");
+  BOOST_TEST((load_ok(s) == good));
+  BOOST_TEST(!fs.exists(path_of(1, 9) + ".tmp"));
+}
+
+BOOST_AUTO_TEST_CASE(save__interrupted_by_a_crash_leaves_the_previous_snapshot_loadable) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto good = test::make_snapshot(5, 1, "good");
+  BOOST_REQUIRE(s.save(good).is_ok());
+  fs.fail_next_syncs(1, 1);  // the temp file's fsync passes, the directory fsync does not
+  BOOST_TEST(!s.save(test::make_snapshot(9, 1, "newer")).is_ok());
+  fs.drop_unsynced();
+  BOOST_TEST((load_ok(s) == good));
+}
+
+BOOST_AUTO_TEST_CASE(load__without_snapshots_is_not_found) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  BOOST_TEST((s.load().status().code() == StatusCode::kNotFound));
+  BOOST_REQUIRE(fs.mkdirs(kDir).is_ok());
+  BOOST_TEST((s.load().status().code() == StatusCode::kNotFound));
+}
+
+BOOST_AUTO_TEST_CASE(load_newest_available__picks_the_newest_snapshot_the_wal_knows) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  BOOST_REQUIRE(s.save(test::make_snapshot(10, 1, "a")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(20, 1, "b")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(30, 1, "c")).is_ok());  // its WAL marker never made it
+  auto r = s.load_newest_available({{10, 1, {}}, {20, 1, {}}});
+  BOOST_REQUIRE(r.is_ok());
+  BOOST_TEST(r->metadata.index == 20u);
+  BOOST_TEST(fs.exists(path_of(1, 30)));  // valid, just not usable: left alone
+}
+
+BOOST_AUTO_TEST_CASE(purge__keeps_the_newest_files) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  for (std::uint64_t i = 1; i <= 8; ++i) BOOST_REQUIRE(s.save(test::make_snapshot(i * 10, 1, "x")).is_ok());
+  BOOST_REQUIRE(s.purge(3).is_ok());
+  auto names = s.snapshot_names();
+  BOOST_REQUIRE(names.is_ok());
+  BOOST_TEST((*names == std::vector<std::string>{snapshot_name(1, 60), snapshot_name(1, 70), snapshot_name(1, 80)}));
+  fs.drop_unsynced();  // the removals were made durable
+  BOOST_TEST(s.snapshot_names()->size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_name__sorts_by_term_then_index_and_parses_back) {
+  BOOST_TEST(snapshot_name(2, 1) > snapshot_name(1, 0xffff));
+  const auto parsed = parse_snapshot_name(snapshot_name(0xabc, 0x1234));
+  BOOST_REQUIRE(parsed.has_value());
+  BOOST_TEST(parsed->term == 0xabcu);
+  BOOST_TEST(parsed->index == 0x1234u);
+  BOOST_TEST(!parse_snapshot_name(snapshot_name(1, 2) + ".broken").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+}  // namespace coord::snap
