@@ -1,0 +1,44 @@
+// Internal: one v2 call described as data — the HTTP request plus what the retry machinery needs
+// to know to retry it safely. Built by Client's make_* functions, run by detail::Call. Not a
+// stable API.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "coord/transport.hpp"
+
+namespace coord::detail {
+
+// How a call may be repeated after a failure whose outcome is unknown.
+enum class RetryClass {
+  kRead,   // no effect on the server (get, watch, members list) or harmless to repeat (refresh)
+  kWrite,  // never repeated blindly: first resolved with a quorum read (see Resolution)
+};
+
+// How a quorum read tells whether an ambiguous write took effect.
+enum class Resolution {
+  kNone,          // cannot tell: report TransportError::kOutcomeUnknown
+  kValueWritten,  // the key holds our value (or is a dir for mkdir), modified after we sent
+  kAbsent,        // the key is gone (delete, compare_and_delete)
+  kChildCreated,  // a child of the dir holds our value, created after we sent (POST)
+};
+
+enum class ResultKind { kKeys, kMembers, kMemberAdd, kNoContent };
+
+struct Operation {
+  HttpRequest request;
+  RetryClass retry = RetryClass::kRead;
+  Resolution resolution = Resolution::kNone;
+  ResultKind result = ResultKind::kKeys;
+  std::string key;                    // the key (or dir, for POST) the resolution reads
+  std::string value;                  // the value we wrote (resolution compares it)
+  bool dir = false;                   // we wrote a directory
+  std::string action;                 // the action a success reports ("create", ...)
+  int conflict_code = 0;              // an error that may only mean "our earlier attempt won"
+  bool is_watch = false;              // an empty 200 body means "poll again"
+  std::optional<std::chrono::milliseconds> timeout;  // nullopt: no deadline
+};
+
+}  // namespace coord::detail

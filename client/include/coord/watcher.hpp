@@ -1,0 +1,70 @@
+// coord::Watcher — a continuous watch over a key or a directory. It takes a snapshot (quorum GET),
+// long-polls from snapshot index + 1, and follows every change in order: each event's
+// modifiedIndex + 1 is the next waitIndex, so no event is lost or repeated, also across endpoint
+// failures (the poll simply resumes on another member with the same index). When the server's
+// event history no longer reaches back far enough (error 401), it re-reads the key and reports a
+// resync with the fresh snapshot.
+//
+// Threading: polling runs on the client's threads and never runs user code. Callbacks run one at
+// a time, in order, on the watcher's own delivery thread, with no internal lock held. After the
+// destructor returns no callback runs. Destroying the watcher from inside its own callback is
+// allowed (that callback finishes, no other follows). A Watcher must not outlive its Client.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coord/client.hpp"
+#include "coord/types.hpp"
+
+namespace coord {
+
+struct WatchEvent {
+  enum class Type {
+    kSnapshot,  // the initial read; response is the quorum GET (recursive, sorted)
+    kEvent,     // one change; response is the etcd event (action, node, prev_node)
+    kResync,    // history was lost (401): response is a fresh snapshot; diff it against your state
+  };
+  Type type = Type::kEvent;
+  Response response;
+  bool exists = true;            // snapshot/resync: false when the key did not exist
+  std::uint64_t next_index = 0;  // the index the watch continues from
+};
+
+struct WatcherOptions {
+  bool recursive = false;                         // watch everything below a directory
+  std::optional<std::uint64_t> start_index;       // skip the snapshot and start at this waitIndex
+  std::chrono::milliseconds poll_timeout{30000};  // one long poll; then it is renewed (same index)
+  // Errors met while the watcher keeps retrying (connection failures, ...). Runs on the delivery
+  // thread like the event callback. Optional.
+  std::function<void(std::exception_ptr)> on_error;
+};
+
+class Watcher {
+ public:
+  using Callback = std::function<void(const WatchEvent&)>;
+
+  // Starts watching at once. `client` must outlive the watcher.
+  Watcher(Client& client, std::string key, Callback callback, WatcherOptions options = {});
+  ~Watcher();
+  Watcher(const Watcher&) = delete;
+  Watcher& operator=(const Watcher&) = delete;
+
+  // The waitIndex of the next poll.
+  std::uint64_t next_index() const;
+  // How many times history loss forced a re-read.
+  std::uint64_t resync_count() const;
+
+  class Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace coord

@@ -1,0 +1,257 @@
+// Why the call keeps `ambiguous_`: once a write may have been applied, every later answer has to
+// be read in that light — a 105 on the retry of a create may just mean our first attempt won.
+// The quorum read settles it instead of a blind retry (recipes.md §4.0 A).
+#include "client/src/call.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "client/src/codec.hpp"
+#include "coord/error.hpp"
+
+namespace coord::detail {
+namespace asio = boost::asio;
+
+namespace {
+
+std::exception_ptr transport_error(const TransportResult& r, const std::string& endpoint) {
+  using S = TransportResult::Status;
+  using K = TransportError::Kind;
+  K kind = r.status == S::kConnectFailed ? K::kConnect : r.status == S::kTimeout ? K::kTimeout
+           : r.status == S::kCancelled   ? K::kCancelled
+                                         : K::kIo;
+  return std::make_exception_ptr(TransportError(kind, r.detail, endpoint));
+}
+
+std::exception_ptr answer_error(const HttpResponse& http, const std::string& endpoint) {
+  if (auto e = parse_error(http)) return std::make_exception_ptr(*e);
+  return std::make_exception_ptr(TransportError(TransportError::Kind::kProtocol,
+                                                "HTTP " + std::to_string(http.status), endpoint));
+}
+
+bool blank(const std::string& s) { return s.find_first_not_of(" \r\n\t") == std::string::npos; }
+
+Operation quorum_read(const Operation& op) {
+  Operation read;
+  read.request.method = "GET";
+  read.request.target = keys_target(op.key) + "?quorum=true" +
+                        (op.resolution == Resolution::kChildCreated ? "&recursive=true&sorted=true" : "");
+  read.request.authorization = op.request.authorization;
+  read.retry = RetryClass::kRead;
+  read.key = op.key;
+  return read;
+}
+
+}  // namespace
+
+Call::Call(ClientCore& core, Operation op, Done done)
+    : core_(core),
+      op_(std::move(op)),
+      done_(std::move(done)),
+      strand_(asio::make_strand(core.executor())),
+      timer_(strand_),
+      deadline_(op_.timeout ? Clock::now() + *op_.timeout : Clock::time_point::max()) {}
+
+void Call::start() {
+  asio::post(strand_, [self = shared_from_this()] {
+    self->index_before_send_ = self->core_.last_index();
+    self->attempt();
+  });
+}
+
+void Call::cancel() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->finished_ || self->cancelled_) return;
+    self->cancelled_ = true;
+    self->timer_.cancel();
+    if (self->cancel_inflight_) self->cancel_inflight_();
+  });
+}
+
+void Call::attempt() {
+  if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
+  std::string endpoint = core_.endpoints().current();
+  ++attempts_;
+  cancel_inflight_ = core_.transport().send(
+      endpoint, op_.request, deadline_, [self = shared_from_this(), endpoint](TransportResult r) {
+        asio::post(self->strand_, [self, endpoint, r = std::move(r)]() mutable {
+          self->cancel_inflight_ = nullptr;
+          self->on_result(endpoint, std::move(r));
+        });
+      });
+}
+
+void Call::on_result(const std::string& endpoint, TransportResult result) {
+  if (finished_) return;
+  switch (classify(op_, result)) {
+    case Outcome::kCancelled:
+      return finish(transport_error(result, endpoint));
+    case Outcome::kRetry:
+      core_.endpoints().failed(endpoint);
+      return retry_later(result.status == TransportResult::Status::kOk ? answer_error(result.response, endpoint)
+                                                                        : transport_error(result, endpoint));
+    case Outcome::kAmbiguous:
+      core_.endpoints().failed(endpoint);
+      ambiguous_ = true;
+      return resolve(nullptr);
+    case Outcome::kAnswer:
+      return on_answer(endpoint, result);
+  }
+}
+
+void Call::on_answer(const std::string& endpoint, TransportResult& result) {
+  const HttpResponse& http = result.response;
+  const std::string& cluster = http.header("x-etcd-cluster-id");
+  if (!cluster.empty() && !core_.check_cluster_id(cluster)) {
+    core_.endpoints().failed(endpoint);
+    return finish(std::make_exception_ptr(TransportError(
+        TransportError::Kind::kClusterIdMismatch,
+        "answer from cluster " + cluster + ", expected " + core_.cluster_id(), endpoint)));
+  }
+  core_.observe_index(header_u64(http, "x-etcd-index"));
+  if (op_.is_watch && http.status == 200 && blank(http.body)) {
+    // The server closed the long poll without an event: poll again with the same index.
+    if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
+    --attempts_;
+    return attempt();
+  }
+  deliver_answer(http);
+}
+
+void Call::deliver_answer(const HttpResponse& http) {
+  if (op_.result != ResultKind::kKeys) {
+    bool ok = op_.result == ResultKind::kNoContent ? http.status / 100 == 2 : http.status == 200 || http.status == 201;
+    if (!ok) return finish(std::make_exception_ptr(members_error(http)));
+    Response raw;  // non-keys answers travel as the raw body in node.value (see Client)
+    raw.action = "raw";
+    raw.node.value = http.body;
+    raw.http_status = http.status;
+    return finish(nullptr, std::move(raw));
+  }
+  try {
+    return finish(nullptr, parse_keys_response(http));
+  } catch (const Error& e) {
+    if (ambiguous_ && op_.resolution != Resolution::kNone && e.error_code() == op_.conflict_code) {
+      return resolve(std::current_exception());
+    }
+    return finish(std::current_exception());
+  } catch (...) {
+    return finish(std::current_exception());
+  }
+}
+
+void Call::retry_later(std::exception_ptr last) {
+  if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
+  if (attempts_ >= core_.options().retry.max_attempts) return finish(last);
+  auto n = static_cast<int>(core_.endpoints().size());
+  std::chrono::milliseconds delay{0};
+  // A fresh endpoint is tried at once; only a full pass over the list earns a backoff.
+  if (attempts_ % n == 0) delay = core_.backoff().delay(attempts_ / n - 1);
+  if (deadline_ != Clock::time_point::max() && Clock::now() + delay >= deadline_) {
+    try {
+      std::rethrow_exception(last);
+    } catch (const std::exception& e) {
+      return finish(std::make_exception_ptr(TransportError(
+          TransportError::Kind::kTimeout,
+          "deadline exceeded after " + std::to_string(attempts_) + " attempt(s); last error: " + e.what())));
+    }
+  }
+  timer_.expires_after(delay);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code) { self->attempt(); });
+}
+
+void Call::resolve(std::exception_ptr conflict) {
+  if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
+  if (op_.resolution == Resolution::kNone) {
+    return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kOutcomeUnknown,
+                                                         op_.request.method + " " + op_.request.target)));
+  }
+  Operation read = quorum_read(op_);
+  // The read gets at least a second even when the write used up the deadline: knowing that a
+  // write succeeded is worth a short overrun.
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now());
+  read.timeout = std::max(left, std::chrono::milliseconds(1000));
+  cancel_inflight_ = core_.start(std::move(read), [self = shared_from_this(), conflict](std::exception_ptr e, Response r) {
+    asio::post(self->strand_, [self, conflict, e, r = std::move(r)] {
+      self->cancel_inflight_ = nullptr;
+      if (conflict && !e) {
+        if (auto ok = self->resolved_response(e, r)) return self->finish(nullptr, std::move(*ok));
+        return self->finish(conflict);
+      }
+      self->on_resolved(e, r);
+    });
+  });
+}
+
+std::optional<Response> Call::resolved_response(std::exception_ptr error, const Response& read) const {
+  Response out;
+  out.action = op_.action;
+  out.resolved_by_read = true;
+  out.etcd_index = read.etcd_index;
+  out.http_status = 200;
+  if (op_.resolution == Resolution::kAbsent) {
+    if (!error) return std::nullopt;
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      if (e.error_code() != 100) return std::nullopt;
+      out.node.key = op_.key;
+      out.etcd_index = e.index();
+      return out;
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (error) return std::nullopt;
+  if (op_.resolution == Resolution::kValueWritten) {
+    const Node& n = read.node;
+    bool ours = op_.dir ? n.dir : (n.value && *n.value == op_.value);
+    if (!ours || n.modified_index <= index_before_send_) return std::nullopt;
+    out.node = n;
+    return out;
+  }
+  for (const Node& child : read.node.nodes) {  // kChildCreated
+    if (!child.dir && child.value && *child.value == op_.value && child.created_index > index_before_send_) {
+      out.node = child;
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+void Call::on_resolved(std::exception_ptr error, const Response& read) {
+  if (auto ok = resolved_response(error, read)) return finish(nullptr, std::move(*ok));
+  bool read_failed = false;
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      read_failed = e.error_code() != 100;
+    } catch (...) {
+      read_failed = true;
+    }
+  }
+  if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
+  if (read_failed || Clock::now() >= deadline_) {
+    return finish(std::make_exception_ptr(TransportError(
+        TransportError::Kind::kOutcomeUnknown,
+        op_.request.method + " " + op_.request.target + ": a quorum read could not show it applied")));
+  }
+  // Not applied as of a linearizable read: sending it again cannot duplicate it.
+  retry_later(std::make_exception_ptr(TransportError(TransportError::Kind::kIo, "write not applied")));
+}
+
+void Call::finish(std::exception_ptr error, Response response) {
+  if (finished_) return;
+  finished_ = true;
+  timer_.cancel();
+  auto done = std::move(done_);
+  done_ = nullptr;
+  try {
+    done(error, std::move(response));
+  } catch (...) {
+    // A completion callback must not throw into the io_context; the call is over either way.
+  }
+  core_.call_finished(this);
+}
+
+}  // namespace coord::detail

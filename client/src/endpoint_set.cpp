@@ -1,0 +1,65 @@
+#include "client/src/endpoint_set.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace coord::detail {
+
+std::string EndpointSet::normalize(const std::string& endpoint) {
+  std::string e = endpoint;
+  while (!e.empty() && e.back() == '/') e.pop_back();
+  auto scheme_end = e.find("://");
+  if (scheme_end == std::string::npos || (e.substr(0, scheme_end) != "http" && e.substr(0, scheme_end) != "https")) {
+    throw std::invalid_argument("coord: endpoint must start with http:// or https://: " + endpoint);
+  }
+  auto hostport = e.substr(scheme_end + 3);
+  if (hostport.empty() || hostport.find('/') != std::string::npos) {
+    throw std::invalid_argument("coord: endpoint must be scheme://host[:port]: " + endpoint);
+  }
+  return e;
+}
+
+EndpointSet::EndpointSet(std::vector<std::string> endpoints) {
+  for (const auto& e : endpoints) {
+    auto n = normalize(e);
+    if (std::find(endpoints_.begin(), endpoints_.end(), n) == endpoints_.end()) endpoints_.push_back(n);
+  }
+  if (endpoints_.empty()) throw std::invalid_argument("coord: ClientOptions::endpoints is empty");
+}
+
+std::string EndpointSet::current() const {
+  std::lock_guard lock(mu_);
+  return endpoints_[current_];
+}
+
+std::size_t EndpointSet::size() const {
+  std::lock_guard lock(mu_);
+  return endpoints_.size();
+}
+
+std::vector<std::string> EndpointSet::all() const {
+  std::lock_guard lock(mu_);
+  return endpoints_;
+}
+
+void EndpointSet::failed(const std::string& endpoint) {
+  std::lock_guard lock(mu_);
+  // Only the first reporter of a failure rotates; concurrent calls that failed on the same
+  // endpoint must not skip over a healthy one.
+  if (endpoints_[current_] == endpoint) current_ = (current_ + 1) % endpoints_.size();
+}
+
+void EndpointSet::merge(const std::vector<std::string>& endpoints) {
+  std::lock_guard lock(mu_);
+  for (const auto& e : endpoints) {
+    std::string n;
+    try {
+      n = normalize(e);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    if (std::find(endpoints_.begin(), endpoints_.end(), n) == endpoints_.end()) endpoints_.push_back(n);
+  }
+}
+
+}  // namespace coord::detail

@@ -1,0 +1,226 @@
+// Two halves: the poll loop (on a strand of the client's io_context, no user code) and the
+// delivery thread (user code only, no lock held while it runs). They meet in a queue under mu_.
+#include "coord/watcher.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "client/src/client_core.hpp"
+#include "coord/error.hpp"
+
+namespace coord {
+namespace asio = boost::asio;
+
+class Watcher::Impl : public std::enable_shared_from_this<Impl> {
+ public:
+  Impl(Client& client, std::string key, Callback callback, WatcherOptions options)
+      : client_(client),
+        key_(std::move(key)),
+        callback_(std::move(callback)),
+        options_(std::move(options)),
+        strand_(asio::make_strand(client.executor())),
+        timer_(strand_),
+        backoff_(RetryPolicy{}) {}
+
+  void begin() {
+    delivery_ = std::thread([self = shared_from_this()] { self->deliver_loop(); });
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->options_.start_index) {
+        self->next_ = *self->options_.start_index;
+        self->poll();
+      } else {
+        self->snapshot(WatchEvent::Type::kSnapshot);
+      }
+    });
+  }
+
+  void stop() noexcept {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    asio::post(strand_, [self = shared_from_this()] {
+      self->timer_.cancel();
+      if (self->cancel_) self->cancel_();
+    });
+    if (delivery_.get_id() == std::this_thread::get_id()) {
+      delivery_.detach();  // destroyed from our own callback: the loop exits after it returns
+    } else if (delivery_.joinable()) {
+      delivery_.join();
+    }
+  }
+
+  std::atomic<std::uint64_t> next_index_{0};
+  std::atomic<std::uint64_t> resyncs_{0};
+
+ private:
+  using Item = std::variant<WatchEvent, std::exception_ptr>;
+
+  bool stopping() {
+    std::lock_guard lock(mu_);
+    return stopping_;
+  }
+
+  void push(Item item) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      queue_.push_back(std::move(item));
+    }
+    cv_.notify_one();
+  }
+
+  void deliver_loop() {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      try {
+        if (auto* e = std::get_if<WatchEvent>(&item)) {
+          callback_(*e);
+        } else if (options_.on_error) {
+          options_.on_error(std::get<std::exception_ptr>(item));
+        }
+      } catch (...) {
+        // A throwing callback must not kill the delivery thread; the event counts as delivered.
+      }
+    }
+  }
+
+  // Starts `op` unless stopping; the result comes back on the strand.
+  void start(detail::Operation op, void (Impl::*on_done)(std::exception_ptr, Response)) {
+    if (stopping()) return;
+    try {
+      cancel_ = client_.start(std::move(op), [self = shared_from_this(), on_done](std::exception_ptr e, Response r) {
+        asio::post(self->strand_, [self, on_done, e, r = std::move(r)]() mutable {
+          self->cancel_ = nullptr;
+          if (!self->stopping()) ((*self).*on_done)(e, std::move(r));
+        });
+      });
+    } catch (...) {
+      push(std::current_exception());  // the client is shutting down
+    }
+  }
+
+  void snapshot(WatchEvent::Type type) {
+    snapshot_type_ = type;
+    start(client_.make_get(key_, GetOptions{.recursive = true, .sorted = true, .quorum = true}), &Impl::on_snapshot);
+  }
+
+  void on_snapshot(std::exception_ptr error, Response r) {
+    WatchEvent ev;
+    ev.type = snapshot_type_;
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const Error& e) {
+        if (e.error_code() != errc::kKeyNotFound) return retry_later(error, &Impl::resnapshot);
+        ev.exists = false;
+        ev.response.etcd_index = e.index();
+        ev.response.node.key = key_;
+      } catch (...) {
+        return retry_later(error, &Impl::resnapshot);
+      }
+    } else {
+      ev.response = std::move(r);
+    }
+    set_next(ev.response.etcd_index + 1);
+    ev.next_index = next_;
+    push(std::move(ev));
+    failures_ = 0;
+    poll();
+  }
+
+  void resnapshot() { snapshot(snapshot_type_); }
+
+  void poll() {
+    auto op = client_.make_watch(key_, WatchOptions{.wait_index = next_, .recursive = options_.recursive});
+    op.timeout = options_.poll_timeout;
+    start(std::move(op), &Impl::on_event);
+  }
+
+  void on_event(std::exception_ptr error, Response r) {
+    if (!error) {
+      set_next(r.node.modified_index + 1);
+      failures_ = 0;
+      push(WatchEvent{WatchEvent::Type::kEvent, std::move(r), true, next_});
+      return poll();
+    }
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      if (e.error_code() == errc::kEventIndexCleared || e.error_code() == errc::kWatcherCleared) {
+        ++resyncs_;
+        return snapshot(WatchEvent::Type::kResync);
+      }
+      return retry_later(error, &Impl::poll);
+    } catch (const TransportError& e) {
+      if (e.kind() == TransportError::Kind::kTimeout) return poll();  // a quiet poll: renew it
+      if (e.kind() == TransportError::Kind::kCancelled || e.kind() == TransportError::Kind::kShutdown) return;
+      return retry_later(error, &Impl::poll);
+    } catch (...) {
+      return retry_later(error, &Impl::poll);
+    }
+  }
+
+  void retry_later(std::exception_ptr error, void (Impl::*again)()) {
+    push(error);
+    timer_.expires_after(backoff_.delay(std::min(failures_++, 10)));
+    timer_.async_wait([self = shared_from_this(), again](boost::system::error_code ec) {
+      if (!ec && !self->stopping()) ((*self).*again)();
+    });
+  }
+
+  void set_next(std::uint64_t next) {
+    next_ = next;
+    next_index_ = next;
+  }
+
+  // Constant after construction.
+  Client& client_;
+  const std::string key_;
+  const Callback callback_;
+  const WatcherOptions options_;
+  asio::strand<asio::any_io_executor> strand_;
+
+  // Guarded by the strand.
+  asio::steady_timer timer_;
+  detail::Backoff backoff_;
+  std::function<void()> cancel_;
+  std::uint64_t next_ = 0;
+  int failures_ = 0;
+  WatchEvent::Type snapshot_type_ = WatchEvent::Type::kSnapshot;
+
+  std::thread delivery_;  // set in begin(), joined or detached in stop()
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+};
+
+Watcher::Watcher(Client& client, std::string key, Callback callback, WatcherOptions options)
+    : impl_(std::make_shared<Impl>(client, std::move(key), std::move(callback), std::move(options))) {
+  impl_->begin();
+}
+
+Watcher::~Watcher() { impl_->stop(); }
+
+std::uint64_t Watcher::next_index() const { return impl_->next_index_.load(); }
+
+std::uint64_t Watcher::resync_count() const { return impl_->resyncs_.load(); }
+
+}  // namespace coord
