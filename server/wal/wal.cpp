@@ -67,6 +67,10 @@ bool Wal::exists(FileSystem& fs, const std::string& dir) {
   return false;
 }
 
+Result<std::vector<raft::SnapshotMetadata>> Wal::snapshot_markers(FileSystem& fs, const std::string& dir) {
+  return read_snapshot_markers(fs, dir);
+}
+
 Result<std::unique_ptr<Wal>> Wal::create(FileSystem& fs, std::string dir, std::string metadata, WalOptions options) {
   if (exists(fs, dir)) return Status::invalid_argument("a WAL already exists in " + dir);
   COORD_RETURN_IF_ERROR(fs.mkdirs(dir));

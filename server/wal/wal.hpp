@@ -51,12 +51,19 @@ class Wal {
                                              WalOptions options = {});
   // Opens an existing WAL and reads everything after `from` (a snapshot's index/term, or {0,0}
   // for the whole log). When `from` is not {0,0} the WAL must contain its snapshot marker (or
-  // the entry with that index and term). Repairs a torn tail once (see above).
+  // the entry with that index and term); if not, the result is kNotFound — a crash came between
+  // saving the snapshot file and its marker: open from an older snapshot instead (see
+  // snapshot_markers()). Repairs a torn tail once (see above); other damage is kCorruption.
   static Result<std::pair<std::unique_ptr<Wal>, WalContents>> open(FileSystem& fs, std::string dir,
                                                                    raft::SnapshotMetadata from,
                                                                    WalOptions options = {});
   // True when `dir` holds at least one WAL segment.
   static bool exists(FileSystem& fs, const std::string& dir);
+  // Every snapshot marker in the WAL, oldest first, read without opening it for writing (the
+  // WAL must not be open). Pass them to Snapshotter::load_newest_available() to choose a
+  // snapshot open() can start from. Damage is left for open() to judge: markers after it are
+  // simply not returned.
+  static Result<std::vector<raft::SnapshotMetadata>> snapshot_markers(FileSystem& fs, const std::string& dir);
 
   ~Wal();
   Wal(const Wal&) = delete;

@@ -101,9 +101,10 @@ class Replayer {
  public:
   explicit Replayer(const raft::SnapshotMetadata& from) : from_(from) {}
 
-  Status segment(const std::string& path, const SegmentName& name, const SegmentScan& scan, bool starts_log) {
+  Status segment(const std::string& path, const SegmentName& name, const SegmentScan& scan) {
     path_ = &path;
-    if (starts_log) last_ = 0;  // the log's first entry is index 1
+    // Replay's first segment: the writer named it after its last index + 1 (0 for the first).
+    if (!last_) last_ = name.first_index > 0 ? name.first_index - 1 : 0;
     if (scan.records.empty() || scan.records.front().type != RecordType::kSegmentHeader)
       return bad(0, "segment does not begin with a segment header");
     SegmentHeader h;
@@ -126,8 +127,8 @@ class Replayer {
 
   Status finish(const std::string& dir, Replay& out) {
     if (from_.index != 0 && !from_found_)
-      return Status::corruption("WAL in " + dir + " has no snapshot marker for index " + std::to_string(from_.index) +
-                                " term " + std::to_string(from_.term));
+      return Status::not_found("WAL in " + dir + " has no snapshot marker for index " + std::to_string(from_.index) +
+                               " term " + std::to_string(from_.term));
     const auto& hs = contents_.hard_state;
     if (last_ && hs.commit > *last_ && hs.commit > from_.index)
       return Status::corruption("WAL in " + dir + ": hard state commit " + std::to_string(hs.commit) +
@@ -167,11 +168,8 @@ class Replayer {
   Status entry(const RawRecord& r) {
     raft::Entry e;
     if (Status s = decode_entry(r.payload, e); !s) return bad(r.offset, s.message());
-    if (last_ && e.index > *last_ + 1)
+    if (e.index > *last_ + 1)
       return bad(r.offset, "entry index " + std::to_string(e.index) + " skips past the last index " + std::to_string(*last_));
-    if (!last_ && e.index > from_.index + 1)
-      return bad(r.offset, "first entry after the snapshot at index " + std::to_string(from_.index) + " has index " +
-                               std::to_string(e.index));
     last_ = e.index;
     auto& entries = contents_.entries;
     // A later record for an index wins: drop the overwritten suffix (Raft Figure 7).
@@ -180,6 +178,9 @@ class Replayer {
       if (e.index == from_.index && e.term == from_.term) from_found_ = true;
       return Status::ok();
     }
+    if (entries.empty() && e.index != from_.index + 1)
+      return bad(r.offset, "first entry after the snapshot at index " + std::to_string(from_.index) + " has index " +
+                               std::to_string(e.index) + ": the entries between were released");
     // Invariant: the returned entries start right after the snapshot and have no holes.
     COORD_CHECK(entries.empty() ? e.index == from_.index + 1 : entries.back().index + 1 == e.index,
                 "WAL replay: entries not contiguous");
@@ -217,7 +218,7 @@ class Replayer {
   bool metadata_seen_ = false;
   bool from_found_ = false;
   std::optional<raft::SnapshotMetadata> from_marker_;
-  std::optional<std::uint64_t> last_;  // unknown until an entry or marker is seen
+  std::optional<std::uint64_t> last_;  // the log's last index so far; set by the first segment
   raft::SnapshotMetadata newest_marker_;
 };
 
@@ -262,7 +263,7 @@ Result<Replay> replay(FileSystem& fs, const std::string& dir, const raft::Snapsh
     const bool last = i + 1 == out.segments.size();
     if (scan.end == SegmentEnd::kCorrupt || (scan.end == SegmentEnd::kTorn && !last))
       return Status::corruption("WAL segment " + path + " is damaged " + scan.problem);
-    COORD_RETURN_IF_ERROR(replayer.segment(path, name, scan, name.seq == 0));
+    COORD_RETURN_IF_ERROR(replayer.segment(path, name, scan));
     if (!last) {
       COORD_RETURN_IF_ERROR(replayer.check_continuity(path, out.segments[i + 1]));
     } else {
@@ -272,6 +273,23 @@ Result<Replay> replay(FileSystem& fs, const std::string& dir, const raft::Snapsh
     }
   }
   COORD_RETURN_IF_ERROR(replayer.finish(dir, out));
+  return out;
+}
+
+Result<std::vector<raft::SnapshotMetadata>> read_snapshot_markers(FileSystem& fs, const std::string& dir) {
+  auto segs = list_segments(fs, dir);
+  if (!segs) return segs.status();
+  std::vector<raft::SnapshotMetadata> out;
+  for (const auto& name : *segs) {
+    auto bytes = fs.read_file(join_path(dir, segment_name(name.seq, name.first_index)));
+    if (!bytes) return bytes.status();
+    const SegmentScan scan = scan_segment(*bytes);
+    for (const auto& r : scan.records) {
+      raft::SnapshotMetadata m;
+      if (r.type == RecordType::kSnapshotMarker && decode_snapshot_marker(r.payload, m).is_ok()) out.push_back(std::move(m));
+    }
+    if (scan.end != SegmentEnd::kClean) break;
+  }
   return out;
 }
 

@@ -54,4 +54,7 @@ struct Replay {
 // reported in Replay::torn for the caller to repair.
 Result<Replay> replay(FileSystem& fs, const std::string& dir, const raft::SnapshotMetadata& from);
 
+// Every snapshot marker of every segment, oldest first; stops at the first damage.
+Result<std::vector<raft::SnapshotMetadata>> read_snapshot_markers(FileSystem& fs, const std::string& dir);
+
 }  // namespace coord::wal

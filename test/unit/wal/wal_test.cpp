@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(open__from_a_snapshot_without_a_marker_in_the_wal_fails) {
   BOOST_REQUIRE(wal->close().is_ok());
   auto r = Wal::open(fs, kDir, {50, 3, {}}, kSmall);
   BOOST_REQUIRE(!r.is_ok());
-  BOOST_TEST((r.status().code() == StatusCode::kCorruption));
+  BOOST_TEST((r.status().code() == StatusCode::kNotFound));
   BOOST_TEST(r.status().message().find("snapshot marker") != std::string::npos);
 }
 
@@ -212,6 +212,28 @@ BOOST_AUTO_TEST_CASE(open__from_a_snapshot_in_a_later_segment_starts_there) {
   BOOST_TEST((contents.entries == test::make_entries(151, 230, 1, 50)));
 }
 
+BOOST_AUTO_TEST_CASE(snapshot_markers__lists_every_marker_so_a_usable_snapshot_can_be_chosen) {
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  for (std::uint64_t i = 1; i <= 200; i += 10) {
+    BOOST_REQUIRE(wal->save(hs(1, 1, i), test::make_entries(i, i + 9, 1, 50), true).is_ok());
+    if (i % 50 == 1) BOOST_REQUIRE(wal->save_snapshot_marker({i + 9, 1, {{1}}}).is_ok());
+  }
+  BOOST_REQUIRE(wal->close().is_ok());
+  auto markers = Wal::snapshot_markers(fs, kDir);
+  BOOST_REQUIRE(markers.is_ok());
+  std::vector<std::uint64_t> indexes;
+  for (const auto& m : *markers) {
+    if (indexes.empty() || indexes.back() != m.index) indexes.push_back(m.index);  // preambles repeat them
+  }
+  BOOST_TEST((indexes == std::vector<std::uint64_t>{10, 60, 110, 160}));
+  for (auto i : indexes) {
+    auto r = Wal::open(fs, kDir, {i, 1, {}}, kSmall);
+    BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+    BOOST_TEST((r->second.entries == test::make_entries(i + 1, 200, 1, 50)));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(release_to__keeps_keep_files_and_every_segment_after_the_index) {
   MemFileSystem fs;
   auto wal = create_wal(fs);
@@ -239,6 +261,20 @@ BOOST_AUTO_TEST_CASE(release_to__keeps_keep_files_and_every_segment_after_the_in
   BOOST_REQUIRE(wal2->close().is_ok());
   auto [reopened, contents] = open_wal(fs2, {100, 1, {}});
   BOOST_TEST((contents.entries == test::make_entries(101, 400, 1, 50)));
+}
+
+BOOST_AUTO_TEST_CASE(open__from_a_snapshot_older_than_the_released_segments_is_a_hard_error) {
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  for (std::uint64_t i = 1; i <= 100; i += 10) BOOST_REQUIRE(wal->save(hs(1, 1, i), test::make_entries(i, i + 9, 1, 50), true).is_ok());
+  BOOST_REQUIRE(wal->save_snapshot_marker({100, 1, {}}).is_ok());
+  for (std::uint64_t i = 101; i <= 400; i += 10) BOOST_REQUIRE(wal->save(hs(1, 1, i), test::make_entries(i, i + 9, 1, 50), true).is_ok());
+  BOOST_REQUIRE(wal->release_to(300, 1).is_ok());
+  BOOST_REQUIRE(wal->close().is_ok());
+  auto r = Wal::open(fs, kDir, {100, 1, {}}, kSmall);
+  BOOST_REQUIRE(!r.is_ok());
+  BOOST_TEST((r.status().code() == StatusCode::kCorruption));
+  BOOST_TEST(r.status().message().find("released") != std::string::npos, r.status().message());
 }
 
 BOOST_AUTO_TEST_CASE(create__fails_in_a_directory_that_already_holds_a_wal) {
