@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/common/clock.hpp"
 
@@ -18,6 +19,12 @@ enum class Method : std::uint8_t {
   kDelete = 3,  // delete / compareAndDelete
   kQGet = 4,    // quorum GET when not served by ReadIndex (kept for compatibility; get via log)
   kSync = 5,    // expire every node whose expiration <= time
+  // Membership (etcd's internal /0 tree): each moves the etcd index like a write.
+  kMemberAdd = 6,       // member_id, name, peer_urls, client_urls
+  kMemberRemove = 7,    // member_id
+  kMemberUpdate = 8,    // member_id, peer_urls
+  kMemberPublish = 9,   // member_id, name, client_urls (a member announcing itself)
+  kClusterVersion = 10, // value = the cluster version, e.g. "3.4.0"
 };
 
 struct Request {
@@ -35,6 +42,12 @@ struct Request {
   bool refresh = false;
   UnixNanos time = 0;                      // proposer's wall clock: the "now" for ttl in the answer
                                            // and, for kSync, the expiry cut-off
+
+  // Membership methods only.
+  std::uint64_t member_id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
 
   friend bool operator==(const Request&, const Request&) = default;
 };

@@ -1,0 +1,49 @@
+// Applier: turns one committed Request into the store call etcd's v2 applier would make
+// (v2-api.md §4: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex;
+// POST → in-order create; DELETE → delete/compareAndDelete; quorum GET; SYNC → expiry;
+// membership changes) and hands back the answer. Pure: `Request::time` is its only notion of
+// now. Not thread-safe: call on the apply thread with the store's exclusive lock held.
+#pragma once
+
+#include <variant>
+
+#include "server/apply/request.hpp"
+#include "server/common/check.hpp"
+#include "server/store/event.hpp"
+#include "server/store/store.hpp"
+#include "server/store/v2_error.hpp"
+
+namespace coord::apply {
+
+// The answer to one applied Request: the event (for SYNC and membership changes an empty
+// one, nobody reads it) or the etcd error.
+struct Response {
+  std::variant<store::Event, store::V2Error> result;
+
+  bool ok() const { return result.index() == 0; }
+  const store::Event& event() const {
+    COORD_CHECK(ok(), "event() on an error Response");
+    return std::get<0>(result);
+  }
+  const store::V2Error& error() const {
+    COORD_CHECK(!ok(), "error() on an ok Response");
+    return std::get<1>(result);
+  }
+};
+
+class Applier {
+ public:
+  explicit Applier(store::Store& store) : store_(store) {}
+
+  // Applies `request` to the store (the caller holds its exclusive lock).
+  Response apply(const Request& request);
+
+ private:
+  Response put(const Request& r);
+  Response remove(const Request& r);
+  Response membership(const Request& r);
+
+  store::Store& store_;
+};
+
+}  // namespace coord::apply
