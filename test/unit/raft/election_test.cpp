@@ -1,8 +1,11 @@
 // Raft paper §5.2 (leader election), §5.1 (terms), plus pre-vote and check-quorum.
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/raw_node.hpp"
+#include "test/support/raft/lone_node.hpp"
 #include "test/support/raft/sim_cluster.hpp"
 
 namespace coord::raft {
@@ -11,43 +14,8 @@ namespace {
 using test::ClusterOptions;
 using test::SimCluster;
 
-// A lone node over its own storage, with its outgoing messages collected by hand.
-struct Lone {
-  explicit Lone(NodeId id, std::vector<NodeId> voters, std::uint64_t seed = 1, bool pre_vote = false) {
-    Config cfg;
-    cfg.id = id;
-    cfg.seed = seed;
-    cfg.pre_vote = pre_vote;
-    cfg.storage = &storage;
-    node = std::make_unique<RawNode>(cfg);
-    BOOST_REQUIRE(node->bootstrap(voters).is_ok());
-    drain();
-  }
-  // Handles Readies like the raft loop; returns the messages sent.
-  std::vector<Message> drain() {
-    std::vector<Message> out;
-    while (node->has_ready()) {
-      Ready rd = node->ready();
-      if (rd.hard_state) storage.set_hard_state(*rd.hard_state);
-      BOOST_REQUIRE(storage.append(rd.entries).is_ok());
-      for (auto& m : rd.messages) out.push_back(m);
-      committed.insert(committed.end(), rd.committed_entries.begin(), rd.committed_entries.end());
-      node->advance(rd);
-    }
-    return out;
-  }
-  MemoryStorage storage;
-  std::unique_ptr<RawNode> node;
-  std::vector<Entry> committed;
-};
-
-std::vector<Message> of_type(const std::vector<Message>& ms, MessageType t) {
-  std::vector<Message> out;
-  for (const auto& m : ms) {
-    if (m.type == t) out.push_back(m);
-  }
-  return out;
-}
+using Lone = test::LoneNode;
+using test::of_type;
 
 }  // namespace
 
