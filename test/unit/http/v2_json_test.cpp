@@ -1,0 +1,351 @@
+#include "server/http/v2_json.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+using namespace coord;
+using namespace coord::http;
+using store::Event;
+using store::NodeExtern;
+
+namespace {
+
+NodeExtern file(std::string key, std::string value, std::uint64_t mi, std::uint64_t ci) {
+  NodeExtern n;
+  n.key = std::move(key);
+  n.value = std::move(value);
+  n.modified_index = mi;
+  n.created_index = ci;
+  return n;
+}
+
+NodeExtern dir(std::string key, std::uint64_t mi, std::uint64_t ci) {
+  NodeExtern n;
+  n.key = std::move(key);
+  n.dir = true;
+  n.modified_index = mi;
+  n.created_index = ci;
+  return n;
+}
+
+NodeExtern deleted(std::string key, std::uint64_t mi, std::uint64_t ci) {
+  NodeExtern n;
+  n.key = std::move(key);
+  n.modified_index = mi;
+  n.created_index = ci;
+  return n;
+}
+
+Event event(std::string action, NodeExtern node, std::optional<NodeExtern> prev = std::nullopt) {
+  Event e;
+  e.action = std::move(action);
+  e.node = std::move(node);
+  e.prev_node = std::move(prev);
+  return e;
+}
+
+std::string body(const Event& e) {
+  std::string out;
+  append_event_json(out, e);
+  return out;
+}
+
+std::string error_body(int code, std::string cause, std::uint64_t index) {
+  std::string out;
+  append_error_json(out, store::V2Error{code, std::move(cause), index});
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(v2_json_keys)
+
+BOOST_AUTO_TEST_CASE(event__empty_root_has_no_key_or_indexes) {
+  NodeExtern root;
+  root.dir = true;
+  BOOST_TEST(body(event("get", root)) == "{\"action\":\"get\",\"node\":{\"dir\":true}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__root_listing) {
+  NodeExtern root;
+  root.dir = true;
+  root.nodes = {file("/hk", "x", 7, 7), dir("/dir1", 8, 8)};
+  BOOST_TEST(body(event("get", root)) ==
+             "{\"action\":\"get\",\"node\":{\"dir\":true,\"nodes\":[{\"key\":\"/hk\",\"value\":\"x\","
+             "\"modifiedIndex\":7,\"createdIndex\":7},{\"key\":\"/dir1\",\"dir\":true,"
+             "\"modifiedIndex\":8,\"createdIndex\":8}]}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__set_new_and_replace_with_prev_node) {
+  BOOST_TEST(body(event("set", file("/message", "Hello world", 4, 4))) ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/message\",\"value\":\"Hello world\","
+             "\"modifiedIndex\":4,\"createdIndex\":4}}\n");
+  BOOST_TEST(body(event("set", file("/message", "Hello etcd", 5, 5), file("/message", "Hello world", 4, 4))) ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/message\",\"value\":\"Hello etcd\","
+             "\"modifiedIndex\":5,\"createdIndex\":5},\"prevNode\":{\"key\":\"/message\","
+             "\"value\":\"Hello world\",\"modifiedIndex\":4,\"createdIndex\":4}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__delete_node_has_no_value) {
+  BOOST_TEST(body(event("delete", deleted("/message", 6, 5), file("/message", "Hello etcd", 5, 5))) ==
+             "{\"action\":\"delete\",\"node\":{\"key\":\"/message\",\"modifiedIndex\":6,"
+             "\"createdIndex\":5},\"prevNode\":{\"key\":\"/message\",\"value\":\"Hello etcd\","
+             "\"modifiedIndex\":5,\"createdIndex\":5}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__empty_value_is_still_written) {
+  BOOST_TEST(body(event("set", file("/empty", "", 38, 38))) ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/empty\",\"value\":\"\",\"modifiedIndex\":38,"
+             "\"createdIndex\":38}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__dir_listing_and_nested_recursive_listing) {
+  NodeExtern d = dir("/dir1", 8, 8);
+  d.nodes = {file("/dir1/a", "1", 9, 9), dir("/dir1/b", 10, 10)};
+  BOOST_TEST(body(event("get", d)) ==
+             "{\"action\":\"get\",\"node\":{\"key\":\"/dir1\",\"dir\":true,\"nodes\":[{\"key\":"
+             "\"/dir1/a\",\"value\":\"1\",\"modifiedIndex\":9,\"createdIndex\":9},{\"key\":\"/dir1/b\","
+             "\"dir\":true,\"modifiedIndex\":10,\"createdIndex\":10}],\"modifiedIndex\":8,"
+             "\"createdIndex\":8}}\n");
+  d.nodes[1].nodes = {file("/dir1/b/c", "2", 10, 10)};
+  BOOST_TEST(body(event("get", d)) ==
+             "{\"action\":\"get\",\"node\":{\"key\":\"/dir1\",\"dir\":true,\"nodes\":[{\"key\":"
+             "\"/dir1/a\",\"value\":\"1\",\"modifiedIndex\":9,\"createdIndex\":9},{\"key\":\"/dir1/b\","
+             "\"dir\":true,\"nodes\":[{\"key\":\"/dir1/b/c\",\"value\":\"2\",\"modifiedIndex\":10,"
+             "\"createdIndex\":10}],\"modifiedIndex\":10,\"createdIndex\":10}],\"modifiedIndex\":8,"
+             "\"createdIndex\":8}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__ttl_node_with_expiration) {
+  NodeExtern n = file("/t1", "bar", 43, 43);
+  n.expiration = 1795294566629338216;
+  n.ttl = 5;
+  BOOST_TEST(body(event("set", n)) ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/t1\",\"value\":\"bar\",\"expiration\":"
+             "\"2026-11-21T20:56:06.629338216Z\",\"ttl\":5,\"modifiedIndex\":43,\"createdIndex\":43}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__expire_of_a_file_and_of_a_dir) {
+  NodeExtern prev = file("/exp1", "e", 58, 58);
+  prev.expiration = 1795294568575776246;  // ttl 0 at expiry: left out
+  BOOST_TEST(body(event("expire", deleted("/exp1", 59, 58), prev)) ==
+             "{\"action\":\"expire\",\"node\":{\"key\":\"/exp1\",\"modifiedIndex\":59,"
+             "\"createdIndex\":58},\"prevNode\":{\"key\":\"/exp1\",\"value\":\"e\",\"expiration\":"
+             "\"2026-11-21T20:56:08.575776246Z\",\"modifiedIndex\":58,\"createdIndex\":58}}\n");
+  NodeExtern dprev = dir("/edir", 61, 61);
+  dprev.expiration = 1795294572591558330;
+  BOOST_TEST(body(event("expire", dir("/edir", 63, 61), dprev)) ==
+             "{\"action\":\"expire\",\"node\":{\"key\":\"/edir\",\"dir\":true,\"modifiedIndex\":63,"
+             "\"createdIndex\":61},\"prevNode\":{\"key\":\"/edir\",\"dir\":true,\"expiration\":"
+             "\"2026-11-21T20:56:12.59155833Z\",\"modifiedIndex\":61,\"createdIndex\":61}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__escaped_value_a23) {
+  BOOST_TEST(body(event("set", file("/esc", "<a&b> \"q\" \\ \xC3\xA9", 12, 12))) ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/esc\",\"value\":\"\\u003ca\\u0026b\\u003e "
+             "\\\"q\\\" \\\\ \xC3\xA9\",\"modifiedIndex\":12,\"createdIndex\":12}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__negative_ttl_is_written_refresh_never) {
+  NodeExtern n = file("/k", "v", 3, 3);
+  n.expiration = 0;
+  n.ttl = -1;
+  Event e = event("update", n);
+  e.refresh = true;
+  BOOST_TEST(body(e) ==
+             "{\"action\":\"update\",\"node\":{\"key\":\"/k\",\"value\":\"v\",\"expiration\":"
+             "\"1970-01-01T00:00:00Z\",\"ttl\":-1,\"modifiedIndex\":3,\"createdIndex\":3}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(event__stream_of_three_events_is_three_lines) {
+  std::string out;
+  append_event_json(out, event("set", file("/s/1", "1", 73, 73)));
+  append_event_json(out, event("set", file("/s/2", "2", 74, 74)));
+  append_event_json(out, event("delete", deleted("/s/1", 75, 73), file("/s/1", "1", 73, 73)));
+  BOOST_TEST(out ==
+             "{\"action\":\"set\",\"node\":{\"key\":\"/s/1\",\"value\":\"1\",\"modifiedIndex\":73,\"createdIndex\":73}}\n"
+             "{\"action\":\"set\",\"node\":{\"key\":\"/s/2\",\"value\":\"2\",\"modifiedIndex\":74,\"createdIndex\":74}}\n"
+             "{\"action\":\"delete\",\"node\":{\"key\":\"/s/1\",\"modifiedIndex\":75,\"createdIndex\":73},"
+             "\"prevNode\":{\"key\":\"/s/1\",\"value\":\"1\",\"modifiedIndex\":73,\"createdIndex\":73}}\n");
+}
+
+BOOST_AUTO_TEST_CASE(action_only__no_value_on_success_body) {
+  std::string out;
+  append_action_only_json(out, "set");
+  BOOST_TEST(out == "{\"action\":\"set\"}\n");
+}
+
+BOOST_AUTO_TEST_CASE(error__with_and_without_cause) {
+  BOOST_TEST(error_body(100, "/message", 6) ==
+             "{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/message\",\"index\":6}\n");
+  BOOST_TEST(error_body(102, "", 15) == "{\"errorCode\":102,\"message\":\"Not a file\",\"index\":15}\n");
+  BOOST_TEST(error_body(202, "invalid value for \"ttl\"", 0) ==
+             "{\"errorCode\":202,\"message\":\"The given TTL in POST form is not a number\","
+             "\"cause\":\"invalid value for \\\"ttl\\\"\",\"index\":0}\n");
+  BOOST_TEST(error_body(210, "invalid URL escape \"%zz\"", 0) ==
+             "{\"errorCode\":210,\"message\":\"Invalid POST form\",\"cause\":\"invalid URL escape "
+             "\\\"%zz\\\"\",\"index\":0}\n");
+  BOOST_TEST(error_body(401, "the requested history has been cleared [179/178]", 1178) ==
+             "{\"errorCode\":401,\"message\":\"The event in requested index is outdated and cleared\","
+             "\"cause\":\"the requested history has been cleared [179/178]\",\"index\":1178}\n");
+  BOOST_TEST(error_body(300, "etcdserver: request timed out", 0) ==
+             "{\"errorCode\":300,\"message\":\"Raft Internal Error\",\"cause\":\"etcdserver: request "
+             "timed out\",\"index\":0}\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(v2_json_other_endpoints)
+
+BOOST_AUTO_TEST_CASE(members__list_sorted_by_numeric_id_with_empty_arrays) {
+  std::vector<MemberView> members = {
+      {0x2e1259d415f2a040ULL, "default", {"http://127.0.0.1:23800"}, {"http://127.0.0.1:23790"}},
+      {0x0bac5726c3570298ULL, "", {"http://127.0.0.1:23801"}, {}},
+  };
+  std::string out;
+  append_members_json(out, members);
+  BOOST_TEST(out ==
+             "{\"members\":[{\"id\":\"bac5726c3570298\",\"name\":\"\",\"peerURLs\":[\"http://127.0.0.1:23801\"],"
+             "\"clientURLs\":[]},{\"id\":\"2e1259d415f2a040\",\"name\":\"default\",\"peerURLs\":"
+             "[\"http://127.0.0.1:23800\"],\"clientURLs\":[\"http://127.0.0.1:23790\"]}]}\n");
+  std::string empty;
+  append_members_json(empty, {});
+  BOOST_TEST(empty == "{\"members\":[]}\n");
+}
+
+BOOST_AUTO_TEST_CASE(members__one_member_object_for_post_and_leader) {
+  std::string out;
+  append_member_json(out, {0x0bac5726c3570298ULL, "", {"http://127.0.0.1:23801"}, {}});
+  BOOST_TEST(out ==
+             "{\"id\":\"bac5726c3570298\",\"name\":\"\",\"peerURLs\":[\"http://127.0.0.1:23801\"],"
+             "\"clientURLs\":[]}\n");
+}
+
+BOOST_AUTO_TEST_CASE(machines__sorted_client_urls_joined) {
+  std::vector<MemberView> members = {
+      {2, "b", {}, {"http://127.0.0.1:23791"}},
+      {1, "a", {}, {"http://127.0.0.1:23790"}},
+      {3, "c", {}, {}},
+  };
+  std::string out;
+  append_machines_text(out, members);
+  BOOST_TEST(out == "http://127.0.0.1:23790, http://127.0.0.1:23791");
+}
+
+BOOST_AUTO_TEST_CASE(message__error_bodies_have_no_newline) {
+  std::string out;
+  append_message_json(out, "No such member: 1234");
+  BOOST_TEST(out == "{\"message\":\"No such member: 1234\"}");
+}
+
+BOOST_AUTO_TEST_CASE(version_and_health) {
+  std::string v;
+  append_version_json(v, kServerVersion, kClusterVersion);
+  BOOST_TEST(v == "{\"etcdserver\":\"3.4.23\",\"etcdcluster\":\"3.4.0\"}");
+  std::string up, down;
+  append_health_json(up, true);
+  append_health_json(down, false);
+  BOOST_TEST(up == "{\"health\":\"true\"}");
+  BOOST_TEST(up.size() == 17u);  // the real Content-Length
+  BOOST_TEST(down == "{\"health\":\"false\"}\n");
+}
+
+BOOST_AUTO_TEST_CASE(stats__store_fields_in_etcd_order) {
+  StoreStatsView s{27, 1275, 1142, 5, 6, 2, 12, 1, 12, 6, 5, 10, 2, 0, 5, 0};
+  std::string out;
+  append_store_stats_json(out, s);
+  BOOST_TEST(out ==
+             "{\"getsSuccess\":27,\"getsFail\":1275,\"setsSuccess\":1142,\"setsFail\":5,\"deleteSuccess\":6,"
+             "\"deleteFail\":2,\"updateSuccess\":12,\"updateFail\":1,\"createSuccess\":12,\"createFail\":6,"
+             "\"compareAndSwapSuccess\":5,\"compareAndSwapFail\":10,\"compareAndDeleteSuccess\":2,"
+             "\"compareAndDeleteFail\":0,\"expireCount\":5,\"watchers\":0}");
+}
+
+BOOST_AUTO_TEST_CASE(stats__self_on_the_leader) {
+  SelfStatsView s;
+  s.name = "default";
+  s.id = 0x2e1259d415f2a040ULL;
+  s.state = "StateLeader";
+  s.start_time = 1795293885300062888;
+  s.leader_id = s.id;
+  s.leader_start_time = 1795293886200974611;
+  std::string out;
+  append_self_stats_json(out, s, s.leader_start_time + 741'700'154'637);
+  BOOST_TEST(out ==
+             "{\"name\":\"default\",\"id\":\"2e1259d415f2a040\",\"state\":\"StateLeader\",\"startTime\":"
+             "\"2026-11-21T20:44:45.300062888Z\",\"leaderInfo\":{\"leader\":\"2e1259d415f2a040\","
+             "\"uptime\":\"12m21.700154637s\",\"startTime\":\"2026-11-21T20:44:46.200974611Z\"},"
+             "\"recvAppendRequestCnt\":0,\"sendAppendRequestCnt\":0}");
+}
+
+BOOST_AUTO_TEST_CASE(stats__self_rates_appear_only_when_nonzero) {
+  SelfStatsView s;
+  s.name = "n2";
+  s.id = 2;
+  s.leader_id = 1;
+  s.recv_append_request_count = 19;
+  s.recv_pkg_rate = 2.5;
+  s.recv_bandwidth_rate = 512;
+  std::string out;
+  append_self_stats_json(out, s, 0);
+  BOOST_TEST(out ==
+             "{\"name\":\"n2\",\"id\":\"2\",\"state\":\"StateFollower\",\"startTime\":\"1970-01-01T00:00:00Z\","
+             "\"leaderInfo\":{\"leader\":\"1\",\"uptime\":\"0s\",\"startTime\":\"1970-01-01T00:00:00Z\"},"
+             "\"recvAppendRequestCnt\":19,\"recvPkgRate\":2.5,\"recvBandwidthRate\":512,"
+             "\"sendAppendRequestCnt\":0}");
+}
+
+BOOST_AUTO_TEST_CASE(stats__leader_with_and_without_followers) {
+  std::string none;
+  append_leader_stats_json(none, 0x2e1259d415f2a040ULL, {});
+  BOOST_TEST(none == "{\"leader\":\"2e1259d415f2a040\",\"followers\":{}}");
+  FollowerStatsView f;
+  f.id = 0x0bac5726c3570298ULL;
+  f.latency_current = 0.00016;
+  f.latency_average = 0.010048473684210527;
+  f.latency_stddev = 0.03660663666945254;
+  f.latency_minimum = 0.00007;
+  f.latency_maximum = 0.165281;
+  f.success = 19;
+  std::string one;
+  append_leader_stats_json(one, 0x2e1259d415f2a040ULL, {f});
+  BOOST_TEST(one ==
+             "{\"leader\":\"2e1259d415f2a040\",\"followers\":{\"bac5726c3570298\":{\"latency\":"
+             "{\"current\":0.00016,\"average\":0.010048473684210527,\"standardDeviation\":"
+             "0.03660663666945254,\"minimum\":0.00007,\"maximum\":0.165281},\"counts\":{\"fail\":0,"
+             "\"success\":19}}}}");
+}
+
+BOOST_AUTO_TEST_CASE(stats__leader_followers_ordered_as_go_map_keys) {
+  FollowerStatsView a, b;
+  a.id = 0xa;   // "a"
+  b.id = 0x10;  // "10" sorts before "a" as a string
+  std::string out;
+  append_leader_stats_json(out, 1, {a, b});
+  BOOST_TEST(out.find("\"10\":") < out.find("\"a\":"));
+}
+
+BOOST_AUTO_TEST_CASE(metrics__prometheus_lines) {
+  MetricsView m;
+  m.has_leader = true;
+  m.is_leader = true;
+  m.store.sets_success = 1161;
+  m.store.gets_success = 1354;
+  m.store.expire_count = 5;
+  m.store.watchers = 2;
+  m.process_start_time = 1763756685220000000;
+  std::string out;
+  append_metrics_text(out, m);
+  for (auto line : {"etcd_server_has_leader 1\n", "etcd_server_is_leader 1\n",
+                    "etcd_debugging_store_writes_total{action=\"set\"} 1161\n",
+                    "etcd_debugging_store_reads_total{action=\"get\"} 1354\n",
+                    "etcd_debugging_store_watchers 2\n", "etcd_debugging_store_expires_total 5\n",
+                    "# TYPE etcd_debugging_store_watchers gauge\n",
+                    "# TYPE etcd_debugging_store_writes_total counter\n",
+                    "process_start_time_seconds 1.76375668522e+09\n"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST(out.find(line) != std::string::npos); }
+  }
+  BOOST_TEST(out.back() == '\n');
+}
+
+BOOST_AUTO_TEST_SUITE_END()
