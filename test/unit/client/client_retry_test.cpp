@@ -1,0 +1,274 @@
+// Client retry, failover and ambiguous-write rules, driven through a fake transport.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+
+#include "coord/client.hpp"
+#include "test/support/client/fake_transport.hpp"
+
+using namespace coord;
+using namespace coord::test;
+using S = TransportResult::Status;
+
+namespace {
+
+std::size_t count_method(const std::vector<SentRequest>& sent, const std::string& method) {
+  std::size_t n = 0;
+  for (const auto& s : sent) n += s.request.method == method;
+  return n;
+}
+
+bool is_quorum_get(const HttpRequest& r) {
+  return r.method == "GET" && r.target.find("quorum=true") != std::string::npos;
+}
+
+TransportError::Kind kind_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const TransportError& e) {
+    return e.kind();
+  }
+  BOOST_FAIL("no TransportError");
+  return TransportError::Kind::kProtocol;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(client_retry)
+
+BOOST_AUTO_TEST_CASE(failover__connect_failure_moves_to_next_endpoint_and_sticks_there) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string& ep, const HttpRequest&) -> std::optional<TransportResult> {
+    if (ep == "http://a:1") return failure(S::kConnectFailed, false);
+    return answer(200, event_body("get", "/k", "v", 5));
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_TEST(*client.get("/k").node.value == "v");
+  client.get("/k");
+  auto sent = fake->sent();
+  BOOST_REQUIRE_EQUAL(sent.size(), 3u);
+  BOOST_TEST(sent[0].endpoint == "http://a:1");
+  BOOST_TEST(sent[1].endpoint == "http://b:2");
+  BOOST_TEST(sent[2].endpoint == "http://b:2");
+}
+
+BOOST_AUTO_TEST_CASE(failover__5xx_rotates_and_read_is_retried) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string& ep, const HttpRequest&) -> std::optional<TransportResult> {
+    if (ep == "http://a:1") return answer(500, error_body(300, "Raft Internal Error", "etcdserver: request timed out", 0));
+    return answer(200, event_body("get", "/k", "v", 5));
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_TEST(client.get("/k", GetOptions{.quorum = true}).action == "get");
+  BOOST_TEST(fake->sent().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(read__lost_reply_is_retried_on_another_endpoint) {
+  std::atomic<int> n{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    if (n++ == 0) return failure(S::kIoError, true);
+    return answer(200, event_body("get", "/k", "v", 5));
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_TEST(client.get("/k").action == "get");
+  BOOST_TEST(fake->sent().size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(etcd_error__is_returned_without_retry) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return answer(404, error_body(100, "Key not found", "/k", 9), 9);
+  });
+  Client client(FakeTransport::options(fake));
+  try {
+    client.get("/k");
+    BOOST_FAIL("no error");
+  } catch (const Error& e) {
+    BOOST_TEST(e.error_code() == 100);
+    BOOST_TEST(e.index() == 9u);
+  }
+  BOOST_TEST(fake->sent().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(create__lost_reply_resolved_by_quorum_read_without_second_put) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "PUT") return failure(S::kIoError, true);
+    if (is_quorum_get(r)) return answer(200, event_body("get", "/lock", "owner-1", 11), 11);
+    return std::nullopt;
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.create("/lock", "owner-1");
+  BOOST_TEST(r.resolved_by_read);
+  BOOST_TEST(r.action == "create");
+  BOOST_TEST(r.node.created_index == 11u);
+  BOOST_TEST(count_method(fake->sent(), "PUT") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(create__lost_reply_and_key_absent__is_sent_again) {
+  std::atomic<int> puts{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "PUT") {
+      if (puts++ == 0) return failure(S::kTimeout, true);
+      return answer(201, event_body("create", "/lock", "owner-1", 12), 12);
+    }
+    return answer(404, error_body(100, "Key not found", "/lock", 11), 11);
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.create("/lock", "owner-1");
+  BOOST_TEST(!r.resolved_by_read);
+  BOOST_TEST(r.node.modified_index == 12u);
+  BOOST_TEST(puts.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(create__105_after_ambiguous_attempt_is_resolved_as_our_own_write) {
+  std::atomic<int> puts{0}, gets{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "PUT") {
+      if (puts++ == 0) return failure(S::kIoError, true);
+      return answer(412, error_body(105, "Key already exists", "/lock", 12), 12);  // our first one landed late
+    }
+    if (gets++ == 0) return answer(404, error_body(100, "Key not found", "/lock", 11), 11);
+    return answer(200, event_body("get", "/lock", "owner-1", 12), 12);
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.create("/lock", "owner-1");
+  BOOST_TEST(r.resolved_by_read);
+  BOOST_TEST(puts.load() == 2);
+}
+
+BOOST_AUTO_TEST_CASE(create__105_without_ambiguity_is_reported) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return answer(412, error_body(105, "Key already exists", "/lock", 12), 12);
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_CHECK_THROW(client.create("/lock", "owner-1"), Error);
+  BOOST_TEST(fake->sent().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(post__lost_reply_finds_our_child_instead_of_posting_twice) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "POST") return failure(S::kIoError, true);
+    BOOST_TEST(r.target.find("recursive=true") != std::string::npos);
+    return answer(200,
+                  R"({"action":"get","node":{"key":"/q","dir":true,"nodes":[)"
+                  R"({"key":"/q/00000000000000000007","value":"other","modifiedIndex":7,"createdIndex":7},)"
+                  R"({"key":"/q/00000000000000000013","value":"job-x","modifiedIndex":13,"createdIndex":13}]}})",
+                  13);
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.create_in_order("/q", "job-x");
+  BOOST_TEST(r.resolved_by_read);
+  BOOST_TEST(r.node.key == "/q/00000000000000000013");
+  BOOST_TEST(count_method(fake->sent(), "POST") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(post_dir__lost_reply_is_reported_as_outcome_unknown) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return failure(S::kIoError, true);
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_TEST((kind_of([&] { client.create_in_order("/q", "", SetOptions{.dir = true}); }) ==
+              TransportError::Kind::kOutcomeUnknown));
+  BOOST_TEST(fake->sent().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(remove__lost_reply_and_key_gone_counts_as_done) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "DELETE") return answer(500, error_body(300, "Raft Internal Error", "timed out", 0), 0);
+    return answer(404, error_body(100, "Key not found", "/k", 20), 20);
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.remove("/k");
+  BOOST_TEST(r.resolved_by_read);
+  BOOST_TEST(r.action == "delete");
+  BOOST_TEST(count_method(fake->sent(), "DELETE") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(refresh__is_retried_like_a_read) {
+  std::atomic<int> n{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    BOOST_TEST(r.body.find("refresh=true") != std::string::npos);
+    if (n++ == 0) return failure(S::kIoError, true);
+    return answer(200, event_body("update", "/k", "v", 5));
+  });
+  Client client(FakeTransport::options(fake));
+  client.refresh("/k", std::chrono::seconds(10));
+  BOOST_TEST(count_method(fake->sent(), "PUT") == 2u);
+  BOOST_TEST(count_method(fake->sent(), "GET") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(deadline__unreachable_cluster_gives_timeout_after_bounded_attempts) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return failure(S::kConnectFailed, false);
+  });
+  auto options = FakeTransport::options(fake);
+  options.retry.max_attempts = 1000;
+  Client client(options);
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST((kind_of([&] { client.get("/k", GetOptions{.timeout = std::chrono::milliseconds(100)}); }) ==
+              TransportError::Kind::kTimeout));
+  BOOST_TEST((std::chrono::steady_clock::now() - start < std::chrono::seconds(2)));
+  BOOST_TEST(fake->sent().size() > 3u);  // every endpoint was tried, then rounds with backoff
+}
+
+BOOST_AUTO_TEST_CASE(max_attempts__bounds_retries) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return failure(S::kConnectFailed, false);
+  });
+  auto options = FakeTransport::options(fake);
+  options.retry.max_attempts = 4;
+  Client client(options);
+  BOOST_TEST((kind_of([&] { client.get("/k"); }) == TransportError::Kind::kConnect));
+  BOOST_TEST(fake->sent().size() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(cluster_id__change_between_answers_is_an_error) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string& ep, const HttpRequest&) -> std::optional<TransportResult> {
+    if (ep == "http://a:1") return answer(200, event_body("get", "/k", "v", 5), 5, "c1");
+    return answer(200, event_body("get", "/k", "v", 5), 5, "c2");
+  });
+  Client client(FakeTransport::options(fake, {"http://a:1", "http://b:2"}));
+  client.get("/k");
+  BOOST_TEST(client.cluster_id() == "c1");
+  // Make the client move to b: a fails once.
+  fake->set_responder([](const std::string& ep, const HttpRequest&) -> std::optional<TransportResult> {
+    if (ep == "http://a:1") return failure(S::kConnectFailed, false);
+    return answer(200, event_body("get", "/k", "v", 5), 5, "c2");
+  });
+  BOOST_TEST((kind_of([&] { client.get("/k"); }) == TransportError::Kind::kClusterIdMismatch));
+}
+
+BOOST_AUTO_TEST_CASE(watch__empty_long_poll_answer_polls_again_with_same_index) {
+  std::atomic<int> n{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    BOOST_TEST(r.long_poll);
+    BOOST_TEST(r.target == "/v2/keys/w?wait=true&waitIndex=8&recursive=true");
+    if (n++ < 2) return answer(200, "");
+    return answer(200, event_body("set", "/w/x", "1", 8));
+  });
+  Client client(FakeTransport::options(fake));
+  auto ev = client.watch("/w", WatchOptions{.wait_index = 8, .recursive = true});
+  BOOST_TEST(ev.node.modified_index == 8u);
+  BOOST_TEST(fake->sent().size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(requests__carry_etcd_parameters_and_basic_auth) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return answer(200, event_body("set", "/k", "v", 5));
+  });
+  auto options = FakeTransport::options(fake);
+  options.username = "root";
+  options.password = "secret";
+  Client client(options);
+  client.set("/k", "v w", SetOptions{.ttl = std::chrono::seconds(5), .prev_exist = true});
+  client.remove("/d", DeleteOptions{.recursive = true});
+  client.compare_and_delete("/k", std::nullopt, 5);
+  client.mkdir("/dir");
+  auto sent = fake->sent();
+  BOOST_TEST(sent[0].request.body == "value=v%20w&ttl=5&prevExist=true");
+  BOOST_TEST(sent[0].request.content_type == "application/x-www-form-urlencoded");
+  BOOST_TEST(sent[0].request.authorization == "Basic cm9vdDpzZWNyZXQ=");
+  BOOST_TEST(sent[1].request.method == "DELETE");
+  BOOST_TEST(sent[1].request.target == "/v2/keys/d?recursive=true");
+  BOOST_TEST(sent[2].request.target == "/v2/keys/k?prevIndex=5");
+  BOOST_TEST(sent[3].request.body == "dir=true&prevExist=false");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
