@@ -108,7 +108,10 @@ Status DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& c
   auto snapshot = storage_.create_snapshot(index, conf_state, std::move(data));
   if (!snapshot) return snapshot.status();
   COORD_RETURN_IF_ERROR(persist_snapshot(*snapshot));
-  if (index > keep_entries) COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
+  // Keep `keep_entries` for slow followers; after a restart the in-memory log may already
+  // start later than that (it begins at the recovered snapshot), and then there is nothing to drop.
+  if (index > keep_entries && index - keep_entries >= storage_.first_index())
+    COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
   COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
   return snapshotter_->purge(options_.max_snapshots);
 }

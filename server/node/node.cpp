@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "server/apply/request_codec.hpp"
+#include "server/common/coding.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/member_codec.hpp"
 #include "server/raft/codec.hpp"
