@@ -340,7 +340,7 @@ bool SimCluster::deliver_one(std::mt19937_64* rng) {
       process(m.to);
     }
     // The transport tells the sender how a snapshot send went, as coordd's does.
-    if (is_snap && alive(from)) {
+    if (is_snap && report_snapshots && alive(from)) {
       raw(from).report_snapshot(to, !drop);
       process(from);
     }

@@ -125,6 +125,9 @@ class SimCluster {
   void isolate(NodeId id);
   void partition(const std::vector<std::vector<NodeId>>& groups);
   void heal();
+  // Whether the network reports snapshot delivery outcomes to the sender (coordd's transport
+  // does); tests turn it off to watch the leader wait.
+  bool report_snapshots = true;
   // Called for each message about to be delivered; return false to drop it.
   std::function<bool(const Message&)> filter;
 
