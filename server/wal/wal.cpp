@@ -170,8 +170,25 @@ Status Wal::write_buffer(bool sync) {
   return Status::ok();
 }
 
+// Refuses a batch replay could not read back (a hole in the indexes, a record too large), so a
+// caller's bug becomes an error now instead of a WAL that no longer opens.
+Status Wal::check_appendable(const std::vector<raft::Entry>& entries) const {
+  std::uint64_t expected_max = last_index_ + 1;
+  for (const auto& e : entries) {
+    if (e.index == 0 || e.index > expected_max)
+      return Status::internal("WAL save: entry index " + std::to_string(e.index) + " leaves a gap after index " +
+                              std::to_string(expected_max - 1));
+    if (e.data.size() > kMaxRecordLength - kMaxEntryOverhead)
+      return Status::invalid_argument("WAL save: entry " + std::to_string(e.index) + " is too large (" +
+                                      std::to_string(e.data.size()) + " bytes)");
+    expected_max = e.index + 1;
+  }
+  return Status::ok();
+}
+
 Status Wal::save(const raft::HardState& hard_state, const std::vector<raft::Entry>& entries, bool sync) {
   if (entries.empty() && hard_state.empty()) return Status::ok();
+  COORD_RETURN_IF_ERROR(check_appendable(entries));
   buf_.clear();
   // Entries before the hard state: a torn batch can lose the commit index but never keep a
   // commit index that points past the entries it covers (etcd#3591).

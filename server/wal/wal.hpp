@@ -91,6 +91,7 @@ class Wal {
  private:
   Wal(FileSystem& fs, std::string dir, std::string metadata, WalOptions options, std::unique_ptr<DirLock> lock);
 
+  Status check_appendable(const std::vector<raft::Entry>& entries) const;
   Status create_segment(std::uint64_t seq, std::uint64_t first_index);
   Status write_buffer(bool sync);
   Status cut();

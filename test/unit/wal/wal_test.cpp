@@ -315,6 +315,20 @@ BOOST_AUTO_TEST_CASE(save__after_an_io_error_refuses_every_later_write) {
   BOOST_TEST(s.message().find("injected") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(save__refuses_entries_that_would_leave_a_gap_in_the_log) {
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  BOOST_REQUIRE(wal->save(hs(1, 1, 0), test::make_entries(1, 3, 1), true).is_ok());
+  BOOST_TEST(!wal->save(hs(1, 1, 0), test::make_entries(5, 6, 1), true).is_ok());
+  auto holed = test::make_entries(4, 6, 1);
+  holed.erase(holed.begin() + 1);
+  BOOST_TEST(!wal->save(hs(1, 1, 0), holed, true).is_ok());
+  BOOST_REQUIRE(wal->save(hs(1, 1, 0), test::make_entries(4, 4, 1), true).is_ok());  // still usable
+  BOOST_REQUIRE(wal->close().is_ok());
+  auto [reopened, contents] = open_wal(fs);
+  BOOST_TEST((contents.entries == test::make_entries(1, 4, 1)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace coord::wal
