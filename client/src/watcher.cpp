@@ -1,9 +1,10 @@
 // Two halves: the poll loop (on a strand of the client's io_context, no user code) and the
-// delivery thread (user code only, no lock held while it runs). They meet in a queue under mu_.
+// delivery thread (user code only, no lock held while it runs). They meet in Delivery's queue.
 #include "coord/watcher.hpp"
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <variant>
@@ -18,19 +19,85 @@
 namespace coord {
 namespace asio = boost::asio;
 
+namespace {
+
+using Item = std::variant<WatchEvent, std::exception_ptr>;
+
+// The user-facing half. Shared by the poll loop and the delivery thread; holds nothing of the
+// client's io_context, so the delivery thread may outlive both the poll loop and the client
+// (which happens when the watcher is destroyed from inside its own callback).
+struct Delivery {
+  Watcher::Callback callback;
+  std::function<void(std::exception_ptr)> on_error;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Item> queue;  // guarded by mu
+  bool stopping = false;   // guarded by mu
+
+  bool stopped() {
+    std::lock_guard lock(mu);
+    return stopping;
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+  }
+
+  void push(Item item) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;
+      queue.push_back(std::move(item));
+    }
+    cv.notify_one();
+  }
+
+  void loop() {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [this] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        item = std::move(queue.front());
+        queue.pop_front();
+      }
+      try {
+        if (auto* e = std::get_if<WatchEvent>(&item)) {
+          callback(*e);
+        } else if (on_error) {
+          on_error(std::get<std::exception_ptr>(item));
+        }
+      } catch (...) {
+        // A throwing callback must not kill the delivery thread; the event counts as delivered.
+      }
+    }
+  }
+};
+
+}  // namespace
+
 class Watcher::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(Client& client, std::string key, Callback callback, WatcherOptions options)
       : client_(client),
         key_(std::move(key)),
-        callback_(std::move(callback)),
         options_(std::move(options)),
+        delivery_(std::make_shared<Delivery>()),
         strand_(asio::make_strand(client.executor())),
         timer_(strand_),
-        backoff_(RetryPolicy{}) {}
+        backoff_(RetryPolicy{}) {
+    delivery_->callback = std::move(callback);
+    delivery_->on_error = options_.on_error;
+  }
 
   void begin() {
-    delivery_ = std::thread([self = shared_from_this()] { self->deliver_loop(); });
+    thread_ = std::thread([delivery = delivery_] { delivery->loop(); });
     asio::post(strand_, [self = shared_from_this()] {
       if (self->options_.start_index) {
         self->next_ = *self->options_.start_index;
@@ -42,19 +109,25 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void stop() noexcept {
-    {
-      std::lock_guard lock(mu_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    asio::post(strand_, [self = shared_from_this()] {
+    delivery_->stop();
+    // Cancel the poll in flight and wait (bounded) until its completion came back, so the
+    // watcher leaves no request behind. Not from a client thread: that thread may be needed.
+    auto cancelled = std::make_shared<std::promise<void>>();
+    auto done = cancelled->get_future();
+    asio::post(strand_, [self = shared_from_this(), cancelled] {
       self->timer_.cancel();
-      if (self->cancel_) self->cancel_();
+      if (self->cancel_) {
+        self->stopped_ = cancelled;
+        self->cancel_();
+      } else {
+        cancelled->set_value();
+      }
     });
-    if (delivery_.get_id() == std::this_thread::get_id()) {
-      delivery_.detach();  // destroyed from our own callback: the loop exits after it returns
-    } else if (delivery_.joinable()) {
-      delivery_.join();
+    if (!client_.core()->on_io_thread()) done.wait_for(std::chrono::seconds(2));
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();  // destroyed from our own callback: the loop exits after it returns
+    } else if (thread_.joinable()) {
+      thread_.join();
     }
   }
 
@@ -62,43 +135,8 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> resyncs_{0};
 
  private:
-  using Item = std::variant<WatchEvent, std::exception_ptr>;
-
-  bool stopping() {
-    std::lock_guard lock(mu_);
-    return stopping_;
-  }
-
-  void push(Item item) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      queue_.push_back(std::move(item));
-    }
-    cv_.notify_one();
-  }
-
-  void deliver_loop() {
-    for (;;) {
-      Item item;
-      {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-        if (stopping_) return;
-        item = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      try {
-        if (auto* e = std::get_if<WatchEvent>(&item)) {
-          callback_(*e);
-        } else if (options_.on_error) {
-          options_.on_error(std::get<std::exception_ptr>(item));
-        }
-      } catch (...) {
-        // A throwing callback must not kill the delivery thread; the event counts as delivered.
-      }
-    }
-  }
+  bool stopping() { return delivery_->stopped(); }
+  void push(Item item) { delivery_->push(std::move(item)); }
 
   // Starts `op` unless stopping; the result comes back on the strand.
   void start(detail::Operation op, void (Impl::*on_done)(std::exception_ptr, Response)) {
@@ -107,6 +145,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
       cancel_ = client_.start(std::move(op), [self = shared_from_this(), on_done](std::exception_ptr e, Response r) {
         asio::post(self->strand_, [self, on_done, e, r = std::move(r)]() mutable {
           self->cancel_ = nullptr;
+          if (self->stopped_) return self->stopped_->set_value();
           if (!self->stopping()) ((*self).*on_done)(e, std::move(r));
         });
       });
@@ -192,24 +231,20 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   // Constant after construction.
   Client& client_;
   const std::string key_;
-  const Callback callback_;
   const WatcherOptions options_;
+  const std::shared_ptr<Delivery> delivery_;
   asio::strand<asio::any_io_executor> strand_;
 
   // Guarded by the strand.
   asio::steady_timer timer_;
   detail::Backoff backoff_;
-  std::function<void()> cancel_;
+  std::function<void()> cancel_;                     // the call in flight, if any
+  std::shared_ptr<std::promise<void>> stopped_;      // set by stop() while a call is in flight
   std::uint64_t next_ = 0;
   int failures_ = 0;
   WatchEvent::Type snapshot_type_ = WatchEvent::Type::kSnapshot;
 
-  std::thread delivery_;  // set in begin(), joined or detached in stop()
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Item> queue_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  std::thread thread_;  // runs delivery_->loop(); set in begin(), joined or detached in stop()
 };
 
 Watcher::Watcher(Client& client, std::string key, Callback callback, WatcherOptions options)

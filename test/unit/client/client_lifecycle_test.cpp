@@ -44,8 +44,9 @@ BOOST_AUTO_TEST_SUITE(client_lifecycle)
 
 BOOST_AUTO_TEST_CASE(async_get__callback_runs_once_with_response) {
   auto fake = answering_fake();
-  Client client(FakeTransport::options(fake));
+  // Declared before the client: the client's destructor joins the thread that sets it.
   std::promise<std::pair<std::exception_ptr, Response>> got;
+  Client client(FakeTransport::options(fake));
   client.async_get("/k", {}, [&](std::exception_ptr e, Response r) { got.set_value({e, std::move(r)}); });
   auto [e, r] = got.get_future().get();
   BOOST_TEST(!e);
@@ -110,10 +111,10 @@ BOOST_AUTO_TEST_CASE(stop_token__cancels_a_blocking_call_in_flight) {
 
 BOOST_AUTO_TEST_CASE(cancellation_slot__cancels_an_async_call) {
   auto fake = answering_fake();
-  Client client(FakeTransport::options(fake));
   asio::cancellation_signal signal;
   std::promise<std::exception_ptr> done;
   asio::io_context ioc;  // the handler's executor: emit and completion both happen on it
+  Client client(FakeTransport::options(fake));
   auto guard = asio::make_work_guard(ioc);
   client.async_get("/hold", {},
                    asio::bind_cancellation_slot(signal.slot(), asio::bind_executor(ioc, [&](std::exception_ptr e, Response) {
@@ -145,8 +146,8 @@ BOOST_AUTO_TEST_CASE(destructor__cancels_calls_in_flight_and_runs_their_handlers
 
 BOOST_AUTO_TEST_CASE(blocking_call_from_a_client_thread__is_refused) {
   auto fake = answering_fake();
+  std::promise<bool> refused;  // outlives the client, whose thread sets it
   Client client(FakeTransport::options(fake));
-  std::promise<bool> refused;
   client.async_get("/k", {}, [&](std::exception_ptr, Response) {
     try {
       client.get("/k");
