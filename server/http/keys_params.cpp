@@ -113,14 +113,15 @@ std::optional<std::string> keys_key_from_path(std::string_view decoded_path) {
   std::string_view rest = decoded_path.substr(kKeysPrefix.size());
   if (!rest.empty() && rest.front() != '/') return std::nullopt;
   // etcd joins the rest onto its internal prefix, which cleans it and drops a trailing slash.
-  return path_clean("/" + std::string(rest));
+  if (rest.empty()) return std::string("/");
+  return path_clean(rest);
 }
 
 V2Result<KeysParams> parse_keys_params(KeysMethod method, std::string_view key,
                                        const FormValues& form) {
   KeysParams p;
   p.method = method;
-  p.key = path_clean("/" + std::string(key));
+  p.key = !key.empty() && key.front() == '/' ? path_clean(key) : path_clean("/" + std::string(key));
   if (!read_uint(form, "prevIndex", p.prev_index)) {
     return parse_error(store::kEcodeIndexNaN, invalid_value("prevIndex"));
   }

@@ -1,10 +1,15 @@
 #include "server/http/url.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace coord::http {
 namespace {
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+void to_ascii_lower(std::string& s) {
+  for (char& c : s) c = ascii_lower(c);
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -69,6 +74,12 @@ std::string go_quote(std::string_view s) {
 // Shared by path and query unescaping (Go's unescape). On a bad escape `bad` receives the
 // offending text: '%' plus at most two following bytes.
 bool unescape(std::string_view in, bool plus_is_space, std::string& out, std::string_view* bad) {
+  // Most names and values need no decoding: copy them in one go.
+  if (in.find_first_of(plus_is_space ? std::string_view("%+") : std::string_view("%")) ==
+      std::string_view::npos) {
+    out.assign(in);
+    return true;
+  }
   out.clear();
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -146,8 +157,7 @@ std::optional<RequestTarget> parse_request_target(std::string_view target) {
     std::size_t colon = rest.find("://");
     if (colon == std::string_view::npos) return std::nullopt;
     std::string scheme(rest.substr(0, colon));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    to_ascii_lower(scheme);
     if (scheme != "http" && scheme != "https") return std::nullopt;
     rest = rest.substr(colon + 3);
     const std::size_t path_start = rest.find_first_of("/?");
@@ -182,7 +192,7 @@ std::string escape_path(std::string_view path) {
   out.reserve(path.size());
   for (char c : path) {
     const auto b = static_cast<unsigned char>(c);
-    const bool keep = std::isalnum(b) != 0 && b < 0x80;
+    const bool keep = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
     if (keep || std::string_view("-_.~$&+,/:;=@").find(c) != std::string_view::npos) {
       out += c;
     } else {
@@ -196,7 +206,27 @@ std::string escape_path(std::string_view path) {
 
 // ------------------------------------------------------------------ path cleaning
 
+namespace {
+
+// True when path_clean(p) == p for a rooted p: no empty, "." or ".." element and no trailing
+// slash (except the root itself). The common case for keys, checked without building a copy.
+bool is_clean_rooted(std::string_view p) {
+  if (p.empty() || p[0] != '/') return false;
+  if (p.size() == 1) return true;
+  std::size_t start = 1;
+  while (true) {
+    const std::size_t end = std::min(p.find('/', start), p.size());
+    const std::string_view element = p.substr(start, end - start);
+    if (element.empty() || element == "." || element == "..") return false;
+    if (end == p.size()) return true;
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
 std::string path_clean(std::string_view p) {
+  if (is_clean_rooted(p)) return std::string(p);
   if (p.empty()) return ".";
   const bool rooted = p[0] == '/';
   const std::size_t n = p.size();
@@ -265,6 +295,7 @@ std::optional<Redirect> redirect_for(const RequestTarget& target) {
 // ------------------------------------------------------------------ parameters
 
 void FormValues::add(std::string name, std::string value) {
+  if (entries_.capacity() == 0) entries_.reserve(8);  // one allocation for a typical request
   entries_.emplace_back(std::move(name), std::move(value));
 }
 
@@ -372,8 +403,7 @@ bool check_media_type(std::string_view type, std::string& error) {
 bool parse_media_type(std::string_view content_type, std::string& type, std::string& error) {
   const std::size_t semi = content_type.find(';');
   std::string base(content_type.substr(0, semi));
-  std::transform(base.begin(), base.end(), base.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  to_ascii_lower(base);
   std::string_view trimmed = trim_left(base);
   while (!trimmed.empty() && is_space(trimmed.back())) trimmed.remove_suffix(1);
   type = std::string(trimmed);
@@ -392,8 +422,7 @@ bool parse_media_type(std::string_view content_type, std::string& type, std::str
     if (ok) {
       p = trim_left(p.substr(1));
       name = std::string(consume_token(p));
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      to_ascii_lower(name);
       p = trim_left(p);
       ok = !name.empty() && !p.empty() && p.front() == '=';
     }
@@ -426,7 +455,11 @@ std::optional<store::V2Error> parse_form(std::string_view method, std::string_vi
     // No Content-Type means application/octet-stream: the body is not a form. A malformed
     // parameter still yields the type (and an error), as in Go.
     std::string type = "application/octet-stream";
-    if (!trim_left(content_type).empty()) parse_media_type(content_type, type, error);
+    if (content_type == "application/x-www-form-urlencoded") {
+      type = content_type;  // what curl and most clients send: nothing to check
+    } else if (!trim_left(content_type).empty()) {
+      parse_media_type(content_type, type, error);
+    }
     if (type == "application/x-www-form-urlencoded") {
       if (body.size() > kMaxFormBodyBytes) {
         return store::V2Error{store::kEcodeInvalidForm, "http: POST too large", 0};

@@ -317,12 +317,14 @@ void by_action(std::string& out, std::string_view name, std::string_view help,
 }  // namespace
 
 void append_metrics_text(std::string& out, const MetricsView& m) {
+  // Families in name order, as Prometheus' Go client gathers them.
   const StoreStatsView& s = m.store;
-  by_action(out, "etcd_debugging_store_reads_failed_total", "Failed v2 store reads by action.", {{"get", s.gets_fail}});
-  by_action(out, "etcd_debugging_store_reads_total", "Successful v2 store reads by action.",
-            {{"get", s.gets_success}});
   single(out, "etcd_debugging_store_expires_total", "Keys removed because their TTL ran out.",
          "counter", static_cast<double>(s.expire_count));
+  by_action(out, "etcd_debugging_store_reads_failed_total", "Failed v2 store reads by action.",
+            {{"get", s.gets_fail}});
+  by_action(out, "etcd_debugging_store_reads_total", "Successful v2 store reads by action.",
+            {{"get", s.gets_success}});
   single(out, "etcd_debugging_store_watch_requests_total", "Watch requests received.",
          "counter", static_cast<double>(m.watch_requests));
   single(out, "etcd_debugging_store_watchers", "Watchers currently waiting.", "gauge",

@@ -1,7 +1,9 @@
 #include "server/http/v2_json.hpp"
 
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
 #include <string>
+#include <vector>
 
 using namespace coord;
 using namespace coord::http;
@@ -346,6 +348,14 @@ BOOST_AUTO_TEST_CASE(metrics__prometheus_lines) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(out.find(line) != std::string::npos); }
   }
   BOOST_TEST(out.back() == '\n');
+  // Families come in name order, labels of a family in value order.
+  std::vector<std::string> names;
+  for (std::size_t at = out.find("# TYPE "); at != std::string::npos; at = out.find("# TYPE ", at + 1))
+    names.push_back(out.substr(at + 7, out.find(' ', at + 7) - at - 7));
+  BOOST_TEST(names.size() >= 10u);
+  BOOST_TEST(std::is_sorted(names.begin(), names.end()));
+  BOOST_TEST(out.find("writes_total{action=\"compareAndDelete\"}") <
+             out.find("writes_total{action=\"update\"}"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
