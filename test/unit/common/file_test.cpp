@@ -6,7 +6,7 @@
 
 #include "server/common/file_mem.hpp"
 #include "server/common/file_posix.hpp"
-#include "test/support/file/temp_dir.hpp"
+#include "test/support/file/scratch_dir.hpp"
 
 namespace coord {
 namespace {
@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(posix_file_system)
 
 BOOST_AUTO_TEST_CASE(basic_operations__work_in_a_temp_dir) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   const std::string dir = tmp / "a/b/c";
   BOOST_REQUIRE(fs.mkdirs(dir).is_ok());
@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(basic_operations__work_in_a_temp_dir) {
 }
 
 BOOST_AUTO_TEST_CASE(preallocate_and_truncate__zero_fill_and_shrink) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   auto f = open_ok(fs, tmp / "p", OpenMode::kCreate);
   BOOST_REQUIRE(f->append("abc").is_ok());
@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(preallocate_and_truncate__zero_fill_and_shrink) {
 }
 
 BOOST_AUTO_TEST_CASE(lock_dir__excludes_a_second_locker_until_released) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   auto first = fs.lock_dir(tmp.path());
   BOOST_REQUIRE(first.is_ok());
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(lock_dir__excludes_a_second_locker_until_released) {
 }
 
 BOOST_AUTO_TEST_CASE(errors__name_the_path) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   auto r = fs.open(tmp / "missing", OpenMode::kRead);
   BOOST_REQUIRE(!r.is_ok());
@@ -117,7 +117,7 @@ BOOST_AUTO_TEST_CASE(errors__name_the_path) {
 }
 
 BOOST_AUTO_TEST_CASE(write_file_atomically__replaces_the_content) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   BOOST_REQUIRE(write_file_atomically(fs, tmp / "x", "one").is_ok());
   BOOST_REQUIRE(write_file_atomically(fs, tmp / "x", "two").is_ok());

@@ -8,14 +8,14 @@
 #include "server/common/file_posix.hpp"
 #include "server/wal/wal.hpp"
 #include "test/support/file/log_fixtures.hpp"
-#include "test/support/file/temp_dir.hpp"
+#include "test/support/file/scratch_dir.hpp"
 
 namespace coord::wal {
 
 BOOST_AUTO_TEST_SUITE(wal_posix)
 
 BOOST_AUTO_TEST_CASE(save_rotate_reopen__round_trips_on_the_real_filesystem) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   const std::string dir = tmp / "member/wal";
   const WalOptions options{.segment_bytes = 64 << 10};
@@ -40,7 +40,7 @@ BOOST_AUTO_TEST_CASE(save_rotate_reopen__round_trips_on_the_real_filesystem) {
 }
 
 BOOST_AUTO_TEST_CASE(open__repairs_a_torn_tail_on_the_real_filesystem) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   const std::string dir = tmp / "wal";
   const WalOptions options{.segment_bytes = 64 << 10};
@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(open__repairs_a_torn_tail_on_the_real_filesystem) {
 // Group commit figure: 10k entries saved one per fdatasync vs 100 per fdatasync.
 // Run: wal_test --run_test=wal_posix/figure__group_commit_vs_one_sync_per_entry
 BOOST_AUTO_TEST_CASE(figure__group_commit_vs_one_sync_per_entry, *boost::unit_test::disabled()) {
-  test::TempDir tmp;
+  test::ScratchDir tmp;
   PosixFileSystem fs;
   auto run = [&](const std::string& name, std::uint64_t per_save) {
     auto wal = Wal::create(fs, tmp / name, "meta");

@@ -1,4 +1,4 @@
-// TempDir: a fresh directory under /tmp for tests that touch the real filesystem, removed with
+// ScratchDir: a fresh directory under /tmp for tests that touch the real filesystem, removed with
 // everything in it when the object goes away. Header-only so common_test can use it too.
 // Not thread-safe; one per test.
 #pragma once
@@ -11,19 +11,19 @@
 
 namespace coord::test {
 
-class TempDir {
+class ScratchDir {
  public:
-  TempDir() {
+  ScratchDir() {
     std::string pattern = "/tmp/coord-test-XXXXXX";
     COORD_CHECK(::mkdtemp(pattern.data()) != nullptr, "mkdtemp failed");
     path_ = pattern;
   }
-  ~TempDir() {
+  ~ScratchDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
 
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& name) const { return path_ + "/" + name; }
