@@ -1,0 +1,194 @@
+// save()/recover(): a round trip keeps tree, index, TTLs, members and stats; expiry after a
+// recovery matches the original; history is dropped and watchers stay; garbage is refused
+// without a crash and without touching the state.
+#include <boost/test/unit_test.hpp>
+
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "server/common/coding.hpp"
+#include "server/store/store.hpp"
+
+using namespace coord;
+using namespace coord::store;
+
+namespace {
+
+constexpr UnixNanos kNow = 1'790'000'000LL * kNanosPerSecond;
+constexpr UnixNanos kSec = kNanosPerSecond;
+
+// A canonical text of the whole visible and hidden tree, for comparing two stores.
+std::string dump(const Store& s, const std::string& key = "/") {
+  auto r = s.get(key, false, true, kNow);
+  if (!r.ok()) return "error " + std::to_string(r.error().code);
+  std::string out;
+  const NodeExtern& n = r.value().node;
+  out += n.key + (n.dir ? " dir" : " =" + *n.value) + " mi" + std::to_string(n.modified_index) + " ci" +
+         std::to_string(n.created_index) + " exp" + std::to_string(n.expiration.value_or(0)) + "\n";
+  for (const auto& c : n.nodes) out += dump(s, c.key);
+  return out;
+}
+
+void fill_sample(Store& s) {
+  s.add_member(Member{7, "default", {"http://127.0.0.1:2380"}, {"http://127.0.0.1:2379"}});
+  s.add_member(Member{9, "", {"http://127.0.0.1:2381", "http://127.0.0.1:2382"}, {}});
+  s.remove_member(9);
+  s.set_cluster_version("3.4.0");
+  s.set("/a/b/c", false, "v1", std::nullopt, kNow);
+  s.set("/a/_hidden", false, "h", std::nullopt, kNow);
+  s.set("/empty", false, "", std::nullopt, kNow);
+  s.set("/dir", true, "", std::nullopt, kNow);
+  s.set("/ttl", false, "t", kNow + 5 * kSec, kNow);
+  s.set("/ttldir", true, "", kNow + 3 * kSec, kNow);
+  s.set("/ttldir/k", false, "in", kNow + 4 * kSec, kNow);
+  s.update("/dir", "", kNow + 2 * kSec, false, kNow);  // a dir TTL with its old modifiedIndex
+  s.set("/big", false, std::string(100000, 'x'), std::nullopt, kNow);
+  s.get("/missing", false, false, kNow);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(store_snapshot)
+
+BOOST_AUTO_TEST_CASE(round_trip__keeps_tree_index_members_stats_and_ttls) {
+  Store a;
+  fill_sample(a);
+  std::string data = a.save();
+  Store b;
+  BOOST_REQUIRE(b.recover(data).is_ok());
+  std::string again = b.save();  // before dump(), whose gets move the stats
+  BOOST_TEST((again == data));
+  BOOST_TEST((b.stats() == a.stats()));
+  BOOST_TEST(dump(b) == dump(a));
+  BOOST_TEST(dump(b, "/a/_hidden") == dump(a, "/a/_hidden"));
+  BOOST_TEST(b.index() == a.index());
+  BOOST_TEST((b.members() == a.members()));
+  BOOST_TEST(b.is_removed(9));
+  BOOST_TEST(b.cluster_version() == "3.4.0");
+  BOOST_TEST(b.node_count() == a.node_count());
+  BOOST_TEST(b.has_ttl_keys());
+}
+
+BOOST_AUTO_TEST_CASE(round_trip__expiry_afterwards_matches_the_original) {
+  Store a;
+  fill_sample(a);
+  Store b;
+  BOOST_REQUIRE(b.recover(a.save()).is_ok());
+  auto ea = a.expire(kNow + 10 * kSec);
+  auto eb = b.expire(kNow + 10 * kSec);
+  BOOST_REQUIRE(ea.size() == eb.size());
+  BOOST_TEST(ea.size() == 3u);  // /dir, /ttldir (with /ttldir/k), /ttl
+  for (std::size_t i = 0; i < ea.size(); ++i) {
+    BOOST_TEST(ea[i]->node.key == eb[i]->node.key);
+    BOOST_TEST(ea[i]->node.modified_index == eb[i]->node.modified_index);
+  }
+  BOOST_TEST(dump(a) == dump(b));
+}
+
+BOOST_AUTO_TEST_CASE(recover__drops_history_but_keeps_live_watchers) {
+  Store a;
+  fill_sample(a);
+  Store b;
+  b.set("/x", false, "1", std::nullopt, kNow);
+  auto got = std::make_shared<int>(0);
+  auto w = b.watch("/a/b/c", false, false, 0, [got](const EventPtr&) { ++*got; return false; });
+  BOOST_REQUIRE(w.ok());
+  BOOST_REQUIRE(b.recover(a.save()).is_ok());
+  BOOST_TEST(b.watcher_count() == 1u);
+  b.set("/a/b/c", false, "v2", std::nullopt, kNow);
+  BOOST_TEST(*got == 1);
+  auto old = b.watch("/x", false, false, 1, [](const EventPtr&) { return false; });
+  BOOST_REQUIRE(!old.ok());  // the history restarted after the snapshot's index
+  BOOST_TEST(old.error().code == kEcodeEventIndexCleared);
+}
+
+BOOST_AUTO_TEST_CASE(recover__refuses_every_truncation_and_leaves_the_state_alone) {
+  Store sample;
+  fill_sample(sample);
+  std::string data = sample.save();
+  Store b;
+  b.set("/keep", false, "me", std::nullopt, kNow);
+  std::string before = dump(b);
+  for (std::size_t n = 0; n < data.size(); n += (n < 4096 ? 1 : 997)) {
+    BOOST_TEST_CONTEXT("length " << n) { BOOST_TEST(!b.recover(std::string_view(data).substr(0, n)).is_ok()); }
+  }
+  BOOST_TEST(!b.recover(data + "x").is_ok());
+  BOOST_TEST(dump(b) == before);
+  BOOST_TEST(b.index() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(recover__random_bytes_and_bit_flips_never_crash) {
+  std::mt19937_64 rng(20261121);
+  Store b;
+  for (int i = 0; i < 2000; ++i) {
+    std::string junk(rng() % 200, '\0');
+    for (auto& c : junk) c = static_cast<char>(rng());
+    if (i % 2 == 0 && junk.size() >= 5) junk.replace(0, 5, std::string("\x43\x53\x54\x32\x01", 5));
+    b.recover(junk);
+  }
+  Store small;
+  small.set("/a/b", false, "v", kNow + kSec, kNow);
+  small.add_member(Member{1, "n", {"p"}, {"c"}});
+  std::string data = small.save();
+  int accepted = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = data;
+      flipped[i] = static_cast<char>(flipped[i] ^ (1 << bit));
+      if (b.recover(flipped).is_ok()) ++accepted;
+    }
+  }
+  BOOST_TEST_MESSAGE("bit flips accepted as another valid snapshot: " << accepted);
+  BOOST_TEST(b.recover(data).is_ok());
+  BOOST_TEST(b.get("/a/b", false, false, kNow).ok());
+}
+
+BOOST_AUTO_TEST_CASE(recover__rejects_bad_names_duplicates_and_wrong_version) {
+  auto build = [](std::uint8_t version, std::vector<std::string> names) {
+    std::string out;
+    Encoder e(out);
+    e.put_u32(kSnapshotMagic);
+    e.put_u8(version);
+    e.put_u64(5);
+    for (std::size_t i = 0; i < kCounterCount; ++i) e.put_varint(0);
+    e.put_bytes("");
+    e.put_varint(0);
+    e.put_varint(0);
+    e.put_varint(names.size());
+    e.put_varint(names.size());
+    for (const auto& n : names) {
+      e.put_bytes(n);
+      e.put_u8(0);
+      e.put_varint(1);
+      e.put_varint(1);
+      e.put_bytes("v");
+    }
+    return out;
+  };
+  Store s;
+  BOOST_TEST(s.recover(build(kSnapshotVersion, {"a", "b"})).is_ok());
+  BOOST_TEST(s.index() == 5u);
+  BOOST_TEST(!s.recover(build(kSnapshotVersion + 1, {"a"})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a", "a"})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a/b"})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersion, {""})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersion, {".."})).is_ok());
+  BOOST_TEST(s.node_count() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(round_trip__a_very_deep_tree_needs_no_deep_call_stack) {
+  Store a;
+  std::string key;
+  for (int i = 0; i < 50000; ++i) key += "/d";
+  a.set(key, false, "bottom", kNow + kSec, kNow);
+  Store b;
+  BOOST_REQUIRE(b.recover(a.save()).is_ok());
+  BOOST_TEST(b.node_count() == 50000u);
+  BOOST_TEST(*b.get(key, false, false, kNow).value().node.value == "bottom");
+  BOOST_TEST(b.expire(kNow + kSec).size() == 1u);
+  b.remove("/d", true, true, kNow);
+  BOOST_TEST(b.node_count() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
