@@ -225,6 +225,16 @@ BOOST_AUTO_TEST_CASE(open__torn_write_with_a_zeroed_sector_before_later_records_
   BOOST_TEST(fs.exists(path + ".broken"));
 }
 
+BOOST_AUTO_TEST_CASE(open__hard_state_commit_past_the_last_entry_is_a_hard_error) {
+  // A commit index the log cannot back means entries were lost under it (etcd#3591).
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  BOOST_REQUIRE(wal->save({1, 1, 0}, test::make_entries(1, 5, 1), true).is_ok());
+  BOOST_REQUIRE(wal->save({1, 1, 9}, {}, true).is_ok());
+  BOOST_REQUIRE(wal->close().is_ok());
+  expect_hard_error(fs, "beyond the last index");
+}
+
 BOOST_AUTO_TEST_CASE(crash__synced_saves_survive_and_the_wal_always_reopens) {
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     BOOST_TEST_CONTEXT("seed " << seed) {
@@ -236,7 +246,8 @@ BOOST_AUTO_TEST_CASE(crash__synced_saves_survive_and_the_wal_always_reopens) {
       for (int i = 0; i < saves; ++i) {
         const std::uint64_t n = 1 + rng() % 6;
         const bool sync = rng() % 3 != 0;
-        BOOST_REQUIRE(wal->save({term, 1, 0}, test::make_entries(next, next + n - 1, term, rng() % 300), sync).is_ok());
+        // commit = the batch's last index: the hard state lands after the entries it covers.
+        BOOST_REQUIRE(wal->save({term, 1, next + n - 1}, test::make_entries(next, next + n - 1, term, rng() % 300), sync).is_ok());
         next += n;
         if (sync) synced_through = next - 1;
       }
@@ -248,6 +259,7 @@ BOOST_AUTO_TEST_CASE(crash__synced_saves_survive_and_the_wal_always_reopens) {
       BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
       const auto& entries = r->second.entries;
       BOOST_TEST(entries.size() >= synced_through);
+      BOOST_TEST(r->second.hard_state.commit <= entries.size());
       for (std::size_t k = 0; k < entries.size(); ++k) BOOST_TEST(entries[k].index == k + 1);
       // The reopened WAL accepts writes and they survive the next crash.
       const std::uint64_t resume = entries.size() + 1;
