@@ -57,6 +57,7 @@ void Raft::reset(std::uint64_t term) {
   // Reads waiting for a leadership check die with the term; their callers time out and retry.
   read_only_.clear();
   read_round_pending_ = false;
+  appends_pending_ = false;
   pending_read_index_messages_.clear();
 }
 

@@ -38,6 +38,10 @@ class Raft {
   // when building a Ready so that reads arriving together share one round).
   void flush_read_round();
   bool read_round_pending() const { return read_round_pending_; }
+  // Sends the appends for proposals accepted since the last Ready, if any: proposals arriving
+  // together travel in one append per follower (RawNode calls it when building a Ready).
+  void flush_appends();
+  bool appends_pending() const { return appends_pending_; }
 
   SoftState soft_state() const { return SoftState{lead_, role_}; }
   HardState hard_state() const { return HardState{term_, vote_, log_.committed()}; }
@@ -122,6 +126,7 @@ class Raft {
   NodeId lead_transferee_ = kNoNode;
   ReadOnly read_only_;
   bool read_round_pending_ = false;
+  bool appends_pending_ = false;
   // ReadIndex requests that arrived before this leader committed an entry of its term.
   std::vector<Message> pending_read_index_messages_;
   int election_elapsed_ = 0;

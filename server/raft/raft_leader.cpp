@@ -31,8 +31,14 @@ Status Raft::leader_propose(const Message& m) {
     if (m.entries[i].type == EntryType::kConfChange) pending_conf_index_ = first + i;
   }
   append_entries(m.entries);
-  bcast_append();
+  appends_pending_ = true;  // batched: sent when the next Ready is built (flush_appends)
   return Status::ok();
+}
+
+void Raft::flush_appends() {
+  if (!appends_pending_) return;
+  appends_pending_ = false;
+  if (role_ == Role::kLeader) bcast_append();
 }
 
 // ------------------------------------------------------------------ ReadIndex
@@ -163,9 +169,10 @@ Status Raft::bootstrap(const std::vector<NodeId>& voters_in) {
     e.data = encode(ConfChange{ConfChangeType::kAddNode, voters[i], {}});
     ents.push_back(std::move(e));
   }
-  log_.append(ents);
+  std::uint64_t n = ents.size();
+  log_.append(std::move(ents));
   // Every member starts with the same committed entries, so they are committed by fiat.
-  log_.commit_to(ents.size());
+  log_.commit_to(n);
   // Membership is known at once; applying the entries later re-adds the same voters.
   for (NodeId id : voters) prs_.add_voter(id, log_.last_index() + 1);
   return Status::ok();

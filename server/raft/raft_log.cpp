@@ -71,16 +71,16 @@ std::optional<std::uint64_t> RaftLog::maybe_append(std::uint64_t index, std::uin
     // Invariant: a committed entry is never overwritten (Leader Completeness).
     COORD_CHECK(ci > committed_, "conflicting entry is already committed");
     std::vector<Entry> rest(ents.begin() + static_cast<std::ptrdiff_t>(ci - (index + 1)), ents.end());
-    append(rest);
+    append(std::move(rest));
   }
   commit_to(std::min(committed, last_new));
   return last_new;
 }
 
-std::uint64_t RaftLog::append(const std::vector<Entry>& ents) {
+std::uint64_t RaftLog::append(std::vector<Entry>&& ents) {
   if (ents.empty()) return last_index();
   COORD_CHECK(ents.front().index - 1 >= committed_, "append would overwrite committed entries");
-  unstable_.truncate_and_append(ents);
+  unstable_.truncate_and_append(std::move(ents));
   return last_index();
 }
 

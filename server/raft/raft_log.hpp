@@ -36,7 +36,7 @@ class RaftLog {
                                             std::uint64_t committed,
                                             const std::vector<Entry>& ents);
   // Appends at the tail (leader), returns the new last index.
-  std::uint64_t append(const std::vector<Entry>& ents);
+  std::uint64_t append(std::vector<Entry>&& ents);
   // First index among ents that conflicts with (or is missing from) our log; 0 if none.
   std::uint64_t find_conflict(const std::vector<Entry>& ents) const;
   // The largest index <= index whose term is <= term (the fast back-off hint).

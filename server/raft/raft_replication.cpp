@@ -98,7 +98,7 @@ bool Raft::append_entries(std::vector<Entry> ents) {
     ents[i].term = term_;
     ents[i].index = li + 1 + i;
   }
-  li = log_.append(ents);
+  li = log_.append(std::move(ents));
   // The leader's own log counts toward the quorum (it persists before applying).
   if (Progress* self = prs_.progress(id_)) self->maybe_update(li);
   maybe_commit();

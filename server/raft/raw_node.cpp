@@ -122,10 +122,11 @@ bool RawNode::has_ready() const {
   return raft_->soft_state() != prev_soft_ || raft_->hard_state() != prev_hard_ ||
          log.has_pending_snapshot() || log.has_unstable_entries() || log.has_next_entries() ||
          !raft_->messages().empty() || !raft_->read_states().empty() ||
-         raft_->read_round_pending();
+         raft_->read_round_pending() || raft_->appends_pending();
 }
 
 Ready RawNode::ready() {
+  raft_->flush_appends();
   raft_->flush_read_round();
   Ready rd;
   SoftState ss = raft_->soft_state();

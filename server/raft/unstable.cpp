@@ -1,5 +1,8 @@
 #include "server/raft/unstable.hpp"
 
+#include <iterator>
+#include <utility>
+
 #include "server/common/check.hpp"
 
 namespace coord::raft {
@@ -44,7 +47,7 @@ void Unstable::restore(const Snapshot& s) {
   snapshot_ = s;
 }
 
-void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
+void Unstable::truncate_and_append(std::vector<Entry>&& ents) {
   if (ents.empty()) return;
   std::uint64_t after = ents.front().index;
   if (after == offset_ + entries_.size()) {
@@ -56,7 +59,12 @@ void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
   } else {
     entries_.resize(after - offset_);
   }
-  entries_.insert(entries_.end(), ents.begin(), ents.end());
+  if (entries_.empty()) {
+    entries_ = std::move(ents);
+  } else {
+    entries_.insert(entries_.end(), std::make_move_iterator(ents.begin()),
+                    std::make_move_iterator(ents.end()));
+  }
 }
 
 std::vector<Entry> Unstable::slice(std::uint64_t lo, std::uint64_t hi) const {

@@ -26,7 +26,7 @@ class Unstable {
   // Replaces everything with an incoming snapshot.
   void restore(const Snapshot& s);
   // Appends, truncating any unstable entries at or after ents.front().index.
-  void truncate_and_append(const std::vector<Entry>& ents);
+  void truncate_and_append(std::vector<Entry>&& ents);
   // Entries in [lo, hi); both must lie within the unstable range.
   std::vector<Entry> slice(std::uint64_t lo, std::uint64_t hi) const;
 

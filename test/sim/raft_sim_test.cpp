@@ -19,7 +19,7 @@ namespace {
 using test::ClusterOptions;
 using test::SimCluster;
 
-constexpr int kSteps = 40000;  // events per seed
+constexpr int kSteps = 60000;  // events per seed
 
 struct SimStats {
   std::uint64_t committed = 0, reads = 0, crashes = 0, conf_changes = 0, snapshots = 0;
