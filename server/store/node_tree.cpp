@@ -21,7 +21,7 @@ std::uint64_t mix(std::uint64_t x) {
 }
 }  // namespace
 
-NodeTree::NodeTree() : root_(new Node), slots_(kInitialSlots, nullptr), mask_(kInitialSlots - 1) {
+NodeTree::NodeTree() : root_(new Node), slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {
   root_->dir = true;
 }
 
@@ -58,31 +58,49 @@ void NodeTree::free_all() {
   size_ = 0;
 }
 
-std::size_t NodeTree::home(const Node* parent, std::string_view name) const {
+namespace {
+constexpr std::uintptr_t kPointerMask = (std::uintptr_t{1} << 48) - 1;
+constexpr std::uintptr_t kTagMask = ~kPointerMask;
+}  // namespace
+
+std::uint64_t NodeTree::hash_of(const Node* parent, std::string_view name) {
   auto h = std::hash<std::string_view>{}(name) ^ mix(reinterpret_cast<std::uintptr_t>(parent));
-  return mix(h) & mask_;
+  return mix(h);
 }
 
+std::uintptr_t NodeTree::tagged(const Node* n) {
+  auto p = reinterpret_cast<std::uintptr_t>(n);
+  // Invariant: user-space pointers on the supported 64-bit platforms fit in 48 bits.
+  COORD_CHECK((p & kTagMask) == 0, "node pointer does not fit in 48 bits");
+  return p | (n->hash & kTagMask);
+}
+
+Node* NodeTree::untag(std::uintptr_t slot) { return reinterpret_cast<Node*>(slot & kPointerMask); }
+
 Node* NodeTree::child(const Node* parent, std::string_view name) const {
-  for (std::size_t i = home(parent, name);; i = (i + 1) & mask_) {
-    Node* s = slots_[i];
-    if (s == nullptr) return nullptr;
-    if (s->parent == parent && s->name == name) return s;
+  std::uint64_t h = hash_of(parent, name);
+  std::uintptr_t tag = h & kTagMask;
+  for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+    std::uintptr_t s = slots_[i];
+    if (s == 0) return nullptr;
+    if ((s & kTagMask) != tag) continue;
+    Node* n = untag(s);
+    if (n->parent == parent && n->name == name) return n;
   }
 }
 
 void NodeTree::index_insert(Node* n) {
   // Invariant: the index is at most 70% full, so probing always finds an empty slot.
   if ((size_ + 1) * 10 > slots_.size() * 7) grow();
-  std::size_t i = home(n->parent, n->name);
-  while (slots_[i] != nullptr) i = (i + 1) & mask_;
-  slots_[i] = n;
+  std::size_t i = n->hash & mask_;
+  while (slots_[i] != 0) i = (i + 1) & mask_;
+  slots_[i] = tagged(n);
 }
 
 void NodeTree::index_erase(const Node* n) {
-  std::size_t i = home(n->parent, n->name);
-  while (slots_[i] != n) {
-    COORD_CHECK(slots_[i] != nullptr, "node missing from the tree index");
+  std::size_t i = n->hash & mask_;
+  while (untag(slots_[i]) != n) {
+    COORD_CHECK(slots_[i] != 0, "node missing from the tree index");
     i = (i + 1) & mask_;
   }
   // Backward-shift deletion: pull later members of the probe run into the hole so lookups
@@ -90,25 +108,25 @@ void NodeTree::index_erase(const Node* n) {
   std::size_t j = i;
   for (;;) {
     j = (j + 1) & mask_;
-    Node* s = slots_[j];
-    if (s == nullptr) break;
-    std::size_t k = home(s->parent, s->name);
+    std::uintptr_t s = slots_[j];
+    if (s == 0) break;
+    std::size_t k = untag(s)->hash & mask_;
     bool stays = (i <= j) ? (i < k && k <= j) : (i < k || k <= j);
     if (stays) continue;
     slots_[i] = s;
     i = j;
   }
-  slots_[i] = nullptr;
+  slots_[i] = 0;
 }
 
 void NodeTree::grow() {
-  std::vector<Node*> old = std::move(slots_);
-  slots_.assign(old.size() * 2, nullptr);
+  std::vector<std::uintptr_t> old = std::move(slots_);
+  slots_.assign(old.size() * 2, 0);
   mask_ = slots_.size() - 1;
-  for (Node* s : old) {
-    if (s == nullptr) continue;
-    std::size_t i = home(s->parent, s->name);
-    while (slots_[i] != nullptr) i = (i + 1) & mask_;
+  for (std::uintptr_t s : old) {
+    if (s == 0) continue;
+    std::size_t i = untag(s)->hash & mask_;
+    while (slots_[i] != 0) i = (i + 1) & mask_;
     slots_[i] = s;
   }
 }
@@ -119,6 +137,7 @@ Node* NodeTree::add(Node* parent, std::string_view name, bool dir) {
   auto* n = new Node;
   n->parent = parent;
   n->name.assign(name.data(), name.size());
+  n->hash = hash_of(parent, name);
   n->dir = dir;
   if (parent->first_child == nullptr) {
     parent->first_child = n;
@@ -154,7 +173,7 @@ void NodeTree::destroy(Node* n) {
     Node* x = stack.back();
     stack.pop_back();
     for (Node* c = x->first_child; c != nullptr; c = c->next_sibling) stack.push_back(c);
-    index_erase(x);  // hashes x->parent's address only; never reads the (maybe freed) parent
+    index_erase(x);  // uses the stored hash; never reads the (maybe freed) parent
     --size_;
     delete x;
   }

@@ -3,8 +3,8 @@
 // (indexes, TTL, events): Store builds those on top. Not thread-safe; const methods only read,
 // so concurrent const calls are safe while nobody mutates (the store's shared lock).
 //
-// Memory: one Node per key (about 128 bytes plus heap for names/values over 15 bytes) and one
-// 8-byte slot per node in the index at most 70% full. Children are an intrusive sibling list,
+// Memory: one Node per key (136 bytes plus heap for names/values over 15 bytes) and one
+// 8-byte slot per node in the index, which is at most 70% full. Children are an intrusive sibling list,
 // so a dir costs nothing per child beyond the child itself.
 #pragma once
 
@@ -30,6 +30,7 @@ struct Node {
   std::uint64_t created_index = 0;
   std::uint64_t modified_index = 0;
   UnixNanos expiration = kPermanent;
+  std::uint64_t hash = 0;        // of (parent, name), kept so the index never rehashes names
   bool dir = false;
 
   bool permanent() const { return expiration == kPermanent; }
@@ -66,15 +67,19 @@ class NodeTree {
   static std::size_t depth_of(const Node* n);
 
  private:
-  // Open addressing with linear probing over (parent, name); slots hold node pointers.
-  std::size_t home(const Node* parent, std::string_view name) const;
+  // Open addressing with linear probing over (parent, name). A slot holds a node pointer with
+  // the top 16 bits of its hash in the pointer's unused top 16 bits, so a probe touches a node
+  // only when the tags agree.
+  static std::uint64_t hash_of(const Node* parent, std::string_view name);
+  static std::uintptr_t tagged(const Node* n);
+  static Node* untag(std::uintptr_t slot);
   void index_insert(Node* n);
   void index_erase(const Node* n);
   void grow();
   void free_all();
 
   Node* root_ = nullptr;
-  std::vector<Node*> slots_;
+  std::vector<std::uintptr_t> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };
