@@ -150,6 +150,20 @@ std::string torn(const Inode& inode, std::mt19937_64& rng) {
   return out;
 }
 
+// The bytes a crash leaves when each sector of the unsynced change lands independently.
+std::string scrambled(const Inode& inode, std::mt19937_64& rng) {
+  constexpr std::size_t kSector = 512;
+  const std::string& now = inode.data;
+  const std::string& old = inode.synced;
+  std::string out = old;
+  out.resize(now.size(), '\0');  // a size change is metadata: model it as landing
+  for (std::size_t s = 0; s < now.size(); s += kSector) {
+    const std::size_t n = std::min(kSector, now.size() - s);
+    if (now.compare(s, n, out, s, n) != 0 && rng() % 2 == 0) out.replace(s, n, now, s, n);
+  }
+  return out;
+}
+
 }  // namespace
 
 MemFileSystem::MemFileSystem() : state_(std::make_shared<State>()) {
@@ -280,6 +294,17 @@ void MemFileSystem::drop_unsynced_tearing(std::uint64_t seed) {
   std::lock_guard lock(state_->mu);
   for (auto& [path, inode] : state_->synced_names) {
     inode->synced = torn(*inode, rng);
+    inode->data = inode->synced;
+  }
+  state_->names = state_->synced_names;
+  state_->locked.clear();
+}
+
+void MemFileSystem::drop_unsynced_scrambling(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::lock_guard lock(state_->mu);
+  for (auto& [path, inode] : state_->synced_names) {
+    inode->synced = scrambled(*inode, rng);
     inode->data = inode->synced;
   }
   state_->names = state_->synced_names;

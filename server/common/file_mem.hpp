@@ -9,7 +9,8 @@
 //    WAL and the snapshotter create their directories once, before anything else);
 //  * drop_unsynced() is a power loss / kill -9: every file reverts to its synced bytes and every
 //    directory to its synced entries; drop_unsynced_tearing(seed) instead keeps a random prefix
-//    of each file's unsynced changes, like a write torn part-way by the crash.
+//    of each file's unsynced changes, like a write torn part-way by the crash, and
+//    drop_unsynced_scrambling(seed) keeps a random subset of its unsynced 512-byte sectors.
 // After either, every File handle and DirLock taken before the crash must be discarded (the
 // process that held them is gone); locks are released.
 //
@@ -53,6 +54,9 @@ class MemFileSystem final : public FileSystem {
   // Like drop_unsynced(), but each file keeps a random prefix (chosen from `seed`) of the
   // bytes written since its last sync; directory entries follow the strict rule.
   void drop_unsynced_tearing(std::uint64_t seed);
+  // Like drop_unsynced(), but each 512-byte sector of a file's unsynced changes independently
+  // reaches the disk or not: a write torn with holes, as disks reorder sector writes.
+  void drop_unsynced_scrambling(std::uint64_t seed);
 
   // ---- fault injection
   // After `skip` more successful writes (append, write_at), the next `n` fail with kIoError

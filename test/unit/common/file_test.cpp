@@ -191,6 +191,25 @@ BOOST_AUTO_TEST_CASE(drop_unsynced_tearing__keeps_a_prefix_of_the_unsynced_bytes
   BOOST_TEST(saw_partial);
 }
 
+BOOST_AUTO_TEST_CASE(drop_unsynced_scrambling__keeps_whole_sectors_of_new_or_old_bytes) {
+  MemFileSystem fs;
+  BOOST_REQUIRE(fs.mkdirs("/d").is_ok());
+  fs.put_file("/d/f", std::string(4096, 'o'));
+  auto f = open_ok(fs, "/d/f", OpenMode::kReadWrite);
+  BOOST_REQUIRE(f->write_at(0, std::string(4096, 'n')).is_ok());
+  fs.drop_unsynced_scrambling(7);
+  const std::string after = read_ok(fs, "/d/f");
+  BOOST_REQUIRE(after.size() == 4096u);
+  int fresh = 0;
+  for (std::size_t s = 0; s < 4096; s += 512) {
+    const std::string sector = after.substr(s, 512);
+    BOOST_TEST((sector == std::string(512, 'n') || sector == std::string(512, 'o')));
+    fresh += sector[0] == 'n';
+  }
+  BOOST_TEST(fresh > 0);
+  BOOST_TEST(fresh < 8);
+}
+
 BOOST_AUTO_TEST_CASE(fault_hooks__fail_writes_and_syncs_after_skipping) {
   MemFileSystem fs;
   BOOST_REQUIRE(fs.mkdirs("/d").is_ok());

@@ -299,7 +299,7 @@ BOOST_AUTO_TEST_CASE(damage__anywhere_is_either_a_clean_prefix_or_a_hard_error_n
 }
 
 BOOST_AUTO_TEST_CASE(crash__synced_saves_survive_and_the_wal_always_reopens) {
-  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+  for (std::uint64_t seed = 1; seed <= 90; ++seed) {
     BOOST_TEST_CONTEXT("seed " << seed) {
       std::mt19937_64 rng(seed);
       MemFileSystem fs;
@@ -315,8 +315,9 @@ BOOST_AUTO_TEST_CASE(crash__synced_saves_survive_and_the_wal_always_reopens) {
         if (sync) synced_through = next - 1;
       }
       wal.reset();  // kill -9
-      if (seed % 2 == 0) fs.drop_unsynced();
-      else fs.drop_unsynced_tearing(seed);
+      if (seed % 3 == 0) fs.drop_unsynced();
+      else if (seed % 3 == 1) fs.drop_unsynced_tearing(seed);
+      else fs.drop_unsynced_scrambling(seed);
 
       auto r = try_open(fs);
       BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
