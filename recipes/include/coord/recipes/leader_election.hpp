@@ -1,0 +1,85 @@
+// coord::recipes::LeaderElection — leader election over in-order TTL'd entries (recipes.md §4.4
+// variant): campaign() queues a candidate entry holding our value and returns once it is the
+// oldest; the leader stays leader while its entry is refreshed. resign() (or the destructor)
+// removes the entry and the next candidate takes over; a dead leader is replaced after its TTL.
+// observe() follows the current leader of the election without taking part.
+//
+// Thread-safety: campaign/resign from one owner thread; is_leader()/term() from any thread.
+// Observer callbacks run on the observation's watcher thread, one at a time, never after the
+// LeaderObservation is destroyed. Move-only. The Client must outlive both.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coord/client.hpp"
+#include "coord/watcher.hpp"
+
+namespace coord::recipes {
+
+struct LeaderInfo {
+  std::string value;              // what the leader passed to campaign()
+  std::string key;                // its entry
+  std::uint64_t created_index = 0;  // its term / fencing token
+};
+
+struct ElectionOptions {
+  std::chrono::seconds ttl{10};
+  std::string prefix = "/coord/elections";
+  std::function<void(const std::string& reason)> on_lost;  // leadership lost (refresher thread)
+};
+
+// Keeps a watch on an election; see LeaderElection::observe.
+class LeaderObservation {
+ public:
+  using Callback = std::function<void(const std::optional<LeaderInfo>& leader)>;
+  LeaderObservation(Client& client, std::string dir, Callback callback);
+  ~LeaderObservation();
+  LeaderObservation(LeaderObservation&&) noexcept;
+  LeaderObservation& operator=(LeaderObservation&&) noexcept;
+  // The leader as last seen by the watch.
+  std::optional<LeaderInfo> current() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+  std::unique_ptr<Watcher> watcher_;
+};
+
+class LeaderElection {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  LeaderElection(Client& client, std::string name, ElectionOptions options = {});
+  ~LeaderElection();
+  LeaderElection(LeaderElection&&) noexcept;
+  LeaderElection& operator=(LeaderElection&&) noexcept;
+
+  // Becomes a candidate with `value` and blocks until leader. Throws RecipeError::kSessionExpired
+  // when our entry expired while waiting.
+  void campaign(std::string value);
+  // As campaign(), giving up (and withdrawing) after `timeout`; true when leader.
+  bool campaign_for(std::string value, std::chrono::milliseconds timeout);
+  // Steps down (or withdraws the candidacy). Never throws.
+  void resign() noexcept;
+  bool is_leader() const;
+  // Our entry's createdIndex while leader: increases across leaders (a fencing token).
+  std::uint64_t term() const;
+  // The current leader (quorum read of the election directory); nullopt when there is none.
+  std::optional<LeaderInfo> leader() const;
+  // Follows leader changes; the callback gets the initial leader and then every change.
+  LeaderObservation observe(LeaderObservation::Callback callback) const;
+  const std::string& directory() const;
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace coord::recipes

@@ -1,0 +1,82 @@
+// coord::recipes::LoadBalancerTable — a live, watched list of one service's instances (recipes.md
+// §4.6), fed by a coord::Watcher on the ServiceRegistry directory: snapshot, then every change in
+// order, resync after history loss. next() picks round-robin, or smooth weighted round-robin when
+// some instance carries metadata "weight". While the cluster is unreachable the table keeps
+// serving the last good list (stale() says so). Change callbacks receive the new list.
+//
+// Thread-safety: safe for concurrent use. The change callback runs on the watcher's delivery
+// thread, one at a time, with no internal lock held, never after the destructor returns.
+// The Client must outlive the table.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coord/client.hpp"
+#include "coord/recipes/service_registry.hpp"
+#include "coord/watcher.hpp"
+
+namespace coord::recipes {
+
+struct LoadBalancerOptions {
+  std::string prefix = "/coord/services";
+  // Called after every change of the list (and once after the initial snapshot).
+  std::function<void(const std::vector<ServiceInstance>&)> on_change;
+};
+
+// Smooth weighted round-robin (as nginx does): over a list of (id, weight), each pick adds every
+// weight to its running score and takes the highest, then subtracts the total. With equal
+// weights it is plain round-robin. Not thread-safe (LoadBalancerTable locks around it).
+class WeightedRoundRobin {
+ public:
+  // Returns the index into `weights` of the next pick; -1 for an empty list. Scores are kept by
+  // id, so a list that changes keeps its rotation for the ids that stay.
+  int next(const std::vector<std::pair<std::string, std::uint32_t>>& weights);
+
+ private:
+  std::map<std::string, std::int64_t> score_;
+};
+
+class LoadBalancerTable {
+ public:
+  LoadBalancerTable(Client& client, std::string service, LoadBalancerOptions options = {});
+  ~LoadBalancerTable();
+  LoadBalancerTable(const LoadBalancerTable&) = delete;
+  LoadBalancerTable& operator=(const LoadBalancerTable&) = delete;
+
+  // The next instance to use; nullopt when the list is empty.
+  std::optional<ServiceInstance> next();
+  // The current list, sorted by id.
+  std::vector<ServiceInstance> instances() const;
+  // True after the first snapshot arrived.
+  bool ready() const;
+  // Waits until `predicate(list)` holds (checked at once and after each change) or `timeout`.
+  bool wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
+                  std::chrono::milliseconds timeout) const;
+  // True when the last poll failed (the list may be out of date; it is still served).
+  bool stale() const;
+
+ private:
+  void on_event(const WatchEvent& ev);
+  std::vector<ServiceInstance> list_locked() const;
+
+  LoadBalancerOptions options_;  // constant
+  std::string dir_;              // constant
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::map<std::string, ServiceInstance> by_id_;  // guarded by mu_
+  WeightedRoundRobin picker_;                     // guarded by mu_
+  bool ready_ = false;                            // guarded by mu_
+  bool stale_ = false;                            // guarded by mu_
+  std::unique_ptr<Watcher> watcher_;              // last: stopped first
+};
+
+}  // namespace coord::recipes

@@ -1,0 +1,66 @@
+// coord::recipes::SequencedLock — a fair FIFO lock over in-order keys (recipes.md §4.4). Each
+// acquisition POSTs a TTL'd entry into the lock's directory; entries are granted strictly in
+// createdIndex order, and each waiter watches only its predecessor, so a release wakes exactly one
+// waiter. A waiter whose own entry expires (e.g. its refreshes failed) stops waiting with
+// RecipeError::kSessionExpired. Same surface as DistributedLock (Lockable; fencing_token() is the
+// entry's createdIndex, i.e. the request order).
+//
+// Thread-safety: one owner thread at a time; owns_lock()/fencing_token()/valid_for() from any
+// thread. Move-only. The destructor releases (bounded) and never throws. The Client must outlive it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "coord/client.hpp"
+
+namespace coord::recipes {
+
+struct SequencedLockOptions {
+  std::chrono::seconds ttl{10};
+  std::string prefix = "/coord/qlocks";  // the queue directory is prefix/name
+  std::function<void(const std::string& reason)> on_lost;  // on the refresher thread
+};
+
+class SequencedLock {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  SequencedLock(Client& client, std::string name, SequencedLockOptions options = {});
+  ~SequencedLock();
+  SequencedLock(SequencedLock&&) noexcept;
+  SequencedLock& operator=(SequencedLock&&) noexcept;
+
+  // Queues and waits for our turn. Throws RecipeError::kSessionExpired when our entry expired
+  // while waiting, client errors otherwise.
+  void lock();
+  // Queues, looks once; when not first, leaves the queue and returns false.
+  bool try_lock();
+  template <class Rep, class Period>
+  bool try_lock_for(const std::chrono::duration<Rep, Period>& d) {
+    return acquire(Clock::now() + std::chrono::duration_cast<Clock::duration>(d));
+  }
+  template <class C, class D>
+  bool try_lock_until(const std::chrono::time_point<C, D>& t) {
+    return acquire(Clock::now() + std::chrono::duration_cast<Clock::duration>(t - C::now()));
+  }
+  // Removes our entry (wakes only our successor). Never throws.
+  void unlock();
+
+  std::uint64_t fencing_token() const;
+  bool owns_lock() const;
+  std::chrono::milliseconds valid_for() const;
+  const std::string& directory() const;
+
+  struct State;
+
+ private:
+  bool acquire(std::optional<Clock::time_point> deadline);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace coord::recipes

@@ -1,0 +1,83 @@
+// coord::recipes::ServiceRegistry and Registration — service discovery with TTL heartbeats
+// (recipes.md §4.1). Each instance is one TTL'd key <prefix>/<service>/<id> whose value is a JSON
+// document {"id","endpoint","metadata","token"}; the unique token makes the shared Refresher's
+// owner-checked refresh (prevValue) safe. A Registration is RAII: its destructor deregisters
+// (owner-checked delete, bounded); a process killed with SIGKILL disappears after its TTL.
+//
+// Thread-safety: ServiceRegistry is safe for concurrent use. A Registration belongs to one owner
+// thread; alive() may be called from any thread. Move-only. The Client must outlive both.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "coord/client.hpp"
+
+namespace coord::recipes {
+
+struct ServiceInstance {
+  std::string id, endpoint;
+  boost::json::object metadata;
+  std::uint64_t created_index = 0;   // incarnation: changes when the instance re-registers
+  std::uint64_t modified_index = 0;
+  // metadata["weight"] when it is a positive number, else 1.
+  std::uint32_t weight() const;
+  // Parses a registration key's node; nullopt for anything that is not one.
+  static std::optional<ServiceInstance> from_node(const Node& node);
+};
+
+struct RegistryOptions {
+  std::string prefix = "/coord/services";  // instances live under prefix/service/
+};
+
+class Registration {
+ public:
+  struct State;
+  Registration() = default;
+  explicit Registration(std::unique_ptr<State> state);
+  ~Registration();
+  Registration(Registration&&) noexcept;
+  Registration& operator=(Registration&&) noexcept;
+
+  // False once the registration is known lost (TTL expired, removed by someone else, or the local
+  // deadline passed without a successful heartbeat) or after deregister().
+  bool alive() const;
+  // Replaces the metadata (a compare-and-swap that watchers see). Throws client errors.
+  void update_metadata(boost::json::object metadata);
+  // Removes the key now (owner-checked, bounded). Never throws. The destructor calls it.
+  void deregister() noexcept;
+  const std::string& key() const;
+  const ServiceInstance& instance() const;
+
+ private:
+  std::unique_ptr<State> s_;
+};
+
+class ServiceRegistry {
+ public:
+  ServiceRegistry(Client& client, std::string service, RegistryOptions options = {});
+
+  // Registers `id` (create-only: throws coord::Error 105 when the id is live already) with `ttl`
+  // and starts its heartbeats. `on_lost` (optional) runs on the refresher thread if it is lost.
+  Registration register_instance(std::string id, std::string endpoint, std::chrono::seconds ttl,
+                                 boost::json::object metadata = {},
+                                 std::function<void(const std::string&)> on_lost = nullptr);
+  // The live instances, by id (quorum read).
+  std::vector<ServiceInstance> instances();
+  // The service's directory (prefix/service).
+  const std::string& directory() const { return dir_; }
+
+ private:
+  Client& client_;
+  std::string dir_;
+};
+
+}  // namespace coord::recipes

@@ -1,0 +1,157 @@
+// DistributedLock: create-only PUT with a TTL, wait by watching the key from the failed create's
+// index, owner-checked refresh and release (recipes.md §4.3).
+#include "coord/recipes/distributed_lock.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include "coord/error.hpp"
+#include "coord/recipes/owner_token.hpp"
+#include "coord/recipes/recipe_error.hpp"
+#include "coord/recipes/refresher.hpp"
+#include "recipes/src/recipe_util.hpp"
+
+namespace coord::recipes {
+
+using detail::call_timeout;
+using detail::Clock;
+using detail::passed;
+
+struct DistributedLock::State {
+  Client* client;
+  std::string key;
+  std::string token;
+  LockOptions options;
+  // Any thread reads these; the owner thread and the refresher thread write them.
+  std::atomic<bool> held{false};
+  std::atomic<std::uint64_t> fencing{0};
+  std::atomic<bool> lost_before_release{false};
+  std::atomic<std::uint64_t> refresh_id{0};  // written by the owner thread only
+};
+
+DistributedLock::DistributedLock(Client& client, std::string name, LockOptions options)
+    : s_(std::make_unique<State>()) {
+  s_->client = &client;
+  s_->key = detail::join_key(options.prefix, name);
+  s_->token = make_owner_token();
+  s_->options = std::move(options);
+}
+
+DistributedLock::~DistributedLock() {
+  if (s_ && (s_->refresh_id != 0 || s_->held.load())) unlock();
+}
+
+DistributedLock::DistributedLock(DistributedLock&&) noexcept = default;
+
+DistributedLock& DistributedLock::operator=(DistributedLock&& other) noexcept {
+  if (this != &other) {
+    if (s_ && (s_->refresh_id != 0 || s_->held.load())) unlock();
+    s_ = std::move(other.s_);
+  }
+  return *this;
+}
+
+void DistributedLock::lock() { acquire(Clock::time_point::max()); }
+
+bool DistributedLock::try_lock() { return acquire(Clock::now()); }
+
+namespace {
+
+// Waits until the lock key is removed after `index` (true: try again) or the deadline passes.
+bool wait_release(Client& client, const std::string& key, std::uint64_t index,
+                  std::optional<Clock::time_point> deadline) {
+  std::uint64_t wait_index = index + 1;
+  for (;;) {
+    if (passed(deadline)) return false;
+    WatchOptions w{.wait_index = wait_index, .timeout = call_timeout(deadline, std::chrono::seconds(30))};
+    try {
+      Response ev = client.watch(key, w);
+      if (detail::is_removal(ev.action)) return true;
+      wait_index = ev.node.modified_index + 1;
+    } catch (const Error& e) {
+      if (e.error_code() == errc::kEventIndexCleared || e.error_code() == errc::kWatcherCleared) return true;
+      throw;
+    } catch (const TransportError& e) {
+      if (detail::is_fatal(e)) throw;
+      return !passed(deadline);  // poll timeout or a broken connection: look again
+    }
+  }
+}
+
+}  // namespace
+
+bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
+  State& s = *s_;
+  if (s.refresh_id != 0) throw RecipeError(RecipeError::Kind::kState, "DistributedLock: already held by this object");
+  if (*deadline == Clock::time_point::max()) deadline.reset();
+  bool once = deadline && *deadline <= Clock::now();
+  for (;;) {
+    auto sent = Clock::now();
+    std::optional<Response> created;
+    try {
+      auto timeout = once ? std::chrono::milliseconds(5000) : call_timeout(deadline, std::chrono::milliseconds(5000));
+      created = s.client->create(s.key, s.token, SetOptions{.ttl = s.options.ttl, .timeout = timeout});
+    } catch (const Error& e) {
+      if (e.error_code() != errc::kNodeExist) throw;
+      if (once || !wait_release(*s.client, s.key, e.index(), deadline)) return false;
+      continue;
+    } catch (const TransportError& e) {
+      if (detail::is_fatal(e)) throw;
+      // Unknown outcome: the create may have happened; our token tells.
+      try {
+        Response r = s.client->get(s.key, GetOptions{.quorum = true});
+        if (r.node.value == s.token) created = std::move(r);
+      } catch (...) {
+      }
+      if (!created) {
+        if (once || passed(deadline)) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
+        continue;
+      }
+    }
+    s.fencing = created->node.created_index;
+    s.lost_before_release = false;
+    State* sp = &s;
+    s.refresh_id = Refresher::shared().add(
+        *s.client, Refresher::Entry{s.key, s.options.ttl, s.token, sent, [sp](const std::string& reason) {
+                                      sp->held = false;
+                                      if (sp->options.on_lost) sp->options.on_lost(reason);
+                                    }});
+    s.held = true;
+    return true;
+  }
+}
+
+void DistributedLock::unlock() {
+  State& s = *s_;
+  if (s.refresh_id == 0) return;
+  Refresher::shared().remove(s.refresh_id);
+  s.refresh_id = 0;
+  bool was_held = s.held.exchange(false);
+  if (!was_held) s.lost_before_release = true;
+  try {
+    s.client->compare_and_delete(s.key, s.token, std::nullopt, DeleteOptions{.timeout = s.options.release_timeout});
+  } catch (const Error& e) {
+    if (e.error_code() == errc::kKeyNotFound || e.error_code() == errc::kCompareFailed) s.lost_before_release = true;
+  } catch (...) {
+    // Unreachable cluster: the key expires after its TTL.
+  }
+}
+
+std::uint64_t DistributedLock::fencing_token() const { return s_->fencing.load(); }
+
+bool DistributedLock::owns_lock() const { return valid_for() > std::chrono::milliseconds(0); }
+
+std::chrono::milliseconds DistributedLock::valid_for() const {
+  if (!s_ || !s_->held.load() || s_->refresh_id == 0) return std::chrono::milliseconds(0);
+  auto until = Refresher::shared().valid_until(s_->refresh_id);
+  if (!until) return std::chrono::milliseconds(0);
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()));
+}
+
+bool DistributedLock::lost_before_release() const { return s_->lost_before_release.load(); }
+const std::string& DistributedLock::key() const { return s_->key; }
+const std::string& DistributedLock::owner_token() const { return s_->token; }
+
+}  // namespace coord::recipes

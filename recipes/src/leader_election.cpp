@@ -1,0 +1,173 @@
+// LeaderElection: a QueueEntry with one slot whose value carries the candidate's value;
+// LeaderObservation: a recursive Watcher on the directory keeping the oldest entry.
+#include "coord/recipes/leader_election.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+#include <boost/json.hpp>
+
+#include "coord/recipes/owner_token.hpp"
+#include "coord/recipes/recipe_error.hpp"
+#include "recipes/src/queue_entry.hpp"
+#include "recipes/src/recipe_util.hpp"
+
+namespace coord::recipes {
+
+namespace json = boost::json;
+
+namespace {
+
+// Entry values are {"owner": <unique token>, "value": <candidate value>}: unique for the
+// owner-checked refresh, readable for observers.
+std::string encode_candidate(const std::string& value) {
+  return json::serialize(json::object{{"owner", make_owner_token()}, {"value", value}});
+}
+
+std::string decode_candidate(const std::string& raw) {
+  try {
+    json::value v = json::parse(raw);
+    if (auto* o = v.if_object()) {
+      if (auto* s = o->if_contains("value"); s && s->is_string()) return std::string(s->as_string());
+    }
+  } catch (...) {
+  }
+  return raw;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ LeaderObservation
+
+struct LeaderObservation::State {
+  mutable std::mutex mu;
+  std::map<std::uint64_t, LeaderInfo> entries;  // by createdIndex; guarded by mu
+  std::optional<LeaderInfo> reported;           // guarded by mu
+  Callback callback;                            // constant
+};
+
+LeaderObservation::LeaderObservation(Client& client, std::string dir, Callback callback)
+    : state_(std::make_shared<State>()) {
+  state_->callback = std::move(callback);
+  auto st = state_;
+  auto on_event = [st](const WatchEvent& ev) {
+    std::optional<LeaderInfo> now;
+    bool changed = false;
+    {
+      std::lock_guard lock(st->mu);
+      const Response& r = ev.response;
+      if (ev.type != WatchEvent::Type::kEvent) {
+        st->entries.clear();
+        if (ev.exists) {
+          for (const Node& n : r.node.nodes) {
+            if (!n.dir) st->entries[n.created_index] = {decode_candidate(n.value.value_or("")), n.key, n.created_index};
+          }
+        }
+      } else if (detail::is_removal(r.action)) {
+        std::erase_if(st->entries, [&](const auto& kv) {
+          return kv.second.key == r.node.key || kv.second.key.rfind(r.node.key + "/", 0) == 0;
+        });
+      } else if (!r.node.dir) {
+        st->entries[r.node.created_index] = {decode_candidate(r.node.value.value_or("")), r.node.key,
+                                             r.node.created_index};
+      }
+      if (!st->entries.empty()) now = st->entries.begin()->second;
+      bool same = now.has_value() == st->reported.has_value() && (!now || now->key == st->reported->key);
+      changed = !same || ev.type == WatchEvent::Type::kSnapshot;
+      st->reported = now;
+    }
+    if (changed && st->callback) st->callback(now);
+  };
+  watcher_ = std::make_unique<Watcher>(client, std::move(dir), on_event, WatcherOptions{.recursive = true});
+}
+
+LeaderObservation::~LeaderObservation() { watcher_.reset(); }
+LeaderObservation::LeaderObservation(LeaderObservation&&) noexcept = default;
+LeaderObservation& LeaderObservation::operator=(LeaderObservation&&) noexcept = default;
+
+std::optional<LeaderInfo> LeaderObservation::current() const {
+  std::lock_guard lock(state_->mu);
+  return state_->reported;
+}
+
+// ------------------------------------------------------------------ LeaderElection
+
+struct LeaderElection::State {
+  Client* client;
+  std::string dir;
+  ElectionOptions options;
+  std::unique_ptr<detail::QueueEntry> entry;  // owner thread
+  std::atomic<bool> leader{false};
+  std::atomic<std::uint64_t> term{0};
+};
+
+LeaderElection::LeaderElection(Client& client, std::string name, ElectionOptions options)
+    : s_(std::make_unique<State>()) {
+  s_->client = &client;
+  s_->dir = detail::join_key(options.prefix, name);
+  s_->options = std::move(options);
+}
+
+LeaderElection::~LeaderElection() {
+  if (s_) resign();
+}
+LeaderElection::LeaderElection(LeaderElection&&) noexcept = default;
+LeaderElection& LeaderElection::operator=(LeaderElection&& other) noexcept {
+  if (this != &other) {
+    if (s_) resign();
+    s_ = std::move(other.s_);
+  }
+  return *this;
+}
+
+void LeaderElection::campaign(std::string value) {
+  campaign_for(std::move(value), std::chrono::milliseconds::max());
+}
+
+bool LeaderElection::campaign_for(std::string value, std::chrono::milliseconds timeout) {
+  State& s = *s_;
+  if (s.entry) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
+  std::optional<Clock::time_point> deadline;
+  if (timeout != std::chrono::milliseconds::max()) deadline = Clock::now() + timeout;
+  State* sp = &s;
+  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, encode_candidate(value),
+                                                 [sp](const std::string& why) {
+                                                   bool was = sp->leader.exchange(false);
+                                                   if (was && sp->options.on_lost) sp->options.on_lost(why);
+                                                 });
+  try {
+    s.entry->enqueue();
+    if (!s.entry->wait_turn(1, deadline)) {
+      s.entry.reset();
+      return false;
+    }
+  } catch (...) {
+    s.entry.reset();
+    throw;
+  }
+  s.term = s.entry->created_index();
+  s.leader = !s.entry->lost();
+  return s.leader;
+}
+
+void LeaderElection::resign() noexcept {
+  s_->leader = false;
+  s_->entry.reset();
+}
+
+bool LeaderElection::is_leader() const { return s_->leader.load(); }
+std::uint64_t LeaderElection::term() const { return s_->term.load(); }
+const std::string& LeaderElection::directory() const { return s_->dir; }
+
+std::optional<LeaderInfo> LeaderElection::leader() const {
+  auto entries = detail::QueueEntry::list(*s_->client, s_->dir, nullptr, std::chrono::seconds(5));
+  if (entries.empty()) return std::nullopt;
+  return LeaderInfo{decode_candidate(entries.front().value), entries.front().key, entries.front().created_index};
+}
+
+LeaderObservation LeaderElection::observe(LeaderObservation::Callback callback) const {
+  return LeaderObservation(*s_->client, s_->dir, std::move(callback));
+}
+
+}  // namespace coord::recipes

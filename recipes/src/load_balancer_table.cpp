@@ -1,0 +1,101 @@
+// LoadBalancerTable: apply watch events to an id → instance map; pick with smooth weighted RR.
+#include "coord/recipes/load_balancer_table.hpp"
+
+#include "recipes/src/recipe_util.hpp"
+
+namespace coord::recipes {
+
+int WeightedRoundRobin::next(const std::vector<std::pair<std::string, std::uint32_t>>& weights) {
+  if (weights.empty()) return -1;
+  std::int64_t total = 0;
+  int best = -1;
+  std::map<std::string, std::int64_t> kept;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    std::int64_t& s = kept[weights[i].first];
+    s = score_[weights[i].first] + weights[i].second;
+    total += weights[i].second;
+    if (best < 0 || s > kept[weights[best].first]) best = static_cast<int>(i);
+  }
+  kept[weights[best].first] -= total;
+  score_ = std::move(kept);  // ids that left are forgotten
+  return best;
+}
+
+LoadBalancerTable::LoadBalancerTable(Client& client, std::string service, LoadBalancerOptions options)
+    : options_(std::move(options)), dir_(detail::join_key(options_.prefix, service)) {
+  WatcherOptions w{.recursive = true};
+  w.on_error = [this](std::exception_ptr) {
+    std::lock_guard lock(mu_);
+    stale_ = true;
+  };
+  watcher_ = std::make_unique<Watcher>(client, dir_, [this](const WatchEvent& ev) { on_event(ev); }, w);
+}
+
+LoadBalancerTable::~LoadBalancerTable() { watcher_.reset(); }
+
+void LoadBalancerTable::on_event(const WatchEvent& ev) {
+  std::vector<ServiceInstance> now;
+  {
+    std::lock_guard lock(mu_);
+    stale_ = false;
+    const Response& r = ev.response;
+    if (ev.type != WatchEvent::Type::kEvent) {
+      by_id_.clear();
+      if (ev.exists) {
+        for (const Node& n : r.node.nodes) {
+          if (auto i = ServiceInstance::from_node(n)) by_id_[i->id] = std::move(*i);
+        }
+      }
+      ready_ = true;
+    } else if (detail::is_removal(r.action)) {
+      if (r.node.key == dir_) {
+        by_id_.clear();  // the whole service directory went away
+      } else {
+        by_id_.erase(detail::base_name(r.node.key));
+      }
+    } else if (auto i = ServiceInstance::from_node(r.node)) {
+      by_id_[i->id] = std::move(*i);
+    }
+    now = list_locked();
+  }
+  cv_.notify_all();
+  if (options_.on_change) options_.on_change(now);
+}
+
+std::vector<ServiceInstance> LoadBalancerTable::list_locked() const {
+  std::vector<ServiceInstance> out;
+  for (const auto& [id, i] : by_id_) out.push_back(i);
+  return out;
+}
+
+std::optional<ServiceInstance> LoadBalancerTable::next() {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::uint32_t>> weights;
+  for (const auto& [id, i] : by_id_) weights.emplace_back(id, i.weight());
+  int k = picker_.next(weights);
+  if (k < 0) return std::nullopt;
+  return by_id_.at(weights[k].first);
+}
+
+std::vector<ServiceInstance> LoadBalancerTable::instances() const {
+  std::lock_guard lock(mu_);
+  return list_locked();
+}
+
+bool LoadBalancerTable::ready() const {
+  std::lock_guard lock(mu_);
+  return ready_;
+}
+
+bool LoadBalancerTable::stale() const {
+  std::lock_guard lock(mu_);
+  return stale_;
+}
+
+bool LoadBalancerTable::wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
+                                   std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return ready_ && predicate(list_locked()); });
+}
+
+}  // namespace coord::recipes
