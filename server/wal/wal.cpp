@@ -35,8 +35,11 @@ Status repair_tail(FileSystem& fs, const std::string& dir, const std::string& pa
                    std::uint64_t segment_bytes) {
   auto bytes = fs.read_file(path);
   if (!bytes) return bytes.status();
+  // An earlier repair's copy is evidence too: never overwrite it.
+  std::string copy = path + std::string(kBrokenSuffix);
+  for (int n = 1; fs.exists(copy); ++n) copy = path + std::string(kBrokenSuffix) + "." + std::to_string(n);
   {
-    auto broken = fs.open(path + std::string(kBrokenSuffix), OpenMode::kCreate);
+    auto broken = fs.open(copy, OpenMode::kCreateExclusive);
     if (!broken) return broken.status();
     COORD_RETURN_IF_ERROR((*broken)->append(*bytes));
     COORD_RETURN_IF_ERROR((*broken)->sync());
@@ -163,6 +166,9 @@ Status Wal::fail(Status s) {
 Status Wal::write_buffer(bool sync) {
   if (!broken_) return broken_;
   if (closed_) return Status::aborted("WAL " + dir_ + " is closed");
+  // Invariant: records start 8-byte aligned (the reader looks for them only there), and the
+  // segment being written is open.
+  COORD_CHECK(offset_ % kRecordAlignment == 0 && file_ != nullptr, "WAL writer lost its position");
   COORD_RETURN_IF_ERROR(fail(file_->write_at(offset_, buf_)));
   offset_ += buf_.size();
   if (sync) COORD_RETURN_IF_ERROR(fail(file_->datasync()));
@@ -211,6 +217,7 @@ Status Wal::save_snapshot_marker(const raft::SnapshotMetadata& snapshot) {
 
 Status Wal::release_to(std::uint64_t index, std::size_t keep) {
   if (!broken_) return broken_;
+  if (closed_) return Status::aborted("WAL " + dir_ + " is closed");
   bool removed = false;
   // segments_[1].first_index - 1 is the highest index segments_[0] can hold.
   while (segments_.size() > std::max<std::size_t>(keep, 1) && segments_[1].first_index <= index + 1) {

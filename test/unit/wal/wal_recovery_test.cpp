@@ -133,12 +133,27 @@ BOOST_AUTO_TEST_CASE(repair__happens_once_keeps_a_broken_copy_and_appending_cont
     BOOST_REQUIRE(r->first->save({2, 1, 11}, test::make_entries(10, 11, 2), true).is_ok());
     BOOST_REQUIRE(r->first->close().is_ok());
   }
-  BOOST_REQUIRE(fs.remove(path + ".broken").is_ok());
   const auto contents = open_ok(fs);
-  BOOST_TEST(!fs.exists(path + ".broken"));  // nothing left to repair: no second copy
+  BOOST_TEST(!fs.exists(path + ".broken.1"));  // nothing left to repair: no second copy
   std::vector<raft::Entry> expected = test::make_entries(1, 9, 1, 20);
   for (auto& e : test::make_entries(10, 11, 2)) expected.push_back(e);
   BOOST_TEST((contents.entries == expected));
+}
+
+BOOST_AUTO_TEST_CASE(repair__a_second_repair_keeps_the_first_broken_copy) {
+  MemFileSystem fs;
+  const auto path = single_segment_wal(fs, 10);
+  std::string bytes;
+  auto recs = records_of(fs, path, bytes);
+  fs.truncate_file(path, recs.back().offset + 12);
+  const std::string first_damage = *fs.read_file(path);
+  open_ok(fs);
+  recs = records_of(fs, path, bytes);
+  fs.truncate_file(path, recs.back().offset + 12);
+  const auto contents = open_ok(fs);
+  BOOST_TEST(contents.entries.size() == 8u);
+  BOOST_TEST((*fs.read_file(path + ".broken") == first_damage));
+  BOOST_TEST(fs.exists(path + ".broken.1"));
 }
 
 BOOST_AUTO_TEST_CASE(open__bit_flip_in_the_middle_of_the_log_is_a_hard_error_naming_file_and_offset) {
