@@ -8,9 +8,10 @@
 // Recovery: open() replays every segment from the one that covers the given snapshot. A torn
 // tail of the last segment (a record cut short, zeroed or garbled by a crash, with nothing
 // valid after it) is repaired once: the segment is copied to "<segment>.broken" (".broken.N"
-// when an earlier copy exists) and truncated after the last good record. Anything else — a bad record with valid records after it, a
-// damaged segment that is not the last, a gap in the segment sequence or in the entry indexes —
-// is a hard error naming the file and offset; the server must refuse to start.
+// when an earlier copy exists) and truncated after the last good record. Anything else — a
+// bad record with valid records after it, a damaged segment that is not the last, a gap in
+// the segment sequence or in the entry indexes — is a hard error naming the file and offset;
+// the server must refuse to start.
 //
 // Thread-safety: none. A Wal is owned and called by the raft thread only. It holds an exclusive
 // lock on its directory until close() or destruction.
