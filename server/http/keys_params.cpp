@@ -121,7 +121,13 @@ V2Result<KeysParams> parse_keys_params(KeysMethod method, std::string_view key,
                                        const FormValues& form) {
   KeysParams p;
   p.method = method;
-  p.key = !key.empty() && key.front() == '/' ? path_clean(key) : path_clean("/" + std::string(key));
+  if (!key.empty() && key.front() == '/') {
+    p.key = path_clean(key);
+  } else {
+    std::string rooted(1, '/');
+    rooted.append(key);
+    p.key = path_clean(rooted);
+  }
   if (!read_uint(form, "prevIndex", p.prev_index)) {
     return parse_error(store::kEcodeIndexNaN, invalid_value("prevIndex"));
   }

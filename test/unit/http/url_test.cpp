@@ -1,6 +1,7 @@
 #include "server/http/url.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <random>
 #include <string>
 
 using namespace coord::http;
@@ -118,6 +119,27 @@ BOOST_AUTO_TEST_CASE(path_clean__go_table) {
   BOOST_TEST(path_clean("/a/b/../../..") == "/");
   BOOST_TEST(path_clean("/a/b/c/../d/") == "/a/b/d");
   BOOST_TEST(path_clean("/..a/b..") == "/..a/b..");
+}
+
+BOOST_AUTO_TEST_CASE(path_clean__is_idempotent_and_leaves_no_dot_or_empty_elements) {
+  std::mt19937 rng(20261121);  // fixed seed: deterministic
+  const char alphabet[] = {'/', '.', 'a', 'b'};
+  for (int round = 0; round < 20000; ++round) {
+    std::string p(rng() % 12, ' ');
+    for (char& c : p) c = alphabet[rng() % 4];
+    const std::string once = path_clean(p);
+    BOOST_TEST_CONTEXT("path " << p) {
+      BOOST_TEST(path_clean(once) == once);
+      BOOST_TEST(once.find("//") == std::string::npos);
+      BOOST_TEST(once.find("/./") == std::string::npos);
+      BOOST_TEST((once.size() <= 1 || once.back() != '/'));
+      if (!p.empty() && p[0] == '/') {
+        BOOST_TEST(once[0] == '/');
+        BOOST_TEST(once.find("/../") == std::string::npos);
+        BOOST_TEST(once != "/..");  // nothing climbs above the root
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(mux_clean__keeps_trailing_slash_and_roots) {
