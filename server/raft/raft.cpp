@@ -157,26 +157,31 @@ Status Raft::step_by_term(const Message& m, bool* handled) {
   }
   if (m.term < term_) {
     *handled = true;
-    if ((check_quorum_ || pre_vote_) &&
-        (m.type == MessageType::kHeartbeat || m.type == MessageType::kApp)) {
-      // A stale leader (e.g. partitioned away, its followers moved on) learns the new term
-      // from this answer and steps down; without it, it would keep disrupting nothing forever
-      // but also never rejoin while our pre-vote/lease rejects its elections.
-      Message r;
-      r.type = MessageType::kAppResp;
-      r.to = m.from;
-      send(std::move(r));
-    } else if (m.type == MessageType::kPreVote) {
-      Message r;
-      r.type = MessageType::kPreVoteResp;
-      r.to = m.from;
-      r.term = term_;
-      r.reject = true;
-      send(std::move(r));
-    }
+    answer_stale_term(m);
     return Status::ok();
   }
   return Status::ok();
+}
+
+// A message from an older term is dropped, but some deserve an answer.
+void Raft::answer_stale_term(const Message& m) {
+  if ((check_quorum_ || pre_vote_) &&
+      (m.type == MessageType::kHeartbeat || m.type == MessageType::kApp)) {
+    // A stale leader (e.g. back from a partition) learns the newer term from this answer and
+    // steps down. Needed because with pre-vote or check-quorum we never bump our term for its
+    // elections, so nothing else would tell it.
+    Message r;
+    r.type = MessageType::kAppResp;
+    r.to = m.from;
+    send(std::move(r));
+  } else if (m.type == MessageType::kPreVote) {
+    Message r;
+    r.type = MessageType::kPreVoteResp;
+    r.to = m.from;
+    r.term = term_;
+    r.reject = true;
+    send(std::move(r));
+  }
 }
 
 Status Raft::step_follower(const Message& m) {

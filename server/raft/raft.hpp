@@ -64,6 +64,7 @@ class Raft {
   bool past_election_timeout() const { return election_elapsed_ >= randomized_election_timeout_; }
   bool promotable() const { return prs_.is_voter(id_); }
   Status step_by_term(const Message& m, bool* handled);
+  void answer_stale_term(const Message& m);
   Status step_follower(const Message& m);
   Status step_candidate(const Message& m);
   Status step_leader(const Message& m);

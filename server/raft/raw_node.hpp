@@ -89,7 +89,8 @@ class RawNode {
   // Feeds a message received from a peer. Local-only message types are rejected with
   // invalid_argument; messages from stale terms are ignored (ok).
   Status step(const Message& m);
-  // Proposes an application command. At a follower it is forwarded to the leader. Fails with
+  // Proposes an application command. At the leader, proposals made between two Readies are
+  // sent to followers together, in one append each. At a follower it is forwarded to the leader. Fails with
   // kUnavailable "no leader" when no leader is known, or while a leadership transfer is under
   // way; never drops silently. A forwarded proposal may still be lost on the way (the caller
   // times out and retries, as with any request).
@@ -102,7 +103,9 @@ class RawNode {
   ConfState apply_conf_change(const ConfChange& cc);
   // Requests a linearizable read point for `context` (unique per request). The answer comes in
   // a later Ready's read_states. kUnavailable "no leader" when none is known; a leader that has
-  // not committed an entry in its term yet answers once it has.
+  // not committed an entry in its term yet answers once it has. Reads queued at a leader
+  // share one heartbeat round (sent with the next Ready). A request can be lost (message loss,
+  // leader change): the caller times out and retries.
   Status read_index(std::string context);
   // Asks the leader to hand leadership to `to` (which must be a voter). Ignored when already
   // leader is `to` or no leader is known.

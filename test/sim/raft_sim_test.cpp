@@ -1,6 +1,7 @@
 // Randomized simulation: many seeds, each mixing partitions, drops, crashes, restarts,
 // proposals, conf changes and ReadIndex requests, with the safety invariants checked after
-// every delivery. COORD_SIM_SEEDS=N runs N seeds (default 1000); COORD_SIM_SEED=S replays one.
+// every delivery. COORD_SIM_SEEDS=N runs N seeds (default 1000) starting at COORD_SIM_FIRST_SEED
+// (default 1); COORD_SIM_SEED=S replays one seed.
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -199,7 +200,7 @@ std::uint64_t env_u64(const char* name, std::uint64_t def) {
 BOOST_AUTO_TEST_SUITE(simulation)
 
 BOOST_AUTO_TEST_CASE(random_seeds_keep_every_safety_invariant) {
-  std::uint64_t first = 1, count = env_u64("COORD_SIM_SEEDS", 1000);
+  std::uint64_t first = env_u64("COORD_SIM_FIRST_SEED", 1), count = env_u64("COORD_SIM_SEEDS", 1000);
   if (const char* one = std::getenv("COORD_SIM_SEED")) {
     first = std::strtoull(one, nullptr, 10);
     count = 1;

@@ -234,6 +234,14 @@ void SimCluster::process(NodeId id) {
 
 // The raft loop's Ready handling, in the order raw_node.hpp prescribes.
 void SimCluster::handle_ready(SimNode& n, Ready rd) {
+  persist(n, rd);
+  for (Message& m : rd.messages) enqueue(std::move(m));
+  for (const Entry& e : rd.committed_entries) apply_entry(n, e);
+  serve_reads(n, rd.read_states);
+  n.raw->advance(rd);
+}
+
+void SimCluster::persist(SimNode& n, const Ready& rd) {
   if (!rd.snapshot.empty()) {
     Status s = n.storage->apply_snapshot(rd.snapshot);
     if (!s.is_ok()) violation("apply_snapshot: " + s.to_string());
@@ -264,9 +272,10 @@ void SimCluster::handle_ready(SimNode& n, Ready rd) {
       checker_.on_leader_commit(n.id, st.term, rd.hard_state->commit, *n.storage);
     }
   }
-  for (Message& m : rd.messages) enqueue(std::move(m));
-  for (const Entry& e : rd.committed_entries) apply_entry(n, e);
-  for (ReadState& rs : rd.read_states) {
+}
+
+void SimCluster::serve_reads(SimNode& n, std::vector<ReadState>& released) {
+  for (ReadState& rs : released) {
     auto floor = read_floor_.find(rs.context);
     if (opts_.check_invariants && floor != read_floor_.end() && rs.index < floor->second) {
       violation("read " + rs.context + " at node " + std::to_string(n.id) + " got read index " +
@@ -282,7 +291,6 @@ void SimCluster::handle_ready(SimNode& n, Ready rd) {
     n.read_states.push_back(ReadState{it->first, it->second});
   }
   n.pending_reads.erase(n.pending_reads.begin(), ready_end);
-  n.raw->advance(rd);
 }
 
 void SimCluster::apply_entry(SimNode& n, const Entry& e) {

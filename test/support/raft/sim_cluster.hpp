@@ -149,6 +149,9 @@ class SimCluster {
  private:
   void process(NodeId id);
   void handle_ready(SimNode& n, Ready rd);
+  void persist(SimNode& n, const Ready& rd);
+  // Records reads the leader confirmed and serves those whose index is applied.
+  void serve_reads(SimNode& n, std::vector<ReadState>& released);
   void apply_entry(SimNode& n, const Entry& e);
   void enqueue(Message m);
   bool link_up(NodeId from, NodeId to) const;
