@@ -398,6 +398,22 @@ bool check_media_type(std::string_view type, std::string& error) {
   return true;
 }
 
+// Go's consumeMediaParam: `; name = value` at the start of v (already left-trimmed). On
+// success advances v past it and returns the lowercased name and the value.
+bool consume_media_param(std::string_view& v, std::string& name, std::string& value) {
+  std::string_view p = v;
+  if (p.empty() || p.front() != ';') return false;
+  p = trim_left(p.substr(1));
+  name = std::string(consume_token(p));
+  to_ascii_lower(name);
+  p = trim_left(p);
+  if (name.empty() || p.empty() || p.front() != '=') return false;
+  p = trim_left(p.substr(1));
+  if (!consume_value(p, value)) return false;
+  v = p;
+  return true;
+}
+
 }  // namespace
 
 bool parse_media_type(std::string_view content_type, std::string& type, std::string& error) {
@@ -414,23 +430,9 @@ bool parse_media_type(std::string_view content_type, std::string& type, std::str
   // Parameters: `; name = value` repeated; names compared lowercased, duplicates rejected.
   std::string_view v = semi == std::string_view::npos ? std::string_view() : content_type.substr(semi);
   std::vector<std::string> seen;
-  std::string value;
+  std::string name, value;
   while (!(v = trim_left(v)).empty()) {
-    std::string_view p = v;
-    bool ok = p.front() == ';';
-    std::string name;
-    if (ok) {
-      p = trim_left(p.substr(1));
-      name = std::string(consume_token(p));
-      to_ascii_lower(name);
-      p = trim_left(p);
-      ok = !name.empty() && !p.empty() && p.front() == '=';
-    }
-    if (ok) {
-      p = trim_left(p.substr(1));
-      ok = consume_value(p, value);
-    }
-    if (!ok) {
+    if (!consume_media_param(v, name, value)) {
       // A lone trailing ";" is allowed.
       if (v.front() == ';' && trim_left(v.substr(1)).empty()) break;
       error = "mime: invalid media parameter";
@@ -441,8 +443,7 @@ bool parse_media_type(std::string_view content_type, std::string& type, std::str
       error = "mime: duplicate parameter name";
       return false;
     }
-    seen.push_back(std::move(name));
-    v = p;
+    seen.push_back(name);
   }
   return true;
 }
