@@ -69,7 +69,8 @@ class Probe {
   std::string rel(std::uint64_t x, bool zero_is_absent) const {
     if (x == 0) return zero_is_absent ? "-" : "0";
     long long d = static_cast<long long>(x) - static_cast<long long>(base_);
-    return d >= 0 ? "i+" + std::to_string(d) : "i" + std::to_string(d);
+    std::string out = d >= 0 ? "i+" : "i";
+    return out.append(std::to_string(d));
   }
 
   std::string key_summary(const std::string& key) const {

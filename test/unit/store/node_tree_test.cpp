@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_CASE(random_operations__match_a_set_model) {
       dir_keys.pop_back();
       continue;
     }
-    std::string name = "n" + std::to_string(rng() % 50);
+    std::string name = std::string("n").append(std::to_string(rng() % 50));
     Node* existing = t.child(parent, name);
     if (rng() % 10 < 7) {
       if (existing != nullptr) continue;
