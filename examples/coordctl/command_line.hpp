@@ -1,0 +1,103 @@
+// coordctl's command line: global flags (--endpoints, --output/-o), the command, its arguments
+// and flags (-x and --x alike; --name=value or --name value), and the words after "--" (the
+// program run by lock, elect and exec-watch). Plain data; single-threaded.
+#pragma once
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "coord/options.hpp"
+
+namespace coord::examples {
+
+struct CommandLine {
+  std::string endpoints;
+  std::string output = "simple";
+  std::string command;
+  std::vector<std::string> args;  // positional words after the command (a subcommand included)
+  std::map<std::string, std::string> flags;
+  std::vector<std::string> rest;  // after "--"
+
+  static constexpr const char* kUsage =
+      "usage: coordctl [--endpoints URLS] [--output simple|json|extended] COMMAND ...\n"
+      "  get KEY [--quorum]            set KEY VALUE [--ttl S] [--swap-with-value V] [--swap-with-index I]\n"
+      "  mk KEY VALUE [--ttl S]        mkdir KEY [--ttl S]        update KEY VALUE [--ttl S]\n"
+      "  rm KEY [--dir] [--recursive] [--with-value V] [--with-index I]     rmdir KEY\n"
+      "  ls [KEY] [--recursive] [-p]   watch KEY [--forever] [--after-index I] [--recursive]\n"
+      "  exec-watch KEY [--after-index I] [--recursive] -- COMMAND...\n"
+      "  member list | member add NAME PEER_URL | member remove ID      cluster-health\n"
+      "  lock NAME [--ttl S] [-- COMMAND...]   elect NAME VALUE [--ttl S] [-- COMMAND...]   elect NAME -l\n";
+
+  // Flags that never take a value.
+  static bool is_boolean(const std::string& name) {
+    static const std::set<std::string> names{"forever", "recursive", "dir", "quorum", "p", "l", "listen", "sort", "help"};
+    return names.count(name) > 0;
+  }
+
+  static CommandLine parse(int argc, char** argv) {
+    CommandLine cl;
+    const char* env = std::getenv("ETCDCTL_ENDPOINTS");
+    if (!env) env = std::getenv("COORD_ENDPOINTS");
+    cl.endpoints = env ? env : "http://127.0.0.1:2379";
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      if (a == "--") {
+        for (++i; i < argc; ++i) cl.rest.push_back(argv[i]);
+        break;
+      }
+      if (a.size() > 1 && a[0] == '-') {
+        std::string name = a.substr(a.rfind('-', 1) + 1), value;
+        if (auto eq = name.find('='); eq != std::string::npos) {
+          value = name.substr(eq + 1);
+          name = name.substr(0, eq);
+        } else if (is_boolean(name)) {
+          value = "true";
+        } else {
+          if (i + 1 >= argc) throw std::invalid_argument("flag --" + name + " needs a value");
+          value = argv[++i];
+        }
+        if (name == "endpoints" || name == "endpoint" || name == "peers" || name == "C") {
+          cl.endpoints = value;
+        } else if (name == "output" || name == "o") {
+          if (value != "simple" && value != "json" && value != "extended") throw std::invalid_argument("unknown output " + value);
+          cl.output = value;
+        } else {
+          cl.flags[name] = value;
+        }
+      } else if (cl.command.empty()) {
+        cl.command = a;
+      } else {
+        cl.args.push_back(a);
+      }
+    }
+    return cl;
+  }
+
+  bool has(const std::string& name) const { return flags.count(name) > 0; }
+  bool flag(const std::string& name) const { return has(name) && flags.at(name) != "false"; }
+  std::string get(const std::string& name) const { return has(name) ? flags.at(name) : ""; }
+  long num(const std::string& name) const {
+    std::size_t used = 0;
+    long v = std::stol(get(name), &used);
+    if (used != get(name).size()) throw std::invalid_argument("--" + name + " needs a number");
+    return v;
+  }
+
+  ClientOptions client_options() const {
+    ClientOptions o;
+    std::stringstream ss(endpoints);
+    for (std::string e; std::getline(ss, e, ',');) {
+      if (!e.empty()) o.endpoints.push_back(e.find("://") == std::string::npos ? "http://" + e : e);
+    }
+    o.request_timeout = std::chrono::seconds(5);
+    o.retry.max_attempts = 3;
+    return o;
+  }
+};
+
+}  // namespace coord::examples

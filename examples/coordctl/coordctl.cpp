@@ -1,0 +1,299 @@
+// coordctl — an etcdctl-v2-style command line on the coord SDK (keys, watch, members, lock, elect).
+//
+//   coordctl [--endpoints URLS] [--output simple|json|extended] COMMAND [ARGS] [FLAGS]
+// Output formats and exit codes follow etcdctl v2: 0 success, 1 bad arguments, 2 no connection,
+// 3 bad auth, 4 server error (etcd error answer, printed as "Error:  <code>: <message> (<cause>) [<index>]"),
+// 5 cluster not healthy.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "coord/coord.hpp"
+#include "examples/coordctl/command_line.hpp"
+
+namespace json = boost::json;
+using coord::examples::CommandLine;
+
+namespace {
+
+constexpr int kExitSuccess = 0, kExitBadArgs = 1, kExitBadConnection = 2, kExitBadAuth = 3, kExitServerError = 4,
+              kExitClusterNotHealthy = 5;
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+json::object node_json(const coord::Node& n) {
+  json::object o{{"key", n.key}};
+  if (n.dir) o["dir"] = true;
+  if (n.value) o["value"] = *n.value;
+  if (!n.expiration.empty()) o["expiration"] = n.expiration;
+  if (n.ttl) o["ttl"] = *n.ttl;
+  if (!n.nodes.empty()) {
+    json::array a;
+    for (const auto& c : n.nodes) a.push_back(node_json(c));
+    o["nodes"] = std::move(a);
+  }
+  o["modifiedIndex"] = n.modified_index;
+  o["createdIndex"] = n.created_index;
+  return o;
+}
+
+// etcdctl v2's printResponseKey.
+void print_response(const coord::Response& r, const std::string& format) {
+  if (format == "json") {
+    json::object o{{"action", r.action}, {"node", node_json(r.node)}};
+    if (r.prev_node) o["prevNode"] = node_json(*r.prev_node);
+    std::cout << json::serialize(o) << "\n";
+  } else if (format == "extended") {
+    std::cout << "Key: " << r.node.key << "\nCreated-Index: " << r.node.created_index
+              << "\nModified-Index: " << r.node.modified_index << "\nTTL: " << r.node.ttl.value_or(0)
+              << "\nIndex: " << r.etcd_index << "\n\n" << r.node.value.value_or("") << "\n";
+  } else if (r.action != "delete" && r.action != "compareAndDelete") {
+    std::cout << r.node.value.value_or("") << "\n";
+  } else {
+    std::cout << "PrevNode.Value: " << (r.prev_node ? r.prev_node->value.value_or("") : "") << "\n";
+  }
+}
+
+std::string need(const CommandLine& cl, std::size_t i, const char* what) {
+  if (cl.args.size() <= i) throw UsageError(std::string("missing ") + what);
+  return cl.args[i];
+}
+
+coord::SetOptions set_options(const CommandLine& cl) {
+  coord::SetOptions o;
+  if (cl.has("ttl") && cl.num("ttl") > 0) o.ttl = std::chrono::seconds(cl.num("ttl"));
+  if (cl.has("swap-with-value")) o.prev_value = cl.get("swap-with-value");
+  if (cl.has("swap-with-index")) o.prev_index = static_cast<std::uint64_t>(cl.num("swap-with-index"));
+  return o;
+}
+
+void list(const coord::Node& n, bool recursive, bool slash) {
+  for (const auto& c : n.nodes) {
+    std::cout << c.key << (c.dir && slash ? "/" : "") << "\n";
+    if (recursive && c.dir) list(c, recursive, slash);
+  }
+}
+
+int watch_loop(coord::Client& client, const CommandLine& cl, const std::function<void(const coord::Response&)>& on) {
+  std::string key = need(cl, 0, "key");
+  std::optional<std::uint64_t> index;
+  if (cl.has("after-index")) index = static_cast<std::uint64_t>(cl.num("after-index")) + 1;
+  bool forever = cl.flag("forever") || cl.command == "exec-watch";
+  for (;;) {
+    coord::Response r;
+    try {
+      r = client.watch(key, coord::WatchOptions{.wait_index = index, .recursive = cl.flag("recursive"),
+                                                .timeout = std::chrono::seconds(60)});
+    } catch (const coord::TransportError& e) {
+      if (e.kind() == coord::TransportError::Kind::kTimeout) continue;  // long poll ended quietly
+      throw;
+    }
+    on(r);
+    index = r.node.modified_index + 1;
+    if (!forever) return kExitSuccess;
+  }
+}
+
+int run_with_env(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  if (argv.empty()) throw UsageError("missing command after --");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (const auto& e : env) ::putenv(const_cast<char*>(e.c_str()));
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    std::_Exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int members(coord::Client& client, const CommandLine& cl) {
+  std::string sub = need(cl, 0, "member subcommand (list, add, remove)");
+  if (sub == "list") {
+    for (const auto& m : client.members()) {
+      std::cout << m.id << ": name=" << m.name << " peerURLs=";
+      for (std::size_t i = 0; i < m.peer_urls.size(); ++i) std::cout << (i ? "," : "") << m.peer_urls[i];
+      std::cout << " clientURLs=";
+      for (std::size_t i = 0; i < m.client_urls.size(); ++i) std::cout << (i ? "," : "") << m.client_urls[i];
+      std::cout << "\n";
+    }
+    return kExitSuccess;
+  }
+  if (sub == "add") {
+    std::string name = need(cl, 1, "member name");
+    auto m = client.add_member({need(cl, 2, "peer URL")});
+    std::cout << "Added member named " << name << " with ID " << m.id << " to cluster\n";
+    return kExitSuccess;
+  }
+  if (sub == "remove") {
+    std::string id = need(cl, 1, "member id");
+    client.remove_member(id);
+    std::cout << "Removed member " << id << " from cluster\n";
+    return kExitSuccess;
+  }
+  throw UsageError("unknown member subcommand " + sub);
+}
+
+// A member is healthy when a quorum read through it succeeds (etcdctl asks /health).
+int cluster_health(coord::Client& client, const CommandLine& cl) {
+  bool all = true;
+  for (const auto& m : client.members()) {
+    bool ok = false;
+    std::string via;
+    for (const auto& url : m.client_urls) {
+      coord::ClientOptions o;
+      o.endpoints = {url};
+      o.request_timeout = std::chrono::seconds(2);
+      try {
+        coord::Client one(o);
+        one.get("/", coord::GetOptions{.quorum = true});
+        ok = true;
+        via = url;
+        break;
+      } catch (...) {
+      }
+    }
+    if (ok) {
+      std::cout << "member " << m.id << " is healthy: got healthy result from " << via << "\n";
+    } else {
+      all = false;
+      std::cout << "member " << m.id << " is unhealthy: got no healthy result\n";
+    }
+  }
+  std::cout << (all ? "cluster is healthy\n" : "cluster is unhealthy\n");
+  (void)cl;
+  return all ? kExitSuccess : kExitClusterNotHealthy;
+}
+
+int dispatch(coord::Client& client, const CommandLine& cl) {
+  const std::string& c = cl.command;
+  const std::string out = cl.output;
+  if (c == "get") {
+    auto r = client.get(need(cl, 0, "key"), coord::GetOptions{.quorum = cl.flag("quorum")});
+    if (r.node.dir && out == "simple") {
+      std::cerr << r.node.key << ": is a directory\n";
+      return kExitBadArgs;
+    }
+    print_response(r, out);
+  } else if (c == "set") {
+    auto o = set_options(cl);
+    print_response(client.set(need(cl, 0, "key"), need(cl, 1, "value"), o), out);
+  } else if (c == "mk") {
+    print_response(client.create(need(cl, 0, "key"), need(cl, 1, "value"), set_options(cl)), out);
+  } else if (c == "mkdir") {
+    auto r = client.mkdir(need(cl, 0, "key"), set_options(cl));
+    if (out != "simple") print_response(r, out);
+  } else if (c == "update") {
+    print_response(client.update(need(cl, 0, "key"), need(cl, 1, "value"), set_options(cl)), out);
+  } else if (c == "rm") {
+    coord::DeleteOptions o{.dir = cl.flag("dir"), .recursive = cl.flag("recursive")};
+    if (cl.has("with-value")) o.prev_value = cl.get("with-value");
+    if (cl.has("with-index")) o.prev_index = static_cast<std::uint64_t>(cl.num("with-index"));
+    auto r = client.remove(need(cl, 0, "key"), o);
+    if (!r.node.dir || out != "simple") print_response(r, out);
+  } else if (c == "rmdir") {
+    auto r = client.remove(need(cl, 0, "key"), coord::DeleteOptions{.dir = true});
+    if (out != "simple") print_response(r, out);
+  } else if (c == "ls") {
+    std::string key = cl.args.empty() ? "/" : cl.args[0];
+    auto r = client.get(key, coord::GetOptions{.recursive = cl.flag("recursive"), .sorted = true, .quorum = cl.flag("quorum")});
+    if (out == "simple") {
+      if (!r.node.dir) std::cout << r.node.key << "\n";
+      list(r.node, cl.flag("recursive"), cl.flag("p"));
+    } else {
+      print_response(r, out);
+    }
+  } else if (c == "watch") {
+    return watch_loop(client, cl, [&](const coord::Response& r) {
+      if (out == "simple") {
+        std::cout << (cl.flag("recursive") ? "[" + r.action + "] " + r.node.key + "\n" : "") << r.node.value.value_or("")
+                  << std::endl;
+      } else {
+        print_response(r, out);
+        std::cout.flush();
+      }
+    });
+  } else if (c == "exec-watch") {
+    return watch_loop(client, cl, [&](const coord::Response& r) {
+      run_with_env(cl.rest, {"ETCD_WATCH_ACTION=" + r.action, "ETCD_WATCH_KEY=" + r.node.key,
+                             "ETCD_WATCH_VALUE=" + r.node.value.value_or(""),
+                             "ETCD_WATCH_MODIFIED_INDEX=" + std::to_string(r.node.modified_index)});
+    });
+  } else if (c == "member") {
+    return members(client, cl);
+  } else if (c == "cluster-health") {
+    return cluster_health(client, cl);
+  } else if (c == "lock") {
+    coord::recipes::DistributedLock lock(client, need(cl, 0, "lock name"),
+                                         {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
+    std::lock_guard guard(lock);
+    if (cl.rest.empty()) {
+      std::cout << lock.key() << " " << lock.fencing_token() << std::endl;
+      return kExitSuccess;
+    }
+    return run_with_env(cl.rest, {"COORD_LOCK_KEY=" + lock.key(), "COORD_FENCING_TOKEN=" + std::to_string(lock.fencing_token())});
+  } else if (c == "elect") {
+    coord::recipes::LeaderElection e(client, need(cl, 0, "election name"),
+                                     {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
+    if (cl.flag("l") || cl.flag("listen")) {
+      auto obs = e.observe([](const std::optional<coord::recipes::LeaderInfo>& l) {
+        if (l) std::cout << l->value << std::endl;
+      });
+      for (;;) std::this_thread::sleep_for(std::chrono::hours(1));  // observe until killed
+    }
+    e.campaign(need(cl, 1, "proposal value"));
+    std::cout << cl.args[1] << std::endl;
+    if (!cl.rest.empty()) return run_with_env(cl.rest, {"COORD_ELECTION_TERM=" + std::to_string(e.term())});
+    while (e.is_leader()) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // lead until killed
+    return kExitServerError;
+  } else {
+    throw UsageError("unknown command " + c);
+  }
+  return kExitSuccess;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl;
+  try {
+    cl = CommandLine::parse(argc, argv);
+    if (cl.command.empty() || cl.command == "help") {
+      std::cout << CommandLine::kUsage;
+      return cl.command.empty() ? kExitBadArgs : kExitSuccess;
+    }
+    coord::Client client(cl.client_options());
+    return dispatch(client, cl);
+  } catch (const UsageError& e) {
+    std::cerr << "Error: " << e.what() << "\n";
+    return kExitBadArgs;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "Error: " << e.what() << "\n";
+    return kExitBadArgs;
+  } catch (const coord::Error& e) {
+    std::cerr << "Error:  " << e.error_code() << ": " << e.message() << " (" << e.cause() << ") [" << e.index() << "]\n";
+    if (e.error_code() == coord::errc::kUnauthorized || e.http_status() == 401) return kExitBadAuth;
+    return kExitServerError;
+  } catch (const coord::TransportError& e) {
+    std::cerr << "Error:  client: etcd cluster is unavailable or misconfigured; error #0: " << e.what() << "\n";
+    return kExitBadConnection;
+  } catch (const std::exception& e) {
+    std::cerr << "Error:  " << e.what() << "\n";
+    return kExitServerError;
+  }
+}
