@@ -5,19 +5,25 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "server/common/clock.hpp"
 #include "server/common/file_posix.hpp"
 #include "server/config/server_config.hpp"
 #include "server/http/http_server.hpp"
+#include "server/http/router.hpp"
 #include "server/node/node.hpp"
+#include "server/transport/cluster_fetch.hpp"
+#include "server/transport/peer_wire.hpp"
+#include "server/transport/transport.hpp"
 
 extern char** environ;
 
@@ -47,6 +53,7 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   const auto ids = c.initial_member_ids();
   for (const auto& m : c.initial_cluster) o.initial_members.push_back({ids.at(m.name), m.name, m.peer_urls});
   o.new_cluster = c.initial_cluster_state == "new";
+  o.cluster_token = c.initial_cluster_token;
   o.snapshot_count = c.snapshot_count;
   o.snapshot_catch_up_entries = std::min<std::uint64_t>(5000, c.snapshot_count);
   o.max_snapshots = c.max_snapshots;
@@ -57,71 +64,162 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   return o;
 }
 
-int run(const coord::config::ServerConfig& config) {
-  for (const auto& w : config.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
-  coord::http::HttpServerOptions http_options;
-  for (const auto& url : config.listen_client_urls) {
+coord::Result<std::vector<net::ip::tcp::endpoint>> endpoints(const std::vector<coord::config::Url>& urls) {
+  std::vector<net::ip::tcp::endpoint> out;
+  for (const auto& url : urls) {
     auto endpoint = to_endpoint(url);
-    if (!endpoint) {
-      std::fprintf(stderr, "coordd: %s\n", endpoint.status().message().c_str());
+    if (!endpoint) return endpoint.status();
+    out.push_back(*endpoint);
+  }
+  return out;
+}
+
+// A member joining a running cluster (--initial-cluster-state existing) for the first time asks
+// the other members for the cluster id and for its own id, assigned when it was added.
+coord::Status join_existing(const coord::config::ServerConfig& config, coord::node::NodeOptions& options) {
+  std::vector<std::string> others;
+  for (const auto& m : config.initial_cluster)
+    if (m.name != config.name) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
+  auto info = coord::transport::fetch_cluster(others, std::chrono::seconds(5));
+  if (!info) return info.status();
+  auto mine = config.initial_advertise_peer_urls;
+  std::sort(mine.begin(), mine.end());
+  options.initial_members.clear();
+  bool found = false;
+  for (auto m : info->members) {
+    std::sort(m.peer_urls.begin(), m.peer_urls.end());
+    if (m.peer_urls == mine) {
+      options.member_id = m.id;
+      found = true;
+    }
+    options.initial_members.push_back({m.id, m.name.empty() && m.peer_urls == mine ? config.name : m.name, m.peer_urls});
+  }
+  if (!found)
+    return coord::Status::invalid_argument("this member's peer URLs are not in the cluster's member list: "
+                                           "add it with the members API first");
+  options.cluster_id = info->cluster_id;
+  return coord::Status::ok();
+}
+
+class Server {
+ public:
+  explicit Server(const coord::config::ServerConfig& config) : config_(config) {}
+
+  int run() {
+    for (const auto& w : config_.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
+    auto client_endpoints = endpoints(config_.listen_client_urls);
+    auto peer_endpoints = endpoints(config_.listen_peer_urls);
+    if (!client_endpoints || !peer_endpoints) {
+      std::fprintf(stderr, "coordd: %s\n", (!client_endpoints ? client_endpoints : peer_endpoints).status().message().c_str());
       return 1;
     }
-    http_options.listen.push_back(*endpoint);
-  }
-  http_options.threads = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
-  http_options.limits.cors = !config.cors.empty();
-  http_options.router.server_version = kVersion;
-  http_options.router.name = config.name;
+    auto options = node_options(config_);
+    const bool fresh = !fs_.exists(config_.data_dir + "/member/wal");
+    if (fresh && config_.initial_cluster_state == "existing") {
+      if (auto s = join_existing(config_, options); !s.is_ok()) return fatal("cannot join the cluster: " + s.to_string());
+    }
+    start_io_threads();
+    node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
+    transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id);
+    transport_->attach(*node_);
+    coord::http::SessionLimits peer_limits;
+    peer_limits.body_limit = coord::transport::kMaxPeerBodyBytes;
+    peer_limits.cors = false;
+    peer_limits.read_timeout = std::chrono::seconds(300);
+    peer_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *transport_, peer_limits);
+    if (auto s = peer_server_->start(*peer_endpoints); !s.is_ok()) return fatal(s.to_string());
+    if (auto s = node_->start(transport_.get()); !s.is_ok())
+      return fatal("cannot start member " + config_.name + ": " + s.to_string());
 
-  coord::PosixFileSystem fs;
-  coord::SystemClock clock;
-  coord::node::Node node(node_options(config), fs, clock);
-  if (auto s = node.start(); !s.is_ok()) {
-    std::fprintf(stderr, "coordd: cannot start member %s: %s\n", config.name.c_str(), s.to_string().c_str());
+    coord::http::RouterOptions router_options;
+    router_options.server_version = kVersion;
+    router_options.name = config_.name;
+    router_ = std::make_unique<coord::http::Router>(*node_, router_options);
+    coord::http::SessionLimits client_limits;
+    client_limits.cors = !config_.cors.empty();
+    client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
+    return wait(*client_endpoints);
+  }
+
+  ~Server() { shutdown(); }
+
+ private:
+  int fatal(const std::string& message) {
+    std::fprintf(stderr, "coordd: %s\n", message.c_str());
+    shutdown();
     return 1;
   }
 
-  // Signals and fatal raft-loop errors both end the wait below.
-  net::io_context control;
-  net::signal_set signals(control, SIGINT, SIGTERM);
-  bool stopping = false;
-  signals.async_wait([&](const boost::system::error_code&, int) {
-    stopping = true;
-    control.stop();
-  });
-  std::signal(SIGPIPE, SIG_IGN);
-  net::steady_timer watchdog(control);
-  std::unique_ptr<coord::http::HttpServer> http;
-  int exit_code = 0;
-  std::function<void()> check = [&] {
-    if (node.failed()) {
-      exit_code = 1;
+  void start_io_threads() {
+    const int n = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+    work_.emplace(net::make_work_guard(ioc_));
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  // Serves clients once the member is ready, until a signal or a fatal raft-loop error.
+  int wait(const std::vector<net::ip::tcp::endpoint>& client_endpoints) {
+    net::io_context control;
+    net::signal_set signals(control, SIGINT, SIGTERM);
+    bool signalled = false;
+    signals.async_wait([&](const boost::system::error_code&, int) {
+      signalled = true;
       control.stop();
-      return;
-    }
-    if (!http && node.wait_ready(std::chrono::milliseconds(0))) {
-      http = std::make_unique<coord::http::HttpServer>(node, http_options);
-      if (auto s = http->start(); !s.is_ok()) {
-        std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
-        exit_code = 1;
-        control.stop();
-        return;
-      }
-      std::fprintf(stderr, "coordd: member %s (%016llx) serving clients\n", config.name.c_str(),
-                   static_cast<unsigned long long>(config.member_id()));
-    }
-    watchdog.expires_after(std::chrono::milliseconds(http ? 200 : 5));
-    watchdog.async_wait([&](const boost::system::error_code& ec) {
-      if (!ec) check();
     });
-  };
-  check();
-  control.run();
-  if (http) http->stop();
-  node.stop();
-  if (node.failed()) std::fprintf(stderr, "coordd: stopped after a fatal error: %s\n", node.failure().c_str());
-  return stopping ? 0 : exit_code;
-}
+    net::steady_timer timer(control);
+    int exit_code = 0;
+    bool serving = false;
+    std::function<void()> check = [&] {
+      if (node_->failed()) {
+        exit_code = 1;
+        return control.stop();
+      }
+      if (!serving && node_->wait_ready(std::chrono::milliseconds(0))) {
+        if (auto s = client_server_->start(client_endpoints); !s.is_ok()) {
+          std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
+          exit_code = 1;
+          return control.stop();
+        }
+        serving = true;
+        std::fprintf(stderr, "coordd: member %s (%016llx) serving clients\n", config_.name.c_str(),
+                     static_cast<unsigned long long>(node_->member_id()));
+      }
+      timer.expires_after(std::chrono::milliseconds(serving ? 200 : 5));
+      timer.async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) check();
+      });
+    };
+    check();
+    control.run();
+    if (signalled) node_->transfer_leadership_before_stop(std::chrono::seconds(2));
+    if (node_->failed()) std::fprintf(stderr, "coordd: stopped: %s\n", node_->failure().c_str());
+    shutdown();
+    return signalled ? 0 : exit_code;
+  }
+
+  void shutdown() {
+    if (client_server_) client_server_->stop();
+    if (peer_server_) peer_server_->stop();
+    if (node_) node_->stop();
+    if (transport_) transport_->stop();
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+    threads_.clear();
+  }
+
+  const coord::config::ServerConfig& config_;
+  coord::PosixFileSystem fs_;
+  coord::SystemClock clock_;
+  net::io_context ioc_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<coord::node::Node> node_;
+  std::unique_ptr<coord::transport::Transport> transport_;
+  std::unique_ptr<coord::http::HttpServer> peer_server_;
+  std::unique_ptr<coord::http::Router> router_;
+  std::unique_ptr<coord::http::HttpServer> client_server_;
+};
 
 }  // namespace
 
@@ -144,5 +242,6 @@ int main(int argc, char** argv) {
     case coord::config::ParseOutcome::Kind::kRun:
       break;
   }
-  return run(parsed->config);
+  std::signal(SIGPIPE, SIG_IGN);
+  return Server(parsed->config).run();
 }

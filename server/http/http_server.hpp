@@ -1,49 +1,37 @@
-// HttpServer: the client API — one io_context run by a few threads, a Listener per
-// --listen-client-urls address, and the Router every Session hands its requests to.
-// start() and stop() are called by main's thread; everything else runs on the io threads.
+// HttpServer: a set of listeners (one per --listen-*-urls address) that hand every request to
+// one RequestHandler: the client API's Router, or the peer API's Transport. Runs on an
+// io_context owned by the caller (main runs it on a few threads). start() and stop() are
+// called from main's thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "server/common/status.hpp"
-#include "server/http/router.hpp"
+#include "server/http/request_handler.hpp"
 #include "server/http/session.hpp"
-
-namespace coord::node {
-class Node;
-}
 
 namespace coord::http {
 
 class Listener;
 
-struct HttpServerOptions {
-  std::vector<boost::asio::ip::tcp::endpoint> listen;
-  int threads = 2;
-  SessionLimits limits;
-  RouterOptions router;
-};
-
 class HttpServer {
  public:
-  HttpServer(node::Node& node, HttpServerOptions options);
+  HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits);
   ~HttpServer();
 
-  // Binds every address (all or nothing) and starts serving.
-  Status start();
-  // Stops accepting, closes the io_context and joins its threads. Idempotent.
+  // Binds every address (all or nothing) and starts accepting.
+  Status start(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
+  // Stops accepting. Idempotent.
   void stop();
 
  private:
-  HttpServerOptions options_;
-  boost::asio::io_context ioc_;
-  Router router_;
+  boost::asio::io_context& ioc_;
+  RequestHandler& handler_;
+  const SessionLimits limits_;
   std::vector<std::shared_ptr<Listener>> listeners_;
-  std::vector<std::thread> threads_;
 };
 
 }  // namespace coord::http

@@ -13,7 +13,7 @@ namespace coord::http {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& ioc, Router& router, SessionLimits limits);
+  Listener(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits);
 
   // Binds and listens; the error names the address (e.g. "address already in use").
   Status open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -24,7 +24,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void do_accept();
 
   boost::asio::io_context& ioc_;
-  Router& router_;
+  RequestHandler& handler_;
   const SessionLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };

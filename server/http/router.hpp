@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/http/keys_handler.hpp"
+#include "server/http/request_handler.hpp"
 #include "server/http/session.hpp"
 
 namespace coord::node {
@@ -22,12 +23,12 @@ struct RouterOptions {
   std::string name = "default";
 };
 
-class Router {
+class Router final : public RequestHandler {
  public:
   Router(node::Node& node, RouterOptions options);
 
   // Answers `request` through `session` (now or later, from any thread).
-  void route(HttpRequest request, std::shared_ptr<Session> session);
+  void route(HttpRequest request, std::shared_ptr<Session> session) override;
 
  private:
   Reply members(const HttpRequest& request, const std::string& path);

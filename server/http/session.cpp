@@ -6,7 +6,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "server/http/router.hpp"
 
 namespace coord::http {
 
@@ -53,8 +52,8 @@ std::string frame_chunk(const std::string& data) {
 
 }  // namespace
 
-Session::Session(net::ip::tcp::socket socket, Router& router, SessionLimits limits)
-    : router_(router), limits_(limits), stream_(std::move(socket)) {}
+Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits)
+    : handler_(handler), limits_(limits), stream_(std::move(socket)) {}
 
 Session::~Session() = default;
 
@@ -92,7 +91,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   busy_ = true;
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();
-  router_.route(std::move(request), shared_from_this());
+  handler_.route(std::move(request), shared_from_this());
 }
 
 void Session::reply(Reply reply) {

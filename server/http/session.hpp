@@ -1,5 +1,5 @@
 // Session: one client connection (Beast shape, STYLE.md 7). Reads requests with a timeout and
-// a body limit, hands each to the Router, and writes the answer; keep-alive and pipelined
+// a body limit, hands each to its RequestHandler, and writes the answer; keep-alive and pipelined
 // requests are served in order, one at a time. A handler answers either at once or later from
 // any thread (reply() posts to the session's strand), or turns the exchange into a stream of
 // chunks (watches). All private state is touched only on the strand.
@@ -19,12 +19,10 @@
 #include <string>
 
 #include "server/http/reply.hpp"
+#include "server/http/request_handler.hpp"
 
 namespace coord::http {
 
-class Router;
-
-using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
 struct SessionLimits {
   std::size_t body_limit = 1536 * 1024;              // etcd's default max request size (1.5 MiB)
@@ -35,7 +33,7 @@ struct SessionLimits {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, Router& router, SessionLimits limits);
+  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits);
   ~Session();
 
   void start();
@@ -64,7 +62,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_close();
 
   // Constant after construction.
-  Router& router_;
+  RequestHandler& handler_;
   const SessionLimits limits_;
 
   // Strand-only state.

@@ -43,4 +43,21 @@ Result<store::Member> decode_member(std::string_view data) {
   return m;
 }
 
+std::string encode_conf_context(const ConfContext& context) {
+  std::string out;
+  Encoder(out).put_u64(context.request_id);
+  out += encode_member(context.member);
+  return out;
+}
+
+Result<ConfContext> decode_conf_context(std::string_view data) {
+  Decoder d(data);
+  ConfContext c;
+  if (!d.get_u64(c.request_id)) return Status::corruption("conf change context: truncated");
+  auto member = decode_member(data.substr(8));
+  if (!member) return member.status();
+  c.member = std::move(*member);
+  return c;
+}
+
 }  // namespace coord::node

@@ -77,6 +77,7 @@ Status Node::start(MessageSender* sender) {
   // A lone voter need not wait an election timeout to lead itself.
   if (options_.initial_members.size() == 1 || raft_->status().conf_state.voters.size() == 1) raft_->campaign();
 
+  update_peers();
   const auto now = clock_.steady_now();
   next_tick_ = now + options_.tick_interval;
   next_sync_ = now + options_.sync_interval;
@@ -100,6 +101,7 @@ void Node::stop() {
   // The raft thread is gone: its state may be touched here.
   for (auto& cb : write_waiters_.take_all()) cb(WriteResult{apply::Response{stopped_error()}, {}});
   for (auto& cb : read_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"));
+  for (auto& cb : member_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"), {});
   Inbox left;
   {
     std::lock_guard lock(inbox_mu_);
@@ -107,6 +109,7 @@ void Node::stop() {
   }
   for (auto& [req, cb] : left.proposals) cb(WriteResult{apply::Response{stopped_error()}, {}});
   for (auto& cb : left.reads) cb(Status::unavailable("etcdserver: server stopped"));
+  for (auto& cc : left.conf_changes) cc.done(Status::unavailable("etcdserver: server stopped"), {});
   ready_cv_.notify_all();
 }
 
@@ -137,6 +140,26 @@ void Node::read_barrier(ReadCallback done) {
     }
   }
   done(Status::unavailable("etcdserver: server stopped"));
+}
+
+void Node::report_unreachable(std::uint64_t peer) {
+  std::lock_guard lock(inbox_mu_);
+  if (stopping_) return;
+  inbox_.unreachable.push_back(peer);
+  inbox_cv_.notify_one();
+}
+
+void Node::report_snapshot(std::uint64_t peer, bool ok) {
+  std::lock_guard lock(inbox_mu_);
+  if (stopping_) return;
+  inbox_.snapshot_reports.emplace_back(peer, ok);
+  inbox_cv_.notify_one();
+}
+
+void Node::removed_from_cluster() {
+  fail(Status::aborted("the member has been permanently removed from the cluster"));
+  std::lock_guard lock(inbox_mu_);
+  inbox_cv_.notify_one();
 }
 
 void Node::step(raft::Message message) {
@@ -196,7 +219,9 @@ void Node::run() {
     {
       std::unique_lock lock(inbox_mu_);
       inbox_cv_.wait_until(lock, next_tick_, [this] {
-        return stopping_ || !inbox_.proposals.empty() || !inbox_.reads.empty() || !inbox_.messages.empty();
+        return stopping_ || failed_.load() || !inbox_.proposals.empty() || !inbox_.reads.empty() ||
+               !inbox_.messages.empty() || !inbox_.conf_changes.empty() || !inbox_.unreachable.empty() ||
+               !inbox_.snapshot_reports.empty() || inbox_.transfer_leadership;
       });
       if (stopping_) return;
       std::swap(inbox, inbox_);
@@ -212,13 +237,12 @@ void Node::run() {
 
 void Node::drain_inbox(Inbox& inbox) {
   for (auto& m : inbox.messages) raft_->step(m);  // stale or foreign messages are ignored by raft
+  for (auto peer : inbox.unreachable) raft_->report_unreachable(peer);
+  for (auto [peer, ok] : inbox.snapshot_reports) raft_->report_snapshot(peer, ok);
   const auto deadline = clock_.steady_now() + options_.request_timeout;
-  for (auto& [request, done] : inbox.proposals) {
-    request.id = next_request_id_.fetch_add(1);
-    std::string data = apply::encode(request);
-    write_waiters_.add(request.id, std::move(done), deadline);
-    if (!raft_->propose(data).is_ok()) unsent_.push_back({std::move(data), request.id, deadline});
-  }
+  for (auto& cc : inbox.conf_changes) propose_conf_change(std::move(cc), deadline);
+  if (inbox.transfer_leadership) start_leadership_transfer();
+  for (auto& [request, done] : inbox.proposals) request_with_callback(std::move(request), std::move(done));
   if (!inbox.reads.empty()) {
     // One ReadIndex round for every read that arrived together (DESIGN.md §2: batched).
     const std::uint64_t batch = next_request_id_.fetch_add(1);
@@ -271,8 +295,10 @@ void Node::on_tick() {
 void Node::retry_unsent() {
   if (leader_.load() == 0) return;
   std::vector<PendingProposal> still;
-  for (auto& p : unsent_)
-    if (!raft_->propose(p.data).is_ok()) still.push_back(std::move(p));
+  for (auto& p : unsent_) {
+    const Status s = p.conf_change ? raft_->propose_conf_change(*p.conf_change) : raft_->propose(p.data);
+    if (!s.is_ok()) still.push_back(std::move(p));
+  }
   unsent_ = std::move(still);
   std::vector<std::uint64_t> reads;
   for (auto batch : unsent_reads_)
@@ -284,6 +310,7 @@ void Node::expire_waiters() {
   const auto now = clock_.steady_now();
   for (auto& cb : write_waiters_.take_expired(now)) cb(WriteResult{apply::Response{timeout_error()}, {}});
   for (auto& cb : read_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"));
+  for (auto& cb : member_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"), {});
   std::erase_if(unsent_, [&](const PendingProposal& p) { return p.deadline <= now; });
 }
 
@@ -296,7 +323,7 @@ void Node::request_with_callback(apply::Request request, WriteCallback done) {
   std::string data = apply::encode(request);
   const auto deadline = clock_.steady_now() + options_.request_timeout;
   write_waiters_.add(request.id, std::move(done), deadline);
-  if (!raft_->propose(data).is_ok()) unsent_.push_back({std::move(data), request.id, deadline});
+  if (!raft_->propose(data).is_ok()) unsent_.push_back(PendingProposal{std::move(data), std::nullopt, request.id, deadline});
 }
 
 void Node::handle_ready(raft::Ready rd) {
@@ -322,7 +349,8 @@ void Node::handle_ready(raft::Ready rd) {
   if (!leader) send(std::move(rd.messages));
 
   std::vector<std::pair<WriteCallback, WriteResult>> answers;
-  if (!rd.committed_entries.empty()) apply_committed(rd.committed_entries, answers);
+  std::vector<std::pair<MemberCallback, store::Member>> member_answers;
+  if (!rd.committed_entries.empty()) apply_committed(rd.committed_entries, answers, member_answers);
   for (auto& rs : rd.read_states) {
     auto it = read_batches_.find(decode_read_context(rs.context));
     if (it == read_batches_.end()) continue;
@@ -332,6 +360,7 @@ void Node::handle_ready(raft::Ready rd) {
   raft_->advance(rd);
   // Answers go out only now: after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
+  for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
   release_reads();
   maybe_snapshot();
 }
@@ -340,6 +369,10 @@ void Node::on_soft_state(const raft::SoftState& ss) {
   const bool was_leader = is_leader_.load();
   leader_ = ss.lead;
   is_leader_ = ss.role == raft::Role::kLeader;
+  if (was_leader && !is_leader_) {
+    std::lock_guard lock(ready_mu_);  // wakes transfer_leadership_before_stop()
+    ready_cv_.notify_all();
+  }
   if (is_leader_ && !was_leader) {
     leader_since_ = clock_.now();
     next_sync_ = clock_.steady_now() + options_.sync_interval;
@@ -360,7 +393,9 @@ void Node::send(std::vector<raft::Message> messages) {
 }
 
 void Node::apply_committed(const std::vector<raft::Entry>& entries,
-                           std::vector<std::pair<WriteCallback, WriteResult>>& answers) {
+                           std::vector<std::pair<WriteCallback, WriteResult>>& answers,
+                           std::vector<std::pair<MemberCallback, store::Member>>& member_answers) {
+  bool membership_changed = false;
   std::unique_lock lock(store_mu_);
   for (const auto& e : entries) {
     // Invariant: entries are applied once each, in log order.
@@ -368,7 +403,8 @@ void Node::apply_committed(const std::vector<raft::Entry>& entries,
                 "committed entries skipped an index");
     if (e.index <= applied_index_) continue;
     if (e.type == raft::EntryType::kConfChange) {
-      apply_conf_change(e);
+      apply_conf_change(e, member_answers);
+      membership_changed = true;
     } else if (!e.data.empty()) {  // an empty normal entry is a new leader's no-op
       auto request = apply::decode_request(e.data);
       // A committed entry that does not decode means a bug or undetected corruption: stop.
@@ -381,39 +417,8 @@ void Node::apply_committed(const std::vector<raft::Entry>& entries,
     applied_index_ = e.index;
     position_.index = e.index;
   }
-}
-
-void Node::apply_conf_change(const raft::Entry& entry) {
-  auto cc = raft::decode_conf_change(entry.data);
-  COORD_CHECK(cc.is_ok(), "committed conf change does not decode");
-  raft_->apply_conf_change(*cc);
-  switch (cc->type) {
-    case raft::ConfChangeType::kAddNode: {
-      store::Member m;
-      if (!cc->context.empty()) {
-        auto decoded = decode_member(cc->context);
-        COORD_CHECK(decoded.is_ok(), "conf change member does not decode");
-        m = *decoded;
-      } else {
-        // Bootstrap entries carry no context: the member comes from --initial-cluster.
-        m.id = cc->node_id;
-        for (const auto& spec : options_.initial_members)
-          if (spec.id == cc->node_id) m.peer_urls = spec.peer_urls;
-      }
-      m.id = cc->node_id;
-      store_.add_member(m);
-      break;
-    }
-    case raft::ConfChangeType::kRemoveNode:
-      store_.remove_member(cc->node_id);
-      break;
-    case raft::ConfChangeType::kUpdateNode: {
-      auto decoded = decode_member(cc->context);
-      COORD_CHECK(decoded.is_ok(), "conf change member does not decode");
-      store_.update_member_peer_urls(cc->node_id, decoded->peer_urls);
-      break;
-    }
-  }
+  lock.unlock();
+  if (membership_changed) update_peers();
 }
 
 void Node::release_reads() {

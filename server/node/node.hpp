@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -61,18 +62,32 @@ struct NodeStatus {
   std::uint64_t send_append_requests = 0;
 };
 
-// Sends Raft messages to peers; implemented by server/transport. Called on the raft thread;
-// must not block (queue and return).
+// What the transport knows about the link to one peer (for stats and reconfiguration checks).
+struct PeerActivity {
+  std::uint64_t id = 0;
+  std::chrono::steady_clock::time_point active_since{};  // zero while not connected
+  std::uint64_t success = 0, fail = 0;
+  double latency_current = 0, latency_min = 0, latency_max = 0, latency_sum = 0, latency_sq_sum = 0;
+};
+
+// Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
+// called on the raft thread and must not block (queue and return); peer_activity() from any.
 class MessageSender {
  public:
   virtual ~MessageSender() = default;
   virtual void send(std::vector<raft::Message> messages) = 0;
+  // The members to keep links to (self is skipped by the transport).
+  virtual void set_peers(const std::vector<store::Member>& members, std::uint64_t cluster_id) = 0;
+  virtual std::vector<PeerActivity> peer_activity() const = 0;
 };
 
 class Node {
  public:
   using WriteCallback = std::function<void(WriteResult)>;
   using ReadCallback = std::function<void(Status)>;
+  // Membership changes: ok once the change is applied; kNotFound, kAlreadyExists-like
+  // (kInvalidArgument), kUnavailable (strict reconfig check), kTimeout otherwise.
+  using MemberCallback = std::function<void(Status, store::Member)>;
 
   Node(NodeOptions options, FileSystem& fs, const Clock& clock);
   ~Node();
@@ -98,6 +113,22 @@ class Node {
   void read_barrier(ReadCallback done);
   // A message from a peer (transport thread).
   void step(raft::Message message);
+  // Transport reports (any thread).
+  void report_unreachable(std::uint64_t peer);
+  void report_snapshot(std::uint64_t peer, bool ok);
+  // The cluster told us we were removed: stop serving (any thread).
+  void removed_from_cluster();
+
+  // Membership changes through Raft (members API). Validation that needs the current member
+  // list (duplicate peer URL, unknown or removed id, strict reconfiguration) happens here.
+  void add_member(std::vector<std::string> peer_urls, MemberCallback done);
+  void remove_member(std::uint64_t id, MemberCallback done);
+  void update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done);
+  bool is_removed(std::uint64_t id) const;
+  std::vector<PeerActivity> peer_activity() const;
+  // Hands leadership to the most up-to-date follower and waits (bounded) for it to take over;
+  // used on SIGTERM so a restarting leader does not cost the cluster an election timeout.
+  void transfer_leadership_before_stop(std::chrono::milliseconds timeout);
 
   // Runs `fn(store, position)` with shared access to the store.
   template <class F>
@@ -119,13 +150,23 @@ class Node {
   const Clock& clock() const { return clock_; }
 
  private:
+  struct ConfChangeRequest {
+    raft::ConfChange change;  // context filled in by the raft thread (request id + member)
+    store::Member member;
+    MemberCallback done;
+  };
   struct Inbox {
     std::vector<std::pair<apply::Request, WriteCallback>> proposals;
     std::vector<ReadCallback> reads;
     std::vector<raft::Message> messages;
+    std::vector<ConfChangeRequest> conf_changes;
+    std::vector<std::uint64_t> unreachable;
+    std::vector<std::pair<std::uint64_t, bool>> snapshot_reports;
+    bool transfer_leadership = false;
   };
   struct PendingProposal {
-    std::string data;
+    std::string data;                             // a normal entry, or
+    std::optional<raft::ConfChange> conf_change;  // a membership change
     std::uint64_t id;
     Waiters<WriteCallback>::Deadline deadline;
   };
@@ -135,8 +176,14 @@ class Node {
   void on_tick();
   void handle_ready(raft::Ready rd);
   void apply_committed(const std::vector<raft::Entry>& entries,
-                       std::vector<std::pair<WriteCallback, WriteResult>>& answers);
-  void apply_conf_change(const raft::Entry& entry);
+                       std::vector<std::pair<WriteCallback, WriteResult>>& answers,
+                       std::vector<std::pair<MemberCallback, store::Member>>& member_answers);
+  void start_leadership_transfer();
+  void apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done);
+  void propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline);
+  void push_conf_change(ConfChangeRequest request);
+  Status check_reconfiguration(int voters_after, std::uint64_t removed) const;
+  void update_peers();
   void release_reads();
   void maybe_snapshot();
   void propose_internal(apply::Request request);
@@ -161,6 +208,7 @@ class Node {
   MessageSender* sender_ = nullptr;
   Waiters<WriteCallback> write_waiters_;
   Waiters<ReadCallback> read_waiters_;
+  Waiters<MemberCallback> member_waiters_;
   std::vector<PendingProposal> unsent_;            // proposed while no leader was known
   std::map<std::uint64_t, std::vector<std::uint64_t>> read_batches_;  // batch id -> read ids, until raft answers
   std::multimap<std::uint64_t, std::vector<std::uint64_t>> reads_awaiting_apply_;  // read index -> read ids

@@ -23,6 +23,7 @@ struct NodeOptions {
   std::vector<std::string> client_urls;        // advertised; published into the members list
   std::vector<MemberSpec> initial_members;     // the initial cluster (self included)
   bool new_cluster = true;                     // --initial-cluster-state new
+  std::string cluster_token = "etcd-cluster";  // --initial-cluster-token (ids of added members)
   std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
   std::size_t max_snapshots = 5;

@@ -1,0 +1,191 @@
+// Node: membership changes (members API → ConfChange through Raft → applied on every member),
+// the transport's peer list, and leadership transfer on shutdown. Sibling of node.cpp; the same
+// threading rules apply (methods named *_ on the raft thread only, public ones from anywhere).
+#include <algorithm>
+#include <cstdio>
+
+#include "server/common/sha1.hpp"
+#include "server/node/member_codec.hpp"
+#include "server/node/node.hpp"
+#include "server/raft/codec.hpp"
+
+namespace coord::node {
+namespace {
+
+// How long a peer must have been connected to count as active for a reconfiguration (etcd's
+// HealthInterval): a member that just came back may be gone again.
+constexpr std::chrono::seconds kHealthInterval{5};
+
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+int quorum(int members) { return members / 2 + 1; }
+
+}  // namespace
+
+bool Node::is_removed(std::uint64_t id) const {
+  std::shared_lock lock(store_mu_);
+  return store_.is_removed(id);
+}
+
+std::vector<PeerActivity> Node::peer_activity() const {
+  return sender_ != nullptr ? sender_->peer_activity() : std::vector<PeerActivity>{};
+}
+
+Status Node::check_reconfiguration(int voters_after, std::uint64_t removed) const {
+  const auto since = clock_.steady_now() - kHealthInterval;
+  int active = removed == options_.member_id ? 0 : 1;  // self
+  for (const auto& p : peer_activity())
+    if (p.id != removed && p.active_since != std::chrono::steady_clock::time_point{} && p.active_since <= since)
+      ++active;
+  if (voters_after > 1 && active < quorum(voters_after))
+    return Status::unavailable("etcdserver: re-configuration failed due to not enough started members");
+  return Status::ok();
+}
+
+void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
+  std::sort(peer_urls.begin(), peer_urls.end());
+  const auto members = this->members();
+  for (const auto& m : members)
+    for (const auto& url : m.peer_urls)
+      if (std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
+        return done(Status::aborted("membership: peerURL exists"), {});
+  int started = 0;
+  for (const auto& m : members) started += m.name.empty() ? 0 : 1;
+  const int after = static_cast<int>(members.size()) + 1;
+  // A one-member cluster may always grow to two (etcd's exception); otherwise the members that
+  // already run must be a quorum of the new size, or the cluster would stall.
+  if (!(started == 1 && after == 2) && started < quorum(after))
+    return done(Status::unavailable("etcdserver: re-configuration failed due to not enough started members"), {});
+  if (auto s = check_reconfiguration(static_cast<int>(members.size()), 0); !s.is_ok() && after > 2)
+    return done(s, {});
+  // etcd's id for a member added at run time: SHA-1 of its peer URLs, the cluster token and
+  // the current Unix time in seconds.
+  std::string basis;
+  for (const auto& u : peer_urls) basis += u;
+  basis += options_.cluster_token + std::to_string(clock_.now() / kNanosPerSecond);
+  store::Member member;
+  member.id = sha1_prefix64(basis);
+  member.peer_urls = peer_urls;
+  raft::ConfChange cc{raft::ConfChangeType::kAddNode, member.id, {}};
+  push_conf_change(ConfChangeRequest{std::move(cc), std::move(member), std::move(done)});
+}
+
+void Node::remove_member(std::uint64_t id, MemberCallback done) {
+  const auto members = this->members();
+  if (is_removed(id)) return done(Status::invalid_argument("Member permanently removed: " + hex(id)), {});
+  auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
+  if (it == members.end()) return done(Status::not_found("No such member: " + hex(id)), {});
+  if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return done(s, {});
+  raft::ConfChange cc{raft::ConfChangeType::kRemoveNode, id, {}};
+  push_conf_change(ConfChangeRequest{std::move(cc), *it, std::move(done)});
+}
+
+void Node::update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done) {
+  std::sort(peer_urls.begin(), peer_urls.end());
+  const auto members = this->members();
+  if (is_removed(id)) return done(Status::internal("Internal Server Error"), {});
+  auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
+  if (it == members.end()) return done(Status::not_found("No such member: " + hex(id)), {});
+  for (const auto& m : members)
+    for (const auto& url : m.peer_urls)
+      if (m.id != id && std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
+        return done(Status::aborted("membership: peerURL exists"), {});
+  store::Member member = *it;
+  member.peer_urls = peer_urls;
+  raft::ConfChange cc{raft::ConfChangeType::kUpdateNode, id, {}};
+  push_conf_change(ConfChangeRequest{std::move(cc), std::move(member), std::move(done)});
+}
+
+void Node::push_conf_change(ConfChangeRequest request) {
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (!stopping_) {
+      inbox_.conf_changes.push_back(std::move(request));
+      inbox_cv_.notify_one();
+      return;
+    }
+  }
+  request.done(Status::unavailable("etcdserver: server stopped"), {});
+}
+
+void Node::propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline) {
+  const std::uint64_t id = next_request_id_.fetch_add(1);
+  request.change.context = encode_conf_context(ConfContext{id, request.member});
+  member_waiters_.add(id, std::move(request.done), deadline);
+  if (!raft_->propose_conf_change(request.change).is_ok())
+    unsent_.push_back(PendingProposal{{}, request.change, id, deadline});
+}
+
+void Node::apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done) {
+  auto cc = raft::decode_conf_change(entry.data);
+  COORD_CHECK(cc.is_ok(), "committed conf change does not decode");
+  raft_->apply_conf_change(*cc);
+  ConfContext context;
+  if (!cc->context.empty()) {
+    auto decoded = decode_conf_context(cc->context);
+    COORD_CHECK(decoded.is_ok(), "conf change context does not decode");
+    context = std::move(*decoded);
+  } else {
+    // Bootstrap entries carry no context: the member comes from --initial-cluster.
+    for (const auto& spec : options_.initial_members)
+      if (spec.id == cc->node_id) context.member.peer_urls = spec.peer_urls;
+  }
+  context.member.id = cc->node_id;
+  switch (cc->type) {
+    case raft::ConfChangeType::kAddNode: store_.add_member(context.member); break;
+    case raft::ConfChangeType::kRemoveNode: store_.remove_member(cc->node_id); break;
+    case raft::ConfChangeType::kUpdateNode: store_.update_member_peer_urls(cc->node_id, context.member.peer_urls); break;
+  }
+  MemberCallback cb;
+  if (context.request_id != 0 && member_waiters_.take(context.request_id, cb))
+    done.emplace_back(std::move(cb), context.member);
+  if (cc->type == raft::ConfChangeType::kRemoveNode && cc->node_id == options_.member_id)
+    fail(Status::aborted("the member has been permanently removed from the cluster"));
+}
+
+void Node::update_peers() {
+  if (sender_ == nullptr) return;
+  std::vector<store::Member> members;
+  {
+    std::shared_lock lock(store_mu_);
+    members = store_.members();
+  }
+  // Before the log has told us who the members are (a brand-new member joining an existing
+  // cluster), the initial cluster from the flags is all we know.
+  if (members.empty())
+    for (const auto& spec : options_.initial_members) members.push_back(store::Member{spec.id, spec.name, spec.peer_urls, {}});
+  sender_->set_peers(members, cluster_id_.load());
+}
+
+void Node::transfer_leadership_before_stop(std::chrono::milliseconds timeout) {
+  if (!is_leader_.load()) return;
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (stopping_) return;
+    inbox_.transfer_leadership = true;
+    inbox_cv_.notify_one();
+  }
+  // Wait for the condition "someone else leads", bounded by `timeout`.
+  std::unique_lock lock(ready_mu_);
+  ready_cv_.wait_for(lock, timeout, [this] { return !is_leader_.load() || failed_.load(); });
+}
+
+void Node::start_leadership_transfer() {
+  const raft::RaftStatus status = raft_->status();
+  if (status.role != raft::Role::kLeader) return;
+  // The follower with the longest log catches up fastest.
+  raft::NodeId best = raft::kNoNode;
+  std::uint64_t best_match = 0;
+  for (const auto& [id, progress] : status.progress)
+    if (id != options_.member_id && progress.match >= best_match) {
+      best = id;
+      best_match = progress.match;
+    }
+  if (best != raft::kNoNode) raft_->transfer_leadership(best);
+}
+
+}  // namespace coord::node

@@ -1,0 +1,84 @@
+#include "server/transport/cluster_fetch.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "server/transport/peer_sender.hpp"
+
+namespace coord::transport {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string> strings(const json::value* v) {
+  std::vector<std::string> out;
+  if (v == nullptr || !v->is_array()) return out;
+  for (const auto& s : v->as_array())
+    if (s.is_string()) out.emplace_back(s.as_string().c_str());
+  return out;
+}
+
+Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!split_url(url, host, port)) return Status::invalid_argument("bad peer URL " + url);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec) return Status::invalid_argument("peer URL host must be an IP address: " + url);
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  stream.expires_after(timeout);
+  stream.connect(net::ip::tcp::endpoint(address, port), ec);
+  if (ec) return Status::unavailable("connect " + url + ": " + ec.message());
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
+  req.set(bhttp::field::host, host);
+  bhttp::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  if (!ec) bhttp::read(stream, buffer, res, ec);
+  if (ec) return Status::unavailable("GET " + url + "/members: " + ec.message());
+  if (res.result_int() != 200) return Status::unavailable("GET " + url + "/members: status " + std::to_string(res.result_int()));
+  ClusterInfo info;
+  const auto cid = res["X-Etcd-Cluster-Id"];
+  info.cluster_id = std::strtoull(std::string(cid.data(), cid.size()).c_str(), nullptr, 16);
+  json::value body = json::parse(res.body(), ec);
+  if (ec || !body.is_object() || !body.as_object().contains("members"))
+    return Status::corruption("GET " + url + "/members: not a member list");
+  for (const auto& m : body.at("members").as_array()) {
+    if (!m.is_object()) continue;
+    const auto& o = m.as_object();
+    store::Member member;
+    if (const auto* id = o.if_contains("id"); id && id->is_string())
+      member.id = std::strtoull(id->as_string().c_str(), nullptr, 16);
+    if (const auto* name = o.if_contains("name"); name && name->is_string()) member.name = name->as_string().c_str();
+    member.peer_urls = strings(o.if_contains("peerURLs"));
+    member.client_urls = strings(o.if_contains("clientURLs"));
+    info.members.push_back(std::move(member));
+  }
+  return info;
+}
+
+}  // namespace
+
+Result<ClusterInfo> fetch_cluster(const std::vector<std::string>& peer_urls, std::chrono::milliseconds timeout) {
+  Status last = Status::unavailable("no peer URL to ask");
+  for (const auto& url : peer_urls) {
+    auto info = fetch_one(url, timeout);
+    if (info) return info;
+    last = info.status();
+  }
+  return last;
+}
+
+}  // namespace coord::transport
