@@ -20,6 +20,13 @@ if(TARGET Boost::json)
 else()
   set(_coord_boost boost_json)  # system Boost without CMake files: link by name
 endif()
+# OpenSSL is used only by coord/tls.hpp (make_tls_transport); a static link pulls it in only then.
+find_package(OpenSSL QUIET)
+if(TARGET OpenSSL::SSL)
+  set(_coord_ssl OpenSSL::SSL OpenSSL::Crypto)
+else()
+  set(_coord_ssl ssl crypto)
+endif()
 
 if(NOT TARGET coord::asio)
   add_library(coord::asio STATIC IMPORTED)
@@ -35,7 +42,7 @@ if(NOT TARGET coord::asio)
     IMPORTED_LOCATION "${_coord_prefix}/lib/libcoord_client.a"
     INTERFACE_INCLUDE_DIRECTORIES "${_coord_prefix}/include"
     INTERFACE_COMPILE_FEATURES "cxx_std_20"
-    INTERFACE_LINK_LIBRARIES "coord::asio;${_coord_boost};Threads::Threads")
+    INTERFACE_LINK_LIBRARIES "coord::asio;${_coord_boost};${_coord_ssl};Threads::Threads")
 
   add_library(coord::coord INTERFACE IMPORTED)
   if(EXISTS "${_coord_prefix}/lib/libcoord_recipes.a")

@@ -221,22 +221,27 @@ std::optional<Response> Call::resolved_response(std::exception_ptr error, const 
 void Call::on_resolved(std::exception_ptr error, const Response& read) {
   if (auto ok = resolved_response(error, read)) return finish(nullptr, std::move(*ok));
   bool read_failed = false;
+  std::string why = "deadline exceeded";
   if (error) {
     try {
       std::rethrow_exception(error);
     } catch (const Error& e) {
       read_failed = e.error_code() != 100;
-    } catch (...) {
+      why = e.what();
+    } catch (const std::exception& e) {
       read_failed = true;
+      why = e.what();
     }
   }
   if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
   if (read_failed || Clock::now() >= deadline_) {
     return finish(std::make_exception_ptr(TransportError(
         TransportError::Kind::kOutcomeUnknown,
-        op_.request.method + " " + op_.request.target + ": a quorum read could not show it applied")));
+        op_.request.method + " " + op_.request.target + ": the write may or may not have applied (" + why + ")")));
   }
-  // Not applied as of a linearizable read: sending it again cannot duplicate it.
+  // Not applied as of a linearizable read. Sending it again can only duplicate it if the first
+  // request is still travelling inside the cluster; creates and CAS are guarded by their own
+  // conditions, and a conflict answer after this point is resolved once more.
   retry_later(std::make_exception_ptr(TransportError(TransportError::Kind::kIo, "write not applied")));
 }
 

@@ -3,6 +3,7 @@
 // to be parsed beyond Content-Length/chunked being ignored (probes only read small bodies).
 #include "test/support/process/http_probe.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <fcntl.h>
@@ -24,9 +25,9 @@ struct Url {
 };
 
 std::optional<Url> parse_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) return std::nullopt;
-  auto rest = url.substr(scheme.size());
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return std::nullopt;
+  auto rest = url.substr(scheme_end + 3);
   auto slash = rest.find('/');
   auto hostport = rest.substr(0, slash);
   Url out;
@@ -133,6 +134,20 @@ bool wait_http_ready(const std::string& base_url, Clock::time_point deadline) {
     if (reply && reply->status == 404) {  // no /health: accept /version
       auto version = http_get(base_url + "/version", std::chrono::milliseconds(300));
       if (version && version->status == 200) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+bool wait_tcp_ready(const std::string& url, Clock::time_point deadline) {
+  auto parsed = parse_url(url);
+  if (!parsed) return false;
+  while (Clock::now() < deadline) {
+    int fd = connect_with_deadline(*parsed, std::min(deadline, Clock::now() + std::chrono::milliseconds(300)));
+    if (fd >= 0) {
+      ::close(fd);
+      return true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

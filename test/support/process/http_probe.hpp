@@ -25,4 +25,8 @@ std::optional<HttpReply> http_get(const std::string& url,
 // This is a bounded wait on a condition, never a fixed sleep.
 bool wait_http_ready(const std::string& base_url, std::chrono::steady_clock::time_point deadline);
 
+// Polls until a TCP connection to `url`'s host:port is accepted (any scheme: used for https
+// listeners, which this prober cannot speak to) or `deadline` passes.
+bool wait_tcp_ready(const std::string& url, std::chrono::steady_clock::time_point deadline);
+
 }  // namespace coord::test

@@ -53,7 +53,8 @@ ServerCluster::~ServerCluster() {
 }
 
 std::string ServerCluster::client_url(int i) const {
-  return "http://127.0.0.1:" + std::to_string(members_.at(i).client_port);
+  return std::string(options_.client_tls ? "https" : "http") + "://127.0.0.1:" +
+         std::to_string(members_.at(i).client_port);
 }
 
 std::string ServerCluster::peer_url(int i) const {
@@ -107,7 +108,8 @@ bool ServerCluster::wait_ready(int i, std::chrono::steady_clock::time_point dead
       return false;
     }
     auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
-    if (wait_http_ready(client_url(i), slice)) return true;
+    bool ready = options_.client_tls ? wait_tcp_ready(client_url(i), slice) : wait_http_ready(client_url(i), slice);
+    if (ready) return true;
   }
   last_error_ = members_[i].name + " not ready in time; log tail:\n" + log_tail(i);
   return false;

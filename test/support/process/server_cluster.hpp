@@ -29,6 +29,9 @@ struct ClusterOptions {
   int heartbeat_ms = 100;           // --heartbeat-interval
   int election_ms = 1000;           // --election-timeout
   std::vector<std::string> extra_args;  // appended to every member's command line
+  // Client URLs use https (pass the server's TLS flags in extra_args). Readiness is then a TCP
+  // accept on the client port, and leader() is unavailable (the probe speaks plain HTTP only).
+  bool client_tls = false;
   std::string token = "coord-test-cluster";
 };
 
