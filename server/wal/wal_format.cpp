@@ -95,16 +95,6 @@ std::string encode_segment_header(const SegmentHeader& h) {
   return out;
 }
 
-std::string encode_entry(const raft::Entry& e) {
-  std::string out;
-  Encoder enc(out);
-  enc.put_u64(e.term);
-  enc.put_u64(e.index);
-  enc.put_u8(static_cast<std::uint8_t>(e.type));
-  enc.put_raw(e.data);
-  return out;
-}
-
 std::string encode_hard_state(const raft::HardState& hs) {
   std::string out;
   Encoder enc(out);

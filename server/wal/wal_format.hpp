@@ -87,10 +87,9 @@ struct SegmentHeader {
   std::uint64_t first_index = 0;
 };
 std::string encode_segment_header(const SegmentHeader& h);
-std::string encode_entry(const raft::Entry& e);
 std::string encode_hard_state(const raft::HardState& hs);
 std::string encode_snapshot_marker(const raft::SnapshotMetadata& m);
-// Appends a framed entry record to `out` without building the payload separately (the hot path).
+// Appends a framed entry record to `out`, encoding the payload in place (the hot path).
 void append_entry_record(std::string& out, const raft::Entry& e);
 
 Status decode_segment_header(std::string_view payload, SegmentHeader& h);
