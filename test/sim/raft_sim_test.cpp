@@ -20,7 +20,7 @@ namespace {
 using test::ClusterOptions;
 using test::SimCluster;
 
-constexpr int kSteps = 60000;  // events per seed
+constexpr int kSteps = 40000;  // events per seed
 
 struct SimStats {
   std::uint64_t committed = 0, reads = 0, crashes = 0, conf_changes = 0, snapshots = 0;
@@ -28,8 +28,21 @@ struct SimStats {
 
 class Scenario {
  public:
-  explicit Scenario(std::uint64_t seed)
-      : seed_(seed), rng_(seed), c_(ClusterOptions{.size = seed % 2 == 0 ? 3 : 5, .seed = seed}) {}
+  explicit Scenario(std::uint64_t seed) : seed_(seed), rng_(seed), c_(options(seed)) {}
+
+  // Seeds vary the cluster size and the protocol options, so every code path gets chaos.
+  static ClusterOptions options(std::uint64_t seed) {
+    ClusterOptions o;
+    o.size = seed % 2 == 0 ? 3 : 5;
+    o.seed = seed;
+    o.pre_vote = (seed / 2) % 4 != 3;
+    o.check_quorum = (seed / 2) % 4 != 2;
+    if ((seed / 8) % 3 == 2) {
+      o.max_inflight_msgs = 2;  // tight flow control
+      o.max_size_per_msg = 64;
+    }
+    return o;
+  }
 
   void run(SimStats& stats) {
     for (int step = 0; step < kSteps; ++step) random_event();
