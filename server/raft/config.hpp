@@ -21,7 +21,8 @@ struct Config {
   // A leader sends heartbeats every heartbeat_tick ticks.
   int heartbeat_tick = 1;
   // The last index the application has applied (on restart: the index its state was
-  // recovered to). Committed entries after it are handed out again in Ready.
+  // recovered to, e.g. the snapshot's). Committed entries after it are handed out again in
+  // Ready. Must not exceed the persisted commit index.
   std::uint64_t applied = 0;
   // Cap on the entry bytes in one append message (at least one entry is always sent).
   std::size_t max_size_per_msg = 1 << 20;

@@ -87,7 +87,10 @@ class RawNode {
   // Starts an election now (pre-vote first when enabled), as if the election timer fired.
   void campaign();
   // Feeds a message received from a peer. Local-only message types are rejected with
-  // invalid_argument; messages from stale terms are ignored (ok).
+  // invalid_argument; messages from stale terms are ignored (ok). A request forwarded by a
+  // peer (kProp, kReadIndex, kTransferLeader) that this node cannot serve returns why (e.g.
+  // kUnavailable "no leader", "conf change pending"): informational, never fatal, the peer's
+  // caller times out and retries.
   Status step(const Message& m);
   // Proposes an application command. At the leader, proposals made between two Readies are
   // sent to followers together, in one append each. At a follower it is forwarded to the leader. Fails with
