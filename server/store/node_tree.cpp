@@ -89,14 +89,6 @@ Node* NodeTree::child(const Node* parent, std::string_view name) const {
   }
 }
 
-void NodeTree::index_insert(Node* n) {
-  // Invariant: the index is at most 70% full, so probing always finds an empty slot.
-  if ((size_ + 1) * 10 > slots_.size() * 7) grow();
-  std::size_t i = n->hash & mask_;
-  while (slots_[i] != 0) i = (i + 1) & mask_;
-  slots_[i] = tagged(n);
-}
-
 void NodeTree::index_erase(const Node* n) {
   std::size_t i = n->hash & mask_;
   while (untag(slots_[i]) != n) {
@@ -131,14 +123,8 @@ void NodeTree::grow() {
   }
 }
 
-Node* NodeTree::add(Node* parent, std::string_view name, bool dir) {
-  COORD_CHECK(parent->dir, "adding a child to a file");
-  COORD_CHECK(!name.empty(), "adding a child with an empty name");
-  auto* n = new Node;
+void NodeTree::link(Node* parent, Node* n) {
   n->parent = parent;
-  n->name.assign(name.data(), name.size());
-  n->hash = hash_of(parent, name);
-  n->dir = dir;
   if (parent->first_child == nullptr) {
     parent->first_child = n;
     n->prev_sibling = n;
@@ -148,9 +134,38 @@ Node* NodeTree::add(Node* parent, std::string_view name, bool dir) {
     n->prev_sibling = last;
     parent->first_child->prev_sibling = n;
   }
-  index_insert(n);
   ++size_;
+}
+
+Node* NodeTree::add(Node* parent, std::string_view name, bool dir) {
+  Node* n = try_add(parent, name, dir);
+  COORD_CHECK(n != nullptr, "adding a child whose name is taken");
   return n;
+}
+
+Node* NodeTree::try_add(Node* parent, std::string_view name, bool dir) {
+  COORD_CHECK(parent->dir, "adding a child to a file");
+  COORD_CHECK(!name.empty(), "adding a child with an empty name");
+  if ((size_ + 1) * 10 > slots_.size() * 7) grow();
+  std::uint64_t h = hash_of(parent, name);
+  std::uintptr_t tag = h & kTagMask;
+  std::size_t i = h & mask_;
+  for (; slots_[i] != 0; i = (i + 1) & mask_) {
+    if ((slots_[i] & kTagMask) != tag) continue;
+    const Node* other = untag(slots_[i]);
+    if (other->parent == parent && other->name == name) return nullptr;
+  }
+  auto* n = new Node;
+  n->name.assign(name.data(), name.size());
+  n->hash = h;
+  n->dir = dir;
+  slots_[i] = tagged(n);
+  link(parent, n);
+  return n;
+}
+
+void NodeTree::reserve(std::size_t nodes) {
+  while (nodes * 10 > slots_.size() * 7) grow();
 }
 
 void NodeTree::destroy(Node* n) {

@@ -58,6 +58,11 @@ class NodeTree {
   // Makes a new empty node under `parent` (a dir), appended to its children. The name must not
   // be taken yet.
   Node* add(Node* parent, std::string_view name, bool dir);
+  // As add(), but returns null when `parent` already has a child called `name` (one probe of
+  // the index instead of a lookup and an insert).
+  Node* try_add(Node* parent, std::string_view name, bool dir);
+  // Makes room for `nodes` nodes in the index up front.
+  void reserve(std::size_t nodes);
   // Unlinks `n` (not the root) and frees it with everything below it.
   void destroy(Node* n);
 
@@ -73,7 +78,7 @@ class NodeTree {
   static std::uint64_t hash_of(const Node* parent, std::string_view name);
   static std::uintptr_t tagged(const Node* n);
   static Node* untag(std::uintptr_t slot);
-  void index_insert(Node* n);
+  void link(Node* parent, Node* n);
   void index_erase(const Node* n);
   void grow();
   void free_all();

@@ -124,6 +124,7 @@ Status Store::recover(std::string_view data) {
     return Status::corruption("store snapshot: bad node count");
   }
   NodeTree tree;
+  tree.reserve(node_count);
   std::vector<Node*> with_ttl;
   std::vector<std::pair<Node*, std::uint64_t>> stack{{tree.root(), root_children}};
   std::uint64_t seen = 0;
@@ -147,10 +148,8 @@ Status Store::recover(std::string_view data) {
     if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
       return Status::corruption("store snapshot: bad expiration");
     }
-    if (++seen > node_count || tree.child(parent, name) != nullptr) {
-      return Status::corruption("store snapshot: node count or names inconsistent");
-    }
-    Node* n = tree.add(parent, name, (flags & kFlagDir) != 0);
+    Node* n = ++seen > node_count ? nullptr : tree.try_add(parent, name, (flags & kFlagDir) != 0);
+    if (n == nullptr) return Status::corruption("store snapshot: node count or names inconsistent");
     n->created_index = created;
     n->modified_index = modified;
     n->expiration = expiration;
