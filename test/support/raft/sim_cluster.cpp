@@ -344,6 +344,11 @@ bool SimCluster::deliver_one(std::mt19937_64* rng) {
     NodeId from = m.from, to = m.to;
     if (!drop) {
       ++delivered_;
+      if (opts_.wire_codec) {
+        auto decoded = decode_message(encode(m));
+        if (!decoded.is_ok() || !(*decoded == m)) violation("message does not survive the codec");
+        m = std::move(decoded).value();
+      }
       raw(m.to).step(m);  // errors for forwarded requests are informational
       process(m.to);
     }

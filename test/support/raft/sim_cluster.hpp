@@ -43,6 +43,8 @@ struct ClusterOptions {
   bool record_applied = true;
   // Check invariants after every delivery (the benchmark turns it off).
   bool check_invariants = true;
+  // Send every message through the binary codec (encode, decode, compare), as on the wire.
+  bool wire_codec = true;
 };
 
 // The safety properties of Raft §5, checked incrementally as nodes persist and apply.
