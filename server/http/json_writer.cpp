@@ -45,6 +45,21 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return 0;
 }
 
+// True when none of the 8 bytes at p needs escaping: all ASCII, none below 0x20, none of
+// `"` `\` `<` `>` `&`. Bit tricks on one 64-bit word (exact: no false "plain").
+bool word_is_plain(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto has_zero_byte = [](std::uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
+  if ((w & kHigh) != 0) return false;                        // a byte >= 0x80
+  if (((w - kOnes * 0x20) & ~w & kHigh) != 0) return false;  // a byte < 0x20
+  for (const unsigned char c : {'"', '\\', '<', '>', '&'})
+    if (has_zero_byte(w ^ (kOnes * c))) return false;
+  return true;
+}
+
 void append_escaped_ascii(std::string& out, unsigned char c) {
   out.push_back('\\');
   switch (c) {
@@ -138,10 +153,14 @@ void append_two_digits(std::string& out, unsigned v) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  out.push_back('"');
+  out.reserve(out.size() + s.size() + 2);
+  out.append(1, '"');
   std::size_t start = 0;
   std::size_t i = 0;
   while (i < s.size()) {
+    // Skip plain ASCII eight bytes at a time: values are mostly plain text.
+    while (i + 8 <= s.size() && word_is_plain(s.data() + i)) i += 8;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       if (kSafe[c]) { ++i; continue; }
@@ -168,7 +187,7 @@ void append_json_string(std::string& out, std::string_view s) {
     i += len;
   }
   out.append(s.data() + start, s.size() - start);
-  out.push_back('"');
+  out.append(1, '"');
 }
 
 void append_uint(std::string& out, std::uint64_t v) {

@@ -2,7 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 #include <cstdint>
+#include <iterator>
 #include <limits>
+#include <random>
 #include <string>
 
 using namespace coord::http;
@@ -70,6 +72,30 @@ BOOST_AUTO_TEST_CASE(escape__valid_multibyte_utf8_is_raw) {
   BOOST_TEST(json("\xE2\x9C\x93") == "\"\xE2\x9C\x93\"");          // ✓
   BOOST_TEST(json("\xF0\x9F\x98\x80") == "\"\xF0\x9F\x98\x80\"");  // emoji
   BOOST_TEST(json("\xEF\xBF\xBD") == "\"\xEF\xBF\xBD\"");          // a literal U+FFFD
+}
+
+BOOST_AUTO_TEST_CASE(escape__matches_token_by_token_encoding_at_every_offset) {
+  // Self-delimiting pieces and their Go encodings; random sequences of them exercise the
+  // eight-bytes-at-a-time scan with escapes at every position of a word.
+  const std::pair<std::string_view, std::string_view> pieces[] = {
+      {"a", "a"}, {"Z", "Z"}, {" ", " "}, {"<", "\\u003c"}, {">", "\\u003e"}, {"&", "\\u0026"},
+      {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"}, {"\x7f", "\x7f"},
+      {"\xC3\xA9", "\xC3\xA9"}, {"\xff", "\\ufffd"}, {"\xE2\x80\xA8", "\\u2028"},
+      {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+  };
+  std::mt19937 rng(42);  // fixed seed: deterministic
+  for (int round = 0; round < 5000; ++round) {
+    std::string in, expected = "\"";
+    const int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) {
+      // Mostly plain letters, so that long plain runs occur.
+      const auto& [raw, enc] = pieces[rng() % 3 == 0 ? rng() % std::size(pieces) : rng() % 2];
+      in += raw;
+      expected += enc;
+    }
+    expected += '"';
+    BOOST_TEST_CONTEXT("round " << round) { BOOST_TEST(json(in) == expected); }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
