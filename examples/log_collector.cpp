@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
                                                  {.on_change = [&](const auto&) { poke(); }});
     coord::recipes::ConfigWatcher apps(client, args.get("apps", "/logs/apps"), [&](const auto&, const auto&) { poke(); });
     std::set<std::string> owned;
-    bool first = true;
+    std::size_t seen_collectors = 0;  // printed too, so a watcher of the output sees each rebalance
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(args.num("seconds", 1000000));
     while (!g_stop && std::chrono::steady_clock::now() < until) {
       {
@@ -83,9 +83,9 @@ int main(int argc, char** argv) {
       std::vector<std::string> live;
       for (const auto& c : collectors.instances()) live.push_back(c.id);
       auto share = my_share(id, live, apps.snapshot());
-      if (share != owned || first) {
+      if (share != owned || live.size() != seen_collectors) {
         owned = share;
-        first = false;
+        seen_collectors = live.size();
         std::string line;
         for (const auto& a : owned) line += (line.empty() ? "" : ",") + a;
         std::cout << "owns: " << line << " (collectors: " << live.size() << ")" << std::endl;
