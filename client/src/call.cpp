@@ -71,8 +71,10 @@ void Call::attempt() {
   if (cancelled_) return finish(std::make_exception_ptr(TransportError(TransportError::Kind::kCancelled, "cancelled")));
   std::string endpoint = core_.endpoints().current();
   ++attempts_;
+  auto attempt_deadline = deadline_;
+  if (!op_.is_watch) attempt_deadline = std::min(deadline_, Clock::now() + core_.options().attempt_timeout);
   cancel_inflight_ = core_.transport().send(
-      endpoint, op_.request, deadline_, [self = shared_from_this(), endpoint](TransportResult r) {
+      endpoint, op_.request, attempt_deadline, [self = shared_from_this(), endpoint](TransportResult r) {
         asio::post(self->strand_, [self, endpoint, r = std::move(r)]() mutable {
           self->cancel_inflight_ = nullptr;
           self->on_result(endpoint, std::move(r));

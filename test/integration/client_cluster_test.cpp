@@ -64,6 +64,26 @@ COORD_BOTH_SERVERS_CASE(failover__killing_the_member_in_use_next_call_succeeds_e
   BOOST_TEST(*client.get(key, GetOptions{.quorum = true}).node.value == "after");
 }
 
+COORD_BOTH_SERVERS_CASE(failover__frozen_member_in_use_costs_one_attempt_timeout, 3) {
+  auto options = coord::test::options_for(cluster);
+  options.attempt_timeout = std::chrono::milliseconds(500);
+  Client client(options);
+  auto key = coord::test::test_prefix() + "/k";
+  client.set(key, "before");
+  struct Thaw {
+    ServerCluster& c;
+    ~Thaw() { c.thaw(0); }
+  } thaw{cluster};
+  cluster.freeze(0);  // accepts connections (kernel backlog) but never answers
+  auto start = std::chrono::steady_clock::now();
+  auto r = client.set(key, "after");
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+  BOOST_TEST_MESSAGE("write with the member in use frozen took " << took.count() << " ms");
+  BOOST_TEST(*r.node.value == "after");
+  BOOST_TEST(*client.get(key, GetOptions{.quorum = true}).node.value == "after");
+  BOOST_TEST(client.endpoints().size() == 3u);
+}
+
 COORD_BOTH_SERVERS_CASE(watcher__spans_member_restart_without_losing_or_repeating_events, 3) {
   auto dir = coord::test::test_prefix();
   Client watching(coord::test::options_for(cluster));  // polls member 0 first

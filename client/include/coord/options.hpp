@@ -37,6 +37,10 @@ struct ClientOptions {
   std::vector<std::string> endpoints;  // "http://127.0.0.1:2379", "https://..."
   std::chrono::milliseconds request_timeout{5000};  // default deadline of a whole call
   std::chrono::milliseconds connect_timeout{1000};  // one connection attempt
+  // One attempt (send + answer) of a non-watch call. A member that accepts connections but does
+  // not answer (frozen, partitioned) costs this much, then the call moves to the next endpoint
+  // (a write first resolves what happened with a quorum read). Watches use their own poll timeout.
+  std::chrono::milliseconds attempt_timeout{2000};
   RetryPolicy retry;
   TlsOptions tls;
   // HTTP basic auth (etcd v2 auth). Sent with every request when username is not empty.

@@ -7,12 +7,12 @@ void FakeTransport::set_responder(Responder responder) {
   responder_ = std::move(responder);
 }
 
-std::function<void()> FakeTransport::send(const std::string& endpoint, HttpRequest request, Deadline,
+std::function<void()> FakeTransport::send(const std::string& endpoint, HttpRequest request, Deadline deadline,
                                           Callback done) {
   Responder responder;
   {
     std::lock_guard lock(mu_);
-    sent_.push_back({endpoint, request});
+    sent_.push_back({endpoint, request, deadline});
     responder = responder_;
   }
   cv_.notify_all();
@@ -83,6 +83,8 @@ bool FakeTransport::complete_oldest(TransportResult result) {
   cb(std::move(result));
   return true;
 }
+
+bool FakeTransport::expire_oldest() { return complete_oldest(failure(TransportResult::Status::kTimeout, true)); }
 
 ClientOptions FakeTransport::options(std::shared_ptr<FakeTransport> fake, std::vector<std::string> endpoints) {
   ClientOptions o;

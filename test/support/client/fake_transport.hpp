@@ -23,6 +23,7 @@ namespace coord::test {
 struct SentRequest {
   std::string endpoint;
   HttpRequest request;
+  Transport::Deadline deadline;
 };
 
 class FakeTransport : public Transport {
@@ -46,6 +47,9 @@ class FakeTransport : public Transport {
   bool wait_sent(std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Completes the oldest held request with `result`. False when none is held.
   bool complete_oldest(TransportResult result);
+  // Completes the oldest held request as a real transport does when its deadline passes
+  // (kTimeout, maybe sent). Lets tests pass time without sleeping.
+  bool expire_oldest();
   bool shut_down() const;
 
   // Client options whose transport is `fake` and whose retry backoff is short and seeded.

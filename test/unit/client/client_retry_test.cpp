@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <boost/asio/use_future.hpp>
 
 #include "coord/client.hpp"
 #include "test/support/client/fake_transport.hpp"
@@ -269,6 +270,59 @@ BOOST_AUTO_TEST_CASE(requests__carry_etcd_parameters_and_basic_auth) {
   BOOST_TEST(sent[1].request.target == "/v2/keys/d?recursive=true");
   BOOST_TEST(sent[2].request.target == "/v2/keys/k?prevIndex=5");
   BOOST_TEST(sent[3].request.body == "dir=true&prevExist=false");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_attempts)
+
+BOOST_AUTO_TEST_CASE(attempt_timeout__unanswering_member_is_left_for_the_next_one) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string& ep, const HttpRequest&) -> std::optional<TransportResult> {
+    if (ep == "http://a:1") return std::nullopt;  // accepts, never answers (a frozen member)
+    return answer(200, event_body("get", "/k", "v", 5));
+  });
+  auto options = FakeTransport::options(fake);
+  options.request_timeout = std::chrono::seconds(30);
+  options.attempt_timeout = std::chrono::milliseconds(300);
+  Client client(options);
+  auto before = std::chrono::steady_clock::now();
+  auto pending = client.async_get("/k", {}, boost::asio::use_future);
+  BOOST_REQUIRE(fake->wait_held(1));
+  auto first = fake->sent().at(0);
+  BOOST_TEST((first.deadline <= before + std::chrono::seconds(1)));  // the attempt's, not the call's 30 s
+  BOOST_REQUIRE(fake->expire_oldest());
+  BOOST_TEST(*pending.get().node.value == "v");
+  BOOST_TEST(fake->sent().at(1).endpoint == "http://b:2");
+}
+
+BOOST_AUTO_TEST_CASE(attempt_timeout__does_not_cut_long_polls) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return std::nullopt;
+  });
+  auto options = FakeTransport::options(fake);
+  options.attempt_timeout = std::chrono::milliseconds(300);
+  Client client(options);
+  auto pending = client.async_watch("/k", {}, boost::asio::use_future);
+  BOOST_REQUIRE(fake->wait_held(1));
+  BOOST_TEST((fake->sent().at(0).deadline == Transport::Deadline::max()));
+}
+
+BOOST_AUTO_TEST_CASE(attempt_timeout__write_that_timed_out_is_resolved_not_resent) {
+  std::atomic<int> gets{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "PUT") return std::nullopt;
+    ++gets;
+    return answer(200, event_body("get", "/k", "mine", 21), 21);
+  });
+  auto options = FakeTransport::options(fake);
+  options.attempt_timeout = std::chrono::milliseconds(300);
+  Client client(options);
+  auto pending = client.async_set("/k", "mine", {}, boost::asio::use_future);
+  BOOST_REQUIRE(fake->wait_held(1));
+  BOOST_REQUIRE(fake->expire_oldest());
+  auto r = pending.get();
+  BOOST_TEST(r.resolved_by_read);
+  BOOST_TEST(gets.load() == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
