@@ -116,6 +116,11 @@ class Scenario {
   }
 
   void crash_or_restart() {
+    if (pick(4) == 0) {
+      c_.deliver_one(&rng_, /*crash_receiver=*/true);  // dies before persisting its answer
+      ++crashes_;
+      return;
+    }
     NodeId id = any_node();
     if (c_.alive(id)) {
       c_.crash(id);

@@ -327,7 +327,7 @@ bool SimCluster::link_up(NodeId from, NodeId to) const {
   return cut_.count({from, to}) == 0;
 }
 
-bool SimCluster::deliver_one(std::mt19937_64* rng) {
+bool SimCluster::deliver_one(std::mt19937_64* rng, bool crash_receiver) {
   while (!order_.empty()) {
     std::size_t k = 0;
     if (rng != nullptr) k = std::uniform_int_distribution<std::size_t>(0, order_.size() - 1)(*rng);
@@ -350,7 +350,11 @@ bool SimCluster::deliver_one(std::mt19937_64* rng) {
         m = std::move(decoded).value();
       }
       raw(m.to).step(m);  // errors for forwarded requests are informational
-      process(m.to);
+      if (crash_receiver) {
+        crash(m.to);
+      } else {
+        process(m.to);
+      }
     }
     // The transport tells the sender how a snapshot send went, as coordd's does.
     if (is_snap && report_snapshots && alive(from)) {

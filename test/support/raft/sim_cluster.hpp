@@ -117,7 +117,9 @@ class SimCluster {
   // Network. Messages are queued per (from, to) link and delivered in FIFO order per link.
   std::size_t in_flight() const;
   // Delivers the oldest message of a link chosen by `rng` (or the globally oldest when null).
-  bool deliver_one(std::mt19937_64* rng = nullptr);
+  // With crash_receiver, the receiver crashes right after stepping it, before persisting or
+  // sending anything it produced.
+  bool deliver_one(std::mt19937_64* rng = nullptr, bool crash_receiver = false);
   // Delivers until no message is in flight (or `limit` deliveries); returns the count.
   std::size_t deliver_all(std::size_t limit = 1'000'000);
   // Ticks every live node and delivers everything, `rounds` times.
