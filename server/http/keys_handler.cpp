@@ -1,3 +1,4 @@
+#include "server/common/hex.hpp"
 #include "server/http/keys_handler.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -10,16 +11,10 @@
 namespace coord::http {
 namespace {
 
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool head_only) {
   Reply r{error.http_status(), kJson, {}, {}};
   append_error_json(r.body, error);
-  r.header("X-Etcd-Cluster-Id", hex(cluster_id));
+  r.header("X-Etcd-Cluster-Id", to_hex(cluster_id));
   r.header("X-Etcd-Index", std::to_string(error.index));
   r.head_only = head_only;
   return r;
@@ -27,7 +22,7 @@ Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool he
 
 // The success header set: X-Etcd-Index is the event's index, X-Raft-* where the answer stands.
 void add_success_headers(Reply& r, std::uint64_t cluster_id, std::uint64_t etcd_index, node::RaftPosition raft) {
-  r.header("X-Etcd-Cluster-Id", hex(cluster_id));
+  r.header("X-Etcd-Cluster-Id", to_hex(cluster_id));
   r.header("X-Etcd-Index", std::to_string(etcd_index));
   r.header("X-Raft-Index", std::to_string(raft.index));
   r.header("X-Raft-Term", std::to_string(raft.term));

@@ -1,6 +1,8 @@
+#include "server/common/hex.hpp"
 #include "server/http/router.hpp"
 
 #include <boost/beast/http/verb.hpp>
+#include <cmath>
 #include <cstdio>
 
 #include "server/http/url.hpp"
@@ -11,12 +13,6 @@ namespace coord::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 bool is_get(const HttpRequest& r) { return r.method() == bhttp::verb::get; }
 bool is_get_or_head(const HttpRequest& r) { return is_get(r) || r.method() == bhttp::verb::head; }
@@ -58,7 +54,8 @@ StoreStatsView store_stats_view(const store::StoreStats& s) {
 
 }  // namespace
 
-Router::Router(node::Node& node, RouterOptions options) : node_(node), options_(std::move(options)), keys_(node) {}
+Router::Router(node::Node& node, RouterOptions options)
+    : node_(node), options_(std::move(options)), keys_(node), members_(node) {}
 
 void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
@@ -80,8 +77,8 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   }
   const std::string& path = target->path;
   if (path == "/v2/keys" || path.rfind("/v2/keys/", 0) == 0) return keys_.handle(request, *target, std::move(session));
+  if (path == "/v2/members" || path.rfind("/v2/members/", 0) == 0) return members_.handle(request, path, std::move(session));
   Reply reply = [&] {
-    if (path == "/v2/members" || path.rfind("/v2/members/", 0) == 0) return members(request, path);
     if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
     if (path == "/v2/machines") return machines(request);
     if (path == "/version") return version(request);
@@ -91,39 +88,6 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   }();
   reply.head_only = request.method() == bhttp::verb::head;
   session->reply(std::move(reply));
-}
-
-Reply Router::members(const HttpRequest& request, const std::string& path) {
-  const bool collection = path == "/v2/members" || path == "/v2/members/";
-  if (!is_get(request)) {
-    // Changing membership arrives with the cluster work; until then refuse it clearly.
-    const auto m = request.method();
-    if (m != bhttp::verb::post && m != bhttp::verb::delete_ && m != bhttp::verb::put)
-      return method_not_allowed_reply("GET,POST,DELETE,PUT").header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
-    if (collection && m != bhttp::verb::post)
-      return method_not_allowed_reply("").header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
-    return message_reply(501, "membership changes are not supported by this coordd yet")
-        .header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
-  }
-  Reply r = [&] {
-    if (collection) {
-      Reply ok = json_reply(200, {});
-      append_members_json(ok.body, member_views(node_));
-      return ok;
-    }
-    if (path == "/v2/members/leader") {
-      const auto leader = node_.status().leader;
-      for (const auto& m : member_views(node_))
-        if (m.id == leader && leader != 0) {
-          Reply ok = json_reply(200, {});
-          append_member_json(ok.body, m);
-          return ok;
-        }
-      return message_reply(503, "During election");
-    }
-    return message_reply(404, "Not found");
-  }();
-  return r.header("X-Etcd-Cluster-Id", hex(node_.cluster_id()));
 }
 
 Reply Router::stats(const HttpRequest& request, const std::string& path) {
@@ -136,7 +100,24 @@ Reply Router::stats(const HttpRequest& request, const std::string& path) {
     append_store_stats_json(r.body, store_stats_view(stats));
   } else if (path == "/v2/stats/leader") {
     if (!status.is_leader) return message_reply(403, "not current leader");
-    append_leader_stats_json(r.body, status.id, {});
+    std::vector<FollowerStatsView> followers;
+    for (const auto& p : node_.peer_activity()) {
+      FollowerStatsView f;
+      f.id = p.id;
+      f.success = p.success;
+      f.fail = p.fail;
+      f.latency_current = p.latency_current;
+      f.latency_minimum = p.latency_min;
+      f.latency_maximum = p.latency_max;
+      if (p.success > 0) {
+        const double n = static_cast<double>(p.success);
+        f.latency_average = p.latency_sum / n;
+        const double variance = p.latency_sq_sum / n - f.latency_average * f.latency_average;
+        f.latency_stddev = variance > 0 ? std::sqrt(variance) : 0;
+      }
+      followers.push_back(f);
+    }
+    append_leader_stats_json(r.body, status.id, followers);
   } else {
     SelfStatsView self;
     self.name = status.name;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "server/http/keys_handler.hpp"
+#include "server/http/members_handler.hpp"
 #include "server/http/request_handler.hpp"
 #include "server/http/session.hpp"
 
@@ -31,7 +32,6 @@ class Router final : public RequestHandler {
   void route(HttpRequest request, std::shared_ptr<Session> session) override;
 
  private:
-  Reply members(const HttpRequest& request, const std::string& path);
   Reply stats(const HttpRequest& request, const std::string& path);
   Reply machines(const HttpRequest& request);
   Reply version(const HttpRequest& request);
@@ -41,6 +41,7 @@ class Router final : public RequestHandler {
   node::Node& node_;
   const RouterOptions options_;
   KeysHandler keys_;
+  MembersHandler members_;
 };
 
 }  // namespace coord::http

@@ -1,3 +1,4 @@
+#include "server/common/hex.hpp"
 #include "server/node/durable_log.hpp"
 
 #include "server/common/coding.hpp"
@@ -22,12 +23,6 @@ Status decode_metadata(std::string_view data, std::uint64_t& member_id, std::uin
   if (!d.get_u8(version) || version != kMetadataVersion || !d.get_u64(member_id) || !d.get_u64(cluster_id))
     return Status::corruption("WAL metadata is not a coordd member record");
   return Status::ok();
-}
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 }  // namespace
@@ -73,8 +68,8 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   std::uint64_t wal_member = 0, wal_cluster = 0;
   COORD_RETURN_IF_ERROR(decode_metadata(contents.metadata, wal_member, wal_cluster));
   if (wal_member != member_id)
-    return Status::invalid_argument("data dir " + data_dir + " belongs to member " + hex(wal_member) +
-                                    ", not to " + hex(member_id) + " (check --name and the peer URLs)");
+    return Status::invalid_argument("data dir " + data_dir + " belongs to member " + to_hex(wal_member) +
+                                    ", not to " + to_hex(member_id) + " (check --name and the peer URLs)");
   log->cluster_id_ = wal_cluster;
   if (!log->recovered_snapshot_.empty())
     COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(log->recovered_snapshot_));

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "server/common/hex.hpp"
 #include "server/common/sha1.hpp"
 #include "server/node/member_codec.hpp"
 #include "server/node/node.hpp"
@@ -15,12 +16,6 @@ namespace {
 // How long a peer must have been connected to count as active for a reconfiguration (etcd's
 // HealthInterval): a member that just came back may be gone again.
 constexpr std::chrono::seconds kHealthInterval{5};
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 int quorum(int members) { return members / 2 + 1; }
 
@@ -76,9 +71,9 @@ void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
 
 void Node::remove_member(std::uint64_t id, MemberCallback done) {
   const auto members = this->members();
-  if (is_removed(id)) return done(Status::invalid_argument("Member permanently removed: " + hex(id)), {});
+  if (is_removed(id)) return done(Status::invalid_argument("Member permanently removed: " + to_hex(id)), {});
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return done(Status::not_found("No such member: " + hex(id)), {});
+  if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
   if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return done(s, {});
   raft::ConfChange cc{raft::ConfChangeType::kRemoveNode, id, {}};
   push_conf_change(ConfChangeRequest{std::move(cc), *it, std::move(done)});
@@ -89,7 +84,7 @@ void Node::update_member(std::uint64_t id, std::vector<std::string> peer_urls, M
   const auto members = this->members();
   if (is_removed(id)) return done(Status::internal("Internal Server Error"), {});
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return done(Status::not_found("No such member: " + hex(id)), {});
+  if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (m.id != id && std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "server/common/clock.hpp"
+#include "server/common/coding.hpp"
 #include "server/common/status.hpp"
 #include "server/store/event.hpp"
 #include "server/store/event_history.hpp"
@@ -128,7 +129,6 @@ class Store {
 
  private:
   using Parts = std::vector<std::string_view>;
-  struct TreeState;  // what recover() builds before swapping it in
 
   static Parts split(std::string_view key);
   static std::string join(const Parts& parts);  // "/a/b"; "" for no parts
@@ -152,6 +152,9 @@ class Store {
   // Records `e` (the change that made index `e.etcd_index`) in history and tells watchers.
   EventPtr publish(Event e, const std::vector<std::string>& removed_paths = {});
   void bump_internal(Counter c);
+
+  void save_meta(Encoder& e) const;
+  void save_tree(Encoder& e) const;
 
   V2Result<Event> set_impl(const Parts& parts, bool dir, std::string_view value,
                            std::optional<UnixNanos> expiration, UnixNanos now, bool refresh);

@@ -45,6 +45,12 @@ std::string Store::save() const {
   std::string out;
   out.reserve(64 + tree_.size() * 48);
   Encoder e(out);
+  save_meta(e);
+  save_tree(e);
+  return out;
+}
+
+void Store::save_meta(Encoder& e) const {
   e.put_u32(kSnapshotMagic);
   e.put_u8(kSnapshotVersion);
   e.put_u64(index_);
@@ -59,7 +65,9 @@ std::string Store::save() const {
   }
   e.put_varint(removed_.size());
   for (std::uint64_t id : removed_) e.put_u64(id);
+}
 
+void Store::save_tree(Encoder& e) const {
   e.put_varint(tree_.size());
   e.put_varint(child_count(tree_.root()));
   // Each stack entry is the next sibling still to write at that depth.
@@ -83,25 +91,31 @@ std::string Store::save() const {
       e.put_bytes(n->value);
     }
   }
-  return out;
 }
 
-Status Store::recover(std::string_view data) {
-  Decoder d(data);
+namespace {
+
+// Everything recover() decodes, built aside so a bad snapshot leaves the store untouched.
+struct SnapshotState {
+  std::uint64_t index = 0;
+  std::uint64_t counters[kCounterCount] = {};
+  std::string cluster_version;
+  std::map<std::uint64_t, Member> members;
+  std::set<std::uint64_t> removed;
+  NodeTree tree;
+  std::vector<Node*> with_ttl;
+};
+
+Status decode_meta(Decoder& d, SnapshotState& st) {
   std::uint32_t magic = 0;
   std::uint8_t version = 0;
   if (!d.get_u32(magic) || magic != kSnapshotMagic) return Status::corruption("store snapshot: bad magic");
   if (!d.get_u8(version) || version != kSnapshotVersion) {
     return Status::corruption("store snapshot: unsupported version");
   }
-  std::uint64_t index = 0;
-  std::uint64_t counters[kCounterCount] = {};
-  std::string cluster_version;
-  d.get_u64(index);
-  for (auto& c : counters) d.get_varint(c);
-  d.get_bytes(cluster_version);
-
-  std::map<std::uint64_t, Member> members;
+  d.get_u64(st.index);
+  for (auto& c : st.counters) d.get_varint(c);
+  d.get_bytes(st.cluster_version);
   std::uint64_t count = 0;
   if (!d.get_count(count, 11)) return Status::corruption("store snapshot: bad member count");
   for (std::uint64_t i = 0; i < count && d.ok(); ++i) {
@@ -109,24 +123,54 @@ Status Store::recover(std::string_view data) {
     d.get_u64(m.id);
     d.get_bytes(m.name);
     if (!get_strings(d, m.peer_urls) || !get_strings(d, m.client_urls)) break;
-    members[m.id] = std::move(m);
+    st.members[m.id] = std::move(m);
   }
-  std::set<std::uint64_t> removed;
   if (!d.get_count(count, 8)) return Status::corruption("store snapshot: bad removed-member count");
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t id = 0;
-    if (!d.get_u64(id)) break;
-    removed.insert(id);
+    if (!d.get_u64(id)) return Status::corruption("store snapshot: truncated removed members");
+    st.removed.insert(id);
   }
+  return Status::ok();
+}
 
+// Decodes one node under `parent`; `children` gets a dir's child count.
+Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint64_t& children) {
+  std::string_view name;
+  std::uint8_t flags = 0;
+  std::uint64_t created = 0, modified = 0;
+  std::int64_t expiration = kPermanent;
+  if (!d.get_bytes(name) || !d.get_u8(flags) || !d.get_varint(created) || !d.get_varint(modified)) {
+    return Status::corruption("store snapshot: truncated node");
+  }
+  if (flags > (kFlagDir | kFlagExpiration) || !valid_name(name)) {
+    return Status::corruption("store snapshot: bad node header");
+  }
+  if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
+    return Status::corruption("store snapshot: bad expiration");
+  }
+  Node* n = st.tree.try_add(parent, name, (flags & kFlagDir) != 0);
+  if (n == nullptr) return Status::corruption("store snapshot: duplicate name");
+  n->created_index = created;
+  n->modified_index = modified;
+  n->expiration = expiration;
+  if (!n->permanent()) st.with_ttl.push_back(n);
+  if (n->dir) {
+    if (!d.get_count(children, kMinNodeBytes)) return Status::corruption("store snapshot: bad child count");
+  } else if (!d.get_bytes(n->value)) {
+    return Status::corruption("store snapshot: truncated value");
+  }
+  return n;
+}
+
+Status decode_tree(Decoder& d, SnapshotState& st) {
   std::uint64_t node_count = 0, root_children = 0;
   if (!d.get_count(node_count, kMinNodeBytes) || !d.get_count(root_children, kMinNodeBytes)) {
     return Status::corruption("store snapshot: bad node count");
   }
-  NodeTree tree;
-  tree.reserve(node_count);
-  std::vector<Node*> with_ttl;
-  std::vector<std::pair<Node*, std::uint64_t>> stack{{tree.root(), root_children}};
+  st.tree.reserve(node_count);
+  // Each entry: a dir and how many of its children are still to come.
+  std::vector<std::pair<Node*, std::uint64_t>> stack{{st.tree.root(), root_children}};
   std::uint64_t seen = 0;
   while (!stack.empty()) {
     if (stack.back().second == 0) {
@@ -134,43 +178,32 @@ Status Store::recover(std::string_view data) {
       continue;
     }
     --stack.back().second;
-    Node* parent = stack.back().first;
-    std::string_view name;
-    std::uint8_t flags = 0;
-    std::uint64_t created = 0, modified = 0, children = 0;
-    std::int64_t expiration = kPermanent;
-    if (!d.get_bytes(name) || !d.get_u8(flags) || !d.get_varint(created) || !d.get_varint(modified)) {
-      return Status::corruption("store snapshot: truncated node");
-    }
-    if (flags > (kFlagDir | kFlagExpiration) || !valid_name(name)) {
-      return Status::corruption("store snapshot: bad node header");
-    }
-    if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
-      return Status::corruption("store snapshot: bad expiration");
-    }
-    Node* n = ++seen > node_count ? nullptr : tree.try_add(parent, name, (flags & kFlagDir) != 0);
-    if (n == nullptr) return Status::corruption("store snapshot: node count or names inconsistent");
-    n->created_index = created;
-    n->modified_index = modified;
-    n->expiration = expiration;
-    if (!n->permanent()) with_ttl.push_back(n);
-    if (n->dir) {
-      if (!d.get_count(children, kMinNodeBytes)) return Status::corruption("store snapshot: bad child count");
-      stack.emplace_back(n, children);
-    } else if (!d.get_bytes(n->value)) {
-      return Status::corruption("store snapshot: truncated value");
-    }
+    if (++seen > node_count) return Status::corruption("store snapshot: more nodes than announced");
+    std::uint64_t children = 0;
+    auto n = decode_node(d, st, stack.back().first, children);
+    if (!n.is_ok()) return n.status();
+    if ((*n)->dir) stack.emplace_back(*n, children);
   }
   if (!d.done() || seen != node_count) return Status::corruption("store snapshot: trailing or missing bytes");
+  return Status::ok();
+}
 
-  tree_ = std::move(tree);
+}  // namespace
+
+Status Store::recover(std::string_view data) {
+  Decoder d(data);
+  SnapshotState st;
+  COORD_RETURN_IF_ERROR(decode_meta(d, st));
+  COORD_RETURN_IF_ERROR(decode_tree(d, st));
+
+  tree_ = std::move(st.tree);
   ttl_.clear();
-  for (Node* n : with_ttl) ttl_.insert(n);
-  index_ = index;
-  for (std::size_t i = 0; i < kCounterCount; ++i) counters_.set(i, counters[i]);
-  cluster_version_ = std::move(cluster_version);
-  members_ = std::move(members);
-  removed_ = std::move(removed);
+  for (Node* n : st.with_ttl) ttl_.insert(n);
+  index_ = st.index;
+  for (std::size_t i = 0; i < kCounterCount; ++i) counters_.set(i, st.counters[i]);
+  cluster_version_ = std::move(st.cluster_version);
+  members_ = std::move(st.members);
+  removed_ = std::move(st.removed);
   history_.clear();  // its indexes no longer follow on; live watchers stay, as in etcd
   return Status::ok();
 }

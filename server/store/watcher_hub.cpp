@@ -57,15 +57,22 @@ void WatcherHub::deliver(const EventPtr& e, std::string_view path, bool removed)
   const std::string& key = e->node.key;
   bool exact = key == path;
   if (!exact && !removed && hidden_below(path, key)) return;
-  std::vector<WatchId> done;
-  delivering_ = true;
+  // Sinks must not call back into the store; remove() from inside one is deferred, and the
+  // guard keeps the hub usable even if a sink throws.
+  struct Guard {
+    bool& flag;
+    explicit Guard(bool& f) : flag(f) { flag = true; }
+    ~Guard() { flag = false; }
+  };
   for (Watcher& w : list->second) {
     if (!(w.recursive || exact || removed) || e->index() < w.since) continue;
-    bool keep = w.sink(e);
-    if (!keep || !w.stream) done.push_back(w.id);
+    bool keep;
+    {
+      Guard g(delivering_);
+      keep = w.sink(e);
+    }
+    if (!keep || !w.stream) pending_removals_.push_back(w.id);
   }
-  delivering_ = false;
-  for (WatchId id : done) erase_now(id);
 }
 
 void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& removed_paths) {
@@ -76,9 +83,9 @@ void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& remov
   for (std::size_t pos = 1; pos <= key.size(); ++pos) {
     if (pos == key.size() || key[pos] == '/') deliver(e, std::string_view(key).substr(0, pos), false);
   }
-  std::vector<WatchId> pending = std::move(pending_removals_);
+  std::vector<WatchId> done = std::move(pending_removals_);
   pending_removals_.clear();
-  for (WatchId id : pending) erase_now(id);
+  for (WatchId id : done) erase_now(id);
 }
 
 std::vector<std::string> WatcherHub::watched_below(std::string_view dir_key) const {

@@ -1,3 +1,4 @@
+#include "server/common/hex.hpp"
 #include "server/transport/peer_sender.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -22,12 +23,6 @@ namespace {
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
 constexpr std::chrono::seconds kRequestTimeout{5};
 constexpr std::chrono::seconds kSnapshotTimeout{120};
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 }  // namespace
 
@@ -143,8 +138,8 @@ void PeerSender::write_batch() {
   request_ = {bhttp::verb::post, "/raft", 11};
   request_.set(bhttp::field::host, "coordd");
   request_.set(bhttp::field::content_type, "application/octet-stream");
-  request_.set("X-Etcd-Cluster-Id", hex(identity_.cluster_id));
-  request_.set("X-Server-From", hex(identity_.self_id));
+  request_.set("X-Etcd-Cluster-Id", to_hex(identity_.cluster_id));
+  request_.set("X-Server-From", to_hex(identity_.self_id));
   request_.keep_alive(true);
   request_.body() = encode_batch(encoded);
   request_.prepare_payload();
@@ -173,7 +168,7 @@ void PeerSender::on_response(beast::error_code ec, std::chrono::steady_clock::ti
   if (ec || status != 204) {
     record(false, millis);
     if (!ec && status == 412)
-      std::fprintf(stderr, "coordd: peer %s belongs to another cluster; not sending to it\n", hex(identity_.peer_id).c_str());
+      std::fprintf(stderr, "coordd: peer %s belongs to another cluster; not sending to it\n", to_hex(identity_.peer_id).c_str());
     return connection_failed();
   }
   record(true, millis);

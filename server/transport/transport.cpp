@@ -1,3 +1,4 @@
+#include "server/common/hex.hpp"
 #include "server/transport/transport.hpp"
 
 #include <cstdio>
@@ -11,12 +12,6 @@ namespace coord::transport {
 namespace bhttp = boost::beast::http;
 
 namespace {
-
-std::string hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 http::Reply message(int status, std::string_view text) {
   http::Reply r{status, http::kJson, {}, {}};
@@ -95,7 +90,7 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
 void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> session) {
   const std::string_view target(request.target().data(), request.target().size());
   if (node_ == nullptr) return session->reply(message(503, "not ready"));
-  const std::string cluster = hex(node_->cluster_id());
+  const std::string cluster = to_hex(node_->cluster_id());
   if (target == "/members" && request.method() == bhttp::verb::get) {
     http::Reply r{200, http::kJson, {}, {}};
     std::vector<http::MemberView> views;
