@@ -1,0 +1,260 @@
+// Recipes against a live server, coordd and real etcd 3.4 (v2): registrations vanish on
+// destruction and after SIGKILL within their TTL and the load-balancer table follows; a lock
+// whose key is taken away turns owns_lock() false and fires on_lost; a lock turns false by the
+// local deadline while the server is frozen; a queued waiter whose own entry vanishes gives up;
+// the config watcher sees every change in order across a member restart; election hand-over;
+// a dead worker's task is reported lost after its TTL.
+#include <boost/test/unit_test.hpp>
+
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "coord/coord.hpp"
+#include "test/support/client/server_fixture.hpp"
+
+using namespace coord;
+using namespace coord::recipes;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// An example program next to coordd in stage/bin ($COORDD's directory).
+std::string example_binary(const std::string& name) {
+  const char* coordd = std::getenv("COORDD");
+  BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
+  return (std::filesystem::path(coordd).parent_path() / name).string();
+}
+
+// Waits (bounded) until `predicate` holds; the condition is re-checked every 20 ms.
+template <class P>
+bool eventually(P predicate, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!predicate()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(20ms);  // polling interval of a bounded wait
+  }
+  return true;
+}
+
+std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(recipes_live)
+
+COORD_BOTH_SERVERS_CASE(registration__vanishes_on_destructor_and_table_follows, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string service = unique("svc");
+  ServiceRegistry registry(client, service);
+  LoadBalancerTable table(client, service);
+  {
+    auto a = registry.register_instance("a", "127.0.0.1:1", 2s, {{"weight", 2}});
+    auto b = registry.register_instance("b", "127.0.0.1:2", 2s);
+    BOOST_REQUIRE(table.wait_until([](const auto& l) { return l.size() == 2; }, 5s));
+    BOOST_TEST(registry.instances().size() == 2u);
+    std::map<std::string, int> picks;
+    for (int i = 0; i < 6; ++i) ++picks[table.next()->id];
+    BOOST_TEST(picks["a"] == 4);
+    BOOST_TEST(picks["b"] == 2);
+    // Outlive several TTLs: the shared refresher keeps both alive.
+    auto keep_until = Clock::now() + 4500ms;
+    while (Clock::now() < keep_until) {
+      BOOST_REQUIRE(a.alive());
+      std::this_thread::sleep_for(100ms);  // observation interval, not synchronization
+    }
+    BOOST_TEST(registry.instances().size() == 2u);
+  }
+  BOOST_TEST(table.wait_until([](const auto& l) { return l.empty(); }, 3s));
+  BOOST_TEST(registry.instances().empty());
+}
+
+COORD_BOTH_SERVERS_CASE(registration__of_sigkilled_process_vanishes_within_ttl, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string service = unique("svc-kill");
+  LoadBalancerTable table(client, service);
+  coord::test::TempDir dir;
+  coord::test::Process p({example_binary("service_registration"), "--endpoints", cluster.client_url(0), "--service",
+                          service, "--id", "victim", "--ttl", "2"},
+                         dir.file("reg.log"));
+  BOOST_REQUIRE_MESSAGE(table.wait_until([](const auto& l) { return l.size() == 1; }, 10s), p.log_tail());
+  p.kill();
+  auto killed = Clock::now();
+  BOOST_REQUIRE(table.wait_until([](const auto& l) { return l.empty(); }, 5s));
+  auto gone_after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed);
+  BOOST_TEST_MESSAGE("registration gone " << gone_after.count() << " ms after SIGKILL (TTL 2 s)");
+  BOOST_TEST((gone_after <= 3500ms));  // TTL + leader expiry granularity
+}
+
+COORD_BOTH_SERVERS_CASE(distributed_lock__owns_lock_turns_false_when_key_is_taken_away, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::promise<std::string> lost;
+  DistributedLock lock(client, unique("lk"), {.ttl = 2s, .on_lost = [&](const std::string& why) { lost.set_value(why); }});
+  std::unique_lock guard(lock);
+  BOOST_TEST(lock.owns_lock());
+  BOOST_TEST(lock.fencing_token() > 0u);
+  client.remove(lock.key());  // someone (an operator) deletes the lock key
+  auto f = lost.get_future();
+  BOOST_REQUIRE(f.wait_for(3s) == std::future_status::ready);
+  BOOST_TEST(!lock.owns_lock());
+  guard.unlock();
+  BOOST_TEST(lock.lost_before_release());
+}
+
+COORD_BOTH_SERVERS_CASE(distributed_lock__try_lock_for_times_out_then_fencing_grows, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("lk2");
+  DistributedLock a(client, name, {.ttl = 2s});
+  DistributedLock b(client, name, {.ttl = 2s});
+  BOOST_REQUIRE(a.try_lock());
+  BOOST_TEST(!b.try_lock());
+  auto t0 = Clock::now();
+  BOOST_TEST(!b.try_lock_for(300ms));
+  BOOST_TEST((Clock::now() - t0 >= 300ms));
+  auto first = a.fencing_token();
+  auto waiter = std::async(std::launch::async, [&] { return b.try_lock_for(5s); });
+  a.unlock();
+  BOOST_REQUIRE(waiter.get());
+  BOOST_TEST(b.fencing_token() > first);
+  b.unlock();
+}
+
+COORD_BOTH_SERVERS_CASE(sequenced_lock__waiter_whose_entry_vanishes_gives_up, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("q");
+  SequencedLock holder(client, name, {.ttl = 2s});
+  SequencedLock waiter(client, name, {.ttl = 2s});
+  holder.lock();
+  auto result = std::async(std::launch::async, [&]() -> int {
+    try {
+      waiter.lock();
+      return 0;
+    } catch (const RecipeError& e) {
+      return e.kind() == RecipeError::Kind::kSessionExpired ? 1 : 2;
+    }
+  });
+  std::string dir = holder.directory();
+  std::string waiter_key;
+  BOOST_REQUIRE(eventually([&] {
+    auto r = client.get(dir, GetOptions{.recursive = true, .sorted = true});
+    if (r.node.nodes.size() < 2) return false;
+    waiter_key = r.node.nodes[1].key;
+    return true;
+  }, 5s));
+  client.remove(waiter_key);  // the waiter's entry disappears (as if it had expired)
+  BOOST_REQUIRE(result.wait_for(5s) == std::future_status::ready);
+  BOOST_TEST(result.get() == 1);
+  BOOST_TEST(holder.owns_lock());
+  holder.unlock();
+}
+
+COORD_BOTH_SERVERS_CASE(leader_election__hands_over_on_resign_and_observer_follows, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("el");
+  LeaderElection a(client, name, {.ttl = 2s});
+  LeaderElection b(client, name, {.ttl = 2s});
+  std::mutex mu;
+  std::vector<std::string> seen;
+  auto observation = a.observe([&](const std::optional<LeaderInfo>& l) {
+    std::lock_guard lock(mu);
+    seen.push_back(l ? l->value : "-");
+  });
+  a.campaign("alpha");
+  BOOST_TEST(a.is_leader());
+  auto b_wins = std::async(std::launch::async, [&] { return b.campaign_for("beta", 10s); });
+  BOOST_REQUIRE(eventually([&] { return client.get(a.directory(), GetOptions{.recursive = true}).node.nodes.size() == 2; }, 5s));
+  BOOST_TEST(a.leader()->value == "alpha");
+  a.resign();
+  BOOST_REQUIRE(b_wins.get());
+  BOOST_TEST(b.term() > a.term());
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(mu);
+    return !seen.empty() && seen.back() == "beta";
+  }, 5s));
+  std::lock_guard lock(mu);
+  BOOST_TEST((std::find(seen.begin(), seen.end(), "alpha") != seen.end()));
+}
+
+COORD_BOTH_SERVERS_CASE(task_monitor__sees_progress_completion_and_a_dead_worker_as_lost, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string job = unique("job");
+  TaskMonitor monitor(client, job);
+  {
+    TaskProgress t(client, job, "ok", {.ttl = 2s, .min_interval = 0ms});
+    t.report(0.5, "half");
+    BOOST_REQUIRE(monitor.wait_until([](const auto& m) { return m.count("ok") && m.at("ok").fraction == 0.5; }, 5s));
+    t.complete("done");
+  }
+  BOOST_REQUIRE(monitor.wait_until([](const auto& m) { return m.at("ok").state == TaskState::kSucceeded; }, 5s));
+  coord::test::TempDir dir;
+  coord::test::Process worker({example_binary("task_progress"), "work", "dying", "--endpoints", cluster.client_url(0),
+                               "--job", job, "--ttl", "2", "--steps", "1000", "--step-ms", "50"},
+                              dir.file("worker.log"));
+  BOOST_REQUIRE_MESSAGE(monitor.wait_until([](const auto& m) { return m.count("dying") && m.at("dying").fraction > 0; }, 10s),
+                        worker.log_tail());
+  worker.kill();
+  auto killed = Clock::now();
+  BOOST_REQUIRE(monitor.wait_until([](const auto& m) { return m.at("dying").state == TaskState::kLost; }, 5s));
+  BOOST_TEST_MESSAGE("task lost " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - killed).count()
+                                  << " ms after SIGKILL (TTL 2 s)");
+  BOOST_TEST((monitor.tasks().at("ok").state == TaskState::kSucceeded));
+}
+
+COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_together, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("sem");
+  Semaphore s1(client, name, 2, {.ttl = 2s}), s2(client, name, 2, {.ttl = 2s}), s3(client, name, 2, {.ttl = 2s});
+  BOOST_TEST(s1.try_acquire());
+  BOOST_TEST(s2.try_acquire());
+  BOOST_TEST(!s3.try_acquire());
+  auto third = std::async(std::launch::async, [&] { return s3.try_acquire_for(5s); });
+  s1.release();
+  BOOST_TEST(third.get());
+  std::string bname = unique("bar");
+  Barrier b1(client, bname, 2, {.ttl = 2s}), b2(client, bname, 2, {.ttl = 2s});
+  BOOST_TEST(!b1.arrive_and_wait(200ms));
+  auto other = std::async(std::launch::async, [&] { return b2.arrive_and_wait(5s); });
+  BOOST_TEST(b1.arrive_and_wait(5s));
+  BOOST_TEST(other.get());
+}
+
+// A private single-member cluster per server kind: the member is killed and restarted.
+void config_across_restart(coord::test::ServerKind kind) {
+  coord::test::ServerCluster cluster(kind, 1);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  Client client(coord::test::options_for(cluster));
+  std::mutex mu;
+  std::vector<std::string> seen;
+  ConfigWatcher watcher(client, "/cfg/app", [&](const ConfigChange& c, const auto&) {
+    if (c.kind == ConfigChange::Kind::kSet && c.name == "n") {
+      std::lock_guard lock(mu);
+      seen.push_back(*c.value);
+    }
+  });
+  BOOST_REQUIRE(watcher.wait_ready(5s));
+  for (int i = 1; i <= 10; ++i) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(i));
+  BOOST_REQUIRE(eventually([&] { return watcher.get_as<int>("n") == 10; }, 5s));
+  cluster.kill(0);
+  BOOST_REQUIRE_MESSAGE(cluster.restart(0), cluster.last_error());
+  for (int i = 11; i <= 20; ++i) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(i));
+  BOOST_REQUIRE(eventually([&] { return watcher.get_as<int>("n") == 20; }, 10s));
+  std::lock_guard lock(mu);
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 20; ++i) expected.push_back(std::to_string(i));
+  BOOST_TEST(seen == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_restart__coordd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd})) {
+  config_across_restart(coord::test::ServerKind::kCoordd);
+}
+
+BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_restart__etcd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
+  config_across_restart(coord::test::ServerKind::kEtcd);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
