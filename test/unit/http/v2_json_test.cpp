@@ -171,6 +171,67 @@ BOOST_AUTO_TEST_CASE(event__stream_of_three_events_is_three_lines) {
              "\"prevNode\":{\"key\":\"/s/1\",\"value\":\"1\",\"modifiedIndex\":73,\"createdIndex\":73}}\n");
 }
 
+BOOST_AUTO_TEST_CASE(event__v2_api_section5_write_answers) {
+  struct Case {
+    const char* name;
+    Event event;
+    std::string_view expected;
+  };
+  NodeExtern clear_prev = file("/t1", "bar2", 44, 44);
+  clear_prev.expiration = 1795294571641128353;
+  clear_prev.ttl = 10;
+  NodeExtern refreshed = file("/t1", "bar4", 47, 46);
+  refreshed.expiration = 1795294568660763873;
+  refreshed.ttl = 7;
+  NodeExtern refresh_prev = file("/t1", "bar4", 46, 46);
+  refresh_prev.expiration = 1795294564656218986;
+  refresh_prev.ttl = 3;
+  NodeExtern zero = file("/t1", "zero", 51, 51);
+  zero.expiration = 1795294561703462356;  // ttl 0: left out
+  const Case cases[] = {
+      {"POST /", event("create", file("/00000000000000000015", "1", 15, 15)),
+       R"({"action":"create","node":{"key":"/00000000000000000015","value":"1","modifiedIndex":15,"createdIndex":15}})"},
+      {"POST /queue dir=true", event("create", dir("/queue/00000000000000000027", 27, 27)),
+       R"({"action":"create","node":{"key":"/queue/00000000000000000027","dir":true,"modifiedIndex":27,"createdIndex":27}})"},
+      {"CAS", event("compareAndSwap", file("/foo", "two", 17, 16), file("/foo", "one", 16, 16)),
+       R"({"action":"compareAndSwap","node":{"key":"/foo","value":"two","modifiedIndex":17,"createdIndex":16},"prevNode":{"key":"/foo","value":"one","modifiedIndex":16,"createdIndex":16}})"},
+      {"update", event("update", file("/foo", "upd", 19, 18), file("/foo", "two0", 18, 18)),
+       R"({"action":"update","node":{"key":"/foo","value":"upd","modifiedIndex":19,"createdIndex":18},"prevNode":{"key":"/foo","value":"two0","modifiedIndex":18,"createdIndex":18}})"},
+      {"update dir", event("update", dir("/cdir", 24, 22), dir("/cdir", 22, 22)),
+       R"({"action":"update","node":{"key":"/cdir","dir":true,"modifiedIndex":24,"createdIndex":22},"prevNode":{"key":"/cdir","dir":true,"modifiedIndex":22,"createdIndex":22}})"},
+      {"CAD", event("compareAndDelete", deleted("/cad", 1187, 1186), file("/cad", "one", 1186, 1186)),
+       R"({"action":"compareAndDelete","node":{"key":"/cad","modifiedIndex":1187,"createdIndex":1186},"prevNode":{"key":"/cad","value":"one","modifiedIndex":1186,"createdIndex":1186}})"},
+      {"delete dir", event("delete", dir("/dir1", 14, 8), dir("/dir1", 8, 8)),
+       R"({"action":"delete","node":{"key":"/dir1","dir":true,"modifiedIndex":14,"createdIndex":8},"prevNode":{"key":"/dir1","dir":true,"modifiedIndex":8,"createdIndex":8}})"},
+      {"clear ttl", event("update", file("/t1", "bar3", 45, 44), clear_prev),
+       R"({"action":"update","node":{"key":"/t1","value":"bar3","modifiedIndex":45,"createdIndex":44},"prevNode":{"key":"/t1","value":"bar2","expiration":"2026-11-21T20:56:11.641128353Z","ttl":10,"modifiedIndex":44,"createdIndex":44}})"},
+      {"refresh", event("update", refreshed, refresh_prev),
+       R"({"action":"update","node":{"key":"/t1","value":"bar4","expiration":"2026-11-21T20:56:08.660763873Z","ttl":7,"modifiedIndex":47,"createdIndex":46},"prevNode":{"key":"/t1","value":"bar4","expiration":"2026-11-21T20:56:04.656218986Z","ttl":3,"modifiedIndex":46,"createdIndex":46}})"},
+      {"ttl=0", event("set", zero),
+       R"({"action":"set","node":{"key":"/t1","value":"zero","expiration":"2026-11-21T20:56:01.703462356Z","modifiedIndex":51,"createdIndex":51}})"},
+      {"hidden", event("get", file("/dir1/_hidden", "h", 11, 11)),
+       R"({"action":"get","node":{"key":"/dir1/_hidden","value":"h","modifiedIndex":11,"createdIndex":11}})"},
+  };
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) { BOOST_TEST(body(c.event) == std::string(c.expected) + "\n"); }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(error__v2_api_section5_store_errors) {
+  BOOST_TEST(error_body(100, "/a", 41) ==
+             R"({"errorCode":100,"message":"Key not found","cause":"/a","index":41})" "\n");
+  BOOST_TEST(error_body(104, "/dir1/a", 11) ==
+             R"({"errorCode":104,"message":"Not a directory","cause":"/dir1/a","index":11})" "\n");
+  BOOST_TEST(error_body(105, "/foo", 16) ==
+             R"({"errorCode":105,"message":"Key already exists","cause":"/foo","index":16})" "\n");
+  BOOST_TEST(error_body(101, "[two != one] [1 != 16]", 16) ==
+             R"({"errorCode":101,"message":"Compare failed","cause":"[two != one] [1 != 16]","index":16})" "\n");
+  BOOST_TEST(error_body(107, "/", 14) ==
+             R"({"errorCode":107,"message":"Root is read only","cause":"/","index":14})" "\n");
+  BOOST_TEST(error_body(108, "/dir1", 13) ==
+             R"({"errorCode":108,"message":"Directory not empty","cause":"/dir1","index":13})" "\n");
+}
+
 BOOST_AUTO_TEST_CASE(action_only__no_value_on_success_body) {
   std::string out;
   append_action_only_json(out, "set");
