@@ -3,6 +3,8 @@
 // The quorum read settles it instead of a blind retry (recipes.md §4.0 A).
 #include "client/src/call.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/post.hpp>
 
 #include "client/src/codec.hpp"
@@ -30,8 +32,17 @@ std::exception_ptr answer_error(const HttpResponse& http, const std::string& end
 
 bool blank(const std::string& s) { return s.find_first_not_of(" \r\n\t") == std::string::npos; }
 
+bool member_resolution(Resolution r) { return r == Resolution::kMemberAdded || r == Resolution::kMemberGone; }
+
 Operation quorum_read(const Operation& op) {
   Operation read;
+  if (member_resolution(op.resolution)) {
+    read.request.method = "GET";
+    read.request.target = "/v2/members";
+    read.request.authorization = op.request.authorization;
+    read.result = ResultKind::kMembers;
+    return read;
+  }
   read.request.method = "GET";
   read.request.target = keys_target(op.key) + "?quorum=true" +
                         (op.resolution == Resolution::kChildCreated ? "&recursive=true&sorted=true" : "");
@@ -122,7 +133,13 @@ void Call::on_answer(const std::string& endpoint, TransportResult& result) {
 void Call::deliver_answer(const HttpResponse& http) {
   if (op_.result != ResultKind::kKeys) {
     bool ok = op_.result == ResultKind::kNoContent ? http.status / 100 == 2 : http.status == 200 || http.status == 201;
-    if (!ok) return finish(std::make_exception_ptr(members_error(http)));
+    if (!ok) {
+      auto error = std::make_exception_ptr(members_error(http));
+      // 404/410 on a remove or 409 on an add may only mean that our earlier attempt won.
+      bool conflict = http.status == 404 || http.status == 409 || http.status == 410;
+      if (ambiguous_ && member_resolution(op_.resolution) && conflict) return resolve(error);
+      return finish(error);
+    }
     Response raw;  // non-keys answers travel as the raw body in node.value (see Client)
     raw.action = "raw";
     raw.node.value = http.body;
@@ -204,6 +221,19 @@ std::optional<Response> Call::resolved_response(std::exception_ptr error, const 
     }
   }
   if (error) return std::nullopt;
+  if (member_resolution(op_.resolution)) {
+    bool listed = false;
+    for (const auto& m : parse_members(read.node.value.value_or(""))) {
+      if (op_.resolution == Resolution::kMemberGone ? m.id == op_.key
+                                                    : std::find(m.peer_urls.begin(), m.peer_urls.end(), op_.value) !=
+                                                          m.peer_urls.end()) {
+        listed = true;
+      }
+    }
+    if (listed != (op_.resolution == Resolution::kMemberAdded)) return std::nullopt;
+    out.node.value = read.node.value;  // the member list; Client::add_member picks ours from it
+    return out;
+  }
   if (op_.resolution == Resolution::kValueWritten) {
     const Node& n = read.node;
     bool ours = op_.dir ? n.dir : (n.value && *n.value == op_.value);

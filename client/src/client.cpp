@@ -2,6 +2,7 @@
 // runs them through detail::ClientCore, blocking or with a completion token.
 #include "coord/client.hpp"
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -288,9 +289,18 @@ Member Client::add_member(std::vector<std::string> peer_urls, CallOptions o) {
   op.request.method = "POST";
   op.request.body = std::move(body);
   op.request.content_type = "application/json";
-  op.retry = RetryClass::kWrite;  // resolution kNone: an ambiguous add is reported, not repeated
+  op.retry = RetryClass::kWrite;
+  // etcd answers 500 to an add it will not do yet (members connected < 5 s) as well as to one that
+  // timed out: the member list tells which, and a refused add is then sent again.
+  op.resolution = peer_urls.empty() ? Resolution::kNone : Resolution::kMemberAdded;
+  op.value = peer_urls.empty() ? "" : peer_urls.front();
   op.result = ResultKind::kMemberAdd;
-  return detail::parse_member(run(std::move(op), o.stop).node.value.value_or(""));
+  auto r = run(std::move(op), o.stop);
+  if (!r.resolved_by_read) return detail::parse_member(r.node.value.value_or(""));
+  for (auto& m : detail::parse_members(r.node.value.value_or(""))) {
+    if (std::find(m.peer_urls.begin(), m.peer_urls.end(), peer_urls.front()) != m.peer_urls.end()) return m;
+  }
+  throw TransportError(TransportError::Kind::kProtocol, "added member vanished from the member list");
 }
 
 void Client::remove_member(std::string_view id, CallOptions o) {
@@ -298,6 +308,8 @@ void Client::remove_member(std::string_view id, CallOptions o) {
   op.request.method = "DELETE";
   op.request.target = "/v2/members/" + detail::percent_encode(id, false);
   op.retry = RetryClass::kWrite;
+  op.resolution = Resolution::kMemberGone;
+  op.key = std::string(id);
   op.result = ResultKind::kNoContent;
   run(std::move(op), o.stop);
 }

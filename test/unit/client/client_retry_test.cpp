@@ -326,3 +326,41 @@ BOOST_AUTO_TEST_CASE(attempt_timeout__write_that_timed_out_is_resolved_not_resen
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_members_retry)
+
+BOOST_AUTO_TEST_CASE(add_member__refused_with_500_is_checked_in_member_list_and_sent_again) {
+  std::atomic<int> posts{0}, lists{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "POST") {
+      if (posts++ == 0) return answer(500, "{\"message\":\"Internal Server Error\"}\n");
+      return answer(201, R"({"id":"abc","name":"","peerURLs":["http://p:9"],"clientURLs":[]})");
+    }
+    ++lists;
+    return answer(200, R"({"members":[{"id":"1","name":"m0","peerURLs":["http://p:1"],"clientURLs":["http://c:1"]}]})");
+  });
+  Client client(FakeTransport::options(fake));
+  auto m = client.add_member({"http://p:9"});
+  BOOST_TEST(m.id == "abc");
+  BOOST_TEST(posts.load() == 2);
+  BOOST_TEST(lists.load() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(remove_member__lost_reply_then_410_is_success_when_member_is_gone) {
+  std::atomic<int> deletes{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "DELETE") {
+      if (deletes++ == 0) return failure(S::kIoError, true);
+      return answer(410, "{\"message\":\"Member permanently removed: abc\"}\n");
+    }
+    // First check: still listed (the removal is in flight); second: gone.
+    static std::atomic<int> lists{0};
+    if (lists++ == 0) return answer(200, R"({"members":[{"id":"abc","name":"x","peerURLs":["http://p:9"],"clientURLs":[]}]})");
+    return answer(200, R"({"members":[]})");
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_CHECK_NO_THROW(client.remove_member("abc"));
+  BOOST_TEST(deletes.load() == 2);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

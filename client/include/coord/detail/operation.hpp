@@ -23,6 +23,8 @@ enum class Resolution {
   kValueWritten,  // the key holds our value (or is a dir for mkdir), modified after we sent
   kAbsent,        // the key is gone (delete, compare_and_delete)
   kChildCreated,  // a child of the dir holds our value, created after we sent (POST)
+  kMemberAdded,   // /v2/members lists a member with our peer URL (`value`)
+  kMemberGone,    // /v2/members no longer lists member `key`
 };
 
 enum class ResultKind { kKeys, kMembers, kMemberAdd, kNoContent };
