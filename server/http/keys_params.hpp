@@ -16,28 +16,12 @@
 #include "server/common/clock.hpp"
 #include "server/http/url.hpp"
 #include "server/store/v2_error.hpp"
+#include "server/store/v2_result.hpp"
 
 namespace coord::http {
 
-// Either a value or the etcd error to answer with (errors are values, STYLE.md 5).
-template <class T>
-class V2Result {
- public:
-  V2Result(T value) : v_(std::move(value)) {}                     // NOLINT: implicit by design
-  V2Result(store::V2Error error) : v_(std::move(error)) {}        // NOLINT: implicit by design
-
-  bool is_ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return is_ok(); }
-  const T& value() const& { COORD_CHECK(is_ok(), "value() on an error V2Result"); return std::get<0>(v_); }
-  T&& value() && { COORD_CHECK(is_ok(), "value() on an error V2Result"); return std::get<0>(std::move(v_)); }
-  const store::V2Error& error() const {
-    COORD_CHECK(!is_ok(), "error() on an ok V2Result");
-    return std::get<1>(v_);
-  }
-
- private:
-  std::variant<T, store::V2Error> v_;
-};
+// Results are a value or the etcd error to answer with (store::V2Result, STYLE.md 5).
+using store::V2Result;
 
 // The methods the keys endpoint accepts; anything else is answered 405 by the router with
 // `Allow: HEAD,GET,PUT,POST,DELETE` before any parameter is looked at.

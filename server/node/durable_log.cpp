@@ -56,7 +56,11 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
 
   // Restart: the newest valid snapshot, then the WAL after it. The flags' initial cluster no
   // longer matters; the WAL says who we are.
-  auto snapshot = log->snapshotter_->load();
+  // Only a snapshot the WAL has a marker for can be replayed from: a crash between writing a
+  // snapshot file and its marker leaves a newer file the WAL does not know, which is skipped.
+  auto markers = wal::Wal::snapshot_markers(fs, wal_dir);
+  if (!markers) return markers.status();
+  auto snapshot = log->snapshotter_->load_newest_available(*markers);
   if (snapshot.is_ok()) {
     log->recovered_snapshot_ = std::move(*snapshot);
   } else if (snapshot.status().code() != StatusCode::kNotFound) {

@@ -22,7 +22,7 @@ V2Result<KeysParams> parse(KeysMethod method, std::string_view query, std::strin
 // The etcd error a request gets; fails the test when it parses.
 store::V2Error error_of(KeysMethod method, std::string_view query, std::string_view body = "") {
   auto r = parse(method, query, body);
-  BOOST_TEST_REQUIRE(!r.is_ok());
+  BOOST_TEST_REQUIRE(!r.ok());
   return r.error();
 }
 
@@ -34,7 +34,7 @@ void check_error(const store::V2Error& e, int code, std::string_view cause) {
 
 KeysParams ok(KeysMethod method, std::string_view query, std::string_view body = "") {
   auto r = parse(method, query, body);
-  BOOST_TEST_REQUIRE(r.is_ok());
+  BOOST_TEST_REQUIRE(r.ok());
   return r.value();
 }
 
@@ -205,7 +205,7 @@ BOOST_AUTO_TEST_CASE(values__repeated_ttl_uses_the_first_f25_f26) {
 
 BOOST_AUTO_TEST_CASE(values__json_body_is_ignored_a14) {
   auto r = parse_keys_request(kPut, "/v2/keys/jsonbody", "application/json", "{\"value\":\"x\"}", "");
-  BOOST_TEST_REQUIRE(r.is_ok());
+  BOOST_TEST_REQUIRE(r.ok());
   BOOST_TEST(r.value().value == "");
 }
 
