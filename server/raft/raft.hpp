@@ -30,6 +30,9 @@ class Raft {
   explicit Raft(const Config& config);
 
   Status step(const Message& m);
+  // A proposal made on this node (term 0): like step(), but moves the entries into the log
+  // when we lead instead of copying them.
+  Status propose(Message&& m);
   void tick();
   // Appends the bootstrap conf changes (see RawNode::bootstrap).
   Status bootstrap(const std::vector<NodeId>& voters);
@@ -96,7 +99,7 @@ class Raft {
   void handle_snapshot_status(const Message& m, Progress& pr);
 
   // raft_leader.cpp
-  Status leader_propose(const Message& m);
+  Status leader_propose(Message m);
   void leader_read_index(const Message& m);
   void respond_to_read(const ReadRequest& req, std::uint64_t index);
   void release_pending_reads();

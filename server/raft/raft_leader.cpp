@@ -11,7 +11,7 @@ namespace coord::raft {
 
 // ------------------------------------------------------------------ proposals
 
-Status Raft::leader_propose(const Message& m) {
+Status Raft::leader_propose(Message m) {
   if (m.entries.empty()) return Status::invalid_argument("raft: empty proposal");
   if (!prs_.is_voter(id_)) return Status::unavailable("raft: leader was removed from the cluster");
   if (lead_transferee_ != kNoNode) {
@@ -30,7 +30,7 @@ Status Raft::leader_propose(const Message& m) {
   for (std::size_t i = 0; i < m.entries.size(); ++i) {
     if (m.entries[i].type == EntryType::kConfChange) pending_conf_index_ = first + i;
   }
-  append_entries(m.entries);
+  append_entries(std::move(m.entries));
   appends_pending_ = true;  // batched: sent when the next Ready is built (flush_appends)
   return Status::ok();
 }
@@ -39,6 +39,12 @@ void Raft::flush_appends() {
   if (!appends_pending_) return;
   appends_pending_ = false;
   if (role_ == Role::kLeader) bcast_append();
+}
+
+Status Raft::propose(Message&& m) {
+  COORD_CHECK(m.type == MessageType::kProp && m.term == 0, "propose() takes local proposals");
+  if (role_ == Role::kLeader) return leader_propose(std::move(m));
+  return step(m);
 }
 
 // ------------------------------------------------------------------ ReadIndex

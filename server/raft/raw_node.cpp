@@ -69,7 +69,7 @@ Status RawNode::propose(std::string data) {
   Entry e;
   e.data = std::move(data);
   m.entries.push_back(std::move(e));
-  return raft_->step(m);
+  return raft_->propose(std::move(m));
 }
 
 Status RawNode::propose_conf_change(const ConfChange& cc) {
