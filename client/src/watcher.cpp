@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "client/src/client_core.hpp"
+#include "client/src/watch_view.hpp"
 #include "coord/error.hpp"
 
 namespace coord {
@@ -91,7 +92,8 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
         delivery_(std::make_shared<Delivery>()),
         strand_(asio::make_strand(client.executor())),
         timer_(strand_),
-        backoff_(RetryPolicy{}) {
+        backoff_(RetryPolicy{}),
+        view_(key_, options_.recursive) {
     delivery_->callback = std::move(callback);
     delivery_->on_error = options_.on_error;
   }
@@ -178,6 +180,8 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
     }
     set_next(ev.response.etcd_index + 1);
     ev.next_index = next_;
+    auto changes = view_.reset(ev.response, ev.exists);
+    if (ev.type == WatchEvent::Type::kResync) ev.changes = std::move(changes);
     push(std::move(ev));
     failures_ = 0;
     poll();
@@ -195,6 +199,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
     if (!error) {
       set_next(r.node.modified_index + 1);
       failures_ = 0;
+      view_.apply(r);
       push(WatchEvent{WatchEvent::Type::kEvent, std::move(r), true, next_});
       return poll();
     }
@@ -243,6 +248,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   std::uint64_t next_ = 0;
   int failures_ = 0;
   WatchEvent::Type snapshot_type_ = WatchEvent::Type::kSnapshot;
+  detail::WatchView view_;  // what the user has been told so far
 
   std::thread thread_;  // runs delivery_->loop(); set in begin(), joined or detached in stop()
 };

@@ -76,6 +76,10 @@ COORD_BOTH_SERVERS_CASE(watcher__history_cleared_gives_resync_with_fresh_snapsho
   BOOST_TEST((events[0].type == WatchEvent::Type::kResync));
   BOOST_TEST(*events[0].response.node.value == "new");
   BOOST_TEST(watcher.resync_count() == 1u);
+  // Started from an index, the watcher knew nothing: the catch-up is the key as it is now.
+  BOOST_REQUIRE_EQUAL(events[0].changes.size(), 1u);
+  BOOST_TEST(events[0].changes[0].action == "set");
+  BOOST_TEST(*events[0].changes[0].node.value == "new");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

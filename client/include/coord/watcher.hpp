@@ -29,12 +29,17 @@ struct WatchEvent {
   enum class Type {
     kSnapshot,  // the initial read; response is the quorum GET (recursive, sorted)
     kEvent,     // one change; response is the etcd event (action, node, prev_node)
-    kResync,    // history was lost (401): response is a fresh snapshot; diff it against your state
+    kResync,    // history was lost (401): response is a fresh snapshot, `changes` what was missed
   };
   Type type = Type::kEvent;
   Response response;
   bool exists = true;            // snapshot/resync: false when the key did not exist
   std::uint64_t next_index = 0;  // the index the watch continues from
+  // kResync only: the difference between the watcher's view before the history loss (snapshot
+  // plus the events delivered since) and the fresh snapshot, as synthetic events in key order —
+  // "set" (prev_node when it replaced something) or "delete" (prev_node = the old node). Apply
+  // them like ordinary events to catch up. Intermediate changes that cancel out are not seen.
+  std::vector<Response> changes;
 };
 
 struct WatcherOptions {

@@ -104,6 +104,49 @@ BOOST_AUTO_TEST_CASE(watcher__history_cleared_401_rereads_and_reports_resync) {
   BOOST_TEST(wait_index_of(fake->sent().back().request) == "2001");
 }
 
+BOOST_AUTO_TEST_CASE(watcher__resync_reports_what_the_lost_history_changed_as_synthetic_events) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    static std::atomic<int> snapshots{0};
+    if (!r.long_poll) {
+      if (snapshots++ == 0) {
+        return answer(200,
+                      R"({"action":"get","node":{"key":"/w","dir":true,"nodes":[)"
+                      R"({"key":"/w/a","value":"1","modifiedIndex":4,"createdIndex":4},)"
+                      R"({"key":"/w/b","value":"2","modifiedIndex":5,"createdIndex":5}],"modifiedIndex":3,"createdIndex":3}})",
+                      10);
+      }
+      // After the loss: a changed, b gone, c (seen live before the loss) kept, d new.
+      return answer(200,
+                    R"({"action":"get","node":{"key":"/w","dir":true,"nodes":[)"
+                    R"({"key":"/w/a","value":"9","modifiedIndex":1500,"createdIndex":4},)"
+                    R"({"key":"/w/c","value":"3","modifiedIndex":11,"createdIndex":11},)"
+                    R"({"key":"/w/d","value":"4","modifiedIndex":1600,"createdIndex":1600}],"modifiedIndex":3,"createdIndex":3}})",
+                    2000);
+    }
+    auto wi = wait_index_of(r);
+    if (wi == "11") return answer(200, event_body("set", "/w/c", "3", 11), 10);
+    if (wi == "12") {
+      return answer(400, error_body(401, "The event in requested index is outdated and cleared", "[1001/12]", 2000), 2000);
+    }
+    return std::nullopt;
+  });
+  Client client(FakeTransport::options(fake));
+  Recorder rec;
+  Watcher watcher(client, "/w", rec.callback(), WatcherOptions{.recursive = true});
+  BOOST_REQUIRE(rec.wait_for(3));
+  auto resync = rec.snapshot()[2];
+  BOOST_TEST((resync.type == WatchEvent::Type::kResync));
+  BOOST_REQUIRE_EQUAL(resync.changes.size(), 3u);
+  BOOST_TEST(resync.changes[0].action == "set");
+  BOOST_TEST(resync.changes[0].node.key == "/w/a");
+  BOOST_TEST(*resync.changes[0].node.value == "9");
+  BOOST_TEST(*resync.changes[0].prev_node->value == "1");
+  BOOST_TEST(resync.changes[1].action == "delete");
+  BOOST_TEST(resync.changes[1].node.key == "/w/b");
+  BOOST_TEST(*resync.changes[1].prev_node->value == "2");
+  BOOST_TEST(resync.changes[2].node.key == "/w/d");
+}
+
 BOOST_AUTO_TEST_CASE(watcher__endpoint_failure_resumes_with_same_index_without_loss_or_repeat) {
   std::atomic<int> polls{0};
   auto fake = std::make_shared<FakeTransport>([&](const std::string& ep, const HttpRequest& r) -> std::optional<TransportResult> {
