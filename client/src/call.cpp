@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "client/src/check.hpp"
 #include "client/src/codec.hpp"
 #include "coord/error.hpp"
 
@@ -99,6 +100,9 @@ void Call::on_result(const std::string& endpoint, TransportResult result) {
     case Outcome::kCancelled:
       return finish(transport_error(result, endpoint));
     case Outcome::kRetry:
+      // Invariant: a write is only re-sent blindly when it certainly never left this client.
+      COORD_CLIENT_CHECK(op_.retry == RetryClass::kRead || !result.maybe_sent ||
+                         result.status == TransportResult::Status::kOk);
       core_.endpoints().failed(endpoint);
       return retry_later(result.status == TransportResult::Status::kOk ? answer_error(result.response, endpoint)
                                                                         : transport_error(result, endpoint));

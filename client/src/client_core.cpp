@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "client/src/call.hpp"
+#include "client/src/check.hpp"
 #include "client/src/codec.hpp"
 #include "coord/error.hpp"
 
@@ -113,7 +114,8 @@ void ClientCore::observe_index(std::uint64_t index) {
 
 void ClientCore::call_finished(Call* call) {
   std::lock_guard lock(mu_);
-  calls_.erase(call);
+  // Invariant: every call registers once and finishes once.
+  COORD_CLIENT_CHECK(calls_.erase(call) == 1);
   if (calls_.empty()) calls_done_.notify_all();
 }
 

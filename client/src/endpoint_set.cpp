@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "client/src/check.hpp"
+
 namespace coord::detail {
 
 std::string EndpointSet::normalize(const std::string& endpoint) {
@@ -47,6 +49,8 @@ void EndpointSet::failed(const std::string& endpoint) {
   // Only the first reporter of a failure rotates; concurrent calls that failed on the same
   // endpoint must not skip over a healthy one.
   if (endpoints_[current_] == endpoint) current_ = (current_ + 1) % endpoints_.size();
+  // Invariant: the current endpoint always exists.
+  COORD_CLIENT_CHECK(current_ < endpoints_.size());
 }
 
 void EndpointSet::merge(const std::vector<std::string>& endpoints) {

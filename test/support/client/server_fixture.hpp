@@ -88,6 +88,7 @@ inline ClientOptions options_for(const ServerCluster& cluster) {
   o.endpoints = cluster.client_urls();
   o.request_timeout = std::chrono::seconds(10);
   o.retry.seed = 42;
+  o.io_threads = 2;  // exercise the strands: completions may run on either thread
   return o;
 }
 

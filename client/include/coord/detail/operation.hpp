@@ -1,6 +1,6 @@
 // Internal: one v2 call described as data — the HTTP request plus what the retry machinery needs
 // to know to retry it safely. Built by Client's make_* functions, run by detail::Call. Not a
-// stable API.
+// stable API. Plain data: copy freely between threads.
 #pragma once
 
 #include <chrono>
