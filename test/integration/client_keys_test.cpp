@@ -164,6 +164,28 @@ COORD_BOTH_SERVERS_CASE(watch__cancelled_by_stop_token, 1) {
   BOOST_TEST((waiting.get() == TransportError::Kind::kCancelled));
 }
 
+COORD_BOTH_SERVERS_CASE(destructor__cancels_a_watch_in_flight_and_returns_promptly, 1) {
+  std::promise<std::exception_ptr> outcome;  // outlives the client, whose thread sets it
+  auto start = std::chrono::steady_clock::now();
+  {
+    Client client(coord::test::options_for(cluster));
+    client.async_watch(coord::test::test_prefix() + "/quiet", {},
+                       [&](std::exception_ptr e, Response) { outcome.set_value(e); });
+    client.get("/");  // the watch is on its way; destroy the client while it waits
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  auto f = outcome.get_future();
+  BOOST_REQUIRE((f.wait_for(std::chrono::seconds(0)) == std::future_status::ready));  // ran before ~Client returned
+  try {
+    std::rethrow_exception(f.get());
+  } catch (const TransportError& e) {
+    BOOST_TEST((e.kind() == TransportError::Kind::kCancelled));
+  } catch (...) {
+    BOOST_FAIL("not a cancellation");
+  }
+  BOOST_TEST((took < std::chrono::seconds(3)));
+}
+
 COORD_BOTH_SERVERS_CASE(members__lists_the_member_with_its_client_url, 1) {
   Client client(coord::test::options_for(cluster));
   auto members = client.members();
