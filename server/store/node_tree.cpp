@@ -1,6 +1,9 @@
 #include "server/store/node_tree.hpp"
 
+#include <cstddef>
+#include <cstring>
 #include <functional>
+#include <new>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -21,8 +24,21 @@ std::uint64_t mix(std::uint64_t x) {
 }
 }  // namespace
 
-NodeTree::NodeTree() : root_(new Node), slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {
-  root_->dir = true;
+NodeTree::NodeTree() : root_(make_node({}, true)), slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+
+Node* NodeTree::make_node(std::string_view name, bool dir) {
+  static_assert(alignof(Node) <= alignof(std::max_align_t));
+  void* mem = ::operator new(sizeof(Node) + name.size());
+  auto* n = new (mem) Node;
+  if (!name.empty()) std::memcpy(reinterpret_cast<char*>(n + 1), name.data(), name.size());
+  n->name_size = static_cast<std::uint32_t>(name.size());
+  n->dir = dir;
+  return n;
+}
+
+void NodeTree::free_node(Node* n) {
+  n->~Node();
+  ::operator delete(static_cast<void*>(n));
 }
 
 NodeTree::~NodeTree() { free_all(); }
@@ -52,7 +68,7 @@ void NodeTree::free_all() {
     Node* n = stack.back();
     stack.pop_back();
     for (Node* c = n->first_child; c != nullptr; c = c->next_sibling) stack.push_back(c);
-    delete n;
+    free_node(n);
   }
   root_ = nullptr;
   size_ = 0;
@@ -85,7 +101,7 @@ Node* NodeTree::child(const Node* parent, std::string_view name) const {
     if (s == 0) return nullptr;
     if ((s & kTagMask) != tag) continue;
     Node* n = untag(s);
-    if (n->parent == parent && n->name == name) return n;
+    if (n->parent == parent && n->name() == name) return n;
   }
 }
 
@@ -153,12 +169,11 @@ Node* NodeTree::try_add(Node* parent, std::string_view name, bool dir) {
   for (; slots_[i] != 0; i = (i + 1) & mask_) {
     if ((slots_[i] & kTagMask) != tag) continue;
     const Node* other = untag(slots_[i]);
-    if (other->parent == parent && other->name == name) return nullptr;
+    if (other->parent == parent && other->name() == name) return nullptr;
   }
-  auto* n = new Node;
-  n->name.assign(name.data(), name.size());
+  COORD_CHECK(name.size() <= UINT32_MAX, "name too long");
+  Node* n = make_node(name, dir);
   n->hash = h;
-  n->dir = dir;
   slots_[i] = tagged(n);
   link(parent, n);
   return n;
@@ -190,17 +205,17 @@ void NodeTree::destroy(Node* n) {
     for (Node* c = x->first_child; c != nullptr; c = c->next_sibling) stack.push_back(c);
     index_erase(x);  // uses the stored hash; never reads the (maybe freed) parent
     --size_;
-    delete x;
+    free_node(x);
   }
 }
 
 std::string NodeTree::key_of(const Node* n) {
   std::size_t len = 0;
-  for (const Node* x = n; x->parent != nullptr; x = x->parent) len += x->name.size() + 1;
+  for (const Node* x = n; x->parent != nullptr; x = x->parent) len += x->name_size + 1;
   std::string key(len, '\0');
   for (const Node* x = n; x->parent != nullptr; x = x->parent) {
-    len -= x->name.size();
-    key.replace(len, x->name.size(), x->name);
+    len -= x->name_size;
+    std::memcpy(key.data() + len, x->name().data(), x->name_size);
     key[--len] = '/';
   }
   return key;

@@ -3,8 +3,8 @@
 // (indexes, TTL, events): Store builds those on top. Not thread-safe; const methods only read,
 // so concurrent const calls are safe while nobody mutates (the store's shared lock).
 //
-// Memory: one Node per key (136 bytes plus heap for names/values over 15 bytes) and one
-// 8-byte slot per node in the index, which is at most 70% full. Children are an intrusive sibling list,
+// Memory: one allocation per key (a 104-byte Node followed by its name), the value's heap
+// buffer when over 15 bytes, and one 8-byte slot per node in the index, at most 70% full. Children are an intrusive sibling list,
 // so a dir costs nothing per child beyond the child itself.
 #pragma once
 
@@ -20,22 +20,26 @@ namespace coord::store {
 
 inline constexpr UnixNanos kPermanent = std::numeric_limits<UnixNanos>::min();
 
+// One key. Allocated by NodeTree with its name stored right after the struct (one allocation
+// per node, no separate string for the name).
 struct Node {
   Node* parent = nullptr;
   Node* first_child = nullptr;   // dirs only
   Node* next_sibling = nullptr;  // null after the last child
   Node* prev_sibling = nullptr;  // circular: the first child's prev is the last child
-  std::string name;              // one path part; empty only for the root
   std::string value;             // files only
   std::uint64_t created_index = 0;
   std::uint64_t modified_index = 0;
   UnixNanos expiration = kPermanent;
   std::uint64_t hash = 0;        // of (parent, name), kept so the index never rehashes names
+  std::uint32_t name_size = 0;   // the name's bytes follow the struct; empty only for the root
   bool dir = false;
 
+  // One path part.
+  std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), name_size}; }
   bool permanent() const { return expiration == kPermanent; }
   // A name starting with '_' is left out of listings and recursive watches (v2-api.md §1).
-  bool hidden() const { return !name.empty() && name.front() == '_'; }
+  bool hidden() const { return name_size > 0 && name().front() == '_'; }
   bool has_children() const { return first_child != nullptr; }
 };
 
@@ -79,6 +83,8 @@ class NodeTree {
   static std::uintptr_t tagged(const Node* n);
   static Node* untag(std::uintptr_t slot);
   void link(Node* parent, Node* n);
+  static Node* make_node(std::string_view name, bool dir);
+  static void free_node(Node* n);
   void index_erase(const Node* n);
   void grow();
   void free_all();

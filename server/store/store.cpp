@@ -107,8 +107,8 @@ void Store::list_children(const Node* n, const std::string& key, bool recursive,
   for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) {
     if (c->hidden()) continue;
     std::string child_key;
-    child_key.reserve(key.size() + 1 + c->name.size());
-    child_key.append(key).append(1, '/').append(c->name);
+    child_key.reserve(key.size() + 1 + c->name_size);
+    child_key.append(key).append(1, '/').append(c->name());
     out.nodes.push_back(repr(c, std::move(child_key), recursive, sorted, now));
   }
   if (sorted) {

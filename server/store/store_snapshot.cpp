@@ -79,7 +79,7 @@ void Store::save_tree(Encoder& e) const {
       continue;
     }
     stack.back() = n->next_sibling;
-    e.put_bytes(n->name);
+    e.put_bytes(n->name());
     e.put_u8((n->dir ? kFlagDir : 0) | (n->permanent() ? 0 : kFlagExpiration));
     e.put_varint(n->created_index);
     e.put_varint(n->modified_index);

@@ -15,7 +15,7 @@ namespace {
 
 std::vector<std::string> children_of(const Node* n) {
   std::vector<std::string> out;
-  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) out.push_back(c->name);
+  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) out.push_back(std::string(c->name()));
   return out;
 }
 
@@ -32,7 +32,7 @@ BOOST_AUTO_TEST_CASE(add_and_destroy__keep_children_in_insertion_order) {
   t.add(d, "f", false);
   t.destroy(t.child(d, "c"));  // middle
   BOOST_TEST(children_of(d) == std::vector<std::string>({"b", "f"}), boost::test_tools::per_element());
-  BOOST_TEST(d->first_child->prev_sibling->name == "f");
+  BOOST_TEST(d->first_child->prev_sibling->name() == "f");
   BOOST_TEST(t.size() == 3u);
   BOOST_TEST(NodeTree::key_of(t.child(d, "f")) == "/d/f");
   BOOST_TEST(NodeTree::key_of(t.root()) == "");
