@@ -48,8 +48,8 @@ struct ClientOptions {
   // Ask /v2/members for the other members' client URLs at construction and add them.
   bool discover_endpoints = false;
   // Keep-alive pools: idle connections kept per endpoint, and for how long.
-  std::size_t max_idle_per_endpoint = 8;
-  std::size_t max_idle_watch_per_endpoint = 4;
+  std::size_t max_idle_per_endpoint = 64;  // enough for many calls in flight without reconnects
+  std::size_t max_idle_watch_per_endpoint = 16;
   std::chrono::milliseconds idle_timeout{30000};
   // Threads running the client's internal io_context (network, timers, completions).
   int io_threads = 1;
