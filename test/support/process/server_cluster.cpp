@@ -129,6 +129,17 @@ bool ServerCluster::restart(int i) {
   return wait_ready(i, std::chrono::steady_clock::now() + options_.ready_timeout);
 }
 
+bool ServerCluster::restart_all_stopped() {
+  std::vector<int> stopped;
+  for (int i = 0; i < size(); ++i)
+    if (!running(i)) stopped.push_back(i);
+  for (int i : stopped) launch(i);
+  const auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
+  for (int i : stopped)
+    if (!wait_ready(i, deadline)) return false;
+  return true;
+}
+
 void ServerCluster::kill(int i) {
   auto& p = members_.at(i).process;
   if (p) p->terminate(std::chrono::milliseconds(0));

@@ -50,6 +50,9 @@ class ServerCluster {
   bool start();
   // Starts member i again on its old data directory and ports; waits until it is ready.
   bool restart(int i);
+  // Restarts every member that is not running, all at once (a lone member of a cluster cannot
+  // become ready without a quorum), then waits until each is ready.
+  bool restart_all_stopped();
   // SIGKILL member i and reap it.
   void kill(int i);
   // SIGTERM member i, SIGKILL after `grace`.
