@@ -96,6 +96,10 @@ void Call::attempt() {
 
 void Call::on_result(const std::string& endpoint, TransportResult result) {
   if (finished_) return;
+  if (result.status == TransportResult::Status::kTimeout && Clock::now() >= deadline_) {
+    // The call's own deadline (e.g. a quiet long poll), not a slow member: keep the endpoint.
+    if (op_.retry == RetryClass::kRead || !result.maybe_sent) return finish(transport_error(result, endpoint));
+  }
   switch (classify(op_, result)) {
     case Outcome::kCancelled:
       return finish(transport_error(result, endpoint));

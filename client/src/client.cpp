@@ -316,7 +316,11 @@ void Client::remove_member(std::string_view id, CallOptions o) {
 
 std::vector<std::string> Client::sync_endpoints(CallOptions o) {
   std::vector<std::string> urls;
-  for (const auto& m : members(o)) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+  for (const auto& m : members(o)) {
+    for (const auto& url : m.client_urls) {
+      if (core_->transport().supports(url)) urls.push_back(url);  // e.g. https without TLS support
+    }
+  }
   core_->endpoints().merge(urls);
   return core_->endpoints().all();
 }

@@ -364,3 +364,30 @@ BOOST_AUTO_TEST_CASE(remove_member__lost_reply_then_410_is_success_when_member_i
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(client_deadlines)
+
+BOOST_AUTO_TEST_CASE(watch__quiet_poll_reaching_its_deadline_keeps_the_endpoint) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return failure(S::kTimeout, true);  // what the transport reports when the poll's deadline passes
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_CHECK_THROW(client.watch("/k", WatchOptions{.timeout = std::chrono::milliseconds(0)}), TransportError);
+  BOOST_CHECK_THROW(client.watch("/k", WatchOptions{.timeout = std::chrono::milliseconds(0)}), TransportError);
+  auto sent = fake->sent();
+  BOOST_REQUIRE_EQUAL(sent.size(), 2u);
+  BOOST_TEST(sent[1].endpoint == "http://a:1");
+}
+
+BOOST_AUTO_TEST_CASE(sync_endpoints__skips_urls_the_transport_cannot_reach) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
+    return answer(200, R"({"members":[{"id":"1","name":"m0","peerURLs":[],"clientURLs":["http://a:1","https://s:4"]},)"
+                       R"({"id":"2","name":"m1","peerURLs":[],"clientURLs":["http://d:4"]}]})");
+  });
+  Client client(FakeTransport::options(fake, {"http://a:1"}));
+  auto endpoints = client.sync_endpoints();
+  BOOST_REQUIRE_EQUAL(endpoints.size(), 2u);
+  BOOST_TEST(endpoints[1] == "http://d:4");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
