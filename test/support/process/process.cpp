@@ -69,10 +69,34 @@ int free_port() {
 
 namespace {
 
-[[noreturn]] void child_exec(const std::vector<std::string>& argv, const std::string& log_path,
-                             const std::vector<std::string>& env, int report_fd) {
+// Everything the child needs, prepared before fork(): after a fork in a multi-threaded process
+// (client threads are often running) the child may only call async-signal-safe functions, so no
+// allocation happens there.
+struct ExecPlan {
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv, envp;
+};
+
+ExecPlan make_plan(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  ExecPlan plan;
+  for (const auto& e : env) plan.env_storage.push_back(e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry(*e);
+    auto name = entry.substr(0, entry.find('='));
+    bool overridden = false;
+    for (const auto& extra : env) overridden |= extra.substr(0, extra.find('=')) == name;
+    if (!overridden) plan.env_storage.push_back(std::move(entry));
+  }
+  for (const auto& a : args) plan.argv.push_back(const_cast<char*>(a.c_str()));
+  plan.argv.push_back(nullptr);
+  for (auto& e : plan.env_storage) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  return plan;
+}
+
+[[noreturn]] void child_exec(const ExecPlan& plan, const char* log_path, int report_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int log = ::open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
   if (log >= 0) {
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
@@ -80,11 +104,7 @@ namespace {
   }
   int devnull = ::open("/dev/null", O_RDONLY);
   if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-  for (const auto& entry : env) ::putenv(const_cast<char*>(entry.c_str()));
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  ::execve(args[0], args.data(), environ);
+  ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   int err = errno;
   [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
   ::_exit(127);
@@ -95,6 +115,7 @@ namespace {
 Process::Process(std::vector<std::string> argv, std::string log_path, std::vector<std::string> env)
     : log_path_(std::move(log_path)) {
   if (argv.empty()) throw std::invalid_argument("Process: empty argv");
+  ExecPlan plan = make_plan(argv, env);
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
   pid_ = ::fork();
@@ -103,7 +124,7 @@ Process::Process(std::vector<std::string> argv, std::string log_path, std::vecto
     ::close(pipe_fds[1]);
     throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
   }
-  if (pid_ == 0) child_exec(argv, log_path_, env, pipe_fds[1]);
+  if (pid_ == 0) child_exec(plan, log_path_.c_str(), pipe_fds[1]);
   ::close(pipe_fds[1]);
   int child_errno = 0;
   ssize_t n;
