@@ -23,6 +23,14 @@
 //     | file: bytes value  /  dir: varint child count, then the children
 //   nothing may follow.
 // Watchers and history are not saved (etcd drops them too).
+//
+// Deliberate differences from etcd 3.4 (none is visible in the conformance probe):
+//  * a stream watcher on a node that is deleted gets the event once (etcd's delete callback
+//    and its ancestor walk both deliver it, so etcd sends it twice);
+//  * expiry order among equal expirations is (modifiedIndex, depth), the same on every member
+//    and after a recovery (etcd's heap order after a snapshot depends on map iteration);
+//  * expirations before the year 2000 are not turned into "permanent" on create/set;
+//  * recover() clears the history (etcd keeps a history whose indexes no longer follow on).
 #pragma once
 
 #include <cstdint>
