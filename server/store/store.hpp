@@ -132,6 +132,10 @@ class Store {
   // watchers stay registered (as in etcd).
   Status recover(std::string_view data);
 
+  // Walks the whole tree and checks the structure's invariants (links, index, TTL tracking,
+  // history). For tests and debugging: O(nodes).
+  Status check_invariants() const;
+
   std::size_t node_count() const { return tree_.size(); }
   std::size_t watcher_count() const { return hub_.count(); }
 

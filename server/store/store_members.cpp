@@ -1,4 +1,4 @@
-// Store: cluster membership. etcd keeps members in its internal /0 tree, so each change is a
+// Store: cluster membership, and the invariant audit used by tests. etcd keeps members in its internal /0 tree, so each change is a
 // store write there: it takes etcd indexes, history slots (invisible to user watches) and stats
 // exactly like the corresponding Create/Set/Update/Delete would.
 #include <utility>
@@ -44,6 +44,35 @@ void Store::publish_member_attributes(std::uint64_t id, std::string name,
 void Store::set_cluster_version(std::string version) {
   cluster_version_ = std::move(version);
   bump_internal(Counter::kSetsSuccess);  // Set /0/version
+}
+
+Status Store::check_invariants() const {
+  std::size_t nodes = 0, with_ttl = 0;
+  std::vector<const Node*> stack{tree_.root()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n != tree_.root()) {
+      ++nodes;
+      if (tree_.child(n->parent, n->name()) != n) return Status::internal("node not found through the index");
+      if (n->created_index > index_ || n->modified_index > index_) return Status::internal("index from the future");
+      if (!n->permanent()) ++with_ttl;
+      if (n->dir && !n->value.empty()) return Status::internal("dir with a value");
+    }
+    if (!n->dir && n->first_child != nullptr) return Status::internal("file with children");
+    const Node* last = nullptr;
+    for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) {
+      if (c->parent != n) return Status::internal("child with a wrong parent");
+      if (last != nullptr && c->prev_sibling != last) return Status::internal("broken sibling list");
+      last = c;
+      stack.push_back(c);
+    }
+    if (last != nullptr && n->first_child->prev_sibling != last) return Status::internal("first child's prev is not the last");
+  }
+  if (nodes != tree_.size()) return Status::internal("node count mismatch");
+  if (with_ttl != ttl_.size()) return Status::internal("ttl index out of step with the tree");
+  if (history_.size() > 0 && history_.last_index() != index_) return Status::internal("history behind the index");
+  return Status::ok();
 }
 
 std::vector<Member> Store::members() const {
