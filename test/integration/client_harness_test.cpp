@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sys/wait.h>
+#include <thread>
 
 #include "test/support/process/process.hpp"
 #include "test/support/process/server_cluster.hpp"
@@ -51,8 +52,14 @@ BOOST_AUTO_TEST_CASE(process__terminate_escalates_to_sigkill_and_destructor_reap
   TempDir dir("harness");
   pid_t pid;
   {
-    Process stubborn({"/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"}, dir.file("log"));
+    Process stubborn({"/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"}, dir.file("log"));
     pid = stubborn.pid();
+    // SIGTERM must arrive after the trap is set: wait (bounded) for the shell to say so.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (stubborn.log_tail().find("ready") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    BOOST_REQUIRE(stubborn.log_tail().find("ready") != std::string::npos);
     stubborn.stop();
     stubborn.cont();
     int status = stubborn.terminate(std::chrono::milliseconds(200));
