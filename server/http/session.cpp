@@ -17,8 +17,10 @@ namespace {
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 
-const char* reason(int status) {
-  return bhttp::obsolete_reason(static_cast<bhttp::status>(status)).data();
+// Reason phrases as Go's net/http writes them (they differ from Beast's for a few codes).
+std::string_view reason(int status) {
+  if (status == 413) return "Request Entity Too Large";
+  return bhttp::obsolete_reason(static_cast<bhttp::status>(status));
 }
 
 // The head of a chunked answer, written by hand: watches stay open indefinitely and their
@@ -30,7 +32,7 @@ constexpr std::pair<const char*, const char*> kCorsHeaders[] = {
 };
 
 std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
-  std::string out = "HTTP/1.1 " + std::to_string(head.status) + " " + reason(head.status) + "\r\n";
+  std::string out = "HTTP/1.1 " + std::to_string(head.status) + " " + std::string(reason(head.status)) + "\r\n";
   if (cors)
     for (const auto& [name, value] : kCorsHeaders) out += std::string(name) + ": " + value + "\r\n";
   if (!head.content_type.empty()) out += "Content-Type: " + head.content_type + "\r\n";
@@ -107,6 +109,7 @@ void Session::write_reply(Reply reply) {
     for (const auto& [name, value] : kCorsHeaders) res->set(name, value);
   if (!reply.content_type.empty()) res->set(bhttp::field::content_type, reply.content_type);
   for (auto& [name, value] : reply.headers) res->insert(name, value);
+  res->reason(reason(reply.status));
   const bool close = reply.close || !keep_alive_;
   res->keep_alive(!close);
   if (reply.head_only) {

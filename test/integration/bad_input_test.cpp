@@ -1,0 +1,199 @@
+// coordd under bad input, over raw sockets: malformed HTTP, oversized bodies and headers, bad
+// chunked framing, half-open and vanishing connections, clients that leave mid-watch. Each case
+// checks the answer (or the closed connection) and that the server keeps serving everyone else.
+#include <boost/test/unit_test.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "test/support/process/http_probe.hpp"
+#include "test/support/process/server_cluster.hpp"
+
+using namespace std::chrono_literals;
+using coord::test::ServerCluster;
+using coord::test::ServerKind;
+
+namespace {
+
+struct CoorddAvailable {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    std::string why;
+    if (coord::test::server_binary(ServerKind::kCoordd, &why)) return true;
+    boost::test_tools::assertion_result r(false);
+    r.message() << "skipped: coordd unavailable: " << why;
+    return r;
+  }
+};
+
+// One single-member coordd shared by the cases of this suite.
+ServerCluster& server() {
+  static ServerCluster cluster(ServerKind::kCoordd, 1);
+  static const bool started = cluster.start();
+  BOOST_REQUIRE_MESSAGE(started, cluster.last_error());
+  return cluster;
+}
+
+int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+
+// A raw TCP connection to the server.
+class Raw {
+ public:
+  Raw() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port_of(server().client_url(0))));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  }
+  ~Raw() { ::close(fd_); }
+  void send(const std::string& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+      const auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;  // the server may close early; the caller checks the answer
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  // Everything the server sends until it closes the connection or `timeout` passes.
+  std::string read_all(std::chrono::milliseconds timeout = 5s) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) break;
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
+// The server still answers a plain request.
+void still_serving() {
+  auto r = coord::test::http_get(server().client_url(0) + "/v2/keys/", 2s);
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->status == 200);
+}
+
+std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(bad_input, *boost::unit_test::precondition(CoorddAvailable{}))
+
+BOOST_AUTO_TEST_CASE(garbage_request_line__400_and_close) {
+  Raw c;
+  c.send("THIS IS NOT HTTP\r\n\r\n");
+  const auto answer = c.read_all();
+  BOOST_TEST(status_line(answer) == "HTTP/1.1 400 Bad Request");
+  BOOST_TEST(c.closed());
+  still_serving();
+}
+
+BOOST_AUTO_TEST_CASE(body_over_1_5_mib__413_and_close_nothing_written) {
+  Raw c;
+  const std::string body = "value=" + std::string(1600 * 1024, 'x');
+  c.send("PUT /v2/keys/too-big HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto answer = c.read_all();
+  BOOST_TEST(status_line(answer) == "HTTP/1.1 413 Request Entity Too Large");
+  auto after = coord::test::http_get(server().client_url(0) + "/v2/keys/too-big", 2s);
+  BOOST_REQUIRE(after);
+  BOOST_TEST(after->status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(headers_over_the_limit__rejected_and_closed) {
+  Raw c;
+  c.send("GET /v2/keys/ HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(100 * 1024, 'h') + "\r\n\r\n");
+  const auto answer = c.read_all();
+  BOOST_TEST(status_line(answer) == "HTTP/1.1 400 Bad Request");
+  still_serving();
+}
+
+BOOST_AUTO_TEST_CASE(bad_chunked_framing_and_bad_content_length__400) {
+  {
+    Raw c;
+    c.send("PUT /v2/keys/chunk HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nvalue=1\r\n0\r\n\r\n");
+    BOOST_TEST(status_line(c.read_all()) == "HTTP/1.1 400 Bad Request");
+  }
+  {
+    Raw c;
+    c.send("PUT /v2/keys/cl HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n");
+    BOOST_TEST(status_line(c.read_all()) == "HTTP/1.1 400 Bad Request");
+  }
+  still_serving();
+}
+
+BOOST_AUTO_TEST_CASE(bad_escape_in_path__plain_400_without_etcd_headers) {
+  Raw c;
+  c.send("GET /v2/keys/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto answer = c.read_all();
+  BOOST_TEST(status_line(answer) == "HTTP/1.1 400 Bad Request");
+  BOOST_TEST(answer.find("X-Etcd-Index") == std::string::npos);
+  BOOST_TEST(answer.find("Access-Control-Allow-Origin") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(half_open_connections__do_not_block_other_clients) {
+  std::vector<std::unique_ptr<Raw>> stuck;
+  for (int i = 0; i < 50; ++i) {
+    stuck.push_back(std::make_unique<Raw>());
+    stuck.back()->send("PUT /v2/keys/slow HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nvalue=");
+  }
+  still_serving();
+  stuck.clear();  // vanish without finishing the requests
+  still_serving();
+}
+
+BOOST_AUTO_TEST_CASE(client_leaving_mid_watch__cancels_its_watcher) {
+  const auto watchers = [] {
+    auto r = coord::test::http_get(server().client_url(0) + "/v2/stats/store", 2s);
+    BOOST_REQUIRE(r);
+    const auto at = r->body.find("\"watchers\":");
+    BOOST_REQUIRE(at != std::string::npos);
+    return std::stoi(r->body.substr(at + 11));
+  };
+  const int before = watchers();
+  {
+    Raw a, b;
+    a.send("GET /v2/keys/watched?wait=true HTTP/1.1\r\nHost: x\r\n\r\n");
+    b.send("GET /v2/keys/watched?wait=true&stream=true HTTP/1.1\r\nHost: x\r\n\r\n");
+    BOOST_TEST(status_line(a.read_all(500ms)) == "HTTP/1.1 200 OK");  // headers come at once
+    BOOST_TEST(status_line(b.read_all(500ms)) == "HTTP/1.1 200 OK");
+    BOOST_TEST(watchers() == before + 2);
+  }  // both clients disconnect here
+  // Bounded wait for the condition: the server notices the closed sockets.
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (watchers() != before && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  BOOST_TEST(watchers() == before);
+}
+
+BOOST_AUTO_TEST_CASE(many_connections_opened_and_dropped__server_keeps_serving) {
+  for (int round = 0; round < 5; ++round) {
+    std::vector<std::unique_ptr<Raw>> conns;
+    for (int i = 0; i < 200; ++i) conns.push_back(std::make_unique<Raw>());
+    for (auto& c : conns) c->send("GET /v2/keys/ HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  still_serving();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
