@@ -20,6 +20,7 @@
 
 #include "coord/coord.hpp"
 #include "examples/coordctl/command_line.hpp"
+#include "examples/coordctl/http_get.hpp"
 
 namespace json = boost::json;
 using coord::examples::CommandLine;
@@ -33,19 +34,23 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The JSON etcdctl v2 prints: Go's encoding of its client.Node (value always present, nodes
+// null when empty, expiration/ttl only with a TTL) inside {"action","node","prevNode"}.
 json::object node_json(const coord::Node& n) {
   json::object o{{"key", n.key}};
   if (n.dir) o["dir"] = true;
-  if (n.value) o["value"] = *n.value;
-  if (!n.expiration.empty()) o["expiration"] = n.expiration;
-  if (n.ttl) o["ttl"] = *n.ttl;
-  if (!n.nodes.empty()) {
+  o["value"] = n.value.value_or("");
+  if (n.nodes.empty()) {
+    o["nodes"] = nullptr;
+  } else {
     json::array a;
     for (const auto& c : n.nodes) a.push_back(node_json(c));
     o["nodes"] = std::move(a);
   }
-  o["modifiedIndex"] = n.modified_index;
   o["createdIndex"] = n.created_index;
+  o["modifiedIndex"] = n.modified_index;
+  if (!n.expiration.empty()) o["expiration"] = n.expiration;
+  if (n.ttl) o["ttl"] = *n.ttl;
   return o;
 }
 
@@ -53,7 +58,7 @@ json::object node_json(const coord::Node& n) {
 void print_response(const coord::Response& r, const std::string& format) {
   if (format == "json") {
     json::object o{{"action", r.action}, {"node", node_json(r.node)}};
-    if (r.prev_node) o["prevNode"] = node_json(*r.prev_node);
+    o["prevNode"] = r.prev_node ? json::value(node_json(*r.prev_node)) : json::value(nullptr);
     std::cout << json::serialize(o) << "\n";
   } else if (format == "extended") {
     std::cout << "Key: " << r.node.key << "\nCreated-Index: " << r.node.created_index
@@ -125,12 +130,22 @@ int run_with_env(const std::vector<std::string>& argv, const std::vector<std::st
 int members(coord::Client& client, const CommandLine& cl) {
   std::string sub = need(cl, 0, "member subcommand (list, add, remove)");
   if (sub == "list") {
+    std::string leader;
+    for (const auto& url : client.endpoints()) {
+      if (auto a = coord::examples::http_get(url, "/v2/members/leader", std::chrono::seconds(2)); a && a->status == 200) {
+        try {
+          leader = json::value_to<std::string>(json::parse(a->body).at("id"));
+        } catch (...) {
+        }
+        break;
+      }
+    }
     for (const auto& m : client.members()) {
       std::cout << m.id << ": name=" << m.name << " peerURLs=";
       for (std::size_t i = 0; i < m.peer_urls.size(); ++i) std::cout << (i ? "," : "") << m.peer_urls[i];
       std::cout << " clientURLs=";
       for (std::size_t i = 0; i < m.client_urls.size(); ++i) std::cout << (i ? "," : "") << m.client_urls[i];
-      std::cout << "\n";
+      std::cout << " isLeader=" << (m.id == leader ? "true" : "false") << "\n";
     }
     return kExitSuccess;
   }
@@ -149,34 +164,29 @@ int members(coord::Client& client, const CommandLine& cl) {
   throw UsageError("unknown member subcommand " + sub);
 }
 
-// A member is healthy when a quorum read through it succeeds (etcdctl asks /health).
-int cluster_health(coord::Client& client, const CommandLine& cl) {
+// As etcdctl: a member is healthy when its /health says {"health":"true"}.
+int cluster_health(coord::Client& client) {
   bool all = true;
   for (const auto& m : client.members()) {
     bool ok = false;
     std::string via;
     for (const auto& url : m.client_urls) {
-      coord::ClientOptions o;
-      o.endpoints = {url};
-      o.request_timeout = std::chrono::seconds(2);
-      try {
-        coord::Client one(o);
-        one.get("/", coord::GetOptions{.quorum = true});
+      auto a = coord::examples::http_get(url, "/health", std::chrono::seconds(2));
+      if (a && a->status == 200 && a->body.find("\"true\"") != std::string::npos) {
         ok = true;
         via = url;
         break;
-      } catch (...) {
       }
     }
     if (ok) {
       std::cout << "member " << m.id << " is healthy: got healthy result from " << via << "\n";
     } else {
       all = false;
-      std::cout << "member " << m.id << " is unhealthy: got no healthy result\n";
+      std::cout << "member " << m.id << " is unhealthy: got unhealthy result from "
+                << (m.client_urls.empty() ? "" : m.client_urls.front()) << "\n";
     }
   }
   std::cout << (all ? "cluster is healthy\n" : "cluster is unhealthy\n");
-  (void)cl;
   return all ? kExitSuccess : kExitClusterNotHealthy;
 }
 
@@ -220,13 +230,9 @@ int dispatch(coord::Client& client, const CommandLine& cl) {
     }
   } else if (c == "watch") {
     return watch_loop(client, cl, [&](const coord::Response& r) {
-      if (out == "simple") {
-        std::cout << (cl.flag("recursive") ? "[" + r.action + "] " + r.node.key + "\n" : "") << r.node.value.value_or("")
-                  << std::endl;
-      } else {
-        print_response(r, out);
-        std::cout.flush();
-      }
+      if (cl.flag("recursive")) std::cout << "[" << r.action << "] " << r.node.key << "\n";
+      print_response(r, out);
+      std::cout.flush();
     });
   } else if (c == "exec-watch") {
     return watch_loop(client, cl, [&](const coord::Response& r) {
@@ -237,7 +243,7 @@ int dispatch(coord::Client& client, const CommandLine& cl) {
   } else if (c == "member") {
     return members(client, cl);
   } else if (c == "cluster-health") {
-    return cluster_health(client, cl);
+    return cluster_health(client);
   } else if (c == "lock") {
     coord::recipes::DistributedLock lock(client, need(cl, 0, "lock name"),
                                          {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
@@ -262,7 +268,8 @@ int dispatch(coord::Client& client, const CommandLine& cl) {
     while (e.is_leader()) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // lead until killed
     return kExitServerError;
   } else {
-    throw UsageError("unknown command " + c);
+    std::cout << "No help topic for '" << c << "'\n";  // etcdctl's (urfave/cli's) answer
+    return kExitBadAuth;  // etcdctl exits 3 here too
   }
   return kExitSuccess;
 }
