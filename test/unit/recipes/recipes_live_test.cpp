@@ -257,4 +257,45 @@ BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_restart__
   config_across_restart(coord::test::ServerKind::kEtcd);
 }
 
+// The server freezes (SIGSTOP): a held lock turns owns_lock() false by its local deadline
+// (last refresh + TTL - margin) with on_lost fired, while the load-balancer table keeps serving
+// its last good list.
+void frozen_server(coord::test::ServerKind kind) {
+  coord::test::ServerCluster cluster(kind, 1);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  ClientOptions o = coord::test::options_for(cluster);
+  o.request_timeout = 1s;
+  Client client(o);
+  client.set("/coord/services/fs/a", R"({"id":"a","endpoint":"127.0.0.1:1"})");
+  client.set("/coord/services/fs/b", R"({"id":"b","endpoint":"127.0.0.1:2"})");
+  LoadBalancerTable table(client, "fs");
+  BOOST_REQUIRE(table.wait_until([](const auto& l) { return l.size() == 2; }, 5s));
+  std::promise<void> lost;
+  DistributedLock lock(client, "deadline", {.ttl = 2s, .on_lost = [&](const std::string&) { lost.set_value(); }});
+  lock.lock();
+  auto acquired = Clock::now();
+  cluster.freeze(0);
+  auto f = lost.get_future();
+  bool fired = f.wait_for(3s) == std::future_status::ready;
+  auto after = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - acquired);
+  BOOST_TEST_MESSAGE(coord::test::to_string(kind) << ": lease declared lost " << after.count() << " ms after acquisition (TTL 2 s)");
+  BOOST_TEST(fired);
+  BOOST_TEST(!lock.owns_lock());
+  BOOST_TEST((after <= 2000ms));  // never later than the TTL itself
+  BOOST_TEST(table.instances().size() == 2u);
+  BOOST_TEST(table.next().has_value());
+  cluster.thaw(0);
+  lock.unlock();
+}
+
+BOOST_AUTO_TEST_CASE(frozen_server__lock_lost_by_local_deadline_table_serves_last_list__coordd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd})) {
+  frozen_server(coord::test::ServerKind::kCoordd);
+}
+
+BOOST_AUTO_TEST_CASE(frozen_server__lock_lost_by_local_deadline_table_serves_last_list__etcd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
+  frozen_server(coord::test::ServerKind::kEtcd);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
