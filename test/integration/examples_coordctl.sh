@@ -28,11 +28,11 @@ script() {  # CTL: prints a transcript of outputs and exit codes
   run mkdir /d
   run mkdir /d
   run mkdir /d/e
-  run ls
-  run ls --recursive
-  run ls / --recursive -p
+  run ls --sort
+  run ls --sort --recursive
+  run ls / --sort --recursive -p
   run -o json get /a/b
-  run -o json ls /a
+  run -o json ls /a --sort
   run -o extended get /a/c
   run -o json set /a/b 8
   run rm /a/c

@@ -26,8 +26,8 @@ BOOST_AUTO_TEST_CASE(refresher__sends_owner_checked_refresh_at_a_third_of_the_tt
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) {
     return coord::test::answer(200, coord::test::event_body("update", "/k", "tok", 11));
   });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
   Client client(FakeTransport::options(fake));
-  Refresher refresher;
   auto added = Clock::now();
   auto id = refresher.add(client, Refresher::Entry{"/k", 3s, "tok", added, nullptr});
   BOOST_REQUIRE(fake->wait_sent(1, 3s));
@@ -47,8 +47,8 @@ BOOST_AUTO_TEST_CASE(refresher__declares_lost_when_the_server_says_key_not_found
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
     return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/k", 12));
   });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
   Client client(FakeTransport::options(fake));
-  Refresher refresher;
   std::promise<std::string> lost;
   refresher.add(client, Refresher::Entry{"/k", 3s, "tok", Clock::now() - 1s, [&](const std::string& why) { lost.set_value(why); }});
   auto f = lost.get_future();
@@ -61,8 +61,8 @@ BOOST_AUTO_TEST_CASE(refresher__declares_lost_by_local_deadline_while_requests_h
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
     return std::optional<TransportResult>();  // held: the cluster does not answer
   });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
   Client client(FakeTransport::options(fake));
-  Refresher refresher;
   std::promise<std::string> lost;
   auto added = Clock::now();
   refresher.add(client, Refresher::Entry{"/k", 2s, "tok", added, [&](const std::string& why) { lost.set_value(why); }});
@@ -78,8 +78,8 @@ BOOST_AUTO_TEST_CASE(refresher__no_callback_after_remove_returns) {
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
     return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/k", 12));
   });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
   Client client(FakeTransport::options(fake));
-  Refresher refresher;
   std::atomic<int> calls{0};
   auto id = refresher.add(client, Refresher::Entry{"/k", 30s, "tok", Clock::now(), [&](const std::string&) { ++calls; }});
   refresher.remove(id);

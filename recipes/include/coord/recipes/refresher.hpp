@@ -8,7 +8,9 @@
 //
 // Thread-safety: safe for concurrent use. After remove(id) returns, the entry's on_lost callback
 // neither runs nor will run (remove() waits for a running one, except when called from inside it).
-// Every Client used with the refresher must outlive its entries.
+// Every Client used with the refresher must outlive its entries, and the refresher must outlive
+// the Clients it was given (their in-flight refreshes complete into it; the shared instance is
+// destroyed at exit, after them).
 #pragma once
 
 #include <chrono>
