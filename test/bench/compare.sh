@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# compare.sh — coordd against real etcd 3.4 (--enable-v2=true), same shapes, same workloads, same
+# run, on loopback; prints one table with the ratio coordd/etcd per row (DESIGN.md §4 targets).
+#
+#   test/bench/compare.sh                 # full run, about 10 minutes on the 2-core machine
+#   COMPARE_QUICK=1 test/bench/compare.sh # without the 1M-key rows
+#
+# Environment (defaults in brackets):
+#   COORDD [stage/bin/coordd]  ETCD [/usr/bin/etcd]  BENCH [coord-bench found under bin/]
+#   COMPARE_DURATION [10]      seconds of each throughput row
+#   COMPARE_SEQ_DURATION [5]   seconds of the sequential-PUT row
+#   COMPARE_CONNECTIONS [64]   COMPARE_THREADS [2]   (like wrk -t2 -c64)
+#   COMPARE_WATCHERS [10000]   COMPARE_ROUNDS [3]    watch fan-out
+#   COMPARE_BIG_KEYS [1000000] keys of the RSS / restart rows (≈30 B key, 128 B value)
+#   COMPARE_QUICK [0]          1 = skip the RSS / restart rows
+#   COMPARE_TMPDIR [/tmp]      where both servers' data dirs go (same filesystem for both)
+#   COMPARE_KEEP_LOGS [unset]  a directory to copy server and bench logs into
+#
+# Every process started here is killed by pid on exit; the data dirs are removed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+COORDD=${COORDD:-$ROOT/stage/bin/coordd}
+ETCD=${ETCD:-/usr/bin/etcd}
+if [[ -z "${BENCH:-}" ]]; then
+  BENCH=$(find "$ROOT/bin" -name coord-bench -type f -perm -u+x 2>/dev/null | head -n 1)
+fi
+DURATION=${COMPARE_DURATION:-10}
+SEQ_DURATION=${COMPARE_SEQ_DURATION:-5}
+CONNECTIONS=${COMPARE_CONNECTIONS:-64}
+THREADS=${COMPARE_THREADS:-2}
+WATCHERS=${COMPARE_WATCHERS:-10000}
+ROUNDS=${COMPARE_ROUNDS:-3}
+BIG_KEYS=${COMPARE_BIG_KEYS:-1000000}
+QUICK=${COMPARE_QUICK:-0}
+
+for f in "$COORDD" "$ETCD" "$BENCH"; do
+  [[ -x "$f" ]] || { echo "compare.sh: missing executable '$f' (b2 stage; b2 test//coord-bench)" >&2; exit 2; }
+done
+command -v curl >/dev/null || { echo "compare.sh: needs curl" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "compare.sh: needs python3 (free ports)" >&2; exit 2; }
+
+WORK=$(mktemp -d "${COMPARE_TMPDIR:-/tmp}/coord-compare.XXXXXX")
+LOGS=$WORK/logs
+mkdir -p "$LOGS"
+# A private copy, so a rebuild by someone else during the run cannot change the binary measured.
+cp "$COORDD" "$WORK/coordd"
+COORDD=$WORK/coordd
+PIDS=()
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n "${COMPARE_KEEP_LOGS:-}" ]]; then mkdir -p "$COMPARE_KEEP_LOGS" && cp -r "$LOGS"/. "$COMPARE_KEEP_LOGS"/; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The descriptors of 10k watchers (client side and server side) need a high open-file limit.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+now_ns() { date +%s%N; }
+
+# Ports handed out by the kernel for a bound-then-closed socket; remembered so no two collide.
+USED_PORTS=" "
+free_port() {
+  local p
+  while :; do
+    p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    [[ "$USED_PORTS" == *" $p "* ]] || break
+  done
+  USED_PORTS+="$p "
+  echo "$p"
+}
+
+# ---------------------------------------------------------------- clusters
+# start_cluster KIND N: starts N members of KIND (coordd|etcd); sets CLIENT_URLS, MEMBER_PIDS,
+# MEMBER_CMDS (for a restart) and DATA_DIRS.
+start_cluster() {
+  local kind=$1 n=$2 bin i cluster="" token
+  bin=$([[ $kind == coordd ]] && echo "$COORDD" || echo "$ETCD")
+  token="cmp-$kind-$n-$RANDOM"
+  CLIENT_URLS=(); MEMBER_PIDS=(); MEMBER_CMDS=(); DATA_DIRS=()
+  local peers=()
+  for ((i = 0; i < n; i++)); do
+    CLIENT_URLS+=("http://127.0.0.1:$(free_port)")
+    peers+=("http://127.0.0.1:$(free_port)")
+    cluster+="${cluster:+,}m$i=${peers[i]}"
+  done
+  for ((i = 0; i < n; i++)); do
+    local dir="$WORK/$kind-$n-m$i"
+    DATA_DIRS+=("$dir")
+    local cmd="$bin --name m$i --data-dir $dir --listen-client-urls ${CLIENT_URLS[i]}"
+    cmd+=" --advertise-client-urls ${CLIENT_URLS[i]} --listen-peer-urls ${peers[i]}"
+    cmd+=" --initial-advertise-peer-urls ${peers[i]} --initial-cluster $cluster"
+    cmd+=" --initial-cluster-state new --initial-cluster-token $token --enable-v2=true"
+    MEMBER_CMDS+=("$cmd")
+    start_member "$kind-$n-m$i" "$cmd"
+    MEMBER_PIDS+=("$STARTED_PID")
+  done
+  wait_writable "${CLIENT_URLS[0]}"
+}
+
+# start_member NAME CMD: starts one process, its output appended to $LOGS/NAME.log.
+start_member() {
+  # shellcheck disable=SC2086
+  $2 >>"$LOGS/$1.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+}
+
+stop_cluster() {
+  local pid
+  for pid in "${MEMBER_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${MEMBER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "${DATA_DIRS[@]}"
+  MEMBER_PIDS=()
+}
+
+# Waits (up to 60 s) until a PUT through URL succeeds: the cluster has a leader and serves writes.
+wait_writable() {
+  local deadline=$((SECONDS + 60))
+  until curl -sf -m 2 -XPUT "$1/v2/keys/compare-ready" -d value=1 >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || { log "no writable cluster at $1"; return 1; }
+    sleep 0.1
+  done
+}
+
+# Index into CLIENT_URLS of the leader ("state":"StateLeader" in /v2/stats/self).
+leader_index() {
+  local i
+  for ((i = 0; i < ${#CLIENT_URLS[@]}; i++)); do
+    if curl -sf -m 2 "${CLIENT_URLS[i]}/v2/stats/self" | grep -q '"StateLeader"'; then echo "$i"; return; fi
+  done
+  echo 0
+}
+
+# Mean time of one 4 KiB write + fdatasync in the work dir (the floor of a durable PUT).
+fdatasync_us() {
+  local n=500 secs
+  secs=$(dd if=/dev/zero of="$WORK/dsync-probe" bs=4k count=$n oflag=dsync 2>&1 | awk '/copied/ { print $(NF-3) }')
+  rm -f "$WORK/dsync-probe"
+  awk -v s="$secs" -v n=$n 'BEGIN { printf "%.0f", s * 1e6 / n }'
+}
+
+rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+
+# ---------------------------------------------------------------- bench runs
+# bench NAME ARGS...: runs coord-bench with --format=tsv and leaves its measured line in LINE;
+# errors are shown and remembered for the table. (Not called in a subshell, so ERRORS sticks.)
+declare -A ERRORS=()
+LINE=""
+bench() {
+  local name=$1; shift
+  local out rc=0
+  out=$("$BENCH" --format=tsv --threads="$THREADS" "$@" 2>"$LOGS/bench-$name.err") || rc=$?
+  echo "$out" >"$LOGS/bench-$name.tsv"
+  local errors
+  LINE=$(grep 'phase=measure' <<<"$out" | tail -n 1)
+  errors=$(grep -o 'errors=[0-9]*' <<<"$out" | awk -F= '{ s += $2 } END { print s + 0 }')
+  if ((rc != 0 || errors > 0)); then
+    ERRORS[$name]=$errors
+    log "$name: coord-bench exit $rc, $errors errors:"
+    sed 's/^/    /' "$LOGS/bench-$name.err" | head -n 20 >&2
+  fi
+}
+
+field() { tr '\t' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+
+declare -A RESULT=()
+
+run_one_member() {
+  local kind=$1 url line
+  log "$kind: 1 member"
+  start_cluster "$kind" 1
+  url=${CLIENT_URLS[0]}
+  bench "$kind-put1" --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  line=$LINE
+  RESULT[$kind,put1]=$(field rps "$line")
+  bench "$kind-get1" --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  line=$LINE
+  RESULT[$kind,get1]=$(field rps "$line")
+  bench "$kind-seq" --endpoints="$url" --workload=put --connections=1 --threads=1 --duration="$SEQ_DURATION"
+  line=$LINE
+  RESULT[$kind,seq]=$(field p50_us "$line")
+  bench "$kind-fanout" --endpoints="$url" --workload=watch-fanout --watchers="$WATCHERS" --rounds="$ROUNDS"
+  line=$LINE
+  RESULT[$kind,fanout]=$(awk -v us="$(field last_p50_us "$line")" 'BEGIN { printf "%.1f", us / 1000 }')
+  stop_cluster
+}
+
+run_three_members() {
+  local kind=$1 leader follower line
+  log "$kind: 3 members"
+  start_cluster "$kind" 3
+  leader=$(leader_index)
+  follower=$(((leader + 1) % 3))
+  wait_writable "${CLIENT_URLS[follower]}"
+  bench "$kind-put3l" --endpoints="${CLIENT_URLS[leader]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  line=$LINE
+  RESULT[$kind,put3l]=$(field rps "$line")
+  bench "$kind-put3f" --endpoints="${CLIENT_URLS[follower]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  line=$LINE
+  RESULT[$kind,put3f]=$(field rps "$line")
+  bench "$kind-qget3" --endpoints="${CLIENT_URLS[leader]}" --workload=qget --connections="$CONNECTIONS" --duration="$DURATION"
+  line=$LINE
+  RESULT[$kind,qget3]=$(field rps "$line")
+  stop_cluster
+}
+
+# 1M keys through one member: RSS after loading, then time from a fresh start to the first GET.
+run_big() {
+  local kind=$1 url line t0 t1 key
+  log "$kind: $BIG_KEYS keys"
+  start_cluster "$kind" 1
+  url=${CLIENT_URLS[0]}
+  bench "$kind-load" --endpoints="$url" --workload=load --keys="$BIG_KEYS" --key-size=30 --value-size=128 \
+    --connections="$CONNECTIONS" --prefix=/big
+  line=$LINE
+  log "$kind: loaded $(field requests "$line") keys in $(field seconds "$line") s ($(field rps "$line") /s)"
+  RESULT[$kind,rss]=$(rss_mb "${MEMBER_PIDS[0]}")
+  key=$(printf '/big/k%0*d' $((30 - 6)) 7)
+  kill -TERM "${MEMBER_PIDS[0]}"; wait "${MEMBER_PIDS[0]}" 2>/dev/null || true
+  t0=$(now_ns)
+  start_member "$kind-1-m0" "${MEMBER_CMDS[0]}"
+  MEMBER_PIDS=("$STARTED_PID")
+  until curl -sf -m 1 "$url/v2/keys$key" >/dev/null 2>&1; do
+    kill -0 "$STARTED_PID" 2>/dev/null || { log "$kind died on restart"; break; }
+    sleep 0.005
+  done
+  t1=$(now_ns)
+  RESULT[$kind,restart]=$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.2f", d / 1e9 }')
+  log "$kind: restart to serving ${RESULT[$kind,restart]} s, RSS after restart $(rss_mb "$STARTED_PID") MB"
+  stop_cluster
+}
+
+# ---------------------------------------------------------------- the run
+START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
+log "work dir $WORK; durations ${DURATION}s (sequential ${SEQ_DURATION}s); $CONNECTIONS connections, $THREADS threads"
+for kind in coordd etcd; do run_one_member "$kind"; done
+for kind in coordd etcd; do run_three_members "$kind"; done
+if [[ "$QUICK" != 1 ]]; then
+  for kind in coordd etcd; do run_big "$kind"; done
+fi
+
+# ---------------------------------------------------------------- the table
+row() {  # row LABEL KEY UNIT TARGET
+  local c=${RESULT[coordd,$2]:-} e=${RESULT[etcd,$2]:-} ratio="n/a" note=""
+  if [[ -n "$c" && -n "$e" ]]; then
+    ratio=$(awk -v c="$c" -v e="$e" 'BEGIN { if (e > 0) printf "%.2f", c / e; else print "n/a" }')
+  fi
+  [[ -n "${ERRORS[coordd-$2]:-}" ]] && note+=" coordd errors: ${ERRORS[coordd-$2]};"
+  [[ -n "${ERRORS[etcd-$2]:-}" ]] && note+=" etcd errors: ${ERRORS[etcd-$2]};"
+  printf '| %s | %s %s | %s %s | %s | %s |%s\n' "$1" "${c:-?}" "$3" "${e:-?}" "$3" "$ratio" "$4" "${note:+ $note}"
+}
+
+echo
+echo "coordd vs etcd 3.4 — started $START; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| row | coordd | etcd | coordd/etcd | target |"
+echo "|---|---|---|---|---|"
+row "PUT, 1 member ($CONNECTIONS conns)" put1 "req/s" "≥ 2"
+row "GET, 1 member" get1 "req/s" "≥ 1.5"
+row "PUT, 3 members, via leader" put3l "req/s" "≥ 2"
+row "PUT, 3 members, via follower" put3f "req/s" "≥ 2"
+row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3"
+row "watch fan-out, $WATCHERS watchers on one key: PUT → last notified (p50 of $ROUNDS)" fanout "ms" "≤ 0.5"
+row "sequential PUT latency p50 (1 conn)" seq "µs" "≤ fdatasync + RTT + 50 µs"
+if [[ "$QUICK" != 1 ]]; then
+  row "RSS after loading $BIG_KEYS keys (30 B key, 128 B value)" rss "MB" "≤ 0.25"
+  row "restart to serving with $BIG_KEYS keys" restart "s" "≤ 0.5"
+fi
+echo
+echo "fdatasync on the data dirs' filesystem (dd 4 KiB, oflag=dsync): $(fdatasync_us) µs per write"
+if ((${#ERRORS[@]} > 0)); then
+  echo
+  echo "RUNS WITH ERRORS: ${!ERRORS[*]} (details above)"
+fi
