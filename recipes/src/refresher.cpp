@@ -55,9 +55,8 @@ void Refresher::remove(std::uint64_t id) noexcept {
   {
     std::unique_lock lock(mu_);
     auto it = slots_.find(id);
-    if (it != slots_.end()) {
-      slots_.erase(it);
-    }
+    if (it != slots_.end()) slots_.erase(it);
+    pending_lost_.erase(id);  // a loss found but not reported yet is not reported at all
     // A callback for this id may be running right now: wait for it, unless we are inside it.
     if (std::this_thread::get_id() != thread_.get_id()) {
       cv_.wait(lock, [&] { return running_callback_ != id; });
@@ -142,42 +141,48 @@ void Refresher::on_result(std::uint64_t id, Clock::time_point sent_at, std::uint
   cv_.notify_all();
 }
 
+// Sends what is due and moves lost entries to pending_lost_; returns when to look again.
+Refresher::Clock::time_point Refresher::scan(Clock::time_point now) {
+  Clock::time_point wake = now + std::chrono::seconds(10);
+  for (auto it = slots_.begin(); it != slots_.end();) {
+    Slot& s = it->second;
+    auto deadline = s.entry.last_success + std::chrono::duration_cast<Clock::duration>(s.entry.ttl) - margin(s.entry.ttl);
+    if (!s.lost_reason.empty() || now >= deadline) {
+      std::string reason = !s.lost_reason.empty() ? s.lost_reason : "no successful refresh before the local deadline";
+      pending_lost_.emplace(it->first, std::make_pair(std::move(s.entry.on_lost), std::move(reason)));
+      it = slots_.erase(it);
+      continue;
+    }
+    if (!s.in_flight && now >= s.next_due) send(it->first, s, now);
+    if (!s.in_flight) wake = std::min(wake, s.next_due);
+    wake = std::min(wake, deadline);
+    ++it;
+  }
+  return wake;
+}
+
 void Refresher::run() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    Clock::time_point now = Clock::now();
-    Clock::time_point wake = now + std::chrono::seconds(10);
-    std::vector<std::pair<std::uint64_t, std::pair<LostCallback, std::string>>> lost;
-    for (auto it = slots_.begin(); it != slots_.end();) {
-      Slot& s = it->second;
-      auto deadline = s.entry.last_success + std::chrono::duration_cast<Clock::duration>(s.entry.ttl) - margin(s.entry.ttl);
-      if (!s.lost_reason.empty() || now >= deadline) {
-        std::string reason = !s.lost_reason.empty() ? s.lost_reason
-                                                    : "no successful refresh before the local deadline";
-        lost.push_back({it->first, {std::move(s.entry.on_lost), std::move(reason)}});
-        it = slots_.erase(it);
-        continue;
-      }
-      if (!s.in_flight && now >= s.next_due) send(it->first, s, now);
-      if (!s.in_flight) wake = std::min(wake, s.next_due);
-      wake = std::min(wake, deadline);
-      ++it;
-    }
-    if (!lost.empty()) {
-      for (auto& [id, cb] : lost) {
-        running_callback_ = id;
-        lock.unlock();
-        try {
-          if (cb.first) cb.first(cb.second);
-        } catch (...) {
-        }
-        lock.lock();
-        running_callback_ = 0;
-        cv_.notify_all();
-      }
+    Clock::time_point wake = scan(Clock::now());
+    if (pending_lost_.empty()) {
+      cv_.wait_until(lock, wake);
       continue;
     }
-    cv_.wait_until(lock, wake);
+    // One callback at a time, without the lock; remove() may cancel the ones not started yet.
+    while (!pending_lost_.empty()) {
+      auto node = pending_lost_.extract(pending_lost_.begin());
+      running_callback_ = node.key();
+      lock.unlock();
+      try {
+        if (node.mapped().first) node.mapped().first(node.mapped().second);
+      } catch (...) {
+        // A throwing callback must not stop the refresher for every other key.
+      }
+      lock.lock();
+      running_callback_ = 0;
+      cv_.notify_all();
+    }
   }
 }
 

@@ -3,7 +3,9 @@
 // its entry) and how losses are declared (server says 100; local deadline while requests hang).
 #include <boost/test/unit_test.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "coord/coord.hpp"
 #include "test/support/client/fake_transport.hpp"
@@ -115,6 +117,53 @@ BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {
   BOOST_TEST(last.method == "DELETE");
   BOOST_TEST(has(last.target, "/coord/qlocks/q/00000000000000000021"));
   BOOST_TEST(has(last.target + "&" + last.body, "prevValue="));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(recipes_fake_config)
+
+// History loss (401) during a config watch: the fresh snapshot is diffed into per-key changes
+// flagged `resync` (a changed key, a new key, a removed key), in one ordered batch.
+BOOST_AUTO_TEST_CASE(config_watcher__resync_after_401_emits_the_diff) {
+  std::mutex mu;
+  int snapshots = 0, polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (has(r.target, "wait=true")) {
+      if (polls++ == 0) return coord::test::answer(400, coord::test::error_body(401, "The event in requested index is outdated and cleared", "", 2000), 2000);
+      return std::nullopt;  // later polls wait
+    }
+    ++snapshots;
+    std::string nodes = snapshots == 1
+        ? R"({"key":"/cfg/n","value":"1","modifiedIndex":5,"createdIndex":5},{"key":"/cfg/x","value":"gone soon","modifiedIndex":6,"createdIndex":6})"
+        : R"({"key":"/cfg/m","value":"new","modifiedIndex":1500,"createdIndex":1500},{"key":"/cfg/n","value":"2","modifiedIndex":1900,"createdIndex":5})";
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/cfg","dir":true,"nodes":[)" + nodes +
+                                        R"(],"modifiedIndex":4,"createdIndex":4}})", snapshots == 1 ? 10 : 2000);
+  });
+  Client client(FakeTransport::options(fake));
+  std::vector<ConfigChange> changes;
+  std::condition_variable cv;
+  ConfigWatcher watcher(client, "/cfg", [&](const ConfigChange& c, const auto&) {
+    std::lock_guard lock(mu);
+    changes.push_back(c);
+    cv.notify_all();
+  });
+  std::unique_lock lock(mu);
+  BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return changes.size() >= 4; }));
+  BOOST_TEST((changes[0].kind == ConfigChange::Kind::kSnapshot));
+  BOOST_TEST((changes[1].kind == ConfigChange::Kind::kDelete));
+  BOOST_TEST(changes[1].name == "x");
+  BOOST_TEST(changes[1].resync);
+  BOOST_TEST(changes[2].name == "m");
+  BOOST_TEST(*changes[2].value == "new");
+  BOOST_TEST(changes[3].name == "n");
+  BOOST_TEST(*changes[3].value == "2");
+  BOOST_TEST(changes[3].resync);
+  lock.unlock();
+  BOOST_TEST((watcher.get_as<int>("n") == 2));
+  BOOST_TEST(!watcher.get("x").has_value());
+  BOOST_TEST(watcher.resync_count() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -79,6 +79,7 @@ class Refresher {
   };
 
   void run();
+  Clock::time_point scan(Clock::time_point now);  // under mu_
   void send(std::uint64_t id, Slot& slot, Clock::time_point now);  // under mu_
   void on_result(std::uint64_t id, Clock::time_point sent_at, std::uint64_t generation, std::exception_ptr error);
   Clock::duration jittered_third(std::chrono::seconds ttl);  // under mu_
@@ -89,6 +90,7 @@ class Refresher {
   std::map<std::uint64_t, Slot> slots_;
   std::uint64_t next_id_ = 1;
   bool stopping_ = false;
+  std::map<std::uint64_t, std::pair<LostCallback, std::string>> pending_lost_;  // found lost, not reported yet
   std::uint64_t running_callback_ = 0;  // id whose on_lost runs now (0: none)
   std::mt19937_64 rng_;
   std::thread thread_;  // constant after construction
