@@ -17,6 +17,7 @@ fi
 
 passed=0
 failed=0
+skipped=0
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 
@@ -30,10 +31,12 @@ for exe in bin/tests/*; do
   rc=$?
   p=$(grep -o '<TestCase [^>]*result="passed"' "$reports/$name.xml" 2>/dev/null | wc -l)
   f=$(grep -o '<TestCase [^>]*result="\(failed\|aborted\)"' "$reports/$name.xml" 2>/dev/null | wc -l)
+  s=$(grep -o '<TestCase [^>]*result="skipped"' "$reports/$name.xml" 2>/dev/null | wc -l)
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before reporting
-  echo "   $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
+  echo "   $name: $p passed, $f failed, $s skipped ($(( $(date +%s) - start )) s)"
   passed=$((passed + p))
   failed=$((failed + f))
+  skipped=$((skipped + s))
 done
 
 for script in test/integration/*.sh; do
@@ -47,5 +50,5 @@ for script in test/integration/*.sh; do
   fi
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
