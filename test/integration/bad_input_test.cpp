@@ -46,11 +46,11 @@ int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':')
 // A raw TCP connection to the server.
 class Raw {
  public:
-  Raw() {
+  explicit Raw(const std::string& url = server().client_url(0)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port_of(server().client_url(0))));
+    addr.sin_port = htons(static_cast<std::uint16_t>(port_of(url)));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     BOOST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   }
@@ -193,6 +193,23 @@ BOOST_AUTO_TEST_CASE(many_connections_opened_and_dropped__server_keeps_serving) 
     for (int i = 0; i < 200; ++i) conns.push_back(std::make_unique<Raw>());
     for (auto& c : conns) c->send("GET /v2/keys/ HTTP/1.1\r\nHost: x\r\n\r\n");
   }
+  still_serving();
+}
+
+BOOST_AUTO_TEST_CASE(peer_api__refuses_another_clusters_messages_and_garbage) {
+  const std::string peer = server().peer_url(0);
+  {
+    Raw c(peer);
+    c.send("POST /raft HTTP/1.1\r\nHost: x\r\nX-Etcd-Cluster-Id: 1234\r\nX-Server-From: 99\r\n"
+           "Content-Length: 4\r\n\r\njunk");
+    const auto answer = c.read_all(2s);
+    BOOST_TEST(status_line(answer) == "HTTP/1.1 412 Precondition Failed");
+    BOOST_TEST(answer.find("cluster ID mismatch") != std::string::npos);
+  }
+  auto members = coord::test::http_get(peer + "/members", 2s);
+  BOOST_REQUIRE(members);
+  BOOST_TEST(members->status == 200);
+  BOOST_TEST(members->body.find("\"members\":[{\"id\"") != std::string::npos);
   still_serving();
 }
 
