@@ -221,9 +221,10 @@ COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_togethe
   BOOST_TEST(other.get());
 }
 
-// A private single-member cluster per server kind: the member is killed and restarted.
-void config_across_restart(coord::test::ServerKind kind) {
-  coord::test::ServerCluster cluster(kind, 1);
+// A private cluster per server kind: member 0 (the client's first endpoint) is killed and
+// restarted; with 3 members, writes continue while it is down (the client and the watch fail over).
+void config_across_restart(coord::test::ServerKind kind, int size) {
+  coord::test::ServerCluster cluster(kind, size);
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
   Client client(coord::test::options_for(cluster));
   std::mutex mu;
@@ -238,8 +239,12 @@ void config_across_restart(coord::test::ServerKind kind) {
   for (int i = 1; i <= 10; ++i) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(i));
   BOOST_REQUIRE(eventually([&] { return watcher.get_as<int>("n") == 10; }, 5s));
   cluster.kill(0);
+  int next = 11;
+  if (size > 1) {
+    for (; next <= 15; ++next) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(next));
+  }
   BOOST_REQUIRE_MESSAGE(cluster.restart(0), cluster.last_error());
-  for (int i = 11; i <= 20; ++i) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(i));
+  for (; next <= 20; ++next) ConfigWatcher::publish(client, "/cfg/app", "n", std::to_string(next));
   BOOST_REQUIRE(eventually([&] { return watcher.get_as<int>("n") == 20; }, 10s));
   std::lock_guard lock(mu);
   std::vector<std::string> expected;
@@ -249,12 +254,22 @@ void config_across_restart(coord::test::ServerKind kind) {
 
 BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_restart__coordd,
                      *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd})) {
-  config_across_restart(coord::test::ServerKind::kCoordd);
+  config_across_restart(coord::test::ServerKind::kCoordd, 1);
+}
+
+BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_member_restart_3_members__coordd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd})) {
+  config_across_restart(coord::test::ServerKind::kCoordd, 3);
 }
 
 BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_restart__etcd,
                      *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
-  config_across_restart(coord::test::ServerKind::kEtcd);
+  config_across_restart(coord::test::ServerKind::kEtcd, 1);
+}
+
+BOOST_AUTO_TEST_CASE(config_watcher__sees_every_change_in_order_across_member_restart_3_members__etcd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
+  config_across_restart(coord::test::ServerKind::kEtcd, 3);
 }
 
 // The server freezes (SIGSTOP): a held lock turns owns_lock() false by its local deadline
