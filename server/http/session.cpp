@@ -4,7 +4,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 
 namespace coord::http {
@@ -23,22 +22,39 @@ std::string_view reason(int status) {
   return bhttp::obsolete_reason(static_cast<bhttp::status>(status));
 }
 
-// The head of a chunked answer, written by hand: watches stay open indefinitely and their
-// chunks are framed here too, so no Beast serializer has to live that long.
 constexpr std::pair<const char*, const char*> kCorsHeaders[] = {
     {"Access-Control-Allow-Headers", "accept, content-type, authorization"},
     {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"},
     {"Access-Control-Allow-Origin", "*"},
 };
 
+void append_header(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+// Status line and the headers every answer shares (CORS unless `bare`, Content-Type, extras).
+// Answers are formatted by hand into one buffer: cheaper than a Beast message and serializer
+// on the request path, and a watch's head and chunks need no serializer that lives for hours.
+void append_head(std::string& out, const Reply& reply, bool cors) {
+  out += "HTTP/1.1 ";
+  out += std::to_string(reply.status);
+  out += ' ';
+  out += reason(reply.status);
+  out += "\r\n";
+  if (cors && !reply.bare)
+    for (const auto& [name, value] : kCorsHeaders) append_header(out, name, value);
+  if (!reply.content_type.empty()) append_header(out, "Content-Type", reply.content_type);
+  for (const auto& [name, value] : reply.headers) append_header(out, name, value);
+}
+
 std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
-  std::string out = "HTTP/1.1 " + std::to_string(head.status) + " " + std::string(reason(head.status)) + "\r\n";
-  if (cors)
-    for (const auto& [name, value] : kCorsHeaders) out += std::string(name) + ": " + value + "\r\n";
-  if (!head.content_type.empty()) out += "Content-Type: " + head.content_type + "\r\n";
-  for (const auto& [name, value] : head.headers) out += name + ": " + value + "\r\n";
-  out += "Transfer-Encoding: chunked\r\n";
-  if (!keep_alive) out += "Connection: close\r\n";
+  std::string out;
+  append_head(out, head, cors);
+  append_header(out, "Transfer-Encoding", "chunked");
+  if (!keep_alive) append_header(out, "Connection", "close");
   out += "\r\n";
   return out;
 }
@@ -93,6 +109,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   busy_ = true;
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();
+  http_10_ = request.version() == 10;
   handler_.route(std::move(request), shared_from_this());
 }
 
@@ -104,23 +121,23 @@ void Session::reply(Reply reply) {
 }
 
 void Session::write_reply(Reply reply) {
-  auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(reply.status), 11);
-  if (limits_.cors && !reply.bare)
-    for (const auto& [name, value] : kCorsHeaders) res->set(name, value);
-  if (!reply.content_type.empty()) res->set(bhttp::field::content_type, reply.content_type);
-  for (auto& [name, value] : reply.headers) res->insert(name, value);
-  res->reason(reason(reply.status));
   const bool close = reply.close || !keep_alive_;
-  res->keep_alive(!close);
-  if (reply.head_only) {
-    res->content_length(reply.body.size());
-  } else {
-    res->body() = std::move(reply.body);
-    res->prepare_payload();
+  std::string& out = write_buffer_;  // reused: no allocation once it has grown
+  out.clear();
+  out.reserve(reply.body.size() + 320);
+  append_head(out, reply, limits_.cors);
+  // 204 carries neither a body nor a length (RFC 9110 §8.6).
+  if (reply.status != 204) append_header(out, "Content-Length", std::to_string(reply.body.size()));
+  if (close) {
+    append_header(out, "Connection", "close");
+  } else if (http_10_) {
+    append_header(out, "Connection", "keep-alive");
   }
+  out += "\r\n";
+  if (!reply.head_only && reply.status != 204) out += reply.body;
   writing_ = true;
   stream_.expires_after(kWriteTimeout);
-  bhttp::async_write(stream_, *res, [self = shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+  net::async_write(stream_, net::buffer(out), [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
     self->on_write(close, ec);
   });
 }

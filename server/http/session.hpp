@@ -70,6 +70,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool http_10_ = false;         // the current request is HTTP/1.0 (keep-alive must be said)
+  std::string write_buffer_;     // the answer being written; reused across requests
   bool busy_ = false;            // a request is being answered
   bool streaming_ = false;       // a chunked answer is open
   bool stream_ending_ = false;   // end_stream() was called; finish after queued chunks

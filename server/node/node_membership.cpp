@@ -157,7 +157,7 @@ void Node::update_peers() {
 }
 
 void Node::transfer_leadership_before_stop(std::chrono::milliseconds timeout) {
-  if (!is_leader_.load()) return;
+  if (!is_leader_.load() || members().size() < 2) return;  // nobody to hand over to
   {
     std::lock_guard lock(inbox_mu_);
     if (stopping_) return;
