@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,8 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 
 #include "coord/detail/operation.hpp"
 #include "coord/error.hpp"
@@ -196,10 +199,14 @@ class Client {
   std::pair<std::function<void(std::exception_ptr, T)>, boost::asio::cancellation_slot> wrap(Handler handler) {
     auto slot = boost::asio::get_associated_cancellation_slot(handler);
     auto ex = boost::asio::get_associated_executor(handler, executor());
-    auto state = std::make_shared<std::pair<Handler, boost::asio::executor_work_guard<decltype(ex)>>>(
-        std::move(handler), boost::asio::make_work_guard(ex));
+    // Outstanding work is tracked through the standard executor property (not
+    // executor_work_guard), so handlers bound to any executor, strands included, work with
+    // BOOST_ASIO_NO_DEPRECATED.
+    using Tracked = std::decay_t<decltype(boost::asio::prefer(ex, boost::asio::execution::outstanding_work.tracked))>;
+    auto state = std::make_shared<std::pair<Handler, std::optional<Tracked>>>(
+        std::move(handler), boost::asio::prefer(ex, boost::asio::execution::outstanding_work.tracked));
     auto fn = [state, slot](std::exception_ptr e, T value) mutable {
-      auto work_ex = state->second.get_executor();
+      auto work_ex = *state->second;
       boost::asio::post(work_ex, [state, slot, e, v = std::move(value)]() mutable {
         // Cleared on the handler's executor, where the slot's owner may also emit.
         if (slot.is_connected()) slot.clear();
