@@ -148,6 +148,9 @@ class Store {
 
   // etcd's internalGet: the node at `parts`, or 100 (first missing part) / 104 (a file on the way).
   V2Result<Node*> lookup(const Parts& parts) const;
+  // The file a compare-and-swap/-delete tests, or its error (100, 102, 101), counted as `fail`.
+  V2Result<Node*> compare_target(const Parts& parts, const std::string& key,
+                                 std::optional<std::string_view> prev_value, std::uint64_t prev_index, Counter fail);
   // etcd's walk with checkDir: the dir at `parts`, creating missing dirs with `index`; 104 if a
   // part is a file.
   V2Result<Node*> make_dirs(const Parts& parts, std::size_t count, std::uint64_t index);

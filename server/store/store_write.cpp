@@ -67,6 +67,28 @@ V2Result<Event> Store::update(std::string_view key, std::string_view value,
   return *publish(std::move(e));
 }
 
+V2Result<Node*> Store::compare_target(const Parts& parts, const std::string& key,
+                                       std::optional<std::string_view> prev_value, std::uint64_t prev_index,
+                                       Counter fail) {
+  auto found = lookup(parts);
+  if (!found.ok()) {
+    counters_.bump(fail);
+    return std::move(found).error();
+  }
+  Node* n = found.value();
+  if (n->dir) {
+    counters_.bump(fail);
+    return error(kEcodeNotFile, key);
+  }
+  const bool value_ok = !has_condition(prev_value) || n->value == *prev_value;
+  const bool index_ok = prev_index == 0 || n->modified_index == prev_index;
+  if (!value_ok || !index_ok) {
+    counters_.bump(fail);
+    return error(kEcodeTestFailed, compare_fail_cause(n, prev_value, prev_index, value_ok, index_ok));
+  }
+  return n;
+}
+
 V2Result<Event> Store::compare_and_swap(std::string_view key,
                                         std::optional<std::string_view> prev_value,
                                         std::uint64_t prev_index, std::string_view value,
@@ -77,23 +99,10 @@ V2Result<Event> Store::compare_and_swap(std::string_view key,
     counters_.bump(Counter::kCasSuccess);  // etcd quirk: not counted as a failure
     return error(kEcodeRootROnly, "/");
   }
-  auto found = lookup(parts);
-  if (!found.ok()) {
-    counters_.bump(Counter::kCasFail);
-    return std::move(found).error();
-  }
-  Node* n = found.value();
   std::string k = join(parts);
-  if (n->dir) {
-    counters_.bump(Counter::kCasFail);
-    return error(kEcodeNotFile, std::move(k));
-  }
-  bool value_ok = !has_condition(prev_value) || n->value == *prev_value;
-  bool index_ok = prev_index == 0 || n->modified_index == prev_index;
-  if (!value_ok || !index_ok) {
-    counters_.bump(Counter::kCasFail);
-    return error(kEcodeTestFailed, compare_fail_cause(n, prev_value, prev_index, value_ok, index_ok));
-  }
+  auto target = compare_target(parts, k, prev_value, prev_index, Counter::kCasFail);
+  if (!target.ok()) return std::move(target).error();
+  Node* n = target.value();
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kCompareAndSwap;
@@ -182,24 +191,11 @@ V2Result<Event> Store::compare_and_delete(std::string_view key,
                                           std::optional<std::string_view> prev_value,
                                           std::uint64_t prev_index, UnixNanos now) {
   Parts parts = split(key);
-  auto found = lookup(parts);
-  if (!found.ok()) {
-    counters_.bump(Counter::kCadFail);
-    return std::move(found).error();
-  }
-  Node* n = found.value();
+  // On the root the key is "" so its 102 error has no cause, as in etcd (§10 item 7).
   std::string k = join(parts);
-  if (n->dir) {
-    // On the root the key is "" so the error has no cause, as in etcd (§10 item 7).
-    counters_.bump(Counter::kCadFail);
-    return error(kEcodeNotFile, std::move(k));
-  }
-  bool value_ok = !has_condition(prev_value) || n->value == *prev_value;
-  bool index_ok = prev_index == 0 || n->modified_index == prev_index;
-  if (!value_ok || !index_ok) {
-    counters_.bump(Counter::kCadFail);
-    return error(kEcodeTestFailed, compare_fail_cause(n, prev_value, prev_index, value_ok, index_ok));
-  }
+  auto target = compare_target(parts, k, prev_value, prev_index, Counter::kCadFail);
+  if (!target.ok()) return std::move(target).error();
+  Node* n = target.value();
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kCompareAndDelete;
