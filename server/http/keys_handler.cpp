@@ -50,6 +50,21 @@ Reply get_reply(const node::Node& node, const KeysParams& p) {
   });
 }
 
+// The JSON of an event for its watchers. Every watcher of one event gets the same bytes and the
+// store calls their sinks back to back on the raft thread, so the last event's text is kept
+// (per thread) and 10k watchers cost one serialization, not 10k.
+const std::string& event_json(const store::EventPtr& event) {
+  thread_local std::weak_ptr<const store::Event> last;
+  thread_local std::string text;
+  const bool same = !last.expired() && !last.owner_before(event) && !event.owner_before(last);
+  if (!same) {
+    text.clear();
+    append_event_json(text, *event);
+    last = event;
+  }
+  return text;
+}
+
 }  // namespace
 
 void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session) {
@@ -99,9 +114,7 @@ void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> sessi
   const bool stream = params.stream;
   // The sink runs on the raft thread under the store lock: it only formats and posts.
   store::WatchSink sink = [session, stream](const store::EventPtr& event) {
-    std::string body;
-    append_event_json(body, *event);
-    session->send_chunk(std::move(body));
+    session->send_chunk(event_json(event));
     if (stream) return true;
     session->end_stream();
     return false;
