@@ -5,7 +5,12 @@
 #   wait_for SECONDS CMD... -> polls CMD every 50 ms until it succeeds; fails after SECONDS
 
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  # A port below the ephemeral range (32768-60999) that nothing listens on; pure bash.
+  local p
+  while true; do
+    p=$(( RANDOM % 12000 + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+  done
 }
 
 server_binary() {

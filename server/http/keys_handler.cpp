@@ -112,12 +112,14 @@ void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> sessi
 
 void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
   const bool stream = params.stream;
-  // The sink runs on the raft thread under the store lock: it only formats and posts.
-  store::WatchSink sink = [session, stream](const store::EventPtr& event) {
-    session->send_chunk(event_json(event));
-    if (stream) return true;
-    session->end_stream();
-    return false;
+  // The sink runs on the raft thread under the store lock: it only formats, and leaves the
+  // posting to after the batch's writers are answered.
+  store::WatchSink sink = [node = &node_, session, stream](const store::EventPtr& event) {
+    node->after_answers([session, stream, text = event_json(event)]() mutable {
+      session->send_chunk(std::move(text));
+      if (!stream) session->end_stream();
+    });
+    return stream;
   };
   auto started = node_.watch(params.key, params.recursive, stream, params.wait_index, std::move(sink));
   if (!started.ok()) return session->reply(error_reply(started.error(), node_.cluster_id(), false));

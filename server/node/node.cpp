@@ -361,6 +361,11 @@ void Node::handle_ready(raft::Ready rd) {
   // Answers go out only now: after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
   for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
+  // Watchers are told after the writers: with thousands of watchers the write that caused the
+  // event is not held up by their fan-out.
+  std::vector<std::function<void()>> notifications;
+  std::swap(notifications, after_answers_);
+  for (auto& fn : notifications) fn();
   release_reads();
   maybe_snapshot();
 }

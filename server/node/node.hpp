@@ -140,6 +140,9 @@ class Node {
   store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
                                            std::uint64_t since_index, store::WatchSink sink);
   void unwatch(store::WatchId id);
+  // From a watch sink only (the raft thread, while applying): runs `fn` once this batch's
+  // writers have been answered, outside the store lock.
+  void after_answers(std::function<void()> fn) { after_answers_.push_back(std::move(fn)); }
   // Counts the failing internal auth lookup etcd does for every keys/members request.
   void count_auth_lookup();
 
@@ -213,6 +216,7 @@ class Node {
   std::map<std::uint64_t, std::vector<std::uint64_t>> read_batches_;  // batch id -> read ids, until raft answers
   std::multimap<std::uint64_t, std::vector<std::uint64_t>> reads_awaiting_apply_;  // read index -> read ids
   std::vector<std::uint64_t> unsent_reads_;        // batch ids not yet accepted by raft
+  std::vector<std::function<void()>> after_answers_;  // watcher notifications of this batch
   std::uint64_t applied_index_ = 0;
   std::uint64_t snapshot_index_ = 0;
   std::chrono::steady_clock::time_point next_tick_;

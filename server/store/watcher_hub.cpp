@@ -1,5 +1,6 @@
 #include "server/store/watcher_hub.hpp"
 
+#include <unordered_set>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -85,7 +86,30 @@ void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& remov
   }
   std::vector<WatchId> done = std::move(pending_removals_);
   pending_removals_.clear();
-  for (WatchId id : done) erase_now(id);
+  erase_batch(done);
+}
+
+void WatcherHub::erase_batch(const std::vector<WatchId>& ids) {
+  if (ids.size() < 4) {
+    for (WatchId id : ids) erase_now(id);
+    return;
+  }
+  // One pass per key list, not one scan per watcher: an event that ends 10k one-shot watches
+  // on one key must not cost 10k x 10k.
+  std::unordered_set<WatchId> gone(ids.begin(), ids.end());
+  std::unordered_set<std::string> keys;
+  for (WatchId id : ids)
+    if (auto it = key_of_id_.find(id); it != key_of_id_.end()) keys.insert(it->second);
+  for (const std::string& key : keys) {
+    auto list = by_key_.find(key);
+    if (list == by_key_.end()) continue;
+    auto& ws = list->second;
+    const auto before = ws.size();
+    std::erase_if(ws, [&](const Watcher& w) { return gone.count(w.id) != 0; });
+    count_ -= before - ws.size();
+    if (ws.empty()) by_key_.erase(list);
+  }
+  for (WatchId id : ids) key_of_id_.erase(id);
 }
 
 std::vector<std::string> WatcherHub::watched_below(std::string_view dir_key) const {

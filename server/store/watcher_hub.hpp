@@ -56,6 +56,7 @@ class WatcherHub {
   // Delivers to the watchers on exactly `path`; `removed` marks a node deleted inside a dir.
   void deliver(const EventPtr& e, std::string_view path, bool removed);
   void erase_now(WatchId id);
+  void erase_batch(const std::vector<WatchId>& ids);
 
   std::unordered_map<std::string, std::vector<Watcher>, KeyHash, std::equal_to<>> by_key_;
   std::unordered_map<WatchId, std::string> key_of_id_;

@@ -21,7 +21,7 @@ check_counter_run() {  # KIND MODE(flag) NAME
   done
   for p in "${pids[@]}"; do wait "$p" || { echo "FAIL $kind $name: a process failed"; cat "$logs"/*.err; fail=1; }; done
   local final
-  final=$(curl -s "$SERVER_URL/v2/keys/t/$name/counter" | python3 -c 'import json,sys; print(json.load(sys.stdin)["node"]["value"])')
+  final=$(curl -s "$SERVER_URL/v2/keys/t/$name/counter" | jq -r .node.value)
   if [ "$final" != 200 ]; then echo "FAIL $kind $name: counter is $final, not 200"; fail=1; fi
   # Sort the critical sections by the counter value they read: tokens must strictly increase.
   if ! cat "$logs"/*.out | sed -n 's/^token=\([0-9]*\) counter=\([0-9]*\)$/\2 \1/p' | sort -n |

@@ -14,6 +14,8 @@
 #include <mutex>
 #include <netinet/in.h>
 #include <set>
+#include <chrono>
+#include <random>
 #include <stdexcept>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -45,24 +47,30 @@ TempDir::~TempDir() {
 }
 
 int free_port() {
+  // Ports are taken from below Linux's ephemeral range (32768-60999): a port the kernel hands
+  // out for bind(0) is also one it may give an outgoing connection's local end before the
+  // server binds it, which fails that start with "address already in use".
+  constexpr int kLow = 20000, kHigh = 32000;
   static std::mutex mu;
   static std::set<int> handed_out;
+  static std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
+                          static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::lock_guard lock(mu);
-  for (int attempt = 0; attempt < 100; ++attempt) {
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = kLow + static_cast<int>(rng() % (kHigh - kLow));
+    if (handed_out.count(port)) continue;
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    if (port > 0 && handed_out.insert(port).second) return port;
+    if (free) {
+      handed_out.insert(port);
+      return port;
+    }
   }
   throw std::runtime_error("no free loopback port");
 }
