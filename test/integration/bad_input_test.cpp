@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "test/support/process/http_probe.hpp"
+#include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -22,16 +23,6 @@ using coord::test::ServerCluster;
 using coord::test::ServerKind;
 
 namespace {
-
-struct CoorddAvailable {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    std::string why;
-    if (coord::test::server_binary(ServerKind::kCoordd, &why)) return true;
-    boost::test_tools::assertion_result r(false);
-    r.message() << "skipped: coordd unavailable: " << why;
-    return r;
-  }
-};
 
 // One single-member coordd shared by the cases of this suite.
 ServerCluster& server() {
@@ -99,7 +90,7 @@ std::string status_line(const std::string& response) { return response.substr(0,
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(bad_input, *boost::unit_test::precondition(CoorddAvailable{}))
+BOOST_AUTO_TEST_SUITE(bad_input, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
 
 BOOST_AUTO_TEST_CASE(garbage_request_line__400_and_close) {
   Raw c;

@@ -14,6 +14,7 @@
 
 #include "coord/client.hpp"
 #include "coord/error.hpp"
+#include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -21,16 +22,6 @@ using coord::test::ServerCluster;
 using coord::test::ServerKind;
 
 namespace {
-
-struct CoorddAvailable {
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    std::string why;
-    if (coord::test::server_binary(ServerKind::kCoordd, &why)) return true;
-    boost::test_tools::assertion_result r(false);
-    r.message() << "skipped: coordd unavailable: " << why;
-    return r;
-  }
-};
 
 coord::ClientOptions client_options(std::vector<std::string> endpoints) {
   coord::ClientOptions o;
@@ -129,7 +120,7 @@ void start_or_fail(ServerCluster& c) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(cluster, *boost::unit_test::precondition(CoorddAvailable{}))
+BOOST_AUTO_TEST_SUITE(cluster, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
 
 BOOST_AUTO_TEST_CASE(kill_leader__new_leader_within_three_election_timeouts_and_no_acked_write_lost) {
   ServerCluster c(ServerKind::kCoordd, 3);
