@@ -3,37 +3,17 @@
 #include <cstdio>
 
 #include "server/common/coding.hpp"
+#include "server/common/hex.hpp"
 
 namespace coord::snap {
 
-namespace {
-
-bool parse_hex16(std::string_view s, std::uint64_t& out) {
-  if (s.size() != 16) return false;
-  out = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return false;
-    out = (out << 4) | static_cast<std::uint64_t>(d);
-  }
-  return true;
-}
-
-}  // namespace
-
 std::string snapshot_name(std::uint64_t term, std::uint64_t index) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%016llx-%016llx.snap", static_cast<unsigned long long>(term),
-                static_cast<unsigned long long>(index));
-  return buf;
+  return hex_pair_name(term, index, ".snap");
 }
 
 std::optional<SnapshotName> parse_snapshot_name(std::string_view name) {
-  if (name.size() != 16 + 1 + 16 + 5 || name[16] != '-' || name.substr(33) != ".snap") return std::nullopt;
   SnapshotName out;
-  if (!parse_hex16(name.substr(0, 16), out.term) || !parse_hex16(name.substr(17, 16), out.index)) return std::nullopt;
+  if (!parse_hex_pair_name(name, ".snap", out.term, out.index)) return std::nullopt;
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "server/common/coding.hpp"
+#include "server/common/hex.hpp"
 #include "server/common/crc32c.hpp"
 
 namespace coord::wal {
@@ -10,19 +11,6 @@ namespace coord::wal {
 namespace {
 
 constexpr std::uint32_t kCrcMaskDelta = 0xa282ead8u;
-
-bool parse_hex16(std::string_view s, std::uint64_t& out) {
-  if (s.size() != 16) return false;
-  out = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return false;
-    out = (out << 4) | static_cast<std::uint64_t>(d);
-  }
-  return true;
-}
 
 void put_u32_at(std::string& out, std::size_t pos, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out[pos + i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -41,17 +29,12 @@ void finish_record(std::string& out, std::size_t start) {
 }  // namespace
 
 std::string segment_name(std::uint64_t seq, std::uint64_t first_index) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%016llx-%016llx.wal", static_cast<unsigned long long>(seq),
-                static_cast<unsigned long long>(first_index));
-  return buf;
+  return hex_pair_name(seq, first_index, ".wal");
 }
 
 std::optional<SegmentName> parse_segment_name(std::string_view name) {
-  if (name.size() != 16 + 1 + 16 + 4 || name[16] != '-' || name.substr(33) != ".wal") return std::nullopt;
   SegmentName out;
-  if (!parse_hex16(name.substr(0, 16), out.seq) || !parse_hex16(name.substr(17, 16), out.first_index))
-    return std::nullopt;
+  if (!parse_hex_pair_name(name, ".wal", out.seq, out.first_index)) return std::nullopt;
   return out;
 }
 
