@@ -20,6 +20,7 @@
 #include "server/config/server_config.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
+#include "server/node/durable_log.hpp"
 #include "server/node/node.hpp"
 #include "server/transport/cluster_fetch.hpp"
 #include "server/transport/peer_wire.hpp"
@@ -114,8 +115,13 @@ class Server {
       return 1;
     }
     auto options = node_options(config_);
-    const bool fresh = !fs_.exists(config_.data_dir + "/member/wal");
-    if (fresh && config_.initial_cluster_state == "existing") {
+    auto recorded = coord::node::DurableLog::recorded_identity(fs_, config_.data_dir);
+    if (!recorded) return fatal("cannot read the data dir " + config_.data_dir + ": " + recorded.status().to_string());
+    if (*recorded) {
+      // A restart: the WAL says who this member is; the initial-cluster flags no longer count.
+      options.member_id = (*recorded)->first;
+      options.cluster_id = (*recorded)->second;
+    } else if (config_.initial_cluster_state == "existing") {
       if (auto s = join_existing(config_, options); !s.is_ok()) return fatal("cannot join the cluster: " + s.to_string());
     }
     start_io_threads();

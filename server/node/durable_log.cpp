@@ -4,6 +4,7 @@
 #include "server/common/coding.hpp"
 #include "server/snap/snapshotter.hpp"
 #include "server/wal/wal.hpp"
+#include "server/wal/wal_reader.hpp"
 
 namespace coord::node {
 namespace {
@@ -26,6 +27,21 @@ Status decode_metadata(std::string_view data, std::uint64_t& member_id, std::uin
 }
 
 }  // namespace
+
+Result<std::optional<std::pair<std::uint64_t, std::uint64_t>>> DurableLog::recorded_identity(
+    FileSystem& fs, const std::string& data_dir) {
+  const std::string wal_dir = join_path(join_path(data_dir, "member"), "wal");
+  if (!wal::Wal::exists(fs, wal_dir)) return std::optional<std::pair<std::uint64_t, std::uint64_t>>{};
+  // Replay from the newest snapshot marker: older segments may have been released.
+  auto markers = wal::Wal::snapshot_markers(fs, wal_dir);
+  if (!markers) return markers.status();
+  const raft::SnapshotMetadata from = markers->empty() ? raft::SnapshotMetadata{} : markers->back();
+  auto replayed = wal::replay(fs, wal_dir, from);
+  if (!replayed) return replayed.status();
+  std::uint64_t member = 0, cluster = 0;
+  COORD_RETURN_IF_ERROR(decode_metadata(replayed->contents.metadata, member, cluster));
+  return std::optional<std::pair<std::uint64_t, std::uint64_t>>{{member, cluster}};
+}
 
 DurableLog::DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options)
     : fs_(fs), data_dir_(std::move(data_dir)), options_(options) {}

@@ -48,6 +48,12 @@ class DurableLog {
                                                   std::uint64_t member_id, std::uint64_t cluster_id,
                                                   DurableLogOptions options);
 
+  // The member id and cluster id recorded in the WAL of `data_dir`; nullopt when it has no WAL
+  // yet. A restarting member takes its identity from here, not from the flags: the id of a
+  // member added at run time cannot be derived from them. Reads only; repairs nothing.
+  static Result<std::optional<std::pair<std::uint64_t, std::uint64_t>>> recorded_identity(
+      FileSystem& fs, const std::string& data_dir);
+
   bool is_new() const { return is_new_; }
   // The snapshot the state machine must be recovered from (empty() when none).
   const raft::Snapshot& recovered_snapshot() const { return recovered_snapshot_; }

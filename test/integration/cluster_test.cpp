@@ -296,14 +296,21 @@ BOOST_AUTO_TEST_CASE(membership__add_then_remove_a_member_then_remove_the_leader
   std::string initial;
   for (int i = 0; i < 3; ++i) initial += "m" + std::to_string(i) + "=" + c.peer_url(i) + ",";
   initial += "m3=" + peer;
-  coord::test::Process joiner({*coord::test::server_binary(ServerKind::kCoordd), "--name=m3",
-                               "--data-dir=" + dir.file("m3.data"), "--listen-client-urls=" + client_url,
-                               "--advertise-client-urls=" + client_url, "--listen-peer-urls=" + peer,
-                               "--initial-advertise-peer-urls=" + peer, "--initial-cluster=" + initial,
-                               "--initial-cluster-state=existing", "--initial-cluster-token=coord-test-cluster"},
-                              dir.file("m3.log"));
+  const std::vector<std::string> joiner_argv = {
+      *coord::test::server_binary(ServerKind::kCoordd), "--name=m3", "--data-dir=" + dir.file("m3.data"),
+      "--listen-client-urls=" + client_url, "--advertise-client-urls=" + client_url, "--listen-peer-urls=" + peer,
+      "--initial-advertise-peer-urls=" + peer, "--initial-cluster=" + initial, "--initial-cluster-state=existing",
+      "--initial-cluster-token=coord-test-cluster"};
+  auto joiner = std::make_unique<coord::test::Process>(joiner_argv, dir.file("m3.log"));
   BOOST_REQUIRE_MESSAGE(coord::test::wait_http_ready(client_url, std::chrono::steady_clock::now() + 20s),
-                        "the joining member did not become ready:\n" << joiner.log_tail());
+                        "the joining member did not become ready:\n" << joiner->log_tail());
+  // A member added at run time restarts from its data dir: its id comes from the WAL, since the
+  // flags cannot derive it.
+  joiner->kill();
+  joiner->wait_exit(5s);
+  joiner = std::make_unique<coord::test::Process>(joiner_argv, dir.file("m3.log"));
+  BOOST_REQUIRE_MESSAGE(coord::test::wait_http_ready(client_url, std::chrono::steady_clock::now() + 20s),
+                        "the added member did not come back after a restart:\n" << joiner->log_tail());
   const auto four = membership_on(c.client_url(0));
   BOOST_TEST(four.size() == 4u);
   BOOST_TEST(eventually([&] { return membership_on(client_url) == four; }, 10s));
@@ -311,7 +318,7 @@ BOOST_AUTO_TEST_CASE(membership__add_then_remove_a_member_then_remove_the_leader
 
   // Remove it again: it learns it was removed and stops by itself.
   admin.remove_member(added->id);
-  BOOST_TEST(joiner.wait_exit(15s).has_value(), "the removed member did not stop");
+  BOOST_TEST(joiner->wait_exit(15s).has_value(), "the removed member did not stop");
 
   // Remove the leader: it steps down and stops; the others carry on.
   const auto leader = c.leader();
