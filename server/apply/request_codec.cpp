@@ -41,20 +41,6 @@ std::uint8_t flags_of(const Request& r) {
   return f;
 }
 
-void put_strings(Encoder& e, const std::vector<std::string>& v) {
-  e.put_varint(v.size());
-  for (const auto& s : v) e.put_bytes(s);
-}
-
-bool get_strings(Decoder& d, std::vector<std::string>& v) {
-  std::uint64_t n = 0;
-  if (!d.get_count(n, 1)) return false;
-  v.resize(n);
-  for (auto& s : v) {
-    if (!d.get_bytes(s)) return false;
-  }
-  return true;
-}
 }  // namespace
 
 std::string encode(const Request& r) {
@@ -75,8 +61,8 @@ std::string encode(const Request& r) {
   if (is_membership(r.method)) {
     e.put_u64(r.member_id);
     e.put_bytes(r.name);
-    put_strings(e, r.peer_urls);
-    put_strings(e, r.client_urls);
+    e.put_strings(r.peer_urls);
+    e.put_strings(r.client_urls);
   }
   return out;
 }
@@ -115,7 +101,7 @@ Result<Request> decode_request(std::string_view data) {
   if (is_membership(r.method)) {
     d.get_u64(r.member_id);
     d.get_bytes(r.name);
-    if (d.ok() && (!get_strings(d, r.peer_urls) || !get_strings(d, r.client_urls))) {
+    if (d.ok() && (!d.get_strings(r.peer_urls) || !d.get_strings(r.client_urls))) {
       return Status::corruption("request: truncated member URLs");
     }
   }

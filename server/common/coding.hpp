@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coord {
 
@@ -34,6 +35,12 @@ class Encoder {
     out_.append(b.data(), b.size());
   }
   void put_raw(std::string_view b) { out_.append(b.data(), b.size()); }
+  // A varint count followed by that many length-prefixed strings.
+  template <class Strings>
+  void put_strings(const Strings& list) {
+    put_varint(list.size());
+    for (const auto& s : list) put_bytes(s);
+  }
   std::size_t size() const { return out_.size(); }
 
  private:
@@ -97,6 +104,15 @@ class Decoder {
   bool get_count(std::uint64_t& n, std::size_t min_item_bytes) {
     if (!get_varint(n)) return false;
     if (min_item_bytes > 0 && n > remaining() / min_item_bytes) return fail();
+    return true;
+  }
+  // The inverse of Encoder::put_strings; the count is bounded by the input left.
+  bool get_strings(std::vector<std::string>& list) {
+    std::uint64_t n = 0;
+    if (!get_count(n, 1)) return false;
+    list.resize(n);
+    for (auto& s : list)
+      if (!get_bytes(s)) return false;
     return true;
   }
   bool get_raw(std::size_t n, std::string_view& b) {

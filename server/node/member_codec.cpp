@@ -3,32 +3,14 @@
 #include "server/common/coding.hpp"
 
 namespace coord::node {
-namespace {
-
-void put_list(Encoder& e, const std::vector<std::string>& list) {
-  e.put_varint(list.size());
-  for (const auto& s : list) e.put_bytes(s);
-}
-
-bool get_list(Decoder& d, std::vector<std::string>& list) {
-  std::uint64_t n = 0;
-  if (!d.get_count(n, 1)) return false;
-  list.resize(n);
-  for (auto& s : list)
-    if (!d.get_bytes(s)) return false;
-  return true;
-}
-
-}  // namespace
-
 std::string encode_member(const store::Member& member) {
   std::string out;
   Encoder e(out);
   e.put_u8(kMemberCodecVersion);
   e.put_u64(member.id);
   e.put_bytes(member.name);
-  put_list(e, member.peer_urls);
-  put_list(e, member.client_urls);
+  e.put_strings(member.peer_urls);
+  e.put_strings(member.client_urls);
   return out;
 }
 
@@ -37,7 +19,7 @@ Result<store::Member> decode_member(std::string_view data) {
   std::uint8_t version = 0;
   store::Member m;
   if (!d.get_u8(version) || version != kMemberCodecVersion) return Status::corruption("member record: bad version");
-  if (!d.get_u64(m.id) || !d.get_bytes(m.name) || !get_list(d, m.peer_urls) || !get_list(d, m.client_urls) ||
+  if (!d.get_u64(m.id) || !d.get_bytes(m.name) || !d.get_strings(m.peer_urls) || !d.get_strings(m.client_urls) ||
       !d.done())
     return Status::corruption("member record: truncated or malformed");
   return m;

@@ -164,6 +164,9 @@ class Store {
   // Watched keys of existing nodes strictly inside dir `n` (key `key`).
   std::vector<std::string> removed_watched_paths(const Node* n, const std::string& key) const;
   void remove_subtree(Node* n);
+  // Removes `n` with its subtree as one event (delete, compareAndDelete, expire): the next
+  // index, prevNode, watchers on removed paths told, `counter` bumped.
+  EventPtr remove_as(const char* action_name, Node* n, std::string key, UnixNanos now, Counter counter);
   // Records `e` (the change that made index `e.etcd_index`) in history and tells watchers.
   EventPtr publish(Event e, const std::vector<std::string>& removed_paths = {});
   void bump_internal(Counter c);

@@ -21,20 +21,6 @@ std::uint64_t child_count(const Node* n) {
   return c;
 }
 
-void put_strings(Encoder& e, const std::vector<std::string>& v) {
-  e.put_varint(v.size());
-  for (const auto& s : v) e.put_bytes(s);
-}
-
-bool get_strings(Decoder& d, std::vector<std::string>& v) {
-  std::uint64_t n = 0;
-  if (!d.get_count(n, 1)) return false;
-  v.resize(n);
-  for (auto& s : v) {
-    if (!d.get_bytes(s)) return false;
-  }
-  return true;
-}
 
 bool valid_name(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos;
@@ -60,8 +46,8 @@ void Store::save_meta(Encoder& e) const {
   for (const auto& [id, m] : members_) {
     e.put_u64(id);
     e.put_bytes(m.name);
-    put_strings(e, m.peer_urls);
-    put_strings(e, m.client_urls);
+    e.put_strings(m.peer_urls);
+    e.put_strings(m.client_urls);
   }
   e.put_varint(removed_.size());
   for (std::uint64_t id : removed_) e.put_u64(id);
@@ -122,7 +108,7 @@ Status decode_meta(Decoder& d, SnapshotState& st) {
     Member m;
     d.get_u64(m.id);
     d.get_bytes(m.name);
-    if (!get_strings(d, m.peer_urls) || !get_strings(d, m.client_urls)) break;
+    if (!d.get_strings(m.peer_urls) || !d.get_strings(m.client_urls)) break;
     st.members[m.id] = std::move(m);
   }
   if (!d.get_count(count, 8)) return Status::corruption("store snapshot: bad removed-member count");

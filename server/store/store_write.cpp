@@ -171,20 +171,24 @@ V2Result<Event> Store::remove(std::string_view key, bool dir, bool recursive, Un
     counters_.bump(Counter::kDeleteFail);
     return error(kEcodeDirNotEmpty, std::move(k));
   }
-  std::uint64_t next = index_ + 1;
+  return *remove_as(action::kDelete, n, std::move(k), now, Counter::kDeleteSuccess);
+}
+
+EventPtr Store::remove_as(const char* action_name, Node* n, std::string key, UnixNanos now, Counter counter) {
+  const std::uint64_t next = index_ + 1;
   Event e;
-  e.action = action::kDelete;
-  e.prev_node = repr(n, k, false, false, now);
+  e.action = action_name;
+  e.prev_node = repr(n, key, false, false, now);
   e.node.dir = n->dir;
   e.node.modified_index = next;
   e.node.created_index = n->created_index;
   e.etcd_index = next;
-  std::vector<std::string> removed = removed_watched_paths(n, k);
-  e.node.key = std::move(k);
+  std::vector<std::string> removed = removed_watched_paths(n, key);
+  e.node.key = std::move(key);
   remove_subtree(n);
   index_ = next;
-  counters_.bump(Counter::kDeleteSuccess);
-  return *publish(std::move(e), removed);
+  counters_.bump(counter);
+  return publish(std::move(e), removed);
 }
 
 V2Result<Event> Store::compare_and_delete(std::string_view key,
@@ -195,40 +199,13 @@ V2Result<Event> Store::compare_and_delete(std::string_view key,
   std::string k = join(parts);
   auto target = compare_target(parts, k, prev_value, prev_index, Counter::kCadFail);
   if (!target.ok()) return std::move(target).error();
-  Node* n = target.value();
-  std::uint64_t next = index_ + 1;
-  Event e;
-  e.action = action::kCompareAndDelete;
-  e.prev_node = repr(n, k, false, false, now);
-  e.node.key = std::move(k);
-  e.node.modified_index = next;
-  e.node.created_index = n->created_index;
-  e.etcd_index = next;
-  remove_subtree(n);
-  index_ = next;
-  counters_.bump(Counter::kCadSuccess);
-  return *publish(std::move(e));
+  return *remove_as(action::kCompareAndDelete, target.value(), std::move(k), now, Counter::kCadSuccess);
 }
 
 std::vector<EventPtr> Store::expire(UnixNanos now) {
   std::vector<EventPtr> out;
-  for (Node* n = ttl_.first(); n != nullptr && n->expiration <= now; n = ttl_.first()) {
-    std::string k = NodeTree::key_of(n);
-    std::uint64_t next = index_ + 1;
-    Event e;
-    e.action = action::kExpire;
-    e.prev_node = repr(n, k, false, false, now);
-    e.node.dir = n->dir;
-    e.node.modified_index = next;
-    e.node.created_index = n->created_index;
-    e.etcd_index = next;
-    std::vector<std::string> removed = removed_watched_paths(n, k);
-    e.node.key = std::move(k);
-    remove_subtree(n);
-    index_ = next;
-    counters_.bump(Counter::kExpireCount);
-    out.push_back(publish(std::move(e), removed));
-  }
+  for (Node* n = ttl_.first(); n != nullptr && n->expiration <= now; n = ttl_.first())
+    out.push_back(remove_as(action::kExpire, n, NodeTree::key_of(n), now, Counter::kExpireCount));
   return out;
 }
 
