@@ -7,34 +7,13 @@
 #include <mutex>
 
 #include "coord/coord.hpp"
+#include "test/support/client/collected_events.hpp"
 #include "test/support/client/server_fixture.hpp"
 
 using namespace coord;
 using coord::test::ServerCluster;
 
 namespace {
-
-struct Collected {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<WatchEvent> events;
-
-  Watcher::Callback callback() {
-    return [this](const WatchEvent& e) {
-      std::lock_guard lock(mu);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  bool wait_for(std::size_t n, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, timeout, [&] { return events.size() >= n; });
-  }
-  std::vector<WatchEvent> copy() {
-    std::lock_guard lock(mu);
-    return events;
-  }
-};
 
 // Puts member i back, whatever the test did to it.
 struct Restore {
@@ -91,7 +70,7 @@ COORD_BOTH_SERVERS_CASE(watcher__spans_member_restart_without_losing_or_repeatin
   writer_options.endpoints = {cluster.client_url(1), cluster.client_url(2)};
   Client writer(writer_options);
   writer.mkdir(dir);
-  Collected got;
+  coord::test::CollectedEvents got;
   Watcher watcher(watching, dir, got.callback(), WatcherOptions{.recursive = true, .poll_timeout = std::chrono::seconds(5)});
   BOOST_REQUIRE(got.wait_for(1));
   Restore restore{cluster, 0};

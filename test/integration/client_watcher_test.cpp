@@ -6,35 +6,10 @@
 #include <mutex>
 
 #include "coord/coord.hpp"
+#include "test/support/client/collected_events.hpp"
 #include "test/support/client/server_fixture.hpp"
 
 using namespace coord;
-
-namespace {
-
-struct Collected {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<WatchEvent> events;
-
-  Watcher::Callback callback() {
-    return [this](const WatchEvent& e) {
-      std::lock_guard lock(mu);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  bool wait_for(std::size_t n, std::chrono::seconds timeout = std::chrono::seconds(20)) {
-    std::unique_lock lock(mu);
-    return cv.wait_for(lock, timeout, [&] { return events.size() >= n; });
-  }
-  std::vector<WatchEvent> copy() {
-    std::lock_guard lock(mu);
-    return events;
-  }
-};
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(client_watcher_live)
 
@@ -42,7 +17,7 @@ COORD_BOTH_SERVERS_CASE(watcher__delivers_every_write_once_in_order, 1) {
   Client client(coord::test::options_for(cluster));
   auto dir = coord::test::test_prefix();
   client.set(dir + "/seed", "0");
-  Collected got;
+  coord::test::CollectedEvents got;
   Watcher watcher(client, dir, got.callback(), WatcherOptions{.recursive = true});
   BOOST_REQUIRE(got.wait_for(1));
   std::vector<std::uint64_t> written;
@@ -68,7 +43,7 @@ COORD_BOTH_SERVERS_CASE(watcher__history_cleared_gives_resync_with_fresh_snapsho
   // Push the index more than 1000 events past the watched write.
   for (int i = 0; i < 1010; ++i) client.set(prefix + "/noise", std::to_string(i));
   client.set(prefix + "/watched", "new");
-  Collected got;
+  coord::test::CollectedEvents got;
   Watcher watcher(client, prefix + "/watched", got.callback(),
                   WatcherOptions{.start_index = first.node.modified_index + 1});
   BOOST_REQUIRE(got.wait_for(1));
