@@ -1,9 +1,9 @@
-#include "server/common/hex.hpp"
 #include "server/http/keys_handler.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <cstdio>
 
+#include "server/common/hex.hpp"
 #include "server/http/keys_params.hpp"
 #include "server/http/v2_json.hpp"
 #include "server/node/node.hpp"
@@ -50,19 +50,36 @@ Reply get_reply(const node::Node& node, const KeysParams& p) {
   });
 }
 
-// The JSON of an event for its watchers. Every watcher of one event gets the same bytes and the
-// store calls their sinks back to back on the raft thread, so the last event's text is kept
-// (per thread) and 10k watchers cost one serialization, not 10k.
-const std::string& event_json(const store::EventPtr& event) {
+// An event framed for its watchers: as a chunk of a stream, and as the whole rest of a one-shot
+// watch's answer (the chunk and the terminating chunk, sent in one write).
+struct EventFrames {
+  SharedBytes chunk;
+  SharedBytes last;
+};
+
+EventFrames frame_event(const store::Event& event) {
+  std::string json;
+  append_event_json(json, event);
+  std::string chunk;
+  chunk.reserve(json.size() + 24);
+  append_chunk(chunk, json);
+  std::string last = chunk;
+  last += kLastChunk;
+  return {std::make_shared<const std::string>(std::move(chunk)), std::make_shared<const std::string>(std::move(last))};
+}
+
+// Every watcher of one event gets the same bytes, and the store calls their sinks back to back
+// on the raft thread, so the last event's frames are kept (per thread): 10k watchers cost one
+// serialization and no copy each.
+const EventFrames& event_frames(const store::EventPtr& event) {
   thread_local std::weak_ptr<const store::Event> last;
-  thread_local std::string text;
+  thread_local EventFrames frames;
   const bool same = !last.expired() && !last.owner_before(event) && !event.owner_before(last);
   if (!same) {
-    text.clear();
-    append_event_json(text, *event);
+    frames = frame_event(*event);
     last = event;
   }
-  return text;
+  return frames;
 }
 
 }  // namespace
@@ -112,13 +129,11 @@ void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> sessi
 
 void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
   const bool stream = params.stream;
-  // The sink runs on the raft thread under the store lock: it only formats, and leaves the
-  // posting to after the batch's writers are answered.
-  store::WatchSink sink = [node = &node_, session, stream](const store::EventPtr& event) {
-    node->after_answers([session, stream, text = event_json(event)]() mutable {
-      session->send_chunk(std::move(text));
-      if (!stream) session->end_stream();
-    });
+  // The sink runs on the raft thread under the store lock: it only formats (once per event)
+  // and queues; the notifier sends after the batch's writers are answered.
+  store::WatchSink sink = [notifier = &notifier_, session, stream](const store::EventPtr& event) {
+    const EventFrames& frames = event_frames(event);
+    notifier->add(session, stream ? frames.chunk : frames.last, !stream);
     return stream;
   };
   auto started = node_.watch(params.key, params.recursive, stream, params.wait_index, std::move(sink));
@@ -129,10 +144,7 @@ void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> sessi
   // We are on the session's strand, so the head is queued before any event the sink posts.
   session->begin_stream(std::move(head));
   if (start.immediate) {
-    std::string body;
-    append_event_json(body, *start.immediate);
-    session->send_chunk(std::move(body));
-    session->end_stream();
+    session->send_frames(frame_event(*start.immediate).last, true);
     return;
   }
   session->on_abandon([node = &node_, id = start.id] { node->unwatch(id); });

@@ -1,8 +1,9 @@
 // KeysHandler: /v2/keys — plain reads from this member's store, quorum reads behind a Raft
 // ReadIndex barrier, writes through Raft, and watches (long-poll and stream) registered in the
 // store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
-// X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Stateless; safe for concurrent
-// use. handle() must be called on the session's strand (watch set-up relies on it).
+// X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Safe for concurrent use: its
+// only state is the WatchNotifier its watch sinks feed on the raft thread. handle() must be
+// called on the session's strand (watch set-up relies on it).
 #pragma once
 
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "server/http/session.hpp"
 #include "server/http/url.hpp"
+#include "server/http/watch_notifier.hpp"
 
 namespace coord::node {
 class Node;
@@ -21,7 +23,7 @@ struct KeysParams;
 
 class KeysHandler {
  public:
-  explicit KeysHandler(node::Node& node) : node_(node) {}
+  explicit KeysHandler(node::Node& node) : node_(node), notifier_(node) {}
 
   void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
 
@@ -32,6 +34,7 @@ class KeysHandler {
   void watch(const KeysParams& params, std::shared_ptr<Session> session);
 
   node::Node& node_;
+  WatchNotifier notifier_;  // touched only by watch sinks, on the raft thread
 };
 
 }  // namespace coord::http

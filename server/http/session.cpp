@@ -1,9 +1,11 @@
 #include "server/http/session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cstdio>
 
 
 namespace coord::http {
@@ -59,16 +61,15 @@ std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
   return out;
 }
 
-std::string frame_chunk(const std::string& data) {
+}  // namespace
+
+void append_chunk(std::string& out, std::string_view data) {
   char size[20];
   const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  std::string out(size, static_cast<std::size_t>(n));
+  out.append(size, static_cast<std::size_t>(n));
   out += data;
   out += "\r\n";
-  return out;
 }
-
-}  // namespace
 
 Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits)
     : handler_(handler), limits_(limits), stream_(std::move(socket)) {}
@@ -172,27 +173,42 @@ void Session::begin_stream(Reply head) {
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
   stream_.expires_never();
-  chunks_.push_front(stream_head(head, keep_alive_, limits_.cors && !head.bare));
+  chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, limits_.cors && !head.bare)));
   pump_stream();
   watch_for_close();
 }
 
 void Session::send_chunk(std::string chunk) {
-  net::post(stream_.get_executor(), [self = shared_from_this(), c = std::move(chunk)]() mutable {
-    if (self->closed_ || !self->streaming_ || self->stream_ending_) return;
-    if (self->chunks_.size() >= self->limits_.max_queued_chunks) return self->do_close();  // hopelessly behind
-    self->chunks_.push_back(frame_chunk(c));
-    self->pump_stream();
+  std::string framed;
+  framed.reserve(chunk.size() + 24);
+  append_chunk(framed, chunk);
+  send_frames(std::make_shared<const std::string>(std::move(framed)), false);
+}
+
+void Session::send_frames(SharedBytes frames, bool last) {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), f = std::move(frames), last]() mutable {
+    self->queue_frames(std::move(f), last);
   });
 }
 
+net::any_io_executor Session::io_executor() {
+  using Strand = net::strand<net::io_context::executor_type>;
+  auto executor = stream_.get_executor();
+  if (const Strand* strand = executor.target<Strand>()) return strand->get_inner_executor();
+  return executor;  // not on a strand of an io_context: its own executor is all there is
+}
+
 void Session::end_stream() {
-  net::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->closed_ || !self->streaming_ || self->stream_ending_) return;
-    self->stream_ending_ = true;
-    self->chunks_.push_back("0\r\n\r\n");
-    self->pump_stream();
-  });
+  static const SharedBytes last_chunk = std::make_shared<const std::string>(kLastChunk);
+  send_frames(last_chunk, true);
+}
+
+void Session::queue_frames(SharedBytes frames, bool last) {
+  if (closed_ || !streaming_ || stream_ending_) return;
+  if (chunks_.size() >= limits_.max_queued_chunks) return do_close();  // hopelessly behind
+  chunks_.push_back(std::move(frames));
+  if (last) stream_ending_ = true;
+  pump_stream();
 }
 
 void Session::pump_stream() {
@@ -204,25 +220,46 @@ void Session::pump_stream() {
       stream_ending_ = false;
       abandon_fn_ = nullptr;
       if (!keep_alive_) return do_close();
+      // The read watch_for_close() left pending now waits for the next request: when bytes
+      // arrive it hands them to do_read(). Cancelling it and reading anew would cost every
+      // one-shot watcher a cancel, a handler and a failed read. Until that request starts,
+      // the idle timeout is not armed: as with an open watch (and as in etcd, which has no
+      // idle timeout), an idle client may keep the connection.
       busy_ = false;
-      beast::error_code ignored;
-      stream_.socket().cancel(ignored);  // ends watch_for_close(), which then resumes do_read()
+      if (buffer_.size() > 0) {
+        // A pipelined request arrived during the stream and no more bytes may come: stop the
+        // pending read, whose handler then parses what is buffered.
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+      }
     }
     return;
   }
-  auto data = std::make_shared<std::string>(std::move(chunks_.front()));
-  chunks_.pop_front();
+  // Everything queued goes out in one gathered write: a stream that fell behind catches up
+  // with one system call. in_flight_ keeps the bytes alive until the write completes.
+  in_flight_.clear();
+  gather_.clear();
+  while (!chunks_.empty()) {
+    gather_.emplace_back(chunks_.front()->data(), chunks_.front()->size());
+    in_flight_.push_back(std::move(chunks_.front()));
+    chunks_.pop_front();
+  }
   writing_ = true;
-  net::async_write(stream_.socket(), net::buffer(*data), [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+  auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->writing_ = false;
+    self->in_flight_.clear();
     if (ec) return self->do_close();
     self->pump_stream();
-  });
+  };
+  // A single buffer (the usual case: one event, terminator included) needs no copy of gather_.
+  if (gather_.size() == 1) return net::async_write(stream_.socket(), gather_.front(), std::move(done));
+  net::async_write(stream_.socket(), gather_, std::move(done));
 }
 
 void Session::watch_for_close() {
   // While a stream is open the client should send nothing; a read that ends means it left.
-  // Bytes that do arrive (a pipelined request) are kept in buffer_ for the next do_read().
+  // Bytes that do arrive (a pipelined request) are kept in buffer_ for the next do_read(),
+  // which starts once the stream has ended (then streaming_ is false).
   auto space = buffer_.prepare(4096);
   stream_.socket().async_read_some(space, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     if (self->closed_) return;

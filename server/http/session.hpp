@@ -5,6 +5,7 @@
 // chunks (watches). All private state is touched only on the strand.
 #pragma once
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -17,12 +18,21 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/http/reply.hpp"
 #include "server/http/request_handler.hpp"
 
 namespace coord::http {
 
+// Immutable bytes shared by every session that sends them.
+using SharedBytes = std::shared_ptr<const std::string>;
+
+// The terminating chunk of a chunked answer (RFC 9112 §7.1).
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// Appends `data` framed as one chunk: hex size, CRLF, data, CRLF.
+void append_chunk(std::string& out, std::string_view data);
 
 struct SessionLimits {
   std::size_t body_limit = 1536 * 1024;              // etcd's default max request size (1.5 MiB)
@@ -44,6 +54,14 @@ class Session : public std::enable_shared_from_this<Session> {
   void begin_stream(Reply head);
   // Sends one chunk of a stream. Safe from any thread. Dropped once the stream has ended.
   void send_chunk(std::string chunk);
+  // Sends bytes already framed as chunks (see frame_chunk) that many sessions may share, so
+  // one event reaches thousands of watchers without a copy each. With `last` the bytes must
+  // end with the terminating chunk (kLastChunk) and the stream ends after them: one write
+  // instead of two. Safe from any thread; from an io thread outside any strand it runs inline
+  // when the session's strand is idle.
+  void send_frames(SharedBytes frames, bool last);
+  // The io_context executor the session's strand runs on (for work that spans sessions).
+  boost::asio::any_io_executor io_executor();
   // Ends a stream (final chunk); then the connection goes back to reading requests.
   void end_stream();
   // Runs `fn` once, on the strand, when the client goes away or the session ends while a
@@ -57,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_write(bool close, boost::beast::error_code ec);
   void write_stream_head(Reply head);
   void pump_stream();
+  void queue_frames(SharedBytes frames, bool last);
   void watch_for_close();
   void abandon();
   void do_close();
@@ -77,7 +96,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stream_ending_ = false;   // end_stream() was called; finish after queued chunks
   bool writing_ = false;
   bool closed_ = false;
-  std::deque<std::string> chunks_;
+  std::deque<SharedBytes> chunks_;       // framed, waiting to be written
+  std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
+  std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write
   std::function<void()> abandon_fn_;
 };
 

@@ -72,6 +72,29 @@ class Raw {
     }
     return out;
   }
+  // Reads until what arrived holds `needle` `count` times, the connection closes or `timeout`
+  // passes; returns everything read.
+  std::string read_until(const std::string& needle, int count, std::chrono::milliseconds timeout = 5s) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const auto seen = [&] {
+      int n = 0;
+      for (auto at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) ++n;
+      return n;
+    };
+    char buf[4096];
+    while (seen() < count && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
   bool closed() const { return closed_; }
 
  private:
@@ -176,6 +199,41 @@ BOOST_AUTO_TEST_CASE(client_leaving_mid_watch__cancels_its_watcher) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
   while (watchers() != before && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   BOOST_TEST(watchers() == before);
+}
+
+// After a one-shot watch's answer the connection serves the next request: one sent later, and
+// one the client pipelined behind the watch before the event came.
+BOOST_AUTO_TEST_CASE(connection_after_a_watch__serves_later_and_pipelined_requests) {
+  const std::string put =
+      "PUT /v2/keys/after-watch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 7\r\n\r\nvalue=1";
+  const std::string watch = "GET /v2/keys/after-watch?wait=true HTTP/1.1\r\nHost: x\r\n\r\n";
+  const std::string get = "GET /v2/keys/after-watch HTTP/1.1\r\nHost: x\r\n\r\n";
+  Raw later, pipelined, writer;
+  later.send(watch);
+  pipelined.send(watch + get);
+  BOOST_TEST(status_line(later.read_until("\r\n\r\n", 1)) == "HTTP/1.1 200 OK");  // the head at once
+  BOOST_TEST(status_line(pipelined.read_until("\r\n\r\n", 1)) == "HTTP/1.1 200 OK");
+  writer.send(put);
+  BOOST_TEST(status_line(writer.read_until("\r\n\r\n", 1)) == "HTTP/1.1 201 Created");
+
+  // The event, then the terminating chunk; then the pipelined GET's answer.
+  const std::string both = pipelined.read_until("HTTP/1.1 200 OK", 1);
+  const std::string rest = pipelined.read_until("\"value\":\"1\"", 1);
+  const std::string all = both + rest;
+  BOOST_TEST(all.find("\"action\":\"set\"") != std::string::npos);
+  const auto end_of_watch = all.find("\r\n0\r\n\r\n");
+  const auto get_answer = all.find("HTTP/1.1 200 OK");
+  BOOST_TEST(end_of_watch != std::string::npos);
+  BOOST_TEST(get_answer != std::string::npos);
+  BOOST_TEST(get_answer > end_of_watch);
+  BOOST_TEST(all.find("\"action\":\"get\"") != std::string::npos);
+
+  BOOST_TEST(later.read_until("\r\n0\r\n\r\n", 1).find("\"action\":\"set\"") != std::string::npos);
+  later.send(get);
+  const std::string answer = later.read_until("\"action\":\"get\"", 1);
+  BOOST_TEST(status_line(answer) == "HTTP/1.1 200 OK");
+  BOOST_TEST(!later.closed());
 }
 
 BOOST_AUTO_TEST_CASE(many_connections_opened_and_dropped__server_keeps_serving) {
