@@ -106,34 +106,40 @@ void KeysHandler::get(const KeysParams& params, std::shared_ptr<Session> session
 
 void KeysHandler::quorum_get(KeysParams params, std::shared_ptr<Session> session) {
   // Linearizable: wait until this member has applied everything committed when the read
-  // arrived (ReadIndex), then read the local store.
-  node_.read_barrier([this, params = std::move(params), session = std::move(session)](Status status) {
-    if (!status.is_ok()) {
-      return session->reply(error_reply(store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0},
-                                        node_.cluster_id(), params.method == KeysMethod::kHead));
-    }
-    session->reply(get_reply(node_, params));
+  // arrived (ReadIndex), then read the local store, on an io thread (handoff_).
+  node_.read_barrier([this, params = std::move(params), session = std::move(session)](Status status) mutable {
+    handoff_.add_answer(session, [this, params = std::move(params), session, status = std::move(status)] {
+      if (!status.is_ok()) {
+        return session->reply(error_reply(store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0},
+                                          node_.cluster_id(), params.method == KeysMethod::kHead));
+      }
+      session->reply(get_reply(node_, params));
+    });
   });
 }
 
 void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> session) {
   apply::Request request = build_request(params, node_.clock().now());
-  node_.propose(std::move(request), [this, params, session = std::move(session)](node::WriteResult result) {
-    const apply::Response& response = result.response;
-    if (!response.ok()) return session->reply(error_reply(response.error(), node_.cluster_id(), false));
-    const store::Event& event = response.event();
-    session->reply(event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
-                               omit_nodes_on_success(params, event.action)));
+  // The answer is formatted on an io thread (handoff_), not on the raft thread that applied it.
+  node_.propose(std::move(request), [this, params, session = std::move(session)](node::WriteResult result) mutable {
+    handoff_.add_answer(session, [this, params = std::move(params),
+                                  session, result = std::move(result)] {
+      const apply::Response& response = result.response;
+      if (!response.ok()) return session->reply(error_reply(response.error(), node_.cluster_id(), false));
+      const store::Event& event = response.event();
+      session->reply(event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
+                                 omit_nodes_on_success(params, event.action)));
+    });
   });
 }
 
 void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
   const bool stream = params.stream;
   // The sink runs on the raft thread under the store lock: it only formats (once per event)
-  // and queues; the notifier sends after the batch's writers are answered.
-  store::WatchSink sink = [notifier = &notifier_, session, stream](const store::EventPtr& event) {
+  // and queues; handoff_ sends after the round's writers are answered.
+  store::WatchSink sink = [handoff = &handoff_, session, stream](const store::EventPtr& event) {
     const EventFrames& frames = event_frames(event);
-    notifier->add(session, stream ? frames.chunk : frames.last, !stream);
+    handoff->add_notification(session, stream ? frames.chunk : frames.last, !stream);
     return stream;
   };
   auto started = node_.watch(params.key, params.recursive, stream, params.wait_index, std::move(sink));

@@ -2,7 +2,7 @@
 // ReadIndex barrier, writes through Raft, and watches (long-poll and stream) registered in the
 // store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
 // X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Safe for concurrent use: its
-// only state is the WatchNotifier its watch sinks feed on the raft thread. handle() must be
+// only state is the RaftHandoff its write callbacks and watch sinks feed on the raft thread. handle() must be
 // called on the session's strand (watch set-up relies on it).
 #pragma once
 
@@ -11,7 +11,7 @@
 
 #include "server/http/session.hpp"
 #include "server/http/url.hpp"
-#include "server/http/watch_notifier.hpp"
+#include "server/http/raft_handoff.hpp"
 
 namespace coord::node {
 class Node;
@@ -23,7 +23,7 @@ struct KeysParams;
 
 class KeysHandler {
  public:
-  explicit KeysHandler(node::Node& node) : node_(node), notifier_(node) {}
+  explicit KeysHandler(node::Node& node) : node_(node), handoff_(node) {}
 
   void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
 
@@ -34,7 +34,7 @@ class KeysHandler {
   void watch(const KeysParams& params, std::shared_ptr<Session> session);
 
   node::Node& node_;
-  WatchNotifier notifier_;  // touched only by watch sinks, on the raft thread
+  RaftHandoff handoff_;  // fed by write callbacks and watch sinks, on the raft thread
 };
 
 }  // namespace coord::http

@@ -162,6 +162,12 @@ Reply Router::metrics(const HttpRequest& request) {
   MetricsView m;
   m.has_leader = status.leader != 0;
   m.is_leader = status.is_leader;
+  m.leader_changes_seen = status.leader_changes_seen;
+  m.proposals_committed = status.proposals_committed;
+  m.proposals_applied = status.proposals_applied;
+  m.proposals_pending = status.proposals_pending;
+  m.proposals_failed = status.proposals_failed;
+  m.watch_requests = status.watch_requests;
   m.store = store_stats_view(node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); }));
   m.process_start_time = status.start_time;
   Reply r{200, "text/plain; version=0.0.4; charset=utf-8", {}, {}};

@@ -115,7 +115,9 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void Session::reply(Reply reply) {
-  net::post(stream_.get_executor(), [self = shared_from_this(), r = std::move(reply)]() mutable {
+  // dispatch: from a handler on the strand, or from an io thread in no strand while the strand
+  // is idle, the answer is written at once instead of after another pass through the queue.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), r = std::move(reply)]() mutable {
     if (self->closed_ || self->streaming_ || !self->busy_) return;
     self->write_reply(std::move(r));
   });

@@ -48,7 +48,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start();
 
-  // Answers the current request. Safe from any thread; runs on the strand.
+  // Answers the current request. Safe from any thread; runs on the strand, inline when the
+  // caller is on it or is an io thread outside any strand and the strand is idle.
   void reply(Reply reply);
   // Starts a chunked answer (headers now, body later). Safe from any thread.
   void begin_stream(Reply head);

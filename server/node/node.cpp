@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "server/apply/request_codec.hpp"
 #include "server/common/coding.hpp"
@@ -110,6 +111,7 @@ void Node::stop() {
   for (auto& [req, cb] : left.proposals) cb(WriteResult{apply::Response{stopped_error()}, {}});
   for (auto& cb : left.reads) cb(Status::unavailable("etcdserver: server stopped"));
   for (auto& cc : left.conf_changes) cc.done(Status::unavailable("etcdserver: server stopped"), {});
+  run_after_answers();  // the answers those callbacks handed on
   ready_cv_.notify_all();
 }
 
@@ -119,41 +121,21 @@ std::string Node::failure() const {
 }
 
 void Node::propose(apply::Request request, WriteCallback done) {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (!stopping_) {
-      inbox_.proposals.emplace_back(std::move(request), std::move(done));
-      inbox_cv_.notify_one();
-      return;
-    }
-  }
+  if (push_inbox([&](Inbox& in) { in.proposals.emplace_back(std::move(request), std::move(done)); })) return;
   done(WriteResult{apply::Response{stopped_error()}, {}});
 }
 
 void Node::read_barrier(ReadCallback done) {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (!stopping_) {
-      inbox_.reads.push_back(std::move(done));
-      inbox_cv_.notify_one();
-      return;
-    }
-  }
+  if (push_inbox([&](Inbox& in) { in.reads.push_back(std::move(done)); })) return;
   done(Status::unavailable("etcdserver: server stopped"));
 }
 
 void Node::report_unreachable(std::uint64_t peer) {
-  std::lock_guard lock(inbox_mu_);
-  if (stopping_) return;
-  inbox_.unreachable.push_back(peer);
-  inbox_cv_.notify_one();
+  push_inbox([&](Inbox& in) { in.unreachable.push_back(peer); });
 }
 
 void Node::report_snapshot(std::uint64_t peer, bool ok) {
-  std::lock_guard lock(inbox_mu_);
-  if (stopping_) return;
-  inbox_.snapshot_reports.emplace_back(peer, ok);
-  inbox_cv_.notify_one();
+  push_inbox([&](Inbox& in) { in.snapshot_reports.emplace_back(peer, ok); });
 }
 
 void Node::removed_from_cluster() {
@@ -162,16 +144,19 @@ void Node::removed_from_cluster() {
   inbox_cv_.notify_one();
 }
 
-void Node::step(raft::Message message) {
-  if (message.type == raft::MessageType::kApp) recv_append_.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard lock(inbox_mu_);
-  if (stopping_) return;
-  inbox_.messages.push_back(std::move(message));
-  inbox_cv_.notify_one();
+void Node::step(std::vector<raft::Message> messages) {
+  if (messages.empty()) return;
+  for (const auto& m : messages)
+    if (m.type == raft::MessageType::kApp) recv_append_.fetch_add(1, std::memory_order_relaxed);
+  push_inbox([&](Inbox& in) {
+    if (in.messages.empty()) return std::swap(in.messages, messages);
+    std::move(messages.begin(), messages.end(), std::back_inserter(in.messages));
+  });
 }
 
 store::V2Result<store::WatchStart> Node::watch(std::string_view key, bool recursive, bool stream,
                                                std::uint64_t since_index, store::WatchSink sink) {
+  watch_requests_.fetch_add(1, std::memory_order_relaxed);
   std::unique_lock lock(store_mu_);
   return store_.watch(key, recursive, stream, since_index, std::move(sink));
 }
@@ -201,6 +186,12 @@ NodeStatus Node::status() const {
   }
   s.recv_append_requests = recv_append_.load();
   s.send_append_requests = send_append_.load();
+  s.leader_changes_seen = leader_changes_.load();
+  s.proposals_committed = committed_index_.load();
+  s.proposals_applied = s.raft.index;
+  s.proposals_pending = pending_proposals_.load();
+  s.proposals_failed = failed_proposals_.load();
+  s.watch_requests = watch_requests_.load();
   return s;
 }
 
@@ -231,6 +222,8 @@ void Node::run() {
     drain_inbox(inbox);
     if (clock_.steady_now() >= next_tick_) on_tick();
     while (!failed_.load() && raft_->has_ready()) handle_ready(raft_->ready());
+    run_after_answers();  // what callbacks outside a Ready queued (timeouts, refusals)
+    pending_proposals_.store(write_waiters_.size(), std::memory_order_relaxed);
     if (failed_.load()) return;
   }
 }
@@ -308,7 +301,10 @@ void Node::retry_unsent() {
 
 void Node::expire_waiters() {
   const auto now = clock_.steady_now();
-  for (auto& cb : write_waiters_.take_expired(now)) cb(WriteResult{apply::Response{timeout_error()}, {}});
+  for (auto& cb : write_waiters_.take_expired(now)) {
+    failed_proposals_.fetch_add(1, std::memory_order_relaxed);
+    cb(WriteResult{apply::Response{timeout_error()}, {}});
+  }
   for (auto& cb : read_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"));
   for (auto& cb : member_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"), {});
   std::erase_if(unsent_, [&](const PendingProposal& p) { return p.deadline <= now; });
@@ -332,46 +328,76 @@ void Node::handle_ready(raft::Ready rd) {
   // A leader may send appends before its own fsync (DESIGN.md §4); everyone else promises
   // persisted state in its messages, so it sends only after the write below is durable.
   if (leader) send(std::move(rd.messages));
+  // Committed entries this member made durable in an earlier Ready are durable on a majority
+  // already: they are applied, and their writers answered, before this Ready's write. A leader
+  // thus answers batch N while batch N+1 is being written instead of after it. Entries of this
+  // Ready (a single member commits its own at once) wait for the write below.
+  std::span<const raft::Entry> committed(rd.committed_entries);
+  if (rd.snapshot.empty()) {
+    std::size_t durable = 0;
+    while (durable < committed.size() && committed[durable].index <= durable_index_) ++durable;
+    if (durable > 0) {
+      apply_and_answer(committed.first(durable));
+      committed = committed.subspan(durable);
+    }
+  }
   if (!rd.snapshot.empty()) {
     if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
     std::unique_lock lock(store_mu_);
     if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
     applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
     position_.index = applied_index_;
+    durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
   }
   if (rd.hard_state || !rd.entries.empty()) {
     if (auto s = log_->save(rd.hard_state, rd.entries, rd.must_sync); !s.is_ok()) return fail(s);
+    // Entries are written with a sync (raft asks for one whenever there are entries). A
+    // follower's new entries may replace a tail it had: only up to the last one written is
+    // known durable now.
+    if (!rd.entries.empty() && rd.must_sync) durable_index_ = rd.entries.back().index;
   }
   if (rd.hard_state) {
+    committed_index_.store(rd.hard_state->commit, std::memory_order_relaxed);
     std::unique_lock lock(store_mu_);
     position_.term = rd.hard_state->term;
   }
   if (!leader) send(std::move(rd.messages));
 
-  std::vector<std::pair<WriteCallback, WriteResult>> answers;
-  std::vector<std::pair<MemberCallback, store::Member>> member_answers;
-  if (!rd.committed_entries.empty()) apply_committed(rd.committed_entries, answers, member_answers);
   for (auto& rs : rd.read_states) {
     auto it = read_batches_.find(decode_read_context(rs.context));
     if (it == read_batches_.end()) continue;
     reads_awaiting_apply_.emplace(rs.index, std::move(it->second));
     read_batches_.erase(it);
   }
+  // The rest of the committed entries: durable now, after the write above.
+  apply_and_answer(committed);
   raft_->advance(rd);
-  // Answers go out only now: after the entries are durable and applied, outside the store lock.
-  for (auto& [cb, result] : answers) cb(std::move(result));
-  for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
+  release_reads();
   // Watchers are told after the writers: with thousands of watchers the write that caused the
   // event is not held up by their fan-out.
-  std::vector<std::function<void()>> notifications;
-  std::swap(notifications, after_answers_);
-  for (auto& fn : notifications) fn();
-  release_reads();
+  run_after_answers();
   maybe_snapshot();
+}
+
+void Node::run_after_answers() {
+  std::vector<std::function<void()>> fns;
+  std::swap(fns, after_answers_);
+  for (auto& fn : fns) fn();
+}
+
+void Node::apply_and_answer(std::span<const raft::Entry> entries) {
+  if (entries.empty()) return;
+  std::vector<std::pair<WriteCallback, WriteResult>> answers;
+  std::vector<std::pair<MemberCallback, store::Member>> member_answers;
+  apply_committed(entries, answers, member_answers);
+  // Answers go out after the entries are durable and applied, outside the store lock.
+  for (auto& [cb, result] : answers) cb(std::move(result));
+  for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
 }
 
 void Node::on_soft_state(const raft::SoftState& ss) {
   const bool was_leader = is_leader_.load();
+  if (ss.lead != 0 && ss.lead != leader_.load()) leader_changes_.fetch_add(1, std::memory_order_relaxed);
   leader_ = ss.lead;
   is_leader_ = ss.role == raft::Role::kLeader;
   if (was_leader && !is_leader_) {
@@ -397,7 +423,7 @@ void Node::send(std::vector<raft::Message> messages) {
   if (sender_ != nullptr) sender_->send(std::move(messages));
 }
 
-void Node::apply_committed(const std::vector<raft::Entry>& entries,
+void Node::apply_committed(std::span<const raft::Entry> entries,
                            std::vector<std::pair<WriteCallback, WriteResult>>& answers,
                            std::vector<std::pair<MemberCallback, store::Member>>& member_answers) {
   bool membership_changed = false;

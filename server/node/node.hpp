@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,13 @@ struct NodeStatus {
   RaftPosition raft;
   std::uint64_t recv_append_requests = 0;
   std::uint64_t send_append_requests = 0;
+  // For /metrics, with etcd's meanings.
+  std::uint64_t leader_changes_seen = 0;   // times a (new) leader became known
+  std::uint64_t proposals_committed = 0;   // the commit index
+  std::uint64_t proposals_applied = 0;     // the applied index
+  std::uint64_t proposals_pending = 0;     // writes waiting for their entry to apply
+  std::uint64_t proposals_failed = 0;      // writes that timed out or were refused
+  std::uint64_t watch_requests = 0;        // watches registered
 };
 
 // What the transport knows about the link to one peer (for stats and reconfiguration checks).
@@ -111,8 +119,9 @@ class Node {
   // Linearizable read barrier (Raft ReadIndex, batched): `done(ok)` once this member has
   // applied everything committed before the call; a non-ok Status on timeout or shutdown.
   void read_barrier(ReadCallback done);
-  // A message from a peer (transport thread).
-  void step(raft::Message message);
+  // Messages from a peer, in the order they arrived (transport thread): one inbox push and at
+  // most one wake-up for the whole batch.
+  void step(std::vector<raft::Message> messages);
   // Transport reports (any thread).
   void report_unreachable(std::uint64_t peer);
   void report_snapshot(std::uint64_t peer, bool ok);
@@ -140,8 +149,8 @@ class Node {
   store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
                                            std::uint64_t since_index, store::WatchSink sink);
   void unwatch(store::WatchId id);
-  // From a watch sink only (the raft thread, while applying): runs `fn` once this batch's
-  // writers have been answered, outside the store lock.
+  // From a watch sink or a write/read callback only (the raft thread; in stop(), the stopping
+  // thread): runs `fn` once this round's writers have been answered, outside the store lock.
   void after_answers(std::function<void()> fn) { after_answers_.push_back(std::move(fn)); }
   // Counts the failing internal auth lookup etcd does for every keys/members request.
   void count_auth_lookup();
@@ -178,7 +187,10 @@ class Node {
   void drain_inbox(Inbox& inbox);
   void on_tick();
   void handle_ready(raft::Ready rd);
-  void apply_committed(const std::vector<raft::Entry>& entries,
+  // Applies committed entries in order, then runs their writers' callbacks.
+  void apply_and_answer(std::span<const raft::Entry> entries);
+  void run_after_answers();
+  void apply_committed(std::span<const raft::Entry> entries,
                        std::vector<std::pair<WriteCallback, WriteResult>>& answers,
                        std::vector<std::pair<MemberCallback, store::Member>>& member_answers);
   void start_leadership_transfer();
@@ -196,6 +208,19 @@ class Node {
   void retry_unsent();
   void expire_waiters();
   void fail(const Status& status);
+  // Runs `add(inbox_)` under the inbox lock unless the node is stopping, then wakes the raft
+  // thread. The wake-up comes after the unlock: woken while the lock is still held, the raft
+  // thread would only block again on the mutex. Returns false when stopping.
+  template <class Add>
+  bool push_inbox(Add&& add) {
+    {
+      std::lock_guard lock(inbox_mu_);
+      if (stopping_) return false;
+      add(inbox_);
+    }
+    inbox_cv_.notify_one();
+    return true;
+  }
   RaftPosition position_locked() const;
 
   // Constant after construction.
@@ -218,6 +243,9 @@ class Node {
   std::vector<std::uint64_t> unsent_reads_;        // batch ids not yet accepted by raft
   std::vector<std::function<void()>> after_answers_;  // watcher notifications of this batch
   std::uint64_t applied_index_ = 0;
+  // Last log index this member has written and synced since it started (0 until the first
+  // write): committed entries up to here may be applied before the current Ready's write.
+  std::uint64_t durable_index_ = 0;
   std::uint64_t snapshot_index_ = 0;
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point next_sync_;
@@ -245,6 +273,11 @@ class Node {
   std::atomic<bool> ready_{false};
   std::atomic<std::uint64_t> recv_append_{0};
   std::atomic<std::uint64_t> send_append_{0};
+  std::atomic<std::uint64_t> leader_changes_{0};
+  std::atomic<std::uint64_t> committed_index_{0};
+  std::atomic<std::uint64_t> pending_proposals_{0};
+  std::atomic<std::uint64_t> failed_proposals_{0};
+  std::atomic<std::uint64_t> watch_requests_{0};
   mutable std::mutex failure_mu_;
   std::string failure_;           // guarded by failure_mu_
   std::mutex ready_mu_;

@@ -96,14 +96,7 @@ void Node::update_member(std::uint64_t id, std::vector<std::string> peer_urls, M
 }
 
 void Node::push_conf_change(ConfChangeRequest request) {
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (!stopping_) {
-      inbox_.conf_changes.push_back(std::move(request));
-      inbox_cv_.notify_one();
-      return;
-    }
-  }
+  if (push_inbox([&](Inbox& in) { in.conf_changes.push_back(std::move(request)); })) return;
   request.done(Status::unavailable("etcdserver: server stopped"), {});
 }
 
@@ -158,12 +151,7 @@ void Node::update_peers() {
 
 void Node::transfer_leadership_before_stop(std::chrono::milliseconds timeout) {
   if (!is_leader_.load() || members().size() < 2) return;  // nobody to hand over to
-  {
-    std::lock_guard lock(inbox_mu_);
-    if (stopping_) return;
-    inbox_.transfer_leadership = true;
-    inbox_cv_.notify_one();
-  }
+  if (!push_inbox([](Inbox& in) { in.transfer_leadership = true; })) return;
   // Wait for the condition "someone else leads", bounded by `timeout`.
   std::unique_lock lock(ready_mu_);
   ready_cv_.wait_for(lock, timeout, [this] { return !is_leader_.load() || failed_.load(); });

@@ -1,0 +1,61 @@
+// RaftHandoff: carries what the raft thread produces for clients in one round of its loop —
+// write answers, quorum-read answers, watch notifications — to the io threads in a few tasks.
+// Write callbacks and watch sinks run on the raft thread; if each posted its own task to its
+// session's strand, the raft thread would pay a queue operation and often a thread wake-up per
+// client, format every answer itself, and the io threads would pick the tasks up one by one.
+// Instead they only append here. Once the round's writers are answered (Node::after_answers)
+// the lists are cut into slices, one io task each (answers before notifications): an io thread
+// walks its slice, formats each answer and runs each session's send on the session's strand,
+// inline when that strand is idle.
+// Thread-safety: add_*() only where Node::after_answers() may be called (the raft thread, or
+// the stopping thread once it has joined it); the slices run on io threads.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "server/http/session.hpp"
+
+namespace coord::node {
+class Node;
+}
+
+namespace coord::http {
+
+class RaftHandoff {
+ public:
+  explicit RaftHandoff(node::Node& node) : node_(node) {}
+
+  // Runs `answer` on an io thread; it owns what it needs and finishes with session->reply().
+  void add_answer(std::shared_ptr<Session> session, std::function<void()> answer);
+  // Queues `frames` for `session` (see Session::send_frames).
+  void add_notification(std::shared_ptr<Session> session, SharedBytes frames, bool last);
+
+  // Items per io task. Answers are formatted in the task, so their slices are smaller: a
+  // round's few dozen answers are shared by the io threads. A notification is one send.
+  static constexpr std::size_t kAnswerSlice = 16;
+  static constexpr std::size_t kNotificationSlice = 128;
+
+ private:
+  struct Notification {
+    std::shared_ptr<Session> session;
+    SharedBytes frames;
+    bool last;
+  };
+  struct Answer {
+    std::shared_ptr<Session> session;  // for its io executor
+    std::function<void()> run;
+  };
+  void schedule_flush();
+  void flush();
+
+  node::Node& node_;
+  // Raft thread only.
+  bool flush_scheduled_ = false;
+  std::vector<Answer> answers_;
+  std::vector<Notification> notifications_;
+};
+
+}  // namespace coord::http
