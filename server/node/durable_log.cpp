@@ -1,13 +1,20 @@
-#include "server/common/hex.hpp"
 #include "server/node/durable_log.hpp"
 
+#include "server/common/check.hpp"
 #include "server/common/coding.hpp"
+#include "server/common/hex.hpp"
+#include "server/node/snapshot_writer.hpp"
 #include "server/snap/snapshotter.hpp"
 #include "server/wal/wal.hpp"
 #include "server/wal/wal_reader.hpp"
 
 namespace coord::node {
 namespace {
+
+std::string snap_dir_of(const std::string& data_dir) { return join_path(join_path(data_dir, "member"), "snap"); }
+
+// The snapshot as the in-memory log keeps it: metadata only (see LogStorage).
+raft::Snapshot without_data(const raft::Snapshot& s) { return raft::Snapshot{s.metadata, {}}; }
 
 std::string encode_metadata(std::uint64_t member_id, std::uint64_t cluster_id) {
   std::string out;
@@ -44,20 +51,25 @@ Result<std::optional<std::pair<std::uint64_t, std::uint64_t>>> DurableLog::recor
 }
 
 DurableLog::DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options)
-    : fs_(fs), data_dir_(std::move(data_dir)), options_(options) {}
+    : fs_(fs),
+      data_dir_(std::move(data_dir)),
+      options_(std::move(options)),
+      snapshotter_(std::make_unique<snap::Snapshotter>(fs, snap_dir_of(data_dir_))),
+      writer_(std::make_unique<SnapshotWriter>(*snapshotter_, options_.on_snapshot_written)) {}
 
 DurableLog::~DurableLog() {
+  stop_snapshot_writer();
   if (wal_) wal_->close();
 }
+
+void DurableLog::stop_snapshot_writer() { writer_->stop(); }
 
 Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::string& data_dir,
                                                      std::uint64_t member_id, std::uint64_t cluster_id,
                                                      DurableLogOptions options) {
   std::unique_ptr<DurableLog> log(new DurableLog(fs, data_dir, options));
   const std::string wal_dir = join_path(join_path(data_dir, "member"), "wal");
-  const std::string snap_dir = join_path(join_path(data_dir, "member"), "snap");
-  COORD_RETURN_IF_ERROR(fs.mkdirs(snap_dir));
-  log->snapshotter_ = std::make_unique<snap::Snapshotter>(fs, snap_dir);
+  COORD_RETURN_IF_ERROR(fs.mkdirs(snap_dir_of(data_dir)));
   wal::WalOptions wal_options;
   wal_options.segment_bytes = options.wal_segment_bytes;
 
@@ -92,7 +104,7 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
                                     ", not to " + to_hex(member_id) + " (check --name and the peer URLs)");
   log->cluster_id_ = wal_cluster;
   if (!log->recovered_snapshot_.empty())
-    COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(log->recovered_snapshot_));
+    COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(without_data(log->recovered_snapshot_)));
   log->storage_.set_hard_state(contents.hard_state);
   COORD_RETURN_IF_ERROR(log->storage_.append(contents.entries));
   log->wal_ = std::move(wal);
@@ -107,28 +119,69 @@ Status DurableLog::save(const std::optional<raft::HardState>& hard_state, const 
   return Status::ok();
 }
 
-Status DurableLog::persist_snapshot(const raft::Snapshot& snapshot) {
-  // The file first, then the marker: a marker must never point at a snapshot that is not there.
-  COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
-  return wal_->save_snapshot_marker(snapshot.metadata);
-}
-
 Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
-  COORD_RETURN_IF_ERROR(persist_snapshot(snapshot));
-  return storage_.apply_snapshot(snapshot);
+  // The file first, then the marker: a marker must never point at a snapshot that is not there.
+  // This runs on the raft thread while a local write may be in flight on the writer thread: a
+  // different file (the leader's snapshot is newer than anything applied here), and nothing is
+  // purged until that write has been finished.
+  COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
+  COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(snapshot.metadata));
+  return storage_.apply_snapshot(without_data(snapshot));
 }
 
-Status DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
-                                   std::uint64_t keep_entries) {
-  auto snapshot = storage_.create_snapshot(index, conf_state, std::move(data));
-  if (!snapshot) return snapshot.status();
-  COORD_RETURN_IF_ERROR(persist_snapshot(*snapshot));
-  // Keep `keep_entries` for slow followers; after a restart the in-memory log may already
-  // start later than that (it begins at the recovered snapshot), and then there is nothing to drop.
+bool DurableLog::snapshot_in_flight() const { return writer_->in_flight(); }
+
+Status DurableLog::start_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data) {
+  // Invariant: at most one local snapshot in flight.
+  COORD_CHECK(!writer_->in_flight(), "a snapshot was started while another is in flight");
+  auto term = storage_.term(index);
+  if (!term) return term.status();
+  writer_->submit(raft::Snapshot{raft::SnapshotMetadata{index, *term, conf_state}, std::move(data)});
+  return Status::ok();
+}
+
+Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) {
+  auto finished = writer_->take_finished();
+  if (!finished) return SnapshotOutcome::kNotReady;
+  if (!finished->status) return finished->status;
+  return record_snapshot(std::move(finished->snapshot), keep_entries);
+}
+
+Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
+                                                    std::string data, std::uint64_t keep_entries) {
+  COORD_RETURN_IF_ERROR(start_snapshot(index, conf_state, std::move(data)));
+  auto finished = writer_->wait();
+  if (!finished.status) return finished.status;
+  return record_snapshot(std::move(finished.snapshot), keep_entries);
+}
+
+Result<SnapshotOutcome> DurableLog::record_snapshot(raft::Snapshot written, std::uint64_t keep_entries) {
+  const raft::SnapshotMetadata& m = written.metadata;
+  const std::uint64_t index = m.index;
+  auto base = storage_.snapshot();  // metadata only: cheap
+  if (!base) return base.status();
+  if (index <= base->metadata.index) {
+    // A snapshot from the leader at or past this index was installed while the file was
+    // written: recording this one would move the log's base backwards. Drop it; its file has
+    // no marker, so removing it is only tidiness.
+    COORD_RETURN_IF_ERROR(snapshotter_->remove(m));
+    return SnapshotOutcome::kDropped;
+  }
+  // Invariant: the marker follows a durable file (the writer returned ok after its fsyncs).
+  COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(m));
+  auto held = storage_.create_snapshot(index, m.conf_state, std::string());
+  if (!held) return held.status();
+  // Invariant: the term the file was named with is the term the log still has at `index`
+  // (applied entries are never overwritten).
+  COORD_CHECK(held->metadata.term == m.term, "the snapshot's term changed while it was written");
+  // Only now, with the marker durable, may anything older be released. Keep `keep_entries`
+  // for slow followers; after a restart the in-memory log may already start later than that
+  // (it begins at the recovered snapshot), and then there is nothing to drop.
   if (index > keep_entries && index - keep_entries >= storage_.first_index())
     COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
   COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
-  return snapshotter_->purge(options_.max_snapshots);
+  COORD_RETURN_IF_ERROR(snapshotter_->purge(options_.max_snapshots));
+  return SnapshotOutcome::kRecorded;
 }
 
 }  // namespace coord::node

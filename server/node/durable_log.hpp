@@ -2,13 +2,31 @@
 // snapshot files (server/snap) and the MemoryStorage the Raft core reads — kept in step.
 // It opens a data directory (recovering the newest valid snapshot and the WAL after it) or
 // creates a fresh one, and persists each Ready's hard state and entries with one write and at
-// most one fdatasync (group commit). Owned by the raft thread; not thread-safe.
+// most one fdatasync (group commit). Owned by the raft thread; not thread-safe. Snapshot files
+// are written by a SnapshotWriter thread of its own (see "Snapshots" below).
+//
+// Snapshots (issue 7): start_snapshot() hands the captured state to the writer and returns at
+// once; when the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the
+// writer thread) the raft thread calls finish_snapshot(), which records the WAL marker and only
+// then compacts the in-memory log and releases old WAL segments and snapshot files.
+// Invariants:
+//  * at most one local snapshot is in flight;
+//  * a WAL marker is never written before its .snap file is durable, and nothing the recovery
+//    from an older snapshot needs (WAL segments, snapshot files) is released before the marker
+//    of a newer one is durable. So a crash at any point — temp file half written, file written
+//    without marker, marker written — restarts from the newest snapshot that has a marker and
+//    replays the WAL after it;
+//  * a snapshot received from the leader while a local one is in flight wins: the older local
+//    result is dropped (no marker, its file removed), never recorded over the newer one.
+// The in-memory log keeps only snapshot metadata; storage() reads snapshot data from its file
+// when a follower needs it (LogStorage), so the store's text is not kept in memory.
 //
 // Layout (like etcd): <data-dir>/member/wal/*.wal, <data-dir>/member/snap/*.snap.
 // WAL metadata record: see kMetadataVersion below.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +34,7 @@
 
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
+#include "server/node/log_storage.hpp"
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/types.hpp"
 
@@ -28,6 +47,8 @@ class Snapshotter;
 
 namespace coord::node {
 
+class SnapshotWriter;
+
 // WAL metadata, written at the start of every segment:
 //   u8 version (=1) | u64 member id | u64 cluster id        (little-endian)
 inline constexpr std::uint8_t kMetadataVersion = 1;
@@ -36,6 +57,16 @@ struct DurableLogOptions {
   std::size_t max_snapshots = 5;
   std::size_t max_wals = 5;
   std::uint64_t wal_segment_bytes = 64ull << 20;
+  // Called on the snapshot writer thread when a write started by start_snapshot() has ended
+  // (durable or failed): it must only wake the raft thread, which then calls finish_snapshot().
+  std::function<void()> on_snapshot_written;
+};
+
+// What finish_snapshot() did.
+enum class SnapshotOutcome {
+  kNotReady,   // no write has ended yet (or none was in flight)
+  kRecorded,   // the marker is written, the log compacted, old files released
+  kDropped,    // a newer snapshot from the leader was installed meanwhile: the local one is dropped
 };
 
 class DurableLog {
@@ -55,32 +86,55 @@ class DurableLog {
       FileSystem& fs, const std::string& data_dir);
 
   bool is_new() const { return is_new_; }
-  // The snapshot the state machine must be recovered from (empty() when none).
+  // The snapshot the state machine must be recovered from (empty() when none), data included
+  // until release_recovered_data().
   const raft::Snapshot& recovered_snapshot() const { return recovered_snapshot_; }
+  // Frees the recovered snapshot's data once the state machine has been rebuilt from it.
+  void release_recovered_data() { std::string().swap(recovered_snapshot_.data); }
   // The cluster id recorded in the WAL (on restart the flags' initial cluster is ignored).
   std::uint64_t cluster_id() const { return cluster_id_; }
-  raft::MemoryStorage& storage() { return storage_; }
+  // What the Raft core reads: the in-memory log, snapshot data from the snapshot files.
+  raft::Storage& storage() { return log_storage_; }
+  // The in-memory log itself (snapshot metadata only).
+  const raft::MemoryStorage& memory() const { return storage_; }
 
   // Persists a Ready's hard state and entries (WAL first, then the in-memory log).
   Status save(const std::optional<raft::HardState>& hard_state, const std::vector<raft::Entry>& entries,
               bool sync);
-  // Persists a snapshot received from the leader and makes it the base of the in-memory log.
+  // Persists a snapshot received from the leader (file, then marker, in this thread) and makes
+  // it the base of the in-memory log. A local snapshot still in flight is dropped when it ends.
   Status save_received_snapshot(const raft::Snapshot& snapshot);
-  // Takes a snapshot of the applied state at `index`, then compacts the in-memory log keeping
-  // `keep_entries` entries for slow followers, and releases old WAL segments and snapshot files.
-  Status create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
-                         std::uint64_t keep_entries);
+
+  // Starts a snapshot of the applied state at `index` (`data` is the state machine's saved
+  // state at exactly that index): the file is written and fsync'ed on the writer thread.
+  // Check-fails when a snapshot is already in flight or `index` is not in the in-memory log.
+  Status start_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data);
+  // True from start_snapshot() until finish_snapshot() has acted on its result.
+  bool snapshot_in_flight() const;
+  // Acts on a finished write: records the WAL marker, compacts the in-memory log keeping
+  // `keep_entries` entries for slow followers, releases old WAL segments and snapshot files.
+  // Never blocks on the writer. A failed write is returned as an error (the disk is failing).
+  Result<SnapshotOutcome> finish_snapshot(std::uint64_t keep_entries);
+  // start_snapshot(), then waits for the write and finish_snapshot(): for tests and tools.
+  Result<SnapshotOutcome> create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
+                                          std::uint64_t keep_entries);
+  // Waits for a write in flight to end and joins the writer thread; its result is dropped (the
+  // file has no marker, so it is never used). Called before the owner of on_snapshot_written
+  // goes away; also done by the destructor. Idempotent.
+  void stop_snapshot_writer();
 
  private:
   DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options);
-  Status persist_snapshot(const raft::Snapshot& snapshot);
+  Result<SnapshotOutcome> record_snapshot(raft::Snapshot written, std::uint64_t keep_entries);
 
   FileSystem& fs_;
   const std::string data_dir_;
   const DurableLogOptions options_;
   std::unique_ptr<wal::Wal> wal_;
   std::unique_ptr<snap::Snapshotter> snapshotter_;
-  raft::MemoryStorage storage_;
+  raft::MemoryStorage storage_;     // snapshot metadata only, never its data
+  LogStorage log_storage_{storage_, *snapshotter_};
+  std::unique_ptr<SnapshotWriter> writer_;  // created with the snapshotter in open()
   raft::Snapshot recovered_snapshot_;
   std::uint64_t cluster_id_ = 0;
   bool is_new_ = false;

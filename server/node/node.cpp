@@ -48,6 +48,13 @@ Status Node::start(MessageSender* sender) {
   DurableLogOptions log_options;
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
+  // The snapshot writer's completion is inbox work like any other: it wakes the raft loop,
+  // which then records the snapshot (finish_snapshot) on its own thread.
+  log_options.on_snapshot_written = [this] {
+    std::lock_guard lock(inbox_mu_);
+    inbox_.snapshot_written = true;
+    inbox_cv_.notify_one();
+  };
   auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
   if (!log) return log.status();
   log_ = std::move(*log);
@@ -58,6 +65,7 @@ Status Node::start(MessageSender* sender) {
     COORD_RETURN_IF_ERROR(store_.recover(snap.data));
     applied_index_ = snapshot_index_ = snap.metadata.index;
     position_ = {snap.metadata.index, snap.metadata.term};
+    log_->release_recovered_data();  // the tree holds the state now; the text is on disk
   }
   applier_ = std::make_unique<apply::Applier>(store_);
 
@@ -99,7 +107,10 @@ void Node::stop() {
   }
   inbox_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  // The raft thread is gone: its state may be touched here.
+  // The raft thread is gone: its state may be touched here. The snapshot writer goes next: its
+  // completion callback uses the inbox, which must outlive it. A write in flight is finished
+  // but never recorded (no WAL marker): the next start recovers from the previous snapshot.
+  if (log_) log_->stop_snapshot_writer();
   for (auto& cb : write_waiters_.take_all()) cb(WriteResult{apply::Response{stopped_error()}, {}});
   for (auto& cb : read_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"));
   for (auto& cb : member_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"), {});
@@ -212,7 +223,7 @@ void Node::run() {
       inbox_cv_.wait_until(lock, next_tick_, [this] {
         return stopping_ || failed_.load() || !inbox_.proposals.empty() || !inbox_.reads.empty() ||
                !inbox_.messages.empty() || !inbox_.conf_changes.empty() || !inbox_.unreachable.empty() ||
-               !inbox_.snapshot_reports.empty() || inbox_.transfer_leadership;
+               !inbox_.snapshot_reports.empty() || inbox_.transfer_leadership || inbox_.snapshot_written;
       });
       if (stopping_) return;
       std::swap(inbox, inbox_);
@@ -229,6 +240,7 @@ void Node::run() {
 }
 
 void Node::drain_inbox(Inbox& inbox) {
+  if (inbox.snapshot_written) finish_snapshot();
   for (auto& m : inbox.messages) raft_->step(m);  // stale or foreign messages are ignored by raft
   for (auto peer : inbox.unreachable) raft_->report_unreachable(peer);
   for (auto [peer, ok] : inbox.snapshot_reports) raft_->report_snapshot(peer, ok);
@@ -463,13 +475,20 @@ void Node::release_reads() {
 }
 
 void Node::maybe_snapshot() {
-  if (applied_index_ - snapshot_index_ < options_.snapshot_count) return;
-  // Only this thread writes the store, so reading it here needs no lock.
+  // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
+  if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
+  // Only this thread writes the store, so reading it here needs no lock. The serialized text is
+  // exactly the state at applied_index_; writing and fsyncing it is the writer thread's job.
   std::string data = store_.save();
-  auto s = log_->create_snapshot(applied_index_, raft_->status().conf_state, std::move(data),
-                                 options_.snapshot_catch_up_entries);
-  if (!s.is_ok()) return fail(s);
+  if (auto s = log_->start_snapshot(applied_index_, raft_->status().conf_state, std::move(data)); !s.is_ok())
+    return fail(s);
   snapshot_index_ = applied_index_;
+}
+
+void Node::finish_snapshot() {
+  // A local snapshot overtaken by one received from the leader comes back kDropped: nothing to do.
+  auto outcome = log_->finish_snapshot(options_.snapshot_catch_up_entries);
+  if (!outcome.is_ok()) fail(outcome.status());
 }
 
 void Node::fail(const Status& status) {

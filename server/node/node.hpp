@@ -175,6 +175,7 @@ class Node {
     std::vector<std::uint64_t> unreachable;
     std::vector<std::pair<std::uint64_t, bool>> snapshot_reports;
     bool transfer_leadership = false;
+    bool snapshot_written = false;  // the snapshot writer's file write ended (finish_snapshot)
   };
   struct PendingProposal {
     std::string data;                             // a normal entry, or
@@ -201,6 +202,7 @@ class Node {
   void update_peers();
   void release_reads();
   void maybe_snapshot();
+  void finish_snapshot();
   void propose_internal(apply::Request request);
   void request_with_callback(apply::Request request, WriteCallback done);
   void on_soft_state(const raft::SoftState& ss);
@@ -246,7 +248,7 @@ class Node {
   // Last log index this member has written and synced since it started (0 until the first
   // write): committed entries up to here may be applied before the current Ready's write.
   std::uint64_t durable_index_ = 0;
-  std::uint64_t snapshot_index_ = 0;
+  std::uint64_t snapshot_index_ = 0;  // of the last snapshot started (or received, or recovered)
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point next_sync_;
   bool published_ = false;

@@ -128,14 +128,20 @@ Status Snapshotter::quarantine(const std::string& name) {
   return fs_.sync_dir(dir_);
 }
 
-Result<raft::Snapshot> Snapshotter::load() { return load_newest_available({}); }
+Result<raft::Snapshot> Snapshotter::load() { return load_newest(nullptr); }
 
 Result<raft::Snapshot> Snapshotter::load_newest_available(const std::vector<raft::SnapshotMetadata>& usable) {
+  return load_newest(&usable);
+}
+
+Result<raft::Snapshot> Snapshotter::load_newest(const std::vector<raft::SnapshotMetadata>* only) {
   if (!fs_.exists(dir_)) return Status::not_found("no snapshot directory " + dir_);
   COORD_RETURN_IF_ERROR(remove_temp_files());
   auto names = snapshot_names();
   if (!names) return names.status();
-  const bool any = usable.empty();
+  const bool any = only == nullptr;
+  const std::vector<raft::SnapshotMetadata> none;
+  const auto& usable = any ? none : *only;
   for (auto it = names->rbegin(); it != names->rend(); ++it) {
     const auto parsed = parse_snapshot_name(*it);
     const raft::SnapshotMetadata point{parsed->index, parsed->term, {}};
@@ -147,6 +153,19 @@ Result<raft::Snapshot> Snapshotter::load_newest_available(const std::vector<raft
     COORD_RETURN_IF_ERROR(quarantine(*it));
   }
   return Status::not_found("no valid snapshot in " + dir_);
+}
+
+Result<raft::Snapshot> Snapshotter::load_at(const raft::SnapshotMetadata& point) {
+  const std::string name = snapshot_name(point.term, point.index);
+  if (!fs_.exists(join_path(dir_, name))) return Status::not_found("no snapshot file " + join_path(dir_, name));
+  return read(name);
+}
+
+Status Snapshotter::remove(const raft::SnapshotMetadata& point) {
+  const std::string path = join_path(dir_, snapshot_name(point.term, point.index));
+  if (!fs_.exists(path)) return Status::ok();
+  COORD_RETURN_IF_ERROR(fs_.remove(path));
+  return fs_.sync_dir(dir_);
 }
 
 Status Snapshotter::purge(std::size_t keep) {

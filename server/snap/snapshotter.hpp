@@ -7,7 +7,11 @@
 // Order with the WAL (the caller's job): save the snapshot file, then the WAL snapshot marker,
 // then anything after it; never purge an old snapshot before the new one is durable.
 //
-// Thread-safety: none. Owned and called by the raft thread only.
+// Thread-safety: a Snapshotter holds no mutable state of its own and its FileSystem is safe for
+// concurrent use, so save() of one snapshot may run on a writer thread while the raft thread
+// saves a different one (a snapshot received from the leader) or reads one with load_at().
+// purge(), remove() and the load*() calls that clean up (load, load_newest_available) must not
+// overlap a save(): the caller (DurableLog) runs them only while no save is in flight.
 #pragma once
 
 #include <cstdint>
@@ -32,8 +36,16 @@ class Snapshotter {
   Result<raft::Snapshot> load();
   // Like load(), but only a snapshot whose (index, term) is in `usable` qualifies — e.g. the
   // WAL's snapshot markers, so the chosen snapshot is one the WAL can replay from. Valid
-  // snapshots outside `usable` are left alone.
+  // snapshots outside `usable` are left alone; an empty `usable` means none qualifies (a crash
+  // before the first marker: replay the whole WAL), never "any".
   Result<raft::Snapshot> load_newest_available(const std::vector<raft::SnapshotMetadata>& usable);
+  // The snapshot file for exactly `point` (its index and term), checked like load() checks, but
+  // never renamed or removed: kNotFound when there is no such file, kCorruption when it fails
+  // its checks. Used to hand a stored snapshot to a follower without keeping it in memory.
+  Result<raft::Snapshot> load_at(const raft::SnapshotMetadata& point);
+  // Removes the file of the snapshot at `point` (one that will never get a WAL marker); ok when
+  // there is none.
+  Status remove(const raft::SnapshotMetadata& point);
   // Removes all but the newest `keep` snapshot files (--max-snapshots).
   Status purge(std::size_t keep = 5);
   // The snapshot file names, oldest first.
@@ -42,6 +54,8 @@ class Snapshotter {
   const std::string& dir() const { return dir_; }
 
  private:
+  // The newest valid snapshot among `only` (every one when null).
+  Result<raft::Snapshot> load_newest(const std::vector<raft::SnapshotMetadata>* only);
   Result<raft::Snapshot> read(const std::string& name);
   Status remove_temp_files();
   Status quarantine(const std::string& name);

@@ -124,6 +124,46 @@ BOOST_AUTO_TEST_CASE(load_newest_available__picks_the_newest_snapshot_the_wal_kn
   BOOST_TEST(fs.exists(path_of(1, 30)));  // valid, just not usable: left alone
 }
 
+BOOST_AUTO_TEST_CASE(load_newest_available__with_no_markers_uses_no_snapshot_and_still_removes_temp_files) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  // A crash before the first marker: the file is there but the WAL cannot start from it (a
+  // snapshot received from a leader need not even match any entry of the WAL).
+  BOOST_REQUIRE(s.save(test::make_snapshot(30, 1, "c")).is_ok());
+  fs.put_file(path_of(1, 40) + ".tmp", "half");
+  auto r = s.load_newest_available({});
+  BOOST_TEST((r.status().code() == StatusCode::kNotFound));
+  BOOST_TEST(!fs.exists(path_of(1, 40) + ".tmp"));
+  BOOST_TEST(fs.exists(path_of(1, 30)));
+}
+
+BOOST_AUTO_TEST_CASE(load_at__reads_exactly_that_snapshot_and_renames_nothing) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto older = test::make_snapshot(10, 1, "a");
+  BOOST_REQUIRE(s.save(older).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(20, 1, "b")).is_ok());
+  auto r = s.load_at(older.metadata);
+  BOOST_REQUIRE(r.is_ok());
+  BOOST_TEST((*r == older));
+  BOOST_TEST((s.load_at({15, 1, {}}).status().code() == StatusCode::kNotFound));
+  fs.flip_byte(path_of(1, 10), 30);
+  BOOST_TEST((s.load_at(older.metadata).status().code() == StatusCode::kCorruption));
+  BOOST_TEST(fs.exists(path_of(1, 10)));  // not quarantined: a reader for a follower repairs nothing
+}
+
+BOOST_AUTO_TEST_CASE(remove__deletes_one_snapshot_durably) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  BOOST_REQUIRE(s.save(test::make_snapshot(10, 1, "a")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(20, 1, "b")).is_ok());
+  BOOST_REQUIRE(s.remove({20, 1, {}}).is_ok());
+  BOOST_REQUIRE(s.remove({99, 1, {}}).is_ok());  // none: ok
+  fs.drop_unsynced();
+  BOOST_TEST(!fs.exists(path_of(1, 20)));
+  BOOST_TEST(fs.exists(path_of(1, 10)));
+}
+
 BOOST_AUTO_TEST_CASE(purge__keeps_the_newest_files) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);

@@ -1,0 +1,78 @@
+#include "server/node/snapshot_writer.hpp"
+
+#include "server/common/check.hpp"
+
+namespace coord::node {
+
+SnapshotWriter::SnapshotWriter(snap::Snapshotter& snapshotter, std::function<void()> on_finished)
+    : snapshotter_(snapshotter), on_finished_(std::move(on_finished)), thread_([this] { run(); }) {}
+
+SnapshotWriter::~SnapshotWriter() { stop(); }
+
+void SnapshotWriter::submit(raft::Snapshot snapshot) {
+  {
+    std::lock_guard lock(mu_);
+    // Invariant: at most one snapshot in flight (the owner checks in_flight() first).
+    COORD_CHECK(!in_flight_, "a snapshot was submitted while another is in flight");
+    COORD_CHECK(!stopping_, "a snapshot was submitted after the writer stopped");
+    pending_ = std::move(snapshot);
+    in_flight_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool SnapshotWriter::in_flight() const {
+  std::lock_guard lock(mu_);
+  return in_flight_;
+}
+
+std::optional<SnapshotWriter::Finished> SnapshotWriter::take_finished() {
+  std::lock_guard lock(mu_);
+  if (!finished_) return std::nullopt;
+  std::optional<Finished> out = std::move(finished_);
+  finished_.reset();
+  in_flight_ = false;
+  return out;
+}
+
+SnapshotWriter::Finished SnapshotWriter::wait() {
+  std::unique_lock lock(mu_);
+  COORD_CHECK(in_flight_, "waiting for a snapshot write when none is in flight");
+  cv_.wait(lock, [this] { return finished_.has_value(); });
+  Finished out = std::move(*finished_);
+  finished_.reset();
+  in_flight_ = false;
+  return out;
+}
+
+void SnapshotWriter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SnapshotWriter::run() {
+  while (true) {
+    raft::Snapshot snapshot;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || pending_.has_value(); });
+      if (!pending_) return;  // stopping with nothing to write
+      snapshot = std::move(*pending_);
+      pending_.reset();
+    }
+    // The long part, outside the lock: the owner may ask in_flight() meanwhile.
+    Status status = snapshotter_.save(snapshot);
+    {
+      std::lock_guard lock(mu_);
+      finished_ = Finished{std::move(snapshot), std::move(status)};
+    }
+    cv_.notify_all();
+    if (on_finished_) on_finished_();
+  }
+}
+
+}  // namespace coord::node

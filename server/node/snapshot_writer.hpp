@@ -1,0 +1,77 @@
+// SnapshotWriter: writes snapshot files on a thread of its own, so the raft loop does not stop for
+// the write and fsync of hundreds of MB (issue 7). The raft thread captures the state, submit()s
+// it and goes on; when the file is durable (or the write failed) the writer calls `on_finished`
+// and the raft thread collects the result with take_finished() on a later loop iteration, then
+// records the WAL marker and compacts (DurableLog::finish_snapshot).
+//
+// Invariant: at most one snapshot is in flight. A snapshot counts as in flight from submit()
+// until its result is taken, not merely until its write ends, so a second submit() cannot start
+// before the raft thread has acted on the first.
+//
+// Thread-safety: submit(), in_flight(), take_finished(), wait() and stop() are for one owner
+// (the raft thread; stop() also from whoever destroys the owner once the raft thread is gone).
+// `on_finished` runs on the writer thread, without any lock held; it must only wake the owner.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "server/common/status.hpp"
+#include "server/raft/types.hpp"
+#include "server/snap/snapshotter.hpp"
+
+namespace coord::node {
+
+class SnapshotWriter {
+ public:
+  // What a write came to: the snapshot given to submit() (its data still attached, handed back
+  // so the caller can decide what to keep) and the status of Snapshotter::save().
+  struct Finished {
+    raft::Snapshot snapshot;
+    Status status;
+  };
+
+  // Starts the writer thread. `snapshotter` must outlive the writer.
+  SnapshotWriter(snap::Snapshotter& snapshotter, std::function<void()> on_finished);
+  // Joins the writer (see stop()).
+  ~SnapshotWriter();
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+  // Hands `snapshot` to the writer thread. Check-fails when one is already in flight.
+  void submit(raft::Snapshot snapshot);
+  // True from submit() until take_finished() (or wait()) returned its result.
+  bool in_flight() const;
+  // The result of the in-flight snapshot once its write has ended; nullopt while it is still
+  // being written or when none is in flight. Never blocks on the write.
+  std::optional<Finished> take_finished();
+  // Blocks until the in-flight write has ended and returns its result (tests and the
+  // synchronous DurableLog::create_snapshot). Check-fails when none is in flight.
+  Finished wait();
+  // Lets a write in progress finish (a half-written temp file would be cleaned at the next
+  // start anyway, but a finished one costs nothing to keep), then joins the thread. A result
+  // not yet taken is dropped: without its WAL marker the file is never used. Idempotent.
+  void stop();
+
+ private:
+  void run();
+
+  // Constant after construction.
+  snap::Snapshotter& snapshotter_;
+  const std::function<void()> on_finished_;
+
+  // Guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<raft::Snapshot> pending_;  // submitted, not yet picked up by the writer thread
+  std::optional<Finished> finished_;       // written, not yet taken by the owner
+  bool in_flight_ = false;
+  bool stopping_ = false;
+
+  std::thread thread_;  // last: started once everything above is constructed
+};
+
+}  // namespace coord::node
