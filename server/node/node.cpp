@@ -65,6 +65,7 @@ Status Node::start(MessageSender* sender) {
     COORD_RETURN_IF_ERROR(store_.recover(snap.data));
     applied_index_ = snapshot_index_ = snap.metadata.index;
     position_ = {snap.metadata.index, snap.metadata.term};
+    snapshot_bytes_ = snap.data.size();
     log_->release_recovered_data();  // the tree holds the state now; the text is on disk
   }
   applier_ = std::make_unique<apply::Applier>(store_);
@@ -359,6 +360,7 @@ void Node::handle_ready(raft::Ready rd) {
     if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
     applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
     position_.index = applied_index_;
+    snapshot_bytes_ = rd.snapshot.data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
   }
   if (rd.hard_state || !rd.entries.empty()) {
@@ -479,7 +481,9 @@ void Node::maybe_snapshot() {
   if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
   // Only this thread writes the store, so reading it here needs no lock. The serialized text is
   // exactly the state at applied_index_; writing and fsyncing it is the writer thread's job.
-  std::string data = store_.save();
+  // Sized from the last one (plus growth room): no reallocation copies of a string of 100s of MB.
+  std::string data = store_.save(snapshot_bytes_ + snapshot_bytes_ / 8);
+  snapshot_bytes_ = data.size();
   if (auto s = log_->start_snapshot(applied_index_, raft_->status().conf_state, std::move(data)); !s.is_ok())
     return fail(s);
   snapshot_index_ = applied_index_;

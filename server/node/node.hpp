@@ -249,6 +249,7 @@ class Node {
   // write): committed entries up to here may be applied before the current Ready's write.
   std::uint64_t durable_index_ = 0;
   std::uint64_t snapshot_index_ = 0;  // of the last snapshot started (or received, or recovered)
+  std::size_t snapshot_bytes_ = 0;    // size of the last store snapshot: the next one's size hint
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point next_sync_;
   bool published_ = false;

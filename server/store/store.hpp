@@ -126,8 +126,10 @@ class Store {
   bool is_removed(std::uint64_t id) const { return removed_.count(id) != 0; }
   std::string cluster_version() const { return cluster_version_; }
 
-  // Snapshot of tree, index, members, stats and TTLs (format above).
-  std::string save() const;
+  // Snapshot of tree, index, members, stats and TTLs (format above). `size_hint`: the expected
+  // size (e.g. the previous snapshot's, plus some); reserving it up front saves the reallocation
+  // copies of a growing string of hundreds of MB, which cost more than the encoding itself.
+  std::string save(std::size_t size_hint = 0) const;
   // Replaces the state with a snapshot; on error nothing changes. History is cleared; live
   // watchers stay registered (as in etcd).
   Status recover(std::string_view data);

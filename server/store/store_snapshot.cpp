@@ -1,6 +1,7 @@
 // Store: save() and recover(), the snapshot encoding described in store.hpp. Both walk the tree
 // with an explicit stack, so neither a deep tree nor hostile input can overflow the call stack,
 // and recover() builds the new state aside and swaps it in only when all of it decoded.
+#include <algorithm>
 #include <utility>
 
 #include "server/common/coding.hpp"
@@ -27,9 +28,9 @@ bool valid_name(std::string_view name) {
 }
 }  // namespace
 
-std::string Store::save() const {
+std::string Store::save(std::size_t size_hint) const {
   std::string out;
-  out.reserve(64 + tree_.size() * 48);
+  out.reserve(std::max<std::size_t>(size_hint, 64 + tree_.size() * 48));
   Encoder e(out);
   save_meta(e);
   save_tree(e);

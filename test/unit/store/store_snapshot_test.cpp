@@ -70,6 +70,17 @@ BOOST_AUTO_TEST_CASE(round_trip__keeps_tree_index_members_stats_and_ttls) {
   BOOST_TEST(b.has_ttl_keys());
 }
 
+BOOST_AUTO_TEST_CASE(save__with_a_size_hint_gives_the_same_bytes_and_reserves_at_least_the_hint) {
+  Store a;
+  fill_sample(a);
+  const std::string plain = a.save();
+  const std::string hinted = a.save(1 << 20);
+  BOOST_TEST((hinted == plain));
+  BOOST_TEST(hinted.capacity() >= std::size_t{1} << 20);  // one allocation, no regrowth
+  const std::string small_hint = a.save(3);  // a hint too small is only a hint
+  BOOST_TEST((small_hint == plain));
+}
+
 BOOST_AUTO_TEST_CASE(round_trip__expiry_afterwards_matches_the_original) {
   Store a;
   fill_sample(a);
