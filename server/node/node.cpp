@@ -50,11 +50,7 @@ Status Node::start(MessageSender* sender) {
   log_options.max_wals = options_.max_wals;
   // The snapshot writer's completion is inbox work like any other: it wakes the raft loop,
   // which then records the snapshot (finish_snapshot) on its own thread.
-  log_options.on_snapshot_written = [this] {
-    std::lock_guard lock(inbox_mu_);
-    inbox_.snapshot_written = true;
-    inbox_cv_.notify_one();
-  };
+  log_options.on_snapshot_written = [this] { push_inbox([](Inbox& in) { in.snapshot_written = true; }); };
   auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
   if (!log) return log.status();
   log_ = std::move(*log);
