@@ -179,8 +179,10 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(raft::Snapshot written, std:
   // (it begins at the recovered snapshot), and then there is nothing to drop.
   if (index > keep_entries && index - keep_entries >= storage_.first_index())
     COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
-  COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
-  COORD_RETURN_IF_ERROR(snapshotter_->purge(options_.max_snapshots));
+  // 0 means "keep every file" (etcd's --max-wals / --max-snapshots); never "keep none", which
+  // would delete the snapshot the marker just pointed at.
+  if (options_.max_wals != 0) COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
+  if (options_.max_snapshots != 0) COORD_RETURN_IF_ERROR(snapshotter_->purge(options_.max_snapshots));
   return SnapshotOutcome::kRecorded;
 }
 

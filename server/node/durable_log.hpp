@@ -54,8 +54,8 @@ class SnapshotWriter;
 inline constexpr std::uint8_t kMetadataVersion = 1;
 
 struct DurableLogOptions {
-  std::size_t max_snapshots = 5;
-  std::size_t max_wals = 5;
+  std::size_t max_snapshots = 5;  // snapshot files kept after a snapshot; 0 keeps them all
+  std::size_t max_wals = 5;       // WAL segments kept after a snapshot; 0 keeps them all
   std::uint64_t wal_segment_bytes = 64ull << 20;
   // Called on the snapshot writer thread when a write started by start_snapshot() has ended
   // (durable or failed): it must only wake the raft thread, which then calls finish_snapshot().

@@ -23,10 +23,10 @@ const raft::ConfState kConf{{kMember}};
 std::string data_of(std::uint64_t index) { return "entry " + std::to_string(index) + std::string(200, 'p'); }
 std::string state_at(std::uint64_t index) { return "store state at " + std::to_string(index); }
 
-std::unique_ptr<DurableLog> open_log(FileSystem& fs, test::CallCounter* written = nullptr) {
+std::unique_ptr<DurableLog> open_log(FileSystem& fs, test::CallCounter* written = nullptr, std::size_t keep = 2) {
   DurableLogOptions options;
-  options.max_snapshots = 2;
-  options.max_wals = 1;
+  options.max_snapshots = keep;
+  options.max_wals = keep == 0 ? 0 : 1;
   options.wal_segment_bytes = 4096;  // a few entries per segment, so releases happen
   if (written != nullptr) options.on_snapshot_written = [written] { (*written)(); };
   auto log = DurableLog::open(fs, kDataDir, kMember, kCluster, options);
@@ -311,6 +311,21 @@ BOOST_AUTO_TEST_CASE(snapshots_in_a_row__each_one_after_the_previous_is_recorded
   mem.drop_unsynced();
   log.reset();
   check_recovery(mem, last - 3, last);
+}
+
+BOOST_AUTO_TEST_CASE(max_snapshots_and_max_wals_zero__keep_every_file) {
+  MemFileSystem mem;
+  test::CallCounter written;
+  auto log = open_log(mem, &written, 0);
+  append(*log, 1, 60);
+  const std::size_t segments = wal_segments(mem);
+  for (std::uint64_t index : {20, 40, 60}) BOOST_REQUIRE(log->create_snapshot(index, kConf, state_at(index), 5).is_ok());
+  BOOST_TEST(has_snapshot_file(mem, 20));
+  BOOST_TEST(has_snapshot_file(mem, 60));  // the recorded one is never purged
+  BOOST_TEST(wal_segments(mem) >= segments);
+  mem.drop_unsynced();
+  log.reset();
+  check_recovery(mem, 60, 60);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
