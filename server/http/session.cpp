@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
@@ -151,6 +152,30 @@ void Session::on_write(bool close, beast::error_code ec) {
   if (ec || close) return do_close();
   busy_ = false;
   do_read();
+}
+
+void Session::upgrade(Reply head, SocketTaker take) {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this(), head = std::move(head), take = std::move(take)]() mutable {
+    if (self->closed_ || self->streaming_ || !self->busy_) return;
+    std::string& out = self->write_buffer_;
+    out.clear();
+    head.bare = true;
+    append_head(out, head, false);
+    out += "\r\n";
+    self->writing_ = true;
+    self->stream_.expires_after(kWriteTimeout);
+    net::async_write(self->stream_, net::buffer(out), [self, take = std::move(take)](beast::error_code ec, std::size_t) mutable {
+      self->writing_ = false;
+      if (ec || self->closed_) return self->do_close();
+      // From here the socket belongs to `take`: the session neither reads nor closes it again.
+      std::string leftover = beast::buffers_to_string(self->buffer_.data());
+      self->buffer_.consume(self->buffer_.size());
+      self->closed_ = true;
+      self->abandon_fn_ = nullptr;
+      self->stream_.expires_never();
+      take(self->stream_.release_socket(), std::move(leftover));
+    });
+  });
 }
 
 void Session::on_abandon(std::function<void()> fn) {

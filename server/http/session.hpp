@@ -65,6 +65,12 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::any_io_executor io_executor();
   // Ends a stream (final chunk); then the connection goes back to reading requests.
   void end_stream();
+  // Hands the connection over to another protocol (an HTTP upgrade): writes `head` (a 101
+  // answer, sent without CORS or a length), then passes the socket and any bytes already read
+  // past the request to `take`, on the strand. The session is over after that. Safe from any
+  // thread.
+  using SocketTaker = std::function<void(boost::asio::ip::tcp::socket socket, std::string leftover)>;
+  void upgrade(Reply head, SocketTaker take);
   // Runs `fn` once, on the strand, when the client goes away or the session ends while a
   // stream or a pending answer is open (used to cancel watchers). Set before begin_stream.
   void on_abandon(std::function<void()> fn);

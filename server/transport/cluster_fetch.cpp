@@ -10,7 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
-#include "server/transport/peer_sender.hpp"
+#include "server/transport/peer_link.hpp"
 
 namespace coord::transport {
 

@@ -1,14 +1,12 @@
-#include "server/common/hex.hpp"
 #include "server/transport/peer_sender.hpp"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
-#include <charconv>
 #include <cstdio>
 
+#include "server/common/hex.hpp"
 #include "server/raft/codec.hpp"
 #include "server/transport/peer_wire.hpp"
 
@@ -21,56 +19,55 @@ namespace net = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
-constexpr std::chrono::seconds kRequestTimeout{5};
-constexpr std::chrono::seconds kSnapshotTimeout{120};
+constexpr std::chrono::seconds kHandshakeTimeout{2};
+constexpr std::chrono::seconds kWatchdogPeriod{1};
+
+std::string stream_request(const PeerIdentity& id) {
+  std::string r = "GET ";
+  r += kStreamPath;
+  r += " HTTP/1.1\r\nHost: coordd\r\nConnection: Upgrade\r\nUpgrade: ";
+  r += kStreamProtocol;
+  r += "\r\nX-Etcd-Cluster-Id: " + to_hex(id.cluster_id);
+  r += "\r\nX-Server-From: " + to_hex(id.self_id);
+  r += "\r\n\r\n";
+  return r;
+}
 
 }  // namespace
-
-bool split_url(const std::string& url, std::string& host, std::uint16_t& port) {
-  auto sep = url.find("://");
-  std::string rest = sep == std::string::npos ? url : url.substr(sep + 3);
-  rest = rest.substr(0, rest.find('/'));
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = rest.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  unsigned value = 0;
-  const std::string p = rest.substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (ec != std::errc() || ptr != p.data() + p.size() || value == 0 || value > 65535) return false;
-  port = static_cast<std::uint16_t>(value);
-  return true;
-}
 
 PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
                        PeerEvents& events)
     : identity_(identity),
       peer_urls_(std::move(peer_urls)),
       events_(events),
+      snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events)),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
-      retry_timer_(strand_) {}
+      retry_timer_(strand_),
+      watchdog_(strand_),
+      handshake_request_(stream_request(identity)) {}
 
-void PeerSender::send(raft::Message message) {
-  net::post(strand_, [self = shared_from_this(), m = std::move(message)]() mutable {
+void PeerSender::send(std::vector<raft::Message> messages) {
+  net::post(strand_, [self = shared_from_this(), ms = std::move(messages)]() mutable {
     if (self->stopped_) return;
-    if (self->queue_.size() >= kMaxQueued) {
-      // Dropping is safe: Raft retransmits appends and resends heartbeats. A dropped snapshot
-      // must be reported, or the leader would wait for it forever.
-      if (m.type == raft::MessageType::kSnap) self->events_.on_snapshot_status(self->identity_.peer_id, false);
-      return;
-    }
-    self->queue_.push_back(std::move(m));
+    for (auto& m : ms) self->enqueue(std::move(m));
     self->kick();
   });
 }
 
+void PeerSender::enqueue(raft::Message m) {
+  if (m.type == raft::MessageType::kSnap) return snapshots_->send(std::move(m));
+  // Dropping is safe: Raft retransmits appends and resends heartbeats.
+  if (queue_.size() < kMaxQueued) queue_.push_back(std::move(m));
+}
+
 void PeerSender::stop() {
+  snapshots_->stop();
   net::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
     self->queue_.clear();
     self->retry_timer_.cancel();
+    self->watchdog_.cancel();
     beast::error_code ignored;
     self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
     self->stream_.close();
@@ -83,9 +80,9 @@ PeerStats PeerSender::stats() const {
 }
 
 void PeerSender::kick() {
-  if (stopped_ || in_flight_ || connecting_ || backing_off_ || queue_.empty()) return;
-  if (!connected_) return do_connect();
-  write_batch();
+  if (stopped_ || connecting_ || backing_off_ || queue_.empty()) return;
+  if (!open_) return do_connect();
+  if (!writing_) write_frame();
 }
 
 void PeerSender::do_connect() {
@@ -98,90 +95,113 @@ void PeerSender::do_connect() {
   auto address = net::ip::make_address(host, ec);
   if (ec) return connection_failed();
   connecting_ = true;
-  stream_.expires_after(std::chrono::seconds(1));
+  ++generation_;
+  stream_.expires_after(kHandshakeTimeout);
   stream_.async_connect(net::ip::tcp::endpoint(address, port),
                         [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
 }
 
 void PeerSender::on_connect(beast::error_code ec) {
-  connecting_ = false;
   if (stopped_) return;
   if (ec) return connection_failed();
   beast::error_code ignored;
   stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
-  connected_ = true;
-  backoff_ = std::chrono::milliseconds(50);
-  {
-    std::lock_guard lock(stats_mu_);
-    stats_.active_since = std::chrono::steady_clock::now();
-  }
-  kick();
-}
-
-void PeerSender::write_batch() {
-  std::vector<std::string> encoded;
-  std::size_t bytes = 0;
-  bool snapshot = false;
-  in_flight_snapshot_to_ = 0;
-  if (queue_.front().type == raft::MessageType::kSnap) {
-    snapshot = true;
-    encoded.push_back(raft::encode(queue_.front()));
-    queue_.pop_front();
-  } else {
-    while (!queue_.empty() && queue_.front().type != raft::MessageType::kSnap &&
-           (encoded.empty() || bytes < kMaxBatchBytes)) {
-      encoded.push_back(raft::encode(queue_.front()));
-      bytes += encoded.back().size();
-      queue_.pop_front();
-    }
-  }
-  request_ = {bhttp::verb::post, "/raft", 11};
-  request_.set(bhttp::field::host, "coordd");
-  request_.set(bhttp::field::content_type, "application/octet-stream");
-  request_.set("X-Etcd-Cluster-Id", to_hex(identity_.cluster_id));
-  request_.set("X-Server-From", to_hex(identity_.self_id));
-  request_.keep_alive(true);
-  request_.body() = encode_batch(encoded);
-  request_.prepare_payload();
-  in_flight_ = true;
-  const auto sent = std::chrono::steady_clock::now();
-  stream_.expires_after(snapshot ? kSnapshotTimeout : kRequestTimeout);
-  bhttp::async_write(stream_, request_, [self = shared_from_this(), sent, snapshot](beast::error_code ec, std::size_t) {
-    if (ec) return self->on_response(ec, sent, snapshot);
-    self->response_ = {};
-    bhttp::async_read(self->stream_, self->buffer_, self->response_,
-                      [self, sent, snapshot](beast::error_code e, std::size_t) { self->on_response(e, sent, snapshot); });
+  net::async_write(stream_, net::buffer(handshake_request_), [self = shared_from_this()](beast::error_code e, std::size_t) {
+    if (self->stopped_) return;
+    if (e) return self->connection_failed();
+    self->buffer_.clear();
+    self->handshake_.emplace();
+    self->handshake_->skip(true);  // a 101 has no body; an error answer's body is not needed
+    bhttp::async_read_header(self->stream_, self->buffer_, *self->handshake_,
+                             [self](beast::error_code e2, std::size_t) { self->on_handshake(e2); });
   });
 }
 
-void PeerSender::on_response(beast::error_code ec, std::chrono::steady_clock::time_point sent, bool snapshot) {
-  in_flight_ = false;
+void PeerSender::on_handshake(beast::error_code ec) {
   if (stopped_) return;
-  const double millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - sent).count();
-  const unsigned status = ec ? 0 : response_.result_int();
-  if (snapshot) events_.on_snapshot_status(identity_.peer_id, status == 204);
+  if (ec) return connection_failed();
+  const unsigned status = handshake_->get().result_int();
   if (status == 410) {
     events_.on_removed_by_cluster();
     stopped_ = true;
     return;
   }
-  if (ec || status != 204) {
-    record(false, millis);
-    if (!ec && status == 412)
-      std::fprintf(stderr, "coordd: peer %s belongs to another cluster; not sending to it\n", to_hex(identity_.peer_id).c_str());
+  if (status != 101) {
+    if (status == 412)
+      std::fprintf(stderr, "coordd: peer %s belongs to another cluster; not sending to it\n",
+                   to_hex(identity_.peer_id).c_str());
     return connection_failed();
   }
-  record(true, millis);
-  if (!response_.keep_alive()) {
-    connected_ = false;
-    stream_.close();
+  connecting_ = false;
+  open_ = true;
+  backoff_ = std::chrono::milliseconds(50);
+  stream_.expires_never();  // writes are watched by the watchdog: no timer per write
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.active_since = std::chrono::steady_clock::now();
   }
+  watch_for_close();
+  arm_watchdog();
   kick();
 }
 
+void PeerSender::watch_for_close() {
+  // The receiver never writes: a read that completes means the stream is gone.
+  stream_.socket().async_read_some(net::buffer(close_probe_), [self = shared_from_this(), gen = generation_](
+                                                                  beast::error_code, std::size_t) {
+    if (self->stopped_ || gen != self->generation_ || !self->open_) return;
+    self->connection_failed();
+  });
+}
+
+void PeerSender::write_frame() {
+  std::vector<std::string> encoded;
+  std::size_t bytes = 0;
+  while (!queue_.empty() && (encoded.empty() || bytes < kMaxBatchBytes)) {
+    encoded.push_back(raft::encode(queue_.front()));
+    bytes += encoded.back().size();
+    queue_.pop_front();
+  }
+  frame_.clear();
+  append_stream_frame(frame_, encoded);
+  writing_ = true;
+  write_started_ = std::chrono::steady_clock::now();
+  net::async_write(stream_.socket(), net::buffer(frame_), [self = shared_from_this(), gen = generation_](
+                                                              beast::error_code ec, std::size_t) {
+    if (gen != self->generation_) return;
+    self->writing_ = false;
+    if (self->stopped_) return;
+    const double millis =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - self->write_started_).count();
+    if (ec) {
+      self->record(false, millis);
+      return self->connection_failed();
+    }
+    self->record(true, millis);
+    self->kick();
+  });
+}
+
+void PeerSender::arm_watchdog() {
+  if (watchdog_armed_ || stopped_) return;
+  watchdog_armed_ = true;
+  watchdog_.expires_after(kWatchdogPeriod);
+  watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    self->watchdog_armed_ = false;
+    if (ec || self->stopped_ || !self->open_) return;
+    if (self->writing_ && std::chrono::steady_clock::now() - self->write_started_ > kWriteTimeout) {
+      // The peer stopped reading (frozen, or its queue is full): start over on a new connection.
+      return self->connection_failed();
+    }
+    self->arm_watchdog();
+  });
+}
+
 void PeerSender::connection_failed() {
-  connected_ = false;
+  ++generation_;  // handlers of this connection that are still queued find it gone
+  open_ = false;
   connecting_ = false;
+  writing_ = false;
   {
     std::lock_guard lock(stats_mu_);
     stats_.active_since = {};
@@ -193,8 +213,6 @@ void PeerSender::connection_failed() {
   events_.on_unreachable(identity_.peer_id);
   // Messages queued for a peer that is down are stale by the time it is back; Raft resends
   // what is still needed once the peer answers again.
-  for (const auto& m : queue_)
-    if (m.type == raft::MessageType::kSnap) events_.on_snapshot_status(identity_.peer_id, false);
   queue_.clear();
   backing_off_ = true;
   retry_timer_.expires_after(backoff_);

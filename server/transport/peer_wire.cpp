@@ -5,16 +5,54 @@
 
 namespace coord::transport {
 
-std::string encode_batch(const std::vector<std::string>& encoded_messages) {
-  std::size_t total = 16;
-  for (const auto& m : encoded_messages) total += m.size() + 5;
-  std::string out;
-  out.reserve(total);
-  Encoder e(out);
+namespace {
+
+void put_batch(Encoder& e, const std::vector<std::string>& encoded_messages) {
   e.put_u32(kPeerWireMagic);
   e.put_u8(kPeerWireVersion);
   e.put_varint(encoded_messages.size());
   for (const auto& m : encoded_messages) e.put_bytes(m);
+}
+
+std::size_t batch_size_bound(const std::vector<std::string>& encoded_messages) {
+  std::size_t total = 16;
+  for (const auto& m : encoded_messages) total += m.size() + 10;
+  return total;
+}
+
+}  // namespace
+
+std::string encode_batch(const std::vector<std::string>& encoded_messages) {
+  std::string out;
+  out.reserve(batch_size_bound(encoded_messages));
+  Encoder e(out);
+  put_batch(e, encoded_messages);
+  return out;
+}
+
+void append_stream_frame(std::string& out, const std::vector<std::string>& encoded_messages) {
+  const std::size_t at = out.size();
+  out.reserve(at + 4 + batch_size_bound(encoded_messages));
+  Encoder e(out);
+  e.put_u32(0);  // the length, patched below once known
+  put_batch(e, encoded_messages);
+  const auto length = static_cast<std::uint32_t>(out.size() - at - 4);
+  for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<char>((length >> (8 * i)) & 0xff);
+}
+
+Result<StreamFrames> decode_stream_frames(std::string_view buffer) {
+  StreamFrames out;
+  while (buffer.size() - out.consumed >= 4) {
+    Decoder d(buffer.substr(out.consumed, 4));
+    std::uint32_t length = 0;
+    d.get_u32(length);
+    if (length > kMaxStreamFrameBytes) return Status::corruption("peer stream: frame too large");
+    if (buffer.size() - out.consumed - 4 < length) break;  // the rest comes with the next read
+    auto batch = decode_batch(buffer.substr(out.consumed + 4, length));
+    if (!batch) return batch.status();
+    for (auto& m : *batch) out.messages.push_back(std::move(m));
+    out.consumed += 4 + length;
+  }
   return out;
 }
 

@@ -10,6 +10,17 @@
 // 400 malformed batch. A batch holds many appends and heartbeats; a snapshot message travels
 // alone so its delivery can be reported (raft report_snapshot).
 //
+// The message stream (how appends, heartbeats and their answers travel): a sender opens one
+// connection per peer and asks for an upgrade:
+//   GET /raft/stream HTTP/1.1   Connection: Upgrade   Upgrade: coord-raft-stream/1
+//   X-Etcd-Cluster-Id: <cluster id, hex>   X-Server-From: <sender member id, hex>
+// The peer answers 101 Switching Protocols (or 412 / 410 as above, 400 without the headers);
+// from then on the sender writes frames and the receiver never writes:
+//   frame    u32 length (little-endian) | batch (as above, `length` bytes, <= kMaxStreamFrameBytes)
+// No answer per batch: one write carries everything queued, and the connection's order is the
+// order the receiver steps the messages in. A receiver that finds a malformed frame closes the
+// connection; the sender reconnects. Snapshots still travel as POST /raft, alone.
+//
 // GET <peer URL>/members answers {"members":[...]} (as /v2/members) with X-Etcd-Cluster-Id,
 // so a member joining with --initial-cluster-state existing learns the cluster id and its own id.
 #pragma once
@@ -31,7 +42,23 @@ inline constexpr std::size_t kMaxBatchBytes = 4u << 20;
 // The peer listener's request body limit: snapshots of large stores must fit.
 inline constexpr std::size_t kMaxPeerBodyBytes = 2048ull << 20;
 
+inline constexpr std::string_view kStreamPath = "/raft/stream";
+inline constexpr std::string_view kStreamProtocol = "coord-raft-stream/1";
+inline constexpr std::size_t kMaxStreamFrameBytes = 2 * kMaxBatchBytes;
+
 std::string encode_batch(const std::vector<std::string>& encoded_messages);
 Result<std::vector<raft::Message>> decode_batch(std::string_view body);
+
+// Appends one stream frame holding `encoded_messages` (each raft::encode()d) to `out`.
+void append_stream_frame(std::string& out, const std::vector<std::string>& encoded_messages);
+
+// The complete frames at the front of a receive buffer: their messages in order, and how many
+// bytes they used (a partial frame at the end is left for the next read). An error when a
+// frame is malformed or announces more than kMaxStreamFrameBytes.
+struct StreamFrames {
+  std::vector<raft::Message> messages;
+  std::size_t consumed = 0;
+};
+Result<StreamFrames> decode_stream_frames(std::string_view buffer);
 
 }  // namespace coord::transport

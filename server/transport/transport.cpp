@@ -1,10 +1,12 @@
-#include "server/common/hex.hpp"
 #include "server/transport/transport.hpp"
 
 #include <cstdio>
 
+#include "server/common/hex.hpp"
+
 #include "server/http/session.hpp"
 #include "server/http/v2_json.hpp"
+#include "server/transport/peer_stream_receiver.hpp"
 #include "server/transport/peer_wire.hpp"
 
 namespace coord::transport {
@@ -30,17 +32,20 @@ void Transport::stop() {
   stopped_ = true;
   for (auto& [id, p] : peers_) p->stop();
   peers_.clear();
+  for (auto& [id, r] : receivers_)
+    if (auto live = r.lock()) live->close();
+  receivers_.clear();
 }
 
 void Transport::send(std::vector<raft::Message> messages) {
+  // One hand-over per peer, the peer's messages in their order.
+  std::map<std::uint64_t, std::vector<raft::Message>> by_peer;
+  for (auto& m : messages) by_peer[m.to].push_back(std::move(m));
   std::lock_guard lock(mu_);
-  for (auto& m : messages) {
-    auto it = peers_.find(m.to);
-    if (it == peers_.end()) {
-      // A message to a member we know no address for (e.g. just removed): raft will cope.
-      continue;
-    }
-    it->second->send(std::move(m));
+  for (auto& [to, ms] : by_peer) {
+    auto it = peers_.find(to);
+    if (it == peers_.end()) continue;  // a member we know no address for (e.g. just removed): raft copes
+    it->second->send(std::move(ms));
   }
 }
 
@@ -98,20 +103,42 @@ void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> 
     http::append_members_json(r.body, views);
     return session->reply(r.header("X-Etcd-Cluster-Id", cluster));
   }
-  if (target != "/raft") return session->reply(http::not_found_reply());
-  if (request.method() != bhttp::verb::post) return session->reply(http::method_not_allowed_reply("POST"));
+  const bool stream = target == kStreamPath;
+  if (target != "/raft" && !stream) return session->reply(http::not_found_reply());
+  const auto verb = stream ? bhttp::verb::get : bhttp::verb::post;
+  if (request.method() != verb) return session->reply(http::method_not_allowed_reply(stream ? "GET" : "POST"));
   const auto their_cluster = request["X-Etcd-Cluster-Id"];
   if (std::string_view(their_cluster.data(), their_cluster.size()) != cluster)
     return session->reply(message(412, "cluster ID mismatch").header("X-Etcd-Cluster-Id", cluster));
   const auto from_text = request["X-Server-From"];
   const std::uint64_t from = std::strtoull(std::string(from_text.data(), from_text.size()).c_str(), nullptr, 16);
   if (node_->is_removed(from)) return session->reply(message(410, "member removed"));
+  if (stream) return open_stream(request, from, std::move(session));
   auto batch = decode_batch(request.body());
   if (!batch) return session->reply(message(400, batch.status().message()));
   // Misrouted or forged messages are ignored; the rest go to the raft thread in one push.
   std::erase_if(*batch, [&](const raft::Message& m) { return m.to != self_id_ || m.from != from; });
   node_->step(std::move(*batch));
   session->reply(http::Reply{204, {}, {}, {}});
+}
+
+void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session) {
+  const auto upgrade = request[bhttp::field::upgrade];
+  if (std::string_view(upgrade.data(), upgrade.size()) != kStreamProtocol)
+    return session->reply(message(400, "expected Upgrade: " + std::string(kStreamProtocol)));
+  http::Reply head{101, {}, {}, {}};
+  head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
+  session->upgrade(std::move(head), [this, from](boost::asio::ip::tcp::socket socket, std::string leftover) {
+    auto receiver = std::make_shared<PeerStreamReceiver>(std::move(socket), std::move(leftover), *node_, self_id_, from);
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return receiver->close();
+      // One stream per peer: a new one (the peer reconnected) replaces what is left of the old.
+      if (auto old = receivers_[from].lock()) old->close();
+      receivers_[from] = receiver;
+    }
+    receiver->start();
+  });
 }
 
 void Transport::on_unreachable(std::uint64_t peer) {

@@ -1,7 +1,9 @@
 // Transport: the peer network of one member. Outgoing, it is the node's MessageSender: one
 // PeerSender per other member, created and dropped as membership changes. Incoming, it is the
-// RequestHandler behind --listen-peer-urls: POST /raft batches are checked (cluster id, removed
-// sender) and stepped into the node; GET /members serves the member list to joining members.
+// RequestHandler behind --listen-peer-urls: GET /raft/stream upgrades to a peer's message
+// stream (a PeerStreamReceiver, one per peer) and POST /raft carries snapshots (and batches),
+// both checked first (cluster id, removed sender) and stepped into the node; GET /members
+// serves the member list to joining members.
 // Thread-safe: the node calls send()/set_peers() on the raft thread, sessions call route() on
 // their strands, stats readers call peer_stats() from anywhere.
 #pragma once
@@ -15,6 +17,7 @@
 #include "server/http/request_handler.hpp"
 #include "server/node/node.hpp"
 #include "server/transport/peer_sender.hpp"
+#include "server/transport/peer_stream_receiver.hpp"
 
 namespace coord::transport {
 
@@ -41,6 +44,9 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   void on_removed_by_cluster() override;
 
  private:
+  // Upgrades the session to `from`'s message stream (GET /raft/stream).
+  void open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session);
+
   boost::asio::io_context& ioc_;
   const std::uint64_t self_id_;
   node::Node* node_ = nullptr;
@@ -48,6 +54,7 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   mutable std::mutex mu_;
   std::map<std::uint64_t, std::shared_ptr<PeerSender>> peers_;  // guarded by mu_
   std::map<std::uint64_t, std::vector<std::string>> peer_urls_;  // guarded by mu_
+  std::map<std::uint64_t, std::weak_ptr<PeerStreamReceiver>> receivers_;  // by sender; guarded by mu_
   bool stopped_ = false;                                         // guarded by mu_
 };
 

@@ -262,4 +262,43 @@ BOOST_AUTO_TEST_CASE(peer_api__refuses_another_clusters_messages_and_garbage) {
   still_serving();
 }
 
+// The message stream's upgrade is checked like POST /raft, and a stream that carries a
+// malformed frame is closed without harm to the member.
+BOOST_AUTO_TEST_CASE(peer_stream__refuses_bad_upgrades_and_closes_on_a_malformed_frame) {
+  const std::string peer = server().peer_url(0);
+  std::string cluster;
+  {
+    Raw c(peer);
+    c.send("GET /members HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto answer = c.read_until("\r\n\r\n", 1);
+    const auto at = answer.find("X-Etcd-Cluster-Id: ");
+    BOOST_REQUIRE(at != std::string::npos);
+    cluster = answer.substr(at + 19, answer.find("\r\n", at) - at - 19);
+  }
+  const auto stream_request = [](const std::string& cluster_id, bool upgrade) {
+    return "GET /raft/stream HTTP/1.1\r\nHost: x\r\nX-Etcd-Cluster-Id: " + cluster_id + "\r\nX-Server-From: 99\r\n" +
+           (upgrade ? "Connection: Upgrade\r\nUpgrade: coord-raft-stream/1\r\n" : "") + "\r\n";
+  };
+  {
+    Raw c(peer);
+    c.send(stream_request("1234", true));
+    BOOST_TEST(status_line(c.read_until("\r\n\r\n", 1)) == "HTTP/1.1 412 Precondition Failed");
+  }
+  {
+    Raw c(peer);
+    c.send(stream_request(cluster, false));
+    BOOST_TEST(status_line(c.read_until("\r\n\r\n", 1)) == "HTTP/1.1 400 Bad Request");
+  }
+  {
+    Raw c(peer);
+    c.send(stream_request(cluster, true));
+    BOOST_TEST(status_line(c.read_until("\r\n\r\n", 1)) == "HTTP/1.1 101 Switching Protocols");
+    c.send(std::string{'\x05', '\0', '\0', '\0'} + "junk!");  // a 5-byte frame that is no batch
+    const auto rest = c.read_all(3s);
+    BOOST_TEST(rest.empty());
+    BOOST_TEST(c.closed());
+  }
+  still_serving();
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,24 +4,79 @@
 #include <random>
 
 #include "server/raft/codec.hpp"
-#include "server/transport/peer_sender.hpp"
+#include "server/transport/peer_link.hpp"
 
 using namespace coord;
 
 BOOST_AUTO_TEST_SUITE(peer_wire)
 
-BOOST_AUTO_TEST_CASE(batch__round_trips_messages_in_order) {
-  std::vector<raft::Message> in(3);
-  for (int i = 0; i < 3; ++i) {
-    in[i].type = raft::MessageType::kApp;
-    in[i].from = 1;
-    in[i].to = 2;
-    in[i].term = 5;
-    in[i].index = 10 + i;
-    in[i].entries.push_back(raft::Entry{5, 11u + i, raft::EntryType::kNormal, "data" + std::to_string(i)});
+namespace {
+
+// `n` appends from 1 to 2 with distinct indexes starting at `first`.
+std::vector<raft::Message> appends(int n, std::uint64_t first = 10) {
+  std::vector<raft::Message> out(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    auto& m = out[static_cast<std::size_t>(i)];
+    m.type = raft::MessageType::kApp;
+    m.from = 1;
+    m.to = 2;
+    m.term = 5;
+    m.index = first + static_cast<std::uint64_t>(i);
+    m.entries.push_back(raft::Entry{5, m.index + 1, raft::EntryType::kNormal, "data" + std::to_string(i)});
   }
-  std::vector<std::string> encoded;
-  for (const auto& m : in) encoded.push_back(raft::encode(m));
+  return out;
+}
+
+std::vector<std::string> encode_all(const std::vector<raft::Message>& ms) {
+  std::vector<std::string> out;
+  for (const auto& m : ms) out.push_back(raft::encode(m));
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(stream__frames_split_anywhere_come_out_whole_and_in_order) {
+  const auto first = appends(3, 10), second = appends(2, 20);
+  std::string wire;
+  transport::append_stream_frame(wire, encode_all(first));
+  transport::append_stream_frame(wire, encode_all(second));
+  auto all = first;
+  all.insert(all.end(), second.begin(), second.end());
+  // Feed the bytes in two reads split at every position: what comes out is always a prefix of
+  // whole frames, and the two reads together give every message once, in order.
+  for (std::size_t cut = 0; cut <= wire.size(); ++cut) {
+    std::vector<raft::Message> got;
+    std::string buffer = wire.substr(0, cut);
+    auto a = transport::decode_stream_frames(buffer);
+    BOOST_REQUIRE(a.is_ok());
+    got = a->messages;
+    buffer.erase(0, a->consumed);
+    buffer += wire.substr(cut);
+    auto b = transport::decode_stream_frames(buffer);
+    BOOST_REQUIRE(b.is_ok());
+    BOOST_TEST(b->consumed == buffer.size());
+    got.insert(got.end(), b->messages.begin(), b->messages.end());
+    BOOST_TEST((got == all));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(stream__rejects_an_oversized_length_and_a_malformed_batch) {
+  std::string huge(4, '\xff');  // length 2^32-1: more than any frame may hold
+  BOOST_TEST(!transport::decode_stream_frames(huge).is_ok());
+  std::string wire;
+  transport::append_stream_frame(wire, encode_all(appends(1)));
+  wire[4] ^= 1;  // the batch's magic
+  BOOST_TEST(!transport::decode_stream_frames(wire).is_ok());
+  // A frame whose length is announced but not yet received is not an error.
+  std::string announced{'\x10', '\0', '\0', '\0'};  // 16 bytes announced, 3 arrived
+  auto partial = transport::decode_stream_frames(announced + "abc");
+  BOOST_REQUIRE(partial.is_ok());
+  BOOST_TEST(partial->consumed == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(batch__round_trips_messages_in_order) {
+  const auto in = appends(3);
+  const auto encoded = encode_all(in);
   auto out = transport::decode_batch(transport::encode_batch(encoded));
   BOOST_REQUIRE(out.is_ok());
   BOOST_TEST((*out == in));

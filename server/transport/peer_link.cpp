@@ -1,0 +1,24 @@
+#include "server/transport/peer_link.hpp"
+
+#include <charconv>
+
+namespace coord::transport {
+
+bool split_url(const std::string& url, std::string& host, std::uint16_t& port) {
+  auto sep = url.find("://");
+  std::string rest = sep == std::string::npos ? url : url.substr(sep + 3);
+  rest = rest.substr(0, rest.find('/'));
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = rest.substr(0, colon);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  const std::string p = rest.substr(colon + 1);
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || ptr != p.data() + p.size() || value == 0 || value > 65535) return false;
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+}  // namespace coord::transport

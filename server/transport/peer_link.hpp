@@ -1,0 +1,31 @@
+// What the two senders of a link to one peer (PeerSender for the message stream,
+// SnapshotSender for snapshots) share: who is talking to whom, the events they report back to
+// the transport, and how a peer URL is parsed. Plain declarations; thread-safety is stated on
+// each.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace coord::transport {
+
+// What a sender reports back (implemented by Transport, which forwards to the node). Called
+// from the senders' strands; implementations must be thread-safe.
+class PeerEvents {
+ public:
+  virtual ~PeerEvents() = default;
+  virtual void on_unreachable(std::uint64_t peer) = 0;
+  virtual void on_snapshot_status(std::uint64_t peer, bool ok) = 0;
+  virtual void on_removed_by_cluster() = 0;  // a peer answered 410: this member was removed
+};
+
+struct PeerIdentity {
+  std::uint64_t self_id = 0;
+  std::uint64_t peer_id = 0;
+  std::uint64_t cluster_id = 0;
+};
+
+// Splits "http://host:port[/...]" into host and port; "localhost" becomes 127.0.0.1. Pure.
+bool split_url(const std::string& url, std::string& host, std::uint16_t& port);
+
+}  // namespace coord::transport

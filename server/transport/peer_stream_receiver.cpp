@@ -1,0 +1,74 @@
+#include "server/transport/peer_stream_receiver.hpp"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <cstdio>
+#include <cstring>
+
+#include "server/common/hex.hpp"
+#include "server/node/node.hpp"
+#include "server/transport/peer_wire.hpp"
+
+namespace coord::transport {
+
+namespace net = boost::asio;
+
+PeerStreamReceiver::PeerStreamReceiver(net::ip::tcp::socket socket, std::string leftover, node::Node& node,
+                                       std::uint64_t self_id, std::uint64_t from)
+    : node_(node), self_id_(self_id), from_(from), socket_(std::move(socket)), buffer_(std::move(leftover)) {
+  filled_ = buffer_.size();
+}
+
+void PeerStreamReceiver::start() {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->deliver()) return self->shut();  // the leftover may already hold frames
+    self->read_more();
+  });
+}
+
+void PeerStreamReceiver::close() {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
+}
+
+void PeerStreamReceiver::read_more() {
+  if (closed_) return;
+  if (buffer_.size() - filled_ < kReadChunk) buffer_.resize(filled_ + kReadChunk);
+  socket_.async_read_some(net::buffer(buffer_.data() + filled_, buffer_.size() - filled_),
+                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                            if (ec || self->closed_) return self->shut();  // the sender reconnects
+                            self->filled_ += n;
+                            if (!self->deliver()) return self->shut();
+                            self->read_more();
+                          });
+}
+
+bool PeerStreamReceiver::deliver() {
+  auto frames = decode_stream_frames(std::string_view(buffer_.data(), filled_));
+  if (!frames) {
+    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(),
+                 frames.status().to_string().c_str());
+    return false;
+  }
+  if (frames->consumed > 0) {
+    // Keep the partial frame at the end (if any) for the next read.
+    std::memmove(buffer_.data(), buffer_.data() + frames->consumed, filled_ - frames->consumed);
+    filled_ -= frames->consumed;
+  }
+  if (frames->messages.empty()) return true;
+  const bool foreign = std::any_of(frames->messages.begin(), frames->messages.end(), [&](const raft::Message& m) {
+    return m.to != self_id_ || m.from != from_;
+  });
+  if (foreign || node_.is_removed(from_)) return false;
+  node_.step(std::move(frames->messages));
+  return true;
+}
+
+void PeerStreamReceiver::shut() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+}  // namespace coord::transport

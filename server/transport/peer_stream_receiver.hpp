@@ -1,0 +1,52 @@
+// PeerStreamReceiver: the receiving end of one peer's message stream (peer_wire.hpp). It reads
+// frames off an upgraded connection and steps their messages into the node: every complete
+// frame of one read goes in one inbox push. It closes the connection on a malformed frame, on
+// a message not from the member that opened the stream or not addressed to this member, and
+// once that member has been removed from the cluster; the sender then reconnects (or learns
+// from the handshake's 410 that it was removed).
+// Thread-safety: start() and close() may be called from any thread; the rest runs on the
+// socket's executor (the strand of the session it was upgraded from).
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace coord::node {
+class Node;
+}
+
+namespace coord::transport {
+
+class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {
+ public:
+  // `leftover`: bytes of the stream already read with the upgrade request.
+  PeerStreamReceiver(boost::asio::ip::tcp::socket socket, std::string leftover, node::Node& node,
+                     std::uint64_t self_id, std::uint64_t from);
+
+  void start();
+  void close();
+
+  // Free space kept at the end of the buffer for each read.
+  static constexpr std::size_t kReadChunk = 64 * 1024;
+
+ private:
+  void read_more();
+  // Steps every complete frame in the buffer; false when the stream must close.
+  bool deliver();
+  void shut();
+
+  // Constant after construction.
+  node::Node& node_;
+  const std::uint64_t self_id_;
+  const std::uint64_t from_;
+
+  // Executor-only state.
+  boost::asio::ip::tcp::socket socket_;
+  std::string buffer_;       // [0, filled_) received and not yet stepped
+  std::size_t filled_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace coord::transport

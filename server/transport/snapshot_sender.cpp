@@ -1,0 +1,89 @@
+#include "server/transport/snapshot_sender.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "server/common/hex.hpp"
+#include "server/raft/codec.hpp"
+#include "server/transport/peer_wire.hpp"
+
+namespace coord::transport {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+constexpr std::chrono::seconds kConnectTimeout{1};
+constexpr std::chrono::seconds kSnapshotTimeout{120};
+}  // namespace
+
+SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
+                               PeerEvents& events)
+    : identity_(identity), peer_urls_(std::move(peer_urls)), events_(events), strand_(net::make_strand(ioc)),
+      stream_(strand_) {}
+
+void SnapshotSender::send(raft::Message snapshot) {
+  net::post(strand_, [self = shared_from_this(), m = std::move(snapshot)]() mutable {
+    if (self->stopped_ || self->busy_) return self->events_.on_snapshot_status(self->identity_.peer_id, false);
+    std::string host;
+    std::uint16_t port = 0;
+    boost::system::error_code ec;
+    const std::string& url = self->peer_urls_.empty() ? std::string() : self->peer_urls_[self->url_index_ % self->peer_urls_.size()];
+    if (!split_url(url, host, port)) return self->finish(false);
+    auto address = net::ip::make_address(host, ec);
+    if (ec) return self->finish(false);
+    self->busy_ = true;
+    self->request_ = {bhttp::verb::post, "/raft", 11};
+    self->request_.set(bhttp::field::host, "coordd");
+    self->request_.set(bhttp::field::content_type, "application/octet-stream");
+    self->request_.set("X-Etcd-Cluster-Id", to_hex(self->identity_.cluster_id));
+    self->request_.set("X-Server-From", to_hex(self->identity_.self_id));
+    self->request_.keep_alive(false);
+    self->request_.body() = encode_batch({raft::encode(m)});
+    self->request_.prepare_payload();
+    self->stream_.expires_after(kConnectTimeout);
+    self->stream_.async_connect(net::ip::tcp::endpoint(address, port),
+                                [self](beast::error_code e) { self->on_connect(e); });
+  });
+}
+
+void SnapshotSender::stop() {
+  net::post(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+    self->stream_.close();
+  });
+}
+
+void SnapshotSender::on_connect(beast::error_code ec) {
+  if (ec || stopped_) return finish(false);
+  stream_.expires_after(kSnapshotTimeout);
+  bhttp::async_write(stream_, request_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+    if (e) return self->finish(false);
+    self->response_ = {};
+    bhttp::async_read(self->stream_, self->buffer_, self->response_,
+                      [self](beast::error_code e2, std::size_t) { self->on_response(e2); });
+  });
+}
+
+void SnapshotSender::on_response(beast::error_code ec) {
+  const unsigned status = ec ? 0 : response_.result_int();
+  if (status == 410 && !stopped_) events_.on_removed_by_cluster();
+  finish(status == 204);
+}
+
+void SnapshotSender::finish(bool ok) {
+  busy_ = false;
+  request_ = {};  // a snapshot can be large: do not keep its bytes
+  buffer_.clear();
+  beast::error_code ignored;
+  stream_.socket().close(ignored);
+  if (!ok) ++url_index_;
+  events_.on_snapshot_status(identity_.peer_id, ok);
+}
+
+}  // namespace coord::transport

@@ -1,0 +1,52 @@
+// SnapshotSender: delivers Raft snapshot messages to one peer as POST /raft (peer_wire.hpp),
+// one at a time, each on a connection of its own so that a large snapshot never holds up the
+// message stream. The outcome of each is reported (raft report_snapshot); a snapshot that
+// arrives while another is on its way is reported failed at once (raft sends it again later).
+// Thread-safety: send() and stop() may be called from any thread; the rest runs on its strand.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/raft/message.hpp"
+#include "server/transport/peer_link.hpp"
+
+namespace coord::transport {
+
+class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
+ public:
+  SnapshotSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
+                 PeerEvents& events);
+
+  void send(raft::Message snapshot);
+  void stop();
+
+ private:
+  void on_connect(boost::beast::error_code ec);
+  void on_response(boost::beast::error_code ec);
+  void finish(bool ok);
+
+  // Constant after construction.
+  const PeerIdentity identity_;
+  const std::vector<std::string> peer_urls_;
+  PeerEvents& events_;
+
+  // Strand-only state.
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  boost::beast::http::request<boost::beast::http::string_body> request_;
+  boost::beast::http::response<boost::beast::http::string_body> response_;
+  std::size_t url_index_ = 0;
+  bool busy_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace coord::transport
