@@ -1,8 +1,15 @@
 #include "server/node/snapshot_writer.hpp"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "server/common/check.hpp"
 
 namespace coord::node {
+namespace {
+constexpr int kNice = 10;
+}  // namespace
 
 SnapshotWriter::SnapshotWriter(snap::Snapshotter& snapshotter, std::function<void()> on_finished)
     : snapshotter_(snapshotter), on_finished_(std::move(on_finished)), thread_([this] { run(); }) {}
@@ -55,6 +62,9 @@ void SnapshotWriter::stop() {
 }
 
 void SnapshotWriter::run() {
+  // Background work: on a busy machine the raft loop and the HTTP threads go first (Linux nice
+  // values are per thread). Best effort; a snapshot that ends later only delays compaction.
+  setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice);
   while (true) {
     raft::Snapshot snapshot;
     {

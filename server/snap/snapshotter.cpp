@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr std::string_view kBrokenSuffix = ".broken";
+constexpr std::size_t kSyncSliceBytes = 8 << 20;
 
 std::string encode_crc(std::uint32_t crc) {
   std::string out(kCrcBytes, '\0');
@@ -52,7 +53,16 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
     auto file = fs_.open(tmp, OpenMode::kCreate);
     if (!file) return file.status();
     COORD_RETURN_IF_ERROR((*file)->append(header));
-    COORD_RETURN_IF_ERROR((*file)->append(snapshot.data));
+    // In slices, each made durable before the next: the disk then never holds hundreds of MB of
+    // this file's dirty pages at once, which would queue every WAL fdatasync behind them (the
+    // raft loop keeps writing while a snapshot is saved in the background).
+    std::string_view rest = snapshot.data;
+    while (rest.size() > kSyncSliceBytes) {
+      COORD_RETURN_IF_ERROR((*file)->append(rest.substr(0, kSyncSliceBytes)));
+      COORD_RETURN_IF_ERROR((*file)->datasync());
+      rest.remove_prefix(kSyncSliceBytes);
+    }
+    COORD_RETURN_IF_ERROR((*file)->append(rest));
     COORD_RETURN_IF_ERROR((*file)->append(encode_crc(crc)));
     COORD_RETURN_IF_ERROR((*file)->sync());
     return (*file)->close();

@@ -41,6 +41,18 @@ BOOST_AUTO_TEST_CASE(save__is_durable_without_any_later_sync) {
   BOOST_TEST((load_ok(s) == snap));
 }
 
+BOOST_AUTO_TEST_CASE(save__a_large_snapshot_is_synced_in_slices_and_round_trips) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto snap = test::make_snapshot(100, 3, test::random_bytes(20u << 20, 2));  // 20 MB
+  BOOST_REQUIRE(s.save(snap).is_ok());
+  // 8 MB slices: two made durable on the way, the rest with the file's final fsync.
+  BOOST_TEST(fs.data_syncs() == 2u);
+  BOOST_TEST(fs.file_syncs() == 1u);
+  fs.drop_unsynced();
+  BOOST_TEST((load_ok(s) == snap));
+}
+
 BOOST_AUTO_TEST_CASE(save__of_an_empty_snapshot_is_rejected) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);
