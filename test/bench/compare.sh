@@ -186,6 +186,10 @@ run_one_member() {
   bench "$kind-seq" --endpoints="$url" --workload=put --connections=1 --threads=1 --duration="$SEQ_DURATION"
   line=$LINE
   RESULT[$kind,seq]=$(field p50_us "$line")
+  # The round trip part of the sequential-PUT budget: a GET of a key written above, one at a time.
+  bench "$kind-rtt" --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
+  line=$LINE
+  RESULT[$kind,rtt]=$(field p50_us "$line")
   bench "$kind-fanout" --endpoints="$url" --workload=watch-fanout --watchers="$WATCHERS" --rounds="$ROUNDS"
   line=$LINE
   RESULT[$kind,fanout]=$(awk -v us="$(field last_p50_us "$line")" 'BEGIN { printf "%.1f", us / 1000 }')
@@ -270,12 +274,21 @@ row "PUT, 3 members, via follower" put3f "req/s" "≥ 2"
 row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3"
 row "watch fan-out, $WATCHERS watchers on one key: PUT → last notified (p50 of $ROUNDS)" fanout "ms" "≤ 0.5"
 row "sequential PUT latency p50 (1 conn)" seq "µs" "≤ fdatasync + RTT + 50 µs"
+row "sequential GET latency p50 (1 conn): the round trip" rtt "µs" "—"
 if [[ "$QUICK" != 1 ]]; then
   row "RSS after loading $BIG_KEYS keys (30 B key, 128 B value)" rss "MB" "≤ 0.25"
   row "restart to serving with $BIG_KEYS keys" restart "s" "≤ 0.5"
 fi
 echo
-echo "fdatasync on the data dirs' filesystem (dd 4 KiB, oflag=dsync): $(fdatasync_us) µs per write"
+FSYNC_US=$(fdatasync_us)
+echo "fdatasync on the data dirs' filesystem (dd 4 KiB, oflag=dsync): $FSYNC_US µs per write"
+if [[ -n "${RESULT[coordd,rtt]:-}" && -n "${RESULT[coordd,seq]:-}" ]]; then
+  awk -v f="$FSYNC_US" -v r="${RESULT[coordd,rtt]}" -v p="${RESULT[coordd,seq]}" 'BEGIN {
+    b = f + r + 50
+    printf "sequential PUT budget: fdatasync %.0f + round trip %.0f + 50 = %.0f µs; coordd p50 %.0f µs (%s)\n",
+           f, r, b, p, (p <= b ? "within" : "over")
+  }'
+fi
 if ((${#ERRORS[@]} > 0)); then
   echo
   echo "RUNS WITH ERRORS: ${!ERRORS[*]} (details above)"
