@@ -144,7 +144,7 @@ Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) 
   auto finished = writer_->take_finished();
   if (!finished) return SnapshotOutcome::kNotReady;
   if (!finished->status) return finished->status;
-  return record_snapshot(std::move(finished->snapshot), keep_entries);
+  return record_snapshot(std::move(*finished), keep_entries);
 }
 
 Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
@@ -152,22 +152,25 @@ Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const r
   COORD_RETURN_IF_ERROR(start_snapshot(index, conf_state, std::move(data)));
   auto finished = writer_->wait();
   if (!finished.status) return finished.status;
-  return record_snapshot(std::move(finished.snapshot), keep_entries);
+  return record_snapshot(std::move(finished), keep_entries);
 }
 
-Result<SnapshotOutcome> DurableLog::record_snapshot(raft::Snapshot written, std::uint64_t keep_entries) {
-  const raft::SnapshotMetadata& m = written.metadata;
+Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries) {
+  // Invariant: only a write that ended ok — the file fsync'ed, renamed into place and its
+  // directory fsync'ed — is recorded, so the WAL marker never points at a file that may vanish.
+  COORD_CHECK(written.status.is_ok(), "a WAL marker for a snapshot file that is not durable");
+  const raft::SnapshotMetadata& m = written.snapshot.metadata;
   const std::uint64_t index = m.index;
   auto base = storage_.snapshot();  // metadata only: cheap
   if (!base) return base.status();
   if (index <= base->metadata.index) {
     // A snapshot from the leader at or past this index was installed while the file was
     // written: recording this one would move the log's base backwards. Drop it; its file has
-    // no marker, so removing it is only tidiness.
-    COORD_RETURN_IF_ERROR(snapshotter_->remove(m));
+    // no marker, so removing it is only tidiness (unless it is the very file installed).
+    if (!(base->metadata.index == index && base->metadata.term == m.term))
+      COORD_RETURN_IF_ERROR(snapshotter_->remove(m));
     return SnapshotOutcome::kDropped;
   }
-  // Invariant: the marker follows a durable file (the writer returned ok after its fsyncs).
   COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(m));
   auto held = storage_.create_snapshot(index, m.conf_state, std::string());
   if (!held) return held.status();

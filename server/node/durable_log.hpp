@@ -35,6 +35,7 @@
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/node/log_storage.hpp"
+#include "server/node/snapshot_writer.hpp"
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/types.hpp"
 
@@ -46,8 +47,6 @@ class Snapshotter;
 }
 
 namespace coord::node {
-
-class SnapshotWriter;
 
 // WAL metadata, written at the start of every segment:
 //   u8 version (=1) | u64 member id | u64 cluster id        (little-endian)
@@ -107,7 +106,8 @@ class DurableLog {
 
   // Starts a snapshot of the applied state at `index` (`data` is the state machine's saved
   // state at exactly that index): the file is written and fsync'ed on the writer thread.
-  // Check-fails when a snapshot is already in flight or `index` is not in the in-memory log.
+  // Check-fails when a snapshot is already in flight; an error when `index` is not in the
+  // in-memory log.
   Status start_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data);
   // True from start_snapshot() until finish_snapshot() has acted on its result.
   bool snapshot_in_flight() const;
@@ -125,7 +125,7 @@ class DurableLog {
 
  private:
   DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options);
-  Result<SnapshotOutcome> record_snapshot(raft::Snapshot written, std::uint64_t keep_entries);
+  Result<SnapshotOutcome> record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries);
 
   FileSystem& fs_;
   const std::string data_dir_;
@@ -134,7 +134,7 @@ class DurableLog {
   std::unique_ptr<snap::Snapshotter> snapshotter_;
   raft::MemoryStorage storage_;     // snapshot metadata only, never its data
   LogStorage log_storage_{storage_, *snapshotter_};
-  std::unique_ptr<SnapshotWriter> writer_;  // created with the snapshotter in open()
+  std::unique_ptr<SnapshotWriter> writer_;  // its thread runs from construction to destruction
   raft::Snapshot recovered_snapshot_;
   std::uint64_t cluster_id_ = 0;
   bool is_new_ = false;

@@ -1,12 +1,16 @@
 // Node: one coordd member's consensus and state — the raft loop (DESIGN.md §2, §3).
 //
-// One thread (the raft thread) owns the RawNode, the DurableLog (WAL + snapshots), the applier
-// and every store write. Other threads talk to it only through the inbox (propose, read_barrier,
-// step) and read the store under a shared lock (read(), watch()).
+// The raft loop owns the RawNode, the DurableLog (WAL + snapshots), the applier and every
+// store write. It runs in rounds, one at a time under raft_mu_: on the raft thread, or — while
+// that thread idles — on the thread that just handed it a proposal, a read or peer messages
+// (then a lone request is persisted, applied and answered without waking another thread).
+// Other threads talk to it only through the inbox (propose, read_barrier, step) and read the
+// store under a shared lock (read(), watch()).
 //
 // Public methods are safe for concurrent use from any thread. Callbacks given to propose()
-// and read_barrier() run exactly once, on the raft thread, never under the store lock; they
-// must only post work elsewhere (e.g. to a session's strand).
+// and read_barrier() run exactly once, inside a round (the "raft thread" below means whichever
+// thread runs it), never under the store lock; they must only hand work on (e.g. to a
+// session's strand) and must not block.
 #pragma once
 
 #include <atomic>
@@ -223,6 +227,25 @@ class Node {
     inbox_cv_.notify_one();
     return true;
   }
+  // As push_inbox(), for work a client or peer is waiting on: when no one is running the raft
+  // loop, this thread runs a round itself (run_round_here) instead of waking the raft thread,
+  // and the answer needs no wake-up either. A lone request thus crosses no thread at all.
+  template <class Add>
+  bool push_inbox_and_run(Add&& add) {
+    {
+      std::lock_guard lock(inbox_mu_);
+      if (stopping_) return false;
+      add(inbox_);
+    }
+    if (!run_round_here()) inbox_cv_.notify_one();
+    return true;
+  }
+  // Runs one round on this thread if raft_mu_ is free and this thread is not inside a round
+  // already; false when it did not (the raft thread must be woken).
+  bool run_round_here();
+  // One round of the raft loop: the inbox, a tick when due, every Ready, the answers. The
+  // caller holds raft_mu_. False once the loop must end (a fatal error).
+  bool run_round();
   RaftPosition position_locked() const;
 
   // Constant after construction.
@@ -248,8 +271,12 @@ class Node {
   // Last log index this member has written and synced since it started (0 until the first
   // write): committed entries up to here may be applied before the current Ready's write.
   std::uint64_t durable_index_ = 0;
-  std::uint64_t snapshot_index_ = 0;  // of the last snapshot started (or received, or recovered)
+  // Applied index when the last snapshot was made durable (or started, received, recovered): the
+  // next one starts snapshot_count entries later.
+  std::uint64_t snapshot_index_ = 0;
   std::size_t snapshot_bytes_ = 0;    // size of the last store snapshot: the next one's size hint
+  std::chrono::steady_clock::time_point snapshot_started_{};  // of the one in flight (for the log line)
+  std::chrono::steady_clock::duration snapshot_capture_{};    // its store_.save() on this thread
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point next_sync_;
   bool published_ = false;
@@ -261,6 +288,10 @@ class Node {
   RaftPosition position_;         // guarded by store_mu_: applied index and current term
 
   // Inbox: guarded by inbox_mu_.
+  // Held by whoever runs a round of the raft loop: the raft thread or, while it idles, a
+  // thread that pushed work (run_round_here). Everything the comments call "raft thread only"
+  // is guarded by it.
+  std::mutex raft_mu_;
   mutable std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;
   Inbox inbox_;

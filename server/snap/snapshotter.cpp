@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr std::string_view kBrokenSuffix = ".broken";
-constexpr std::size_t kSyncSliceBytes = 8 << 20;
+constexpr std::size_t kSyncSliceBytes = 4 << 20;
 
 std::string encode_crc(std::uint32_t crc) {
   std::string out(kCrcBytes, '\0');

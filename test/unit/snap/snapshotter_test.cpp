@@ -44,9 +44,9 @@ BOOST_AUTO_TEST_CASE(save__is_durable_without_any_later_sync) {
 BOOST_AUTO_TEST_CASE(save__a_large_snapshot_is_synced_in_slices_and_round_trips) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);
-  const auto snap = test::make_snapshot(100, 3, test::random_bytes(20u << 20, 2));  // 20 MB
+  const auto snap = test::make_snapshot(100, 3, test::random_bytes(10u << 20, 2));  // 10 MB
   BOOST_REQUIRE(s.save(snap).is_ok());
-  // 8 MB slices: two made durable on the way, the rest with the file's final fsync.
+  // 4 MB slices: two made durable on the way, the rest with the file's final fsync.
   BOOST_TEST(fs.data_syncs() == 2u);
   BOOST_TEST(fs.file_syncs() == 1u);
   fs.drop_unsynced();
