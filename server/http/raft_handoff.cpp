@@ -48,6 +48,12 @@ void RaftHandoff::flush() {
   std::vector<Notification> notifications = std::move(notifications_);
   answers_.clear();
   notifications_.clear();
+  // A round run by an io thread (Node::run_round_here: the raft thread was idle, so the round
+  // is small) answers right here: posting would only wake another thread to do it.
+  if (!answers.empty() && answers.size() <= kAnswerSlice && answers.front().session->on_io_thread()) {
+    for (auto& a : answers) a.run();
+    answers.clear();
+  }
   // Every session runs on the same io_context: any one of them gives its executor.
   if (!answers.empty()) {
     auto executor = answers.front().session->io_executor();

@@ -6,7 +6,8 @@
 // Instead they only append here. Once the round's writers are answered (Node::after_answers)
 // the lists are cut into slices, one io task each (answers before notifications): an io thread
 // walks its slice, formats each answer and runs each session's send on the session's strand,
-// inline when that strand is idle.
+// inline when that strand is idle. A small round that an io thread ran itself (the raft thread
+// was idle) answers on that thread at once.
 // Thread-safety: add_*() only where Node::after_answers() may be called (the raft thread, or
 // the stopping thread once it has joined it); the slices run on io threads.
 #pragma once

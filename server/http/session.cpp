@@ -225,6 +225,13 @@ net::any_io_executor Session::io_executor() {
   return executor;  // not on a strand of an io_context: its own executor is all there is
 }
 
+bool Session::on_io_thread() {
+  using Strand = net::strand<net::io_context::executor_type>;
+  auto executor = stream_.get_executor();
+  const Strand* strand = executor.target<Strand>();
+  return strand != nullptr && strand->get_inner_executor().running_in_this_thread();
+}
+
 void Session::end_stream() {
   static const SharedBytes last_chunk = std::make_shared<const std::string>(kLastChunk);
   send_frames(last_chunk, true);

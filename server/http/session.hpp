@@ -63,6 +63,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void send_frames(SharedBytes frames, bool last);
   // The io_context executor the session's strand runs on (for work that spans sessions).
   boost::asio::any_io_executor io_executor();
+  // True when the calling thread is one of the io threads the session runs on.
+  bool on_io_thread();
   // Ends a stream (final chunk); then the connection goes back to reading requests.
   void end_stream();
   // Hands the connection over to another protocol (an HTTP upgrade): writes `head` (a 101
