@@ -48,8 +48,9 @@ Status Node::start(MessageSender* sender) {
   DurableLogOptions log_options;
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
-  // The snapshot writer's completion is inbox work like any other: it wakes the raft loop,
-  // which then records the snapshot (finish_snapshot) on its own thread.
+  // The snapshot writer's completion is inbox work like any other: it wakes the raft thread,
+  // which records the snapshot (finish_snapshot) in its next round. No push_inbox_and_run: the
+  // writer thread must never run a round itself.
   log_options.on_snapshot_written = [this] { push_inbox([](Inbox& in) { in.snapshot_written = true; }); };
   auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
   if (!log) return log.status();
@@ -131,12 +132,13 @@ std::string Node::failure() const {
 }
 
 void Node::propose(apply::Request request, WriteCallback done) {
-  if (push_inbox_and_run([&](Inbox& in) { in.proposals.emplace_back(std::move(request), std::move(done)); })) return;
+  if (push_inbox_and_run([&](Inbox& in) { in.proposals.emplace_back(std::move(request), std::move(done)); }, true))
+    return;
   done(WriteResult{apply::Response{stopped_error()}, {}});
 }
 
 void Node::read_barrier(ReadCallback done) {
-  if (push_inbox_and_run([&](Inbox& in) { in.reads.push_back(std::move(done)); })) return;
+  if (push_inbox_and_run([&](Inbox& in) { in.reads.push_back(std::move(done)); }, true)) return;
   done(Status::unavailable("etcdserver: server stopped"));
 }
 
@@ -161,7 +163,7 @@ void Node::step(std::vector<raft::Message> messages) {
   push_inbox_and_run([&](Inbox& in) {
     if (in.messages.empty()) return std::swap(in.messages, messages);
     std::move(messages.begin(), messages.end(), std::back_inserter(in.messages));
-  });
+  }, false);
 }
 
 store::V2Result<store::WatchStart> Node::watch(std::string_view key, bool recursive, bool stream,
@@ -260,6 +262,7 @@ bool Node::run_round() {
     std::lock_guard lock(inbox_mu_);
     std::swap(inbox, inbox_);
   }
+  light_load_.store(inbox.proposals.size() + inbox.reads.size() <= 1, std::memory_order_relaxed);
   // Everything that arrived while the last batch was being fsync'ed goes into one Ready:
   // this is the group commit.
   drain_inbox(inbox);
