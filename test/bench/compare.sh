@@ -138,8 +138,15 @@ leader_index() {
   echo 0
 }
 
-# Mean time of one 4 KiB write + fdatasync in the work dir (the floor of a durable PUT).
+# The median time of a small WAL-like append + fdatasync in the work dir (the floor of a durable
+# PUT), from fsync-probe (built with the benches); dd's mean of 4 KiB dsync writes without it.
 fdatasync_us() {
+  local probe
+  probe=$(find "$ROOT/bin" -name fsync-probe -type f -perm -u+x 2>/dev/null | head -n 1)
+  if [[ -n "$probe" ]]; then
+    "$probe" "$WORK" 2000 | tr '\t' '\n' | sed -n 's/^p50_us=//p'
+    return
+  fi
   local n=500 secs
   secs=$(dd if=/dev/zero of="$WORK/dsync-probe" bs=4k count=$n oflag=dsync 2>&1 | awk '/copied/ { print $(NF-3) }')
   rm -f "$WORK/dsync-probe"
@@ -281,7 +288,7 @@ if [[ "$QUICK" != 1 ]]; then
 fi
 echo
 FSYNC_US=$(fdatasync_us)
-echo "fdatasync on the data dirs' filesystem (dd 4 KiB, oflag=dsync): $FSYNC_US µs per write"
+echo "fdatasync on the data dirs' filesystem (fsync-probe p50 of a 512 B append + fdatasync): $FSYNC_US µs per write"
 if [[ -n "${RESULT[coordd,rtt]:-}" && -n "${RESULT[coordd,seq]:-}" ]]; then
   awk -v f="$FSYNC_US" -v r="${RESULT[coordd,rtt]}" -v p="${RESULT[coordd,seq]}" 'BEGIN {
     b = f + r + 50
