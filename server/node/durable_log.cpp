@@ -147,6 +147,13 @@ Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) 
   return record_snapshot(std::move(*finished), keep_entries);
 }
 
+Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_entries) {
+  if (!writer_->in_flight()) return SnapshotOutcome::kNotReady;
+  auto finished = writer_->wait();
+  if (!finished.status) return finished.status;
+  return record_snapshot(std::move(finished), keep_entries);
+}
+
 Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
                                                     std::string data, std::uint64_t keep_entries) {
   COORD_RETURN_IF_ERROR(start_snapshot(index, conf_state, std::move(data)));

@@ -115,6 +115,9 @@ class DurableLog {
   // `keep_entries` entries for slow followers, releases old WAL segments and snapshot files.
   // Never blocks on the writer. A failed write is returned as an error (the disk is failing).
   Result<SnapshotOutcome> finish_snapshot(std::uint64_t keep_entries);
+  // Like finish_snapshot(), but waits for a write in flight to end first (kNotReady only when
+  // none is in flight). For a graceful stop: the next start then replays less WAL.
+  Result<SnapshotOutcome> wait_and_finish_snapshot(std::uint64_t keep_entries);
   // start_snapshot(), then waits for the write and finish_snapshot(): for tests and tools.
   Result<SnapshotOutcome> create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
                                           std::uint64_t keep_entries);

@@ -107,10 +107,18 @@ void Node::stop() {
   if (thread_.joinable()) thread_.join();
   // A round may still run on a thread that pushed work just before stopping_ was set.
   std::lock_guard raft(raft_mu_);
-  // The raft thread is gone: its state may be touched here. The snapshot writer goes next: its
-  // completion callback uses the inbox, which must outlive it. A write in flight is finished
-  // but never recorded (no WAL marker): the next start recovers from the previous snapshot.
-  if (log_) log_->stop_snapshot_writer();
+  // The raft thread is gone: its state may be touched here. A snapshot write in flight is
+  // finished and recorded (a graceful stop; the next start replays less WAL) unless the disk
+  // already failed; then the writer goes: its completion callback uses the inbox, which must
+  // outlive it.
+  if (log_) {
+    if (!failed_.load()) {
+      auto recorded = log_->wait_and_finish_snapshot(options_.snapshot_catch_up_entries);
+      if (!recorded.is_ok())
+        std::fprintf(stderr, "coordd: snapshot in flight at stop not recorded: %s\n", recorded.status().to_string().c_str());
+    }
+    log_->stop_snapshot_writer();
+  }
   for (auto& cb : write_waiters_.take_all()) cb(WriteResult{apply::Response{stopped_error()}, {}});
   for (auto& cb : read_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"));
   for (auto& cb : member_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"), {});

@@ -290,6 +290,23 @@ BOOST_AUTO_TEST_CASE(stop_snapshot_writer__finishes_the_write_but_records_nothin
   check_recovery(mem, 0, 30);
 }
 
+BOOST_AUTO_TEST_CASE(wait_and_finish_snapshot__records_a_write_in_flight_for_a_graceful_stop) {
+  MemFileSystem mem;
+  auto log = open_log(mem);
+  append(*log, 1, 30);
+  auto none = log->wait_and_finish_snapshot(5);
+  BOOST_REQUIRE(none.is_ok());
+  BOOST_TEST((*none == SnapshotOutcome::kNotReady));  // nothing in flight: returns at once
+  BOOST_REQUIRE(log->start_snapshot(30, kConf, state_at(30)).is_ok());
+  auto outcome = log->wait_and_finish_snapshot(5);
+  BOOST_REQUIRE(outcome.is_ok());
+  BOOST_TEST((*outcome == SnapshotOutcome::kRecorded));
+  BOOST_TEST(!log->snapshot_in_flight());
+  mem.drop_unsynced();
+  log.reset();
+  check_recovery(mem, 30, 30);
+}
+
 BOOST_AUTO_TEST_CASE(snapshots_in_a_row__each_one_after_the_previous_is_recorded) {
   MemFileSystem mem;
   test::CallCounter written;
