@@ -103,11 +103,18 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
   }
 
   // Any thread. strand_ was set by run(), before the cancel function was handed out.
+  // The socket is closed, not just cancelled: a composed read (header, then body) runs as
+  // several operations, and a cancel that lands between two of them finds nothing pending —
+  // the next one would then wait for ever on a quiet watch. On a closed socket every later
+  // operation fails at once. (The connection is not reusable after a cancel anyway.)
   void cancel() {
     boost::asio::post(strand_, [self = this->shared_from_this()] {
       self->cancelled_ = true;
       self->resolver_.cancel();
-      if (self->stream_) self->lowest().cancel();
+      if (self->stream_) {
+        error_code ignored;
+        self->lowest().socket().close(ignored);
+      }
     });
   }
 
@@ -152,7 +159,11 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
                             });
   }
 
+  // Every step checks cancelled_ before starting the next operation: a cancel() that ran
+  // between two steps (after one operation completed, before its handler ran) found nothing
+  // to cancel, and the next operation — a watch's read — could wait for ever.
   void on_resolve(error_code ec, tcp::resolver::results_type results) {
+    if (cancelled_) return fail(Status::kCancelled, "cancelled", false);
     if (ec) return fail(connect_status(), "resolve: " + ec.message(), false);
     Policy::emplace(stream_, resolver_.get_executor(), owner_->context());
     arm_timer(true);
@@ -162,6 +173,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
   }
 
   void on_connect(error_code ec) {
+    if (cancelled_) return fail(Status::kCancelled, "cancelled", false);
     if (ec) return fail(connect_status(), "connect: " + ec.message(), false);
     Policy::handshake(*stream_, host_.host, [self = this->shared_from_this()](error_code ec) { self->on_handshake(ec); });
   }
@@ -182,6 +194,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
 
   void on_write(error_code ec, std::size_t written) {
     if (ec) return fail(error_status(ec), "write: " + ec.message(), written > 0);
+    if (cancelled_) return fail(Status::kCancelled, "cancelled", true);
     boost::beast::http::async_read(*stream_, buffer_, parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
       self->on_read(ec);
     });
