@@ -78,7 +78,12 @@ Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLi
 Session::~Session() = default;
 
 void Session::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    // Synchronous calls must never block an io thread: write_now() relies on this.
+    beast::error_code ignored;
+    self->stream_.socket().non_blocking(true, ignored);
+    self->do_read();
+  });
 }
 
 void Session::do_read() {
@@ -139,11 +144,22 @@ void Session::write_reply(Reply reply) {
   }
   out += "\r\n";
   if (!reply.head_only && reply.status != 204) out += reply.body;
+  // Most answers fit in the socket's buffer: written at once, they need no completion handler,
+  // no trip through the scheduler and no write timer.
+  beast::error_code ec;
+  const std::size_t written = write_now(net::buffer(out), ec);
+  if (ec || written == out.size()) return on_write(close, ec);
   writing_ = true;
   stream_.expires_after(kWriteTimeout);
-  net::async_write(stream_, net::buffer(out), [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
-    self->on_write(close, ec);
-  });
+  net::async_write(stream_, net::buffer(out.data() + written, out.size() - written),
+                   [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); });
+}
+
+template <class Buffers>
+std::size_t Session::write_now(const Buffers& buffers, beast::error_code& ec) {
+  const std::size_t n = stream_.socket().write_some(buffers, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  return ec ? 0 : n;
 }
 
 void Session::on_write(bool close, beast::error_code ec) {
@@ -278,6 +294,22 @@ void Session::pump_stream() {
     in_flight_.push_back(std::move(chunks_.front()));
     chunks_.pop_front();
   }
+  // As for answers: written at once when the socket takes it all (a watcher's event always
+  // does), with no completion handler; otherwise the rest goes out asynchronously.
+  beast::error_code ec;
+  std::size_t written = write_now(gather_, ec);
+  if (ec) {
+    in_flight_.clear();
+    return do_close();
+  }
+  if (written == net::buffer_size(gather_)) {
+    in_flight_.clear();
+    return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
+  }
+  std::size_t first = 0;
+  while (written >= gather_[first].size()) written -= gather_[first++].size();
+  gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(first));
+  gather_.front() += written;
   writing_ = true;
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->writing_ = false;

@@ -84,6 +84,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_write(bool close, boost::beast::error_code ec);
   void write_stream_head(Reply head);
   void pump_stream();
+  // Writes what the socket takes at once, without waiting (the socket is non-blocking for
+  // synchronous calls); returns the bytes written. A full socket buffer is not an error.
+  template <class Buffers>
+  std::size_t write_now(const Buffers& buffers, boost::beast::error_code& ec);
   void queue_frames(SharedBytes frames, bool last);
   void watch_for_close();
   void abandon();
