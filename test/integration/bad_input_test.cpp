@@ -56,12 +56,32 @@ class Raw {
   }
   // Everything the server sends until it closes the connection or `timeout` passes.
   std::string read_all(std::chrono::milliseconds timeout = 5s) {
+    return read_until_done([](const std::string&) { return false; }, timeout);
+  }
+  // Reads until what arrived holds `needle` `count` times, the connection closes or `timeout`
+  // passes; returns everything read.
+  std::string read_until(const std::string& needle, int count, std::chrono::milliseconds timeout = 5s) {
+    return read_until_done(
+        [&](const std::string& out) {
+          int n = 0;
+          for (auto at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) ++n;
+          return n >= count;
+        },
+        timeout);
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  // Reads until `done(what arrived)` holds, the connection closes or `timeout` passes.
+  template <class Done>
+  std::string read_until_done(Done done, std::chrono::milliseconds timeout) {
     std::string out;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     char buf[4096];
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
+    while (!done(out)) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) break;
       const auto n = ::recv(fd_, buf, sizeof buf, 0);
       if (n <= 0) {
@@ -72,32 +92,7 @@ class Raw {
     }
     return out;
   }
-  // Reads until what arrived holds `needle` `count` times, the connection closes or `timeout`
-  // passes; returns everything read.
-  std::string read_until(const std::string& needle, int count, std::chrono::milliseconds timeout = 5s) {
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    const auto seen = [&] {
-      int n = 0;
-      for (auto at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) ++n;
-      return n;
-    };
-    char buf[4096];
-    while (seen() < count && std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-  bool closed() const { return closed_; }
 
- private:
   int fd_ = -1;
   bool closed_ = false;
 };
