@@ -19,6 +19,9 @@ namespace {
 
 constexpr std::chrono::seconds kWriteTimeout{30};
 
+// What the listener makes each session's executor: a strand over the io_context.
+using IoStrand = net::strand<net::io_context::executor_type>;
+
 // Reason phrases as Go's net/http writes them (they differ from Beast's for a few codes).
 std::string_view reason(int status) {
   if (status == 413) return "Request Entity Too Large";
@@ -221,13 +224,6 @@ void Session::write_stream_head(Reply head) {
   watch_for_close();
 }
 
-void Session::send_chunk(std::string chunk) {
-  std::string framed;
-  framed.reserve(chunk.size() + 24);
-  append_chunk(framed, chunk);
-  send_frames(std::make_shared<const std::string>(std::move(framed)), false);
-}
-
 void Session::send_frames(SharedBytes frames, bool last) {
   net::dispatch(stream_.get_executor(), [self = shared_from_this(), f = std::move(frames), last]() mutable {
     self->queue_frames(std::move(f), last);
@@ -235,22 +231,15 @@ void Session::send_frames(SharedBytes frames, bool last) {
 }
 
 net::any_io_executor Session::io_executor() {
-  using Strand = net::strand<net::io_context::executor_type>;
   auto executor = stream_.get_executor();
-  if (const Strand* strand = executor.target<Strand>()) return strand->get_inner_executor();
+  if (const IoStrand* strand = executor.target<IoStrand>()) return strand->get_inner_executor();
   return executor;  // not on a strand of an io_context: its own executor is all there is
 }
 
 bool Session::on_io_thread() {
-  using Strand = net::strand<net::io_context::executor_type>;
   auto executor = stream_.get_executor();
-  const Strand* strand = executor.target<Strand>();
+  const IoStrand* strand = executor.target<IoStrand>();
   return strand != nullptr && strand->get_inner_executor().running_in_this_thread();
-}
-
-void Session::end_stream() {
-  static const SharedBytes last_chunk = std::make_shared<const std::string>(kLastChunk);
-  send_frames(last_chunk, true);
 }
 
 void Session::queue_frames(SharedBytes frames, bool last) {

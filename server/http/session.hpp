@@ -1,7 +1,7 @@
 // Session: one client connection (Beast shape, STYLE.md 7). Reads requests with a timeout and
 // a body limit, hands each to its RequestHandler, and writes the answer; keep-alive and pipelined
 // requests are served in order, one at a time. A handler answers either at once or later from
-// any thread (reply() posts to the session's strand), or turns the exchange into a stream of
+// any thread (reply() runs on the session's strand), or turns the exchange into a stream of
 // chunks (watches). All private state is touched only on the strand.
 #pragma once
 
@@ -53,9 +53,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void reply(Reply reply);
   // Starts a chunked answer (headers now, body later). Safe from any thread.
   void begin_stream(Reply head);
-  // Sends one chunk of a stream. Safe from any thread. Dropped once the stream has ended.
-  void send_chunk(std::string chunk);
-  // Sends bytes already framed as chunks (see frame_chunk) that many sessions may share, so
+  // Sends bytes already framed as chunks (see append_chunk) that many sessions may share, so
   // one event reaches thousands of watchers without a copy each. With `last` the bytes must
   // end with the terminating chunk (kLastChunk) and the stream ends after them: one write
   // instead of two. Safe from any thread; from an io thread outside any strand it runs inline
@@ -65,8 +63,6 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::any_io_executor io_executor();
   // True when the calling thread is one of the io threads the session runs on.
   bool on_io_thread();
-  // Ends a stream (final chunk); then the connection goes back to reading requests.
-  void end_stream();
   // Hands the connection over to another protocol (an HTTP upgrade): writes `head` (a 101
   // answer, sent without CORS or a length), then passes the socket and any bytes already read
   // past the request to `take`, on the strand. The session is over after that. Safe from any
