@@ -1,7 +1,6 @@
 #include "server/transport/cluster_fetch.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -30,19 +29,16 @@ std::vector<std::string> strings(const json::value* v) {
 }
 
 Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout) {
-  std::string host;
-  std::uint16_t port = 0;
-  if (!split_url(url, host, port)) return Status::invalid_argument("bad peer URL " + url);
-  boost::system::error_code ec;
-  auto address = net::ip::make_address(host, ec);
-  if (ec) return Status::invalid_argument("peer URL host must be an IP address: " + url);
+  const auto endpoint = peer_endpoint(url);
+  if (!endpoint) return Status::invalid_argument("bad peer URL (want http://IP:port): " + url);
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(timeout);
-  stream.connect(net::ip::tcp::endpoint(address, port), ec);
+  boost::system::error_code ec;
+  stream.connect(*endpoint, ec);
   if (ec) return Status::unavailable("connect " + url + ": " + ec.message());
   bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
-  req.set(bhttp::field::host, host);
+  req.set(bhttp::field::host, endpoint->address().to_string());
   bhttp::write(stream, req, ec);
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;

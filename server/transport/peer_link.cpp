@@ -1,5 +1,6 @@
 #include "server/transport/peer_link.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <charconv>
 
 namespace coord::transport {
@@ -19,6 +20,16 @@ bool split_url(const std::string& url, std::string& host, std::uint16_t& port) {
   if (ec != std::errc() || ptr != p.data() + p.size() || value == 0 || value > 65535) return false;
   port = static_cast<std::uint16_t>(value);
   return true;
+}
+
+std::optional<boost::asio::ip::tcp::endpoint> peer_endpoint(const std::string& url) {
+  std::string host;
+  std::uint16_t port = 0;
+  if (!split_url(url, host, port)) return std::nullopt;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  if (ec) return std::nullopt;
+  return boost::asio::ip::tcp::endpoint(address, port);
 }
 
 }  // namespace coord::transport

@@ -4,7 +4,9 @@
 // each.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace coord::transport {
@@ -27,5 +29,8 @@ struct PeerIdentity {
 
 // Splits "http://host:port[/...]" into host and port; "localhost" becomes 127.0.0.1. Pure.
 bool split_url(const std::string& url, std::string& host, std::uint16_t& port);
+// The address to connect to for a peer URL; nullopt unless its host is an IP address (or
+// localhost) and it has a valid port. Pure: no name lookup.
+std::optional<boost::asio::ip::tcp::endpoint> peer_endpoint(const std::string& url);
 
 }  // namespace coord::transport

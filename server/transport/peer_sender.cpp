@@ -1,6 +1,5 @@
 #include "server/transport/peer_sender.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -87,18 +86,12 @@ void PeerSender::kick() {
 
 void PeerSender::do_connect() {
   if (peer_urls_.empty()) return;
-  std::string host;
-  std::uint16_t port = 0;
-  const std::string& url = peer_urls_[url_index_ % peer_urls_.size()];
-  boost::system::error_code ec;
-  if (!split_url(url, host, port)) return connection_failed();
-  auto address = net::ip::make_address(host, ec);
-  if (ec) return connection_failed();
+  const auto endpoint = peer_endpoint(peer_urls_[url_index_ % peer_urls_.size()]);
+  if (!endpoint) return connection_failed();
   connecting_ = true;
   ++generation_;
   stream_.expires_after(kHandshakeTimeout);
-  stream_.async_connect(net::ip::tcp::endpoint(address, port),
-                        [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
+  stream_.async_connect(*endpoint, [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
 }
 
 void PeerSender::on_connect(beast::error_code ec) {

@@ -1,6 +1,5 @@
 #include "server/transport/snapshot_sender.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -28,13 +27,9 @@ SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std:
 void SnapshotSender::send(raft::Message snapshot) {
   net::post(strand_, [self = shared_from_this(), m = std::move(snapshot)]() mutable {
     if (self->stopped_ || self->busy_) return self->events_.on_snapshot_status(self->identity_.peer_id, false);
-    std::string host;
-    std::uint16_t port = 0;
-    boost::system::error_code ec;
-    const std::string& url = self->peer_urls_.empty() ? std::string() : self->peer_urls_[self->url_index_ % self->peer_urls_.size()];
-    if (!split_url(url, host, port)) return self->finish(false);
-    auto address = net::ip::make_address(host, ec);
-    if (ec) return self->finish(false);
+    const auto endpoint =
+        self->peer_urls_.empty() ? std::nullopt : peer_endpoint(self->peer_urls_[self->url_index_ % self->peer_urls_.size()]);
+    if (!endpoint) return self->finish(false);
     self->busy_ = true;
     self->request_ = {bhttp::verb::post, "/raft", 11};
     self->request_.set(bhttp::field::host, "coordd");
@@ -45,8 +40,7 @@ void SnapshotSender::send(raft::Message snapshot) {
     self->request_.body() = encode_batch({raft::encode(m)});
     self->request_.prepare_payload();
     self->stream_.expires_after(kConnectTimeout);
-    self->stream_.async_connect(net::ip::tcp::endpoint(address, port),
-                                [self](beast::error_code e) { self->on_connect(e); });
+    self->stream_.async_connect(*endpoint, [self](beast::error_code e) { self->on_connect(e); });
   });
 }
 

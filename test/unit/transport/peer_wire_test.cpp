@@ -118,4 +118,13 @@ BOOST_AUTO_TEST_CASE(split_url__accepts_loopback_urls_and_rejects_bad_ones) {
   BOOST_TEST(!transport::split_url("http://127.0.0.1:x1", host, port));
 }
 
+BOOST_AUTO_TEST_CASE(peer_endpoint__needs_an_ip_address_or_localhost_and_a_port) {
+  const auto loopback = transport::peer_endpoint("http://localhost:2380");
+  BOOST_REQUIRE(loopback.has_value());
+  BOOST_TEST(loopback->address().to_string() == "127.0.0.1");
+  BOOST_TEST(loopback->port() == 2380);
+  BOOST_TEST(!transport::peer_endpoint("http://member-a:2380").has_value());  // no name lookup
+  BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1").has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
