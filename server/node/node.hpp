@@ -214,16 +214,20 @@ class Node {
   void retry_unsent();
   void expire_waiters();
   void fail(const Status& status);
+  // Runs `add(inbox_)` under the inbox lock unless the node is stopping (then false).
+  template <class Add>
+  bool add_to_inbox(Add& add) {
+    std::lock_guard lock(inbox_mu_);
+    if (stopping_) return false;
+    add(inbox_);
+    return true;
+  }
   // Runs `add(inbox_)` under the inbox lock unless the node is stopping, then wakes the raft
   // thread. The wake-up comes after the unlock: woken while the lock is still held, the raft
   // thread would only block again on the mutex. Returns false when stopping.
   template <class Add>
   bool push_inbox(Add&& add) {
-    {
-      std::lock_guard lock(inbox_mu_);
-      if (stopping_) return false;
-      add(inbox_);
-    }
+    if (!add_to_inbox(add)) return false;
     inbox_cv_.notify_one();
     return true;
   }
@@ -235,11 +239,7 @@ class Node {
   // contend with the raft thread for raft_mu_, for no gain in latency.
   template <class Add>
   bool push_inbox_and_run(Add&& add, bool client_work) {
-    {
-      std::lock_guard lock(inbox_mu_);
-      if (stopping_) return false;
-      add(inbox_);
-    }
+    if (!add_to_inbox(add)) return false;
     const bool may_run = !client_work || light_load_.load(std::memory_order_relaxed);
     if (!may_run || !run_round_here()) inbox_cv_.notify_one();
     return true;
