@@ -179,24 +179,24 @@ field() { tr '\t' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
 declare -A RESULT=()
 
+# measure KIND ROW FIELD ARGS...: runs bench KIND-ROW with ARGS and keeps FIELD of its measured
+# line as RESULT[KIND,ROW].
+measure() {
+  local kind=$1 row=$2 name=$3; shift 3
+  bench "$kind-$row" "$@"
+  RESULT[$kind,$row]=$(field "$name" "$LINE")
+}
+
 run_one_member() {
   local kind=$1 url line
   log "$kind: 1 member"
   start_cluster "$kind" 1
   url=${CLIENT_URLS[0]}
-  bench "$kind-put1" --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  line=$LINE
-  RESULT[$kind,put1]=$(field rps "$line")
-  bench "$kind-get1" --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
-  line=$LINE
-  RESULT[$kind,get1]=$(field rps "$line")
-  bench "$kind-seq" --endpoints="$url" --workload=put --connections=1 --threads=1 --duration="$SEQ_DURATION"
-  line=$LINE
-  RESULT[$kind,seq]=$(field p50_us "$line")
+  measure "$kind" put1 rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" get1 rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" seq p50_us --endpoints="$url" --workload=put --connections=1 --threads=1 --duration="$SEQ_DURATION"
   # The round trip part of the sequential-PUT budget: a GET of a key written above, one at a time.
-  bench "$kind-rtt" --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
-  line=$LINE
-  RESULT[$kind,rtt]=$(field p50_us "$line")
+  measure "$kind" rtt p50_us --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
   bench "$kind-fanout" --endpoints="$url" --workload=watch-fanout --watchers="$WATCHERS" --rounds="$ROUNDS"
   line=$LINE
   RESULT[$kind,fanout]=$(awk -v us="$(field last_p50_us "$line")" 'BEGIN { printf "%.1f", us / 1000 }')
@@ -204,21 +204,15 @@ run_one_member() {
 }
 
 run_three_members() {
-  local kind=$1 leader follower line
+  local kind=$1 leader follower
   log "$kind: 3 members"
   start_cluster "$kind" 3
   leader=$(leader_index)
   follower=$(((leader + 1) % 3))
   wait_writable "${CLIENT_URLS[follower]}"
-  bench "$kind-put3l" --endpoints="${CLIENT_URLS[leader]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  line=$LINE
-  RESULT[$kind,put3l]=$(field rps "$line")
-  bench "$kind-put3f" --endpoints="${CLIENT_URLS[follower]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  line=$LINE
-  RESULT[$kind,put3f]=$(field rps "$line")
-  bench "$kind-qget3" --endpoints="${CLIENT_URLS[leader]}" --workload=qget --connections="$CONNECTIONS" --duration="$DURATION"
-  line=$LINE
-  RESULT[$kind,qget3]=$(field rps "$line")
+  measure "$kind" put3l rps --endpoints="${CLIENT_URLS[leader]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" put3f rps --endpoints="${CLIENT_URLS[follower]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" qget3 rps --endpoints="${CLIENT_URLS[leader]}" --workload=qget --connections="$CONNECTIONS" --duration="$DURATION"
   stop_cluster
 }
 
