@@ -71,6 +71,13 @@ void check_recovery(MemFileSystem& fs, std::uint64_t snapshot_index, std::uint64
   for (const auto& e : *entries) BOOST_TEST(e.data == data_of(e.index));
 }
 
+// Starts a snapshot at `index` and waits until its writer is held at the gate, mid-write.
+void start_held_snapshot(test::GatedFileSystem& fs, DurableLog& log, std::uint64_t index) {
+  fs.close_gate();
+  BOOST_REQUIRE(log.start_snapshot(index, kConf, state_at(index)).is_ok());
+  fs.wait_until_held();
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(durable_log_snapshot)
@@ -81,9 +88,7 @@ BOOST_AUTO_TEST_CASE(start_snapshot__returns_while_the_file_is_still_being_writt
   test::CallCounter written;
   auto log = open_log(fs, &written);
   append(*log, 1, 30);
-  fs.close_gate();
-  BOOST_REQUIRE(log->start_snapshot(20, kConf, state_at(20)).is_ok());
-  fs.wait_until_held();
+  start_held_snapshot(fs, *log, 20);
   // The raft thread goes on: more entries, and nothing to finish yet.
   append(*log, 31, 40);
   BOOST_TEST(log->snapshot_in_flight());
@@ -109,9 +114,7 @@ BOOST_AUTO_TEST_CASE(old_wal_segments_and_snapshots__are_released_only_after_the
   append(*log, 1, 60);  // about 13 KB of entries: several 4 KB segments
   const std::size_t segments = wal_segments(mem);
   BOOST_REQUIRE(segments > 2);
-  fs.close_gate();
-  BOOST_REQUIRE(log->start_snapshot(50, kConf, state_at(50)).is_ok());
-  fs.wait_until_held();
+  start_held_snapshot(fs, *log, 50);
   BOOST_TEST(wal_segments(mem) == segments);
   fs.open_gate();
   written.wait_for(1);
@@ -220,9 +223,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_from_the_leader_while_a_local_one_is_in_flight__
   test::CallCounter written;
   auto log = open_log(fs, &written);
   append(*log, 1, 30);
-  fs.close_gate();
-  BOOST_REQUIRE(log->start_snapshot(30, kConf, state_at(30)).is_ok());
-  fs.wait_until_held();
+  start_held_snapshot(fs, *log, 30);
   // The leader's snapshot is written on this (the raft) thread meanwhile.
   fs.open_gate();  // its own rename must pass; the local writer passes too, in either order
   const raft::Snapshot leader{raft::SnapshotMetadata{80, 3, kConf}, state_at(80)};

@@ -15,6 +15,21 @@ raft::Snapshot snapshot_at(std::uint64_t index, std::string data) {
   return raft::Snapshot{raft::SnapshotMetadata{index, 2, raft::ConfState{{1}}}, std::move(data)};
 }
 
+// A writer whose snapshot at index 10 is held at the gate: inside save(), past the temp file's
+// fsync. Each test opens the gate before it ends (the writer joins on destruction).
+struct HeldWrite {
+  MemFileSystem mem;
+  test::GatedFileSystem fs{mem};
+  snap::Snapshotter snapshotter{fs, kSnapDir};
+  test::CallCounter written;
+  SnapshotWriter writer{snapshotter, [this] { written(); }};
+  HeldWrite() {
+    fs.close_gate();
+    writer.submit(snapshot_at(10, "x"));
+    fs.wait_until_held();
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(snapshot_writer)
@@ -36,15 +51,7 @@ BOOST_AUTO_TEST_CASE(submit__writes_the_file_durably_and_hands_the_snapshot_back
   BOOST_TEST((*loaded == snapshot_at(10, "state at 10")));
 }
 
-BOOST_AUTO_TEST_CASE(take_finished__returns_nothing_while_the_write_is_held_and_never_blocks) {
-  MemFileSystem mem;
-  test::GatedFileSystem fs(mem);
-  snap::Snapshotter snapshotter(fs, kSnapDir);
-  test::CallCounter written;
-  SnapshotWriter writer(snapshotter, [&] { written(); });
-  fs.close_gate();
-  writer.submit(snapshot_at(10, "x"));
-  fs.wait_until_held();  // the writer is inside save(), past the temp file's fsync
+BOOST_FIXTURE_TEST_CASE(take_finished__returns_nothing_while_the_write_is_held_and_never_blocks, HeldWrite) {
   BOOST_TEST(writer.in_flight());
   BOOST_TEST(!writer.take_finished().has_value());
   BOOST_TEST(written.calls() == 0);
@@ -81,15 +88,7 @@ BOOST_AUTO_TEST_CASE(a_failed_write__is_reported_with_its_status_and_leaves_no_f
   BOOST_TEST(!mem.exists(kSnapDir + "/" + snap::snapshot_name(2, 10)));
 }
 
-BOOST_AUTO_TEST_CASE(stop__lets_a_write_in_progress_finish_then_joins) {
-  MemFileSystem mem;
-  test::GatedFileSystem fs(mem);
-  snap::Snapshotter snapshotter(fs, kSnapDir);
-  test::CallCounter written;
-  SnapshotWriter writer(snapshotter, [&] { written(); });
-  fs.close_gate();
-  writer.submit(snapshot_at(10, "x"));
-  fs.wait_until_held();
+BOOST_FIXTURE_TEST_CASE(stop__lets_a_write_in_progress_finish_then_joins, HeldWrite) {
   fs.open_gate();
   writer.stop();  // joins: the write is complete once this returns
   BOOST_TEST(written.calls() == 1);
