@@ -168,6 +168,7 @@ Reply Router::metrics(const HttpRequest& request) {
   m.proposals_pending = status.proposals_pending;
   m.proposals_failed = status.proposals_failed;
   m.watch_requests = status.watch_requests;
+  m.wal_fsync_durations = node_.wal_fsync_durations();
   m.store = store_stats_view(node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); }));
   m.process_start_time = status.start_time;
   Reply r{200, "text/plain; version=0.0.4; charset=utf-8", {}, {}};

@@ -314,6 +314,20 @@ void by_action(std::string& out, std::string_view name, std::string_view help,
   }
 }
 
+void histogram(std::string& out, std::string_view name, std::string_view help, const HistogramSnapshot& h) {
+  metric_header(out, name, help, "histogram");
+  const std::string bucket = std::string(name) + "_bucket";
+  for (std::size_t i = 0; i < h.upper_bounds.size(); ++i) {
+    std::string labels = "le=\"";
+    append_go_float_g(labels, h.upper_bounds[i]);
+    labels.append("\"");
+    sample(out, bucket, labels, static_cast<double>(h.cumulative[i]));
+  }
+  sample(out, bucket, "le=\"+Inf\"", static_cast<double>(h.count));
+  sample(out, std::string(name) + "_sum", "", h.sum_seconds);
+  sample(out, std::string(name) + "_count", "", static_cast<double>(h.count));
+}
+
 }  // namespace
 
 void append_metrics_text(std::string& out, const MetricsView& m) {
@@ -337,6 +351,8 @@ void append_metrics_text(std::string& out, const MetricsView& m) {
             {{"set", s.sets_success}, {"delete", s.delete_success}, {"update", s.update_success},
              {"create", s.create_success}, {"compareAndSwap", s.compare_and_swap_success},
              {"compareAndDelete", s.compare_and_delete_success}});
+  histogram(out, "etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.",
+            m.wal_fsync_durations);
   single(out, "etcd_server_has_leader", "1 when this member knows a leader, else 0.", "gauge",
          m.has_leader ? 1 : 0);
   single(out, "etcd_server_is_leader", "1 when this member is the leader, else 0.", "gauge",

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "server/common/clock.hpp"
+#include "server/common/duration_histogram.hpp"
 #include "server/store/event.hpp"
 #include "server/store/v2_error.hpp"
 
@@ -139,6 +140,7 @@ struct MetricsView {
   std::uint64_t proposals_pending = 0;
   std::uint64_t proposals_failed = 0;
   std::uint64_t watch_requests = 0;
+  HistogramSnapshot wal_fsync_durations;
   StoreStatsView store;
   UnixNanos process_start_time = 0;
 };
@@ -148,7 +150,8 @@ struct MetricsView {
 // etcd_server_leader_changes_seen_total, etcd_server_proposals_*,
 // etcd_debugging_store_{reads,writes}_total / _failed_total by action,
 // etcd_debugging_store_watchers, etcd_debugging_store_expires_total,
-// etcd_debugging_store_watch_requests_total and process_start_time_seconds.
+// etcd_debugging_store_watch_requests_total, etcd_disk_wal_fsync_duration_seconds and
+// process_start_time_seconds.
 void append_metrics_text(std::string& out, const MetricsView& metrics);
 
 }  // namespace coord::http

@@ -72,6 +72,7 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   COORD_RETURN_IF_ERROR(fs.mkdirs(snap_dir_of(data_dir)));
   wal::WalOptions wal_options;
   wal_options.segment_bytes = options.wal_segment_bytes;
+  wal_options.fsync_durations = options.wal_fsync_durations;
 
   if (!wal::Wal::exists(fs, wal_dir)) {
     auto wal = wal::Wal::create(fs, wal_dir, encode_metadata(member_id, cluster_id), wal_options);

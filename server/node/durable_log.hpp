@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "server/common/duration_histogram.hpp"
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/node/log_storage.hpp"
@@ -56,6 +57,8 @@ struct DurableLogOptions {
   std::size_t max_snapshots = 5;  // snapshot files kept after a snapshot; 0 keeps them all
   std::size_t max_wals = 5;       // WAL segments kept after a snapshot; 0 keeps them all
   std::uint64_t wal_segment_bytes = 64ull << 20;
+  // Where the WAL's fdatasync times go (see wal::WalOptions); may be null.
+  DurationHistogram* wal_fsync_durations = nullptr;
   // Called on the snapshot writer thread when a write started by start_snapshot() has ended
   // (durable or failed): it must only wake the raft thread, which then calls finish_snapshot().
   std::function<void()> on_snapshot_written;

@@ -48,6 +48,7 @@ Status Node::start(MessageSender* sender) {
   DurableLogOptions log_options;
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
+  log_options.wal_fsync_durations = &wal_fsync_durations_;
   // The snapshot writer's completion is inbox work like any other: it wakes the raft thread,
   // which records the snapshot (finish_snapshot) in its next round. No push_inbox_and_run: the
   // writer thread must never run a round itself.

@@ -1,6 +1,7 @@
 #include "server/wal/wal.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "server/wal/wal_reader.hpp"
 
@@ -171,7 +172,11 @@ Status Wal::write_buffer(bool sync) {
   COORD_CHECK(offset_ % kRecordAlignment == 0 && file_ != nullptr, "WAL writer lost its position");
   COORD_RETURN_IF_ERROR(fail(file_->write_at(offset_, buf_)));
   offset_ += buf_.size();
-  if (sync) COORD_RETURN_IF_ERROR(fail(file_->datasync()));
+  if (sync) {
+    const auto start = std::chrono::steady_clock::now();
+    COORD_RETURN_IF_ERROR(fail(file_->datasync()));
+    if (options_.fsync_durations != nullptr) options_.fsync_durations->observe(std::chrono::steady_clock::now() - start);
+  }
   if (offset_ >= options_.segment_bytes) return cut();
   return Status::ok();
 }

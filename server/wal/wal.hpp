@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/common/duration_histogram.hpp"
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/raft/types.hpp"
@@ -34,6 +35,9 @@ namespace coord::wal {
 struct WalOptions {
   // Size each segment is preallocated to; a segment is cut once its data reaches this size.
   std::uint64_t segment_bytes = 64 << 20;
+  // When set, the time of every fdatasync of a save() is observed there (etcd's
+  // etcd_disk_wal_fsync_duration_seconds). Must outlive the WAL.
+  DurationHistogram* fsync_durations = nullptr;
 };
 
 // What open() read back.

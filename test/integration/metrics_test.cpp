@@ -65,6 +65,10 @@ BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made)
   BOOST_TEST(after.at("etcd_server_proposals_failed_total") == 0);
   BOOST_TEST(after.at("etcd_debugging_store_watch_requests_total") ==
              before.at("etcd_debugging_store_watch_requests_total") + 1);
+  // Each acknowledged set waited for its own fdatasync of the WAL.
+  BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_count") >=
+             before.at("etcd_disk_wal_fsync_duration_seconds_count") + 5);
+  BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_sum") > before.at("etcd_disk_wal_fsync_duration_seconds_sum"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,6 +1,7 @@
 #include "server/http/v2_json.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
@@ -417,6 +418,30 @@ BOOST_AUTO_TEST_CASE(metrics__prometheus_lines) {
   BOOST_TEST(std::is_sorted(names.begin(), names.end()));
   BOOST_TEST(out.find("writes_total{action=\"compareAndDelete\"}") <
              out.find("writes_total{action=\"update\"}"));
+}
+
+BOOST_AUTO_TEST_CASE(metrics_text__wal_fsync_histogram_in_prometheus_form) {
+  MetricsView m;
+  coord::DurationHistogram h(coord::DurationHistogram::exponential_bounds(0.001, 2, 14));
+  h.observe(std::chrono::microseconds(150));
+  h.observe(std::chrono::microseconds(1500));
+  h.observe(std::chrono::seconds(9));
+  m.wal_fsync_durations = h.snapshot();
+  std::string out;
+  append_metrics_text(out, m);
+  for (auto line : {"# TYPE etcd_disk_wal_fsync_duration_seconds histogram\n",
+                    "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"} 1\n",
+                    "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.002\"} 2\n",
+                    "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"8.192\"} 2\n",
+                    "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"+Inf\"} 3\n",
+                    "etcd_disk_wal_fsync_duration_seconds_sum 9.00165\n",
+                    "etcd_disk_wal_fsync_duration_seconds_count 3\n"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST(out.find(line) != std::string::npos); }
+  }
+  // Buckets in ascending order, then +Inf, _sum and _count.
+  BOOST_TEST(out.find("le=\"0.512\"") < out.find("le=\"1.024\""));
+  BOOST_TEST(out.find("le=\"8.192\"") < out.find("le=\"+Inf\""));
+  BOOST_TEST(out.find("le=\"+Inf\"") < out.find("duration_seconds_sum"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
