@@ -3,8 +3,14 @@
 // then fdatasync. Prints the p50 and p90 of that pair in microseconds (and the mean, for
 // comparison with dd oflag=dsync). compare.sh uses the p50 for the sequential-PUT budget.
 //
-//   fsync-probe DIR [COUNT=2000] [BYTES=512]
+// With GAP_US the writer sleeps that long between writes, as a server does between the
+// requests of a sequential client: on a virtual machine whose idle CPUs halt at once, a write
+// issued after a pause costs more than one issued back to back, so the floor of a sequential
+// PUT is the figure at the client's cadence.
+//
+//   fsync-probe DIR [COUNT=2000] [BYTES=512] [GAP_US=0]
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,13 +23,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: fsync-probe DIR [COUNT=2000] [BYTES=512]\n");
+    std::fprintf(stderr, "usage: fsync-probe DIR [COUNT=2000] [BYTES=512] [GAP_US=0]\n");
     return 2;
   }
   const std::string path = std::string(argv[1]) + "/fsync-probe.tmp";
   const int count = argc > 2 ? std::atoi(argv[2]) : 2000;
   const std::size_t bytes = argc > 3 ? static_cast<std::size_t>(std::atol(argv[3])) : 512;
-  if (count <= 0 || bytes == 0) return 2;
+  const long gap_us = argc > 4 ? std::atol(argv[4]) : 0;
+  if (count <= 0 || bytes == 0 || gap_us < 0) return 2;
+  const timespec gap{gap_us / 1000000, (gap_us % 1000000) * 1000};
   const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) {
     std::perror(path.c_str());
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
   std::vector<double> micros;
   micros.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
+    if (gap_us > 0) ::nanosleep(&gap, nullptr);
     const auto start = std::chrono::steady_clock::now();
     if (::pwrite(fd, record.data(), bytes, static_cast<off_t>(bytes) * i) != static_cast<ssize_t>(bytes) ||
         ::fdatasync(fd) != 0) {
@@ -54,7 +63,7 @@ int main(int argc, char** argv) {
   if (micros.empty()) return 1;
   const double mean = std::accumulate(micros.begin(), micros.end(), 0.0) / static_cast<double>(micros.size());
   std::sort(micros.begin(), micros.end());
-  std::printf("fsync_probe\twrites=%zu\tbytes=%zu\tp50_us=%.0f\tp90_us=%.0f\tmean_us=%.0f\n", micros.size(), bytes,
+  std::printf("fsync_probe\twrites=%zu\tbytes=%zu\tgap_us=%ld\tp50_us=%.0f\tp90_us=%.0f\tmean_us=%.0f\n", micros.size(), bytes, gap_us,
               micros[micros.size() / 2], micros[micros.size() * 9 / 10], mean);
   return 0;
 }
