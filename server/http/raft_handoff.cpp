@@ -10,17 +10,32 @@ namespace coord::http {
 
 namespace {
 
-// Posts `items` to `executor` in slices of `slice`, each run as `run(item)` on an io thread.
+Session& session_of(const std::shared_ptr<Session>& session) { return *session; }
+template <class Item>
+Session& session_of(const Item& item) {
+  return *item.session;
+}
+
+// Posts `items` to the io threads in slices of `slice`, one io task each, run side by side:
+// each calls `run(item)` for its items, on an io thread and in no strand (so each session's
+// send runs inline when its strand is idle). Nothing is ordered across slices.
 template <class Item, class Run>
-void post_in_slices(boost::asio::any_io_executor executor, std::vector<Item> items, std::size_t slice, Run run) {
+void post_in_slices(std::vector<Item> items, std::size_t slice, Run run) {
+  if (items.empty()) return;
+  // Every session runs on the same io_context: any one of them gives its executor.
+  auto executor = session_of(items.front()).io_executor();
   auto all = std::make_shared<std::vector<Item>>(std::move(items));
   for (std::size_t begin = 0; begin < all->size(); begin += slice) {
     const std::size_t end = std::min(all->size(), begin + slice);
     boost::asio::post(executor, [all, begin, end, run] {
-      // On an io thread and in no strand: each session's send runs inline when its strand is idle.
       for (std::size_t i = begin; i < end; ++i) run((*all)[i]);
     });
   }
+}
+
+void send_notification(RaftHandoff::Notification& n) {
+  n.session->send_frames(std::move(n.frames), n.last);
+  n.session.reset();
 }
 
 }  // namespace
@@ -32,7 +47,10 @@ void RaftHandoff::add_answer(std::shared_ptr<Session> session, std::function<voi
 
 void RaftHandoff::add_notification(std::shared_ptr<Session> session, SharedBytes frames, bool last) {
   schedule_flush();
-  notifications_.push_back(Notification{std::move(session), std::move(frames), last});
+  if (last) return one_shot_.push_back(Notification{std::move(session), std::move(frames), true});
+  // Slices of this round and of the next may run side by side on the io threads: a stream's
+  // events get their order here, on the round's thread, and a slice only has them written.
+  if (session->enqueue_frames(std::move(frames))) streamed_.push_back(std::move(session));
 }
 
 void RaftHandoff::schedule_flush() {
@@ -44,31 +62,23 @@ void RaftHandoff::schedule_flush() {
 
 void RaftHandoff::flush() {
   flush_scheduled_ = false;
-  std::vector<Answer> answers = std::move(answers_);
-  std::vector<Notification> notifications = std::move(notifications_);
-  answers_.clear();
-  notifications_.clear();
+  std::vector<Answer> answers = std::exchange(answers_, {});
   // A round run by an io thread (Node::run_round_here: the raft thread was idle, so the round
   // is small) answers right here: posting would only wake another thread to do it.
   if (!answers.empty() && answers.size() <= kAnswerSlice && answers.front().session->on_io_thread()) {
     for (auto& a : answers) a.run();
     answers.clear();
   }
-  // Every session runs on the same io_context: any one of them gives its executor.
-  if (!answers.empty()) {
-    auto executor = answers.front().session->io_executor();
-    post_in_slices(executor, std::move(answers), kAnswerSlice, [](Answer& a) {
-      a.run();
-      a.session.reset();
-    });
-  }
-  if (!notifications.empty()) {
-    auto executor = notifications.front().session->io_executor();
-    post_in_slices(executor, std::move(notifications), kNotificationSlice, [](Notification& n) {
-      n.session->send_frames(std::move(n.frames), n.last);
-      n.session.reset();
-    });
-  }
+  post_in_slices(std::move(answers), kAnswerSlice, [](Answer& a) {
+    a.run();
+    a.session.reset();
+  });
+  // A one-shot watcher is notified once: its slice does not matter.
+  post_in_slices(std::exchange(one_shot_, {}), kNotificationSlice, send_notification);
+  post_in_slices(std::exchange(streamed_, {}), kNotificationSlice, [](std::shared_ptr<Session>& session) {
+    session->send_enqueued();
+    session.reset();
+  });
 }
 
 }  // namespace coord::http

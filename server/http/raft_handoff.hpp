@@ -3,11 +3,14 @@
 // Write callbacks and watch sinks run on the raft thread; if each posted its own task to its
 // session's strand, the raft thread would pay a queue operation and often a thread wake-up per
 // client, format every answer itself, and the io threads would pick the tasks up one by one.
-// Instead they only append here. Once the round's writers are answered (Node::after_answers)
-// the lists are cut into slices, one io task each (answers before notifications): an io thread
-// walks its slice, formats each answer and runs each session's send on the session's strand,
-// inline when that strand is idle. A small round that an io thread ran itself (the raft thread
-// was idle) answers on that thread at once.
+// Instead they only append here, and the lists go to the io threads in slices, one io task
+// each: an io thread walks its slice, formats each answer and runs each session's send on the
+// session's strand, inline when that strand is idle. The slices go once the round's writers
+// are answered (Node::after_answers), answers first. A small round that an io thread ran itself
+// (the raft thread was idle) answers on that thread at once.
+// Order: slices run side by side, within a round and across rounds, so a stream watcher's
+// events are queued on its session in order here (Session::enqueue_frames) and a slice only
+// has them written; a one-shot watcher gets one event, so its slice does not matter.
 // Thread-safety: add_*() only where Node::after_answers() may be called (the raft thread, or
 // the stopping thread once it has joined it); the slices run on io threads.
 #pragma once
@@ -39,12 +42,13 @@ class RaftHandoff {
   static constexpr std::size_t kAnswerSlice = 16;
   static constexpr std::size_t kNotificationSlice = 128;
 
- private:
   struct Notification {
     std::shared_ptr<Session> session;
     SharedBytes frames;
     bool last;
   };
+
+ private:
   struct Answer {
     std::shared_ptr<Session> session;  // for its io executor
     std::function<void()> run;
@@ -56,7 +60,8 @@ class RaftHandoff {
   // Raft thread only.
   bool flush_scheduled_ = false;
   std::vector<Answer> answers_;
-  std::vector<Notification> notifications_;
+  std::vector<Notification> one_shot_;  // to one-shot watchers
+  std::vector<std::shared_ptr<Session>> streamed_;  // stream watchers with frames enqueued
 };
 
 }  // namespace coord::http

@@ -230,6 +230,23 @@ void Session::send_frames(SharedBytes frames, bool last) {
   });
 }
 
+bool Session::enqueue_frames(SharedBytes frames) {
+  std::lock_guard lock(enqueued_mu_);
+  enqueued_.push_back(std::move(frames));
+  return enqueued_.size() == 1;
+}
+
+void Session::send_enqueued() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    std::vector<SharedBytes> frames;
+    {
+      std::lock_guard lock(self->enqueued_mu_);
+      frames.swap(self->enqueued_);  // the next enqueue_frames() asks for another send_enqueued()
+    }
+    for (auto& f : frames) self->queue_frames(std::move(f), false);
+  });
+}
+
 net::any_io_executor Session::io_executor() {
   auto executor = stream_.get_executor();
   if (const IoStrand* strand = executor.target<IoStrand>()) return strand->get_inner_executor();

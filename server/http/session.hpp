@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // instead of two. Safe from any thread; from an io thread outside any strand it runs inline
   // when the session's strand is idle.
   void send_frames(SharedBytes frames, bool last);
+  // For a stream's events when several threads may hand them on: enqueue_frames() fixes their
+  // order (call it in event order, from any thread) and send_enqueued() writes what is queued
+  // by then, in that order, whichever thread runs it and however late. enqueue_frames()
+  // returns true when nothing was waiting: the caller must then see that send_enqueued() runs
+  // (later calls ride along with it).
+  bool enqueue_frames(SharedBytes frames);
+  void send_enqueued();
   // The io_context executor the session's strand runs on (for work that spans sessions).
   boost::asio::any_io_executor io_executor();
   // True when the calling thread is one of the io threads the session runs on.
@@ -109,6 +117,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
   std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write
   std::function<void()> abandon_fn_;
+
+  // Frames enqueued for the stream, not yet taken by the strand (send_enqueued).
+  std::mutex enqueued_mu_;
+  std::vector<SharedBytes> enqueued_;  // guarded by enqueued_mu_
 };
 
 }  // namespace coord::http
