@@ -22,8 +22,17 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COORDD=${COORDD:-$ROOT/stage/bin/coordd}
 ETCD=${ETCD:-/usr/bin/etcd}
-if [[ -z "${BENCH:-}" ]]; then
-  BENCH=$(find "$ROOT/bin" -name coord-bench -type f -perm -u+x 2>/dev/null | head -n 1)
+find_bench() { find "$ROOT/bin" -name coord-bench -type f -perm -u+x 2>/dev/null | head -n 1; }
+BENCH=${BENCH:-$(find_bench)}
+# From a fresh checkout: install what is missing (.ci/setup --test: the compiler, etcd 3.4, curl)
+# and build coordd and the benches (coord-bench, fsync-probe, tcp-fanout-floor) first.
+if [[ ! -x "$ETCD" || ! -x "$COORDD" || -z "$BENCH" ]] || ! command -v curl >/dev/null; then
+  echo "compare.sh: installing and building what is missing (.ci/setup --test; b2 stage and benches)" >&2
+  bash "$ROOT/.ci/setup" --test >&2
+  if [[ ! -x "$COORDD" || -z "$BENCH" ]]; then
+    (cd "$ROOT" && b2 -j2 variant=release stage test//benches >&2)
+    BENCH=${BENCH:-$(find_bench)}
+  fi
 fi
 DURATION=${COMPARE_DURATION:-10}
 SEQ_DURATION=${COMPARE_SEQ_DURATION:-5}
@@ -35,7 +44,7 @@ BIG_KEYS=${COMPARE_BIG_KEYS:-1000000}
 QUICK=${COMPARE_QUICK:-0}
 
 for f in "$COORDD" "$ETCD" "$BENCH"; do
-  [[ -x "$f" ]] || { echo "compare.sh: missing executable '$f' (b2 stage; b2 test//coord-bench)" >&2; exit 2; }
+  [[ -x "$f" ]] || { echo "compare.sh: missing executable '$f'" >&2; exit 2; }
 done
 command -v curl >/dev/null || { echo "compare.sh: needs curl" >&2; exit 2; }
 
