@@ -22,7 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COORDD=${COORDD:-$ROOT/stage/bin/coordd}
 ETCD=${ETCD:-/usr/bin/etcd}
-find_bench() { find "$ROOT/bin" -name coord-bench -type f -perm -u+x 2>/dev/null | head -n 1; }
+find_bench() { find "$ROOT/bin" -name coord-bench -type f -perm -u+x 2>/dev/null | head -n 1 || true; }
 BENCH=${BENCH:-$(find_bench)}
 # From a fresh checkout: install what is missing (.ci/setup --test: the compiler, etcd 3.4, curl)
 # and build coordd and the benches (coord-bench, fsync-probe, tcp-fanout-floor) first.
@@ -149,7 +149,7 @@ leader_index() {
 }
 
 # tool NAME: the path of a helper built with the benches (b2 test//benches), or nothing.
-tool() { find "$ROOT/bin" -name "$1" -type f -perm -u+x 2>/dev/null | head -n 1; }
+tool() { find "$ROOT/bin" -name "$1" -type f -perm -u+x 2>/dev/null | head -n 1 || true; }
 
 # fdatasync_us [GAP_US]: the median time of a small WAL-like append + fdatasync in the work dir
 # (the floor of a durable PUT), from fsync-probe, with GAP_US of sleep between writes (the
