@@ -10,20 +10,11 @@ namespace coord::http {
 
 namespace {
 
-Session& session_of(const std::shared_ptr<Session>& session) { return *session; }
-template <class Item>
-Session& session_of(const Item& item) {
-  return *item.session;
-}
-
-// Posts `items` to the io threads in slices of `slice`, one io task each, run side by side:
-// each calls `run(item)` for its items, on an io thread and in no strand (so each session's
-// send runs inline when its strand is idle). Nothing is ordered across slices.
+// Posts `items` to `executor` in slices of `slice`, one io task each, run side by side: each
+// calls `run(item)` for its items, on an io thread and in no strand (so each session's send
+// runs inline when its strand is idle). Nothing is ordered across slices.
 template <class Item, class Run>
-void post_in_slices(std::vector<Item> items, std::size_t slice, Run run) {
-  if (items.empty()) return;
-  // Every session runs on the same io_context: any one of them gives its executor.
-  auto executor = session_of(items.front()).io_executor();
+void post_in_slices(boost::asio::any_io_executor executor, std::vector<Item> items, std::size_t slice, Run run) {
   auto all = std::make_shared<std::vector<Item>>(std::move(items));
   for (std::size_t begin = 0; begin < all->size(); begin += slice) {
     const std::size_t end = std::min(all->size(), begin + slice);
@@ -31,11 +22,6 @@ void post_in_slices(std::vector<Item> items, std::size_t slice, Run run) {
       for (std::size_t i = begin; i < end; ++i) run((*all)[i]);
     });
   }
-}
-
-void send_notification(RaftHandoff::Notification& n) {
-  n.session->send_frames(std::move(n.frames), n.last);
-  n.session.reset();
 }
 
 }  // namespace
@@ -47,10 +33,9 @@ void RaftHandoff::add_answer(std::shared_ptr<Session> session, std::function<voi
 
 void RaftHandoff::add_notification(std::shared_ptr<Session> session, SharedBytes frames, bool last) {
   schedule_flush();
-  if (last) return one_shot_.push_back(Notification{std::move(session), std::move(frames), true});
-  // Slices of this round and of the next may run side by side on the io threads: a stream's
+  // Slices of this round and of the next may run side by side on the io threads: a watcher's
   // events get their order here, on the round's thread, and a slice only has them written.
-  if (session->enqueue_frames(std::move(frames))) streamed_.push_back(std::move(session));
+  if (session->enqueue_frames(std::move(frames), last)) notified_.push_back(std::move(session));
 }
 
 void RaftHandoff::schedule_flush() {
@@ -69,16 +54,22 @@ void RaftHandoff::flush() {
     for (auto& a : answers) a.run();
     answers.clear();
   }
-  post_in_slices(std::move(answers), kAnswerSlice, [](Answer& a) {
-    a.run();
-    a.session.reset();
-  });
-  // A one-shot watcher is notified once: its slice does not matter.
-  post_in_slices(std::exchange(one_shot_, {}), kNotificationSlice, send_notification);
-  post_in_slices(std::exchange(streamed_, {}), kNotificationSlice, [](std::shared_ptr<Session>& session) {
-    session->send_enqueued();
-    session.reset();
-  });
+  // Every session runs on the same io_context: any one of them gives its executor.
+  if (!answers.empty()) {
+    auto executor = answers.front().session->io_executor();
+    post_in_slices(std::move(executor), std::move(answers), kAnswerSlice, [](Answer& a) {
+      a.run();
+      a.session.reset();
+    });
+  }
+  if (!notified_.empty()) {
+    auto executor = notified_.front()->io_executor();
+    post_in_slices(std::move(executor), std::exchange(notified_, {}), kNotificationSlice,
+                   [](std::shared_ptr<Session>& session) {
+                     session->send_enqueued();
+                     session.reset();
+                   });
+  }
 }
 
 }  // namespace coord::http

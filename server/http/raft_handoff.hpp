@@ -8,9 +8,9 @@
 // session's strand, inline when that strand is idle. The slices go once the round's writers
 // are answered (Node::after_answers), answers first. A small round that an io thread ran itself
 // (the raft thread was idle) answers on that thread at once.
-// Order: slices run side by side, within a round and across rounds, so a stream watcher's
-// events are queued on its session in order here (Session::enqueue_frames) and a slice only
-// has them written; a one-shot watcher gets one event, so its slice does not matter.
+// Order: slices run side by side, within a round and across rounds, so a watcher's events are
+// queued on its session in order here (Session::enqueue_frames) and a slice only has them
+// written.
 // Thread-safety: add_*() only where Node::after_answers() may be called (the raft thread, or
 // the stopping thread once it has joined it); the slices run on io threads.
 #pragma once
@@ -34,19 +34,13 @@ class RaftHandoff {
 
   // Runs `answer` on an io thread; it owns what it needs and finishes with session->reply().
   void add_answer(std::shared_ptr<Session> session, std::function<void()> answer);
-  // Queues `frames` for `session` (see Session::send_frames).
+  // Queues `frames` for `session` (see Session::enqueue_frames), in the order of the calls.
   void add_notification(std::shared_ptr<Session> session, SharedBytes frames, bool last);
 
   // Items per io task. Answers are formatted in the task, so their slices are smaller: a
   // round's few dozen answers are shared by the io threads. A notification is one send.
   static constexpr std::size_t kAnswerSlice = 16;
   static constexpr std::size_t kNotificationSlice = 128;
-
-  struct Notification {
-    std::shared_ptr<Session> session;
-    SharedBytes frames;
-    bool last;
-  };
 
  private:
   struct Answer {
@@ -60,8 +54,7 @@ class RaftHandoff {
   // Raft thread only.
   bool flush_scheduled_ = false;
   std::vector<Answer> answers_;
-  std::vector<Notification> one_shot_;  // to one-shot watchers
-  std::vector<std::shared_ptr<Session>> streamed_;  // stream watchers with frames enqueued
+  std::vector<std::shared_ptr<Session>> notified_;  // sessions with frames enqueued, each once
 };
 
 }  // namespace coord::http

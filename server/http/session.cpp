@@ -230,20 +230,20 @@ void Session::send_frames(SharedBytes frames, bool last) {
   });
 }
 
-bool Session::enqueue_frames(SharedBytes frames) {
+bool Session::enqueue_frames(SharedBytes frames, bool last) {
   std::lock_guard lock(enqueued_mu_);
-  enqueued_.push_back(std::move(frames));
+  enqueued_.emplace_back(std::move(frames), last);
   return enqueued_.size() == 1;
 }
 
 void Session::send_enqueued() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    std::vector<SharedBytes> frames;
+    std::vector<std::pair<SharedBytes, bool>> frames;
     {
       std::lock_guard lock(self->enqueued_mu_);
       frames.swap(self->enqueued_);  // the next enqueue_frames() asks for another send_enqueued()
     }
-    for (auto& f : frames) self->queue_frames(std::move(f), false);
+    for (auto& [f, last] : frames) self->queue_frames(std::move(f), last);
   });
 }
 

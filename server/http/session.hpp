@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/http/reply.hpp"
@@ -60,12 +61,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // instead of two. Safe from any thread; from an io thread outside any strand it runs inline
   // when the session's strand is idle.
   void send_frames(SharedBytes frames, bool last);
-  // For a stream's events when several threads may hand them on: enqueue_frames() fixes their
-  // order (call it in event order, from any thread) and send_enqueued() writes what is queued
-  // by then, in that order, whichever thread runs it and however late. enqueue_frames()
+  // As send_frames(), for events that several threads may hand on: enqueue_frames() fixes
+  // their order (call it in event order, from any thread) and send_enqueued() writes what is
+  // queued by then, in that order, whichever thread runs it and however late. enqueue_frames()
   // returns true when nothing was waiting: the caller must then see that send_enqueued() runs
   // (later calls ride along with it).
-  bool enqueue_frames(SharedBytes frames);
+  bool enqueue_frames(SharedBytes frames, bool last);
   void send_enqueued();
   // The io_context executor the session's strand runs on (for work that spans sessions).
   boost::asio::any_io_executor io_executor();
@@ -120,7 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Frames enqueued for the stream, not yet taken by the strand (send_enqueued).
   std::mutex enqueued_mu_;
-  std::vector<SharedBytes> enqueued_;  // guarded by enqueued_mu_
+  std::vector<std::pair<SharedBytes, bool>> enqueued_;  // frames and `last`; guarded by enqueued_mu_
 };
 
 }  // namespace coord::http
