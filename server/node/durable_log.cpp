@@ -158,9 +158,7 @@ Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_
 Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
                                                     std::string data, std::uint64_t keep_entries) {
   COORD_RETURN_IF_ERROR(start_snapshot(index, conf_state, std::move(data)));
-  auto finished = writer_->wait();
-  if (!finished.status) return finished.status;
-  return record_snapshot(std::move(finished), keep_entries);
+  return wait_and_finish_snapshot(keep_entries);
 }
 
 Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries) {

@@ -160,9 +160,7 @@ void Node::report_snapshot(std::uint64_t peer, bool ok) {
 }
 
 void Node::removed_from_cluster() {
-  fail(Status::aborted("the member has been permanently removed from the cluster"));
-  std::lock_guard lock(inbox_mu_);
-  inbox_cv_.notify_one();
+  fail(Status::aborted("the member has been permanently removed from the cluster"));  // also wakes the raft thread
 }
 
 void Node::step(std::vector<raft::Message> messages) {

@@ -36,19 +36,20 @@ bool SnapshotWriter::in_flight() const {
 std::optional<SnapshotWriter::Finished> SnapshotWriter::take_finished() {
   std::lock_guard lock(mu_);
   if (!finished_) return std::nullopt;
-  std::optional<Finished> out = std::move(finished_);
-  finished_.reset();
-  in_flight_ = false;
-  return out;
+  return take_locked();
 }
 
 SnapshotWriter::Finished SnapshotWriter::wait() {
   std::unique_lock lock(mu_);
   COORD_CHECK(in_flight_, "waiting for a snapshot write when none is in flight");
   cv_.wait(lock, [this] { return finished_.has_value(); });
+  return take_locked();
+}
+
+SnapshotWriter::Finished SnapshotWriter::take_locked() {
   Finished out = std::move(*finished_);
   finished_.reset();
-  in_flight_ = false;
+  in_flight_ = false;  // the owner has the result: the next snapshot may start
   return out;
 }
 

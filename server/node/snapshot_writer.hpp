@@ -58,6 +58,8 @@ class SnapshotWriter {
 
  private:
   void run();
+  // Hands out finished_ and ends the write in flight. Called with mu_ held and finished_ set.
+  Finished take_locked();
 
   // Constant after construction.
   snap::Snapshotter& snapshotter_;
