@@ -175,11 +175,9 @@ BOOST_AUTO_TEST_CASE(half_open_connections__do_not_block_other_clients) {
 
 BOOST_AUTO_TEST_CASE(client_leaving_mid_watch__cancels_its_watcher) {
   const auto watchers = [] {
-    auto r = coord::test::http_get(server().client_url(0) + "/v2/stats/store", 2s);
-    BOOST_REQUIRE(r);
-    const auto at = r->body.find("\"watchers\":");
-    BOOST_REQUIRE(at != std::string::npos);
-    return std::stoi(r->body.substr(at + 11));
+    const auto n = coord::test::store_watchers(server().client_url(0));
+    BOOST_REQUIRE(n);
+    return *n;
   };
   const int before = watchers();
   {

@@ -58,14 +58,6 @@ std::vector<std::uint64_t> modified_indexes(const std::string& stream) {
   return out;
 }
 
-int store_watchers(const std::string& url) {
-  auto r = coord::test::http_get(url + "/v2/stats/store", 2s);
-  BOOST_REQUIRE(r);
-  const auto at = r->body.find("\"watchers\":");
-  BOOST_REQUIRE(at != std::string::npos);
-  return std::stoi(r->body.substr(at + 11));
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(watch_order, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
@@ -83,7 +75,10 @@ BOOST_AUTO_TEST_CASE(stream_watchers__get_every_event_once_in_order_under_concur
                   static_cast<ssize_t>(request.size()));
   }
   const auto registered_by = std::chrono::steady_clock::now() + 10s;
-  while (store_watchers(url) < kWatchers) {
+  while (true) {
+    const auto registered = coord::test::store_watchers(url);
+    BOOST_REQUIRE(registered);
+    if (*registered >= kWatchers) break;
     BOOST_REQUIRE_MESSAGE(std::chrono::steady_clock::now() < registered_by, "watchers not registered in 10 s");
     std::this_thread::sleep_for(5ms);
   }

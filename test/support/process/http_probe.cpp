@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdlib>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -138,6 +139,15 @@ bool wait_http_ready(const std::string& base_url, Clock::time_point deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+std::optional<int> store_watchers(const std::string& base_url, std::chrono::milliseconds timeout) {
+  auto r = http_get(base_url + "/v2/stats/store", timeout);
+  if (!r || r->status != 200) return std::nullopt;
+  const std::string field = "\"watchers\":";
+  const auto at = r->body.find(field);
+  if (at == std::string::npos) return std::nullopt;
+  return std::atoi(r->body.c_str() + at + field.size());
 }
 
 bool wait_tcp_ready(const std::string& url, Clock::time_point deadline) {

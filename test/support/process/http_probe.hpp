@@ -20,6 +20,11 @@ struct HttpReply {
 std::optional<HttpReply> http_get(const std::string& url,
                                   std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
+// The "watchers" figure of `base_url` + "/v2/stats/store" (watchers registered on the member),
+// or nullopt when the page cannot be fetched or lacks it.
+std::optional<int> store_watchers(const std::string& base_url,
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(2));
+
 // Polls `base_url` + "/health" (and "/version" as a fallback for servers without /health) with
 // short connects until one answers 200 or `deadline` passes. Returns whether it became ready.
 // This is a bounded wait on a condition, never a fixed sleep.
