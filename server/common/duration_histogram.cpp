@@ -1,6 +1,7 @@
 #include "server/common/duration_histogram.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace coord {
 
