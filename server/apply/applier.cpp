@@ -1,5 +1,7 @@
 #include "server/apply/applier.hpp"
 
+#include "server/auth/auth_codec.hpp"
+
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -42,6 +44,12 @@ Response Applier::apply(const Request& r) {
     case Method::kMemberPublish:
     case Method::kClusterVersion:
       return membership(r);
+    case Method::kAuth: {
+      // decode_request() already rejected a malformed op: a failure here is a broken invariant.
+      auto op = auth::decode_op(r.value);
+      COORD_CHECK(op.is_ok(), "kAuth request with a malformed op");
+      return Response{store::Event{}, store_.apply_auth(*op)};
+    }
   }
   COORD_CHECK(false, "request with an unknown method");
   return Response{};

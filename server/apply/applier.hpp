@@ -1,13 +1,15 @@
 // Applier: turns one committed Request into the store call etcd's v2 applier would make
 // (v2-api.md §4: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex;
 // POST → in-order create; DELETE → delete/compareAndDelete; quorum GET; SYNC → expiry;
-// membership changes) and hands back the answer. Pure: `Request::time` is its only notion of
+// membership changes; v2 auth writes) and hands back the answer. Pure: `Request::time` is its only notion of
 // now. Not thread-safe: call on the apply thread with the store's exclusive lock held.
 #pragma once
 
+#include <optional>
 #include <variant>
 
 #include "server/apply/request.hpp"
+#include "server/auth/auth_state.hpp"
 #include "server/common/check.hpp"
 #include "server/store/event.hpp"
 #include "server/store/store.hpp"
@@ -15,10 +17,11 @@
 
 namespace coord::apply {
 
-// The answer to one applied Request: the event (for SYNC and membership changes an empty
-// one, nobody reads it) or the etcd error.
+// The answer to one applied Request: the event (for SYNC, membership and auth changes an empty
+// one, nobody reads it) or the etcd error; for an applied kAuth request, also its outcome.
 struct Response {
   std::variant<store::Event, store::V2Error> result;
+  std::optional<auth::AuthOutcome> auth;
 
   bool ok() const { return result.index() == 0; }
   const store::Event& event() const {

@@ -25,6 +25,7 @@ enum class Method : std::uint8_t {
   kMemberUpdate = 8,    // member_id, peer_urls
   kMemberPublish = 9,   // member_id, name, client_urls (a member announcing itself)
   kClusterVersion = 10, // value = the cluster version, e.g. "3.4.0"
+  kAuth = 11,           // value = an auth::AuthOp (server/auth/auth_codec.hpp), hashes included
 };
 
 struct Request {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "server/auth/auth_codec.hpp"
 #include "server/common/coding.hpp"
 
 namespace coord::apply {
@@ -25,7 +26,7 @@ bool is_membership(Method m) {
 
 bool valid_method(std::uint8_t m) {
   return m >= static_cast<std::uint8_t>(Method::kPut) &&
-         m <= static_cast<std::uint8_t>(Method::kClusterVersion);
+         m <= static_cast<std::uint8_t>(Method::kAuth);
 }
 
 std::uint8_t flags_of(const Request& r) {
@@ -106,6 +107,8 @@ Result<Request> decode_request(std::string_view data) {
     }
   }
   if (!d.done()) return Status::corruption("request: truncated or trailing bytes");
+  // Checked here so that apply never meets a malformed auth write.
+  if (r.method == Method::kAuth && !auth::decode_op(r.value).is_ok()) return Status::corruption("request: bad auth op");
   return r;
 }
 

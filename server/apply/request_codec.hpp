@@ -4,7 +4,7 @@
 // Layout (little-endian, server/common/coding.hpp):
 //
 //   u8  version (kRequestCodecVersion)
-//   u8  method (Method, 1..10)
+//   u8  method (Method, 1..11)
 //   u64 id
 //   u8  flags: bit0 dir | bit1 recursive | bit2 sorted | bit3 refresh | bit4 prev_exist is set
 //              | bit5 prev_exist value | bit6 prev_value is set | bit7 expiration is set
@@ -15,6 +15,7 @@
 //   i64 time
 //   membership methods (kMemberAdd .. kClusterVersion) only:
 //     u64 member_id | bytes name | varint n, n x bytes peer URL | varint n, n x bytes client URL
+//   kAuth only: the value must hold exactly one valid auth::AuthOp encoding.
 //   nothing may follow.
 #pragma once
 

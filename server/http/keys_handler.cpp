@@ -87,11 +87,23 @@ const EventFrames& event_frames(const store::EventPtr& event) {
 void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session) {
   auto method = keys_method_from_string(std::string_view(request.method_string().data(), request.method_string().size()));
   if (!method) return session->reply(method_not_allowed_reply("HEAD,GET,PUT,POST,DELETE"));
-  node_.count_auth_lookup();  // etcd's quirk: every keys request first fails an auth lookup
+  // etcd looks up its auth flag before every keys request (counted in the store stats); one
+  // shared-lock read does both.
+  const bool auth_enabled = node_.read([](const store::Store& s, node::RaftPosition) {
+    s.count_auth_lookup();
+    return s.auth().enabled();
+  });
   const auto content_type = request[boost::beast::http::field::content_type];
   auto params = parse_keys_request(*method, target.path, std::string_view(content_type.data(), content_type.size()),
                                    request.body(), target.raw_query);
   if (!params) return session->reply(error_reply(params.error(), node_.cluster_id(), *method == KeysMethod::kHead));
+  if (auth_enabled) {
+    const std::string_view key = std::string_view(target.path).substr(std::string_view("/v2/keys").size());
+    if (!gate_.key_access(request, key, params.value().recursive)) {
+      return session->reply(error_reply(store::V2Error{store::kEcodeUnauthorized, "Insufficient credentials", 0},
+                                        node_.cluster_id(), *method == KeysMethod::kHead));
+    }
+  }
   switch (classify(params.value())) {
     case KeysOp::kGet: return get(params.value(), std::move(session));
     case KeysOp::kQuorumGet: return quorum_get(std::move(params).value(), std::move(session));

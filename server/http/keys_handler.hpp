@@ -3,12 +3,14 @@
 // store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
 // X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Safe for concurrent use: its
 // only state is the RaftHandoff its write callbacks and watch sinks feed on the raft thread. handle() must be
-// called on the session's strand (watch set-up relies on it).
+// called on the session's strand (watch set-up relies on it). With v2 auth enabled, a request
+// the credentials (or the guest role) do not allow gets error 110 (etcd's hasKeyPrefixAccess).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "server/http/auth_gate.hpp"
 #include "server/http/session.hpp"
 #include "server/http/url.hpp"
 #include "server/http/raft_handoff.hpp"
@@ -23,7 +25,7 @@ struct KeysParams;
 
 class KeysHandler {
  public:
-  explicit KeysHandler(node::Node& node) : node_(node), handoff_(node) {}
+  KeysHandler(node::Node& node, AuthGate& gate) : node_(node), gate_(gate), handoff_(node) {}
 
   void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
 
@@ -34,6 +36,7 @@ class KeysHandler {
   void watch(const KeysParams& params, std::shared_ptr<Session> session);
 
   node::Node& node_;
+  AuthGate& gate_;
   RaftHandoff handoff_;  // fed by write callbacks and watch sinks, on the raft thread
 };
 

@@ -1,12 +1,14 @@
 // MembersHandler: /v2/members — list, leader, and membership changes (POST add, DELETE remove,
 // PUT update peer URLs) that go through Raft as conf changes and are answered once applied,
 // with etcd's status codes and {"message": ...} bodies (v2-api.md §9). Stateless; safe for
-// concurrent use; answers through the session from any thread.
+// concurrent use; answers through the session from any thread. With v2 auth enabled, every
+// method but GET needs a user with the root role (etcd's hasWriteRootAccess).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "server/http/auth_gate.hpp"
 #include "server/http/session.hpp"
 
 namespace coord::node {
@@ -17,7 +19,7 @@ namespace coord::http {
 
 class MembersHandler {
  public:
-  explicit MembersHandler(node::Node& node) : node_(node) {}
+  MembersHandler(node::Node& node, AuthGate& gate) : node_(node), gate_(gate) {}
 
   void handle(const HttpRequest& request, const std::string& path, std::shared_ptr<Session> session);
 
@@ -29,6 +31,7 @@ class MembersHandler {
   void update(const HttpRequest& request, const std::string& id_text, std::shared_ptr<Session> session);
 
   node::Node& node_;
+  AuthGate& gate_;
 };
 
 }  // namespace coord::http

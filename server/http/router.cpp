@@ -55,7 +55,7 @@ StoreStatsView store_stats_view(const store::StoreStats& s) {
 }  // namespace
 
 Router::Router(node::Node& node, RouterOptions options)
-    : node_(node), options_(std::move(options)), keys_(node), members_(node) {}
+    : node_(node), options_(std::move(options)), gate_(node), keys_(node, gate_), members_(node, gate_), auth_(node, gate_) {}
 
 void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
@@ -78,6 +78,7 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   const std::string& path = target->path;
   if (path == "/v2/keys" || path.rfind("/v2/keys/", 0) == 0) return keys_.handle(request, *target, std::move(session));
   if (path == "/v2/members" || path.rfind("/v2/members/", 0) == 0) return members_.handle(request, path, std::move(session));
+  if (AuthHandler::serves(path)) return auth_.handle(request, path, std::move(session));
   Reply reply = [&] {
     if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
     if (path == "/v2/machines") return machines(request);

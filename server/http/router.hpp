@@ -1,13 +1,15 @@
 // Router: the client API's dispatch, in Go ServeMux order as etcd sets it up: a target Go's
 // HTTP layer would reject gets a bare 400; OPTIONS answers 200 before routing; unclean paths
-// get a 301; then /v2/keys, /v2/members, /v2/stats/*, /v2/machines, /version, /health and
-// /metrics; anything else is 404. Called on a session's strand; safe for concurrent use by
+// get a 301; then /v2/keys, /v2/members, /v2/auth/*, /v2/stats/*, /v2/machines, /version,
+// /health and /metrics; anything else is 404. Called on a session's strand; safe for concurrent use by
 // many sessions (it holds no mutable state of its own).
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "server/http/auth_gate.hpp"
+#include "server/http/auth_handler.hpp"
 #include "server/http/keys_handler.hpp"
 #include "server/http/members_handler.hpp"
 #include "server/http/request_handler.hpp"
@@ -40,8 +42,10 @@ class Router final : public RequestHandler {
 
   node::Node& node_;
   const RouterOptions options_;
+  AuthGate gate_;  // before the handlers that hold a reference to it
   KeysHandler keys_;
   MembersHandler members_;
+  AuthHandler auth_;
 };
 
 }  // namespace coord::http

@@ -16,13 +16,15 @@
 //   varint member count, then per member:
 //     u64 id | bytes name | varint n, n x bytes peer URL | varint n, n x bytes client URL
 //   varint removed-member count, then per removed member: u64 id
+//   the v2 auth state (version 2 only; server/auth/auth_codec.hpp)
 //   varint node count (root excluded)
 //   varint root child count, then the tree in pre-order; per node:
 //     bytes name | u8 flags (bit0 dir, bit1 has expiration) | varint createdIndex
 //     | varint modifiedIndex | [i64 expiration, if bit1]
 //     | file: bytes value  /  dir: varint child count, then the children
 //   nothing may follow.
-// Watchers and history are not saved (etcd drops them too).
+// Watchers and history are not saved (etcd drops them too). recover() also reads version 1
+// snapshots (made before auth existed: no auth section, auth disabled and empty).
 //
 // Deliberate differences from etcd 3.4 (none is visible in the conformance probe):
 //  * a stream watcher on a node that is deleted gets the event once (etcd's delete callback
@@ -41,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/auth/auth_state.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/coding.hpp"
 #include "server/common/status.hpp"
@@ -57,7 +60,8 @@
 namespace coord::store {
 
 inline constexpr std::uint32_t kSnapshotMagic = 0x32545343;  // "CST2"
-inline constexpr std::uint8_t kSnapshotVersion = 1;
+inline constexpr std::uint8_t kSnapshotVersion = 2;
+inline constexpr std::uint8_t kSnapshotVersionWithoutAuth = 1;
 
 struct WatchStart {
   EventPtr immediate;            // set when history already held a matching event: the watch is over
@@ -113,6 +117,16 @@ class Store {
   StoreStats stats() const { return counters_.snapshot(hub_.count()); }
   // etcd checks its auth flag with an internal get that fails before every keys/members request.
   void count_get_failure() const { counters_.bump(Counter::kGetsFail); }
+  // That lookup (of etcd's /2/enabled) succeeds once the first auth write created it.
+  void count_auth_lookup() const {
+    counters_.bump(auth_.initialized() ? Counter::kGetsSuccess : Counter::kGetsFail);
+  }
+
+  // The v2 auth state (users, roles, enabled), replicated with the keys and kept in snapshots.
+  const auth::AuthState& auth() const { return auth_; }
+  // Applies one auth write. Like etcd's writes to its hidden /2 tree, each write it makes takes
+  // an etcd index (and a history slot no user watch sees) and is counted in the stats.
+  auth::AuthOutcome apply_auth(const auth::AuthOp& op);
 
   // Membership. Each change moves the index like etcd's writes to its /0 tree: add +1, remove
   // +2 (delete the member, record it as removed), peer URL update +1, attribute publish +1
@@ -190,6 +204,7 @@ class Store {
   std::map<std::uint64_t, Member> members_;
   std::set<std::uint64_t> removed_;
   std::string cluster_version_;
+  auth::AuthState auth_;
 };
 
 }  // namespace coord::store

@@ -1,5 +1,5 @@
-// Store: cluster membership, and the invariant audit used by tests. etcd keeps members in its internal /0 tree, so each change is a
-// store write there: it takes etcd indexes, history slots (invisible to user watches) and stats
+// Store: cluster membership, the v2 auth writes, and the invariant audit used by tests. etcd keeps members in its internal /0 tree, so each change is a
+// store write there (and auth in /2): it takes etcd indexes, history slots (invisible to user watches) and stats
 // exactly like the corresponding Create/Set/Update/Delete would.
 #include <utility>
 
@@ -44,6 +44,21 @@ void Store::publish_member_attributes(std::uint64_t id, std::string name,
 void Store::set_cluster_version(std::string version) {
   cluster_version_ = std::move(version);
   bump_internal(Counter::kSetsSuccess);  // Set /0/version
+}
+
+auth::AuthOutcome Store::apply_auth(const auth::AuthOp& op) {
+  // Indexed by AuthWrite::Kind (create, update, delete).
+  static constexpr Counter kSuccess[] = {Counter::kCreateSuccess, Counter::kUpdateSuccess, Counter::kDeleteSuccess};
+  static constexpr Counter kFail[] = {Counter::kCreateFail, Counter::kUpdateFail, Counter::kDeleteFail};
+  auth::AuthOutcome out = auth_.apply(op);
+  for (const auth::AuthWrite& w : out.writes) {
+    if (w.ok) {
+      bump_internal(kSuccess[w.kind]);
+    } else {
+      counters_.bump(kFail[w.kind]);
+    }
+  }
+  return out;
 }
 
 Status Store::check_invariants() const {

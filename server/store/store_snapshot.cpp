@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "server/auth/auth_codec.hpp"
 #include "server/common/coding.hpp"
 #include "server/store/store.hpp"
 
@@ -52,6 +53,7 @@ void Store::save_meta(Encoder& e) const {
   }
   e.put_varint(removed_.size());
   for (std::uint64_t id : removed_) e.put_u64(id);
+  auth::encode_state(e, auth_);
 }
 
 void Store::save_tree(Encoder& e) const {
@@ -89,6 +91,7 @@ struct SnapshotState {
   std::string cluster_version;
   std::map<std::uint64_t, Member> members;
   std::set<std::uint64_t> removed;
+  auth::AuthState auth;
   NodeTree tree;
   std::vector<Node*> with_ttl;
 };
@@ -97,7 +100,7 @@ Status decode_meta(Decoder& d, SnapshotState& st) {
   std::uint32_t magic = 0;
   std::uint8_t version = 0;
   if (!d.get_u32(magic) || magic != kSnapshotMagic) return Status::corruption("store snapshot: bad magic");
-  if (!d.get_u8(version) || version != kSnapshotVersion) {
+  if (!d.get_u8(version) || (version != kSnapshotVersion && version != kSnapshotVersionWithoutAuth)) {
     return Status::corruption("store snapshot: unsupported version");
   }
   d.get_u64(st.index);
@@ -118,6 +121,7 @@ Status decode_meta(Decoder& d, SnapshotState& st) {
     if (!d.get_u64(id)) return Status::corruption("store snapshot: truncated removed members");
     st.removed.insert(id);
   }
+  if (version == kSnapshotVersion) return auth::decode_state(d, st.auth);
   return Status::ok();
 }
 
@@ -191,6 +195,7 @@ Status Store::recover(std::string_view data) {
   cluster_version_ = std::move(st.cluster_version);
   members_ = std::move(st.members);
   removed_ = std::move(st.removed);
+  auth_ = std::move(st.auth);
   history_.clear();  // its indexes no longer follow on; live watchers stay, as in etcd
   return Status::ok();
 }
