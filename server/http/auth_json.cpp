@@ -28,7 +28,7 @@ std::optional<json::value> first_value(std::string_view body) {
   boost::system::error_code ec;
   p.write_some(body.data(), body.size(), ec);
   if (ec) return std::nullopt;
-  p.finish(ec);
+  if (!p.done()) p.finish(ec);  // a value only the end of input completes, e.g. a number
   if (ec || !p.done()) return std::nullopt;
   return p.release();
 }

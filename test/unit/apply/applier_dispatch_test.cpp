@@ -1,8 +1,10 @@
 // Applier's dispatch table (v2-api.md §4): which store operation each Request becomes, the
-// time it uses as now, SYNC and membership methods.
+// time it uses as now, SYNC, membership and auth methods.
 #include <boost/test/unit_test.hpp>
 
 #include "server/apply/applier.hpp"
+#include "server/apply/request_codec.hpp"
+#include "server/auth/auth_codec.hpp"
 
 using namespace coord;
 using namespace coord::apply;
@@ -195,6 +197,34 @@ BOOST_AUTO_TEST_CASE(membership_methods__change_members_and_move_the_index) {
   BOOST_TEST(store.members().empty());
   BOOST_TEST(store.is_removed(add.member_id));
   BOOST_TEST(store.index() == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(auth_method__applies_the_op_and_moves_the_index_like_etcds_hidden_writes) {
+  auto auth_request = [](auth::AuthOp op) {
+    Request r;
+    r.method = Method::kAuth;
+    r.value = auth::encode_op(op);
+    return r;
+  };
+  auth::AuthOp enable;
+  enable.kind = auth::AuthOpKind::kEnable;
+  Response refused = run(auth_request(enable));
+  BOOST_REQUIRE(refused.auth.has_value());
+  BOOST_TEST(refused.auth->error->status == 409);
+  BOOST_TEST(store.index() == 0u);  // a refused op writes nothing
+  auth::AuthOp root;
+  root.kind = auth::AuthOpKind::kCreateOrUpdateUser;
+  root.user = auth::User{"root", "$2b$10$hash", std::nullopt};
+  Response created = run(auth_request(root));
+  BOOST_TEST(created.auth->created);
+  BOOST_TEST(store.index() == 5u);  // /2, /2/users, /2/roles, /2/enabled, then the user
+  BOOST_TEST(!run(auth_request(enable)).auth->error.has_value());
+  BOOST_TEST(store.index() == 7u);  // the guest role and the enabled flag
+  BOOST_TEST(store.auth().enabled());
+  BOOST_TEST(store.stats().create_success == 6u);
+  BOOST_TEST(store.stats().update_success == 1u);
+  // The keys tree does not show the auth state.
+  BOOST_TEST(store.get("/", false, false, kNow).value().node.nodes.empty());
 }
 
 BOOST_AUTO_TEST_CASE(response__built_from_an_error_reports_it) {

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "server/apply/request_codec.hpp"
+#include "server/auth/auth_codec.hpp"
 
 using namespace coord;
 using namespace coord::apply;
@@ -68,6 +69,22 @@ BOOST_AUTO_TEST_CASE(round_trip__every_method) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(auth__round_trips_and_a_bad_op_is_refused) {
+  auth::AuthOp op;
+  op.kind = auth::AuthOpKind::kUpdateUser;
+  op.user = auth::User{"bob", "$2b$10$x", std::nullopt};
+  op.grant = std::vector<std::string>{"r"};
+  Request r;
+  r.method = Method::kAuth;
+  r.id = 9;
+  r.value = auth::encode_op(op);
+  auto d = decode_request(encode(r));
+  BOOST_REQUIRE(d.is_ok());
+  BOOST_TEST((*d == r));
+  r.value = "not an op";
+  BOOST_TEST(!decode_request(encode(r)).is_ok());
+}
+
 BOOST_AUTO_TEST_CASE(encoding__starts_with_the_version_and_stays_small) {
   Request r;
   r.path = std::string("/k");
@@ -90,7 +107,7 @@ BOOST_AUTO_TEST_CASE(decode__refuses_unknown_version_method_and_flags) {
   std::string bad = e;
   bad[0] = static_cast<char>(kRequestCodecVersion + 1);
   BOOST_TEST(!decode_request(bad).is_ok());
-  for (int m : {0, 11, 255}) {
+  for (int m : {0, 12, 255}) {
     bad = e;
     bad[1] = static_cast<char>(m);
     BOOST_TEST(!decode_request(bad).is_ok());

@@ -178,14 +178,40 @@ BOOST_AUTO_TEST_CASE(recover__rejects_bad_names_duplicates_and_wrong_version) {
     return out;
   };
   Store s;
-  BOOST_TEST(s.recover(build(kSnapshotVersion, {"a", "b"})).is_ok());
+  // build() writes the version 1 layout (no auth section), still read.
+  BOOST_TEST(s.recover(build(kSnapshotVersionWithoutAuth, {"a", "b"})).is_ok());
   BOOST_TEST(s.index() == 5u);
   BOOST_TEST(!s.recover(build(kSnapshotVersion + 1, {"a"})).is_ok());
-  BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a", "a"})).is_ok());
-  BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a/b"})).is_ok());
-  BOOST_TEST(!s.recover(build(kSnapshotVersion, {""})).is_ok());
-  BOOST_TEST(!s.recover(build(kSnapshotVersion, {".."})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a"})).is_ok());  // version 2 without its auth section
+  BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {"a", "a"})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {"a/b"})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {""})).is_ok());
+  BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {".."})).is_ok());
   BOOST_TEST(s.node_count() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(round_trip__keeps_the_auth_state_and_a_version_1_snapshot_has_none) {
+  Store a;
+  auth::AuthOp root;
+  root.kind = auth::AuthOpKind::kCreateOrUpdateUser;
+  root.user = auth::User{"root", "$2b$10$hash", std::nullopt};
+  a.apply_auth(root);
+  auth::AuthOp enable;
+  enable.kind = auth::AuthOpKind::kEnable;
+  a.apply_auth(enable);
+  a.set("/k", false, "v", std::nullopt, kNow);
+  Store b;
+  BOOST_REQUIRE(b.recover(a.save()).is_ok());
+  BOOST_TEST((b.auth() == a.auth()));
+  BOOST_TEST(b.auth().enabled());
+  BOOST_TEST(b.index() == a.index());
+  // Recovering a snapshot made before auth existed clears it.
+  std::string v1 = Store().save();
+  v1[4] = static_cast<char>(kSnapshotVersionWithoutAuth);
+  v1.erase(v1.size() - 3 - 2, 3);  // drop the empty auth section (flags, 0 users, 0 roles)
+  BOOST_REQUIRE(b.recover(v1).is_ok());
+  BOOST_TEST(!b.auth().enabled());
+  BOOST_TEST(b.auth().user_names().empty());
 }
 
 BOOST_AUTO_TEST_CASE(round_trip__a_very_deep_tree_needs_no_deep_call_stack) {
