@@ -65,26 +65,6 @@ void run_auth_case(ServerKind kind) {
   BOOST_TEST(*authorized.get("/a/k").node.value == "v");
 }
 
-// Precondition: the server has the v2 auth API (GET /v2/auth/enable answers 200), probed on the
-// shared single-member server of `kind`.
-struct AuthApiAvailable {
-  ServerKind kind;
-  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
-    std::string why;
-    ServerCluster* shared = shared_cluster(kind, 1, &why);
-    boost::test_tools::assertion_result r(false);
-    if (shared == nullptr) {
-      r.message() << "skipped: " << why;
-      return r;
-    }
-    auto reply = http_get(shared->client_url(0) + "/v2/auth/enable", std::chrono::seconds(2));
-    if (reply && reply->status == 200) return true;
-    r.message() << "skipped: " << to_string(kind) << " has no v2 auth API (GET /v2/auth/enable -> "
-                << (reply ? reply->status : 0) << ")";
-    return r;
-  }
-};
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(client_auth_members)
@@ -109,14 +89,12 @@ COORD_BOTH_SERVERS_CASE(members__add_then_remove_a_member, 3) {
 }
 
 BOOST_AUTO_TEST_CASE(basic_auth__credentials_pass_where_anonymous_is_refused__etcd,
-                     *boost::unit_test::precondition(ServerAvailable{ServerKind::kEtcd}) *
-                         boost::unit_test::precondition(AuthApiAvailable{ServerKind::kEtcd})) {
+                     *boost::unit_test::precondition(ServerAvailable{ServerKind::kEtcd})) {
   run_auth_case(ServerKind::kEtcd);
 }
 
 BOOST_AUTO_TEST_CASE(basic_auth__credentials_pass_where_anonymous_is_refused__coordd,
-                     *boost::unit_test::precondition(ServerAvailable{ServerKind::kCoordd}) *
-                         boost::unit_test::precondition(AuthApiAvailable{ServerKind::kCoordd})) {
+                     *boost::unit_test::precondition(ServerAvailable{ServerKind::kCoordd})) {
   run_auth_case(ServerKind::kCoordd);
 }
 
