@@ -1,6 +1,8 @@
-// coordctl's command line: global flags (--endpoints, --output/-o), the command, its arguments
-// and flags (-x and --x alike; --name=value or --name value), and the words after "--" (the
-// program run by lock, elect and exec-watch). Plain data; single-threaded.
+// coordctl's command line: global flags (--endpoints, --output/-o, etcdctl v2's TLS and auth
+// flags --ca-file, --cert-file, --key-file, --username/-u USER[:PASSWORD]), the command, its
+// arguments and flags (-x and --x alike; --name=value or --name value; a repeated flag keeps
+// every value), and the words after "--" (the program run by lock, elect and exec-watch).
+// Plain data; single-threaded.
 #pragma once
 
 #include <cstdlib>
@@ -12,6 +14,8 @@
 #include <vector>
 
 #include "coord/options.hpp"
+#include "coord/tls.hpp"
+#include "examples/coordctl/password_prompt.hpp"
 
 namespace coord::examples {
 
@@ -20,7 +24,8 @@ struct CommandLine {
   std::string output = "simple";
   std::string command;
   std::vector<std::string> args;  // positional words after the command (a subcommand included)
-  std::map<std::string, std::string> flags;
+  std::map<std::string, std::string> flags;                    // the last value of each flag
+  std::map<std::string, std::vector<std::string>> repeated;    // every value, in order
   std::vector<std::string> rest;  // after "--"
 
   static constexpr const char* kUsage =
@@ -31,11 +36,15 @@ struct CommandLine {
       "  ls [KEY] [--recursive] [-p]   watch KEY [--forever] [--after-index I] [--recursive]\n"
       "  exec-watch KEY [--after-index I] [--recursive] -- COMMAND...\n"
       "  member list | member add NAME PEER_URL | member remove ID      cluster-health\n"
+      "  auth enable|disable   user add|remove|get|list|passwd USER   user grant|revoke USER --roles R...\n"
+      "  role add|remove|get|list ROLE   role grant|revoke ROLE --path P --read|--write|--readwrite\n"
+      "  global: --ca-file F --cert-file F --key-file F --username USER[:PASSWORD]\n"
       "  lock NAME [--ttl S] [-- COMMAND...]   elect NAME VALUE [--ttl S] [-- COMMAND...]   elect NAME -l\n";
 
   // Flags that never take a value.
   static bool is_boolean(const std::string& name) {
-    static const std::set<std::string> names{"forever", "recursive", "dir", "quorum", "p", "l", "listen", "sort", "help"};
+    static const std::set<std::string> names{"forever", "recursive", "dir", "quorum", "p", "l", "listen", "sort", "help",
+                                            "read", "write", "readwrite", "rw"};
     return names.count(name) > 0;
   }
 
@@ -68,6 +77,7 @@ struct CommandLine {
           cl.output = value;
         } else {
           cl.flags[name] = value;
+          cl.repeated[name].push_back(value);
         }
       } else if (cl.command.empty()) {
         cl.command = a;
@@ -81,6 +91,9 @@ struct CommandLine {
   bool has(const std::string& name) const { return flags.count(name) > 0; }
   bool flag(const std::string& name) const { return has(name) && flags.at(name) != "false"; }
   std::string get(const std::string& name) const { return has(name) ? flags.at(name) : ""; }
+  std::vector<std::string> all(const std::string& name) const {
+    return repeated.count(name) ? repeated.at(name) : std::vector<std::string>{};
+  }
   long num(const std::string& name) const {
     std::size_t used = 0;
     long v = std::stol(get(name), &used);
@@ -96,6 +109,19 @@ struct CommandLine {
     }
     o.request_timeout = std::chrono::seconds(5);
     o.retry.max_attempts = 3;
+    o.tls.ca_file = get("ca-file");
+    o.tls.cert_file = get("cert-file");
+    o.tls.key_file = get("key-file");
+    bool https = !o.tls.ca_file.empty() || !o.tls.cert_file.empty();
+    for (const auto& e : o.endpoints) https = https || e.rfind("https://", 0) == 0;
+    if (https) enable_tls(o);
+    // etcdctl: USER:PASSWORD, or USER and the password asked for on the terminal.
+    const std::string user = has("username") ? get("username") : get("u");
+    if (!user.empty()) {
+      const auto colon = user.find(':');
+      o.username = user.substr(0, colon);
+      o.password = colon == std::string::npos ? ask_password("Password: ") : user.substr(colon + 1);
+    }
     return o;
   }
 };

@@ -1,4 +1,4 @@
-// coordctl — an etcdctl-v2-style command line on the coord SDK (keys, watch, members, lock, elect).
+// coordctl — an etcdctl-v2-style command line on the coord SDK (keys, watch, members, auth, lock, elect).
 //
 //   coordctl [--endpoints URLS] [--output simple|json|extended] COMMAND [ARGS] [FLAGS]
 // Output formats and exit codes follow etcdctl v2: 0 success, 1 bad arguments, 2 no connection,
@@ -19,6 +19,7 @@
 #include <boost/json.hpp>
 
 #include "coord/coord.hpp"
+#include "examples/coordctl/auth_commands.hpp"
 #include "examples/coordctl/command_line.hpp"
 #include "examples/coordctl/http_get.hpp"
 
@@ -127,12 +128,12 @@ int run_with_env(const std::vector<std::string>& argv, const std::vector<std::st
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-int members(coord::Client& client, const CommandLine& cl) {
+int members(coord::Client& client, const CommandLine& cl, const coord::ClientOptions& options) {
   std::string sub = need(cl, 0, "member subcommand (list, add, remove)");
   if (sub == "list") {
     std::string leader;
     for (const auto& url : client.endpoints()) {
-      if (auto a = coord::examples::http_get(url, "/v2/members/leader", std::chrono::seconds(2)); a && a->status == 200) {
+      if (auto a = coord::examples::http_get(options, url, "/v2/members/leader", std::chrono::seconds(2)); a && a->status == 200) {
         try {
           leader = json::value_to<std::string>(json::parse(a->body).at("id"));
         } catch (...) {
@@ -165,13 +166,13 @@ int members(coord::Client& client, const CommandLine& cl) {
 }
 
 // As etcdctl: a member is healthy when its /health says {"health":"true"}.
-int cluster_health(coord::Client& client) {
+int cluster_health(coord::Client& client, const coord::ClientOptions& options) {
   bool all = true;
   for (const auto& m : client.members()) {
     bool ok = false;
     std::string via;
     for (const auto& url : m.client_urls) {
-      auto a = coord::examples::http_get(url, "/health", std::chrono::seconds(2));
+      auto a = coord::examples::http_get(options, url, "/health", std::chrono::seconds(2));
       if (a && a->status == 200 && a->body.find("\"true\"") != std::string::npos) {
         ok = true;
         via = url;
@@ -190,7 +191,7 @@ int cluster_health(coord::Client& client) {
   return all ? kExitSuccess : kExitClusterNotHealthy;
 }
 
-int dispatch(coord::Client& client, const CommandLine& cl) {
+int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOptions& options) {
   const std::string& c = cl.command;
   const std::string out = cl.output;
   if (c == "get") {
@@ -241,9 +242,9 @@ int dispatch(coord::Client& client, const CommandLine& cl) {
                              "ETCD_WATCH_MODIFIED_INDEX=" + std::to_string(r.node.modified_index)});
     });
   } else if (c == "member") {
-    return members(client, cl);
+    return members(client, cl, options);
   } else if (c == "cluster-health") {
-    return cluster_health(client);
+    return cluster_health(client, options);
   } else if (c == "lock") {
     coord::recipes::DistributedLock lock(client, need(cl, 0, "lock name"),
                                          {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
@@ -284,8 +285,10 @@ int main(int argc, char** argv) {
       std::cout << CommandLine::kUsage;
       return cl.command.empty() ? kExitBadArgs : kExitSuccess;
     }
-    coord::Client client(cl.client_options());
-    return dispatch(client, cl);
+    const coord::ClientOptions options = cl.client_options();
+    if (coord::examples::is_auth_command(cl.command)) return coord::examples::run_auth_command(cl, options);
+    coord::Client client(options);
+    return dispatch(client, cl, options);
   } catch (const UsageError& e) {
     std::cerr << "Error: " << e.what() << "\n";
     return kExitBadArgs;
@@ -294,8 +297,7 @@ int main(int argc, char** argv) {
     return kExitBadArgs;
   } catch (const coord::Error& e) {
     std::cerr << "Error:  " << e.error_code() << ": " << e.message() << " (" << e.cause() << ") [" << e.index() << "]\n";
-    if (e.error_code() == coord::errc::kUnauthorized || e.http_status() == 401) return kExitBadAuth;
-    return kExitServerError;
+    return kExitServerError;  // etcdctl v2: every etcd error answer, 110 included
   } catch (const coord::TransportError& e) {
     std::cerr << "Error:  client: etcd cluster is unavailable or misconfigured; error #0: " << e.what() << "\n";
     return kExitBadConnection;

@@ -1,42 +1,63 @@
-// Blocking Beast GET with a deadline on the whole exchange (tcp_stream expiry).
+// A blocking request over coord's transport (plain HTTP and, through make_tls_transport, https).
 #include "examples/coordctl/http_get.hpp"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <future>
+
+#include "coord/tls.hpp"
 
 namespace coord::examples {
+namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace asio = boost::asio;
+std::string base64(std::string_view in) {
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    std::uint32_t n = static_cast<std::uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<std::uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<std::uint8_t>(in[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
 
-std::optional<HttpAnswer> http_get(const std::string& url, const std::string& target, std::chrono::milliseconds timeout) {
-  std::string rest = url.substr(url.find("://") == std::string::npos ? 0 : url.find("://") + 3);
-  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
-  auto colon = rest.rfind(':');
-  std::string host = colon == std::string::npos ? rest : rest.substr(0, colon);
-  std::string port = colon == std::string::npos ? "80" : rest.substr(colon + 1);
+}  // namespace
+
+std::optional<HttpAnswer> http_call(const ClientOptions& options, const std::string& method, const std::string& url,
+                                    const std::string& target, const std::string& json,
+                                    std::chrono::milliseconds timeout, std::string* error) {
+  boost::asio::io_context io;
+  std::shared_ptr<Transport> transport;
   try {
-    asio::io_context io;
-    asio::ip::tcp::resolver resolver(io);
-    beast::tcp_stream stream(io);
-    stream.expires_after(timeout);
-    stream.connect(resolver.resolve(host, port));
-    http::request<http::empty_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, rest);
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res);
-    beast::error_code ec;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    return HttpAnswer{static_cast<int>(res.result_int()), res.body()};
-  } catch (const std::exception&) {
+    transport = make_tls_transport(io.get_executor(), options);
+  } catch (const std::exception& e) {
+    if (error) *error = e.what();
     return std::nullopt;
   }
+  HttpRequest request;
+  request.method = method;
+  request.target = target;
+  request.body = json;
+  if (!json.empty()) request.content_type = "application/json";
+  if (!options.username.empty()) request.authorization = "Basic " + base64(options.username + ":" + options.password);
+  std::optional<TransportResult> result;
+  transport->send(url, std::move(request), std::chrono::steady_clock::now() + timeout,
+                  [&](TransportResult r) { result = std::move(r); });
+  // Until the exchange is over (not io.run(): the kept-alive connection's idle timer would hold
+  // it for the idle timeout).
+  while (!result && io.run_one() > 0) {
+  }
+  transport->shutdown();
+  io.restart();
+  io.poll();
+  if (!result || result->status != TransportResult::Status::kOk) {
+    if (error) *error = result ? result->detail : "no answer";
+    return std::nullopt;
+  }
+  return HttpAnswer{result->response.status, std::move(result->response.body)};
 }
 
 }  // namespace coord::examples
