@@ -1,6 +1,7 @@
 #include "server/http/auth_handler.hpp"
 
 #include <boost/beast/http/verb.hpp>
+#include <algorithm>
 
 #include "server/apply/request.hpp"
 #include "server/auth/auth_codec.hpp"
