@@ -125,7 +125,7 @@ mkdir -p "$tls"
 ) >"$work/openssl.log" 2>&1 || { echo "FAIL: openssl could not make the test certificates"; cat "$work/openssl.log"; exit 1; }
 cport=$(free_port); pport=$(free_port)
 url="https://127.0.0.1:$cport"
-/usr/bin/etcd --name m0 --data-dir "$work/tls-data" --enable-v2=true \
+"$(server_binary etcd)" --name m0 --data-dir "$work/tls-data" --enable-v2=true \
   --listen-client-urls "$url" --advertise-client-urls "$url" \
   --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
   --initial-cluster "m0=http://127.0.0.1:$pport" \
