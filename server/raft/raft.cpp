@@ -129,6 +129,41 @@ Status Raft::step(const Message& m) {
   return Status::ok();
 }
 
+Status Raft::check_against_state(const Message& m) const {
+  auto refuse = [&](const char* why) {
+    return Status::invalid_argument(std::string("raft: ") + to_string(m.type) + " refused: " + why);
+  };
+  // Our own messages never come back over the network (the transport delivers none to self).
+  if (m.from == id_) return refuse("sent in our name");
+  switch (m.type) {
+    case MessageType::kHeartbeat:
+      // A leader never tells a follower to commit past the follower's acknowledged match, which
+      // lies within the follower's log (raft_replication.cpp bcast_heartbeat).
+      if (m.commit > log_.last_index()) return refuse("commit index past our log");
+      break;
+    case MessageType::kAppResp:
+      // An acknowledgement of an index we never sent would move the follower's match past our log.
+      if (role_ == Role::kLeader && m.term == term_ && !m.reject && m.index > log_.last_index())
+        return refuse("acknowledges an index past our log");
+      break;
+    case MessageType::kVote:
+    case MessageType::kPreVote:
+      // Only a voter can campaign (promotable()); refusing others before the term comparison
+      // also keeps a stranger from inflating our term. A member that knows no configuration
+      // yet (it joined and has not received the log) cannot tell: it must answer, or a
+      // cluster that needs its vote to elect the leader who would send it the log stays
+      // leaderless (test/sim checks this liveness).
+      if (!prs_.voters().empty() && !prs_.is_voter(m.from)) return refuse("sender is not a voter");
+      break;
+    case MessageType::kTimeoutNow:
+      if (m.from != lead_) return refuse("not from our leader");
+      break;
+    default:
+      break;
+  }
+  return Status::ok();
+}
+
 // Handles the term comparison every message goes through first (Raft §5.1).
 Status Raft::step_by_term(const Message& m, bool* handled) {
   if (m.term == 0) return Status::ok();  // local message or forwarded request
