@@ -34,8 +34,8 @@ void Transport::stop() {
   for (auto& [id, p] : peers_) p->stop();
   peers_.clear();
   for (auto& [id, streams] : receivers_)
-    for (auto& r : streams)
-      if (auto live = r.lock()) live->close();
+    for (auto& e : streams)
+      if (auto live = e.receiver.lock()) live->close();
   receivers_.clear();
 }
 
@@ -145,19 +145,31 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
     return session->reply(message(400, "expected Upgrade: " + std::string(kStreamProtocol)));
   std::set<std::uint64_t> members;
   for (const auto& m : node_->members()) members.insert(m.id);
+  std::uint64_t ticket = 0;
   {
     std::lock_guard lock(mu_);
-    if (!make_stream_room_locked(from, members)) return session->reply(message(503, "too many streams from this member"));
+    if (stopped_ || !make_stream_room_locked(from, members))
+      return session->reply(message(503, "too many streams from this member"));
+    // The place is taken now, not once the upgrade is written: the sender may already open its
+    // next stream when it reads the 101, before the upgrade's completion runs here.
+    ticket = next_ticket_++;
+    receivers_[from].push_back(StreamEntry{ticket, {}, false, std::chrono::steady_clock::now()});
   }
   http::Reply head{101, {}, {}, {}};
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
-  session->upgrade(std::move(head), [this, from, members = std::move(members)](boost::asio::ip::tcp::socket socket, std::string leftover) {
+  session->upgrade(std::move(head), [this, from, ticket](boost::asio::ip::tcp::socket socket, std::string leftover) {
     auto receiver = std::make_shared<PeerStreamReceiver>(std::move(socket), std::move(leftover), *node_, self_id_, from);
     {
       std::lock_guard lock(mu_);
-      // Checked again: other upgrades for the same sender may have taken the room meanwhile.
-      if (stopped_ || !make_stream_room_locked(from, members)) return receiver->close();
-      receivers_[from].push_back(receiver);
+      auto it = receivers_.find(from);
+      StreamEntry* entry = nullptr;
+      if (it != receivers_.end())
+        for (auto& e : it->second)
+          if (e.ticket == ticket) entry = &e;
+      // Gone when the transport stopped or the reservation expired meanwhile.
+      if (stopped_ || entry == nullptr) return receiver->close();
+      entry->receiver = receiver;
+      entry->upgraded = true;
     }
     receiver->start();
   });
@@ -166,14 +178,16 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
 std::size_t Transport::live_streams_locked(std::uint64_t from, std::shared_ptr<PeerStreamReceiver>* idlest) {
   auto it = receivers_.find(from);
   if (it == receivers_.end()) return 0;
-  auto& streams = it->second;
-  std::erase_if(streams, [&](const std::weak_ptr<PeerStreamReceiver>& w) {
-    auto r = w.lock();
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(it->second, [&](const StreamEntry& e) {
+    // An upgrade whose completion never ran (the connection failed first) frees its place.
+    if (!e.upgraded) return now - e.reserved_at > kUpgradeReservation;
+    auto r = e.receiver.lock();
     if (r == nullptr || r->closed()) return true;
     if (idlest != nullptr && (*idlest == nullptr || r->idle_for() > (*idlest)->idle_for())) *idlest = r;
     return false;
   });
-  const std::size_t n = streams.size();
+  const std::size_t n = it->second.size();
   if (n == 0) receivers_.erase(it);
   return n;
 }
@@ -195,9 +209,9 @@ bool Transport::make_stream_room_locked(std::uint64_t from, const std::set<std::
   }
   std::shared_ptr<PeerStreamReceiver> idlest;
   if (live_streams_locked(from, &idlest) < kMaxStreamsPerPeer) return true;
-  if (idlest->idle_for() < kStreamIdleEviction) return false;
+  if (idlest == nullptr || idlest->idle_for() < kStreamIdleEviction) return false;
   idlest->close();
-  std::erase_if(receivers_[from], [&](const std::weak_ptr<PeerStreamReceiver>& w) { return w.lock() == idlest; });
+  std::erase_if(receivers_[from], [&](const StreamEntry& e) { return e.upgraded && e.receiver.lock() == idlest; });
   return true;
 }
 

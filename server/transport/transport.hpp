@@ -60,10 +60,13 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // idle longest if that is at least kStreamIdleEviction. False when there is no room, or when
   // `from` is not in `members` and kMaxStrangerStreams streams from non-members are open.
   bool make_stream_room_locked(std::uint64_t from, const std::set<std::uint64_t>& members);
-  // `from`'s live streams after pruning the closed ones (an empty entry is erased); the one
-  // idle longest goes to `idlest` when given.
+  // `from`'s live and reserved streams after pruning the closed ones and the reservations
+  // older than kUpgradeReservation (an empty entry is erased); the live one idle longest goes
+  // to `idlest` when given.
   std::size_t live_streams_locked(std::uint64_t from, std::shared_ptr<PeerStreamReceiver>* idlest);
 
+  // Longer than the session's write timeout: an upgrade is written or abandoned by then.
+  static constexpr std::chrono::seconds kUpgradeReservation{35};
   // Streams from senders this member does not know as members, whatever ids they claim.
   static constexpr std::size_t kMaxStrangerStreams = 8;
 
@@ -79,8 +82,17 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   mutable std::mutex mu_;
   std::map<std::uint64_t, std::shared_ptr<PeerSender>> peers_;  // guarded by mu_
   std::map<std::uint64_t, std::vector<std::string>> peer_urls_;  // guarded by mu_
+  // One place taken by a message stream: reserved when the upgrade is accepted, filled with the
+  // receiver once the upgrade is written.
+  struct StreamEntry {
+    std::uint64_t ticket = 0;
+    std::weak_ptr<PeerStreamReceiver> receiver;
+    bool upgraded = false;
+    std::chrono::steady_clock::time_point reserved_at{};
+  };
   // By claimed sender, at most kMaxStreamsPerPeer each; guarded by mu_.
-  std::map<std::uint64_t, std::vector<std::weak_ptr<PeerStreamReceiver>>> receivers_;
+  std::map<std::uint64_t, std::vector<StreamEntry>> receivers_;
+  std::uint64_t next_ticket_ = 1;  // guarded by mu_
   bool stopped_ = false;                                         // guarded by mu_
 };
 
