@@ -58,6 +58,11 @@ Status check_network_message(const Message& m) {
   if (!carries_entries && !m.entries.empty()) return refuse(m, "unexpected entries");
   if ((m.type == MessageType::kSnap) == m.snapshot.empty()) return refuse(m, "snapshot missing or unexpected");
   switch (m.type) {
+    case MessageType::kVote:
+    case MessageType::kPreVote:
+      // A candidate's last entry is from its current term at the latest.
+      if (m.log_term > m.term) return refuse(m, "last log term after the campaign's term");
+      return Status::ok();
     case MessageType::kApp: return check_append(m);
     case MessageType::kProp: return check_proposal(m);
     case MessageType::kSnap: return check_snapshot(m);

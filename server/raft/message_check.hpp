@@ -18,8 +18,9 @@ namespace coord::raft {
 //    outside the term protocol, so a term on them could only inflate ours;
 //  * entries only on kApp and kProp, a snapshot only on kSnap;
 //  * kApp: entries follow `index` one by one (index+1, index+2, ...), their terms never
-//    decrease, are at least `log_term` and at most the message's term, and `log_term` is at
-//    most the message's term;
+//    decrease, are at least `log_term` (and 1) and at most the message's term, and
+//    `log_term` is at most the message's term and 0 exactly when `index` is 0;
+//  * kVote/kPreVote: the candidate's last log term is at most the term it campaigns for;
 //  * kProp: at least one entry, each without term or index (the leader assigns them);
 //  * kSnap: a snapshot with an index, a term no later than the message's, and a voter list
 //    that is sorted, without duplicates and without node 0.

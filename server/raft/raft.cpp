@@ -148,14 +148,20 @@ Status Raft::check_against_state(const Message& m) const {
       break;
     case MessageType::kVote:
     case MessageType::kPreVote:
-      // Only a voter can campaign (promotable()); refusing others before the term comparison
-      // also keeps a stranger from inflating our term. A member that knows no configuration
-      // yet (it joined and has not received the log) cannot tell: it must answer, or a
-      // cluster that needs its vote to elect the leader who would send it the log stays
-      // leaderless (test/sim checks this liveness).
-      if (!prs_.voters().empty() && !prs_.is_voter(m.from)) return refuse("sender is not a voter");
+      // Only a voter campaigns, but a member must still answer one outside its configuration
+      // (Raft thesis §4.2.3): a member behind on the log may not know that a newer member was
+      // added, and the cluster may need its vote to elect anyone (test/sim found that deadlock
+      // when all non-voters were refused). Its vote can only go to a candidate whose log is at
+      // least as up to date as ours, so a non-voter that does not claim that is refused before
+      // the term comparison: it could only inflate our term. A member that knows no
+      // configuration yet (joined, no log) cannot tell voters from strangers at all.
+      if (!prs_.voters().empty() && !prs_.is_voter(m.from) && !log_.is_up_to_date(m.index, m.log_term))
+        return refuse("sender is not a voter and its log is not ahead of ours");
       break;
     case MessageType::kTimeoutNow:
+    case MessageType::kReadIndexResp:
+      // Only the leader we follow hands leadership over or answers our reads; a read index
+      // from anyone else could release a read before it is linearizable.
       if (m.from != lead_) return refuse("not from our leader");
       break;
     default:

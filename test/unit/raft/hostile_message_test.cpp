@@ -142,20 +142,56 @@ BOOST_AUTO_TEST_CASE(step__refuses_an_append_whose_entries_do_not_follow_its_ind
   BOOST_TEST(n.node->status().commit == 5u);
 }
 
-BOOST_AUTO_TEST_CASE(step__refuses_a_vote_request_from_a_node_that_is_not_a_voter) {
+BOOST_AUTO_TEST_CASE(step__refuses_a_vote_request_from_a_non_voter_whose_log_is_not_ahead) {
   LoneNode n = follower_with_log();
   const Snapshot3 before(n);
   Message vote = msg(MessageType::kVote, 77, 1, 9);
-  vote.index = 100;
-  vote.log_term = 9;
+  vote.index = 3;  // behind our log (4 at term 2): it could not get our vote, only move our term
+  vote.log_term = 1;
   const auto sent = n.step(vote);
   BOOST_TEST(refused(n));
   BOOST_TEST(sent.empty());
   BOOST_TEST(before.same_as(n));  // term not inflated to 9
-  vote.from = 3;  // a voter's request goes through
+  vote.from = 3;  // a voter's request goes through (and is rejected on its log)
   n.step(vote);
   BOOST_TEST(n.last_status.is_ok());
   BOOST_TEST(n.node->status().term == 9u);
+}
+
+BOOST_AUTO_TEST_CASE(step__answers_a_non_voter_whose_log_is_ahead) {
+  // A member behind on the log may not know that the candidate was added; the cluster may need
+  // its vote (Raft thesis §4.2.3), so it grants it as to any candidate.
+  LoneNode n = follower_with_log();
+  Message vote = msg(MessageType::kVote, 77, 1, 9);
+  vote.index = 10;
+  vote.log_term = 8;
+  const auto sent = n.step(vote);
+  BOOST_TEST(n.last_status.is_ok());
+  const auto answers = of_type(sent, MessageType::kVoteResp);
+  BOOST_REQUIRE(answers.size() == 1u);
+  BOOST_TEST(!answers[0].reject);
+}
+
+BOOST_AUTO_TEST_CASE(check__a_candidate_claims_no_last_term_after_its_campaign) {
+  Message vote = msg(MessageType::kPreVote, 2, 1, 5);
+  vote.log_term = 6;
+  BOOST_TEST(!check_network_message(vote).is_ok());
+  vote.log_term = 5;
+  BOOST_TEST(check_network_message(vote).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(step__refuses_a_read_index_answer_not_from_the_leader) {
+  LoneNode n = follower_with_log();
+  Message resp = msg(MessageType::kReadIndexResp, 3, 1, 2);
+  resp.index = 4;
+  resp.context = "r";
+  n.step(resp);
+  BOOST_TEST(refused(n));
+  BOOST_TEST(n.read_states.empty());
+  resp.from = 2;
+  n.step(resp);
+  BOOST_TEST(n.last_status.is_ok());
+  BOOST_TEST(n.read_states.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(step__answers_votes_while_it_knows_no_configuration) {
