@@ -228,6 +228,18 @@ std::vector<store::Member> Node::members() const {
   return store_.members();
 }
 
+std::set<std::uint64_t> Node::known_member_ids() const {
+  std::set<std::uint64_t> ids;
+  {
+    std::shared_lock lock(store_mu_);
+    for (const auto& m : store_.members()) ids.insert(m.id);
+  }
+  // As update_peers(): before the log names the members, the flags' initial cluster does.
+  if (ids.empty())
+    for (const auto& spec : options_.initial_members) ids.insert(spec.id);
+  return ids;
+}
+
 RaftPosition Node::position_locked() const { return position_; }
 
 // ------------------------------------------------------------------ the raft thread

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -168,6 +169,9 @@ class Node {
   // How long the WAL's fdatasyncs took, in etcd's buckets (etcd_disk_wal_fsync_duration_seconds).
   HistogramSnapshot wal_fsync_durations() const { return wal_fsync_durations_.snapshot(); }
   std::vector<store::Member> members() const;
+  // The ids of the members as this member knows them: the store's, or the initial cluster's
+  // until the log has named them (a member that just joined).
+  std::set<std::uint64_t> known_member_ids() const;
   std::uint64_t member_id() const { return options_.member_id; }
   std::uint64_t cluster_id() const { return cluster_id_.load(); }
   const Clock& clock() const { return clock_; }

@@ -143,8 +143,7 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
   const auto upgrade = request[bhttp::field::upgrade];
   if (std::string_view(upgrade.data(), upgrade.size()) != kStreamProtocol)
     return session->reply(message(400, "expected Upgrade: " + std::string(kStreamProtocol)));
-  std::set<std::uint64_t> members;
-  for (const auto& m : node_->members()) members.insert(m.id);
+  const std::set<std::uint64_t> members = node_->known_member_ids();
   std::uint64_t ticket = 0;
   {
     std::lock_guard lock(mu_);

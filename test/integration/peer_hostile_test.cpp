@@ -408,6 +408,45 @@ BOOST_AUTO_TEST_CASE(stream__in_a_members_name_does_not_replace_its_live_stream)
   BOOST_TEST(liar.wait_closed(5s));
 }
 
+BOOST_AUTO_TEST_CASE(stream__an_idle_one_gives_its_place_to_a_new_one) {
+  // A peer whose old connection died unnoticed must get back in once its place is full: the
+  // stream idle longest (kStreamIdleEviction, 5 s) is closed for the newcomer.
+  const Position before = everyone_serves();
+  const int target = follower_of(before);
+  const std::string claimed = hex(id_of(3 - target - before.leader));
+  auto open = [&] {
+    auto c = std::make_unique<Raw>(cluster().peer_url(target));
+    c->send(peer_request("GET /raft/stream", claimed, "", known().cluster_id, "Upgrade: coord-raft-stream/1\r\n"));
+    return std::make_pair(status_of(c->read_answer()), std::move(c));
+  };
+  std::vector<std::unique_ptr<Raw>> idle;
+  for (int i = 0; i < 4; ++i) {
+    auto [status, c] = open();
+    if (status == 101) idle.push_back(std::move(c));
+  }
+  BOOST_REQUIRE(!idle.empty());
+  BOOST_TEST(open().first == 503);  // full, and nothing idle long enough yet
+  // Retried until a place frees (bounded wait on the condition).
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  int status = 0;
+  std::unique_ptr<Raw> newcomer;
+  while (status != 101 && std::chrono::steady_clock::now() < deadline) {
+    auto [s, c] = open();
+    status = s;
+    newcomer = std::move(c);
+    if (status == 101) break;
+    BOOST_REQUIRE(newcomer->wait_closed(1s));  // the 503 ends its connection
+    // Paces the retries: none of the idle streams may close before a newcomer takes a place.
+    BOOST_REQUIRE(!idle.back()->wait_closed(100ms));
+  }
+  BOOST_TEST(status == 101);
+  int evicted = 0;
+  for (auto& c : idle) evicted += c->wait_closed(100ms) ? 1 : 0;
+  // One place was freed: one of ours, or the member's own idle stream (older still) if it had one.
+  BOOST_TEST(evicted <= 1);
+  everyone_serves();
+}
+
 BOOST_AUTO_TEST_CASE(stream__from_strangers_is_bounded_whatever_ids_they_claim) {
   everyone_serves();
   std::vector<std::unique_ptr<Raw>> held;
