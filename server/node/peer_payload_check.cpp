@@ -61,7 +61,8 @@ Status check_peer_payloads(const raft::Message& m) {
   switch (m.type) {
     case raft::MessageType::kProp:
     case raft::MessageType::kApp:
-      for (const raft::Entry& e : m.entries) COORD_RETURN_IF_ERROR(check_entry(m, e, m.type == raft::MessageType::kProp));
+      for (const raft::Entry& e : m.entries)
+        COORD_RETURN_IF_ERROR(check_entry(m, e, m.type == raft::MessageType::kProp));
       return Status::ok();
     case raft::MessageType::kSnap: {
       store::Store scratch;

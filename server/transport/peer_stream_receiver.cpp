@@ -74,7 +74,8 @@ bool PeerStreamReceiver::deliver() {
   if (foreign || node_.is_removed(from_)) return false;
   if (Status refused = node_.step(std::move(frames->messages)); !refused.is_ok()) {
     // The rest of the frames were stepped; a sender of such messages is not to be read on.
-    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(), refused.to_string().c_str());
+    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(),
+                 refused.to_string().c_str());
     return false;
   }
   return true;

@@ -133,7 +133,8 @@ void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> 
     return session->reply(message(413, "peer batch larger than the pipeline limit"));
   // A message forged in another member's name or misrouted poisons the whole batch.
   for (const auto& m : *batch)
-    if (m.to != self_id_ || m.from != from) return session->reply(message(400, "message not from the sender or not to us"));
+    if (m.to != self_id_ || m.from != from)
+      return session->reply(message(400, "message not from the sender or not to us"));
   if (Status refused = node_->step(std::move(*batch)); !refused.is_ok())
     return session->reply(message(400, refused.message()));
   session->reply(http::Reply{204, {}, {}, {}});

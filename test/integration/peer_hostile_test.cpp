@@ -229,6 +229,11 @@ std::string peer_request(const std::string& method_target, const std::string& fr
          "\r\nConnection: close\r\n" + extra + "\r\n" + body;
 }
 
+// GET /raft/stream asking for the message stream upgrade in the name of `from`.
+std::string stream_request(const std::string& from) {
+  return peer_request("GET /raft/stream", from, "", known().cluster_id, "Upgrade: coord-raft-stream/1\r\n");
+}
+
 // POSTs `body` to member `to`'s /raft in the name of `from`; the answer's status.
 int post(int to, const std::string& from, const std::string& body) {
   Raw c(cluster().peer_url(to));
@@ -280,7 +285,8 @@ BOOST_AUTO_TEST_CASE(headers__wrong_cluster_or_malformed_sender_refused_before_t
   Raw wrong(cluster().peer_url(0));
   wrong.send(peer_request("POST /raft", hex(id_of(1)), body, "deadbeef"));
   BOOST_TEST(status_of(wrong.read_answer()) == 412);
-  for (const std::string& from : {std::string("zz"), std::string("0"), std::string(""), hex(id_of(0)), std::string(17, '1')})
+  const std::vector<std::string> malformed = {"zz", "0", "", hex(id_of(0)) /* its own */, std::string(17, '1')};
+  for (const std::string& from : malformed)
     BOOST_TEST(post(0, from, body) == 400, "X-Server-From: " << from);
   BOOST_TEST(everyone_serves().leader == before.leader);
 }
@@ -308,18 +314,20 @@ BOOST_AUTO_TEST_CASE(raft__local_types_term_zero_and_bad_indexes_leave_the_membe
   const int target = follower_of(before);
   const std::uint64_t leader = id_of(before.leader);
   std::vector<Msg> forged;
-  for (std::uint8_t t : {kHup, kBeat, kUnreachable, kSnapStatus, kCheckQuorum}) forged.push_back(Msg{.type = t, .from = leader, .to = id_of(target)});
+  const std::uint64_t to = id_of(target);
+  for (std::uint8_t t : {kHup, kBeat, kUnreachable, kSnapStatus, kCheckQuorum})
+    forged.push_back(Msg{.type = t, .from = leader, .to = to});
   // Up to date, at term 0: granting it answered at term 0, which aborted the member.
-  forged.push_back(Msg{.type = kVote, .from = leader, .to = id_of(target), .term = 0, .log_term = 1000, .index = 1000000});
-  forged.push_back(Msg{.type = kHeartbeat, .from = leader, .to = id_of(target), .term = 0, .commit = 1});
+  forged.push_back(Msg{.type = kVote, .from = leader, .to = to, .term = 0, .log_term = 0, .index = 1000000});
+  forged.push_back(Msg{.type = kHeartbeat, .from = leader, .to = to, .term = 0, .commit = 1});
   // Commit index past the follower's log: aborted the member.
-  forged.push_back(Msg{.type = kHeartbeat, .from = leader, .to = id_of(target), .term = before.term, .commit = 1u << 30});
+  forged.push_back(Msg{.type = kHeartbeat, .from = leader, .to = to, .term = before.term, .commit = 1u << 30});
   // Entries that do not follow m.index, with a commit past them: aborted the member.
-  Msg gap{.type = kApp, .from = leader, .to = id_of(target), .term = before.term, .log_term = 0, .index = 0, .commit = 1u << 30};
+  Msg gap{.type = kApp, .from = leader, .to = to, .term = before.term, .log_term = 0, .index = 0, .commit = 1u << 30};
   gap.entries = {Ent{before.term, 1000000, 0, ""}};
   forged.push_back(gap);
   // A timeout-now (campaign at once) from a member that does not lead.
-  forged.push_back(Msg{.type = kTimeoutNow, .from = id_of(3 - target - before.leader), .to = id_of(target), .term = before.term});
+  forged.push_back(Msg{.type = kTimeoutNow, .from = id_of(3 - target - before.leader), .to = to, .term = before.term});
   for (const Msg& m : forged) BOOST_TEST(post(target, m.from, batch({m})) == 204, "type " << int(m.type));
   const Position after = everyone_serves();
   BOOST_TEST(after.leader == before.leader);
@@ -386,8 +394,7 @@ BOOST_AUTO_TEST_CASE(stream__in_a_members_name_does_not_replace_its_live_stream)
   int upgraded = 0, refused = 0;
   for (int i = 0; i < 5; ++i) {
     auto c = std::make_unique<Raw>(cluster().peer_url(target));
-    c->send(peer_request("GET /raft/stream", hex(id_of(before.leader)), "", known().cluster_id,
-                         "Upgrade: coord-raft-stream/1\r\n"));
+    c->send(stream_request(hex(id_of(before.leader))));
     const int status = status_of(c->read_answer());
     BOOST_TEST((status == 101 || status == 503), "status " << status);
     upgraded += status == 101 ? 1 : 0;
@@ -402,9 +409,10 @@ BOOST_AUTO_TEST_CASE(stream__in_a_members_name_does_not_replace_its_live_stream)
   // A frame on a forged stream carrying a message in another member's name closes it.
   Raw liar(cluster().peer_url(target));
   const int other = 3 - target - before.leader;
-  liar.send(peer_request("GET /raft/stream", hex(id_of(other)), "", known().cluster_id, "Upgrade: coord-raft-stream/1\r\n"));
+  liar.send(stream_request(hex(id_of(other))));
   BOOST_REQUIRE(status_of(liar.read_answer()) == 101);
-  liar.send(frame(batch({Msg{.type = kHeartbeat, .from = id_of(before.leader), .to = id_of(target), .term = before.term}})));
+  const Msg in_leaders_name{.type = kHeartbeat, .from = id_of(before.leader), .to = id_of(target), .term = before.term};
+  liar.send(frame(batch({in_leaders_name})));
   BOOST_TEST(liar.wait_closed(5s));
 }
 
@@ -416,7 +424,7 @@ BOOST_AUTO_TEST_CASE(stream__an_idle_one_gives_its_place_to_a_new_one) {
   const std::string claimed = hex(id_of(3 - target - before.leader));
   auto open = [&] {
     auto c = std::make_unique<Raw>(cluster().peer_url(target));
-    c->send(peer_request("GET /raft/stream", claimed, "", known().cluster_id, "Upgrade: coord-raft-stream/1\r\n"));
+    c->send(stream_request(claimed));
     return std::make_pair(status_of(c->read_answer()), std::move(c));
   };
   std::vector<std::unique_ptr<Raw>> idle;
@@ -453,7 +461,7 @@ BOOST_AUTO_TEST_CASE(stream__from_strangers_is_bounded_whatever_ids_they_claim) 
   int refused = 0;
   for (std::uint64_t i = 0; i < 12; ++i) {
     auto c = std::make_unique<Raw>(cluster().peer_url(0));
-    c->send(peer_request("GET /raft/stream", hex(0xabc000 + i), "", known().cluster_id, "Upgrade: coord-raft-stream/1\r\n"));
+    c->send(stream_request(hex(0xabc000 + i)));
     const int status = status_of(c->read_answer());
     BOOST_TEST((status == 101 || status == 503));
     refused += status == 503 ? 1 : 0;

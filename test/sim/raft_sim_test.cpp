@@ -140,7 +140,8 @@ class Scenario {
         m.index = before.commit;
         m.log_term = m.index == 0 ? 0 : 1;
         m.commit = before.commit + 1000;
-        m.entries = {Entry{m.term, m.index + 1, EntryType::kNormal, "x"}, Entry{m.term, m.index + 3, EntryType::kNormal, "y"}};
+        m.entries = {Entry{m.term, m.index + 1, EntryType::kNormal, "x"},
+                     Entry{m.term, m.index + 3, EntryType::kNormal, "y"}};
         what = "append with a gap";
         break;
       case 3:  // a heartbeat at the current term committing far past any log

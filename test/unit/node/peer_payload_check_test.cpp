@@ -78,7 +78,8 @@ BOOST_AUTO_TEST_CASE(append__entries_must_decode_but_a_no_op_is_fine) {
   raft::Message app;
   app.type = raft::MessageType::kApp;
   app.from = 2;
-  app.entries = {raft::Entry{3, 5, raft::EntryType::kNormal, ""}, raft::Entry{3, 6, raft::EntryType::kNormal, request(apply::Method::kPut)}};
+  app.entries = {raft::Entry{3, 5, raft::EntryType::kNormal, ""},
+                 raft::Entry{3, 6, raft::EntryType::kNormal, request(apply::Method::kPut)}};
   BOOST_TEST(!refused(app));
   app.entries.push_back(raft::Entry{3, 7, raft::EntryType::kNormal, "junk"});
   BOOST_TEST(refused(app));

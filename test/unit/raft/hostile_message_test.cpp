@@ -32,9 +32,10 @@ LoneNode follower_with_log() {
 
 bool refused(const LoneNode& n) { return n.last_status.code() == StatusCode::kInvalidArgument; }
 
-struct Snapshot3 {
+// Term, vote, commit, leader and role of a node: a refused message must change none of them.
+struct StateBefore {
   RaftStatus status;
-  explicit Snapshot3(const LoneNode& n) : status(n.node->status()) {}
+  explicit StateBefore(const LoneNode& n) : status(n.node->status()) {}
   bool same_as(const LoneNode& n) const {
     const RaftStatus now = n.node->status();
     return now.term == status.term && now.vote == status.vote && now.commit == status.commit &&
@@ -48,7 +49,7 @@ BOOST_AUTO_TEST_SUITE(hostile_message)
 
 BOOST_AUTO_TEST_CASE(step__refuses_term_zero_on_everything_but_forwarded_proposals_and_reads) {
   LoneNode n = follower_with_log();
-  const Snapshot3 before(n);
+  const StateBefore before(n);
   for (std::uint8_t t = 0; t <= kMaxMessageType; ++t) {
     const auto type = static_cast<MessageType>(t);
     if (type == MessageType::kProp || type == MessageType::kReadIndex) continue;
@@ -78,7 +79,7 @@ BOOST_AUTO_TEST_CASE(step__refuses_a_vote_request_at_term_zero_that_used_to_abor
 
 BOOST_AUTO_TEST_CASE(step__refuses_forwarded_requests_that_carry_a_term) {
   LoneNode n = follower_with_log();
-  const Snapshot3 before(n);
+  const StateBefore before(n);
   Message prop = msg(MessageType::kProp, 2, 1, 99);  // would make us follow term 99
   prop.entries = {Entry{0, 0, EntryType::kNormal, "x"}};
   n.step(prop);
@@ -90,7 +91,7 @@ BOOST_AUTO_TEST_CASE(step__refuses_forwarded_requests_that_carry_a_term) {
 
 BOOST_AUTO_TEST_CASE(step__refuses_a_heartbeat_committing_past_the_log) {
   LoneNode n = follower_with_log();
-  const Snapshot3 before(n);
+  const StateBefore before(n);
   Message hb = msg(MessageType::kHeartbeat, 2, 1, 2);
   hb.commit = 1000;  // commit_to() beyond the last index aborts by invariant
   const auto sent = n.step(hb);
@@ -108,7 +109,7 @@ BOOST_AUTO_TEST_CASE(step__refuses_a_heartbeat_committing_past_the_log) {
 
 BOOST_AUTO_TEST_CASE(step__refuses_an_append_whose_entries_do_not_follow_its_index) {
   LoneNode n = follower_with_log();
-  const Snapshot3 before(n);
+  const StateBefore before(n);
   Message app = msg(MessageType::kApp, 2, 1, 2);
   app.index = 4;
   app.log_term = 2;
@@ -144,7 +145,7 @@ BOOST_AUTO_TEST_CASE(step__refuses_an_append_whose_entries_do_not_follow_its_ind
 
 BOOST_AUTO_TEST_CASE(step__refuses_a_vote_request_from_a_non_voter_whose_log_is_not_ahead) {
   LoneNode n = follower_with_log();
-  const Snapshot3 before(n);
+  const StateBefore before(n);
   Message vote = msg(MessageType::kVote, 77, 1, 9);
   vote.index = 3;  // behind our log (4 at term 2): it could not get our vote, only move our term
   vote.log_term = 1;
