@@ -13,11 +13,16 @@
 // limit of its kind (below). A batch holds many appends and heartbeats; a snapshot message
 // travels alone so its delivery can be reported (raft report_snapshot).
 //
-// Limits, per kind of peer message (every one checked before the bytes it bounds are kept):
-//   stream frame              kMaxStreamFrameBytes  (8 MiB: twice the batch a sender builds)
-//   POST /raft without a snapshot                   (the same: these are pipeline messages)
-//   POST /raft with a snapshot  kMaxSnapshotBodyBytes (2 GiB: a large store's image)
-//   streams per claimed sender  kMaxStreamsPerPeer   (4; see Transport::open_stream)
+// Limits, per kind of peer message:
+//   stream frame                kMaxStreamFrameBytes  (8 MiB: twice the batch a sender builds),
+//                               refused from its length prefix, before its bytes are kept
+//   POST /raft with a snapshot  kMaxSnapshotBodyBytes (2 GiB: a large store's image), the
+//                               listener's body limit, refused by the HTTP session from
+//                               Content-Length before the body is read
+//   POST /raft without one      kMaxPipelineBodyBytes (8 MiB, as a frame: pipeline messages),
+//                               refused once the body is read (the session reads it first)
+//   streams per claimed sender  kMaxStreamsPerPeer (4), from non-members 8 in all
+//                               (Transport::open_stream)
 // Counts inside a body (messages, entries, voters) are bounded by the bytes present: each item
 // takes at least its minimal encoding (raft::kMinMessageBytes and codec.cpp).
 //
@@ -25,11 +30,13 @@
 // connection per peer and asks for an upgrade:
 //   GET /raft/stream HTTP/1.1   Connection: Upgrade   Upgrade: coord-raft-stream/1
 //   X-Etcd-Cluster-Id: <cluster id, hex>   X-Server-From: <sender member id, hex>
-// The peer answers 101 Switching Protocols (or 412 / 410 as above, 400 without the headers);
+// The peer answers 101 Switching Protocols (or 412 / 410 / 400 as above, 503 when the claimed
+// sender has no room left for another stream);
 // from then on the sender writes frames and the receiver never writes:
 //   frame    u32 length (little-endian) | batch (as above, `length` bytes, <= kMaxStreamFrameBytes)
 // No answer per batch: one write carries everything queued, and the connection's order is the
-// order the receiver steps the messages in. A receiver that finds a malformed frame closes the
+// order the receiver steps the messages in. A receiver that finds a malformed frame, a message
+// not from the sender or not to it, or one whose payload does not decode, closes the
 // connection; the sender reconnects. Snapshots still travel as POST /raft, alone.
 //
 // GET <peer URL>/members answers {"members":[...]} (as /v2/members) with X-Etcd-Cluster-Id,
