@@ -6,8 +6,10 @@
 
 #include "server/apply/request_codec.hpp"
 #include "server/common/coding.hpp"
+#include "server/common/hex.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/member_codec.hpp"
+#include "server/node/peer_payload_check.hpp"
 #include "server/raft/codec.hpp"
 
 namespace coord::node {
@@ -163,14 +165,21 @@ void Node::removed_from_cluster() {
   fail(Status::aborted("the member has been permanently removed from the cluster"));  // also wakes the raft thread
 }
 
-void Node::step(std::vector<raft::Message> messages) {
-  if (messages.empty()) return;
+Status Node::step(std::vector<raft::Message> messages) {
+  Status refused;
+  std::erase_if(messages, [&](const raft::Message& m) {
+    Status s = check_peer_payloads(m);
+    if (!s.is_ok() && refused.is_ok()) refused = s;
+    return !s.is_ok();
+  });
+  if (messages.empty()) return refused;
   for (const auto& m : messages)
     if (m.type == raft::MessageType::kApp) recv_append_.fetch_add(1, std::memory_order_relaxed);
   push_inbox_and_run([&](Inbox& in) {
     if (in.messages.empty()) return std::swap(in.messages, messages);
     std::move(messages.begin(), messages.end(), std::back_inserter(in.messages));
   }, false);
+  return refused;
 }
 
 store::V2Result<store::WatchStart> Node::watch(std::string_view key, bool recursive, bool stream,
@@ -217,6 +226,18 @@ NodeStatus Node::status() const {
 std::vector<store::Member> Node::members() const {
   std::shared_lock lock(store_mu_);
   return store_.members();
+}
+
+std::set<std::uint64_t> Node::known_member_ids() const {
+  std::set<std::uint64_t> ids;
+  {
+    std::shared_lock lock(store_mu_);
+    for (const auto& m : store_.members()) ids.insert(m.id);
+  }
+  // As update_peers(): before the log names the members, the flags' initial cluster does.
+  if (ids.empty())
+    for (const auto& spec : options_.initial_members) ids.insert(spec.id);
+  return ids;
 }
 
 RaftPosition Node::position_locked() const { return position_; }
@@ -282,7 +303,12 @@ bool Node::run_round() {
 
 void Node::drain_inbox(Inbox& inbox) {
   if (inbox.snapshot_written) finish_snapshot();
-  for (auto& m : inbox.messages) raft_->step(m);  // stale or foreign messages are ignored by raft
+  for (auto& m : inbox.messages) {
+    // Stale messages and forwarded requests this member cannot serve come back ok or
+    // unavailable: routine. A refusal means a message no correct member sends.
+    Status s = raft_->step(m);
+    if (s.code() == StatusCode::kInvalidArgument) log_refused(m, s);
+  }
   for (auto peer : inbox.unreachable) raft_->report_unreachable(peer);
   for (auto [peer, ok] : inbox.snapshot_reports) raft_->report_snapshot(peer, ok);
   const auto deadline = clock_.steady_now() + options_.request_timeout;
@@ -299,6 +325,17 @@ void Node::drain_inbox(Inbox& inbox) {
     }
     if (!raft_->read_index(encode_read_context(batch)).is_ok()) unsent_reads_.push_back(batch);
   }
+}
+
+void Node::log_refused(const raft::Message& m, const Status& why) {
+  ++refused_messages_;
+  const auto now = clock_.steady_now();
+  // Whoever floods the peer port with bad messages must not flood the log as well.
+  if (now - refused_logged_ < std::chrono::seconds(1)) return;
+  std::fprintf(stderr, "coordd: refused %llu peer message(s), the last from %s: %s\n",
+               static_cast<unsigned long long>(refused_messages_), to_hex(m.from).c_str(), why.to_string().c_str());
+  refused_messages_ = 0;
+  refused_logged_ = now;
 }
 
 void Node::on_tick() {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -125,8 +126,12 @@ class Node {
   // applied everything committed before the call; a non-ok Status on timeout or shutdown.
   void read_barrier(ReadCallback done);
   // Messages from a peer, in the order they arrived (transport thread): one inbox push and at
-  // most one wake-up for the whole batch.
-  void step(std::vector<raft::Message> messages);
+  // most one wake-up for the whole batch. A message whose payload would not apply
+  // (check_peer_payloads: an entry or a snapshot that does not decode) is dropped here, on the
+  // caller's thread, before it reaches Raft; the first such refusal is returned (the rest of
+  // the batch is still stepped). Raft itself refuses messages no correct member sends
+  // (RawNode::step); those refusals are logged, at most one line a second.
+  Status step(std::vector<raft::Message> messages);
   // Transport reports (any thread).
   void report_unreachable(std::uint64_t peer);
   void report_snapshot(std::uint64_t peer, bool ok);
@@ -164,6 +169,9 @@ class Node {
   // How long the WAL's fdatasyncs took, in etcd's buckets (etcd_disk_wal_fsync_duration_seconds).
   HistogramSnapshot wal_fsync_durations() const { return wal_fsync_durations_.snapshot(); }
   std::vector<store::Member> members() const;
+  // The ids of the members as this member knows them: the store's, or the initial cluster's
+  // until the log has named them (a member that just joined).
+  std::set<std::uint64_t> known_member_ids() const;
   std::uint64_t member_id() const { return options_.member_id; }
   std::uint64_t cluster_id() const { return cluster_id_.load(); }
   const Clock& clock() const { return clock_; }
@@ -194,6 +202,8 @@ class Node {
   void run();
   void drain_inbox(Inbox& inbox);
   void on_tick();
+  // Counts a peer message Raft refused and logs the count, at most once a second.
+  void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
   // Applies committed entries in order, then runs their writers' callbacks.
   void apply_and_answer(std::span<const raft::Entry> entries);
@@ -320,6 +330,10 @@ class Node {
   std::atomic<std::uint64_t> pending_proposals_{0};
   std::atomic<std::uint64_t> failed_proposals_{0};
   std::atomic<std::uint64_t> watch_requests_{0};
+  // Peer messages Raft refused since the last log line about them (raft thread only), and when
+  // that line was written.
+  std::uint64_t refused_messages_ = 0;
+  std::chrono::steady_clock::time_point refused_logged_{};
   // Observed by the WAL (raft loop), read by /metrics. etcd's buckets: 1 ms to 8.192 s.
   DurationHistogram wal_fsync_durations_{DurationHistogram::exponential_bounds(0.001, 2, 14)};
   mutable std::mutex failure_mu_;

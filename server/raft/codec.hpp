@@ -39,6 +39,10 @@ namespace coord::raft {
 
 constexpr std::uint8_t kCodecVersion = 1;
 
+// The fewest bytes an encoded Message takes (header, fixed fields, zero counts and an empty
+// context): bounds how many messages a container of untrusted bytes can claim to hold.
+constexpr std::size_t kMinMessageBytes = 2 + 1 + 6 * 8 + 1 + 8 + 1 + 1 + 1;
+
 // The kind byte after the version.
 enum class CodecKind : std::uint8_t {
   kEntry = 1,

@@ -129,6 +129,47 @@ Status Raft::step(const Message& m) {
   return Status::ok();
 }
 
+Status Raft::check_against_state(const Message& m) const {
+  auto refuse = [&](const char* why) {
+    return Status::invalid_argument(std::string("raft: ") + to_string(m.type) + " refused: " + why);
+  };
+  // Our own messages never come back over the network (the transport delivers none to self).
+  if (m.from == id_) return refuse("sent in our name");
+  switch (m.type) {
+    case MessageType::kHeartbeat:
+      // A leader never tells a follower to commit past the follower's acknowledged match, which
+      // lies within the follower's log (raft_replication.cpp bcast_heartbeat).
+      if (m.commit > log_.last_index()) return refuse("commit index past our log");
+      break;
+    case MessageType::kAppResp:
+      // An acknowledgement of an index we never sent would move the follower's match past our log.
+      if (role_ == Role::kLeader && m.term == term_ && !m.reject && m.index > log_.last_index())
+        return refuse("acknowledges an index past our log");
+      break;
+    case MessageType::kVote:
+    case MessageType::kPreVote:
+      // Only a voter campaigns, but a member must still answer one outside its configuration
+      // (Raft thesis §4.2.3): a member behind on the log may not know that a newer member was
+      // added, and the cluster may need its vote to elect anyone (test/sim found that deadlock
+      // when all non-voters were refused). Its vote can only go to a candidate whose log is at
+      // least as up to date as ours, so a non-voter that does not claim that is refused before
+      // the term comparison: it could only inflate our term. A member that knows no
+      // configuration yet (joined, no log) cannot tell voters from strangers at all.
+      if (!prs_.voters().empty() && !prs_.is_voter(m.from) && !log_.is_up_to_date(m.index, m.log_term))
+        return refuse("sender is not a voter and its log is not ahead of ours");
+      break;
+    case MessageType::kTimeoutNow:
+    case MessageType::kReadIndexResp:
+      // Only the leader we follow hands leadership over or answers our reads; a read index
+      // from anyone else could release a read before it is linearizable.
+      if (m.from != lead_) return refuse("not from our leader");
+      break;
+    default:
+      break;
+  }
+  return Status::ok();
+}
+
 // Handles the term comparison every message goes through first (Raft §5.1).
 Status Raft::step_by_term(const Message& m, bool* handled) {
   if (m.term == 0) return Status::ok();  // local message or forwarded request

@@ -30,6 +30,14 @@ class Raft {
   explicit Raft(const Config& config);
 
   Status step(const Message& m);
+  // Checks of a network message against this node's state, made before step() lets it change
+  // anything (check_network_message covers what the message alone shows): a message in our
+  // own name, a heartbeat whose
+  // commit index is past our log, an append answer (of our term, to us as leader) claiming an
+  // index past our log, a vote request from a non-voter whose log is not ahead of ours (once
+  // we know the voters), and a timeout-now or read-index answer not from the leader we follow
+  // are refused with kInvalidArgument.
+  Status check_against_state(const Message& m) const;
   // A proposal made on this node (term 0): like step(), but moves the entries into the log
   // when we lead instead of copying them.
   Status propose(Message&& m);

@@ -4,6 +4,7 @@
 
 #include "server/common/check.hpp"
 #include "server/raft/codec.hpp"
+#include "server/raft/message_check.hpp"
 #include "server/raft/raft.hpp"
 #include "server/raft/storage.hpp"
 
@@ -55,11 +56,9 @@ void RawNode::campaign() {
 }
 
 Status RawNode::step(const Message& m) {
-  if (is_local_message(m.type)) {
-    return Status::invalid_argument(std::string("raft: local message type ") + to_string(m.type) +
-                                    " received from the network");
-  }
-  if (m.from == kNoNode) return Status::invalid_argument("raft: message without a sender");
+  // A message from the network changes nothing unless a correct member could have sent it.
+  COORD_RETURN_IF_ERROR(check_network_message(m));
+  COORD_RETURN_IF_ERROR(raft_->check_against_state(m));
   return raft_->step(m);
 }
 

@@ -86,8 +86,11 @@ class RawNode {
   void tick();
   // Starts an election now (pre-vote first when enabled), as if the election timer fired.
   void campaign();
-  // Feeds a message received from a peer. Local-only message types are rejected with
-  // invalid_argument; messages from stale terms are ignored (ok). A request forwarded by a
+  // Feeds a message received from a peer. A message no correct member sends (a local type,
+  // term 0 on anything but a forwarded proposal or read, entries that do not follow, a commit
+  // index past our log, a vote request from a non-voter: check_network_message() and
+  // Raft::check_against_state()) is refused with kInvalidArgument and changes nothing;
+  // messages from stale terms are ignored (ok). A request forwarded by a
   // peer (kProp, kReadIndex, kTransferLeader) that this node cannot serve returns why (e.g.
   // kUnavailable "no leader", "conf change pending"): informational, never fatal, the peer's
   // caller times out and retries.

@@ -15,8 +15,18 @@ namespace net = boost::asio;
 
 PeerStreamReceiver::PeerStreamReceiver(net::ip::tcp::socket socket, std::string leftover, node::Node& node,
                                        std::uint64_t self_id, std::uint64_t from)
-    : node_(node), self_id_(self_id), from_(from), socket_(std::move(socket)), buffer_(std::move(leftover)) {
+    : node_(node),
+      self_id_(self_id),
+      from_(from),
+      last_bytes_(std::chrono::steady_clock::now().time_since_epoch().count()),
+      socket_(std::move(socket)),
+      buffer_(std::move(leftover)) {
   filled_ = buffer_.size();
+}
+
+std::chrono::steady_clock::duration PeerStreamReceiver::idle_for() const {
+  const std::chrono::steady_clock::duration last(last_bytes_.load(std::memory_order_relaxed));
+  return std::chrono::steady_clock::now().time_since_epoch() - last;
 }
 
 void PeerStreamReceiver::start() {
@@ -27,6 +37,7 @@ void PeerStreamReceiver::start() {
 }
 
 void PeerStreamReceiver::close() {
+  closing_.store(true, std::memory_order_relaxed);
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
 }
 
@@ -37,6 +48,8 @@ void PeerStreamReceiver::read_more() {
                           [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                             if (ec || self->closed_) return self->shut();  // the sender reconnects
                             self->filled_ += n;
+                            self->last_bytes_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                                                    std::memory_order_relaxed);
                             if (!self->deliver()) return self->shut();
                             self->read_more();
                           });
@@ -59,13 +72,19 @@ bool PeerStreamReceiver::deliver() {
     return m.to != self_id_ || m.from != from_;
   });
   if (foreign || node_.is_removed(from_)) return false;
-  node_.step(std::move(frames->messages));
+  if (Status refused = node_.step(std::move(frames->messages)); !refused.is_ok()) {
+    // The rest of the frames were stepped; a sender of such messages is not to be read on.
+    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(),
+                 refused.to_string().c_str());
+    return false;
+  }
   return true;
 }
 
 void PeerStreamReceiver::shut() {
   if (closed_) return;
   closed_ = true;
+  closing_.store(true, std::memory_order_relaxed);
   boost::system::error_code ignored;
   socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -1,14 +1,17 @@
 // PeerStreamReceiver: the receiving end of one peer's message stream (peer_wire.hpp). It reads
 // frames off an upgraded connection and steps their messages into the node: every complete
 // frame of one read goes in one inbox push. It closes the connection on a malformed frame, on
-// a message not from the member that opened the stream or not addressed to this member, and
-// once that member has been removed from the cluster; the sender then reconnects (or learns
+// a message not from the member that opened the stream or not addressed to this member, on a
+// message whose payload the node refuses (Node::step), and once that member has been removed
+// from the cluster; the sender then reconnects (or learns
 // from the handshake's 410 that it was removed).
 // Thread-safety: start() and close() may be called from any thread; the rest runs on the
 // socket's executor (the strand of the session it was upgraded from).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +30,10 @@ class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceive
 
   void start();
   void close();
+  // True once the stream has closed (or been told to).
+  bool closed() const { return closing_.load(std::memory_order_relaxed); }
+  // How long since bytes last arrived (or since the upgrade). Safe from any thread.
+  std::chrono::steady_clock::duration idle_for() const;
 
   // Free space kept at the end of the buffer for each read.
   static constexpr std::size_t kReadChunk = 64 * 1024;
@@ -41,6 +48,10 @@ class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceive
   node::Node& node_;
   const std::uint64_t self_id_;
   const std::uint64_t from_;
+
+  // Any thread.
+  std::atomic<bool> closing_{false};
+  std::atomic<std::chrono::steady_clock::rep> last_bytes_;  // steady_clock ticks
 
   // Executor-only state.
   boost::asio::ip::tcp::socket socket_;

@@ -56,6 +56,21 @@ Result<StreamFrames> decode_stream_frames(std::string_view buffer) {
   return out;
 }
 
+std::optional<std::uint64_t> parse_sender_id(std::string_view text) {
+  if (text.empty() || text.size() > 16) return std::nullopt;
+  std::uint64_t id = 0;
+  for (char c : text) {
+    int digit = -1;
+    if (c >= '0' && c <= '9') digit = c - '0';
+    else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+    if (digit < 0) return std::nullopt;
+    id = (id << 4) | static_cast<std::uint64_t>(digit);
+  }
+  if (id == 0) return std::nullopt;
+  return id;
+}
+
 Result<std::vector<raft::Message>> decode_batch(std::string_view body) {
   Decoder d(body);
   std::uint32_t magic = 0;
@@ -63,7 +78,9 @@ Result<std::vector<raft::Message>> decode_batch(std::string_view body) {
   std::uint64_t count = 0;
   if (!d.get_u32(magic) || magic != kPeerWireMagic) return Status::corruption("peer batch: bad magic");
   if (!d.get_u8(version) || version != kPeerWireVersion) return Status::corruption("peer batch: unknown version");
-  if (!d.get_count(count, 1)) return Status::corruption("peer batch: bad count");
+  // Each message takes its length varint and kMinMessageBytes at least: a count the body cannot
+  // hold is refused before it sizes the vector.
+  if (!d.get_count(count, 1 + raft::kMinMessageBytes)) return Status::corruption("peer batch: bad count");
   std::vector<raft::Message> out;
   out.reserve(count);
   for (std::uint64_t i = 0; i < count; ++i) {

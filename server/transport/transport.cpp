@@ -1,5 +1,6 @@
 #include "server/transport/transport.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "server/common/hex.hpp"
@@ -32,8 +33,9 @@ void Transport::stop() {
   stopped_ = true;
   for (auto& [id, p] : peers_) p->stop();
   peers_.clear();
-  for (auto& [id, r] : receivers_)
-    if (auto live = r.lock()) live->close();
+  for (auto& [id, streams] : receivers_)
+    for (auto& e : streams)
+      if (auto live = e.receiver.lock()) live->close();
   receivers_.clear();
 }
 
@@ -92,33 +94,49 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
   return out;
 }
 
+std::optional<http::Reply> Transport::check_head(const http::HttpRequest& request, std::uint64_t& from) const {
+  const std::string cluster = to_hex(node_->cluster_id());
+  const auto their_cluster = request["X-Etcd-Cluster-Id"];
+  if (std::string_view(their_cluster.data(), their_cluster.size()) != cluster)
+    return message(412, "cluster ID mismatch").header("X-Etcd-Cluster-Id", cluster);
+  const auto from_text = request["X-Server-From"];
+  const auto sender = parse_sender_id(std::string_view(from_text.data(), from_text.size()));
+  // Our own id would make raft take our own messages back; no member sends it.
+  if (!sender || *sender == self_id_) return message(400, "bad X-Server-From");
+  if (node_->is_removed(*sender)) return message(410, "member removed");
+  from = *sender;
+  return std::nullopt;
+}
+
 void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> session) {
   const std::string_view target(request.target().data(), request.target().size());
   if (node_ == nullptr) return session->reply(message(503, "not ready"));
-  const std::string cluster = to_hex(node_->cluster_id());
   if (target == "/members" && request.method() == bhttp::verb::get) {
     http::Reply r{200, http::kJson, {}, {}};
     std::vector<http::MemberView> views;
     for (const auto& m : node_->members()) views.push_back({m.id, m.name, m.peer_urls, m.client_urls});
     http::append_members_json(r.body, views);
-    return session->reply(r.header("X-Etcd-Cluster-Id", cluster));
+    return session->reply(r.header("X-Etcd-Cluster-Id", to_hex(node_->cluster_id())));
   }
   const bool stream = target == kStreamPath;
   if (target != "/raft" && !stream) return session->reply(http::not_found_reply());
   const auto verb = stream ? bhttp::verb::get : bhttp::verb::post;
   if (request.method() != verb) return session->reply(http::method_not_allowed_reply(stream ? "GET" : "POST"));
-  const auto their_cluster = request["X-Etcd-Cluster-Id"];
-  if (std::string_view(their_cluster.data(), their_cluster.size()) != cluster)
-    return session->reply(message(412, "cluster ID mismatch").header("X-Etcd-Cluster-Id", cluster));
-  const auto from_text = request["X-Server-From"];
-  const std::uint64_t from = std::strtoull(std::string(from_text.data(), from_text.size()).c_str(), nullptr, 16);
-  if (node_->is_removed(from)) return session->reply(message(410, "member removed"));
+  std::uint64_t from = 0;
+  if (auto refusal = check_head(request, from)) return session->reply(std::move(*refusal));
   if (stream) return open_stream(request, from, std::move(session));
   auto batch = decode_batch(request.body());
   if (!batch) return session->reply(message(400, batch.status().message()));
-  // Misrouted or forged messages are ignored; the rest go to the raft thread in one push.
-  std::erase_if(*batch, [&](const raft::Message& m) { return m.to != self_id_ || m.from != from; });
-  node_->step(std::move(*batch));
+  // Only a lone snapshot may take more than the pipeline limit (peer_wire.hpp).
+  const bool lone_snapshot = batch->size() == 1 && batch->front().type == raft::MessageType::kSnap;
+  if (!lone_snapshot && request.body().size() > kMaxPipelineBodyBytes)
+    return session->reply(message(413, "peer batch larger than the pipeline limit"));
+  // A message forged in another member's name or misrouted poisons the whole batch.
+  for (const auto& m : *batch)
+    if (m.to != self_id_ || m.from != from)
+      return session->reply(message(400, "message not from the sender or not to us"));
+  if (Status refused = node_->step(std::move(*batch)); !refused.is_ok())
+    return session->reply(message(400, refused.message()));
   session->reply(http::Reply{204, {}, {}, {}});
 }
 
@@ -126,19 +144,75 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
   const auto upgrade = request[bhttp::field::upgrade];
   if (std::string_view(upgrade.data(), upgrade.size()) != kStreamProtocol)
     return session->reply(message(400, "expected Upgrade: " + std::string(kStreamProtocol)));
+  const std::set<std::uint64_t> members = node_->known_member_ids();
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_ || !make_stream_room_locked(from, members))
+      return session->reply(message(503, "too many streams from this member"));
+    // The place is taken now, not once the upgrade is written: the sender may already open its
+    // next stream when it reads the 101, before the upgrade's completion runs here.
+    ticket = next_ticket_++;
+    receivers_[from].push_back(StreamEntry{ticket, {}, false, std::chrono::steady_clock::now()});
+  }
   http::Reply head{101, {}, {}, {}};
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
-  session->upgrade(std::move(head), [this, from](boost::asio::ip::tcp::socket socket, std::string leftover) {
+  session->upgrade(std::move(head), [this, from, ticket](boost::asio::ip::tcp::socket socket, std::string leftover) {
     auto receiver = std::make_shared<PeerStreamReceiver>(std::move(socket), std::move(leftover), *node_, self_id_, from);
     {
       std::lock_guard lock(mu_);
-      if (stopped_) return receiver->close();
-      // One stream per peer: a new one (the peer reconnected) replaces what is left of the old.
-      if (auto old = receivers_[from].lock()) old->close();
-      receivers_[from] = receiver;
+      auto it = receivers_.find(from);
+      StreamEntry* entry = nullptr;
+      if (it != receivers_.end())
+        for (auto& e : it->second)
+          if (e.ticket == ticket) entry = &e;
+      // Gone when the transport stopped or the reservation expired meanwhile.
+      if (stopped_ || entry == nullptr) return receiver->close();
+      entry->receiver = receiver;
+      entry->upgraded = true;
     }
     receiver->start();
   });
+}
+
+std::size_t Transport::live_streams_locked(std::uint64_t from, std::shared_ptr<PeerStreamReceiver>* idlest) {
+  auto it = receivers_.find(from);
+  if (it == receivers_.end()) return 0;
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(it->second, [&](const StreamEntry& e) {
+    // An upgrade whose completion never ran (the connection failed first) frees its place.
+    if (!e.upgraded) return now - e.reserved_at > kUpgradeReservation;
+    auto r = e.receiver.lock();
+    if (r == nullptr || r->closed()) return true;
+    if (idlest != nullptr && (*idlest == nullptr || r->idle_for() > (*idlest)->idle_for())) *idlest = r;
+    return false;
+  });
+  const std::size_t n = it->second.size();
+  if (n == 0) receivers_.erase(it);
+  return n;
+}
+
+bool Transport::make_stream_room_locked(std::uint64_t from, const std::set<std::uint64_t>& members) {
+  // A new stream never replaces a live one: anyone who knows the cluster id can open a stream
+  // in a member's name, and replacing would let them cut that member off. A reconnecting peer
+  // whose old connection died unnoticed gets in while there is room, and its old stream, idle,
+  // is the first evicted once there is none.
+  if (!members.count(from)) {
+    // A sender we do not know as a member: a member added by a change this member has not
+    // applied yet (it may even lead), or a stranger making up ids. Few in all, whatever the ids.
+    std::size_t strangers = 0;
+    for (auto it = receivers_.begin(); it != receivers_.end();) {
+      const std::uint64_t id = (it++)->first;  // live_streams_locked may erase the entry
+      if (!members.count(id)) strangers += live_streams_locked(id, nullptr);
+    }
+    if (strangers >= kMaxStrangerStreams) return false;
+  }
+  std::shared_ptr<PeerStreamReceiver> idlest;
+  if (live_streams_locked(from, &idlest) < kMaxStreamsPerPeer) return true;
+  if (idlest == nullptr || idlest->idle_for() < kStreamIdleEviction) return false;
+  idlest->close();
+  std::erase_if(receivers_[from], [&](const StreamEntry& e) { return e.upgraded && e.receiver.lock() == idlest; });
+  return true;
 }
 
 void Transport::on_unreachable(std::uint64_t peer) {

@@ -1,19 +1,25 @@
 // Transport: the peer network of one member. Outgoing, it is the node's MessageSender: one
 // PeerSender per other member, created and dropped as membership changes. Incoming, it is the
 // RequestHandler behind --listen-peer-urls: GET /raft/stream upgrades to a peer's message
-// stream (a PeerStreamReceiver, one per peer) and POST /raft carries snapshots (and batches),
-// both checked first (cluster id, removed sender) and stepped into the node; GET /members
+// stream (a PeerStreamReceiver; a few per claimed peer, a new one never replacing a live one)
+// and POST /raft carries snapshots (and batches), both checked first (cluster id, a
+// well-formed sender that is not us and not removed), their messages checked (from the sender,
+// to us, payloads that decode: Node::step) and stepped into the node; GET /members
 // serves the member list to joining members.
 // Thread-safe: the node calls send()/set_peers() on the raft thread, sessions call route() on
 // their strands, stats readers call peer_stats() from anywhere.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <vector>
 
+#include "server/http/reply.hpp"
 #include "server/http/request_handler.hpp"
 #include "server/node/node.hpp"
 #include "server/transport/peer_sender.hpp"
@@ -44,8 +50,30 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   void on_removed_by_cluster() override;
 
  private:
-  // Upgrades the session to `from`'s message stream (GET /raft/stream).
+  // The checks a peer request's headers allow, before its body is looked at: the cluster id,
+  // a well-formed sender that is neither us nor removed. nullopt (and `from` set) to go on.
+  std::optional<http::Reply> check_head(const http::HttpRequest& request, std::uint64_t& from) const;
+  // Upgrades the session to `from`'s message stream (GET /raft/stream), unless `from` already
+  // has kMaxStreamsPerPeer live streams none of which has been idle kStreamIdleEviction.
   void open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session);
+  // Prunes `from`'s closed streams and, when it still has kMaxStreamsPerPeer, closes the one
+  // idle longest if that is at least kStreamIdleEviction. False when there is no room, or when
+  // `from` is not in `members` and kMaxStrangerStreams streams from non-members are open.
+  bool make_stream_room_locked(std::uint64_t from, const std::set<std::uint64_t>& members);
+  // `from`'s live and reserved streams after pruning the closed ones and the reservations
+  // older than kUpgradeReservation (an empty entry is erased); the live one idle longest goes
+  // to `idlest` when given.
+  std::size_t live_streams_locked(std::uint64_t from, std::shared_ptr<PeerStreamReceiver>* idlest);
+
+  // Longer than the session's write timeout: an upgrade is written or abandoned by then.
+  static constexpr std::chrono::seconds kUpgradeReservation{35};
+  // Streams from senders this member does not know as members, whatever ids they claim.
+  static constexpr std::size_t kMaxStrangerStreams = 8;
+
+  // A stream that carried nothing for this long may give its place to a new one. Senders with
+  // traffic write every heartbeat interval; an idle follower-to-follower stream loses nothing
+  // by being replaced (its sender reconnects on its next write).
+  static constexpr std::chrono::seconds kStreamIdleEviction{5};
 
   boost::asio::io_context& ioc_;
   const std::uint64_t self_id_;
@@ -54,7 +82,17 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   mutable std::mutex mu_;
   std::map<std::uint64_t, std::shared_ptr<PeerSender>> peers_;  // guarded by mu_
   std::map<std::uint64_t, std::vector<std::string>> peer_urls_;  // guarded by mu_
-  std::map<std::uint64_t, std::weak_ptr<PeerStreamReceiver>> receivers_;  // by sender; guarded by mu_
+  // One place taken by a message stream: reserved when the upgrade is accepted, filled with the
+  // receiver once the upgrade is written.
+  struct StreamEntry {
+    std::uint64_t ticket = 0;
+    std::weak_ptr<PeerStreamReceiver> receiver;
+    bool upgraded = false;
+    std::chrono::steady_clock::time_point reserved_at{};
+  };
+  // By claimed sender, at most kMaxStreamsPerPeer each; guarded by mu_.
+  std::map<std::uint64_t, std::vector<StreamEntry>> receivers_;
+  std::uint64_t next_ticket_ = 1;  // guarded by mu_
   bool stopped_ = false;                                         // guarded by mu_
 };
 

@@ -1,6 +1,6 @@
 // Randomized simulation: many seeds, each mixing partitions, drops, crashes, restarts,
-// proposals, conf changes and ReadIndex requests, with the safety invariants checked after
-// every delivery. COORD_SIM_SEEDS=N runs N seeds (default 1000) starting at COORD_SIM_FIRST_SEED
+// proposals, conf changes, ReadIndex requests and forged messages, with the safety invariants
+// checked after every delivery. COORD_SIM_SEEDS=N runs N seeds (default 1000) starting at COORD_SIM_FIRST_SEED
 // (default 1); COORD_SIM_SEED=S replays one seed.
 #include <boost/test/unit_test.hpp>
 
@@ -23,7 +23,7 @@ using test::SimCluster;
 constexpr int kSteps = 40000;  // events per seed
 
 struct SimStats {
-  std::uint64_t committed = 0, reads = 0, crashes = 0, conf_changes = 0, snapshots = 0;
+  std::uint64_t committed = 0, reads = 0, crashes = 0, conf_changes = 0, snapshots = 0, forged = 0;
 };
 
 class Scenario {
@@ -51,6 +51,7 @@ class Scenario {
     for (NodeId id : c_.ids()) stats.reads += c_.node(id).read_states.size();
     stats.crashes += crashes_;
     stats.conf_changes += conf_changes_;
+    stats.forged += forged_;
   }
 
  private:
@@ -96,9 +97,77 @@ class Scenario {
     } else if (r < 9930) {
       NodeId l = c_.leader();
       if (l != kNoNode) c_.transfer_leadership(l, any_node());
+    } else if (r < 9960) {
+      forge();
     } else {
       c_.deliver_all(50);
     }
+  }
+
+  // Someone on the peer port sends a message no correct member sends (server/raft/
+  // message_check.hpp, Raft::check_against_state): it must be refused and change nothing,
+  // whatever state the receiver is in (and the safety checks after every delivery still hold).
+  void forge() {
+    const NodeId to = live_node();
+    if (to == kNoNode) return;
+    const RaftStatus before = c_.raw(to).status();
+    const NodeId stranger = 1000 + pick(5);
+    Message m;
+    m.to = to;
+    m.from = any_node() == to ? stranger : any_node();
+    if (m.from == to) m.from = stranger;
+    std::string what;
+    switch (pick(5)) {
+      case 0: {  // a local type, at any term
+        const MessageType local[] = {MessageType::kHup, MessageType::kBeat, MessageType::kUnreachable,
+                                     MessageType::kSnapStatus, MessageType::kCheckQuorum};
+        m.type = local[pick(5)];
+        m.term = pick(2) == 0 ? 0 : before.term;
+        what = "local type";
+        break;
+      }
+      case 1:  // term 0 on a message that is not a forwarded request
+        do m.type = static_cast<MessageType>(pick(kMaxMessageType + 1));
+        while (m.type == MessageType::kProp || m.type == MessageType::kReadIndex || m.type == MessageType::kSnap);
+        m.index = pick(1000);
+        m.log_term = pick(10);
+        m.commit = pick(1000);
+        what = "term 0";
+        break;
+      case 2:  // an append at the current term whose entries skip an index
+        m.type = MessageType::kApp;
+        m.term = std::max<std::uint64_t>(before.term, 1);
+        m.index = before.commit;
+        m.log_term = m.index == 0 ? 0 : 1;
+        m.commit = before.commit + 1000;
+        m.entries = {Entry{m.term, m.index + 1, EntryType::kNormal, "x"},
+                     Entry{m.term, m.index + 3, EntryType::kNormal, "y"}};
+        what = "append with a gap";
+        break;
+      case 3:  // a heartbeat at the current term committing far past any log
+        m.type = MessageType::kHeartbeat;
+        m.term = std::max<std::uint64_t>(before.term, 1);
+        m.commit = before.commit + 1'000'000;
+        what = "heartbeat past the log";
+        break;
+      default:  // a vote request from a stranger whose log is not ahead, once the receiver knows its voters
+        if (before.conf_state.voters.empty()) return;
+        m.type = pick(2) == 0 ? MessageType::kVote : MessageType::kPreVote;
+        m.from = stranger;
+        m.term = before.term + 1 + pick(5);
+        m.index = 0;  // every member with voters has a last term of at least 1
+        m.log_term = 0;
+        what = "vote from a stranger";
+        break;
+    }
+    const Status s = c_.inject(to, m);
+    const RaftStatus after = c_.raw(to).status();
+    if (s.code() != StatusCode::kInvalidArgument || after.term != before.term || after.vote != before.vote ||
+        after.commit != before.commit) {
+      throw test::InvariantViolation("forged message (" + what + ") to node " + std::to_string(to) +
+                                     " was not refused: " + s.to_string());
+    }
+    ++forged_;
   }
 
   void network_fault() {
@@ -195,7 +264,7 @@ class Scenario {
   std::uint64_t seed_;
   std::mt19937_64 rng_;
   SimCluster c_;
-  std::uint64_t proposals_ = 0, reads_ = 0, crashes_ = 0, conf_changes_ = 0;
+  std::uint64_t proposals_ = 0, reads_ = 0, crashes_ = 0, conf_changes_ = 0, forged_ = 0;
   NodeId next_new_ = 0;
 };
 
@@ -237,7 +306,7 @@ BOOST_AUTO_TEST_CASE(random_seeds_keep_every_safety_invariant) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "raft simulation: " << count << " seeds in " << secs << " s; committed entries "
             << stats.committed << ", reads served " << stats.reads << ", crashes " << stats.crashes
-            << ", conf changes " << stats.conf_changes << "\n";
+            << ", conf changes " << stats.conf_changes << ", forged messages refused " << stats.forged << "\n";
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 
 #include "server/common/coding.hpp"
 #include "server/raft/codec.hpp"
+#include "server/raft/message_check.hpp"
 
 namespace coord::raft::test {
 
@@ -187,6 +188,12 @@ std::vector<NodeId> SimCluster::ids() const {
   return out;
 }
 
+Status SimCluster::inject(NodeId id, const Message& m) {
+  Status s = raw(id).step(m);
+  process(id);
+  return s;
+}
+
 void SimCluster::tick(NodeId id) {
   if (!alive(id)) return;
   raw(id).tick();
@@ -349,6 +356,9 @@ bool SimCluster::deliver_one(std::mt19937_64* rng, bool crash_receiver) {
         if (!decoded.is_ok() || !(*decoded == m)) violation("message does not survive the codec");
         m = std::move(decoded).value();
       }
+      // What a correct member sends must pass every check the message alone allows
+      // (message_check.hpp): a check that refused it would cost liveness, silently.
+      if (auto s = check_network_message(m); !s.is_ok()) violation("a correct member's message refused: " + s.to_string());
       raw(m.to).step(m);  // errors for forwarded requests are informational
       if (crash_receiver) {
         crash(m.to);

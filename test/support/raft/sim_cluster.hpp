@@ -113,6 +113,9 @@ class SimCluster {
   Status read_index(NodeId id, std::string context);
   void campaign(NodeId id);
   void transfer_leadership(NodeId at, NodeId to);
+  // Steps a message that did not come through the network (a forgery) into node `id`, then
+  // handles its Ready; returns what step() said.
+  Status inject(NodeId id, const Message& m);
 
   // Network. Messages are queued per (from, to) link and delivered in FIFO order per link.
   std::size_t in_flight() const;

@@ -127,4 +127,35 @@ BOOST_AUTO_TEST_CASE(peer_endpoint__needs_an_ip_address_or_localhost_and_a_port)
   BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1").has_value());
 }
 
+BOOST_AUTO_TEST_CASE(batch__refuses_a_count_the_body_cannot_hold_before_sizing_anything) {
+  // A count of 2^40 messages in a few bytes: refused by the count check (before, the decoder
+  // reserved count Message objects, up to ~200x the body's size).
+  std::string body = transport::encode_batch({});
+  body.resize(5);
+  for (std::uint64_t v = std::uint64_t{1} << 40; v >= 0x80; v >>= 7) body.push_back(static_cast<char>((v & 0x7f) | 0x80));
+  body.push_back(0x01);
+  body += std::string(100, '\0');
+  auto out = transport::decode_batch(body);
+  BOOST_REQUIRE(!out.is_ok());
+  BOOST_TEST(out.status().message() == "peer batch: bad count");
+  // One message per byte fits the old bound but not the smallest message's size.
+  std::string dense = transport::encode_batch({});
+  dense.resize(5);
+  dense.push_back(100);
+  dense += std::string(100 * 2, '\x01');
+  BOOST_TEST(transport::decode_batch(dense).status().message() == "peer batch: bad count");
+}
+
+BOOST_AUTO_TEST_CASE(codec__smallest_message_is_kMinMessageBytes) {
+  BOOST_TEST(raft::encode(raft::Message{}).size() == raft::kMinMessageBytes);
+}
+
+BOOST_AUTO_TEST_CASE(sender_id__is_one_to_sixteen_hex_digits_and_not_zero) {
+  BOOST_TEST(transport::parse_sender_id("1").value() == 1u);
+  BOOST_TEST(transport::parse_sender_id("8e9e05c52164694d").value() == 0x8e9e05c52164694dull);
+  BOOST_TEST(transport::parse_sender_id("ABCdef").value() == 0xabcdefull);
+  for (const char* bad : {"", "0", "0000", "x1", "1 ", "-1", "12345678901234567", "0x12"})
+    BOOST_TEST(!transport::parse_sender_id(bad).has_value(), bad);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,24 @@
+// What the Raft core cannot judge in a message from a peer: whether the payloads it carries
+// would apply. An entry that commits but does not decode stops every member at apply (a
+// COORD_CHECK in Node::apply_committed), again on every restart, so a forwarded proposal or an
+// append carrying one is refused before it reaches the log; a snapshot whose store image does
+// not decode is refused before anything of it is written. Pure functions; safe from any thread.
+#pragma once
+
+#include "server/common/status.hpp"
+#include "server/raft/message.hpp"
+
+namespace coord::node {
+
+// Ok when every payload of `m` decodes (kInvalidArgument naming the first that does not):
+//  * kProp (a follower's forwarded proposal): each entry is a normal entry holding a request
+//    (server/apply/request_codec.hpp) of a method a member proposes that way — keys methods,
+//    SYNC, the cluster version, or a publish of the sender's own attributes (membership
+//    itself changes only through conf-change entries) — or a conf-change entry holding a
+//    ConfChange for a non-zero node whose context, if any, is a ConfContext (member_codec.hpp);
+//  * kApp: each entry decodes as its type says (a normal entry may be empty: a leader's no-op);
+//  * kSnap: the snapshot's data is a store image (store::Store::recover) — decoded into a
+//    scratch store, so this costs one decode of the image (rare: a follower far behind).
+Status check_peer_payloads(const raft::Message& m);
+
+}  // namespace coord::node
