@@ -35,6 +35,7 @@ bool forwardable(const apply::Request& r, raft::NodeId sender) {
     case apply::Method::kQGet:
     case apply::Method::kSync:
     case apply::Method::kClusterVersion:
+    case apply::Method::kAuth:  // auth writes are proposed by whichever member the client asked
       return true;
     case apply::Method::kMemberPublish:
       return r.member_id == sender;

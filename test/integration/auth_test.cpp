@@ -299,9 +299,13 @@ BOOST_AUTO_TEST_CASE(snapshot__restores_auth_on_restart_and_on_a_follower_that_w
 BOOST_AUTO_TEST_CASE(cluster__a_change_through_one_member_holds_on_every_member) {
   ServerCluster c(ServerKind::kCoordd, 3);
   BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
-  set_up_auth(c.client_url(0));
-  // A password change through another member: every member must refuse the old one.
-  BOOST_REQUIRE_EQUAL(send(c.client_url(1), "PUT", "/v2/auth/users/bob", R"({"user":"bob","password":"bobpw2"})", kRoot).status,
+  const auto leader = c.leader();
+  BOOST_REQUIRE(leader);
+  const int follower = (*leader + 1) % 3;
+  set_up_auth(c.client_url(*leader));
+  // A password change through a follower (forwarded to the leader as a proposal): every member
+  // must refuse the old password.
+  BOOST_REQUIRE_EQUAL(send(c.client_url(follower), "PUT", "/v2/auth/users/bob", R"({"user":"bob","password":"bobpw2"})", kRoot).status,
                       200);
   for (int i = 0; i < 3; ++i) {
     const std::string u = c.client_url(i);
@@ -314,7 +318,7 @@ BOOST_AUTO_TEST_CASE(cluster__a_change_through_one_member_holds_on_every_member)
   }
 }
 
-BOOST_AUTO_TEST_CASE(verified_passwords__are_cached_so_authenticated_requests_stay_cheap) {
+BOOST_AUTO_TEST_CASE(verified_passwords__authenticated_and_refused_requests_answer_and_print_their_cost) {
   ServerCluster c(ServerKind::kCoordd, 1);
   BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
   const std::string url = c.client_url(0);
@@ -327,10 +331,10 @@ BOOST_AUTO_TEST_CASE(verified_passwords__are_cached_so_authenticated_requests_st
   };
   const double authenticated = timed(kBob, 200);
   const double wrong_password = timed("bob:wrong", 401);  // a failed check is never cached
+  // A figure, not a check (timings are for benchmarks): bcrypt (cost 10) takes tens of
+  // milliseconds, a cached verification a tiny fraction of it. That a cache hit never runs
+  // bcrypt is checked in test/unit/http/auth_gate_test.cpp.
   BOOST_TEST_MESSAGE("per request: authenticated " << authenticated << " ms, wrong password " << wrong_password << " ms");
-  // bcrypt (cost 10) takes tens of milliseconds; a cached verification a tiny fraction of it.
-  BOOST_TEST(wrong_password > 5.0);
-  BOOST_TEST(authenticated * 5 < wrong_password);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "server/apply/request_codec.hpp"
+#include "server/auth/auth_codec.hpp"
 #include "server/node/member_codec.hpp"
 #include "server/raft/codec.hpp"
 #include "server/store/store.hpp"
@@ -27,7 +28,8 @@ std::string request(apply::Method method, std::uint64_t member_id = 0) {
   r.method = method;
   r.id = 9;
   r.path = "/k";
-  r.value = "v";
+  // An auth write carries an encoded op; anything else would not decode.
+  r.value = method == apply::Method::kAuth ? auth::encode_op(auth::AuthOp{}) : "v";
   r.member_id = member_id;
   return apply::encode(r);
 }
@@ -49,6 +51,13 @@ BOOST_AUTO_TEST_CASE(proposal__refuses_an_entry_that_does_not_decode) {
   auto m = proposal(2, raft::EntryType::kNormal, request(apply::Method::kPut));
   m.entries.push_back(raft::Entry{0, 0, raft::EntryType::kNormal, "junk"});
   BOOST_TEST(refused(m));
+}
+
+BOOST_AUTO_TEST_CASE(proposal__accepts_every_method_a_follower_forwards) {
+  // A follower proposes what its clients ask, auth writes included; the leader must append them.
+  for (auto method : {apply::Method::kPut, apply::Method::kPost, apply::Method::kDelete, apply::Method::kQGet,
+                      apply::Method::kSync, apply::Method::kAuth})
+    BOOST_TEST(!refused(proposal(2, raft::EntryType::kNormal, request(method))), static_cast<int>(method));
 }
 
 BOOST_AUTO_TEST_CASE(proposal__refuses_membership_methods_and_a_publish_in_another_name) {
