@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4), for keying the cache of verified credentials by a digest of the
+// SHA-256 (FIPS 180-4, computed by OpenSSL), for keying the cache of verified credentials by a digest of the
 // presented password rather than the password itself. Pure function; thread-safe.
 #pragma once
 
