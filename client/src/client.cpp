@@ -169,6 +169,7 @@ Operation Client::make_post(std::string_view dir, std::string_view value, const 
   op.resolution = o.dir ? Resolution::kNone : Resolution::kChildCreated;
   op.action = "create";
   op.conflict_code = 0;
+  op.repeatable = false;  // a second POST makes a second child
   return op;
 }
 

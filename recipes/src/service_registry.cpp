@@ -7,8 +7,12 @@
 #include <boost/json.hpp>
 
 #include "coord/error.hpp"
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
+#include "coord/recipes/recipe_error.hpp"
 #include "coord/recipes/refresher.hpp"
+#include "recipes/src/owned_value.hpp"
+#include "recipes/src/queue_entry.hpp"
 #include "recipes/src/recipe_util.hpp"
 
 namespace coord::recipes {
@@ -43,13 +47,13 @@ std::optional<ServiceInstance> ServiceInstance::from_node(const Node& node) {
 
 struct Registration::State {
   Client* client;
-  ServiceInstance instance;
+  ServiceInstance instance;  // owner thread
   std::string key;
-  std::string value;  // the exact value we wrote (owner check)
   std::string token;
   std::chrono::seconds ttl{};
   std::atomic<std::uint64_t> refresh_id{0};
-  std::atomic<bool> lost{false};
+  std::atomic<std::uint64_t> incarnation{0};
+  std::shared_ptr<Lease> lease;  // constant once registered
   std::function<void(const std::string&)> on_lost;
 };
 
@@ -72,33 +76,39 @@ Registration& Registration::operator=(Registration&& other) noexcept {
   return *this;
 }
 
-bool Registration::alive() const {
-  if (!s_ || s_->lost || s_->refresh_id == 0) return false;
-  auto until = Refresher::shared().valid_until(s_->refresh_id);
-  return until && *until > std::chrono::steady_clock::now();
-}
+bool Registration::alive() const { return s_ && s_->refresh_id != 0 && s_->lease->held(); }
+
+std::stop_token Registration::stop_token() const { return s_ ? s_->lease->stop_token() : std::stop_token{}; }
+
+std::uint64_t Registration::incarnation() const { return s_ ? s_->incarnation.load() : 0; }
 
 void Registration::update_metadata(json::object metadata) {
-  ServiceInstance next = s_->instance;
+  State& s = *s_;
+  if (s.refresh_id == 0) throw RecipeError(RecipeError::Kind::kState, "Registration: not registered");
+  ServiceInstance next = s.instance;
   next.metadata = std::move(metadata);
-  std::string value = encode(next, s_->token);
-  auto sent = std::chrono::steady_clock::now();
-  Response r = s_->client->compare_and_swap(s_->key, value, s_->value, std::nullopt, SetOptions{.ttl = s_->ttl});
-  s_->value = value;
+  std::string value = encode(next, s.token);
+  std::string prev = detail::current_owned_value(*s.client, s.refresh_id, s.key, *s.lease, "Registration");
+  Response r = detail::rewrite_owned_value(*s.client, s.refresh_id, s.key, prev, value, s.ttl, *s.lease, "Registration");
   next.modified_index = r.node.modified_index;
-  s_->instance = std::move(next);
-  Refresher::shared().set_value(s_->refresh_id, value, sent);
+  s.instance = std::move(next);
 }
 
 void Registration::deregister() noexcept {
   if (!s_) return;
-  auto id = s_->refresh_id.exchange(0);
+  auto id = s_->refresh_id.load();
   if (id == 0) return;
+  auto candidates = Refresher::shared().owner_values(id);
   Refresher::shared().remove(id);
-  try {
-    s_->client->compare_and_delete(s_->key, s_->value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
-  } catch (...) {
-    // Gone already or cluster unreachable: the TTL removes it.
+  s_->refresh_id = 0;
+  s_->lease->end();
+  for (const std::string& value : candidates) {
+    try {
+      s_->client->compare_and_delete(s_->key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+      return;
+    } catch (...) {
+      // Not this value, gone already, or cluster unreachable: the TTL removes it.
+    }
   }
 }
 
@@ -118,25 +128,42 @@ Registration ServiceRegistry::register_instance(std::string id, std::string endp
   s->instance.metadata = std::move(metadata);
   s->key = detail::join_key(dir_, s->instance.id);
   s->token = make_owner_token();
-  s->value = encode(s->instance, s->token);
   s->ttl = ttl;
   s->on_lost = std::move(on_lost);
+  std::string value = encode(s->instance, s->token);
   auto sent = std::chrono::steady_clock::now();
-  Response r;
+  Node node;
   try {
-    r = client_.create(s->key, s->value, SetOptions{.ttl = ttl});
+    node = client_.create(s->key, value, SetOptions{.ttl = ttl}).node;
   } catch (const TransportError& e) {
     if (detail::is_fatal(e)) throw;
-    r = client_.get(s->key, GetOptions{.quorum = true});  // the create may have happened
-    if (r.node.value != s->value) throw;
+    // The create may have happened (or may still): ours if the key holds our unique value.
+    std::optional<std::pair<Node, std::chrono::steady_clock::time_point>> adopted;
+    try {
+      adopted = detail::adopt_key(client_, s->key, value, ttl);
+    } catch (...) {
+    }
+    if (!adopted) {
+      try {
+        client_.compare_and_delete(s->key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+      } catch (...) {
+        // Not there (yet): if it lands later it expires after its TTL, never refreshed.
+      }
+      throw;
+    }
+    node = adopted->first;
+    sent = adopted->second;
   }
-  s->instance.created_index = r.node.created_index;
-  s->instance.modified_index = r.node.modified_index;
+  s->instance.created_index = node.created_index;
+  s->instance.modified_index = node.modified_index;
+  s->incarnation = node.created_index;
+  s->lease = std::make_shared<Lease>(ttl, sent);
   Registration::State* sp = s.get();
-  s->refresh_id = Refresher::shared().add(client_, Refresher::Entry{s->key, ttl, s->value, sent, [sp](const std::string& why) {
-                                            sp->lost = true;
-                                            if (sp->on_lost) sp->on_lost(why);
-                                          }});
+  s->refresh_id = Refresher::shared().add(client_, Refresher::Entry{s->key, ttl, value, sent,
+                                                                    [sp](const std::string& why) {
+                                                                      if (sp->on_lost) sp->on_lost(why);
+                                                                    },
+                                                                    s->lease});
   return Registration(std::move(s));
 }
 

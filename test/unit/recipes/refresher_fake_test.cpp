@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "coord/coord.hpp"
 #include "test/support/client/fake_transport.hpp"
@@ -19,6 +20,72 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+// The value of form parameter `name` in a request's body (percent-decoded); nullopt if absent.
+std::optional<std::string> param(const HttpRequest& r, const std::string& name) {
+  std::string body = "&" + r.body;
+  auto pos = body.find("&" + name + "=");
+  if (pos == std::string::npos) return std::nullopt;
+  pos += name.size() + 2;
+  std::string raw = body.substr(pos, body.find('&', pos) - pos), out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size()) {
+      out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += raw[i] == '+' ? ' ' : raw[i];
+    }
+  }
+  return out;
+}
+
+template <class P>
+bool eventually(P predicate, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!predicate()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval of a bounded wait
+  }
+  return true;
+}
+
+// One key as the server holds it, for the value-change tests: create, owner-checked refresh
+// and compare-and-swap are answered from `value`; hold_* hold the matching requests.
+struct OneKeyServer {
+  std::mutex mu;
+  std::optional<std::string> value;   // guarded by mu
+  std::uint64_t index = 10;           // guarded by mu
+  bool hold_refresh = false;          // guarded by mu
+  bool cas_reply_lost = false;        // guarded by mu: apply the CAS, then fail the connection
+  bool cas_held = false;              // guarded by mu: apply the CAS, hold its answer
+  int refreshes_ok = 0;               // guarded by mu
+  std::string last_ok_refresh_value;  // guarded by mu
+
+  std::optional<TransportResult> respond(const HttpRequest& r) {
+    std::lock_guard lock(mu);
+    ++index;
+    if (r.method == "GET") return coord::test::answer(401, coord::test::error_body(110, "unauthorized", "", index), index);
+    if (param(r, "refresh")) {
+      if (hold_refresh) return std::nullopt;
+      if (param(r, "prevValue") != value) return coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", index), index);
+      ++refreshes_ok;
+      last_ok_refresh_value = *value;
+      return coord::test::answer(200, coord::test::event_body("update", "/k", "v", index), index);
+    }
+    if (param(r, "prevExist") == std::string("false")) {
+      value = param(r, "value");
+      return coord::test::answer(201, coord::test::event_body("create", "/k", "v", index), index);
+    }
+    if (param(r, "prevValue")) {
+      if (param(r, "prevValue") != value) return coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", index), index);
+      value = param(r, "value");
+      if (cas_reply_lost) return coord::test::failure(TransportResult::Status::kIoError, true);
+      if (cas_held) return std::nullopt;
+      return coord::test::answer(200, coord::test::event_body("compareAndSwap", "/k", "v", index), index);
+    }
+    return coord::test::answer(200, coord::test::event_body("compareAndDelete", "/k", "", index), index);
+  }
+};
 
 }  // namespace
 
@@ -88,6 +155,92 @@ BOOST_AUTO_TEST_CASE(refresher__no_callback_after_remove_returns) {
   BOOST_TEST(calls.load() == 0);
   BOOST_TEST(refresher.size() == 0u);
   BOOST_TEST(fake->sent().empty());  // not due for 10 s
+}
+
+// One on_lost callback blocks (user code can). Must hold meanwhile: other entries are still
+// refreshed on time, and a lease whose refreshes hang is still marked lost at its deadline —
+// the scheduling thread never waits for user code.
+BOOST_AUTO_TEST_CASE(refresher__a_blocking_on_lost_delays_no_refresh_and_no_deadline) {
+  std::atomic<int> ok_refreshes{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "/gone")) return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/gone", 12));
+    if (has(r.target, "/hangs")) return std::nullopt;
+    ++ok_refreshes;
+    return coord::test::answer(200, coord::test::event_body("update", "/ok", "tok", 11));
+  });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> blocking;
+  auto now = Clock::now();
+  auto gone = refresher.add(client, Refresher::Entry{"/gone", 3s, "tok", now - 1s, [&](const std::string&) {
+                                                       blocking.set_value();
+                                                       released.wait();
+                                                     }});
+  BOOST_REQUIRE(blocking.get_future().wait_for(3s) == std::future_status::ready);
+  auto hangs = std::make_shared<Lease>(2s, Clock::now());
+  auto ok = std::make_shared<Lease>(1s, Clock::now());
+  refresher.add(client, Refresher::Entry{"/hangs", 2s, "tok", hangs->last_renewal(), nullptr, hangs});
+  refresher.add(client, Refresher::Entry{"/ok", 1s, "tok", ok->last_renewal(), nullptr, ok});
+  BOOST_TEST(eventually([&] { return hangs->lost(); }, 3s));
+  BOOST_TEST(!hangs->held());
+  BOOST_TEST(!hangs->stop_token().stop_requested());  // the public stop waits its turn behind the callback
+  BOOST_TEST(ok_refreshes.load() >= 3);  // ~1.5 s at a third of 1 s
+  BOOST_TEST(ok->held());
+  release.set_value();
+  BOOST_TEST(eventually([&] { return hangs->stop_token().stop_requested(); }, 3s));
+  refresher.remove(gone);
+}
+
+// A refresh carrying the old value reaches the server after our compare-and-swap (101) and its
+// answer comes back before the CAS's. Must hold: the registration stays alive (not lost).
+BOOST_AUTO_TEST_CASE(registration__refresh_racing_a_metadata_change_is_not_a_loss) {
+  OneKeyServer server;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) { return server.respond(r); });
+  Client client(FakeTransport::options(fake));
+  std::atomic<int> lost{0};
+  ServiceRegistry registry(client, "svc");
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 3s, {}, [&](const std::string&) { ++lost; });
+  { std::lock_guard lock(server.mu); server.hold_refresh = true; server.cas_held = true; }
+  BOOST_REQUIRE(fake->wait_held(1, 3s));  // a refresh with the old value is on its way
+  auto update = std::async(std::launch::async, [&] { reg.update_metadata({{"zone", "b"}}); });
+  BOOST_REQUIRE(fake->wait_held(2, 3s));  // the CAS applied; its answer is on its way
+  BOOST_REQUIRE(fake->complete_oldest(coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", 30), 30)));
+  { std::lock_guard lock(server.mu); server.hold_refresh = false; }
+  BOOST_REQUIRE(fake->complete_oldest(coord::test::answer(200, coord::test::event_body("compareAndSwap", "/k", "v", 29), 29)));
+  update.get();
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(server.mu);
+    return server.refreshes_ok >= 1;
+  }, 3s));
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(lost.load() == 0);
+  std::lock_guard lock(server.mu);
+  BOOST_TEST(has(server.last_ok_refresh_value, "zone"));  // refreshes now carry the new value
+}
+
+// A metadata change applies but its reply is lost and the resolution read fails: the outcome is
+// unknown to the client. Must hold: later refreshes find the value the key holds (the new one)
+// instead of failing with 101 for ever, and the registration stays alive.
+BOOST_AUTO_TEST_CASE(registration__change_with_unknown_outcome_that_applied_keeps_the_lease) {
+  OneKeyServer server;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) { return server.respond(r); });
+  Client client(FakeTransport::options(fake));
+  std::atomic<int> lost{0};
+  ServiceRegistry registry(client, "svc");
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s, {}, [&](const std::string&) { ++lost; });
+  { std::lock_guard lock(server.mu); server.cas_reply_lost = true; }
+  BOOST_CHECK_THROW(reg.update_metadata({{"zone", "b"}}), TransportError);
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(server.mu);
+    return server.refreshes_ok >= 2;
+  }, 3s));
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(lost.load() == 0);
+  { std::lock_guard lock(server.mu); server.cas_reply_lost = false; }
+  reg.update_metadata({{"zone", "c"}});  // the next change starts from the value the key holds
+  BOOST_TEST(reg.alive());
 }
 
 BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {

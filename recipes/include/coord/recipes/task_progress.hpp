@@ -1,13 +1,17 @@
 // coord::recipes::TaskProgress and TaskMonitor — progress reporting for the tasks of a job
 // (recipes.md §4.5, one key per task). A worker's TaskProgress owns the TTL'd key
-// <prefix>/<job>/<task> holding JSON {"state","fraction","message","worker","seq"}; the shared
+// <prefix>/<job>/<task> holding JSON {"state","fraction","message","worker","seq","token"} (the
+// token is unique to this TaskProgress, so two workers with the same name never mistake each
+// other's key for their own); the shared
 // Refresher keeps it alive, report() writes are throttled (at most one per min_interval, the
 // latest one pending is written by the next report after the interval, flush() or the terminal
 // write), and every write is compare-and-swap on our previous value, so a worker that lost the key
 // learns it. complete()/fail() record the outcome (kept for `retention`, default forever). A
-// dead worker's key expires after its TTL: TaskMonitor reports that task as kLost.
+// dead worker's key expires after its TTL: TaskMonitor reports that task as kLost. alive()
+// follows the lease rule of lease.hpp: a partitioned or paused worker stops believing it owns
+// the task before its key can expire on the server and the task be claimed again.
 //
-// Thread-safety: TaskProgress belongs to one owner thread (alive() from any). TaskMonitor is safe
+// Thread-safety: TaskProgress belongs to one owner thread (alive(), stop_token() from any). TaskMonitor is safe
 // for concurrent use; its callback runs on its watcher thread, one at a time, with no internal
 // lock held, never after destruction. The Client must outlive both.
 #pragma once
@@ -20,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "coord/client.hpp"
@@ -48,6 +53,8 @@ struct TaskProgressOptions {
   std::chrono::milliseconds min_interval{1000};     // throttle of report()
   std::optional<std::chrono::seconds> retention;    // TTL of the terminal record (none: kept)
   std::string worker;                               // shown to monitors (default: an owner token)
+  // Runs once, on the refresher's notification thread, when the task key's lease is lost.
+  std::function<void(const std::string& reason)> on_lost;
 };
 
 class TaskProgress {
@@ -66,7 +73,10 @@ class TaskProgress {
   void flush();
   void complete(std::string message = {});
   void fail(std::string message);
+  // True while not finished and before the lease deadline (see lease.hpp).
   bool alive() const;
+  // Requested when the task key's lease is lost (stop the work: someone may take the task over).
+  std::stop_token stop_token() const;
   const std::string& key() const;
 
   struct State;
