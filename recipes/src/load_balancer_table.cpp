@@ -37,6 +37,7 @@ void LoadBalancerTable::on_event(const WatchEvent& ev) {
   std::vector<ServiceInstance> now;
   {
     std::lock_guard lock(mu_);
+    ++version_;
     stale_ = false;
     const Response& r = ev.response;
     if (ev.type != WatchEvent::Type::kEvent) {
@@ -94,8 +95,17 @@ bool LoadBalancerTable::stale() const {
 
 bool LoadBalancerTable::wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
                                    std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return ready_ && predicate(list_locked()); });
+  for (;;) {
+    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
+    auto copy = list_locked();
+    auto seen = version_;
+    lock.unlock();
+    if (predicate(copy)) return true;  // user code: no lock held
+    lock.lock();
+    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
+  }
 }
 
 }  // namespace coord::recipes

@@ -52,25 +52,39 @@ bool QueueEntry::lost() const {
   return !l || !l->held();
 }
 
+std::optional<std::pair<Node, Clock::time_point>> QueueEntry::find_and_adopt() {
+  for (const QueuedNode& n : list(client_, dir_, nullptr, std::chrono::seconds(5))) {
+    if (n.value != value_) continue;
+    if (auto adopted = adopt_key(client_, n.key, value_, ttl_)) return adopted;
+  }
+  return std::nullopt;
+}
+
 void QueueEntry::enqueue() {
+  // An unresolved POST may land long after it was sent; past this bound, one that landed has
+  // expired (it is never refreshed) or will be removed as a late copy.
+  auto give_up = Clock::now() + std::max<Clock::duration>(ttl_, std::chrono::seconds(5));
   std::optional<std::pair<Node, Clock::time_point>> entry;
-  for (int attempt = 0; !entry; ++attempt) {
-    auto sent = Clock::now();
+  bool must_resolve = false;
+  while (!entry) {
     try {
+      if (must_resolve) {
+        // Never POST twice blindly: an entry holding our value is ours (adopt it); only a
+        // listing that shows none lets us POST again (a late copy is removed when it shows up).
+        entry = find_and_adopt();
+        must_resolve = false;
+        continue;
+      }
+      auto sent = Clock::now();
       Response r = client_.create_in_order(dir_, value_, SetOptions{.ttl = ttl_});
       entry.emplace(r.node, sent);
     } catch (const TransportError& e) {
-      if (is_fatal(e) || attempt >= 2) throw;
-      // The POST may have happened (or may still happen): never POST twice blindly. An entry
-      // holding our value is ours: adopt it; when none is visible, POST again and remove the
-      // late copy when it shows up (wait_turn, leave).
-      ambiguous_post_ = true;
-      for (const QueuedNode& n : list(client_, dir_, nullptr, std::chrono::seconds(5))) {
-        if (n.value != value_) continue;
-        if (auto adopted = adopt_key(client_, n.key, value_, ttl_)) {
-          entry = std::move(adopted);
-          break;
-        }
+      if (is_fatal(e) || Clock::now() >= give_up) throw;
+      if (!must_resolve) {
+        ambiguous_post_ = true;
+        must_resolve = true;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       }
     }
   }

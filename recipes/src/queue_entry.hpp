@@ -66,6 +66,8 @@ class QueueEntry {
                                       std::chrono::milliseconds timeout);
 
  private:
+  // Lists the directory and adopts an entry holding our value, if there is one.
+  std::optional<std::pair<Node, Clock::time_point>> find_and_adopt();
   // Removes entries holding our value under another key (late copies of an unresolved POST)
   // from `entries` and from the server.
   void drop_own_copies(std::vector<QueuedNode>& entries);

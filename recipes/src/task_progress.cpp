@@ -158,17 +158,22 @@ const std::string& TaskProgress::key() const { return s_->key; }
 // ------------------------------------------------------------------ TaskMonitor
 
 TaskMonitor::TaskMonitor(Client& client, std::string job, Callback on_change, std::string prefix)
-    : dir_(detail::join_key(prefix, job)), callback_(std::move(on_change)) {
+    : dir_(detail::join_key(prefix, job)), callback_(std::make_shared<CallbackState>()) {
+  callback_->callback = std::move(on_change);
   watcher_ = std::make_unique<Watcher>(client, dir_, [this](const WatchEvent& ev) { on_event(ev); },
                                        WatcherOptions{.recursive = true});
 }
 
-TaskMonitor::~TaskMonitor() { watcher_.reset(); }
+TaskMonitor::~TaskMonitor() {
+  callback_->destroyed = true;
+  watcher_.reset();
+}
 
 void TaskMonitor::on_event(const WatchEvent& ev) {
   std::vector<TaskStatus> changed;
   {
     std::lock_guard lock(mu_);
+    ++version_;
     const Response& r = ev.response;
     if (ev.type != WatchEvent::Type::kEvent) {
       std::map<std::string, TaskStatus> fresh;
@@ -202,8 +207,11 @@ void TaskMonitor::on_event(const WatchEvent& ev) {
     }
   }
   cv_.notify_all();
-  if (callback_) {
-    for (const TaskStatus& t : changed) callback_(t);
+  std::shared_ptr<CallbackState> cb = callback_;  // outlives `this` if the callback destroys it
+  if (!cb->callback) return;
+  for (const TaskStatus& t : changed) {
+    if (cb->destroyed) return;
+    cb->callback(t);
   }
 }
 
@@ -214,8 +222,17 @@ std::map<std::string, TaskStatus> TaskMonitor::tasks() const {
 
 bool TaskMonitor::wait_until(const std::function<bool(const std::map<std::string, TaskStatus>&)>& predicate,
                              std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return ready_ && predicate(tasks_); });
+  for (;;) {
+    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
+    auto copy = tasks_;
+    auto seen = version_;
+    lock.unlock();
+    if (predicate(copy)) return true;  // user code: no lock held
+    lock.lock();
+    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
+  }
 }
 
 }  // namespace coord::recipes

@@ -281,6 +281,38 @@ COORD_BOTH_SERVERS_CASE(distributed_lock__create_with_lost_reply_is_adopted_not_
   BOOST_TEST(!a.lost_before_release());
 }
 
+// Fault: the holder's POST reaches the server but every reply is held until the thaw. Must
+// hold: the permit is granted on the entry that POST created (adopted: it holds our unique
+// value), and the directory holds no second entry of ours.
+COORD_BOTH_SERVERS_CASE(semaphore__post_with_lost_reply_is_adopted_not_posted_twice, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("sem-orphan");
+  Semaphore a(a_client, name, 1, {.ttl = 10s});
+  std::string dir = "/coord/semaphores/" + name;
+  relay.freeze_replies();
+  auto acquired = std::async(std::launch::async, [&] { return a.try_acquire_for(20s); });
+  std::uint64_t created = 0;
+  BOOST_REQUIRE(eventually([&] {
+    try {
+      auto nodes = direct.get(dir, GetOptions{.recursive = true, .quorum = true}).node.nodes;
+      if (nodes.empty()) return false;
+      created = nodes.front().created_index;
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }, 5s));
+  BOOST_REQUIRE(eventually([&] { return relay.accepted() >= 3; }, 10s));  // the POST and its resolution gave up
+  relay.thaw();
+  BOOST_REQUIRE(acquired.wait_for(10s) == std::future_status::ready);
+  BOOST_REQUIRE(acquired.get());
+  BOOST_TEST(a.fencing_token() == created);
+  BOOST_TEST(direct.get(dir, GetOptions{.recursive = true, .quorum = true}).node.nodes.size() == 1u);
+  BOOST_TEST(a.holds());
+}
+
 // Two workers that use the same worker name: the second claims the task after the first's key
 // vanished (as after a partition). The first must learn it lost the task at its next write
 // instead of overwriting the second's progress (its value is told apart by a unique token).

@@ -319,4 +319,68 @@ BOOST_AUTO_TEST_CASE(config_watcher__resync_after_401_emits_the_diff) {
   BOOST_TEST(watcher.resync_count() == 1u);
 }
 
+
+// The callback destroys its own ConfigWatcher at the first change of a resync batch of three.
+// Must hold: no further change is delivered (the remaining ones belonged to a dead watcher).
+BOOST_AUTO_TEST_CASE(config_watcher__callback_may_destroy_its_watcher) {
+  std::mutex mu;
+  int polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (has(r.target, "wait=true")) {
+      if (polls++ == 0) return coord::test::answer(400, coord::test::error_body(401, "The event in requested index is outdated and cleared", "", 2000), 2000);
+      return std::nullopt;
+    }
+    std::string nodes = polls == 0 ? R"({"key":"/cfg/a","value":"1","modifiedIndex":5,"createdIndex":5})"
+                                   : R"({"key":"/cfg/a","value":"2","modifiedIndex":1500,"createdIndex":5},)"
+                                     R"({"key":"/cfg/b","value":"2","modifiedIndex":1600,"createdIndex":1600},)"
+                                     R"({"key":"/cfg/c","value":"2","modifiedIndex":1700,"createdIndex":1700})";
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/cfg","dir":true,"nodes":[)" + nodes +
+                                        R"(],"modifiedIndex":4,"createdIndex":4}})", polls == 0 ? 10 : 2000);
+  });
+  Client client(FakeTransport::options(fake));
+  std::atomic<bool> destroyed{false};
+  std::atomic<int> after{0};
+  std::promise<void> destroyed_now, called_after;
+  std::unique_ptr<ConfigWatcher> watcher;
+  std::mutex watcher_mu;
+  std::unique_lock hold(watcher_mu);  // the callback waits until `watcher` is assigned
+  watcher = std::make_unique<ConfigWatcher>(client, "/cfg", [&](const ConfigChange& c, const auto&) {
+    if (destroyed) {
+      if (after++ == 0) called_after.set_value();
+      return;
+    }
+    if (!c.resync) return;
+    std::lock_guard lock(watcher_mu);
+    destroyed = true;
+    watcher.reset();  // from inside its own callback
+    destroyed_now.set_value();
+  });
+  hold.unlock();
+  BOOST_REQUIRE(destroyed_now.get_future().wait_for(5s) == std::future_status::ready);
+  // The two other changes of the batch would follow at once; give them a bounded chance.
+  BOOST_TEST((called_after.get_future().wait_for(500ms) == std::future_status::timeout));
+  BOOST_TEST(after.load() == 0);
+}
+
+// The predicate of LoadBalancerTable::wait_until calls the table itself. Must hold: it runs
+// without the table's lock (no self-deadlock) and the wait succeeds.
+BOOST_AUTO_TEST_CASE(load_balancer_table__wait_until_predicate_may_call_the_table) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/services/s","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/services/s/a","value":"127.0.0.1:1","modifiedIndex":5,"createdIndex":5}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  LoadBalancerTable table(client, "s");
+  auto result = std::make_shared<std::promise<bool>>();
+  std::thread([&table, result] {
+    result->set_value(table.wait_until([&](const auto& list) { return list.size() == 1 && table.instances().size() == 1; }, 5s));
+  }).detach();  // detached: a self-deadlock must fail the test, not hang it
+  auto f = result->get_future();
+  BOOST_REQUIRE(f.wait_for(6s) == std::future_status::ready);
+  BOOST_TEST(f.get());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

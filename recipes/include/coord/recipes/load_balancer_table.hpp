@@ -58,7 +58,8 @@ class LoadBalancerTable {
   std::vector<ServiceInstance> instances() const;
   // True after the first snapshot arrived.
   bool ready() const;
-  // Waits until `predicate(list)` holds (checked at once and after each change) or `timeout`.
+  // Waits until `predicate(list)` holds (checked after the first snapshot and after each change,
+  // on a copy, with no internal lock held: it may call the table) or `timeout` passes.
   bool wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
                   std::chrono::milliseconds timeout) const;
   // True when the last poll failed (the list may be out of date; it is still served).
@@ -76,6 +77,7 @@ class LoadBalancerTable {
   WeightedRoundRobin picker_;                     // guarded by mu_
   bool ready_ = false;                            // guarded by mu_
   bool stale_ = false;                            // guarded by mu_
+  std::uint64_t version_ = 0;                     // guarded by mu_; bumped by every change
   std::unique_ptr<Watcher> watcher_;              // last: stopped first
 };
 

@@ -13,9 +13,10 @@
 //
 // Thread-safety: TaskProgress belongs to one owner thread (alive(), stop_token() from any). TaskMonitor is safe
 // for concurrent use; its callback runs on its watcher thread, one at a time, with no internal
-// lock held, never after destruction. The Client must outlive both.
+// lock held, never after destruction; it may destroy the monitor. The Client must outlive both.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -95,18 +96,28 @@ class TaskMonitor {
   TaskMonitor& operator=(const TaskMonitor&) = delete;
 
   std::map<std::string, TaskStatus> tasks() const;
+  // Waits until `predicate(tasks)` holds (checked after the first snapshot and after each
+  // change, on a copy, with no internal lock held: it may call tasks()) or `timeout` passes.
   bool wait_until(const std::function<bool(const std::map<std::string, TaskStatus>&)>& predicate,
                   std::chrono::milliseconds timeout) const;
 
  private:
   void on_event(const WatchEvent& ev);
 
+  // Shared with the frame of on_event: a callback may destroy this monitor, and the frame then
+  // still owns the callback it runs and stops before touching any member.
+  struct CallbackState {
+    Callback callback;
+    std::atomic<bool> destroyed{false};
+  };
+
   const std::string dir_;
-  Callback callback_;
+  const std::shared_ptr<CallbackState> callback_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::map<std::string, TaskStatus> tasks_;  // guarded by mu_
   bool ready_ = false;                        // guarded by mu_
+  std::uint64_t version_ = 0;                 // guarded by mu_; bumped by every change
   std::unique_ptr<Watcher> watcher_;
 };
 
