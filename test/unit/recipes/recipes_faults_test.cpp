@@ -313,6 +313,44 @@ COORD_BOTH_SERVERS_CASE(semaphore__post_with_lost_reply_is_adopted_not_posted_tw
   BOOST_TEST(a.holds());
 }
 
+// A participant's entry appears twice (a late copy of an unresolved POST holds the same unique
+// value). Must hold: the barrier counts participants, not entries, and stays closed until a
+// second participant arrives.
+COORD_BOTH_SERVERS_CASE(barrier__counts_participants_not_duplicate_entries, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("bar");
+  Barrier a(client, name, 2, {.ttl = 5s});
+  BOOST_TEST(!a.arrive_and_wait(100ms));
+  std::string entries = "/coord/barriers/" + name + "/entries";
+  auto nodes = client.get(entries, GetOptions{.recursive = true, .quorum = true}).node.nodes;
+  BOOST_REQUIRE_EQUAL(nodes.size(), 1u);
+  client.create_in_order(entries, *nodes.front().value, SetOptions{.ttl = 5s});  // the late copy
+  BOOST_TEST(!a.arrive_and_wait(300ms));
+  BOOST_TEST(!a.opened());
+  Barrier b(client, name, 2, {.ttl = 5s});
+  BOOST_TEST(b.arrive_and_wait(5s));
+  BOOST_TEST(a.arrive_and_wait(5s));
+}
+
+// Fault: the participant's traffic is frozen while it waits. Must hold: arrive_and_wait returns
+// false at its deadline (it does not throw the client's timeout, nor wait longer).
+COORD_BOTH_SERVERS_CASE(barrier__unreachable_cluster_gives_false_at_the_deadline, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  std::string name = unique("bar-frozen");
+  Barrier a(a_client, name, 2, {.ttl = 5s});
+  BOOST_TEST(!a.arrive_and_wait(100ms));
+  relay.freeze();
+  auto start = Clock::now();
+  bool opened = true;
+  BOOST_CHECK_NO_THROW(opened = a.arrive_and_wait(800ms));
+  auto took = Clock::now() - start;
+  BOOST_TEST(!opened);
+  BOOST_TEST((took >= 800ms));
+  BOOST_TEST((took < 2500ms));
+  relay.thaw();
+}
+
 // Two workers that use the same worker name: the second claims the task after the first's key
 // vanished (as after a partition). The first must learn it lost the task at its next write
 // instead of overwriting the second's progress (its value is told apart by a unique token).
