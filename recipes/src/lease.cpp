@@ -17,7 +17,9 @@ Lease::Clock::duration Lease::margin(std::chrono::seconds ttl) {
 }
 
 void Lease::renew(Clock::time_point sent_at) {
-  if (lost_ || ended_) return;
+  // Invariant: once held() answered false it never answers true again. An acknowledgement that
+  // arrives after the deadline (the refresher marks the loss on its next scan) renews nothing.
+  if (lost_ || ended_ || Clock::now() >= deadline()) return;
   Clock::rep t = sent_at.time_since_epoch().count();
   Clock::rep seen = last_renewal_.load();
   while (t > seen && !last_renewal_.compare_exchange_weak(seen, t)) {

@@ -38,7 +38,8 @@ class Lease {
   static Clock::duration margin(std::chrono::seconds ttl);
 
   // Records an acknowledged write or refresh of the key sent at `sent_at`. The deadline only
-  // moves forward, and never again once the lease is lost or ended.
+  // moves forward, and never again once the lease is lost, ended or past its deadline (so
+  // held() never turns true again after it answered false).
   void renew(Clock::time_point sent_at);
   // Send time of the newest acknowledged write or refresh.
   Clock::time_point last_renewal() const;
