@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "coord/coord.hpp"
@@ -381,6 +382,37 @@ BOOST_AUTO_TEST_CASE(load_balancer_table__wait_until_predicate_may_call_the_tabl
   auto f = result->get_future();
   BOOST_REQUIRE(f.wait_for(6s) == std::future_status::ready);
   BOOST_TEST(f.get());
+}
+
+
+// Local outlier ejection: a reported instance is skipped by next() until its ejection ends; when
+// too many are ejected (panic threshold 0.5) all are used again.
+BOOST_AUTO_TEST_CASE(load_balancer_table__report_failure_ejects_until_the_panic_threshold) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/services/s","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/services/s/a","value":"127.0.0.1:1","modifiedIndex":5,"createdIndex":5},)"
+                                    R"({"key":"/coord/services/s/b","value":"127.0.0.1:2","modifiedIndex":6,"createdIndex":6},)"
+                                    R"({"key":"/coord/services/s/c","value":"127.0.0.1:3","modifiedIndex":7,"createdIndex":7},)"
+                                    R"({"key":"/coord/services/s/d","value":"127.0.0.1:4","modifiedIndex":8,"createdIndex":8}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  LoadBalancerTable table(client, "s", {.ejection_time = 300ms});
+  BOOST_REQUIRE(table.wait_until([](const auto& l) { return l.size() == 4; }, 5s));
+  auto picks = [&] {
+    std::set<std::string> ids;
+    for (int i = 0; i < 8; ++i) ids.insert(table.next()->id);
+    return ids;
+  };
+  table.report_failure("a");
+  table.report_failure("b");  // 2 of 4 healthy: not below the threshold
+  BOOST_TEST((picks() == std::set<std::string>{"c", "d"}));
+  BOOST_TEST(table.ejected().size() == 2u);
+  table.report_failure("c");  // 1 of 4 healthy: panic, everyone is used
+  BOOST_TEST(picks().size() == 4u);
+  BOOST_TEST(eventually([&] { return table.ejected().empty(); }, 3s));  // ejections end
+  BOOST_TEST(picks().size() == 4u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
