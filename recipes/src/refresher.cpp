@@ -180,7 +180,7 @@ void Refresher::on_result(std::uint64_t id, Clock::time_point sent_at, std::opti
           slot.lost_reason = "key expired or was deleted";
         } else if (err.error_code() == errc::kCompareFailed) {
           if (!other_candidate_left(slot, sent_value)) {
-            slot.lost_reason = "key is owned by someone else";
+            slot.lost_reason = std::string(kReasonNotOurs);
           } else {
             retry_soon = slot.changes_in_flight > 0 ? retry_soon : now;
           }

@@ -351,6 +351,89 @@ COORD_BOTH_SERVERS_CASE(barrier__unreachable_cluster_gives_false_at_the_deadline
   relay.thaw();
 }
 
+// Fault: the registration's key is deleted (as by an expiry). Must hold: with reregister, the
+// instance registers again by itself, as a new incarnation, and says so through on_reregistered.
+COORD_BOTH_SERVERS_CASE(registration__reregisters_after_its_key_is_gone, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::promise<ServiceInstance> healed;
+  std::atomic<int> heals{0};
+  ServiceRegistry registry(client, unique("svc-heal"),
+                           {.reregister = true, .on_reregistered = [&](const ServiceInstance& i) {
+                              if (heals++ == 0) healed.set_value(i);
+                            }});
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s);
+  auto first = reg.incarnation();
+  client.remove(reg.key());
+  auto f = healed.get_future();
+  BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
+  auto again = f.get();
+  BOOST_TEST(again.created_index > first);
+  BOOST_TEST(reg.incarnation() == again.created_index);
+  BOOST_TEST(reg.alive());
+  auto listed = registry.instances();
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed.front().created_index == again.created_index);
+  reg.update_metadata({{"zone", "b"}});  // the healed registration is fully usable
+  reg.deregister();
+  BOOST_TEST(registry.instances().empty());
+}
+
+// Fault: the instance's traffic is frozen past its TTL, then thawed. Must hold: it is not alive
+// while frozen (lease rule) and registers again by itself after the thaw.
+COORD_BOTH_SERVERS_CASE(registration__reregisters_after_a_partition_heals, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::promise<void> healed;
+  std::atomic<int> heals{0};
+  std::string service = unique("svc-part");
+  ServiceRegistry registry(a_client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
+                                                 if (heals++ == 0) healed.set_value();
+                                               }});
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s);
+  relay.freeze();
+  BOOST_REQUIRE(eventually([&] { return !reg.alive(); }, 3s));
+  ServiceRegistry observer(direct, service);
+  BOOST_REQUIRE(eventually([&] { return observer.instances().empty(); }, 5s));  // expired on the server
+  relay.thaw();
+  auto f = healed.get_future();
+  BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(observer.instances().size() == 1u);
+}
+
+// A restarted instance registers the id whose key its dead predecessor left behind. Must hold:
+// without replace_existing that is refused (105); with it the new instance replaces the key as a
+// new incarnation; the predecessor (here still alive, with reregister) learns it lost the id and
+// does not take it back.
+COORD_BOTH_SERVERS_CASE(registration__restarted_instance_replaces_its_predecessor_without_a_fight, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string service = unique("svc-restart");
+  std::promise<void> old_healed;
+  std::atomic<int> heals{0};
+  ServiceRegistry old_registry(client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
+                                                   if (heals++ == 0) old_healed.set_value();
+                                                 }});
+  Registration old = old_registry.register_instance("x", "127.0.0.1:1", 2s);
+  ServiceRegistry plain(client, service);
+  try {
+    plain.register_instance("x", "127.0.0.1:2", 2s);
+    BOOST_FAIL("a live id was registered twice");
+  } catch (const Error& e) {
+    BOOST_TEST(e.error_code() == errc::kNodeExist);
+  }
+  ServiceRegistry replacing(client, service, {.replace_existing = true});
+  Registration fresh = replacing.register_instance("x", "127.0.0.1:2", 2s);
+  BOOST_TEST(fresh.incarnation() > old.incarnation());
+  BOOST_REQUIRE(eventually([&] { return !old.alive(); }, 3s));
+  // Bounded look for the fight that must not happen: a re-registration of the old instance.
+  BOOST_TEST((old_healed.get_future().wait_for(2s) == std::future_status::timeout));
+  BOOST_TEST(fresh.alive());
+  auto listed = replacing.instances();
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed.front().endpoint == "127.0.0.1:2");
+}
+
 // Two workers that use the same worker name: the second claims the task after the first's key
 // vanished (as after a partition). The first must learn it lost the task at its next write
 // instead of overwriting the second's progress (its value is told apart by a unique token).

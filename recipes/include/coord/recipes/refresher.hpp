@@ -33,6 +33,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,9 @@ class Refresher {
   };
 
   enum class ChangeOutcome { kApplied, kRejected, kUnknown };
+
+  // The loss reason when the server says the key holds another owner's value (error 101).
+  static constexpr std::string_view kReasonNotOurs = "key is owned by someone else";
 
   // The process-wide refresher (started on first use, stopped at exit).
   static Refresher& shared();

@@ -6,6 +6,7 @@
 // alive() follows the lease rule of lease.hpp: a partitioned or paused instance stops believing
 // it is registered before its key can expire on the server (and another instance take its id).
 // A metadata change never makes a live registration look lost (see recipes/src/owned_value.hpp).
+// With RegistryOptions::reregister a lost registration heals itself in the background.
 //
 // Thread-safety: ServiceRegistry is safe for concurrent use. A Registration belongs to one owner
 // thread; alive(), stop_token() and incarnation() may be called from any thread. Move-only. The Client must outlive both.
@@ -40,6 +41,17 @@ struct ServiceInstance {
 
 struct RegistryOptions {
   std::string prefix = "/coord/services";  // instances live under prefix/service/
+  // register_instance() of an id whose key exists (a restarted instance whose dead predecessor's
+  // key has not expired yet) removes that key and registers anew (a new incarnation) instead of
+  // failing with 105. A predecessor that is in fact alive learns at its next heartbeat that its
+  // key is gone or not its own.
+  bool replace_existing = false;
+  // After a loss by expiry, deletion or the local deadline (not when another instance took the
+  // id over), register again in the background, with backoff, until it works or deregister();
+  // on_reregistered then runs on that background thread with the new incarnation. It must not
+  // deregister or destroy the Registration.
+  bool reregister = false;
+  std::function<void(const ServiceInstance&)> on_reregistered;
 };
 
 class Registration {
@@ -55,9 +67,9 @@ class Registration {
   // expired, removed by someone else, or the local deadline passed without a successful
   // heartbeat) and after deregister().
   bool alive() const;
-  // Requested when the registration's lease is lost.
+  // Requested when the registration's current lease is lost (after a re-registration, ask again).
   std::stop_token stop_token() const;
-  // The key's createdIndex: a fencing token for this incarnation of the instance.
+  // The key's createdIndex: a fencing token for this incarnation of the instance (0 while lost).
   std::uint64_t incarnation() const;
   // Replaces the metadata (a compare-and-swap that watchers see). Throws RecipeError::kLost when
   // the key is no longer ours, client errors otherwise.
@@ -65,7 +77,8 @@ class Registration {
   // Removes the key now (owner-checked, bounded). Never throws. The destructor calls it.
   void deregister() noexcept;
   const std::string& key() const;
-  const ServiceInstance& instance() const;
+  // The registered instance as last written (its incarnation changes on re-registration).
+  ServiceInstance instance() const;
 
  private:
   std::unique_ptr<State> s_;
@@ -90,6 +103,7 @@ class ServiceRegistry {
  private:
   Client& client_;
   std::string dir_;
+  RegistryOptions options_;
 };
 
 }  // namespace coord::recipes
