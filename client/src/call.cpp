@@ -98,6 +98,12 @@ void Call::on_result(const std::string& endpoint, TransportResult result) {
   if (finished_) return;
   if (result.status == TransportResult::Status::kTimeout && Clock::now() >= deadline_) {
     // The call's own deadline (e.g. a quiet long poll), not a slow member: keep the endpoint.
+    if (op_.is_watch) {
+      std::uint64_t index = header_u64(result.response, "x-etcd-index");
+      core_.observe_index(index);
+      return finish(std::make_exception_ptr(
+          TransportError(TransportError::Kind::kTimeout, "quiet watch: " + result.detail, endpoint, index)));
+    }
     if (op_.retry == RetryClass::kRead || !result.maybe_sent) return finish(transport_error(result, endpoint));
   }
   switch (classify(op_, result)) {

@@ -231,7 +231,13 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
       }
       return retry_later(error, &Impl::poll);
     } catch (const TransportError& e) {
-      if (e.kind() == TransportError::Kind::kTimeout) return poll();  // a quiet poll: renew it
+      if (e.kind() == TransportError::Kind::kTimeout) {
+        // A quiet poll: renew it, from past the index the server had reached when it registered
+        // the watch (nothing for us happened up to there), so that a quiet watcher stays inside
+        // the server's event history however much is written elsewhere.
+        if (e.index() >= next_) set_next(e.index() + 1);
+        return poll();
+      }
       if (e.kind() == TransportError::Kind::kCancelled || e.kind() == TransportError::Kind::kShutdown) return;
       return retry_later(error, &Impl::poll);
     } catch (...) {

@@ -289,4 +289,38 @@ BOOST_AUTO_TEST_CASE(destructor__on_a_client_thread_does_not_wait_for_ever_on_a_
   BOOST_TEST(call.get());
 }
 
+
+// Polls end at their deadline without an event, after the server sent the answer's head with
+// X-Etcd-Index. Must hold: the next poll continues past that index (never backwards), so a quiet
+// watcher is not left behind the server's 1000-event history by writes elsewhere.
+BOOST_AUTO_TEST_CASE(quiet_poll__continues_past_the_index_of_the_answers_head) {
+  std::mutex mu;
+  int polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.target.find("wait=true") == std::string::npos) return answer(200, event_body("get", "/k", "v", 5), 10);
+    std::lock_guard lock(mu);
+    if (polls >= 2) return std::nullopt;  // then the watch waits
+    TransportResult quiet;
+    quiet.status = S::kTimeout;
+    quiet.maybe_sent = true;
+    quiet.response.status = 200;
+    quiet.response.headers["x-etcd-index"] = polls++ == 0 ? "2000" : "1500";  // the second from a lagging member
+    return quiet;
+  });
+  Client client(FakeTransport::options(fake));
+  Recorder got;
+  Watcher watcher(client, "/k", got.callback(), WatcherOptions{.poll_timeout = std::chrono::milliseconds(0)});
+  BOOST_REQUIRE(fake->wait_held(1));
+  std::vector<std::string> targets;
+  for (const auto& sent : fake->sent()) {
+    if (sent.request.target.find("wait=true") != std::string::npos) targets.push_back(sent.request.target);
+  }
+  BOOST_REQUIRE_EQUAL(targets.size(), 3u);
+  BOOST_TEST(targets[0].find("waitIndex=11") != std::string::npos);
+  BOOST_TEST(targets[1].find("waitIndex=2001") != std::string::npos);
+  BOOST_TEST(targets[2].find("waitIndex=2001") != std::string::npos);
+  BOOST_TEST(watcher.next_index() == 2001u);
+  BOOST_TEST(watcher.resync_count() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
