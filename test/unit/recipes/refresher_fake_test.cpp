@@ -194,6 +194,29 @@ BOOST_AUTO_TEST_CASE(refresher__a_blocking_on_lost_delays_no_refresh_and_no_dead
   refresher.remove(gone);
 }
 
+// An on_lost callback never returns (it waits for something the remover holds). Must hold:
+// remove() of its entry gives up waiting after Refresher::kRemoveWait instead of for ever.
+BOOST_AUTO_TEST_CASE(refresher__remove_waits_for_a_running_callback_only_so_long) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
+    return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/k", 12));
+  });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release, running;
+  std::shared_future<void> released = release.get_future().share();
+  auto id = refresher.add(client, Refresher::Entry{"/k", 3s, "tok", Clock::now() - 1s, [&](const std::string&) {
+                                                     running.set_value();
+                                                     released.wait();
+                                                   }});
+  BOOST_REQUIRE(running.get_future().wait_for(3s) == std::future_status::ready);
+  auto start = Clock::now();
+  refresher.remove(id);
+  auto waited = Clock::now() - start;
+  BOOST_TEST((waited >= Refresher::kRemoveWait - 100ms));
+  BOOST_TEST((waited < Refresher::kRemoveWait + 2s));
+  release.set_value();
+}
+
 // A refresh carrying the old value reaches the server after our compare-and-swap (101) and its
 // answer comes back before the CAS's. Must hold: the registration stays alive (not lost).
 BOOST_AUTO_TEST_CASE(registration__refresh_racing_a_metadata_change_is_not_a_loss) {
@@ -413,6 +436,27 @@ BOOST_AUTO_TEST_CASE(load_balancer_table__report_failure_ejects_until_the_panic_
   BOOST_TEST(picks().size() == 4u);
   BOOST_TEST(eventually([&] { return table.ejected().empty(); }, 3s));  // ejections end
   BOOST_TEST(picks().size() == 4u);
+}
+
+
+// The predicate of TaskMonitor::wait_until calls the monitor itself: it runs without the
+// monitor's lock (no self-deadlock) and the wait succeeds.
+BOOST_AUTO_TEST_CASE(task_monitor__wait_until_predicate_may_call_the_monitor) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/jobs/j","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/jobs/j/t","value":"{\"state\":\"running\",\"fraction\":0.5,\"message\":\"\",\"worker\":\"w\",\"seq\":1}","modifiedIndex":5,"createdIndex":5}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  TaskMonitor monitor(client, "j");
+  auto result = std::make_shared<std::promise<bool>>();
+  std::thread([&monitor, result] {
+    result->set_value(monitor.wait_until([&](const auto& m) { return m.size() == 1 && monitor.tasks().size() == 1; }, 5s));
+  }).detach();  // detached: a self-deadlock must fail the test, not hang it
+  auto f = result->get_future();
+  BOOST_REQUIRE(f.wait_for(6s) == std::future_status::ready);
+  BOOST_TEST(f.get());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
