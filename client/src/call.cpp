@@ -98,6 +98,12 @@ void Call::on_result(const std::string& endpoint, TransportResult result) {
   if (finished_) return;
   if (result.status == TransportResult::Status::kTimeout && Clock::now() >= deadline_) {
     // The call's own deadline (e.g. a quiet long poll), not a slow member: keep the endpoint.
+    if (op_.is_watch) {
+      std::uint64_t index = header_u64(result.response, "x-etcd-index");
+      core_.observe_index(index);
+      return finish(std::make_exception_ptr(
+          TransportError(TransportError::Kind::kTimeout, "quiet watch: " + result.detail, endpoint, index)));
+    }
     if (op_.retry == RetryClass::kRead || !result.maybe_sent) return finish(transport_error(result, endpoint));
   }
   switch (classify(op_, result)) {
@@ -279,9 +285,17 @@ void Call::on_resolved(std::exception_ptr error, const Response& read) {
         TransportError::Kind::kOutcomeUnknown,
         op_.request.method + " " + op_.request.target + ": the write may or may not have applied (" + why + ")")));
   }
-  // Not applied as of a linearizable read. Sending it again can only duplicate it if the first
-  // request is still travelling inside the cluster; creates and CAS are guarded by their own
-  // conditions, and a conflict answer after this point is resolved once more.
+  // Not applied as of a linearizable read — which cannot see a write the cluster appended but
+  // has not committed yet. A repeatable write is sent again (a late copy of a guarded write then
+  // fails, and a conflict answer after this point is resolved once more; a plain set applied
+  // twice leaves the same value). A POST is not: its caller learns that the outcome is unknown
+  // and resolves it with its own unique value (see recipes/src/queue_entry.cpp).
+  if (!op_.repeatable) {
+    return finish(std::make_exception_ptr(TransportError(
+        TransportError::Kind::kOutcomeUnknown,
+        op_.request.method + " " + op_.request.target +
+            ": not visible to a quorum read, but it may still apply; not sent again")));
+  }
   retry_later(std::make_exception_ptr(TransportError(TransportError::Kind::kIo, "write not applied")));
 }
 

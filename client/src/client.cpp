@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <future>
 #include <stdexcept>
+#include <thread>
 
 #include "client/src/client_core.hpp"
 #include "client/src/codec.hpp"
@@ -48,7 +49,16 @@ Client::Client(ClientOptions options) : core_(std::make_shared<detail::ClientCor
   }
 }
 
-Client::~Client() { core_->shutdown(); }
+Client::~Client() {
+  if (!core_->on_io_thread()) {
+    core_->shutdown();
+    return;
+  }
+  // Destroyed from one of our own handlers: this thread cannot join itself, and the io_context
+  // it runs inside must outlive it. A reaper thread takes the core, shuts it down (it waits for
+  // this handler to return) and destroys it there. Calls still in flight are cancelled at once.
+  std::thread([core = std::move(core_)] { core->shutdown(); }).detach();
+}
 
 asio::any_io_executor Client::executor() const { return core_->executor(); }
 
@@ -169,6 +179,7 @@ Operation Client::make_post(std::string_view dir, std::string_view value, const 
   op.resolution = o.dir ? Resolution::kNone : Resolution::kChildCreated;
   op.action = "create";
   op.conflict_code = 0;
+  op.repeatable = false;  // a second POST makes a second child
   return op;
 }
 

@@ -22,10 +22,11 @@ Error::Error(int error_code, std::string message, std::string cause, std::uint64
       index_(index),
       http_status_(http_status) {}
 
-TransportError::TransportError(Kind kind, std::string what, std::string endpoint)
+TransportError::TransportError(Kind kind, std::string what, std::string endpoint, std::uint64_t index)
     : std::runtime_error(std::string(to_string(kind)) + ": " + what + (endpoint.empty() ? "" : " (" + endpoint + ")")),
       kind_(kind),
-      endpoint_(std::move(endpoint)) {}
+      endpoint_(std::move(endpoint)),
+      index_(index) {}
 
 const char* to_string(TransportError::Kind kind) {
   switch (kind) {

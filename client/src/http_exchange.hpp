@@ -206,11 +206,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
     TransportResult result;
     result.maybe_sent = true;
     result.response.status = static_cast<int>(msg.result_int());
-    for (const auto& field : msg) {
-      std::string name(field.name_string());
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      result.response.headers.emplace(std::move(name), std::string(field.value()));
-    }
+    copy_headers(result.response);
     result.response.body = std::move(msg.body());
     if (msg.keep_alive() && buffer_.size() == 0) {
       lowest().expires_never();
@@ -218,6 +214,14 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
       stream_.reset();
     }
     complete(std::move(result));
+  }
+
+  void copy_headers(HttpResponse& out) {
+    for (const auto& field : parser_.get()) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      out.headers.emplace(std::move(name), std::string(field.value()));
+    }
   }
 
   Status error_status(error_code ec) const {
@@ -232,6 +236,12 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
       lowest().socket().close(ignored);
     }
     TransportResult result;
+    if (long_poll_ && parser_.is_header_done()) {
+      // A long poll cut short after its head arrived (e.g. its deadline): keep the head, whose
+      // X-Etcd-Index tells how far the quiet watch has seen.
+      result.response.status = static_cast<int>(parser_.get().result_int());
+      copy_headers(result.response);
+    }
     result.status = status;
     result.detail = std::move(detail);
     result.maybe_sent = maybe_sent;

@@ -35,6 +35,7 @@ struct Delivery {
   std::condition_variable cv;
   std::deque<Item> queue;  // guarded by mu
   bool stopping = false;   // guarded by mu
+  bool exited = false;     // guarded by mu: loop() returned
 
   bool stopped() {
     std::lock_guard lock(mu);
@@ -58,13 +59,23 @@ struct Delivery {
     cv.notify_one();
   }
 
+  // Waits (bounded) until loop() returned; false on timeout.
+  bool wait_exited(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, timeout, [this] { return exited; });
+  }
+
   void loop() {
     for (;;) {
       Item item;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [this] { return stopping || !queue.empty(); });
-        if (stopping) return;
+        if (stopping) {
+          exited = true;
+          cv.notify_all();
+          return;
+        }
         item = std::move(queue.front());
         queue.pop_front();
       }
@@ -85,6 +96,9 @@ struct Delivery {
 
 class Watcher::Impl : public std::enable_shared_from_this<Impl> {
  public:
+  // How long stop() on a client thread waits for a running callback before leaving it behind.
+  static constexpr std::chrono::seconds kIoThreadStopWait{2};
+
   Impl(Client& client, std::string key, Callback callback, WatcherOptions options)
       : client_(client),
         key_(std::move(key)),
@@ -128,6 +142,11 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
     if (!client_.core()->on_io_thread()) done.wait_for(std::chrono::seconds(2));
     if (thread_.get_id() == std::this_thread::get_id()) {
       thread_.detach();  // destroyed from our own callback: the loop exits after it returns
+    } else if (client_.core()->on_io_thread() && !delivery_->wait_exited(kIoThreadStopWait)) {
+      // Destroyed on a client thread while a callback runs: that callback may be waiting for
+      // this very thread (a blocking call), so waiting for it could last for ever. It finishes
+      // on its own; no other callback follows.
+      thread_.detach();
     } else if (thread_.joinable()) {
       thread_.join();
     }
@@ -212,7 +231,13 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
       }
       return retry_later(error, &Impl::poll);
     } catch (const TransportError& e) {
-      if (e.kind() == TransportError::Kind::kTimeout) return poll();  // a quiet poll: renew it
+      if (e.kind() == TransportError::Kind::kTimeout) {
+        // A quiet poll: renew it, from past the index the server had reached when it registered
+        // the watch (nothing for us happened up to there), so that a quiet watcher stays inside
+        // the server's event history however much is written elsewhere.
+        if (e.index() >= next_) set_next(e.index() + 1);
+        return poll();
+      }
       if (e.kind() == TransportError::Kind::kCancelled || e.kind() == TransportError::Kind::kShutdown) return;
       return retry_later(error, &Impl::poll);
     } catch (...) {

@@ -1,6 +1,7 @@
 // Barrier: entries + a create-once `ready` key; waiters watch the directory recursively.
 #include "coord/recipes/barrier.hpp"
 
+#include <set>
 #include <thread>
 
 #include "coord/error.hpp"
@@ -47,37 +48,50 @@ bool Barrier::arrive_and_wait(std::chrono::milliseconds timeout) {
   std::optional<Clock::time_point> deadline;
   if (timeout != std::chrono::milliseconds::max()) deadline = Clock::now() + timeout;
   if (!s.entry) {
-    s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir + "/entries", s.options.ttl, make_owner_token(), nullptr);
-    s.entry->enqueue();
+    auto entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir + "/entries", s.options.ttl, make_owner_token(), nullptr);
+    entry->enqueue();
+    s.entry = std::move(entry);
   }
   for (;;) {
+    if (detail::passed(deadline)) return false;
     Response r;
     try {
-      r = s.client->get(s.dir, GetOptions{.recursive = true, .quorum = true});
+      r = s.client->get(s.dir, GetOptions{.recursive = true, .quorum = true,
+                                          .timeout = detail::call_timeout(deadline, std::chrono::seconds(5))});
     } catch (const TransportError& e) {
-      if (detail::is_fatal(e) || detail::passed(deadline)) throw;
+      if (detail::is_fatal(e)) throw;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       continue;
     }
-    std::size_t arrived = 0;
+    // Participants, not entries: a POST that landed twice (a late copy of an unresolved one)
+    // holds the same unique value and counts once.
+    std::set<std::string> arrived;
     for (const Node& n : r.node.nodes) {
       if (n.key == s.dir + "/ready") return true;
-      if (n.key == s.dir + "/entries") arrived = n.nodes.size();
+      if (n.key == s.dir + "/entries") {
+        for (const Node& e : n.nodes) {
+          if (!e.dir) arrived.insert(e.value.value_or(e.key));
+        }
+      }
     }
-    if (arrived >= s.count) {
+    if (arrived.size() >= s.count) {
       try {
         s.client->create(s.dir + "/ready", "1");
+        return true;
       } catch (const Error& e) {
-        if (e.error_code() != errc::kNodeExist) throw;
+        if (e.error_code() == errc::kNodeExist) return true;
+        throw;
+      } catch (const TransportError& e) {
+        if (detail::is_fatal(e)) throw;
+        continue;  // read again: the create may have happened
       }
-      return true;
     }
-    if (detail::passed(deadline)) return false;
     try {
       s.client->watch(s.dir, WatchOptions{.wait_index = r.etcd_index + 1, .recursive = true,
                                           .timeout = detail::call_timeout(deadline, std::chrono::seconds(30))});
     } catch (const Error& e) {
-      if (e.error_code() != errc::kEventIndexCleared) throw;
+      // 401 (history cleared) and 400 (watcher cleared, e.g. by a restart): read again.
+      if (e.error_code() != errc::kEventIndexCleared && e.error_code() != errc::kWatcherCleared) throw;
     } catch (const TransportError& e) {
       if (detail::is_fatal(e)) throw;
     }

@@ -10,12 +10,16 @@
 namespace coord::recipes {
 
 ConfigWatcher::ConfigWatcher(Client& client, std::string directory, Callback callback)
-    : dir_(detail::join_key("/", directory)), callback_(std::move(callback)) {
+    : dir_(detail::join_key("/", directory)), callback_(std::make_shared<CallbackState>()) {
+  callback_->callback = std::move(callback);
   watcher_ = std::make_unique<Watcher>(client, dir_, [this](const WatchEvent& ev) { on_event(ev); },
                                        WatcherOptions{.recursive = true});
 }
 
-ConfigWatcher::~ConfigWatcher() { watcher_.reset(); }
+ConfigWatcher::~ConfigWatcher() {
+  callback_->destroyed = true;
+  watcher_.reset();
+}
 
 Response ConfigWatcher::publish(Client& client, std::string_view directory, std::string_view name,
                                 std::string_view value) {
@@ -83,8 +87,11 @@ void ConfigWatcher::on_event(const WatchEvent& ev) {
     all = values_;
   }
   cv_.notify_all();
-  if (callback_) {
-    for (const ConfigChange& c : changes) callback_(c, all);
+  std::shared_ptr<CallbackState> cb = callback_;  // outlives `this` if the callback destroys it
+  if (!cb->callback) return;
+  for (const ConfigChange& c : changes) {
+    if (cb->destroyed) return;
+    cb->callback(c, all);
   }
 }
 

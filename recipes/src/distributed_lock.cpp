@@ -6,9 +6,11 @@
 #include <thread>
 
 #include "coord/error.hpp"
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"
 #include "coord/recipes/refresher.hpp"
+#include "recipes/src/queue_entry.hpp"
 #include "recipes/src/recipe_util.hpp"
 
 namespace coord::recipes {
@@ -22,11 +24,11 @@ struct DistributedLock::State {
   std::string key;
   std::string token;
   LockOptions options;
-  // Any thread reads these; the owner thread and the refresher thread write them.
-  std::atomic<bool> held{false};
+  // Any thread reads these; the owner thread writes them.
+  std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) acquisition
   std::atomic<std::uint64_t> fencing{0};
   std::atomic<bool> lost_before_release{false};
-  std::atomic<std::uint64_t> refresh_id{0};  // written by the owner thread only
+  std::atomic<std::uint64_t> refresh_id{0};  // nonzero while held
 };
 
 DistributedLock::DistributedLock(Client& client, std::string name, LockOptions options)
@@ -38,14 +40,14 @@ DistributedLock::DistributedLock(Client& client, std::string name, LockOptions o
 }
 
 DistributedLock::~DistributedLock() {
-  if (s_ && (s_->refresh_id != 0 || s_->held.load())) unlock();
+  if (s_ && s_->refresh_id != 0) unlock();
 }
 
 DistributedLock::DistributedLock(DistributedLock&&) noexcept = default;
 
 DistributedLock& DistributedLock::operator=(DistributedLock&& other) noexcept {
   if (this != &other) {
-    if (s_ && (s_->refresh_id != 0 || s_->held.load())) unlock();
+    if (s_ && s_->refresh_id != 0) unlock();
     s_ = std::move(other.s_);
   }
   return *this;
@@ -85,50 +87,56 @@ bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
   if (s.refresh_id != 0) throw RecipeError(RecipeError::Kind::kState, "DistributedLock: already held by this object");
   if (*deadline == Clock::time_point::max()) deadline.reset();
   bool once = deadline && *deadline <= Clock::now();
+  // Set once a create of ours had an unknown outcome: from then on the key may be our own.
+  bool ambiguous = false;
   for (;;) {
-    auto sent = Clock::now();
-    std::optional<Response> created;
+    std::optional<std::pair<Node, Clock::time_point>> held;
     try {
-      auto timeout = once ? std::chrono::milliseconds(5000) : call_timeout(deadline, std::chrono::milliseconds(5000));
-      created = s.client->create(s.key, s.token, SetOptions{.ttl = s.options.ttl, .timeout = timeout});
+      if (ambiguous) held = detail::adopt_key(*s.client, s.key, s.token, s.options.ttl);
+      if (!held) {
+        auto sent = Clock::now();
+        auto timeout = once ? std::chrono::milliseconds(5000) : call_timeout(deadline, std::chrono::milliseconds(5000));
+        Response r = s.client->create(s.key, s.token, SetOptions{.ttl = s.options.ttl, .timeout = timeout});
+        held.emplace(r.node, sent);
+      }
     } catch (const Error& e) {
       if (e.error_code() != errc::kNodeExist) throw;
       if (once || !wait_release(*s.client, s.key, e.index(), deadline)) return false;
       continue;
     } catch (const TransportError& e) {
       if (detail::is_fatal(e)) throw;
-      // Unknown outcome: the create may have happened; our token tells.
-      try {
-        Response r = s.client->get(s.key, GetOptions{.quorum = true});
-        if (r.node.value == s.token) created = std::move(r);
-      } catch (...) {
-      }
-      if (!created) {
-        if (once || passed(deadline)) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
-        continue;
-      }
+      // Unknown outcome: the create may have happened, now or later. The next round adopts
+      // the key if it holds our token instead of waiting on it as someone else's.
+      ambiguous = true;
+      if (once || passed(deadline)) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
+      continue;
     }
-    s.fencing = created->node.created_index;
+    s.fencing = held->first.created_index;
     s.lost_before_release = false;
+    auto lease = std::make_shared<Lease>(s.options.ttl, held->second);
+    s.lease = lease;
     State* sp = &s;
     s.refresh_id = Refresher::shared().add(
-        *s.client, Refresher::Entry{s.key, s.options.ttl, s.token, sent, [sp](const std::string& reason) {
-                                      sp->held = false;
+        *s.client, Refresher::Entry{s.key, s.options.ttl, s.token, held->second,
+                                    [sp](const std::string& reason) {
                                       if (sp->options.on_lost) sp->options.on_lost(reason);
-                                    }});
-    s.held = true;
+                                    },
+                                    lease});
     return true;
   }
 }
 
 void DistributedLock::unlock() {
   State& s = *s_;
-  if (s.refresh_id == 0) return;
-  Refresher::shared().remove(s.refresh_id);
-  s.refresh_id = 0;
-  bool was_held = s.held.exchange(false);
-  if (!was_held) s.lost_before_release = true;
+  auto id = s.refresh_id.exchange(0);
+  if (id == 0) return;
+  Refresher::shared().remove(id);
+  auto lease = s.lease.load();
+  // Not held any more by our own rule (lost, or past the deadline): the critical section may
+  // have overlapped another holder's.
+  if (!lease->held()) s.lost_before_release = true;
+  lease->end();
   try {
     s.client->compare_and_delete(s.key, s.token, std::nullopt, DeleteOptions{.timeout = s.options.release_timeout});
   } catch (const Error& e) {
@@ -140,14 +148,21 @@ void DistributedLock::unlock() {
 
 std::uint64_t DistributedLock::fencing_token() const { return s_->fencing.load(); }
 
-bool DistributedLock::owns_lock() const { return valid_for() > std::chrono::milliseconds(0); }
+bool DistributedLock::owns_lock() const {
+  if (!s_) return false;
+  auto lease = s_->lease.load();
+  return lease && lease->held();
+}
 
 std::chrono::milliseconds DistributedLock::valid_for() const {
-  if (!s_ || !s_->held.load() || s_->refresh_id == 0) return std::chrono::milliseconds(0);
-  auto until = Refresher::shared().valid_until(s_->refresh_id);
-  if (!until) return std::chrono::milliseconds(0);
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()));
+  if (!s_) return std::chrono::milliseconds(0);
+  auto lease = s_->lease.load();
+  return lease ? lease->valid_for() : std::chrono::milliseconds(0);
+}
+
+std::stop_token DistributedLock::stop_token() const {
+  auto lease = s_ ? s_->lease.load() : nullptr;
+  return lease ? lease->stop_token() : std::stop_token{};
 }
 
 bool DistributedLock::lost_before_release() const { return s_->lost_before_release.load(); }

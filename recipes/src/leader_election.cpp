@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"
 #include "recipes/src/queue_entry.hpp"
@@ -98,7 +99,8 @@ struct LeaderElection::State {
   std::string dir;
   ElectionOptions options;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
-  std::atomic<bool> leader{false};
+  // Any thread reads these; the owner thread writes them.
+  std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) leadership, once won
   std::atomic<std::uint64_t> term{0};
 };
 
@@ -130,11 +132,12 @@ bool LeaderElection::campaign_for(std::string value, std::chrono::milliseconds t
   if (s.entry) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
   std::optional<Clock::time_point> deadline;
   if (timeout != std::chrono::milliseconds::max()) deadline = Clock::now() + timeout;
+  s.lease.store(nullptr);  // a new candidacy: nothing won yet
   State* sp = &s;
   s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, encode_candidate(value),
                                                  [sp](const std::string& why) {
-                                                   bool was = sp->leader.exchange(false);
-                                                   if (was && sp->options.on_lost) sp->options.on_lost(why);
+                                                   // Only a won leadership is reported lost.
+                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
                                                  });
   try {
     s.entry->enqueue();
@@ -147,16 +150,22 @@ bool LeaderElection::campaign_for(std::string value, std::chrono::milliseconds t
     throw;
   }
   s.term = s.entry->created_index();
-  s.leader = !s.entry->lost();
-  return s.leader;
+  s.lease = s.entry->lease();
+  return true;
 }
 
-void LeaderElection::resign() noexcept {
-  s_->leader = false;
-  s_->entry.reset();
+void LeaderElection::resign() noexcept { s_->entry.reset(); }  // leave(): ends the lease, removes our entry
+
+bool LeaderElection::is_leader() const {
+  if (!s_) return false;
+  auto lease = s_->lease.load();
+  return lease && lease->held();
 }
 
-bool LeaderElection::is_leader() const { return s_->leader.load(); }
+std::stop_token LeaderElection::stop_token() const {
+  auto lease = s_ ? s_->lease.load() : nullptr;
+  return lease ? lease->stop_token() : std::stop_token{};
+}
 std::uint64_t LeaderElection::term() const { return s_->term.load(); }
 const std::string& LeaderElection::directory() const { return s_->dir; }
 

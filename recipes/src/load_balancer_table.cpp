@@ -37,6 +37,7 @@ void LoadBalancerTable::on_event(const WatchEvent& ev) {
   std::vector<ServiceInstance> now;
   {
     std::lock_guard lock(mu_);
+    ++version_;
     stale_ = false;
     const Response& r = ev.response;
     if (ev.type != WatchEvent::Type::kEvent) {
@@ -54,6 +55,10 @@ void LoadBalancerTable::on_event(const WatchEvent& ev) {
         by_id_.erase(detail::base_name(r.node.key));
       }
     } else if (auto i = ServiceInstance::from_node(r.node)) {
+      // A new incarnation (the instance restarted) starts without the old one's ejection.
+      if (auto old = by_id_.find(i->id); old != by_id_.end() && old->second.created_index != i->created_index) {
+        ejected_until_.erase(i->id);
+      }
       by_id_[i->id] = std::move(*i);
     }
     now = list_locked();
@@ -70,11 +75,32 @@ std::vector<ServiceInstance> LoadBalancerTable::list_locked() const {
 
 std::optional<ServiceInstance> LoadBalancerTable::next() {
   std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(ejected_until_, [&](const auto& kv) { return kv.second <= now || !by_id_.count(kv.first); });
+  std::size_t healthy = by_id_.size() - ejected_until_.size();
+  bool panic = static_cast<double>(healthy) < options_.panic_threshold * static_cast<double>(by_id_.size());
   std::vector<std::pair<std::string, std::uint32_t>> weights;
-  for (const auto& [id, i] : by_id_) weights.emplace_back(id, i.weight());
+  for (const auto& [id, i] : by_id_) {
+    if (panic || !ejected_until_.count(id)) weights.emplace_back(id, i.weight());
+  }
   int k = picker_.next(weights);
   if (k < 0) return std::nullopt;
   return by_id_.at(weights[k].first);
+}
+
+void LoadBalancerTable::report_failure(const std::string& id) {
+  std::lock_guard lock(mu_);
+  if (by_id_.count(id)) ejected_until_[id] = std::chrono::steady_clock::now() + options_.ejection_time;
+}
+
+std::vector<std::string> LoadBalancerTable::ejected() const {
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::string> out;
+  for (const auto& [id, until] : ejected_until_) {
+    if (until > now && by_id_.count(id)) out.push_back(id);
+  }
+  return out;
 }
 
 std::vector<ServiceInstance> LoadBalancerTable::instances() const {
@@ -94,8 +120,17 @@ bool LoadBalancerTable::stale() const {
 
 bool LoadBalancerTable::wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
                                    std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return ready_ && predicate(list_locked()); });
+  for (;;) {
+    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
+    auto copy = list_locked();
+    auto seen = version_;
+    lock.unlock();
+    if (predicate(copy)) return true;  // user code: no lock held
+    lock.lock();
+    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
+  }
 }
 
 }  // namespace coord::recipes

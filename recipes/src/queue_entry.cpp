@@ -1,4 +1,5 @@
-// QueueEntry: enqueue (POST + refresher), list, predecessor watch. See queue_entry.hpp.
+// QueueEntry: enqueue (POST, or adoption after an unresolved POST) + refresher, list,
+// predecessor watch. See queue_entry.hpp.
 #include "recipes/src/queue_entry.hpp"
 
 #include <algorithm>
@@ -10,6 +11,18 @@
 #include "recipes/src/recipe_util.hpp"
 
 namespace coord::recipes::detail {
+
+std::optional<std::pair<Node, Clock::time_point>> adopt_key(Client& client, const std::string& key,
+                                                            const std::string& value, std::chrono::seconds ttl) {
+  auto sent = Clock::now();
+  try {
+    Response r = client.refresh(key, ttl, value, CallOptions{.timeout = std::chrono::seconds(5)});
+    return std::make_pair(r.node, sent);
+  } catch (const Error& e) {
+    if (e.error_code() == errc::kKeyNotFound || e.error_code() == errc::kCompareFailed) return std::nullopt;
+    throw;
+  }
+}
 
 QueueEntry::QueueEntry(Client& client, std::string dir, std::chrono::seconds ttl, std::string value,
                        std::function<void(const std::string&)> on_lost)
@@ -34,39 +47,74 @@ std::vector<QueuedNode> QueueEntry::list(Client& client, const std::string& dir,
   return out;
 }
 
+bool QueueEntry::lost() const {
+  auto l = lease_.load();
+  return !l || !l->held();
+}
+
+std::optional<std::pair<Node, Clock::time_point>> QueueEntry::find_and_adopt() {
+  for (const QueuedNode& n : list(client_, dir_, nullptr, std::chrono::seconds(5))) {
+    if (n.value != value_) continue;
+    if (auto adopted = adopt_key(client_, n.key, value_, ttl_)) return adopted;
+  }
+  return std::nullopt;
+}
+
 void QueueEntry::enqueue() {
-  auto sent = Clock::now();
-  std::optional<Response> r;
-  try {
-    r = client_.create_in_order(dir_, value_, SetOptions{.ttl = ttl_});
-  } catch (const TransportError& e) {
-    if (is_fatal(e)) throw;
-    // The POST may have happened: our unique value tells (never POST twice blindly).
-    for (const QueuedNode& n : list(client_, dir_, nullptr, std::chrono::seconds(5))) {
-      if (n.value == value_) {
-        r.emplace();
-        r->node.key = n.key;
-        r->node.created_index = n.created_index;
+  // An unresolved POST may land long after it was sent; past this bound, one that landed has
+  // expired (it is never refreshed) or will be removed as a late copy.
+  auto give_up = Clock::now() + std::max<Clock::duration>(ttl_, std::chrono::seconds(5));
+  std::optional<std::pair<Node, Clock::time_point>> entry;
+  bool must_resolve = false;
+  while (!entry) {
+    try {
+      if (must_resolve) {
+        // Never POST twice blindly: an entry holding our value is ours (adopt it); only a
+        // listing that shows none lets us POST again (a late copy is removed when it shows up).
+        entry = find_and_adopt();
+        must_resolve = false;
+        continue;
+      }
+      auto sent = Clock::now();
+      Response r = client_.create_in_order(dir_, value_, SetOptions{.ttl = ttl_});
+      entry.emplace(r.node, sent);
+    } catch (const TransportError& e) {
+      if (is_fatal(e) || Clock::now() >= give_up) throw;
+      if (!must_resolve) {
+        ambiguous_post_ = true;
+        must_resolve = true;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       }
     }
-    if (!r) r = client_.create_in_order(dir_, value_, SetOptions{.ttl = ttl_});
   }
-  key_ = r->node.key;
-  created_index_ = r->node.created_index;
-  lost_ = false;
-  refresh_id_ = Refresher::shared().add(client_, Refresher::Entry{key_, ttl_, value_, sent, [this](const std::string& why) {
-                                          lost_ = true;
-                                          stop_.request_stop();
-                                          if (on_lost_) on_lost_(why);
-                                        }});
+  key_ = entry->first.key;
+  created_index_ = entry->first.created_index;
+  auto lease = std::make_shared<Lease>(ttl_, entry->second);
+  lease_ = lease;
+  refresh_id_ = Refresher::shared().add(client_, Refresher::Entry{key_, ttl_, value_, entry->second, on_lost_, lease});
+}
+
+void QueueEntry::drop_own_copies(std::vector<QueuedNode>& entries) {
+  if (!ambiguous_post_) return;
+  std::erase_if(entries, [&](const QueuedNode& n) {
+    if (n.value != value_ || n.key == key_) return false;
+    try {
+      client_.compare_and_delete(n.key, value_, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+    } catch (...) {
+      // Gone already, or unreachable: it expires after its TTL (it is never refreshed).
+    }
+    return true;
+  });
 }
 
 bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> deadline) {
   auto expired = [this] {
     return RecipeError(RecipeError::Kind::kSessionExpired, "coord recipes: our queue entry " + key_ + " expired while waiting");
   };
+  auto lease = lease_.load();
   for (;;) {
-    if (lost_) throw expired();
+    if (lost()) throw expired();
     std::uint64_t index = 0;
     std::vector<QueuedNode> entries;
     try {
@@ -77,21 +125,28 @@ bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> d
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       continue;
     }
+    drop_own_copies(entries);
     auto it = std::find_if(entries.begin(), entries.end(), [&](const QueuedNode& n) { return n.key == key_; });
     if (it == entries.end()) {
-      lost_ = true;
+      lease->mark_lost("our entry is gone");
       throw expired();
     }
     std::size_t position = static_cast<std::size_t>(it - entries.begin());
-    if (position < slots) return true;
+    if (position < slots) {
+      if (lost()) throw expired();
+      return true;
+    }
     if (passed(deadline)) return false;
     // One slot: only our predecessor matters (no herd). Several: any departure may free one.
     std::string watched = slots == 1 ? entries[position - 1].key : dir_;
     std::uint64_t wait_index = index + 1;
     for (;;) {
-      if (lost_) throw expired();
+      if (lost()) throw expired();
+      // The wait also ends at our lease deadline: an entry we can no longer vouch for must not
+      // keep us waiting (or let us pass) on the server's word alone.
+      auto until = deadline ? std::min(*deadline, lease->deadline()) : lease->deadline();
       WatchOptions w{.wait_index = wait_index, .recursive = slots != 1,
-                     .timeout = call_timeout(deadline, std::chrono::seconds(30)), .stop = stop_.get_token()};
+                     .timeout = call_timeout(until, std::chrono::seconds(30)), .stop = lease->internal_stop_token()};
       try {
         Response ev = client_.watch(watched, w);
         if (is_removal(ev.action)) break;
@@ -100,8 +155,8 @@ bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> d
         if (e.error_code() == errc::kEventIndexCleared || e.error_code() == errc::kWatcherCleared) break;
         throw;
       } catch (const TransportError& e) {
-        if (lost_) throw expired();
-        if (is_fatal(e)) throw;
+        if (lost()) throw expired();
+        if (is_fatal(e) && e.kind() != TransportError::Kind::kCancelled) throw;
         if (passed(deadline)) return false;
         break;
       }
@@ -109,21 +164,28 @@ bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> d
   }
 }
 
-std::optional<QueueEntry::Clock::time_point> QueueEntry::valid_until() const {
-  auto id = refresh_id_.load();
-  if (id == 0 || lost_) return std::nullopt;
-  return Refresher::shared().valid_until(id);
-}
-
-void QueueEntry::leave() noexcept {
+bool QueueEntry::leave() noexcept {
   auto id = refresh_id_.exchange(0);
-  if (id == 0) return;
+  if (id == 0) return true;
   Refresher::shared().remove(id);
+  if (auto l = lease_.load()) l->end();
+  bool ours = true;
   try {
     client_.compare_and_delete(key_, value_, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+  } catch (const Error& e) {
+    ours = e.error_code() != errc::kKeyNotFound && e.error_code() != errc::kCompareFailed;
   } catch (...) {
-    // Already expired, or the cluster is unreachable: the entry expires after its TTL.
+    // The cluster is unreachable: the entry expires after its TTL.
   }
+  if (ambiguous_post_) {
+    try {
+      std::vector<QueuedNode> entries = list(client_, dir_, nullptr, std::chrono::seconds(2));
+      drop_own_copies(entries);
+    } catch (...) {
+      // Late copies expire after their TTL (they are never refreshed).
+    }
+  }
+  return ours;
 }
 
 }  // namespace coord::recipes::detail

@@ -1,6 +1,9 @@
 // Semaphore: a QueueEntry with `permits` slots.
 #include "coord/recipes/semaphore.hpp"
 
+#include <atomic>
+
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"
 #include "recipes/src/queue_entry.hpp"
@@ -13,8 +16,10 @@ struct Semaphore::State {
   std::string dir;
   std::size_t permits;
   SemaphoreOptions options;
-  std::unique_ptr<detail::QueueEntry> entry;
-  bool held = false;
+  std::unique_ptr<detail::QueueEntry> entry;  // owner thread
+  // Any thread reads these; the owner thread writes them.
+  std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) permit, once granted
+  std::atomic<std::uint64_t> fencing{0};
 };
 
 Semaphore::Semaphore(Client& client, std::string name, std::size_t permits, SemaphoreOptions options)
@@ -44,7 +49,12 @@ bool Semaphore::try_acquire() { return acquire_until(Clock::now()); }
 bool Semaphore::acquire_until(std::optional<Clock::time_point> deadline) {
   State& s = *s_;
   if (s.entry) throw RecipeError(RecipeError::Kind::kState, "Semaphore: this object already holds or waits for a permit");
-  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, make_owner_token(), nullptr);
+  s.lease.store(nullptr);
+  State* sp = &s;
+  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, make_owner_token(),
+                                                 [sp](const std::string& why) {
+                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
+                                                 });
   try {
     s.entry->enqueue();
     if (!s.entry->wait_turn(s.permits, deadline)) {
@@ -55,16 +65,25 @@ bool Semaphore::acquire_until(std::optional<Clock::time_point> deadline) {
     s.entry.reset();
     throw;
   }
-  s.held = true;
+  s.fencing = s.entry->created_index();
+  s.lease = s.entry->lease();
   return true;
 }
 
-void Semaphore::release() {
-  s_->held = false;
-  s_->entry.reset();
+void Semaphore::release() { s_->entry.reset(); }  // leave(): ends the lease, removes our entry
+
+bool Semaphore::holds() const {
+  if (!s_) return false;
+  auto lease = s_->lease.load();
+  return lease && lease->held();
 }
 
-bool Semaphore::holds() const { return s_ && s_->held && s_->entry && !s_->entry->lost(); }
+std::stop_token Semaphore::stop_token() const {
+  auto lease = s_ ? s_->lease.load() : nullptr;
+  return lease ? lease->stop_token() : std::stop_token{};
+}
+
+std::uint64_t Semaphore::fencing_token() const { return s_->fencing.load(); }
 std::size_t Semaphore::permits() const { return s_->permits; }
 
 std::size_t Semaphore::queued() const {

@@ -2,7 +2,10 @@
 #include "coord/recipes/sequenced_lock.hpp"
 
 #include <atomic>
+#include <mutex>
 
+#include "coord/error.hpp"
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"
 #include "recipes/src/queue_entry.hpp"
@@ -13,16 +16,22 @@ namespace coord::recipes {
 struct SequencedLock::State {
   Client* client;
   std::string dir;
+  std::string token;
   SequencedLockOptions options;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
-  std::atomic<bool> held{false};
+  // Any thread reads these; the owner thread writes them.
+  std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) acquisition, once granted
   std::atomic<std::uint64_t> fencing{0};
+  std::atomic<bool> lost_before_release{false};
+  mutable std::mutex key_mu;
+  std::string key;  // guarded by key_mu
 };
 
 SequencedLock::SequencedLock(Client& client, std::string name, SequencedLockOptions options)
     : s_(std::make_unique<State>()) {
   s_->client = &client;
   s_->dir = detail::join_key(options.prefix, name);
+  s_->token = make_owner_token();
   s_->options = std::move(options);
 }
 
@@ -46,14 +55,19 @@ bool SequencedLock::try_lock() { return acquire(Clock::now()); }
 bool SequencedLock::acquire(std::optional<Clock::time_point> deadline) {
   State& s = *s_;
   if (s.entry) throw RecipeError(RecipeError::Kind::kState, "SequencedLock: already queued or held by this object");
+  s.lease.store(nullptr);  // a new acquisition: nothing granted yet
   State* sp = &s;
-  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, make_owner_token(),
+  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, s.token,
                                                  [sp](const std::string& why) {
-                                                   sp->held = false;
-                                                   if (sp->options.on_lost) sp->options.on_lost(why);
+                                                   // Only a granted lock is reported lost.
+                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
                                                  });
   try {
     s.entry->enqueue();
+    {
+      std::lock_guard lock(s.key_mu);
+      s.key = s.entry->key();
+    }
     if (!s.entry->wait_turn(1, deadline)) {
       s.entry.reset();  // leaves the queue so that our successor is not blocked
       return false;
@@ -63,26 +77,49 @@ bool SequencedLock::acquire(std::optional<Clock::time_point> deadline) {
     throw;
   }
   s.fencing = s.entry->created_index();
-  s.held = true;
+  s.lost_before_release = false;
+  s.lease = s.entry->lease();
   return true;
 }
 
 void SequencedLock::unlock() {
-  s_->held = false;
+  if (!s_ || !s_->entry) return;
+  auto lease = s_->lease.load();
+  bool was_granted = lease != nullptr;
+  // Not held any more by our own rule (lost, or past the deadline), or the entry was gone from
+  // the server: the critical section may have overlapped another holder's.
+  if (was_granted && !lease->held()) s_->lost_before_release = true;
+  bool entry_was_ours = s_->entry->leave();  // ends the lease, removes our entry (wakes our successor)
+  if (was_granted && !entry_was_ours) s_->lost_before_release = true;
   s_->entry.reset();
 }
 
 std::uint64_t SequencedLock::fencing_token() const { return s_->fencing.load(); }
-bool SequencedLock::owns_lock() const { return valid_for() > std::chrono::milliseconds(0); }
 
-std::chrono::milliseconds SequencedLock::valid_for() const {
-  if (!s_ || !s_->held || !s_->entry) return std::chrono::milliseconds(0);
-  auto until = s_->entry->valid_until();
-  if (!until) return std::chrono::milliseconds(0);
-  return std::max(std::chrono::milliseconds(0),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()));
+bool SequencedLock::owns_lock() const {
+  if (!s_) return false;
+  auto lease = s_->lease.load();
+  return lease && lease->held();
 }
 
+std::chrono::milliseconds SequencedLock::valid_for() const {
+  if (!s_) return std::chrono::milliseconds(0);
+  auto lease = s_->lease.load();
+  return lease ? lease->valid_for() : std::chrono::milliseconds(0);
+}
+
+std::stop_token SequencedLock::stop_token() const {
+  auto lease = s_ ? s_->lease.load() : nullptr;
+  return lease ? lease->stop_token() : std::stop_token{};
+}
+
+bool SequencedLock::lost_before_release() const { return s_->lost_before_release.load(); }
 const std::string& SequencedLock::directory() const { return s_->dir; }
+const std::string& SequencedLock::owner_token() const { return s_->token; }
+
+std::string SequencedLock::key() const {
+  std::lock_guard lock(s_->key_mu);
+  return s_->key;
+}
 
 }  // namespace coord::recipes

@@ -5,9 +5,11 @@
 #include <boost/json.hpp>
 
 #include "coord/error.hpp"
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"
 #include "coord/recipes/refresher.hpp"
+#include "recipes/src/owned_value.hpp"
 #include "recipes/src/recipe_util.hpp"
 
 namespace coord::recipes {
@@ -48,23 +50,23 @@ std::optional<TaskStatus> TaskStatus::from_node(const Node& node) {
 struct TaskProgress::State {
   Client* client;
   std::string key;
+  std::string token;  // unique to this TaskProgress (two workers may share a name)
   TaskProgressOptions options;
-  std::string value;  // our last written value (CAS chain)
   std::uint64_t seq = 0;
   double fraction = 0;
   std::string message;
   bool pending = false;
-  bool finished = false;
+  std::atomic<bool> finished{false};
   Clock::time_point last_write;
   std::atomic<std::uint64_t> refresh_id{0};
-  std::atomic<bool> lost{false};
+  std::shared_ptr<Lease> lease;  // constant after construction
 };
 
 namespace {
 
 std::string encode(const TaskProgress::State& s, TaskState state) {
   return json::serialize(json::object{{"state", to_string(state)}, {"fraction", s.fraction}, {"message", s.message},
-                                      {"worker", s.options.worker}, {"seq", s.seq}});
+                                      {"worker", s.options.worker}, {"seq", s.seq}, {"token", s.token}});
 }
 
 }  // namespace
@@ -73,15 +75,20 @@ TaskProgress::TaskProgress(Client& client, std::string job, std::string task, Ta
     : s_(std::make_unique<State>()) {
   s_->client = &client;
   s_->key = detail::join_key(detail::join_key(options.prefix, job), task);
-  if (options.worker.empty()) options.worker = make_owner_token();
+  s_->token = make_owner_token();
+  if (options.worker.empty()) options.worker = s_->token;
   s_->options = std::move(options);
-  s_->value = encode(*s_, TaskState::kRunning);
+  std::string value = encode(*s_, TaskState::kRunning);
   auto sent = Clock::now();
-  client.create(s_->key, s_->value, SetOptions{.ttl = s_->options.ttl});
+  client.create(s_->key, value, SetOptions{.ttl = s_->options.ttl});
   s_->last_write = sent;
+  s_->lease = std::make_shared<Lease>(s_->options.ttl, sent);
   State* sp = s_.get();
-  s_->refresh_id = Refresher::shared().add(client, Refresher::Entry{s_->key, s_->options.ttl, s_->value, sent,
-                                                                    [sp](const std::string&) { sp->lost = true; }});
+  s_->refresh_id = Refresher::shared().add(client, Refresher::Entry{s_->key, s_->options.ttl, value, sent,
+                                                                    [sp](const std::string& why) {
+                                                                      if (sp->options.on_lost) sp->options.on_lost(why);
+                                                                    },
+                                                                    s_->lease});
 }
 
 TaskProgress::~TaskProgress() {
@@ -92,35 +99,31 @@ TaskProgress::~TaskProgress() {
   } catch (...) {
   }
   if (auto id = s_->refresh_id.exchange(0)) Refresher::shared().remove(id);
+  s_->lease->end();
 }
 
 TaskProgress::TaskProgress(TaskProgress&&) noexcept = default;
 
 void TaskProgress::write(TaskState state, bool terminal) {
   State& s = *s_;
-  if (s.lost) throw RecipeError(RecipeError::Kind::kLost, "TaskProgress: task key " + s.key + " was lost");
+  if (s.finished) throw RecipeError(RecipeError::Kind::kState, "TaskProgress: task " + s.key + " is finished");
+  if (!s.lease->held()) throw RecipeError(RecipeError::Kind::kLost, "TaskProgress: task key " + s.key + " was lost");
+  std::string prev = detail::current_owned_value(*s.client, s.refresh_id, s.key, *s.lease, "TaskProgress");
   ++s.seq;
   std::string value = encode(s, state);
   auto sent = Clock::now();
-  SetOptions o{.ttl = terminal ? s.options.retention : std::optional(s.options.ttl), .timeout = std::chrono::seconds(5)};
+  std::uint64_t id = s.refresh_id;
   if (terminal) {
     // The refresher must not touch the key after the terminal write (it would give it a TTL).
-    if (auto id = s.refresh_id.exchange(0)) Refresher::shared().remove(id);
+    if (auto old = s.refresh_id.exchange(0)) Refresher::shared().remove(old);
+    id = 0;
     s.finished = true;
+    s.lease->end();
   }
-  try {
-    s.client->compare_and_swap(s.key, value, s.value, std::nullopt, o);
-  } catch (const Error& e) {
-    if (e.error_code() == errc::kKeyNotFound || e.error_code() == errc::kCompareFailed) {
-      s.lost = true;
-      throw RecipeError(RecipeError::Kind::kLost, "TaskProgress: task key " + s.key + " is no longer ours");
-    }
-    throw;
-  }
-  s.value = value;
+  std::optional<std::chrono::seconds> ttl = terminal ? s.options.retention : std::optional(s.options.ttl);
+  detail::rewrite_owned_value(*s.client, id, s.key, prev, value, ttl, *s.lease, "TaskProgress");
   s.pending = false;
   s.last_write = sent;
-  if (!terminal) Refresher::shared().set_value(s.refresh_id, value, sent);
 }
 
 bool TaskProgress::report(double fraction, std::string message) {
@@ -147,23 +150,30 @@ void TaskProgress::fail(std::string message) {
   write(TaskState::kFailed, true);
 }
 
-bool TaskProgress::alive() const { return s_ && !s_->lost && !s_->finished; }
+bool TaskProgress::alive() const { return s_ && !s_->finished && s_->lease->held(); }
+
+std::stop_token TaskProgress::stop_token() const { return s_ ? s_->lease->stop_token() : std::stop_token{}; }
 const std::string& TaskProgress::key() const { return s_->key; }
 
 // ------------------------------------------------------------------ TaskMonitor
 
 TaskMonitor::TaskMonitor(Client& client, std::string job, Callback on_change, std::string prefix)
-    : dir_(detail::join_key(prefix, job)), callback_(std::move(on_change)) {
+    : dir_(detail::join_key(prefix, job)), callback_(std::make_shared<CallbackState>()) {
+  callback_->callback = std::move(on_change);
   watcher_ = std::make_unique<Watcher>(client, dir_, [this](const WatchEvent& ev) { on_event(ev); },
                                        WatcherOptions{.recursive = true});
 }
 
-TaskMonitor::~TaskMonitor() { watcher_.reset(); }
+TaskMonitor::~TaskMonitor() {
+  callback_->destroyed = true;
+  watcher_.reset();
+}
 
 void TaskMonitor::on_event(const WatchEvent& ev) {
   std::vector<TaskStatus> changed;
   {
     std::lock_guard lock(mu_);
+    ++version_;
     const Response& r = ev.response;
     if (ev.type != WatchEvent::Type::kEvent) {
       std::map<std::string, TaskStatus> fresh;
@@ -197,8 +207,11 @@ void TaskMonitor::on_event(const WatchEvent& ev) {
     }
   }
   cv_.notify_all();
-  if (callback_) {
-    for (const TaskStatus& t : changed) callback_(t);
+  std::shared_ptr<CallbackState> cb = callback_;  // outlives `this` if the callback destroys it
+  if (!cb->callback) return;
+  for (const TaskStatus& t : changed) {
+    if (cb->destroyed) return;
+    cb->callback(t);
   }
 }
 
@@ -209,8 +222,17 @@ std::map<std::string, TaskStatus> TaskMonitor::tasks() const {
 
 bool TaskMonitor::wait_until(const std::function<bool(const std::map<std::string, TaskStatus>&)>& predicate,
                              std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return ready_ && predicate(tasks_); });
+  for (;;) {
+    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
+    auto copy = tasks_;
+    auto seen = version_;
+    lock.unlock();
+    if (predicate(copy)) return true;  // user code: no lock held
+    lock.lock();
+    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
+  }
 }
 
 }  // namespace coord::recipes

@@ -13,7 +13,9 @@
 // Thread-safety: safe for concurrent use from any number of threads. Blocking calls must not be
 // made from a completion handler running on the client's own threads. The destructor cancels
 // calls still in flight (their handlers get TransportError::kCancelled) and returns within a
-// bounded time; no handler runs after it returns.
+// bounded time; no handler runs after it returns. A client may be destroyed from inside one of
+// its own completion handlers: it then returns at once, and a background thread finishes the
+// shutdown after that handler returns (the other handlers still run, with kCancelled).
 #pragma once
 
 #include <functional>

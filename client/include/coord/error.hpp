@@ -63,14 +63,20 @@ class TransportError : public std::runtime_error {
     kShutdown,           // the client is being destroyed
   };
 
-  TransportError(Kind kind, std::string what, std::string endpoint = {});
+  TransportError(Kind kind, std::string what, std::string endpoint = {}, std::uint64_t index = 0);
   Kind kind() const { return kind_; }
   // The endpoint of the last attempt (may be empty).
   const std::string& endpoint() const { return endpoint_; }
+  // A watch that reached its deadline without an event: the X-Etcd-Index of its answer's header
+  // (sent when the server registered the watch), or 0 when no header arrived. No event for the
+  // watched key happened from the watch's waitIndex up to this index, so a watch may continue
+  // from index + 1 — which keeps a quiet watcher inside the server's event history.
+  std::uint64_t index() const { return index_; }
 
  private:
   Kind kind_;
   std::string endpoint_;
+  std::uint64_t index_ = 0;
 };
 
 const char* to_string(TransportError::Kind kind);

@@ -8,7 +8,10 @@
 // Threading: polling runs on the client's threads and never runs user code. Callbacks run one at
 // a time, in order, on the watcher's own delivery thread, with no internal lock held. After the
 // destructor returns no callback runs. Destroying the watcher from inside its own callback is
-// allowed (that callback finishes, no other follows). A Watcher must not outlive its Client.
+// allowed (that callback finishes, no other follows). Destroying it on one of the client's own
+// threads (in a completion handler) waits at most 2 s for a running callback — which may be
+// blocked on that very thread — and then returns while that callback finishes (no other
+// follows). A Watcher must not outlive its Client.
 #pragma once
 
 #include <atomic>

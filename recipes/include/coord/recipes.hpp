@@ -6,6 +6,7 @@
 #include "coord/recipes/config_watcher.hpp"
 #include "coord/recipes/distributed_lock.hpp"
 #include "coord/recipes/leader_election.hpp"
+#include "coord/recipes/lease.hpp"
 #include "coord/recipes/load_balancer_table.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "coord/recipes/recipe_error.hpp"

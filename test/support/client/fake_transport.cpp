@@ -43,8 +43,16 @@ std::function<void()> FakeTransport::send(const std::string& endpoint, HttpReque
 }
 
 void FakeTransport::shutdown() {
-  std::lock_guard lock(mu_);
-  shut_down_ = true;
+  {
+    std::lock_guard lock(mu_);
+    shut_down_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool FakeTransport::wait_shut_down(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return shut_down_; });
 }
 
 bool FakeTransport::shut_down() const {

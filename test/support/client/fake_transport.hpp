@@ -51,6 +51,8 @@ class FakeTransport : public Transport {
   // (kTimeout, maybe sent). Lets tests pass time without sleeping.
   bool expire_oldest();
   bool shut_down() const;
+  // Waits (bounded) until the client shut the transport down; false on timeout.
+  bool wait_shut_down(std::chrono::milliseconds timeout);
 
   // Client options whose transport is `fake` and whose retry backoff is short and seeded.
   static ClientOptions options(std::shared_ptr<FakeTransport> fake,

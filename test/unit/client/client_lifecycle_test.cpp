@@ -165,4 +165,21 @@ BOOST_AUTO_TEST_CASE(https_endpoint__without_tls_transport_is_refused_at_constru
   BOOST_CHECK_THROW(Client{o}, TransportError);
 }
 
+
+// A handler owns the client and destroys it (a common shape: a request object whose last
+// callback drops its client). Must hold: no abort; the handler returns and the shutdown ends.
+BOOST_AUTO_TEST_CASE(destructor__from_the_clients_own_handler_does_not_abort) {
+  auto fake = answering_fake();
+  auto client = std::make_shared<std::unique_ptr<Client>>(std::make_unique<Client>(FakeTransport::options(fake)));
+  std::promise<bool> done;
+  (*client)->async_get("/k", {}, [client, &done](std::exception_ptr e, Response) {
+    client->reset();  // ~Client on the client's own thread
+    done.set_value(!e);
+  });
+  auto f = done.get_future();
+  BOOST_REQUIRE(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  BOOST_TEST(f.get());
+  BOOST_TEST(fake->wait_shut_down(std::chrono::seconds(5)));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

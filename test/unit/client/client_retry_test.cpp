@@ -160,6 +160,35 @@ BOOST_AUTO_TEST_CASE(post__lost_reply_finds_our_child_instead_of_posting_twice) 
   BOOST_TEST(count_method(fake->sent(), "POST") == 1u);
 }
 
+// A quorum read (ReadIndex) does not see a write the cluster appended but has not committed
+// yet: a POST that it does not find may still apply, so it is never sent again.
+BOOST_AUTO_TEST_CASE(post__not_found_by_quorum_read_is_not_posted_again) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "POST") return failure(S::kIoError, true);
+    return answer(200, R"({"action":"get","node":{"key":"/q","dir":true,"nodes":[)"
+                       R"({"key":"/q/00000000000000000007","value":"other","modifiedIndex":7,"createdIndex":7}]}})",
+                  13);
+  });
+  Client client(FakeTransport::options(fake));
+  BOOST_TEST((kind_of([&] { client.create_in_order("/q", "job-x"); }) == TransportError::Kind::kOutcomeUnknown));
+  BOOST_TEST(count_method(fake->sent(), "POST") == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(compare_and_swap__not_applied_by_quorum_read_is_sent_again) {
+  std::atomic<int> puts{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.method == "PUT") {
+      if (puts++ == 0) return failure(S::kTimeout, true);
+      return answer(200, event_body("compareAndSwap", "/k", "newer", 12), 12);
+    }
+    return answer(200, event_body("get", "/k", "older", 5), 11);
+  });
+  Client client(FakeTransport::options(fake));
+  auto r = client.compare_and_swap("/k", "newer", std::string("older"), std::nullopt);
+  BOOST_TEST(r.node.modified_index == 12u);
+  BOOST_TEST(puts.load() == 2);  // guarded by prevValue: a late first copy would fail with 101
+}
+
 BOOST_AUTO_TEST_CASE(post_dir__lost_reply_is_reported_as_outcome_unknown) {
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) -> std::optional<TransportResult> {
     return failure(S::kIoError, true);

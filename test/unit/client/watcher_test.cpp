@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include "coord/watcher.hpp"
@@ -243,6 +244,83 @@ BOOST_AUTO_TEST_CASE(watcher__can_be_destroyed_from_its_own_callback) {
   std::unique_lock lock(mu);
   BOOST_REQUIRE(cv.wait_for(lock, std::chrono::seconds(5), [&] { return gone; }));
   BOOST_TEST(calls == 1);
+}
+
+
+// The watcher is destroyed in a completion handler (on the client's only thread) while its
+// callback is about to make a blocking call, which needs that same thread. Must hold: neither
+// waits for the other for ever — the handler returns and the blocking call completes.
+BOOST_AUTO_TEST_CASE(destructor__on_a_client_thread_does_not_wait_for_ever_on_a_blocked_callback) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.target.find("wait=true") != std::string::npos) return std::nullopt;
+    return answer(200, event_body("get", "/k", "v", 5));
+  });
+  auto options = FakeTransport::options(fake);
+  options.io_threads = 1;
+  Client client(options);
+  std::promise<void> in_callback, go, handler_entered;
+  std::promise<bool> call_done, handler_done;
+  std::shared_future<void> go_f = go.get_future().share();
+  std::atomic<bool> first{true};
+  auto watcher = std::make_shared<std::unique_ptr<Watcher>>();
+  *watcher = std::make_unique<Watcher>(client, "/k", [&](const WatchEvent&) {
+    if (!first.exchange(false)) return;
+    in_callback.set_value();
+    go_f.wait();
+    try {
+      client.get("/other");  // needs the client's thread
+      call_done.set_value(true);
+    } catch (...) {
+      call_done.set_value(false);
+    }
+  });
+  BOOST_REQUIRE(in_callback.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  client.async_get("/k", {}, [&, watcher](std::exception_ptr, Response) {
+    handler_entered.set_value();
+    watcher->reset();  // on the client's thread, while the callback waits
+    handler_done.set_value(true);
+  });
+  BOOST_REQUIRE(handler_entered.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  go.set_value();
+  auto handler = handler_done.get_future();
+  auto call = call_done.get_future();
+  BOOST_REQUIRE(handler.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_REQUIRE(call.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  BOOST_TEST(call.get());
+}
+
+
+// Polls end at their deadline without an event, after the server sent the answer's head with
+// X-Etcd-Index. Must hold: the next poll continues past that index (never backwards), so a quiet
+// watcher is not left behind the server's 1000-event history by writes elsewhere.
+BOOST_AUTO_TEST_CASE(quiet_poll__continues_past_the_index_of_the_answers_head) {
+  std::mutex mu;
+  int polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.target.find("wait=true") == std::string::npos) return answer(200, event_body("get", "/k", "v", 5), 10);
+    std::lock_guard lock(mu);
+    if (polls >= 2) return std::nullopt;  // then the watch waits
+    TransportResult quiet;
+    quiet.status = S::kTimeout;
+    quiet.maybe_sent = true;
+    quiet.response.status = 200;
+    quiet.response.headers["x-etcd-index"] = polls++ == 0 ? "2000" : "1500";  // the second from a lagging member
+    return quiet;
+  });
+  Client client(FakeTransport::options(fake));
+  Recorder got;
+  Watcher watcher(client, "/k", got.callback(), WatcherOptions{.poll_timeout = std::chrono::milliseconds(0)});
+  BOOST_REQUIRE(fake->wait_held(1));
+  std::vector<std::string> targets;
+  for (const auto& sent : fake->sent()) {
+    if (sent.request.target.find("wait=true") != std::string::npos) targets.push_back(sent.request.target);
+  }
+  BOOST_REQUIRE_EQUAL(targets.size(), 3u);
+  BOOST_TEST(targets[0].find("waitIndex=11") != std::string::npos);
+  BOOST_TEST(targets[1].find("waitIndex=2001") != std::string::npos);
+  BOOST_TEST(targets[2].find("waitIndex=2001") != std::string::npos);
+  BOOST_TEST(watcher.next_index() == 2001u);
+  BOOST_TEST(watcher.resync_count() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,8 @@
 // a dead worker's task is reported lost after its TTL.
 #include <boost/test/unit_test.hpp>
 
+#include <boost/asio/use_future.hpp>
+
 #include <condition_variable>
 #include <filesystem>
 #include <future>
@@ -219,6 +221,44 @@ COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_togethe
   auto other = std::async(std::launch::async, [&] { return b2.arrive_and_wait(5s); });
   BOOST_TEST(b1.arrive_and_wait(5s));
   BOOST_TEST(other.get());
+}
+
+// A watcher of a quiet directory while 1100 writes happen elsewhere (more than the server's
+// 1000-event history). Must hold: its polls keep up through the index of each quiet poll's
+// answer head, so the next change is delivered as an event — no 401, no resync.
+COORD_BOTH_SERVERS_CASE(watcher__quiet_watcher_stays_inside_the_history_window, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string quiet = "/quiet/" + unique("dir");
+  client.mkdir(quiet);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<WatchEvent> events;
+  Watcher watcher(client, quiet, [&](const WatchEvent& e) {
+    std::lock_guard lock(mu);
+    events.push_back(e);
+    cv.notify_all();
+  }, WatcherOptions{.recursive = true, .poll_timeout = 200ms});
+  {
+    std::unique_lock lock(mu);
+    BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return !events.empty(); }));  // the snapshot
+  }
+  std::string busy = "/busy/" + unique("dir");
+  std::uint64_t last = 0;
+  for (int batch = 0; batch < 11; ++batch) {
+    std::vector<std::future<Response>> writes;
+    for (int i = 0; i < 100; ++i) {
+      writes.push_back(client.async_set(busy + "/" + std::to_string(i), "x", {}, boost::asio::use_future));
+    }
+    for (auto& w : writes) last = std::max(last, w.get().node.modified_index);
+    // Wait until a quiet poll registered after this batch ended (its head carries the index).
+    BOOST_REQUIRE(eventually([&] { return watcher.next_index() > last; }, 5s));
+  }
+  client.set(quiet + "/k", "changed");
+  std::unique_lock lock(mu);
+  BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return events.size() >= 2; }));
+  BOOST_TEST((events[1].type == WatchEvent::Type::kEvent));
+  BOOST_TEST(events[1].response.node.key == quiet + "/k");
+  BOOST_TEST(watcher.resync_count() == 0u);
 }
 
 // A private cluster per server kind: member 0 (the client's first endpoint) is killed and

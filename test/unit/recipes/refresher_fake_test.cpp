@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
+#include <thread>
 
 #include "coord/coord.hpp"
 #include "test/support/client/fake_transport.hpp"
@@ -19,6 +21,72 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+// The value of form parameter `name` in a request's body (percent-decoded); nullopt if absent.
+std::optional<std::string> param(const HttpRequest& r, const std::string& name) {
+  std::string body = "&" + r.body;
+  auto pos = body.find("&" + name + "=");
+  if (pos == std::string::npos) return std::nullopt;
+  pos += name.size() + 2;
+  std::string raw = body.substr(pos, body.find('&', pos) - pos), out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '%' && i + 2 < raw.size()) {
+      out += static_cast<char>(std::stoi(raw.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += raw[i] == '+' ? ' ' : raw[i];
+    }
+  }
+  return out;
+}
+
+template <class P>
+bool eventually(P predicate, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!predicate()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval of a bounded wait
+  }
+  return true;
+}
+
+// One key as the server holds it, for the value-change tests: create, owner-checked refresh
+// and compare-and-swap are answered from `value`; hold_* hold the matching requests.
+struct OneKeyServer {
+  std::mutex mu;
+  std::optional<std::string> value;   // guarded by mu
+  std::uint64_t index = 10;           // guarded by mu
+  bool hold_refresh = false;          // guarded by mu
+  bool cas_reply_lost = false;        // guarded by mu: apply the CAS, then fail the connection
+  bool cas_held = false;              // guarded by mu: apply the CAS, hold its answer
+  int refreshes_ok = 0;               // guarded by mu
+  std::string last_ok_refresh_value;  // guarded by mu
+
+  std::optional<TransportResult> respond(const HttpRequest& r) {
+    std::lock_guard lock(mu);
+    ++index;
+    if (r.method == "GET") return coord::test::answer(401, coord::test::error_body(110, "unauthorized", "", index), index);
+    if (param(r, "refresh")) {
+      if (hold_refresh) return std::nullopt;
+      if (param(r, "prevValue") != value) return coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", index), index);
+      ++refreshes_ok;
+      last_ok_refresh_value = *value;
+      return coord::test::answer(200, coord::test::event_body("update", "/k", "v", index), index);
+    }
+    if (param(r, "prevExist") == std::string("false")) {
+      value = param(r, "value");
+      return coord::test::answer(201, coord::test::event_body("create", "/k", "v", index), index);
+    }
+    if (param(r, "prevValue")) {
+      if (param(r, "prevValue") != value) return coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", index), index);
+      value = param(r, "value");
+      if (cas_reply_lost) return coord::test::failure(TransportResult::Status::kIoError, true);
+      if (cas_held) return std::nullopt;
+      return coord::test::answer(200, coord::test::event_body("compareAndSwap", "/k", "v", index), index);
+    }
+    return coord::test::answer(200, coord::test::event_body("compareAndDelete", "/k", "", index), index);
+  }
+};
 
 }  // namespace
 
@@ -88,6 +156,115 @@ BOOST_AUTO_TEST_CASE(refresher__no_callback_after_remove_returns) {
   BOOST_TEST(calls.load() == 0);
   BOOST_TEST(refresher.size() == 0u);
   BOOST_TEST(fake->sent().empty());  // not due for 10 s
+}
+
+// One on_lost callback blocks (user code can). Must hold meanwhile: other entries are still
+// refreshed on time, and a lease whose refreshes hang is still marked lost at its deadline —
+// the scheduling thread never waits for user code.
+BOOST_AUTO_TEST_CASE(refresher__a_blocking_on_lost_delays_no_refresh_and_no_deadline) {
+  std::atomic<int> ok_refreshes{0};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "/gone")) return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/gone", 12));
+    if (has(r.target, "/hangs")) return std::nullopt;
+    ++ok_refreshes;
+    return coord::test::answer(200, coord::test::event_body("update", "/ok", "tok", 11));
+  });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> blocking;
+  auto now = Clock::now();
+  auto gone = refresher.add(client, Refresher::Entry{"/gone", 3s, "tok", now - 1s, [&](const std::string&) {
+                                                       blocking.set_value();
+                                                       released.wait();
+                                                     }});
+  BOOST_REQUIRE(blocking.get_future().wait_for(3s) == std::future_status::ready);
+  auto hangs = std::make_shared<Lease>(2s, Clock::now());
+  auto ok = std::make_shared<Lease>(1s, Clock::now());
+  refresher.add(client, Refresher::Entry{"/hangs", 2s, "tok", hangs->last_renewal(), nullptr, hangs});
+  refresher.add(client, Refresher::Entry{"/ok", 1s, "tok", ok->last_renewal(), nullptr, ok});
+  BOOST_TEST(eventually([&] { return hangs->lost(); }, 3s));
+  BOOST_TEST(!hangs->held());
+  BOOST_TEST(!hangs->stop_token().stop_requested());  // the public stop waits its turn behind the callback
+  BOOST_TEST(ok_refreshes.load() >= 3);  // ~1.5 s at a third of 1 s
+  BOOST_TEST(ok->held());
+  release.set_value();
+  BOOST_TEST(eventually([&] { return hangs->stop_token().stop_requested(); }, 3s));
+  refresher.remove(gone);
+}
+
+// An on_lost callback never returns (it waits for something the remover holds). Must hold:
+// remove() of its entry gives up waiting after Refresher::kRemoveWait instead of for ever.
+BOOST_AUTO_TEST_CASE(refresher__remove_waits_for_a_running_callback_only_so_long) {
+  auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
+    return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/k", 12));
+  });
+  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release, running;
+  std::shared_future<void> released = release.get_future().share();
+  auto id = refresher.add(client, Refresher::Entry{"/k", 3s, "tok", Clock::now() - 1s, [&](const std::string&) {
+                                                     running.set_value();
+                                                     released.wait();
+                                                   }});
+  BOOST_REQUIRE(running.get_future().wait_for(3s) == std::future_status::ready);
+  auto start = Clock::now();
+  refresher.remove(id);
+  auto waited = Clock::now() - start;
+  BOOST_TEST((waited >= Refresher::kRemoveWait - 100ms));
+  BOOST_TEST((waited < Refresher::kRemoveWait + 2s));
+  release.set_value();
+}
+
+// A refresh carrying the old value reaches the server after our compare-and-swap (101) and its
+// answer comes back before the CAS's. Must hold: the registration stays alive (not lost).
+BOOST_AUTO_TEST_CASE(registration__refresh_racing_a_metadata_change_is_not_a_loss) {
+  OneKeyServer server;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) { return server.respond(r); });
+  Client client(FakeTransport::options(fake));
+  std::atomic<int> lost{0};
+  ServiceRegistry registry(client, "svc");
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 3s, {}, [&](const std::string&) { ++lost; });
+  { std::lock_guard lock(server.mu); server.hold_refresh = true; server.cas_held = true; }
+  BOOST_REQUIRE(fake->wait_held(1, 3s));  // a refresh with the old value is on its way
+  auto update = std::async(std::launch::async, [&] { reg.update_metadata({{"zone", "b"}}); });
+  BOOST_REQUIRE(fake->wait_held(2, 3s));  // the CAS applied; its answer is on its way
+  BOOST_REQUIRE(fake->complete_oldest(coord::test::answer(412, coord::test::error_body(101, "Compare failed", "", 30), 30)));
+  { std::lock_guard lock(server.mu); server.hold_refresh = false; }
+  BOOST_REQUIRE(fake->complete_oldest(coord::test::answer(200, coord::test::event_body("compareAndSwap", "/k", "v", 29), 29)));
+  update.get();
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(server.mu);
+    return server.refreshes_ok >= 1;
+  }, 3s));
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(lost.load() == 0);
+  std::lock_guard lock(server.mu);
+  BOOST_TEST(has(server.last_ok_refresh_value, "zone"));  // refreshes now carry the new value
+}
+
+// A metadata change applies but its reply is lost and the resolution read fails: the outcome is
+// unknown to the client. Must hold: later refreshes find the value the key holds (the new one)
+// instead of failing with 101 for ever, and the registration stays alive.
+BOOST_AUTO_TEST_CASE(registration__change_with_unknown_outcome_that_applied_keeps_the_lease) {
+  OneKeyServer server;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) { return server.respond(r); });
+  Client client(FakeTransport::options(fake));
+  std::atomic<int> lost{0};
+  ServiceRegistry registry(client, "svc");
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s, {}, [&](const std::string&) { ++lost; });
+  { std::lock_guard lock(server.mu); server.cas_reply_lost = true; }
+  BOOST_CHECK_THROW(reg.update_metadata({{"zone", "b"}}), TransportError);
+  BOOST_TEST(eventually([&] {
+    std::lock_guard lock(server.mu);
+    return server.refreshes_ok >= 2;
+  }, 3s));
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(lost.load() == 0);
+  { std::lock_guard lock(server.mu); server.cas_reply_lost = false; }
+  reg.update_metadata({{"zone", "c"}});  // the next change starts from the value the key holds
+  BOOST_TEST(reg.alive());
 }
 
 BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {
@@ -164,6 +341,122 @@ BOOST_AUTO_TEST_CASE(config_watcher__resync_after_401_emits_the_diff) {
   BOOST_TEST((watcher.get_as<int>("n") == 2));
   BOOST_TEST(!watcher.get("x").has_value());
   BOOST_TEST(watcher.resync_count() == 1u);
+}
+
+
+// The callback destroys its own ConfigWatcher at the first change of a resync batch of three.
+// Must hold: no further change is delivered (the remaining ones belonged to a dead watcher).
+BOOST_AUTO_TEST_CASE(config_watcher__callback_may_destroy_its_watcher) {
+  std::mutex mu;
+  int polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (has(r.target, "wait=true")) {
+      if (polls++ == 0) return coord::test::answer(400, coord::test::error_body(401, "The event in requested index is outdated and cleared", "", 2000), 2000);
+      return std::nullopt;
+    }
+    std::string nodes = polls == 0 ? R"({"key":"/cfg/a","value":"1","modifiedIndex":5,"createdIndex":5})"
+                                   : R"({"key":"/cfg/a","value":"2","modifiedIndex":1500,"createdIndex":5},)"
+                                     R"({"key":"/cfg/b","value":"2","modifiedIndex":1600,"createdIndex":1600},)"
+                                     R"({"key":"/cfg/c","value":"2","modifiedIndex":1700,"createdIndex":1700})";
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/cfg","dir":true,"nodes":[)" + nodes +
+                                        R"(],"modifiedIndex":4,"createdIndex":4}})", polls == 0 ? 10 : 2000);
+  });
+  Client client(FakeTransport::options(fake));
+  std::atomic<bool> destroyed{false};
+  std::atomic<int> after{0};
+  std::promise<void> destroyed_now, called_after;
+  std::unique_ptr<ConfigWatcher> watcher;
+  std::mutex watcher_mu;
+  std::unique_lock hold(watcher_mu);  // the callback waits until `watcher` is assigned
+  watcher = std::make_unique<ConfigWatcher>(client, "/cfg", [&](const ConfigChange& c, const auto&) {
+    if (destroyed) {
+      if (after++ == 0) called_after.set_value();
+      return;
+    }
+    if (!c.resync) return;
+    std::lock_guard lock(watcher_mu);
+    destroyed = true;
+    watcher.reset();  // from inside its own callback
+    destroyed_now.set_value();
+  });
+  hold.unlock();
+  BOOST_REQUIRE(destroyed_now.get_future().wait_for(5s) == std::future_status::ready);
+  // The two other changes of the batch would follow at once; give them a bounded chance.
+  BOOST_TEST((called_after.get_future().wait_for(500ms) == std::future_status::timeout));
+  BOOST_TEST(after.load() == 0);
+}
+
+// The predicate of LoadBalancerTable::wait_until calls the table itself. Must hold: it runs
+// without the table's lock (no self-deadlock) and the wait succeeds.
+BOOST_AUTO_TEST_CASE(load_balancer_table__wait_until_predicate_may_call_the_table) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/services/s","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/services/s/a","value":"127.0.0.1:1","modifiedIndex":5,"createdIndex":5}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  LoadBalancerTable table(client, "s");
+  auto result = std::make_shared<std::promise<bool>>();
+  std::thread([&table, result] {
+    result->set_value(table.wait_until([&](const auto& list) { return list.size() == 1 && table.instances().size() == 1; }, 5s));
+  }).detach();  // detached: a self-deadlock must fail the test, not hang it
+  auto f = result->get_future();
+  BOOST_REQUIRE(f.wait_for(6s) == std::future_status::ready);
+  BOOST_TEST(f.get());
+}
+
+
+// Local outlier ejection: a reported instance is skipped by next() until its ejection ends; when
+// too many are ejected (panic threshold 0.5) all are used again.
+BOOST_AUTO_TEST_CASE(load_balancer_table__report_failure_ejects_until_the_panic_threshold) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/services/s","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/services/s/a","value":"127.0.0.1:1","modifiedIndex":5,"createdIndex":5},)"
+                                    R"({"key":"/coord/services/s/b","value":"127.0.0.1:2","modifiedIndex":6,"createdIndex":6},)"
+                                    R"({"key":"/coord/services/s/c","value":"127.0.0.1:3","modifiedIndex":7,"createdIndex":7},)"
+                                    R"({"key":"/coord/services/s/d","value":"127.0.0.1:4","modifiedIndex":8,"createdIndex":8}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  LoadBalancerTable table(client, "s", {.ejection_time = 300ms});
+  BOOST_REQUIRE(table.wait_until([](const auto& l) { return l.size() == 4; }, 5s));
+  auto picks = [&] {
+    std::set<std::string> ids;
+    for (int i = 0; i < 8; ++i) ids.insert(table.next()->id);
+    return ids;
+  };
+  table.report_failure("a");
+  table.report_failure("b");  // 2 of 4 healthy: not below the threshold
+  BOOST_TEST((picks() == std::set<std::string>{"c", "d"}));
+  BOOST_TEST(table.ejected().size() == 2u);
+  table.report_failure("c");  // 1 of 4 healthy: panic, everyone is used
+  BOOST_TEST(picks().size() == 4u);
+  BOOST_TEST(eventually([&] { return table.ejected().empty(); }, 3s));  // ejections end
+  BOOST_TEST(picks().size() == 4u);
+}
+
+
+// The predicate of TaskMonitor::wait_until calls the monitor itself: it runs without the
+// monitor's lock (no self-deadlock) and the wait succeeds.
+BOOST_AUTO_TEST_CASE(task_monitor__wait_until_predicate_may_call_the_monitor) {
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (has(r.target, "wait=true")) return std::nullopt;
+    return coord::test::answer(200, R"({"action":"get","node":{"key":"/coord/jobs/j","dir":true,"nodes":[)"
+                                    R"({"key":"/coord/jobs/j/t","value":"{\"state\":\"running\",\"fraction\":0.5,\"message\":\"\",\"worker\":\"w\",\"seq\":1}","modifiedIndex":5,"createdIndex":5}],)"
+                                    R"("modifiedIndex":4,"createdIndex":4}})", 10);
+  });
+  Client client(FakeTransport::options(fake));
+  TaskMonitor monitor(client, "j");
+  auto result = std::make_shared<std::promise<bool>>();
+  std::thread([&monitor, result] {
+    result->set_value(monitor.wait_until([&](const auto& m) { return m.size() == 1 && monitor.tasks().size() == 1; }, 5s));
+  }).detach();  // detached: a self-deadlock must fail the test, not hang it
+  auto f = result->get_future();
+  BOOST_REQUIRE(f.wait_for(6s) == std::future_status::ready);
+  BOOST_TEST(f.get());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

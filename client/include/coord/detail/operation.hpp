@@ -39,6 +39,13 @@ struct Operation {
   bool dir = false;                   // we wrote a directory
   std::string action;                 // the action a success reports ("create", ...)
   int conflict_code = 0;              // an error that may only mean "our earlier attempt won"
+  // Whether the write may be sent again after a quorum read found it not applied. That read
+  // cannot see a write the cluster appended but has not committed yet, which may still apply
+  // later, so a second copy must do no harm: true for writes guarded by their own condition
+  // (create-only, compare-and-swap, compare-and-delete, member add/remove: a late copy fails)
+  // and for writes whose repetition leaves the same state (plain set, update, delete); false
+  // for POST, whose second copy is a second child.
+  bool repeatable = true;
   bool is_watch = false;              // an empty 200 body means "poll again"
   std::optional<std::chrono::milliseconds> timeout;  // nullopt: no deadline
 };

@@ -30,7 +30,9 @@ class Barrier {
   Barrier(Barrier&&) noexcept;
   Barrier& operator=(Barrier&&) noexcept;
 
-  // Arrives (once) and waits until `count` participants arrived; false after `timeout`.
+  // Arrives (once) and waits until `count` distinct participants arrived; false after `timeout`
+  // (also when the cluster is unreachable meanwhile). Throws client errors that retrying cannot
+  // cure.
   bool arrive_and_wait(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
   // True once the barrier opened (quorum read).
   bool opened() const;

@@ -6,9 +6,10 @@
 //
 // Thread-safety: safe for concurrent use. The callback runs on the watcher's delivery thread, one
 // change at a time in index order, with no internal lock held, never after the destructor
-// returns. The Client must outlive the watcher.
+// returns. The callback may destroy the watcher (no further change is delivered then). The Client must outlive the watcher.
 #pragma once
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <condition_variable>
@@ -78,8 +79,15 @@ class ConfigWatcher {
   std::string relative(const std::string& key) const;
   void load(const Node& node, std::map<std::string, std::string>& out) const;
 
+  // Shared with the frame of on_event: a callback may destroy this watcher, and the frame then
+  // still owns the callback it runs and stops before touching any member.
+  struct CallbackState {
+    Callback callback;
+    std::atomic<bool> destroyed{false};
+  };
+
   const std::string dir_;
-  Callback callback_;  // constant
+  const std::shared_ptr<CallbackState> callback_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::map<std::string, std::string> values_;  // guarded by mu_

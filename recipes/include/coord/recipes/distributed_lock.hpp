@@ -2,8 +2,12 @@
 // the standard Lockable requirements, so std::lock_guard, std::unique_lock and try_lock_for work.
 // The holder's key holds a unique owner token; the shared Refresher keeps it alive with
 // owner-checked refreshes. fencing_token() is the key's createdIndex, strictly increasing across
-// holders. owns_lock() turns false — and LockOptions::on_lost fires — as soon as the lease is
-// known lost: the server says so, or no refresh succeeded before the local deadline.
+// holders. owns_lock() follows the lease rule of lease.hpp: it is true only before the send time
+// of the last acknowledged refresh + TTL − margin, so a holder that is partitioned or paused stops
+// believing it holds before the server can give the lock to anyone else. On loss (server answer
+// or local deadline) stop_token() is requested and LockOptions::on_lost runs, both on the
+// refresher's notification thread. A create whose outcome is unknown is adopted when the key
+// holds our token (never waited on as someone else's lock).
 // Waiting watches the key from the index of the failed create, so a release cannot be missed;
 // every waiter wakes on a release (a herd): prefer SequencedLock under contention.
 //
@@ -18,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "coord/client.hpp"
@@ -27,7 +32,7 @@ namespace coord::recipes {
 struct LockOptions {
   std::chrono::seconds ttl{10};          // lease TTL of the holder's key
   std::string prefix = "/coord/locks";   // the lock's key is prefix/name
-  // Runs once, on the refresher thread, when a held lease is known lost (with the reason).
+  // Runs once, on the refresher's notification thread, when a held lease is lost (with the reason).
   std::function<void(const std::string& reason)> on_lost;
   std::chrono::milliseconds release_timeout{2000};  // bound of the release in unlock()/destructor
 };
@@ -62,8 +67,11 @@ class DistributedLock {
 
   // createdIndex of our key while held (kept after unlock, 0 before the first acquisition).
   std::uint64_t fencing_token() const;
-  // True while held and the lease is not known lost (server answer or local deadline).
+  // True while held and before the lease deadline (see lease.hpp); false once lost or released.
   bool owns_lock() const;
+  // Requested when the current (or last) acquisition's lease is lost; a token that is never
+  // requested before the first acquisition.
+  std::stop_token stop_token() const;
   // Time left before the local lease deadline (zero when not held).
   std::chrono::milliseconds valid_for() const;
   // True when the last unlock() found the lease already gone (the critical section may have

@@ -2,7 +2,9 @@
 // variant): campaign() queues a candidate entry holding our value and returns once it is the
 // oldest; the leader stays leader while its entry is refreshed. resign() (or the destructor)
 // removes the entry and the next candidate takes over; a dead leader is replaced after its TTL.
-// observe() follows the current leader of the election without taking part.
+// observe() follows the current leader of the election without taking part. is_leader()
+// follows the lease rule of lease.hpp: a partitioned or paused leader stops believing it leads
+// before its entry can expire on the server and let the next candidate in.
 //
 // Thread-safety: campaign/resign from one owner thread; is_leader()/term() from any thread.
 // Observer callbacks run on the observation's watcher thread, one at a time, never after the
@@ -14,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "coord/client.hpp"
@@ -30,7 +33,8 @@ struct LeaderInfo {
 struct ElectionOptions {
   std::chrono::seconds ttl{10};
   std::string prefix = "/coord/elections";
-  std::function<void(const std::string& reason)> on_lost;  // leadership lost (refresher thread)
+  // Leadership lost (runs on the refresher's notification thread).
+  std::function<void(const std::string& reason)> on_lost;
 };
 
 // Keeps a watch on an election; see LeaderElection::observe.
@@ -67,7 +71,10 @@ class LeaderElection {
   bool campaign_for(std::string value, std::chrono::milliseconds timeout);
   // Steps down (or withdraws the candidacy). Never throws.
   void resign() noexcept;
+  // True while leader and before our entry's lease deadline (see lease.hpp).
   bool is_leader() const;
+  // Requested when the current (or last) leadership's lease is lost.
+  std::stop_token stop_token() const;
   // Our entry's createdIndex while leader: increases across leaders (a fencing token).
   std::uint64_t term() const;
   // The current leader (quorum read of the election directory); nullopt when there is none.

@@ -2,7 +2,9 @@
 // §4.6), fed by a coord::Watcher on the ServiceRegistry directory: snapshot, then every change in
 // order, resync after history loss. next() picks round-robin, or smooth weighted round-robin when
 // some instance carries metadata "weight". While the cluster is unreachable the table keeps
-// serving the last good list (stale() says so). Change callbacks receive the new list.
+// serving the last good list (stale() says so). Change callbacks receive the new list. Callers
+// report instances that failed them (report_failure): next() skips those for a while, unless so
+// many are ejected that the panic threshold says to use them all.
 //
 // Thread-safety: safe for concurrent use. The change callback runs on the watcher's delivery
 // thread, one at a time, with no internal lock held, never after the destructor returns.
@@ -28,6 +30,12 @@ namespace coord::recipes {
 
 struct LoadBalancerOptions {
   std::string prefix = "/coord/services";
+  // Local outlier ejection: report_failure(id) keeps the instance out of next() this long (or
+  // until it re-registers under a new incarnation).
+  std::chrono::milliseconds ejection_time{30000};
+  // Panic threshold: when fewer than this fraction of the instances is not ejected, ejections
+  // are ignored and next() picks among all of them (a flaky instance beats none at all).
+  double panic_threshold = 0.5;
   // Called after every change of the list (and once after the initial snapshot).
   std::function<void(const std::vector<ServiceInstance>&)> on_change;
 };
@@ -52,13 +60,20 @@ class LoadBalancerTable {
   LoadBalancerTable(const LoadBalancerTable&) = delete;
   LoadBalancerTable& operator=(const LoadBalancerTable&) = delete;
 
-  // The next instance to use; nullopt when the list is empty.
+  // The next instance to use, skipping ejected ones (see LoadBalancerOptions); nullopt when the
+  // list is empty.
   std::optional<ServiceInstance> next();
+  // The caller could not use instance `id` (connection refused, errors): eject it locally for
+  // ejection_time. Unknown ids are ignored.
+  void report_failure(const std::string& id);
+  // Ids ejected now.
+  std::vector<std::string> ejected() const;
   // The current list, sorted by id.
   std::vector<ServiceInstance> instances() const;
   // True after the first snapshot arrived.
   bool ready() const;
-  // Waits until `predicate(list)` holds (checked at once and after each change) or `timeout`.
+  // Waits until `predicate(list)` holds (checked after the first snapshot and after each change,
+  // on a copy, with no internal lock held: it may call the table) or `timeout` passes.
   bool wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,
                   std::chrono::milliseconds timeout) const;
   // True when the last poll failed (the list may be out of date; it is still served).
@@ -73,9 +88,11 @@ class LoadBalancerTable {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::map<std::string, ServiceInstance> by_id_;  // guarded by mu_
+  std::map<std::string, std::chrono::steady_clock::time_point> ejected_until_;  // guarded by mu_
   WeightedRoundRobin picker_;                     // guarded by mu_
   bool ready_ = false;                            // guarded by mu_
   bool stale_ = false;                            // guarded by mu_
+  std::uint64_t version_ = 0;                     // guarded by mu_; bumped by every change
   std::unique_ptr<Watcher> watcher_;              // last: stopped first
 };
 

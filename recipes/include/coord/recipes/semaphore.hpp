@@ -4,15 +4,20 @@
 // holder or waiter that dies frees its place after its TTL. Every participant must use the same
 // permit count. One Semaphore object holds at most one permit; it is Lockable
 // (lock/try_lock/unlock alias acquire/try_acquire/release), so std::lock_guard works.
+// holds() follows the lease rule of lease.hpp: a partitioned or paused holder stops believing it
+// holds before its entry can expire on the server and free the permit for someone else.
 //
-// Thread-safety: one owner thread at a time. Move-only. The destructor releases (bounded) and
+// Thread-safety: one owner thread at a time; holds(), stop_token() and fencing_token() from any
+// thread. Move-only. The destructor releases (bounded) and
 // never throws. The Client must outlive it.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "coord/client.hpp"
@@ -22,6 +27,8 @@ namespace coord::recipes {
 struct SemaphoreOptions {
   std::chrono::seconds ttl{10};
   std::string prefix = "/coord/semaphores";
+  // Runs once, on the refresher's notification thread, when a held permit's lease is lost.
+  std::function<void(const std::string& reason)> on_lost;
 };
 
 class Semaphore {
@@ -40,7 +47,13 @@ class Semaphore {
     return acquire_until(Clock::now() + std::chrono::duration_cast<Clock::duration>(d));
   }
   void release();
+  // True while a permit is held and before its lease deadline (see lease.hpp).
   bool holds() const;
+  // Requested when the current (or last) permit's lease is lost.
+  std::stop_token stop_token() const;
+  // Our entry's createdIndex for the current (or last) permit: increases across acquisitions of
+  // this semaphore, so it fences writes like a lock's token does.
+  std::uint64_t fencing_token() const;
 
   void lock() { acquire(); }
   bool try_lock() { return try_acquire(); }

@@ -3,7 +3,9 @@
 // createdIndex order, and each waiter watches only its predecessor, so a release wakes exactly one
 // waiter. A waiter whose own entry expires (e.g. its refreshes failed) stops waiting with
 // RecipeError::kSessionExpired. Same surface as DistributedLock (Lockable; fencing_token() is the
-// entry's createdIndex, i.e. the request order).
+// entry's createdIndex, i.e. the request order; owns_lock() follows the lease rule of lease.hpp,
+// so a partitioned or paused holder stops believing it holds before its entry can expire on the
+// server; stop_token() is requested and on_lost runs on the refresher's notification thread).
 //
 // Thread-safety: one owner thread at a time; owns_lock()/fencing_token()/valid_for() from any
 // thread. Move-only. The destructor releases (bounded) and never throws. The Client must outlive it.
@@ -14,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "coord/client.hpp"
@@ -23,7 +26,7 @@ namespace coord::recipes {
 struct SequencedLockOptions {
   std::chrono::seconds ttl{10};
   std::string prefix = "/coord/qlocks";  // the queue directory is prefix/name
-  std::function<void(const std::string& reason)> on_lost;  // on the refresher thread
+  std::function<void(const std::string& reason)> on_lost;  // on the refresher's notification thread
 };
 
 class SequencedLock {
@@ -52,9 +55,19 @@ class SequencedLock {
   void unlock();
 
   std::uint64_t fencing_token() const;
+  // True while held and before the lease deadline (see lease.hpp).
   bool owns_lock() const;
   std::chrono::milliseconds valid_for() const;
+  // Requested when the current (or last) acquisition's lease is lost.
+  std::stop_token stop_token() const;
+  // True when the last unlock() found the lease already gone (the critical section may have
+  // overlapped another holder's).
+  bool lost_before_release() const;
   const std::string& directory() const;
+  // Our entry's key while queued or held (empty before the first acquisition).
+  std::string key() const;
+  // The unique value of our entries.
+  const std::string& owner_token() const;
 
   struct State;
 

@@ -1,0 +1,455 @@
+// Recipes under partitions, against coordd and real etcd 3.4 (v2), with a TcpRelay between the
+// holder's client and the server. Fault: the holder's traffic is frozen (connections stay open,
+// nothing passes) past its TTL while a second client, connected directly, competes. Must hold:
+// the holder's ownership query (owns_lock, is_leader, holds, alive) turns false before the other
+// client acquires, its stop_token is requested, and after the thaw a fenced write from the old
+// holder (carrying its fencing token) is rejected because the new holder's larger token is in
+// place. Also: a create whose reply was lost is adopted, not waited on as someone else's lock.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <future>
+#include <thread>
+
+#include "coord/coord.hpp"
+#include "test/support/client/server_fixture.hpp"
+#include "test/support/net/tcp_relay.hpp"
+
+using namespace coord;
+using namespace coord::recipes;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+template <class P>
+bool eventually(P predicate, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!predicate()) {
+    if (Clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);  // polling interval of a bounded wait
+  }
+  return true;
+}
+
+std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
+
+// The holder's client talks through the relay; a frozen request fails after attempt_timeout.
+ClientOptions via_relay(const coord::test::TcpRelay& relay) {
+  ClientOptions o;
+  o.endpoints = {relay.url()};
+  o.request_timeout = 2s;
+  o.attempt_timeout = 500ms;
+  o.retry.seed = 7;
+  return o;
+}
+
+// A write guarded by a fencing token, as a downstream resource would do it: the resource key
+// holds "<fence>:<data>"; a write whose fence is below the stored one is refused, and the write
+// is a compare-and-swap on the index it read, so two writers cannot interleave.
+bool fenced_write(Client& client, const std::string& key, std::uint64_t fence, const std::string& data) {
+  std::string value = std::to_string(fence) + ":" + data;
+  for (;;) {
+    std::optional<Response> current;
+    try {
+      current = client.get(key, GetOptions{.quorum = true});
+    } catch (const Error& e) {
+      if (e.error_code() != errc::kKeyNotFound) throw;
+    }
+    try {
+      if (!current) {
+        client.create(key, value);
+        return true;
+      }
+      std::string stored = current->node.value.value_or("0:");
+      std::uint64_t stored_fence = 0;
+      std::from_chars(stored.data(), stored.data() + stored.size(), stored_fence);
+      if (stored_fence > fence) return false;
+      client.compare_and_swap(key, value, std::nullopt, current->node.modified_index);
+      return true;
+    } catch (const Error& e) {
+      if (e.error_code() != errc::kCompareFailed && e.error_code() != errc::kNodeExist) throw;
+    }
+  }
+}
+
+// Records when `holds` first turned false (sampled every 2 ms on its own thread).
+class FirstFalse {
+ public:
+  explicit FirstFalse(std::function<bool()> holds)
+      : thread_([this, holds = std::move(holds)](std::stop_token stop) {
+          while (!stop.stop_requested()) {
+            if (!holds()) {
+              at_ = Clock::now().time_since_epoch().count();
+              return;
+            }
+            std::this_thread::sleep_for(2ms);  // sampling interval of a measurement
+          }
+        }) {}
+  // nullopt while still true.
+  std::optional<Clock::time_point> at() const {
+    auto t = at_.load();
+    if (t == 0) return std::nullopt;
+    return Clock::time_point(Clock::duration(t));
+  }
+
+ private:
+  std::atomic<Clock::rep> at_{0};
+  std::jthread thread_;
+};
+
+struct Guard {
+  std::function<bool()> holds;
+  std::function<std::stop_token()> stop;
+  std::function<std::uint64_t()> fence;
+};
+
+// The common scenario: `a` (via the relay) holds; the relay freezes; `acquire_b` (direct) blocks
+// until it holds and returns its fence. Checks the claims of the file comment.
+void frozen_holder_case(coord::test::TcpRelay& relay, Client& a_client, Client& b_client, const Guard& a,
+                        const std::function<std::uint64_t()>& acquire_b, const std::string& what) {
+  std::string resource = "/fenced/" + unique(what);
+  BOOST_REQUIRE(a.holds());
+  BOOST_REQUIRE(fenced_write(a_client, resource, a.fence(), "a-before"));
+  relay.freeze();
+  auto frozen_at = Clock::now();
+  FirstFalse a_false(a.holds);
+  std::uint64_t b_fence = acquire_b();
+  auto b_acquired = Clock::now();
+  auto a_lost = a_false.at();
+  BOOST_TEST_MESSAGE(what << ": holder stopped believing it holds "
+                          << (a_lost ? std::chrono::duration_cast<std::chrono::milliseconds>(*a_lost - frozen_at).count() : -1)
+                          << " ms after the freeze; the other client acquired "
+                          << std::chrono::duration_cast<std::chrono::milliseconds>(b_acquired - frozen_at).count() << " ms after it");
+  BOOST_REQUIRE_MESSAGE(a_lost.has_value(), what << ": the frozen holder still believes it holds after another acquired");
+  BOOST_TEST((*a_lost < b_acquired));
+  BOOST_TEST(!a.holds());
+  BOOST_TEST(eventually([&] { return a.stop().stop_requested(); }, 3s));
+  BOOST_TEST(b_fence > a.fence());
+  BOOST_TEST(fenced_write(b_client, resource, b_fence, "b"));
+  relay.thaw();
+  BOOST_TEST(!fenced_write(a_client, resource, a.fence(), "a-after"));  // the old holder is fenced off
+  BOOST_TEST(b_client.get(resource).node.value.value_or("") == std::to_string(b_fence) + ":b");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(recipes_faults)
+
+COORD_BOTH_SERVERS_CASE(distributed_lock__frozen_holder_stops_owning_before_another_acquires_and_is_fenced, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("lock");
+  std::atomic<int> lost_calls{0};
+  DistributedLock a(a_client, name, {.ttl = 2s, .on_lost = [&](const std::string&) { ++lost_calls; }});
+  DistributedLock b(b_client, name, {.ttl = 2s});
+  a.lock();
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a.owns_lock(); }, [&] { return a.stop_token(); }, [&] { return a.fencing_token(); }},
+                     [&] {
+                       BOOST_REQUIRE(b.try_lock_for(10s));
+                       return b.fencing_token();
+                     },
+                     "lock");
+  BOOST_TEST(eventually([&] { return lost_calls.load() == 1; }, 3s));
+  a.unlock();
+  BOOST_TEST(a.lost_before_release());
+  BOOST_TEST(b.owns_lock());
+}
+
+COORD_BOTH_SERVERS_CASE(sequenced_lock__frozen_holder_stops_owning_before_the_next_in_line_acquires, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("qlock");
+  SequencedLock a(a_client, name, {.ttl = 2s});
+  SequencedLock b(b_client, name, {.ttl = 2s});
+  a.lock();
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a.owns_lock(); }, [&] { return a.stop_token(); }, [&] { return a.fencing_token(); }},
+                     [&] {
+                       BOOST_REQUIRE(b.try_lock_for(10s));
+                       return b.fencing_token();
+                     },
+                     "sequenced lock");
+  a.unlock();
+  BOOST_TEST(a.lost_before_release());
+}
+
+COORD_BOTH_SERVERS_CASE(leader_election__frozen_leader_stops_leading_before_the_next_candidate_wins, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("elect");
+  LeaderElection a(a_client, name, {.ttl = 2s});
+  LeaderElection b(b_client, name, {.ttl = 2s});
+  a.campaign("a");
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a.is_leader(); }, [&] { return a.stop_token(); }, [&] { return a.term(); }},
+                     [&] {
+                       BOOST_REQUIRE(b.campaign_for("b", 10s));
+                       return b.term();
+                     },
+                     "election");
+}
+
+COORD_BOTH_SERVERS_CASE(semaphore__frozen_holder_stops_holding_before_its_permit_is_granted_again, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("sem");
+  Semaphore a(a_client, name, 1, {.ttl = 2s});
+  Semaphore b(b_client, name, 1, {.ttl = 2s});
+  a.acquire();
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a.holds(); }, [&] { return a.stop_token(); }, [&] { return a.fencing_token(); }},
+                     [&] {
+                       BOOST_REQUIRE(b.try_acquire_for(10s));
+                       return b.fencing_token();
+                     },
+                     "semaphore");
+}
+
+COORD_BOTH_SERVERS_CASE(registration__frozen_instance_stops_being_alive_before_its_id_is_taken_over, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string service = unique("svc");
+  ServiceRegistry a_registry(a_client, service);
+  ServiceRegistry b_registry(b_client, service);
+  Registration a = a_registry.register_instance("x", "127.0.0.1:1", 2s);
+  std::optional<Registration> b;
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a.alive(); }, [&] { return a.stop_token(); }, [&] { return a.incarnation(); }},
+                     [&]() -> std::uint64_t {
+                       // Take the id over as soon as the server lets us: create-only, waiting
+                       // for the old key's removal between attempts.
+                       auto deadline = Clock::now() + 10s;
+                       while (Clock::now() < deadline) {
+                         try {
+                           b.emplace(b_registry.register_instance("x", "127.0.0.1:2", 2s));
+                           return b->incarnation();
+                         } catch (const Error& e) {
+                           if (e.error_code() != errc::kNodeExist) throw;
+                           try {
+                             b_client.watch(a.key(), WatchOptions{.wait_index = e.index() + 1, .timeout = 5s});
+                           } catch (const TransportError&) {
+                           }
+                         }
+                       }
+                       BOOST_FAIL("the id was never free");
+                       return 0;
+                     },
+                     "registration");
+  BOOST_TEST(b->alive());
+}
+
+// Fault: the holder's create reaches the server but every reply is held (the write happened,
+// the client cannot tell), until the thaw. Must hold: the lock is then adopted at once — the key
+// holds our token — with the fencing token of that create, instead of waiting for our own orphan
+// key to expire.
+COORD_BOTH_SERVERS_CASE(distributed_lock__create_with_lost_reply_is_adopted_not_waited_on, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("orphan");
+  DistributedLock a(a_client, name, {.ttl = 10s});
+  relay.freeze_replies();
+  auto acquired = std::async(std::launch::async, [&] { return a.try_lock_for(20s); });
+  std::uint64_t created = 0;
+  BOOST_REQUIRE(eventually([&] {
+    try {
+      created = direct.get(a.key(), GetOptions{.quorum = true}).node.created_index;
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }, 5s));
+  // Let the client give up on the create and its resolution read, then let replies through.
+  BOOST_REQUIRE(eventually([&] { return relay.accepted() >= 3; }, 10s));
+  relay.thaw();
+  auto thawed = Clock::now();
+  BOOST_REQUIRE(acquired.wait_for(5s) == std::future_status::ready);
+  BOOST_REQUIRE(acquired.get());
+  BOOST_TEST_MESSAGE("adopted " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - thawed).count()
+                                << " ms after the thaw (TTL 10 s)");
+  BOOST_TEST(a.fencing_token() == created);
+  BOOST_TEST(a.owns_lock());
+  a.unlock();
+  BOOST_TEST(!a.lost_before_release());
+}
+
+// Fault: the holder's POST reaches the server but every reply is held until the thaw. Must
+// hold: the permit is granted on the entry that POST created (adopted: it holds our unique
+// value), and the directory holds no second entry of ours.
+COORD_BOTH_SERVERS_CASE(semaphore__post_with_lost_reply_is_adopted_not_posted_twice, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("sem-orphan");
+  Semaphore a(a_client, name, 1, {.ttl = 10s});
+  std::string dir = "/coord/semaphores/" + name;
+  relay.freeze_replies();
+  auto acquired = std::async(std::launch::async, [&] { return a.try_acquire_for(20s); });
+  std::uint64_t created = 0;
+  BOOST_REQUIRE(eventually([&] {
+    try {
+      auto nodes = direct.get(dir, GetOptions{.recursive = true, .quorum = true}).node.nodes;
+      if (nodes.empty()) return false;
+      created = nodes.front().created_index;
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }, 5s));
+  BOOST_REQUIRE(eventually([&] { return relay.accepted() >= 3; }, 10s));  // the POST and its resolution gave up
+  relay.thaw();
+  BOOST_REQUIRE(acquired.wait_for(10s) == std::future_status::ready);
+  BOOST_REQUIRE(acquired.get());
+  BOOST_TEST(a.fencing_token() == created);
+  BOOST_TEST(direct.get(dir, GetOptions{.recursive = true, .quorum = true}).node.nodes.size() == 1u);
+  BOOST_TEST(a.holds());
+}
+
+// A participant's entry appears twice (a late copy of an unresolved POST holds the same unique
+// value). Must hold: the barrier counts participants, not entries, and stays closed until a
+// second participant arrives.
+COORD_BOTH_SERVERS_CASE(barrier__counts_participants_not_duplicate_entries, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("bar");
+  Barrier a(client, name, 2, {.ttl = 5s});
+  BOOST_TEST(!a.arrive_and_wait(100ms));
+  std::string entries = "/coord/barriers/" + name + "/entries";
+  auto nodes = client.get(entries, GetOptions{.recursive = true, .quorum = true}).node.nodes;
+  BOOST_REQUIRE_EQUAL(nodes.size(), 1u);
+  client.create_in_order(entries, *nodes.front().value, SetOptions{.ttl = 5s});  // the late copy
+  BOOST_TEST(!a.arrive_and_wait(300ms));
+  BOOST_TEST(!a.opened());
+  Barrier b(client, name, 2, {.ttl = 5s});
+  BOOST_TEST(b.arrive_and_wait(5s));
+  BOOST_TEST(a.arrive_and_wait(5s));
+}
+
+// Fault: the participant's traffic is frozen while it waits. Must hold: arrive_and_wait returns
+// false at its deadline (it does not throw the client's timeout, nor wait longer).
+COORD_BOTH_SERVERS_CASE(barrier__unreachable_cluster_gives_false_at_the_deadline, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  std::string name = unique("bar-frozen");
+  Barrier a(a_client, name, 2, {.ttl = 5s});
+  BOOST_TEST(!a.arrive_and_wait(100ms));
+  relay.freeze();
+  auto start = Clock::now();
+  bool opened = true;
+  BOOST_CHECK_NO_THROW(opened = a.arrive_and_wait(800ms));
+  auto took = Clock::now() - start;
+  BOOST_TEST(!opened);
+  BOOST_TEST((took >= 800ms));
+  BOOST_TEST((took < 2500ms));
+  relay.thaw();
+}
+
+// Fault: the registration's key is deleted (as by an expiry). Must hold: with reregister, the
+// instance registers again by itself, as a new incarnation, and says so through on_reregistered.
+COORD_BOTH_SERVERS_CASE(registration__reregisters_after_its_key_is_gone, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::promise<ServiceInstance> healed;
+  std::atomic<int> heals{0};
+  ServiceRegistry registry(client, unique("svc-heal"),
+                           {.reregister = true, .on_reregistered = [&](const ServiceInstance& i) {
+                              if (heals++ == 0) healed.set_value(i);
+                            }});
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s);
+  auto first = reg.incarnation();
+  client.remove(reg.key());
+  auto f = healed.get_future();
+  BOOST_REQUIRE(f.wait_for(5s) == std::future_status::ready);
+  auto again = f.get();
+  BOOST_TEST(again.created_index > first);
+  BOOST_TEST(reg.incarnation() == again.created_index);
+  BOOST_TEST(reg.alive());
+  auto listed = registry.instances();
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed.front().created_index == again.created_index);
+  reg.update_metadata({{"zone", "b"}});  // the healed registration is fully usable
+  reg.deregister();
+  BOOST_TEST(registry.instances().empty());
+}
+
+// Fault: the instance's traffic is frozen past its TTL, then thawed. Must hold: it is not alive
+// while frozen (lease rule) and registers again by itself after the thaw.
+COORD_BOTH_SERVERS_CASE(registration__reregisters_after_a_partition_heals, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::promise<void> healed;
+  std::atomic<int> heals{0};
+  std::string service = unique("svc-part");
+  ServiceRegistry registry(a_client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
+                                                 if (heals++ == 0) healed.set_value();
+                                               }});
+  Registration reg = registry.register_instance("x", "127.0.0.1:1", 2s);
+  relay.freeze();
+  BOOST_REQUIRE(eventually([&] { return !reg.alive(); }, 3s));
+  ServiceRegistry observer(direct, service);
+  BOOST_REQUIRE(eventually([&] { return observer.instances().empty(); }, 5s));  // expired on the server
+  relay.thaw();
+  auto f = healed.get_future();
+  BOOST_REQUIRE(f.wait_for(10s) == std::future_status::ready);
+  BOOST_TEST(reg.alive());
+  BOOST_TEST(observer.instances().size() == 1u);
+}
+
+// A restarted instance registers the id whose key its dead predecessor left behind. Must hold:
+// without replace_existing that is refused (105); with it the new instance replaces the key as a
+// new incarnation; the predecessor (here still alive, with reregister) learns it lost the id and
+// does not take it back.
+COORD_BOTH_SERVERS_CASE(registration__restarted_instance_replaces_its_predecessor_without_a_fight, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string service = unique("svc-restart");
+  std::promise<void> old_healed;
+  std::atomic<int> heals{0};
+  ServiceRegistry old_registry(client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
+                                                   if (heals++ == 0) old_healed.set_value();
+                                                 }});
+  Registration old = old_registry.register_instance("x", "127.0.0.1:1", 2s);
+  ServiceRegistry plain(client, service);
+  try {
+    plain.register_instance("x", "127.0.0.1:2", 2s);
+    BOOST_FAIL("a live id was registered twice");
+  } catch (const Error& e) {
+    BOOST_TEST(e.error_code() == errc::kNodeExist);
+  }
+  ServiceRegistry replacing(client, service, {.replace_existing = true});
+  Registration fresh = replacing.register_instance("x", "127.0.0.1:2", 2s);
+  BOOST_TEST(fresh.incarnation() > old.incarnation());
+  BOOST_REQUIRE(eventually([&] { return !old.alive(); }, 3s));
+  // Bounded look for the fight that must not happen: a re-registration of the old instance.
+  BOOST_TEST((old_healed.get_future().wait_for(2s) == std::future_status::timeout));
+  BOOST_TEST(fresh.alive());
+  auto listed = replacing.instances();
+  BOOST_REQUIRE_EQUAL(listed.size(), 1u);
+  BOOST_TEST(listed.front().endpoint == "127.0.0.1:2");
+}
+
+// Two workers that use the same worker name: the second claims the task after the first's key
+// vanished (as after a partition). The first must learn it lost the task at its next write
+// instead of overwriting the second's progress (its value is told apart by a unique token).
+COORD_BOTH_SERVERS_CASE(task_progress__same_worker_name_never_takes_over_anothers_task, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string job = unique("job");
+  TaskProgress a(client, job, "t", {.ttl = 5s, .min_interval = 0ms, .worker = "w"});
+  client.remove(a.key());
+  TaskProgress b(client, job, "t", {.ttl = 5s, .min_interval = 0ms, .worker = "w"});
+  BOOST_CHECK_THROW(a.report(0.9, "stale"), RecipeError);
+  BOOST_TEST(!a.alive());
+  BOOST_TEST(b.report(0.5, "mine"));
+  auto status = TaskStatus::from_node(client.get(b.key()).node);
+  BOOST_REQUIRE(status.has_value());
+  BOOST_TEST(status->fraction == 0.5);
+  BOOST_TEST(b.alive());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
