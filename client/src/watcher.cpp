@@ -2,11 +2,13 @@
 // delivery thread (user code only, no lock held while it runs). They meet in Delivery's queue.
 #include "coord/watcher.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <variant>
 
 #include <boost/asio/post.hpp>
@@ -22,6 +24,7 @@ namespace asio = boost::asio;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
 using Item = std::variant<WatchEvent, std::exception_ptr>;
 
 // The user-facing half. Shared by the poll loop and the delivery thread; holds nothing of the
@@ -33,7 +36,9 @@ struct Delivery {
 
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<Item> queue;  // guarded by mu
+  std::size_t capacity = 1024;  // constant after construction; Invariant: >= 2
+  std::deque<Item> queue;  // guarded by mu; Invariant: size() <= capacity
+  std::function<void()> on_room;  // guarded by mu: the paused poll loop's resume
   bool stopping = false;   // guarded by mu
   bool exited = false;     // guarded by mu: loop() returned
 
@@ -43,20 +48,45 @@ struct Delivery {
   }
 
   void stop() {
+    std::function<void()> dropped;  // destroyed outside the lock
     {
       std::lock_guard lock(mu);
       stopping = true;
+      dropped = std::move(on_room);
+      on_room = nullptr;
     }
     cv.notify_all();
   }
 
+  // Queues `item`. An error is dropped when the queue is full (events are never dropped: the
+  // poll loop stops producing them instead, see full() and when_room()).
   void push(Item item) {
     {
       std::lock_guard lock(mu);
       if (stopping) return;
+      if (queue.size() >= capacity && std::holds_alternative<std::exception_ptr>(item)) return;
       queue.push_back(std::move(item));
     }
     cv.notify_one();
+  }
+
+  bool full() {
+    std::lock_guard lock(mu);
+    return queue.size() >= capacity;
+  }
+
+  // Runs `resume` (internal code only, never user code) once the queue has drained to half of
+  // its capacity: at once when it already has, else on the delivery thread after a pop.
+  void when_room(std::function<void()> resume) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;
+      if (queue.size() > capacity / 2) {
+        on_room = std::move(resume);
+        return;
+      }
+    }
+    resume();
   }
 
   // Waits (bounded) until loop() returned; false on timeout.
@@ -66,6 +96,7 @@ struct Delivery {
   }
 
   void loop() {
+    std::function<void()> resume;
     for (;;) {
       Item item;
       {
@@ -78,7 +109,9 @@ struct Delivery {
         }
         item = std::move(queue.front());
         queue.pop_front();
+        if (on_room && queue.size() <= capacity / 2) resume = std::move(on_room), on_room = nullptr;
       }
+      if (resume) std::exchange(resume, nullptr)();
       try {
         if (auto* e = std::get_if<WatchEvent>(&item)) {
           callback(*e);
@@ -110,6 +143,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
         view_(key_, options_.recursive) {
     delivery_->callback = std::move(callback);
     delivery_->on_error = options_.on_error;
+    delivery_->capacity = std::max<std::size_t>(options_.max_queued, 2);
   }
 
   void begin() {
@@ -154,6 +188,8 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
 
   std::atomic<std::uint64_t> next_index_{0};
   std::atomic<std::uint64_t> resyncs_{0};
+  std::atomic<std::uint64_t> confirms_{0};
+  std::atomic<std::uint64_t> pauses_{0};
 
  private:
   bool stopping() { return delivery_->stopped(); }
@@ -203,7 +239,8 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
     if (ev.type == WatchEvent::Type::kResync) ev.changes = std::move(changes);
     push(std::move(ev));
     failures_ = 0;
-    poll();
+    heard_ = Clock::now();  // a quorum read: the member (or its successor) is in the quorum
+    then(&Impl::poll);
   }
 
   void resnapshot() { snapshot(snapshot_type_); }
@@ -211,7 +248,53 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   void poll() {
     auto op = client_.make_watch(key_, WatchOptions{.wait_index = next_, .recursive = options_.recursive});
     op.timeout = options_.poll_timeout;
+    if (confirming()) op.timeout = std::min(options_.poll_timeout, options_.confirm_after);
     start(std::move(op), &Impl::on_event);
+  }
+
+  bool confirming() const { return options_.confirm_after.count() > 0; }
+
+  // A quiet poll ended: poll again, unless the watch has heard nothing for confirm_after.
+  void after_quiet_poll() {
+    if (confirming() && Clock::now() - heard_ >= options_.confirm_after) return confirm();
+    poll();
+  }
+
+  // The quorum read that tells a live member from one cut off from the quorum (whose answers
+  // would be stale). The client's read retry moves to the next member when it fails or times
+  // out, and the polls follow, because they use the client's current member.
+  void confirm() {
+    start(client_.make_get(key_, GetOptions{.quorum = true}), &Impl::on_confirmed);
+  }
+
+  void on_confirmed(std::exception_ptr error, Response) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const Error& e) {
+        if (e.error_code() != errc::kKeyNotFound) return retry_later(error, &Impl::confirm);
+      } catch (const TransportError& e) {
+        if (e.kind() == TransportError::Kind::kCancelled || e.kind() == TransportError::Kind::kShutdown) return;
+        return retry_later(error, &Impl::confirm);
+      } catch (...) {
+        return retry_later(error, &Impl::confirm);
+      }
+    }
+    ++confirms_;
+    failures_ = 0;
+    heard_ = Clock::now();
+    poll();  // from the same index: what the stale member missed comes from history (or 401)
+  }
+
+  // Continues with `next` unless the delivery queue is full; then once it has room again.
+  void then(void (Impl::*next)()) {
+    if (!delivery_->full()) return ((*this).*next)();
+    ++pauses_;
+    delivery_->when_room([self = shared_from_this(), next] {
+      asio::post(self->strand_, [self, next] {
+        if (!self->stopping()) ((*self).*next)();
+      });
+    });
   }
 
   void on_event(std::exception_ptr error, Response r) {
@@ -219,8 +302,9 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
       set_next(r.node.modified_index + 1);
       failures_ = 0;
       view_.apply(r);
+      heard_ = Clock::now();
       push(WatchEvent{WatchEvent::Type::kEvent, std::move(r), true, next_});
-      return poll();
+      return then(&Impl::poll);
     }
     try {
       std::rethrow_exception(error);
@@ -236,7 +320,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
         // the watch (nothing for us happened up to there), so that a quiet watcher stays inside
         // the server's event history however much is written elsewhere.
         if (e.index() >= next_) set_next(e.index() + 1);
-        return poll();
+        return after_quiet_poll();
       }
       if (e.kind() == TransportError::Kind::kCancelled || e.kind() == TransportError::Kind::kShutdown) return;
       return retry_later(error, &Impl::poll);
@@ -272,6 +356,7 @@ class Watcher::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<std::promise<void>> stopped_;      // set by stop() while a call is in flight
   std::uint64_t next_ = 0;
   int failures_ = 0;
+  Clock::time_point heard_ = Clock::now();  // the last event or quorum read
   WatchEvent::Type snapshot_type_ = WatchEvent::Type::kSnapshot;
   detail::WatchView view_;  // what the user has been told so far
 
@@ -288,5 +373,9 @@ Watcher::~Watcher() { impl_->stop(); }
 std::uint64_t Watcher::next_index() const { return impl_->next_index_.load(); }
 
 std::uint64_t Watcher::resync_count() const { return impl_->resyncs_.load(); }
+
+std::uint64_t Watcher::confirm_count() const { return impl_->confirms_.load(); }
+
+std::uint64_t Watcher::pause_count() const { return impl_->pauses_.load(); }
 
 }  // namespace coord

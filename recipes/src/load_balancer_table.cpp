@@ -23,7 +23,7 @@ int WeightedRoundRobin::next(const std::vector<std::pair<std::string, std::uint3
 
 LoadBalancerTable::LoadBalancerTable(Client& client, std::string service, LoadBalancerOptions options)
     : options_(std::move(options)), dir_(detail::join_key(options_.prefix, service)) {
-  WatcherOptions w{.recursive = true};
+  WatcherOptions w{.recursive = true, .confirm_after = options_.confirm_after};
   w.on_error = [this](std::exception_ptr) {
     std::lock_guard lock(mu_);
     stale_ = true;

@@ -5,6 +5,16 @@
 // event history no longer reaches back far enough (error 401), it re-reads the key and reports a
 // resync with the fresh snapshot.
 //
+// A watch cannot go stale: a member cut off from the quorum keeps answering long polls (it just
+// sees no new writes), so a watch that hears nothing for `confirm_after` confirms with a quorum
+// read of its key. The read fails or times out on such a member, the client moves to another
+// one, and the watch continues there from the same index (events it missed come from history, or
+// a resync). The queue of events waiting for the callback is bounded (`max_queued`): when it is
+// full, polling pauses until the callback has taken half of it. A watcher whose callback is too
+// slow therefore falls behind the server instead of growing memory, and when the server's history
+// no longer reaches back that far it resyncs — one kResync event whose `changes` hold only the
+// latest state of each key that changed meanwhile (intermediate values are coalesced away).
+//
 // Threading: polling runs on the client's threads and never runs user code. Callbacks run one at
 // a time, in order, on the watcher's own delivery thread, with no internal lock held. After the
 // destructor returns no callback runs. Destroying the watcher from inside its own callback is
@@ -16,6 +26,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -49,6 +60,13 @@ struct WatcherOptions {
   bool recursive = false;                         // watch everything below a directory
   std::optional<std::uint64_t> start_index;       // skip the snapshot and start at this waitIndex
   std::chrono::milliseconds poll_timeout{30000};  // one long poll; then it is renewed (same index)
+  // A watch that has heard no event (and no confirmation) for this long confirms with a quorum
+  // GET of its key before it polls again; failing that read moves it to another member. Zero
+  // turns the check off (the watch then trusts whichever member it polls).
+  std::chrono::milliseconds confirm_after{30000};
+  // Events (and errors) waiting for the callback, at most. Full: polling pauses until half are
+  // delivered; further errors are dropped while full. At least 2.
+  std::size_t max_queued = 1024;
   // Errors met while the watcher keeps retrying (connection failures, ...). Runs on the delivery
   // thread like the event callback. Optional.
   std::function<void(std::exception_ptr)> on_error;
@@ -68,6 +86,10 @@ class Watcher {
   std::uint64_t next_index() const;
   // How many times history loss forced a re-read.
   std::uint64_t resync_count() const;
+  // How many quorum reads confirmed a quiet watch so far.
+  std::uint64_t confirm_count() const;
+  // How many times a full delivery queue paused polling.
+  std::uint64_t pause_count() const;
 
   class Impl;
 

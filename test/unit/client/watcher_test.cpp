@@ -2,7 +2,9 @@
 // and the lifetime rules of its callbacks — driven through a fake transport.
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <future>
 #include <mutex>
 
@@ -320,6 +322,115 @@ BOOST_AUTO_TEST_CASE(quiet_poll__continues_past_the_index_of_the_answers_head) {
   BOOST_TEST(targets[1].find("waitIndex=2001") != std::string::npos);
   BOOST_TEST(targets[2].find("waitIndex=2001") != std::string::npos);
   BOOST_TEST(watcher.next_index() == 2001u);
+  BOOST_TEST(watcher.resync_count() == 0u);
+}
+
+// Member a keeps answering long polls (quietly, as a member cut off from the quorum does) but its
+// quorum read fails. Must hold: after confirm_after without an event the watcher confirms with a
+// quorum read, that read moves the client to b, and the next poll goes to b with the same
+// waitIndex, so the change made on the majority is delivered.
+BOOST_AUTO_TEST_CASE(quiet_watch__confirms_with_a_quorum_read_and_moves_off_a_member_cut_from_the_quorum) {
+  std::mutex mu;
+  int gets_on_a = 0;
+  std::vector<std::string> polls_on_b;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string& endpoint, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    bool poll = r.target.find("wait=true") != std::string::npos;
+    if (endpoint == "http://a:1") {
+      if (!poll && gets_on_a++ == 0) return answer(200, event_body("get", "/k", "v", 5), 10);  // the snapshot
+      TransportResult quiet;  // a quiet poll, or a quorum read that never completes
+      quiet.status = S::kTimeout;
+      quiet.maybe_sent = true;
+      quiet.response.status = 200;
+      quiet.response.headers["x-etcd-index"] = "10";
+      return quiet;
+    }
+    if (!poll) return answer(200, event_body("get", "/k", "v", 5), 12);
+    polls_on_b.push_back(wait_index_of(r));
+    if (polls_on_b.size() == 1) return answer(200, event_body("set", "/k", "new", 12), 12);
+    return std::nullopt;
+  });
+  Client client(FakeTransport::options(fake));
+  Recorder got;
+  Watcher watcher(client, "/k", got.callback(),
+                  WatcherOptions{.poll_timeout = std::chrono::milliseconds(0), .confirm_after = std::chrono::milliseconds(1)});
+  BOOST_REQUIRE(got.wait_for(2));
+  auto events = got.snapshot();
+  BOOST_TEST((events[1].type == WatchEvent::Type::kEvent));
+  BOOST_TEST(events[1].response.node.value.value_or("") == "new");
+  BOOST_TEST(watcher.confirm_count() >= 1u);
+  std::lock_guard lock(mu);
+  BOOST_REQUIRE(!polls_on_b.empty());
+  BOOST_TEST(polls_on_b[0] == "11");  // the index the watch had reached on a: nothing skipped
+  BOOST_TEST(gets_on_a >= 2);         // the confirming quorum read was tried on a first
+}
+
+// With confirm_after = 0 the check is off: quiet polls continue on the same member, no quorum
+// read is sent after the snapshot.
+BOOST_AUTO_TEST_CASE(quiet_watch__confirm_after_zero_sends_no_quorum_read) {
+  std::mutex mu;
+  int gets = 0, polls = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (r.target.find("wait=true") == std::string::npos) {
+      ++gets;
+      return answer(200, event_body("get", "/k", "v", 5), 10);
+    }
+    if (++polls >= 50) return std::nullopt;
+    TransportResult quiet;
+    quiet.status = S::kTimeout;
+    quiet.maybe_sent = true;
+    return quiet;
+  });
+  Client client(FakeTransport::options(fake));
+  Recorder got;
+  Watcher watcher(client, "/k", got.callback(),
+                  WatcherOptions{.poll_timeout = std::chrono::milliseconds(0), .confirm_after = std::chrono::milliseconds(0)});
+  BOOST_REQUIRE(fake->wait_held(1));
+  std::lock_guard lock(mu);
+  BOOST_TEST(gets == 1);
+  BOOST_TEST(polls == 50);
+  BOOST_TEST(watcher.confirm_count() == 0u);
+}
+
+// The callback blocks on the first delivery while the server has 200 events ready. Must hold:
+// at most max_queued events wait (polling pauses instead of queueing more); once the callback
+// returns, every event arrives in order, each exactly once.
+BOOST_AUTO_TEST_CASE(slow_callback__bounded_queue_pauses_polling_then_delivers_all_in_order) {
+  constexpr std::uint64_t kEvents = 200;
+  constexpr std::size_t kQueue = 4;
+  std::mutex mu;
+  std::uint64_t answered = 0;
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (r.target.find("wait=true") == std::string::npos) return answer(200, event_body("get", "/k", "v", 5), 10);
+    std::uint64_t index = std::stoull(wait_index_of(r));
+    if (index > 10 + kEvents) return std::nullopt;
+    std::lock_guard lock(mu);
+    answered = std::max(answered, index - 10);
+    return answer(200, event_body("set", "/k", std::to_string(index), index), index);
+  });
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Recorder got;
+  std::atomic<bool> first{true};
+  auto record = got.callback();
+  Watcher watcher(client, "/k", [&](const WatchEvent& e) {
+    if (first.exchange(false)) released.wait();
+    record(e);
+  }, WatcherOptions{.max_queued = kQueue});
+  for (int i = 0; i < 500 && watcher.pause_count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE(watcher.pause_count() >= 1u);
+  {
+    std::lock_guard lock(mu);
+    BOOST_TEST(answered <= kQueue + 1);  // the queue plus nothing more (the snapshot is in the callback)
+  }
+  release.set_value();
+  BOOST_REQUIRE(fake->wait_held(1));
+  BOOST_REQUIRE(got.wait_for(kEvents + 1));
+  auto events = got.snapshot();
+  BOOST_REQUIRE_EQUAL(events.size(), kEvents + 1);
+  for (std::uint64_t i = 1; i <= kEvents; ++i) BOOST_TEST(events[i].response.node.modified_index == 10 + i);
   BOOST_TEST(watcher.resync_count() == 0u);
 }
 

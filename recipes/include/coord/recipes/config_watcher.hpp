@@ -4,6 +4,12 @@
 // no longer reaches back (401). Names are paths relative to the directory ("db/host"). Publishing
 // is a plain set: ConfigWatcher::publish(client, dir, name, value).
 //
+// Staleness and slow callbacks (coord/watcher.hpp): a quiet watch confirms with a quorum read and
+// moves off a member cut from the quorum. A slow callback never grows memory: the watcher pauses
+// at a bounded queue, and if it falls out of the server's history the resync delivers only the
+// latest value of each changed name (a configuration only needs the latest value; the values in
+// between are coalesced away). snapshot()/get() always return the latest value delivered.
+//
 // Thread-safety: safe for concurrent use. The callback runs on the watcher's delivery thread, one
 // change at a time in index order, with no internal lock held, never after the destructor
 // returns. The callback may destroy the watcher (no further change is delivered then). The Client must outlive the watcher.

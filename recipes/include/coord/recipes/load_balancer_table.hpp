@@ -6,6 +6,12 @@
 // report instances that failed them (report_failure): next() skips those for a while, unless so
 // many are ejected that the panic threshold says to use them all.
 //
+// Staleness and slow callbacks (coord/watcher.hpp): a quiet table confirms with a quorum read
+// every confirm_after and moves off a member cut from the quorum. A slow on_change never grows
+// memory: the watcher pauses at a bounded queue; if it falls out of the server's history, the
+// resync replaces the list at once (on_change sees the latest list, the lists in between are
+// coalesced away).
+//
 // Thread-safety: safe for concurrent use. The change callback runs on the watcher's delivery
 // thread, one at a time, with no internal lock held, never after the destructor returns.
 // The Client must outlive the table.
@@ -36,6 +42,8 @@ struct LoadBalancerOptions {
   // Panic threshold: when fewer than this fraction of the instances is not ejected, ejections
   // are ignored and next() picks among all of them (a flaky instance beats none at all).
   double panic_threshold = 0.5;
+  // A quiet watch confirms its member with a quorum read this often (WatcherOptions).
+  std::chrono::milliseconds confirm_after{30000};
   // Called after every change of the list (and once after the initial snapshot).
   std::function<void(const std::vector<ServiceInstance>&)> on_change;
 };

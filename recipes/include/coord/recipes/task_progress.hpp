@@ -10,6 +10,9 @@
 // dead worker's key expires after its TTL: TaskMonitor reports that task as kLost. alive()
 // follows the lease rule of lease.hpp: a partitioned or paused worker stops believing it owns
 // the task before its key can expire on the server and the task be claimed again.
+// TaskMonitor's watch confirms a quiet member with a quorum read (coord/watcher.hpp) and, behind
+// a slow callback, pauses at a bounded queue; after a resync it reports each task's latest
+// status once (the statuses in between are coalesced away).
 //
 // Thread-safety: TaskProgress belongs to one owner thread (alive(), stop_token() from any). TaskMonitor is safe
 // for concurrent use; its callback runs on its watcher thread, one at a time, with no internal
