@@ -13,7 +13,9 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <stop_token>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -112,7 +114,15 @@ int watch_loop(coord::Client& client, const CommandLine& cl, const std::function
   }
 }
 
-int run_with_env(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+// How long a child whose lock or leadership was lost has between SIGTERM and SIGKILL.
+constexpr std::chrono::seconds kKillGrace{5};
+
+// Runs argv with `env` added and returns its exit status (128 + signal when killed). When
+// `lost` is requested meanwhile (the lock or leadership the child runs under is gone), the child
+// gets SIGTERM, then SIGKILL after kKillGrace, as etcdctl does: it must not go on believing it
+// holds what someone else may now hold.
+int run_with_env(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                 std::stop_token lost = {}) {
   if (argv.empty()) throw UsageError("missing command after --");
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -124,7 +134,20 @@ int run_with_env(const std::vector<std::string>& argv, const std::vector<std::st
     std::_Exit(127);
   }
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  std::optional<std::chrono::steady_clock::time_point> termed_at;
+  bool killed = false;
+  // The child is checked every 50 ms: a CLI's own loop, cheap next to the child's lifetime.
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    if (lost.stop_requested() && !termed_at) {
+      std::cerr << "coordctl: lost the lock or leadership; terminating the command (pid " << pid << ")" << std::endl;
+      ::kill(pid, SIGTERM);
+      termed_at = std::chrono::steady_clock::now();
+    } else if (termed_at && !killed && std::chrono::steady_clock::now() - *termed_at >= kKillGrace) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -253,7 +276,8 @@ int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOp
       std::cout << lock.key() << " " << lock.fencing_token() << std::endl;
       return kExitSuccess;
     }
-    return run_with_env(cl.rest, {"COORD_LOCK_KEY=" + lock.key(), "COORD_FENCING_TOKEN=" + std::to_string(lock.fencing_token())});
+    return run_with_env(cl.rest, {"COORD_LOCK_KEY=" + lock.key(), "COORD_FENCING_TOKEN=" + std::to_string(lock.fencing_token())},
+                        lock.stop_token());
   } else if (c == "elect") {
     coord::recipes::LeaderElection e(client, need(cl, 0, "election name"),
                                      {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
@@ -265,7 +289,7 @@ int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOp
     }
     e.campaign(need(cl, 1, "proposal value"));
     std::cout << cl.args[1] << std::endl;
-    if (!cl.rest.empty()) return run_with_env(cl.rest, {"COORD_ELECTION_TERM=" + std::to_string(e.term())});
+    if (!cl.rest.empty()) return run_with_env(cl.rest, {"COORD_ELECTION_TERM=" + std::to_string(e.term())}, e.stop_token());
     while (e.is_leader()) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // lead until killed
     return kExitServerError;
   } else {
