@@ -1,8 +1,13 @@
 // LeaderElection: a QueueEntry with one slot whose value carries the candidate's value;
 // LeaderObservation: a recursive Watcher on the directory keeping the oldest entry.
+// start(): the same QueueEntry driven by the election's own thread, which waits in short slices
+// (so stop() interrupts it without giving up our place in the queue) and then waits for the
+// leadership's lease to end.
 #include "coord/recipes/leader_election.hpp"
 
 #include <atomic>
+#include <condition_variable>
+#include <thread>
 #include <map>
 #include <mutex>
 
@@ -102,7 +107,83 @@ struct LeaderElection::State {
   // Any thread reads these; the owner thread writes them.
   std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) leadership, once won
   std::atomic<std::uint64_t> term{0};
+  // start(): the election's thread; it alone touches `entry` while it runs.
+  std::jthread runner;
+  std::mutex run_mu;
+  std::condition_variable_any run_cv;
+
+  std::unique_ptr<detail::QueueEntry> make_entry(const std::string& value) {
+    lease.store(nullptr);  // a new candidacy: nothing won yet
+    State* sp = this;
+    return std::make_unique<detail::QueueEntry>(*client, dir, options.ttl, encode_candidate(value),
+                                                [sp](const std::string& why) {
+                                                  // Only a won leadership is reported lost.
+                                                  if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
+                                                });
+  }
+
+  // Waits up to `d` unless stop is requested (a backoff, interruptible).
+  void pause(std::stop_token st, std::chrono::milliseconds d) {
+    std::unique_lock lock(run_mu);
+    run_cv.wait_for(lock, st, d, [] { return false; });
+  }
+
+  // The election's thread (start()).
+  void run(std::string value, std::stop_token st);
+  // Leader until the lease ends or stop is requested; returns on_revoked's reason.
+  std::string hold(const std::shared_ptr<Lease>& held, std::stop_token st);
 };
+
+void LeaderElection::State::run(std::string value, std::stop_token st) {
+  // A slice of waiting for our turn: short so that stop() is prompt; the entry stays queued.
+  constexpr std::chrono::milliseconds kSlice{200};
+  constexpr std::chrono::milliseconds kBackoff{500};
+  while (!st.stop_requested()) {
+    bool elected = false;
+    try {
+      entry = make_entry(value);
+      entry->enqueue();
+      while (!st.stop_requested() && !elected) elected = entry->wait_turn(1, Clock::now() + kSlice);
+    } catch (...) {
+      // The cluster failed us or our candidate entry expired before it won: never leader, so
+      // nothing to revoke; campaign again after a pause.
+      entry.reset();
+      pause(st, kBackoff);
+      continue;
+    }
+    if (!elected) break;  // stopped while queued
+    term = entry->created_index();
+    auto held = entry->lease();
+    lease = held;
+    if (options.on_elected) options.on_elected(term.load());
+    std::string reason = hold(held, st);
+    // The user hears of the end before our entry goes, so a successor never overlaps a leader
+    // that stopped on request.
+    if (options.on_revoked) options.on_revoked(reason);
+    entry.reset();
+    if (reason == "stopped" || !options.auto_requeue) break;
+  }
+  entry.reset();
+}
+
+std::string LeaderElection::State::hold(const std::shared_ptr<Lease>& held, std::stop_token st) {
+  {
+    // Wakes the wait below when the lease is lost (registered outside the lock: it may run at once).
+    std::stop_callback wake(held->stop_token(), [this] {
+      std::lock_guard lock(run_mu);
+      run_cv.notify_all();
+    });
+    std::unique_lock lock(run_mu);
+    // The deadline moves with each refresh: wait up to the current one, then look again.
+    while (!st.stop_requested() && held->held()) {
+      run_cv.wait_until(lock, st, held->deadline(), [&] { return held->stop_token().stop_requested(); });
+      if (held->stop_token().stop_requested()) break;
+    }
+  }
+  if (st.stop_requested() && held->held()) return "stopped";
+  std::string why = held->lost_reason();
+  return why.empty() ? "lease deadline passed without a refresh" : why;
+}
 
 LeaderElection::LeaderElection(Client& client, std::string name, ElectionOptions options)
     : s_(std::make_unique<State>()) {
@@ -129,16 +210,10 @@ void LeaderElection::campaign(std::string value) {
 
 bool LeaderElection::campaign_for(std::string value, std::chrono::milliseconds timeout) {
   State& s = *s_;
-  if (s.entry) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
+  if (s.entry || s.runner.joinable()) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
   std::optional<Clock::time_point> deadline;
   if (timeout != std::chrono::milliseconds::max()) deadline = Clock::now() + timeout;
-  s.lease.store(nullptr);  // a new candidacy: nothing won yet
-  State* sp = &s;
-  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, encode_candidate(value),
-                                                 [sp](const std::string& why) {
-                                                   // Only a won leadership is reported lost.
-                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
-                                                 });
+  s.entry = s.make_entry(value);
   try {
     s.entry->enqueue();
     if (!s.entry->wait_turn(1, deadline)) {
@@ -154,7 +229,25 @@ bool LeaderElection::campaign_for(std::string value, std::chrono::milliseconds t
   return true;
 }
 
-void LeaderElection::resign() noexcept { s_->entry.reset(); }  // leave(): ends the lease, removes our entry
+void LeaderElection::resign() noexcept {
+  stop();
+  s_->entry.reset();  // leave(): ends the lease, removes our entry
+}
+
+void LeaderElection::start(std::string value) {
+  State& s = *s_;
+  if (s.entry || s.runner.joinable()) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
+  State* sp = &s;
+  s.runner = std::jthread([sp, value = std::move(value)](std::stop_token st) { sp->run(value, st); });
+}
+
+void LeaderElection::stop() noexcept {
+  if (!s_ || !s_->runner.joinable()) return;
+  s_->runner.request_stop();
+  s_->runner.join();
+}
+
+bool LeaderElection::started() const { return s_ && s_->runner.joinable(); }
 
 bool LeaderElection::is_leader() const {
   if (!s_) return false;

@@ -109,6 +109,17 @@ void QueueEntry::drop_own_copies(std::vector<QueuedNode>& entries) {
 }
 
 bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> deadline) {
+  return wait_until_unblocked(
+      [&](const std::vector<QueuedNode>& entries, std::size_t position) -> std::optional<Blocker> {
+        if (position < slots) return std::nullopt;
+        // One slot: only our predecessor matters (no herd). Several: any departure may free one.
+        if (slots == 1) return Blocker{entries[position - 1].key, false};
+        return Blocker{dir_, true};
+      },
+      deadline);
+}
+
+bool QueueEntry::wait_until_unblocked(const BlockerOf& blocker_of, std::optional<Clock::time_point> deadline) {
   auto expired = [this] {
     return RecipeError(RecipeError::Kind::kSessionExpired, "coord recipes: our queue entry " + key_ + " expired while waiting");
   };
@@ -132,20 +143,20 @@ bool QueueEntry::wait_turn(std::size_t slots, std::optional<Clock::time_point> d
       throw expired();
     }
     std::size_t position = static_cast<std::size_t>(it - entries.begin());
-    if (position < slots) {
+    std::optional<Blocker> blocker = blocker_of(entries, position);
+    if (!blocker) {
       if (lost()) throw expired();
       return true;
     }
     if (passed(deadline)) return false;
-    // One slot: only our predecessor matters (no herd). Several: any departure may free one.
-    std::string watched = slots == 1 ? entries[position - 1].key : dir_;
+    const std::string& watched = blocker->key;
     std::uint64_t wait_index = index + 1;
     for (;;) {
       if (lost()) throw expired();
       // The wait also ends at our lease deadline: an entry we can no longer vouch for must not
       // keep us waiting (or let us pass) on the server's word alone.
       auto until = deadline ? std::min(*deadline, lease->deadline()) : lease->deadline();
-      WatchOptions w{.wait_index = wait_index, .recursive = slots != 1,
+      WatchOptions w{.wait_index = wait_index, .recursive = blocker->recursive,
                      .timeout = call_timeout(until, std::chrono::seconds(30)), .stop = lease->internal_stop_token()};
       try {
         Response ev = client_.watch(watched, w);

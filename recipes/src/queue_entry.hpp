@@ -49,6 +49,17 @@ class QueueEntry {
   // Waits until fewer than `slots` entries precede ours. False when `deadline` passed (the entry
   // stays; call leave()). Throws RecipeError::kSessionExpired when our entry was lost.
   bool wait_turn(std::size_t slots, std::optional<Clock::time_point> deadline);
+
+  // What keeps our entry waiting, given the sorted entries and our position among them: nullopt
+  // when it may go, else the key to watch until it changes (the directory, recursively, when
+  // `recursive`). Watching only the one entry that blocks us keeps waking herd-free.
+  struct Blocker {
+    std::string key;
+    bool recursive = false;
+  };
+  using BlockerOf = std::function<std::optional<Blocker>(const std::vector<QueuedNode>& entries, std::size_t position)>;
+  // wait_turn() with any rule: waits until `blocker_of` says nothing blocks us.
+  bool wait_until_unblocked(const BlockerOf& blocker_of, std::optional<Clock::time_point> deadline);
   // Stops refreshing and removes our entry (owner-checked, bounded). Never throws. Returns false
   // when the server said our entry was already gone or not ours (true when it was removed, or
   // when nothing was queued, or the cluster did not answer).

@@ -1,8 +1,11 @@
-// SequencedLock: a QueueEntry with one slot.
+// SequencedLock: a QueueEntry with one slot (or, for ReadWriteLock's readers, blocked only by
+// the nearest writer before it).
 #include "coord/recipes/sequenced_lock.hpp"
 
 #include <atomic>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "coord/error.hpp"
 #include "coord/recipes/lease.hpp"
@@ -18,6 +21,7 @@ struct SequencedLock::State {
   std::string dir;
   std::string token;
   SequencedLockOptions options;
+  detail::QueueRole role = detail::QueueRole::kExclusive;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
   // Any thread reads these; the owner thread writes them.
   std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) acquisition, once granted
@@ -28,12 +32,48 @@ struct SequencedLock::State {
 };
 
 SequencedLock::SequencedLock(Client& client, std::string name, SequencedLockOptions options)
+    : SequencedLock(client, std::move(name), std::move(options), detail::QueueRole::kExclusive) {}
+
+SequencedLock::SequencedLock(Client& client, std::string name, SequencedLockOptions options, detail::QueueRole role)
     : s_(std::make_unique<State>()) {
   s_->client = &client;
   s_->dir = detail::join_key(options.prefix, name);
   s_->token = make_owner_token();
   s_->options = std::move(options);
+  s_->role = role;
 }
+
+namespace {
+
+constexpr std::string_view kWriterTag = "write:";
+constexpr std::string_view kReaderTag = "read:";
+
+std::string entry_value(detail::QueueRole role, const std::string& token) {
+  switch (role) {
+    case detail::QueueRole::kWriter: return std::string(kWriterTag) + token;
+    case detail::QueueRole::kReader: return std::string(kReaderTag) + token;
+    case detail::QueueRole::kExclusive: break;
+  }
+  return token;
+}
+
+// A reader waits only for the nearest writer before it (readers share); anyone else for its
+// predecessor. Both watch exactly one key, so a release wakes only those it unblocks.
+detail::QueueEntry::BlockerOf blocker_for(detail::QueueRole role) {
+  using detail::QueuedNode;
+  return [role](const std::vector<QueuedNode>& entries, std::size_t position) -> std::optional<detail::QueueEntry::Blocker> {
+    if (role != detail::QueueRole::kReader) {
+      if (position == 0) return std::nullopt;
+      return detail::QueueEntry::Blocker{entries[position - 1].key, false};
+    }
+    for (std::size_t i = position; i-- > 0;) {
+      if (entries[i].value.rfind(kWriterTag, 0) == 0) return detail::QueueEntry::Blocker{entries[i].key, false};
+    }
+    return std::nullopt;
+  };
+}
+
+}  // namespace
 
 SequencedLock::~SequencedLock() {
   if (s_) unlock();
@@ -57,7 +97,7 @@ bool SequencedLock::acquire(std::optional<Clock::time_point> deadline) {
   if (s.entry) throw RecipeError(RecipeError::Kind::kState, "SequencedLock: already queued or held by this object");
   s.lease.store(nullptr);  // a new acquisition: nothing granted yet
   State* sp = &s;
-  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, s.token,
+  s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, entry_value(s.role, s.token),
                                                  [sp](const std::string& why) {
                                                    // Only a granted lock is reported lost.
                                                    if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
@@ -68,7 +108,7 @@ bool SequencedLock::acquire(std::optional<Clock::time_point> deadline) {
       std::lock_guard lock(s.key_mu);
       s.key = s.entry->key();
     }
-    if (!s.entry->wait_turn(1, deadline)) {
+    if (!s.entry->wait_until_unblocked(blocker_for(s.role), deadline)) {
       s.entry.reset();  // leaves the queue so that our successor is not blocked
       return false;
     }

@@ -4,13 +4,21 @@
 // the holder's ownership query (owns_lock, is_leader, holds, alive) turns false before the other
 // client acquires, its stop_token is requested, and after the thaw a fenced write from the old
 // holder (carrying its fencing token) is rejected because the new holder's larger token is in
-// place. Also: a create whose reply was lost is adopted, not waited on as someone else's lock.
+// place (locks, the read-write lock, election listeners, work-queue claims). Also: a create
+// whose reply was lost is adopted, not waited on as someone else's lock; coordctl lock/elect
+// terminate their command when the lease is lost; a frozen double-barrier participant expires.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
 #include <charconv>
 #include <future>
 #include <thread>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <sys/wait.h>
 
 #include "coord/coord.hpp"
 #include "test/support/client/server_fixture.hpp"
@@ -34,6 +42,22 @@ bool eventually(P predicate, std::chrono::milliseconds timeout) {
 }
 
 std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
+
+// An example program next to coordd in stage/bin ($COORDD's directory).
+std::string example_binary(const std::string& name) {
+  const char* coordd = std::getenv("COORDD");
+  BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
+  return (std::filesystem::path(coordd).parent_path() / name).string();
+}
+
+// Reads the pid a child wrote into `file` (0 while the file is missing or incomplete).
+pid_t read_pid(const std::string& file) {
+  std::ifstream in(file);
+  std::string line;
+  if (!std::getline(in, line) || line.empty()) return 0;
+  return static_cast<pid_t>(std::stol(line));
+}
+
 
 // The holder's client talks through the relay; a frozen request fails after attempt_timeout.
 ClientOptions via_relay(const coord::test::TcpRelay& relay) {
@@ -131,6 +155,34 @@ void frozen_holder_case(coord::test::TcpRelay& relay, Client& a_client, Client& 
   relay.thaw();
   BOOST_TEST(!fenced_write(a_client, resource, a.fence(), "a-after"));  // the old holder is fenced off
   BOOST_TEST(b_client.get(resource).node.value.value_or("") == std::to_string(b_fence) + ":b");
+}
+
+// `coordctl lock|elect ... -- CHILD` through the relay; the child writes its pid into `pid_file`
+// and sleeps. Fault: the relay freezes. Must hold: coordctl terminates the child (SIGTERM) once
+// the lease is lost locally, before a direct client acquires (`acquire_b`), and exits with
+// 128 + SIGTERM.
+void coordctl_kills_child(coord::test::TcpRelay& relay, std::vector<std::string> command,
+                          const std::function<void()>& acquire_b) {
+  coord::test::TempDir dir("coordctl-child");
+  std::string pid_file = dir.file("child.pid");
+  std::vector<std::string> argv{example_binary("coordctl"), "--endpoints", relay.url()};
+  argv.insert(argv.end(), command.begin(), command.end());
+  argv.insert(argv.end(), {"--", "/bin/sh", "-c", "echo $$ > " + pid_file + ".tmp && mv " + pid_file + ".tmp " + pid_file + " && exec sleep 60"});
+  coord::test::Process coordctl(argv, dir.file("coordctl.log"));
+  BOOST_REQUIRE_MESSAGE(eventually([&] { return read_pid(pid_file) != 0; }, 10s), coordctl.log_tail());
+  pid_t child = read_pid(pid_file);
+  relay.freeze();
+  FirstFalse child_gone([child] { return ::kill(child, 0) == 0; });
+  acquire_b();
+  auto b_acquired = Clock::now();
+  auto gone = child_gone.at();
+  BOOST_REQUIRE_MESSAGE(gone.has_value(), "the child still runs after another client acquired: " << coordctl.log_tail());
+  BOOST_TEST((*gone < b_acquired));
+  auto status = coordctl.wait_exit(10s);
+  relay.thaw();
+  BOOST_REQUIRE_MESSAGE(status.has_value(), coordctl.log_tail());
+  BOOST_TEST(WIFEXITED(*status));
+  BOOST_TEST(WEXITSTATUS(*status) == 128 + SIGTERM);
 }
 
 }  // namespace
@@ -450,6 +502,149 @@ COORD_BOTH_SERVERS_CASE(task_progress__same_worker_name_never_takes_over_another
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(status->fraction == 0.5);
   BOOST_TEST(b.alive());
+}
+
+// Fault: the leader's traffic (started with listeners and auto_requeue) is frozen past its TTL
+// while another candidate, connected directly, waits. Must hold: the frozen leader hears
+// on_revoked before the other is elected; after the thaw it requeues by itself and, once the
+// other stops, is elected again with a larger term.
+COORD_BOTH_SERVERS_CASE(election_listener__frozen_leader_revoked_before_successor_then_requeues, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("el-frozen");
+  std::atomic<Clock::rep> a_revoked{0}, b_elected{0};
+  std::atomic<int> a_elections{0};
+  std::atomic<std::uint64_t> a_term{0};
+  ElectionOptions ao{.ttl = 2s};
+  ao.auto_requeue = true;
+  ao.on_elected = [&](std::uint64_t t) {
+    a_term = t;
+    ++a_elections;
+  };
+  ao.on_revoked = [&](const std::string&) {
+    Clock::rep zero = 0;
+    a_revoked.compare_exchange_strong(zero, Clock::now().time_since_epoch().count());
+  };
+  ElectionOptions bo{.ttl = 2s};
+  bo.on_elected = [&](std::uint64_t) { b_elected = Clock::now().time_since_epoch().count(); };
+  LeaderElection a(a_client, name, ao);
+  LeaderElection b(b_client, name, bo);
+  a.start("alpha");
+  BOOST_REQUIRE(eventually([&] { return a_elections.load() == 1; }, 5s));
+  std::uint64_t first_term = a_term;
+  b.start("beta");
+  relay.freeze();
+  BOOST_REQUIRE(eventually([&] { return b_elected.load() != 0; }, 10s));
+  BOOST_REQUIRE_MESSAGE(a_revoked.load() != 0, "the frozen leader was not revoked before the successor was elected");
+  BOOST_TEST(a_revoked.load() < b_elected.load());
+  BOOST_TEST(!a.is_leader());
+  relay.thaw();
+  BOOST_REQUIRE(eventually([&] { return b_client.get(b.directory(), GetOptions{.recursive = true}).node.nodes.size() == 2; }, 10s));
+  b.stop();
+  BOOST_REQUIRE(eventually([&] { return a_elections.load() == 2; }, 10s));
+  BOOST_TEST(a.is_leader());
+  BOOST_TEST(a_term.load() > b.term());
+  BOOST_TEST(b.term() > first_term);
+  a.stop();
+}
+
+COORD_BOTH_SERVERS_CASE(coordctl_lock__terminates_the_child_when_the_lock_is_lost, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("ctl-lock");
+  coordctl_kills_child(relay, {"lock", name, "--ttl", "2"}, [&] {
+    DistributedLock b(direct, name, {.ttl = 2s});
+    b.lock();
+    b.unlock();
+  });
+}
+
+COORD_BOTH_SERVERS_CASE(coordctl_elect__terminates_the_child_when_leadership_is_lost, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("ctl-elect");
+  coordctl_kills_child(relay, {"elect", name, "alpha", "--ttl", "2"}, [&] {
+    LeaderElection b(direct, name, {.ttl = 2s});
+    b.campaign("beta");
+    b.resign();
+  });
+}
+
+// Fault: participant c's traffic freezes after all three entered, past its TTL. Must hold: the
+// others' leave() completes once c's entry expired (it does not hang on c), and c, thawed, learns
+// from leave() that its entry was lost (kSessionExpired) instead of believing all waited for it.
+COORD_BOTH_SERVERS_CASE(double_barrier__frozen_participant_expires_and_the_others_leave, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client c_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::string name = unique("dbar-frozen");
+  DoubleBarrier a(direct, name, 3, {.ttl = 2s});
+  DoubleBarrier b(direct, name, 3, {.ttl = 2s});
+  DoubleBarrier c(c_client, name, 3, {.ttl = 2s});
+  auto a_in = std::async(std::launch::async, [&] { return a.enter(10s); });
+  auto b_in = std::async(std::launch::async, [&] { return b.enter(10s); });
+  BOOST_REQUIRE(c.enter(10s));
+  BOOST_REQUIRE(a_in.get());
+  BOOST_REQUIRE(b_in.get());
+  relay.freeze();
+  auto frozen_at = Clock::now();
+  auto a_out = std::async(std::launch::async, [&] { return a.leave(15s); });
+  BOOST_TEST(b.leave(15s));
+  BOOST_TEST(a_out.get());
+  BOOST_TEST((Clock::now() - frozen_at < 10s));
+  relay.thaw();
+  BOOST_CHECK_THROW(c.leave(5s), RecipeError);
+}
+
+// The common scenario with a ReadWriteLock: the writer (via the relay) freezes; a reader
+// (direct) waits for it.
+COORD_BOTH_SERVERS_CASE(read_write_lock__frozen_writer_loses_before_a_reader_enters_and_is_fenced, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("rw-frozen");
+  ReadWriteLock a(a_client, name, {.ttl = 2s});
+  ReadWriteLock b(b_client, name, {.ttl = 2s});
+  a.write_lock().lock();
+  Guard g{[&] { return a.write_lock().owns_lock(); }, [&] { return a.write_lock().stop_token(); },
+          [&] { return a.write_lock().fencing_token(); }};
+  frozen_holder_case(relay, a_client, b_client, g, [&] {
+    b.read_lock().lock();
+    return b.read_lock().fencing_token();
+  }, "read-write lock");
+  a.write_lock().unlock();
+  BOOST_TEST(a.write_lock().lost_before_release());
+  b.read_lock().unlock();
+}
+
+// The common scenario with a WorkQueue: the consumer (via the relay) holding an item freezes; a
+// second consumer (direct) waits for an item. Must hold (beside the common claims): the item
+// returns to the queue only after the frozen consumer stopped believing it holds it, and the
+// frozen consumer's ack() after the thaw is refused and removes nothing.
+COORD_BOTH_SERVERS_CASE(work_queue__frozen_consumers_item_returns_after_its_lease_and_its_ack_is_refused, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique("wq-frozen");
+  WorkQueue a_queue(a_client, name, {.ttl = 2s});
+  WorkQueue b_queue(b_client, name, {.ttl = 2s});
+  b_queue.push("job");
+  auto a = a_queue.claim(5s);
+  BOOST_REQUIRE(a.has_value());
+  std::optional<WorkItem> b;
+  Guard g{[&] { return a->holds(); }, [&] { return a->stop_token(); }, [&] { return a->fencing_token(); }};
+  frozen_holder_case(relay, a_client, b_client, g, [&] {
+    b = b_queue.claim(15s);
+    BOOST_REQUIRE(b.has_value());
+    return b->fencing_token();
+  }, "work queue");
+  BOOST_TEST(b->payload() == "job");
+  BOOST_TEST(b->id() == a->id());
+  BOOST_CHECK_THROW(a->ack(), RecipeError);
+  BOOST_TEST(b_queue.size() == 1u);  // the refused ack removed nothing
+  b->ack();
+  BOOST_TEST(b_queue.size() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

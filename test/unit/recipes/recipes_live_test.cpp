@@ -3,7 +3,9 @@
 // whose key is taken away turns owns_lock() false and fires on_lost; a lock turns false by the
 // local deadline while the server is frozen; a queued waiter whose own entry vanishes gives up;
 // the config watcher sees every change in order across a member restart; election hand-over;
-// a dead worker's task is reported lost after its TTL.
+// a dead worker's task is reported lost after its TTL; election listeners with requeue; the
+// double barrier, the read-write lock and the work queue; a watcher leaves a member cut off
+// from the quorum.
 #include <boost/test/unit_test.hpp>
 
 #include <boost/asio/use_future.hpp>
@@ -180,6 +182,186 @@ COORD_BOTH_SERVERS_CASE(leader_election__hands_over_on_resign_and_observer_follo
   BOOST_TEST((std::find(seen.begin(), seen.end(), "alpha") != seen.end()));
 }
 
+// Records one election's listener calls ("elected" / "revoked:<reason>") with their terms.
+struct ElectionLog {
+  std::mutex mu;
+  std::vector<std::string> calls;
+  std::vector<std::uint64_t> terms;
+
+  ElectionOptions options(bool requeue) {
+    ElectionOptions o{.ttl = 2s};
+    o.auto_requeue = requeue;
+    o.on_elected = [this](std::uint64_t term) {
+      std::lock_guard lock(mu);
+      calls.push_back("elected");
+      terms.push_back(term);
+    };
+    o.on_revoked = [this](const std::string& reason) {
+      std::lock_guard lock(mu);
+      calls.push_back(reason == "stopped" ? "stopped" : "lost");
+    };
+    return o;
+  }
+  std::vector<std::string> seen() {
+    std::lock_guard lock(mu);
+    return calls;
+  }
+};
+
+// Listeners with auto_requeue: a (started first) is elected; its entry is deleted (as by an
+// expiry), so it hears on_revoked, requeues behind b, and b is elected; b stops (on_revoked
+// "stopped") and a is elected again with a larger term. Must hold: each listener sees exactly
+// that sequence, and terms increase.
+COORD_BOTH_SERVERS_CASE(leader_election__listeners_report_each_leadership_and_requeue_after_a_loss, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("el-listen");
+  ElectionLog a_log, b_log;
+  LeaderElection a(client, name, a_log.options(true));
+  LeaderElection b(client, name, b_log.options(false));
+  a.start("alpha");
+  BOOST_REQUIRE(eventually([&] { return a_log.seen().size() == 1; }, 5s));
+  BOOST_CHECK_THROW(a.start("again"), RecipeError);
+  BOOST_CHECK_THROW(a.campaign("again"), RecipeError);
+  BOOST_TEST(a.is_leader());
+  b.start("beta");
+  BOOST_REQUIRE(eventually([&] { return client.get(a.directory(), GetOptions{.recursive = true}).node.nodes.size() == 2; }, 5s));
+  client.remove(a.leader()->key);
+  BOOST_REQUIRE(eventually([&] { return b_log.seen().size() == 1 && a_log.seen().size() >= 2; }, 5s));
+  BOOST_TEST(a_log.seen()[1] == "lost");
+  BOOST_TEST(b.is_leader());
+  BOOST_TEST(!a.is_leader());
+  BOOST_REQUIRE(eventually([&] { return client.get(a.directory(), GetOptions{.recursive = true}).node.nodes.size() == 2; }, 5s));
+  b.stop();
+  BOOST_TEST((b_log.seen() == std::vector<std::string>{"elected", "stopped"}), boost::test_tools::per_element());
+  BOOST_REQUIRE(eventually([&] { return a_log.seen().size() == 3; }, 5s));
+  BOOST_TEST(a.is_leader());
+  a.stop();
+  BOOST_TEST((a_log.seen() == std::vector<std::string>{"elected", "lost", "elected", "stopped"}), boost::test_tools::per_element());
+  BOOST_TEST(a_log.terms.at(0) < b_log.terms.at(0));
+  BOOST_TEST(b_log.terms.at(0) < a_log.terms.at(1));
+  BOOST_TEST(client.get(a.directory(), GetOptions{.recursive = true}).node.nodes.empty());
+}
+
+// Without auto_requeue a lost leadership ends the campaign: on_revoked, then nothing more.
+COORD_BOTH_SERVERS_CASE(leader_election__listener_without_requeue_stops_after_a_loss, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("el-norequeue");
+  ElectionLog log;
+  LeaderElection a(client, name, log.options(false));
+  a.start("alpha");
+  BOOST_REQUIRE(eventually([&] { return log.seen().size() == 1; }, 5s));
+  client.remove(a.leader()->key);
+  BOOST_REQUIRE(eventually([&] { return log.seen().size() == 2; }, 5s));
+  BOOST_TEST(log.seen()[1] == "lost");
+  BOOST_TEST(!a.leader().has_value());  // no new candidacy was queued
+  a.stop();
+  BOOST_TEST(log.seen().size() == 2u);
+}
+
+// Three participants. Must hold: enter() returns true only once all three entered (false while
+// two are in), leave() only once all three left (false while one is still in).
+COORD_BOTH_SERVERS_CASE(double_barrier__enter_waits_for_all_and_leave_until_all_left, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("dbar");
+  DoubleBarrier a(client, name, 3, {.ttl = 5s});
+  DoubleBarrier b(client, name, 3, {.ttl = 5s});
+  DoubleBarrier c(client, name, 3, {.ttl = 5s});
+  BOOST_CHECK_THROW(a.leave(100ms), RecipeError);  // not entered yet
+  BOOST_TEST(!a.enter(200ms));
+  auto b_in = std::async(std::launch::async, [&] { return b.enter(10s); });
+  BOOST_REQUIRE(eventually([&] {
+    return client.get("/coord/double-barriers/" + name + "/entries", GetOptions{.recursive = true}).node.nodes.size() == 2;
+  }, 5s));
+  BOOST_TEST(!a.enter(200ms));  // two distinct participants are not three
+  BOOST_TEST(c.enter(10s));
+  BOOST_TEST(b_in.get());
+  BOOST_TEST(a.enter(5s));
+  auto a_out = std::async(std::launch::async, [&] { return a.leave(10s); });
+  BOOST_TEST(!b.leave(200ms));  // c is still in
+  BOOST_TEST(c.leave(10s));
+  BOOST_TEST(a_out.get());
+  BOOST_TEST(b.leave(5s));
+  DoubleBarrier::reset(client, name);
+}
+
+// Two readers share; a writer queued behind them waits; a reader queued after the waiting writer
+// waits for it (FIFO, writers do not starve). Must hold: the writer is granted only after both
+// readers released, the late reader only after the writer released, and tokens follow the queue.
+COORD_BOTH_SERVERS_CASE(read_write_lock__readers_share_writer_excludes_in_queue_order, 1) {
+  Client client(coord::test::options_for(cluster));
+  std::string name = unique("rw");
+  ReadWriteLock r1(client, name, {.ttl = 5s});
+  ReadWriteLock r2(client, name, {.ttl = 5s});
+  ReadWriteLock w(client, name, {.ttl = 5s});
+  ReadWriteLock r3(client, name, {.ttl = 5s});
+  auto queued = [&](std::size_t n) {
+    return eventually([&] { return client.get("/coord/rwlocks/" + name, GetOptions{.recursive = true}).node.nodes.size() == n; }, 5s);
+  };
+  r1.read_lock().lock();
+  BOOST_TEST(r2.read_lock().try_lock_for(5s));  // readers share
+  BOOST_TEST(r1.read_lock().owns_lock());
+  BOOST_TEST(!w.write_lock().try_lock());        // a writer does not pass readers
+  auto writer = std::async(std::launch::async, [&] { return w.write_lock().try_lock_for(20s); });
+  BOOST_REQUIRE(queued(3));
+  auto late_reader = std::async(std::launch::async, [&] { return r3.read_lock().try_lock_for(20s); });
+  BOOST_REQUIRE(queued(4));
+  BOOST_TEST((late_reader.wait_for(300ms) == std::future_status::timeout));  // behind the writer
+  r1.read_lock().unlock();
+  BOOST_TEST((writer.wait_for(300ms) == std::future_status::timeout));  // r2 still reads
+  r2.read_lock().unlock();
+  BOOST_REQUIRE(writer.get());
+  BOOST_TEST(w.write_lock().owns_lock());
+  BOOST_TEST((late_reader.wait_for(300ms) == std::future_status::timeout));  // the writer holds
+  std::uint64_t writer_token = w.write_lock().fencing_token();
+  BOOST_TEST(writer_token > r2.read_lock().fencing_token());
+  w.write_lock().unlock();
+  BOOST_REQUIRE(late_reader.get());
+  BOOST_TEST(r3.read_lock().fencing_token() > writer_token);
+  r3.read_lock().unlock();
+  BOOST_REQUIRE(queued(0));
+}
+
+// Items are claimed in queue order, one consumer per item; ack removes, release gives back, and
+// an idle consumer waits for the next push. Must hold: no item is handed to two consumers at
+// once; a released item is the next one claimed; acknowledged items are gone.
+COORD_BOTH_SERVERS_CASE(work_queue__claims_in_order_ack_removes_release_returns, 1) {
+  Client client(coord::test::options_for(cluster));
+  WorkQueue queue(client, unique("wq"), {.ttl = 5s});
+  BOOST_TEST(!queue.claim(100ms).has_value());
+  queue.push("one");
+  queue.push("two");
+  queue.push("three");
+  BOOST_TEST(queue.size() == 3u);
+  auto a = queue.claim(5s);
+  auto b = queue.claim(5s);
+  BOOST_REQUIRE(a.has_value());
+  BOOST_REQUIRE(b.has_value());
+  BOOST_TEST(a->payload() == "one");
+  BOOST_TEST(b->payload() == "two");
+  BOOST_TEST(a->holds());
+  BOOST_TEST(b->fencing_token() > a->fencing_token());
+  a->ack();
+  BOOST_CHECK_THROW(a->ack(), RecipeError);
+  BOOST_TEST(queue.size() == 2u);
+  b->release();
+  auto c = queue.claim(5s);
+  BOOST_REQUIRE(c.has_value());
+  BOOST_TEST(c->payload() == "two");  // the released item comes back first
+  auto d = queue.claim(5s);
+  BOOST_REQUIRE(d.has_value());
+  BOOST_TEST(d->payload() == "three");
+  auto waiting = std::async(std::launch::async, [&] { return queue.claim(10s); });
+  BOOST_TEST((waiting.wait_for(300ms) == std::future_status::timeout));  // everything is claimed
+  queue.push("four");
+  auto e = waiting.get();
+  BOOST_REQUIRE(e.has_value());
+  BOOST_TEST(e->payload() == "four");
+  c->ack();
+  d->ack();
+  e->ack();
+  BOOST_TEST(queue.size() == 0u);
+}
+
 COORD_BOTH_SERVERS_CASE(task_monitor__sees_progress_completion_and_a_dead_worker_as_lost, 1) {
   Client client(coord::test::options_for(cluster));
   std::string job = unique("job");
@@ -223,7 +405,7 @@ COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_togethe
   BOOST_TEST(other.get());
 }
 
-// A watcher of a quiet directory while 1100 writes happen elsewhere (more than the server's
+// A watcher of a quiet directory while 2000 writes happen elsewhere (twice the server's
 // 1000-event history). Must hold: its polls keep up through the index of each quiet poll's
 // answer head, so the next change is delivered as an event — no 401, no resync.
 COORD_BOTH_SERVERS_CASE(watcher__quiet_watcher_stays_inside_the_history_window, 1) {
@@ -244,7 +426,7 @@ COORD_BOTH_SERVERS_CASE(watcher__quiet_watcher_stays_inside_the_history_window, 
   }
   std::string busy = "/busy/" + unique("dir");
   std::uint64_t last = 0;
-  for (int batch = 0; batch < 11; ++batch) {
+  for (int batch = 0; batch < 20; ++batch) {
     std::vector<std::future<Response>> writes;
     for (int i = 0; i < 100; ++i) {
       writes.push_back(client.async_set(busy + "/" + std::to_string(i), "x", {}, boost::asio::use_future));
@@ -351,6 +533,63 @@ BOOST_AUTO_TEST_CASE(frozen_server__lock_lost_by_local_deadline_table_serves_las
 BOOST_AUTO_TEST_CASE(frozen_server__lock_lost_by_local_deadline_table_serves_last_list__etcd,
                      *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
   frozen_server(coord::test::ServerKind::kEtcd);
+}
+
+// Three members; the watcher's client talks to member 0 first. Fault 1: members 1 and 2 freeze,
+// so member 0 is cut off from any quorum but still answers the watch's long polls (quietly).
+// Must hold: within confirm_after plus a read's retry budget the watcher reports an error (its
+// confirming quorum read failed) instead of trusting member 0. Fault 2: member 0 freezes too and
+// 1 and 2 thaw, so the majority {1, 2} elects a leader and takes writes. Must hold: the watcher
+// moves to the majority and delivers every one of those writes, in order, without a resync.
+void watcher_leaves_member_cut_from_quorum(coord::test::ServerKind kind) {
+  coord::test::ServerCluster cluster(kind, 3);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  ClientOptions o = coord::test::options_for(cluster);
+  o.request_timeout = 5s;
+  Client client(o);
+  std::string key = "/stale/" + unique("k");
+  client.set(key, "0");
+  std::mutex mu;
+  std::vector<std::string> values;
+  int errors = 0;
+  WatcherOptions w{.confirm_after = 1s};
+  w.on_error = [&](std::exception_ptr) {
+    std::lock_guard lock(mu);
+    ++errors;
+  };
+  Watcher watcher(client, key, [&](const WatchEvent& e) {
+    std::lock_guard lock(mu);
+    if (e.type == WatchEvent::Type::kEvent) values.push_back(e.response.node.value.value_or(""));
+  }, w);
+  BOOST_REQUIRE(eventually([&] { return watcher.confirm_count() >= 1; }, 10s));  // confirms while healthy
+  cluster.freeze(1);
+  cluster.freeze(2);
+  BOOST_TEST_REQUIRE(eventually([&] { std::lock_guard lock(mu); return errors > 0; }, 20s),
+                     "the watcher on a member without quorum reported no failed confirmation");
+  cluster.freeze(0);
+  cluster.thaw(1);
+  cluster.thaw(2);
+  ClientOptions majority = o;
+  majority.endpoints = {cluster.client_url(1), cluster.client_url(2)};
+  majority.request_timeout = 20s;
+  Client writer(majority);
+  for (int i = 1; i <= 5; ++i) writer.set(key, std::to_string(i));
+  bool seen = eventually([&] { std::lock_guard lock(mu); return !values.empty() && values.back() == "5"; }, 30s);
+  cluster.thaw(0);
+  BOOST_TEST_REQUIRE(seen, "the watcher did not deliver the writes made on the majority");
+  std::lock_guard lock(mu);
+  BOOST_TEST(values == (std::vector<std::string>{"1", "2", "3", "4", "5"}), boost::test_tools::per_element());
+  BOOST_TEST(watcher.resync_count() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(watcher__leaves_member_cut_from_quorum_and_sees_majority_writes__coordd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd})) {
+  watcher_leaves_member_cut_from_quorum(coord::test::ServerKind::kCoordd);
+}
+
+BOOST_AUTO_TEST_CASE(watcher__leaves_member_cut_from_quorum_and_sees_majority_writes__etcd,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kEtcd})) {
+  watcher_leaves_member_cut_from_quorum(coord::test::ServerKind::kEtcd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

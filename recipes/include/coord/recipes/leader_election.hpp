@@ -6,7 +6,17 @@
 // follows the lease rule of lease.hpp: a partitioned or paused leader stops believing it leads
 // before its entry can expire on the server and let the next candidate in.
 //
-// Thread-safety: campaign/resign from one owner thread; is_leader()/term() from any thread.
+// Listeners (Curator's LeaderSelector shape): start(value) campaigns on the election's own
+// thread and reports each leadership through on_elected(term) and its end through
+// on_revoked(reason) — a loss (the lease rule fires on_revoked no later than the server could
+// let the next candidate in) or stop(). With auto_requeue the thread campaigns again at the tail
+// of the queue after a loss. What it cannot do: tell a paused process in time — a process frozen
+// past its TTL learns of the loss only when it runs again; the fencing token (term()) is what
+// protects downstream writes then.
+//
+// Thread-safety: campaign/resign/start/stop from one owner thread; is_leader()/term() from any
+// thread. on_elected/on_revoked run on the election's thread, one at a time, never after stop()
+// or the destructor returned; they must not call start()/stop().
 // Observer callbacks run on the observation's watcher thread, one at a time, never after the
 // LeaderObservation is destroyed. Move-only. The Client must outlive both.
 #pragma once
@@ -35,6 +45,14 @@ struct ElectionOptions {
   std::string prefix = "/coord/elections";
   // Leadership lost (runs on the refresher's notification thread).
   std::function<void(const std::string& reason)> on_lost;
+  // start() only: we became leader with this term (our entry's createdIndex, a fencing token).
+  // Leadership lasts until on_revoked; stop_token() is requested when it is lost.
+  std::function<void(std::uint64_t term)> on_elected;
+  // start() only: the leadership announced by on_elected ended: "stopped" after stop(), else
+  // the loss reason.
+  std::function<void(const std::string& reason)> on_revoked;
+  // start() only: after a lost leadership (or a candidacy whose entry expired), campaign again.
+  bool auto_requeue = false;
 };
 
 // Keeps a watch on an election; see LeaderElection::observe.
@@ -71,6 +89,15 @@ class LeaderElection {
   bool campaign_for(std::string value, std::chrono::milliseconds timeout);
   // Steps down (or withdraws the candidacy). Never throws.
   void resign() noexcept;
+  // Campaigns with `value` on the election's own thread and returns at once; reports through
+  // options.on_elected/on_revoked (see the header comment). Throws RecipeError::kState when
+  // already campaigning.
+  void start(std::string value);
+  // Ends start(): withdraws the candidacy or steps down (on_revoked("stopped") when leader) and
+  // joins the thread (bounded by the removal's own bound). Never throws.
+  void stop() noexcept;
+  // True between start() and stop() (also while the thread waits to requeue).
+  bool started() const;
   // True while leader and before our entry's lease deadline (see lease.hpp).
   bool is_leader() const;
   // Requested when the current (or last) leadership's lease is lost.

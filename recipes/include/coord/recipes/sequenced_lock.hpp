@@ -23,6 +23,15 @@
 
 namespace coord::recipes {
 
+class ReadWriteLock;
+
+namespace detail {
+// How an entry of a queue lock is granted: kExclusive/kWriter when it is first, kReader when no
+// writer precedes it (ReadWriteLock). Writer and reader entries carry "write:"/"read:" before
+// the owner token, so every waiter can tell them apart.
+enum class QueueRole { kExclusive, kWriter, kReader };
+}  // namespace detail
+
 struct SequencedLockOptions {
   std::chrono::seconds ttl{10};
   std::string prefix = "/coord/qlocks";  // the queue directory is prefix/name
@@ -72,6 +81,8 @@ class SequencedLock {
   struct State;
 
  private:
+  friend class ReadWriteLock;
+  SequencedLock(Client& client, std::string name, SequencedLockOptions options, detail::QueueRole role);
   bool acquire(std::optional<Clock::time_point> deadline);
   std::unique_ptr<State> s_;
 };
