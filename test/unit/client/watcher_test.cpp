@@ -434,4 +434,57 @@ BOOST_AUTO_TEST_CASE(slow_callback__bounded_queue_pauses_polling_then_delivers_a
   BOOST_TEST(watcher.resync_count() == 0u);
 }
 
+// A callback so slow that the watcher falls out of the server's history while paused: the
+// server has 10 events ready, then answers 401 for anything older than index 1000. Must hold:
+// memory stays bounded (at most max_queued events wait) and the watcher catches up with one
+// resync whose changes carry only the latest value (the values in between are coalesced away).
+BOOST_AUTO_TEST_CASE(slow_callback__falling_out_of_history_resyncs_with_the_latest_value) {
+  constexpr std::size_t kQueue = 2;
+  std::atomic<bool> history_lost{false};
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    if (!r.long_poll) {
+      if (!history_lost) return answer(200, event_body("get", "/k", "v0", 5), 10);
+      return answer(200, event_body("get", "/k", "v-latest", 1500), 2000);
+    }
+    std::uint64_t index = std::stoull(wait_index_of(r));
+    if (history_lost) {
+      if (index < 1000) {
+        return answer(400, error_body(401, "The event in requested index is outdated and cleared", "cleared", 2000), 2000);
+      }
+      return std::nullopt;
+    }
+    if (index > 20) return std::nullopt;
+    return answer(200, event_body("set", "/k", "v" + std::to_string(index), index), index);
+  });
+  Client client(FakeTransport::options(fake));
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Recorder got;
+  std::atomic<bool> first{true};
+  auto record = got.callback();
+  Watcher watcher(client, "/k", [&](const WatchEvent& e) {
+    if (first.exchange(false)) released.wait();
+    record(e);
+  }, WatcherOptions{.max_queued = kQueue});
+  for (int i = 0; i < 500 && watcher.pause_count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE(watcher.pause_count() >= 1u);
+  history_lost = true;  // meanwhile, 2000 writes elsewhere pushed index 11.. out of the history
+  release.set_value();
+  for (int i = 0; i < 500 && watcher.resync_count() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE(watcher.resync_count() == 1u);
+  BOOST_REQUIRE(fake->wait_held(1));
+  auto all = got.snapshot();
+  for (int i = 0; i < 500 && (all.empty() || all.back().type != WatchEvent::Type::kResync); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    all = got.snapshot();
+  }
+  BOOST_REQUIRE(!all.empty());
+  BOOST_TEST(all.size() <= kQueue + 2);  // snapshot, the queued events, the resync
+  const WatchEvent& resync = all.back();
+  BOOST_REQUIRE((resync.type == WatchEvent::Type::kResync));
+  BOOST_REQUIRE_EQUAL(resync.changes.size(), 1u);
+  BOOST_TEST(resync.changes[0].node.value.value_or("") == "v-latest");
+  BOOST_TEST(resync.next_index == 2001u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
