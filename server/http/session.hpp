@@ -3,9 +3,17 @@
 // requests are served in order, one at a time. A handler answers either at once or later from
 // any thread (reply() runs on the session's strand), or turns the exchange into a stream of
 // chunks (watches). All private state is touched only on the strand.
+//
+// A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
+// The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
+// session has no such shortcut (OpenSSL owns the record layer) and always writes
+// asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -43,9 +51,21 @@ struct SessionLimits {
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
 };
 
+// A TLS connection: OpenSSL over a Beast TCP stream (whose timer bounds each read and write).
+using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+
+// A connection handed over by upgrade(): `tls` when the session spoke TLS, else `socket`.
+struct UpgradedStream {
+  boost::asio::ip::tcp::socket socket;
+  std::unique_ptr<TlsStream> tls;
+  std::shared_ptr<boost::asio::ssl::context> tls_context;  // keeps tls's context alive
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits);
+  // With a `tls_context` the session first does a TLS server handshake on the socket.
+  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
+          std::shared_ptr<boost::asio::ssl::context> tls_context = nullptr);
   ~Session();
 
   void start();
@@ -73,16 +93,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // True when the calling thread is one of the io threads the session runs on.
   bool on_io_thread();
   // Hands the connection over to another protocol (an HTTP upgrade): writes `head` (a 101
-  // answer, sent without CORS or a length), then passes the socket and any bytes already read
-  // past the request to `take`, on the strand. The session is over after that. Safe from any
-  // thread.
-  using SocketTaker = std::function<void(boost::asio::ip::tcp::socket socket, std::string leftover)>;
+  // answer, sent without CORS or a length), then passes the connection and any bytes already
+  // read past the request to `take`, on the strand. The session is over after that. Safe from
+  // any thread.
+  using SocketTaker = std::function<void(UpgradedStream stream, std::string leftover)>;
   void upgrade(Reply head, SocketTaker take);
   // Runs `fn` once, on the strand, when the client goes away or the session ends while a
   // stream or a pending answer is open (used to cancel watchers). Set before begin_stream.
   void on_abandon(std::function<void()> fn);
 
  private:
+  void on_tls_handshake(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void write_reply(Reply reply);
@@ -97,13 +118,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void watch_for_close();
   void abandon();
   void do_close();
+  // The TCP layer: stream_ for a plain session, the TLS stream's lower layer otherwise.
+  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : stream_; }
 
   // Constant after construction.
   RequestHandler& handler_;
   const SessionLimits limits_;
 
+  const std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: plain TCP
+
   // Strand-only state.
-  boost::beast::tcp_stream stream_;
+  boost::beast::tcp_stream stream_;  // the connection of a plain session; unopened with TLS
+  std::unique_ptr<TlsStream> tls_;   // the connection of a TLS session
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+
+#include "server/http/session.hpp"
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,8 +24,8 @@ namespace coord::transport {
 class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {
  public:
   // `leftover`: bytes of the stream already read with the upgrade request.
-  PeerStreamReceiver(boost::asio::ip::tcp::socket socket, std::string leftover, node::Node& node,
-                     std::uint64_t self_id, std::uint64_t from);
+  PeerStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node, std::uint64_t self_id,
+                     std::uint64_t from);
 
   void start();
   void close();
@@ -43,7 +45,7 @@ class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceive
   const std::uint64_t from_;
 
   // Executor-only state.
-  boost::asio::ip::tcp::socket socket_;
+  http::UpgradedStream stream_;  // plain (stream_.socket) or TLS (stream_.tls)
   std::string buffer_;       // [0, filled_) received and not yet stepped
   std::size_t filled_ = 0;
   bool closed_ = false;
