@@ -145,10 +145,14 @@ Result<std::shared_ptr<ssl::context>> build_context(const ContextOptions& option
     ctx->use_certificate_chain_file(info.cert_file, ec);
     if (ec) return Status::invalid_argument("cannot load certificate file " + info.cert_file + ": " + ec.message());
     ctx->use_private_key_file(info.key_file, ssl::context::pem, ec);
+    // Go's words for a key of another certificate (OpenSSL checks the pair when it loads the key).
+    const bool mismatch = (ec && ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH) ||
+                          (!ec && SSL_CTX_check_private_key(ctx->native_handle()) != 1);
+    ERR_clear_error();
+    if (mismatch)
+      return Status::invalid_argument("tls: private key does not match public key (" + info.key_file + ", " +
+                                      info.cert_file + ")");
     if (ec) return Status::invalid_argument("cannot load key file " + info.key_file + ": " + ec.message());
-    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-      return Status::invalid_argument("tls: private key " + info.key_file + " does not match public key in " +
-                                      info.cert_file);
   }
   if (!options.cipher_suites.empty()) {
     std::string list;
