@@ -390,4 +390,52 @@ BOOST_AUTO_TEST_CASE(peer_tls__a_revoked_peer_certificate_is_refused) {
                           "--peer-key-file=" + pki().key("peer-revoked")});
 }
 
+// A member added at run time asks the others for the member list (GET /members) over https
+// before it starts, then takes part through TLS streams like the rest.
+BOOST_AUTO_TEST_CASE(peer_tls__a_member_added_at_run_time_joins_over_https) {
+  const std::vector<std::string> peer_flags = {"--peer-cert-file=" + pki().cert("member"),
+                                               "--peer-key-file=" + pki().key("member"),
+                                               "--peer-trusted-ca-file=" + pki().cert("ca"), "--peer-client-cert-auth"};
+  ClusterOptions o;
+  o.peer_tls = true;
+  o.extra_args = peer_flags;
+  ServerCluster c(ServerKind::kCoordd, 3, o);
+  BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+  coord::test::TempDir dir("coord-join-tls");
+  const std::string peer = "https://127.0.0.1:" + std::to_string(coord::test::free_port());
+  const std::string client_url = "http://127.0.0.1:" + std::to_string(coord::test::free_port());
+  coord::ClientOptions admin_options;
+  admin_options.endpoints = c.client_urls();
+  coord::Client admin(admin_options);
+  std::optional<coord::Member> added;
+  // Strict reconfiguration refuses until the peers have been connected for 5 s (as etcd).
+  eventually([&] {
+    try {
+      added = admin.add_member({peer});
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }, 15s);
+  BOOST_REQUIRE_MESSAGE(added, "the 4th member could not be added");
+  std::string initial;
+  for (int i = 0; i < 3; ++i) initial += "m" + std::to_string(i) + "=" + c.peer_url(i) + ",";
+  initial += "m3=" + peer;
+  std::vector<std::string> argv = {*coord::test::server_binary(ServerKind::kCoordd), "--name=m3",
+                                   "--data-dir=" + dir.file("m3.data"), "--listen-client-urls=" + client_url,
+                                   "--advertise-client-urls=" + client_url, "--listen-peer-urls=" + peer,
+                                   "--initial-advertise-peer-urls=" + peer, "--initial-cluster=" + initial,
+                                   "--initial-cluster-state=existing", "--initial-cluster-token=coord-test-cluster"};
+  argv.insert(argv.end(), peer_flags.begin(), peer_flags.end());
+  coord::test::Process joiner(argv, dir.file("m3.log"));
+  BOOST_REQUIRE_MESSAGE(coord::test::wait_http_ready(client_url, std::chrono::steady_clock::now() + 20s),
+                        "the joining member did not become ready:\n" << joiner.log_tail());
+  coord::ClientOptions own;
+  own.endpoints = {client_url};
+  coord::Client through_joiner(own);
+  through_joiner.set("/joined", "yes");
+  BOOST_TEST(*admin.get("/joined", coord::GetOptions{.quorum = true}).node.value == "yes");
+  BOOST_TEST(through_joiner.members().size() == 4u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
