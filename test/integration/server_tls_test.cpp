@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -157,6 +158,12 @@ BOOST_AUTO_TEST_CASE(client_cert_auth__only_certificates_from_the_trusted_ca_get
       coord::Client client(o);
       client.set("/tls/k", "v");
       BOOST_TEST(*client.get("/tls/k", coord::GetOptions{.quorum = true}).node.value == "v");
+      // A watch answered over TLS (waitIndex: the event counts even if the PUT wins the race).
+      coord::WatchOptions w;
+      w.wait_index = client.get("/tls/k").etcd_index + 1;
+      auto watched = std::async(std::launch::async, [&] { return coord::Client(o).watch("/tls/w", w); });
+      client.set("/tls/w", "event");
+      BOOST_TEST(*watched.get().node.value == "event");
     }
   }
 }
