@@ -139,6 +139,9 @@ void add_tls_flags(std::vector<Flag>& f) {
                }});
   f.push_back(tls_bool("peer-auto-tls", "Peer TLS using generated certificates.",
                        [](ServerConfig& c) -> bool& { return c.peer_auto_tls; }));
+  f.push_back(tls_bool("experimental-peer-skip-client-san-verification",
+                       "Skip verification of SAN field in client certificate for peer connections.",
+                       [](ServerConfig& c) -> bool& { return c.peer_skip_client_san_verification; }));
   f.push_back(tls_path("peer-crl-file", "Path to the peer certificate revocation list file.", true, &TlsInfo::crl_file));
   f.push_back(tls_path("peer-cert-allowed-cn", "Allowed CN for inter peer authentication.", true, &TlsInfo::allowed_cn));
   f.push_back(tls_path("peer-cert-allowed-hostname", "Allowed TLS hostname for inter peer authentication.", true,

@@ -67,6 +67,9 @@ struct ServerConfig {
   TlsInfo peer_tls;
   bool client_auto_tls = false;  // --auto-tls: a self-signed certificate in <data-dir>/fixtures/client
   bool peer_auto_tls = false;    // --peer-auto-tls: the same in <data-dir>/fixtures/peer
+  // --experimental-peer-skip-client-san-verification: peer client certificates need not name
+  // the address they connect from (server/tls/client_san.hpp).
+  bool peer_skip_client_san_verification = false;
   // --cipher-suites as OpenSSL names (validated from Go's names); empty: OpenSSL's defaults.
   std::vector<std::string> cipher_suites;
   std::vector<std::string> warnings;  // things to log at startup (e.g. unknown ETCD_* variables)

@@ -8,6 +8,8 @@
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
+#include "server/tls/client_san.hpp"
+
 
 namespace coord::http {
 
@@ -110,6 +112,15 @@ void Session::on_tls_handshake(beast::error_code ec) {
     std::fprintf(stderr, "coordd: rejected connection from %s:%u (TLS handshake: %s)\n",
                  remote.address().to_string().c_str(), static_cast<unsigned>(remote.port()), ec.message().c_str());
     return do_close();
+  }
+  if (limits_.tls_check_client_san) {
+    beast::error_code ignored;
+    const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
+    if (auto why = tls::check_client_san(tls_->native_handle(), remote.address()); !why.empty()) {
+      std::fprintf(stderr, "coordd: rejected connection from %s:%u (%s)\n", remote.address().to_string().c_str(),
+                   static_cast<unsigned>(remote.port()), why.c_str());
+      return do_close();
+    }
   }
   do_read();
 }

@@ -49,6 +49,7 @@ struct SessionLimits {
   std::chrono::seconds read_timeout{60};             // idle keep-alive / slow client bound
   std::size_t max_queued_chunks = 1024;              // a watch stream that falls further behind is closed
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
+  bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
 };
 
 // A TLS connection: OpenSSL over a Beast TCP stream (whose timer bounds each read and write).

@@ -47,7 +47,8 @@ TestPki& pki() {
                     made->issue("ca", "intruder", "intruder") && made->issue("other-ca", "foreign-member", "member") &&
                     made->issue("ca", "revoked-member", "member") && made->make_ca("peer-ca") &&
                     made->issue("peer-ca", "peer-revoked", "member") && made->revoke("peer-ca", "peer-revoked") &&
-                    made->issue("peer-ca", "peer-member", "member");
+                    made->issue("peer-ca", "peer-member", "member") &&
+                    made->issue("ca", "elsewhere", "", "IP:127.0.0.2") && made->issue("ca", "no-names", "", "");
     if (!ok) throw std::runtime_error("openssl could not make the test certificates: " + made->last_error());
     return made;
   }();
@@ -395,6 +396,33 @@ BOOST_AUTO_TEST_CASE(peer_tls__a_revoked_peer_certificate_is_refused) {
                           "--peer-trusted-ca-file=" + pki().cert("peer-ca"), "--peer-crl-file=" + pki().crl("peer-ca")},
                          {"--peer-cert-file=" + pki().cert("peer-revoked"),
                           "--peer-key-file=" + pki().key("peer-revoked")});
+}
+
+// As etcd's peer listener: a client certificate that names hosts must name the address it
+// connects from (one naming none is not checked); an experimental flag turns the check off.
+BOOST_AUTO_TEST_CASE(peer_tls__a_client_certificate_must_name_the_address_it_connects_from) {
+  const std::vector<std::string> peer_flags = {"--peer-cert-file=" + pki().cert("member"),
+                                               "--peer-key-file=" + pki().key("member"),
+                                               "--peer-trusted-ca-file=" + pki().cert("ca"), "--peer-client-cert-auth"};
+  for (ServerKind kind : kinds()) {
+    BOOST_TEST_CONTEXT(to_string(kind)) {
+      ClusterOptions o;
+      o.peer_tls = true;
+      o.extra_args = peer_flags;
+      ServerCluster c(kind, 1, o);
+      BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+      const int port = port_of(c.peer_url(0));
+      BOOST_TEST(tls_get(port, "/members", as("client")).status == 200);
+      BOOST_TEST(tls_get(port, "/members", as("no-names")).status == 200);
+      BOOST_TEST(refused(tls_get(port, "/members", as("elsewhere"))), "a certificate for 127.0.0.2 used from 127.0.0.1");
+    }
+  }
+  ClusterOptions o;
+  o.peer_tls = true;
+  o.extra_args = with(peer_flags, {"--experimental-peer-skip-client-san-verification"});
+  ServerCluster c(ServerKind::kCoordd, 1, o);
+  BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+  BOOST_TEST(tls_get(port_of(c.peer_url(0)), "/members", as("elsewhere")).status == 200);
 }
 
 // A member added at run time asks the others for the member list (GET /members) over https
