@@ -425,6 +425,21 @@ BOOST_AUTO_TEST_CASE(peer_tls__a_client_certificate_must_name_the_address_it_con
   BOOST_TEST(tls_get(port_of(c.peer_url(0)), "/members", as("elsewhere")).status == 200);
 }
 
+// --peer-auto-tls: each member makes its own self-signed peer certificate, and members do not
+// verify each other's (as etcd): the cluster forms over https.
+BOOST_AUTO_TEST_CASE(peer_auto_tls__three_members_form_a_cluster_over_self_signed_certificates) {
+  ClusterOptions o;
+  o.peer_tls = true;
+  o.extra_args = {"--peer-auto-tls"};
+  ServerCluster c(ServerKind::kCoordd, 3, o);
+  BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+  BOOST_TEST(c.leader().has_value());
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(std::filesystem::exists(c.dir() + "/m" + std::to_string(i) + ".data/fixtures/peer/cert.pem"));
+  // The peer port speaks TLS with the generated certificate.
+  BOOST_TEST(tls_get(port_of(c.peer_url(0)), "/members", TlsClientSettings{}).status == 200);
+}
+
 // A member added at run time asks the others for the member list (GET /members) over https
 // before it starts, then takes part through TLS streams like the rest.
 BOOST_AUTO_TEST_CASE(peer_tls__a_member_added_at_run_time_joins_over_https) {
