@@ -50,7 +50,11 @@ BOOST_AUTO_TEST_CASE(parse__client_and_peer_flags_fill_their_own_side) {
   BOOST_TEST(c.peer_tls.client_cert_auth);
   BOOST_TEST(c.peer_tls.crl_file == "p.crl");
   BOOST_TEST(c.peer_tls.allowed_cn == "member");
+  BOOST_TEST(!c.peer_skip_client_san_verification);
   BOOST_TEST(c.warnings.empty());
+  auto skip = run({"--experimental-peer-skip-client-san-verification"});
+  BOOST_REQUIRE(skip.is_ok());
+  BOOST_TEST(skip->config.peer_skip_client_san_verification);
 }
 
 BOOST_AUTO_TEST_CASE(parse__tls_flags_read_from_etcd_variables) {
