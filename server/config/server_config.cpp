@@ -364,6 +364,9 @@ Status check_tls(ServerConfig& c) {
       if (!c.peer_tls.empty())
         c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files (peer-url " +
                              u.text + ")");
+      if (c.peer_tls.client_cert_auth)
+        c.warnings.push_back("scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for "
+                             "this URL (peer-url " + u.text + ")");
       continue;
     }
     if (c.peer_auto_tls) continue;
@@ -377,6 +380,9 @@ Status check_tls(ServerConfig& c) {
       if (!c.client_tls.empty())
         c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files "
                              "(client-url " + u.text + ")");
+      if (c.client_tls.client_cert_auth)
+        c.warnings.push_back("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this "
+                             "URL (client-url " + u.text + ")");
       continue;
     }
     if (c.client_auto_tls) continue;

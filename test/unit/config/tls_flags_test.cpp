@@ -106,11 +106,16 @@ BOOST_AUTO_TEST_CASE(parse__auto_tls_needs_no_certificate_and_yields_to_given_on
   BOOST_TEST(given->config.warnings.at(0) == "ignoring client auto TLS since certs given");
 }
 
-BOOST_AUTO_TEST_CASE(parse__http_url_with_certificates_warns_that_they_are_ignored) {
+BOOST_AUTO_TEST_CASE(parse__http_url_with_certificates_or_cert_auth_warns_that_they_are_ignored) {
   auto r = run({"--cert-file=c.pem", "--key-file=k.pem"});
   BOOST_REQUIRE(r.is_ok());
   BOOST_REQUIRE(r->config.warnings.size() == 1u);
   BOOST_TEST(r->config.warnings[0].find("scheme is HTTP while key and cert files are present") == 0u);
+  auto auth = run({"--client-cert-auth", "--peer-client-cert-auth"});
+  BOOST_REQUIRE(auth.is_ok());
+  BOOST_REQUIRE(auth->config.warnings.size() == 2u);
+  BOOST_TEST(auth->config.warnings[0].find("scheme is HTTP while --peer-client-cert-auth is enabled") == 0u);
+  BOOST_TEST(auth->config.warnings[1].find("scheme is HTTP while --client-cert-auth is enabled") == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(cipher_suites__go_names_map_to_openssl_unknown_names_are_refused) {
