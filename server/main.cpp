@@ -22,6 +22,8 @@
 #include "server/http/router.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/node.hpp"
+#include "server/tls/context_source.hpp"
+#include "server/tls/self_cert.hpp"
 #include "server/transport/cluster_fetch.hpp"
 #include "server/transport/peer_wire.hpp"
 #include "server/transport/transport.hpp"
@@ -65,23 +67,75 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   return o;
 }
 
-coord::Result<std::vector<net::ip::tcp::endpoint>> endpoints(const std::vector<coord::config::Url>& urls) {
-  std::vector<net::ip::tcp::endpoint> out;
+// The addresses to listen on; https ones get `tls` (the server context of that side).
+coord::Result<std::vector<coord::http::ListenAddress>> addresses(const std::vector<coord::config::Url>& urls,
+                                                                  const std::shared_ptr<coord::tls::ContextSource>& tls) {
+  std::vector<coord::http::ListenAddress> out;
   for (const auto& url : urls) {
     auto endpoint = to_endpoint(url);
     if (!endpoint) return endpoint.status();
-    out.push_back(*endpoint);
+    out.push_back({*endpoint, url.scheme == "https" ? tls : nullptr});
   }
+  return out;
+}
+
+// The TLS contexts of one member, built at start from the flags (and --auto-tls certificates).
+struct TlsContexts {
+  std::shared_ptr<coord::tls::ContextSource> client_server;  // https client listeners (null: none)
+  std::shared_ptr<coord::tls::ContextSource> peer_server;    // https peer listeners (null: none)
+  std::shared_ptr<coord::tls::ContextSource> peer_client;    // this member's connections to https peers
+};
+
+std::vector<std::string> hosts(const std::vector<coord::config::Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.host);
+  return out;
+}
+
+bool any_https(const std::vector<coord::config::Url>& urls) {
+  return std::any_of(urls.begin(), urls.end(), [](const auto& u) { return u.scheme == "https"; });
+}
+
+coord::Result<TlsContexts> make_tls_contexts(const coord::config::ServerConfig& c) {
+  using coord::tls::ContextSource;
+  using coord::tls::Role;
+  coord::config::TlsInfo client = c.client_tls, peer = c.peer_tls;
+  // As etcd, an auto-TLS certificate replaces every other TLS setting of its side.
+  if (c.client_auto_tls) {
+    auto made = coord::tls::self_cert(c.data_dir + "/fixtures/client", hosts(c.listen_client_urls));
+    if (!made) return made.status();
+    client = *made;
+  }
+  if (c.peer_auto_tls) {
+    auto made = coord::tls::self_cert(c.data_dir + "/fixtures/peer", hosts(c.listen_peer_urls));
+    if (!made) return made.status();
+    peer = *made;
+  }
+  TlsContexts out;
+  if (any_https(c.listen_client_urls)) {
+    auto s = ContextSource::create({client, Role::kServer, c.cipher_suites});
+    if (!s) return s.status();
+    out.client_server = *s;
+  }
+  if (any_https(c.listen_peer_urls)) {
+    auto s = ContextSource::create({peer, Role::kServer, c.cipher_suites});
+    if (!s) return s.status();
+    out.peer_server = *s;
+  }
+  auto s = ContextSource::create({peer, Role::kClient, c.cipher_suites});
+  if (!s) return s.status();
+  out.peer_client = *s;
   return out;
 }
 
 // A member joining a running cluster (--initial-cluster-state existing) for the first time asks
 // the other members for the cluster id and for its own id, assigned when it was added.
-coord::Status join_existing(const coord::config::ServerConfig& config, coord::node::NodeOptions& options) {
+coord::Status join_existing(const coord::config::ServerConfig& config, coord::node::NodeOptions& options,
+                            const std::shared_ptr<coord::tls::ContextSource>& tls) {
   std::vector<std::string> others;
   for (const auto& m : config.initial_cluster)
     if (m.name != config.name) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
-  auto info = coord::transport::fetch_cluster(others, std::chrono::seconds(5));
+  auto info = coord::transport::fetch_cluster(others, std::chrono::seconds(5), tls.get());
   if (!info) return info.status();
   auto mine = config.initial_advertise_peer_urls;
   std::sort(mine.begin(), mine.end());
@@ -108,8 +162,13 @@ class Server {
 
   int run() {
     for (const auto& w : config_.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
-    auto client_endpoints = endpoints(config_.listen_client_urls);
-    auto peer_endpoints = endpoints(config_.listen_peer_urls);
+    auto tls = make_tls_contexts(config_);
+    if (!tls) {
+      std::fprintf(stderr, "coordd: %s\n", tls.status().message().c_str());
+      return 1;
+    }
+    auto client_endpoints = addresses(config_.listen_client_urls, tls->client_server);
+    auto peer_endpoints = addresses(config_.listen_peer_urls, tls->peer_server);
     if (!client_endpoints || !peer_endpoints) {
       std::fprintf(stderr, "coordd: %s\n", (!client_endpoints ? client_endpoints : peer_endpoints).status().message().c_str());
       return 1;
@@ -122,16 +181,17 @@ class Server {
       options.member_id = (*recorded)->first;
       options.cluster_id = (*recorded)->second;
     } else if (config_.initial_cluster_state == "existing") {
-      if (auto s = join_existing(config_, options); !s.is_ok()) return fatal("cannot join the cluster: " + s.to_string());
+      if (auto s = join_existing(config_, options, tls->peer_client); !s.is_ok()) return fatal("cannot join the cluster: " + s.to_string());
     }
     start_io_threads();
     node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
-    transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id);
+    transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id, tls->peer_client);
     transport_->attach(*node_);
     coord::http::SessionLimits peer_limits;
     peer_limits.body_limit = coord::transport::kMaxPeerBodyBytes;
     peer_limits.cors = false;
     peer_limits.read_timeout = std::chrono::seconds(300);
+    peer_limits.tls_check_client_san = !config_.peer_skip_client_san_verification;
     peer_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *transport_, peer_limits);
     if (auto s = peer_server_->start(*peer_endpoints); !s.is_ok()) return fatal(s.to_string());
     if (auto s = node_->start(transport_.get()); !s.is_ok())
@@ -140,6 +200,7 @@ class Server {
     coord::http::RouterOptions router_options;
     router_options.server_version = kVersion;
     router_options.name = config_.name;
+    router_options.client_cert_auth = config_.client_tls.client_cert_auth;
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
     client_limits.cors = !config_.cors.empty();
@@ -163,7 +224,7 @@ class Server {
   }
 
   // Serves clients once the member is ready, until a signal or a fatal raft-loop error.
-  int wait(const std::vector<net::ip::tcp::endpoint>& client_endpoints) {
+  int wait(const std::vector<coord::http::ListenAddress>& client_endpoints) {
     net::io_context control;
     net::signal_set signals(control, SIGINT, SIGTERM);
     bool signalled = false;

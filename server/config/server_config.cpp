@@ -4,8 +4,10 @@
 #include <charconv>
 #include <functional>
 #include <set>
+#include <tuple>
 
 #include "server/common/sha1.hpp"
+#include "server/config/cipher_suites.hpp"
 
 namespace coord::config {
 namespace {
@@ -84,6 +86,79 @@ struct Flag {
   const char* help;
   std::function<Status(ServerConfig&, const std::string&)> set;
 };
+
+// A path-valued TLS flag: stores the text into the field `member` of the client or peer side.
+Flag tls_path(const char* name, const char* help, bool peer, std::string TlsInfo::*member) {
+  return {name, Kind::kString, help, [peer, member](ServerConfig& c, const std::string& v) {
+            (peer ? c.peer_tls : c.client_tls).*member = v;
+            return Status::ok();
+          }};
+}
+
+Flag tls_bool(const char* name, const char* help, std::function<bool&(ServerConfig&)> field) {
+  return {name, Kind::kBool, help, [name, field](ServerConfig& c, const std::string& v) -> Status {
+            auto b = parse_bool(name, v);
+            if (!b) return b.status();
+            field(c) = *b;
+            return Status::ok();
+          }};
+}
+
+// etcd 3.4's TLS flags (etcdmain/config.go), and etcd 2's --ca-file / --peer-ca-file, which meant
+// "trust this CA and require client certificates signed by it".
+void add_tls_flags(std::vector<Flag>& f) {
+  f.push_back(tls_path("cert-file", "Path to the client server TLS cert file.", false, &TlsInfo::cert_file));
+  f.push_back(tls_path("key-file", "Path to the client server TLS key file.", false, &TlsInfo::key_file));
+  f.push_back(tls_bool("client-cert-auth", "Enable client cert authentication.",
+                       [](ServerConfig& c) -> bool& { return c.client_tls.client_cert_auth; }));
+  f.push_back(tls_path("client-crl-file", "Path to the client certificate revocation list file.", false,
+                       &TlsInfo::crl_file));
+  f.push_back(tls_path("client-cert-allowed-hostname", "Allowed TLS hostname for client cert authentication.",
+                       false, &TlsInfo::allowed_hostname));
+  f.push_back(tls_path("trusted-ca-file", "Path to the client server TLS trusted CA cert file.", false,
+                       &TlsInfo::trusted_ca_file));
+  f.push_back({"ca-file", Kind::kString, "DEPRECATED (etcd 2): trusted CA file plus client cert authentication.",
+               [](ServerConfig& c, const std::string& v) {
+                 c.client_tls.trusted_ca_file = v;
+                 c.client_tls.client_cert_auth = !v.empty();
+                 return Status::ok();
+               }});
+  f.push_back(tls_bool("auto-tls", "Client TLS using generated certificates.",
+                       [](ServerConfig& c) -> bool& { return c.client_auto_tls; }));
+  f.push_back(tls_path("peer-cert-file", "Path to the peer server TLS cert file.", true, &TlsInfo::cert_file));
+  f.push_back(tls_path("peer-key-file", "Path to the peer server TLS key file.", true, &TlsInfo::key_file));
+  f.push_back(tls_bool("peer-client-cert-auth", "Enable peer client cert authentication.",
+                       [](ServerConfig& c) -> bool& { return c.peer_tls.client_cert_auth; }));
+  f.push_back(tls_path("peer-trusted-ca-file", "Path to the peer server TLS trusted CA file.", true,
+                       &TlsInfo::trusted_ca_file));
+  f.push_back({"peer-ca-file", Kind::kString, "DEPRECATED (etcd 2): peer trusted CA file plus peer client cert authentication.",
+               [](ServerConfig& c, const std::string& v) {
+                 c.peer_tls.trusted_ca_file = v;
+                 c.peer_tls.client_cert_auth = !v.empty();
+                 return Status::ok();
+               }});
+  f.push_back(tls_bool("peer-auto-tls", "Peer TLS using generated certificates.",
+                       [](ServerConfig& c) -> bool& { return c.peer_auto_tls; }));
+  f.push_back(tls_bool("experimental-peer-skip-client-san-verification",
+                       "Skip verification of SAN field in client certificate for peer connections.",
+                       [](ServerConfig& c) -> bool& { return c.peer_skip_client_san_verification; }));
+  f.push_back(tls_path("peer-crl-file", "Path to the peer certificate revocation list file.", true, &TlsInfo::crl_file));
+  f.push_back(tls_path("peer-cert-allowed-cn", "Allowed CN for inter peer authentication.", true, &TlsInfo::allowed_cn));
+  f.push_back(tls_path("peer-cert-allowed-hostname", "Allowed TLS hostname for inter peer authentication.", true,
+                       &TlsInfo::allowed_hostname));
+  f.push_back({"cipher-suites", Kind::kString,
+               "Comma-separated list of supported TLS cipher suites between client/server and peers (empty: OpenSSL's defaults).",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 c.cipher_suites.clear();
+                 if (v.empty()) return Status::ok();
+                 for (const auto& name : split(v, ',')) {
+                   auto openssl = openssl_cipher_name(name);
+                   if (!openssl) return Status::invalid_argument("unexpected TLS cipher suite \"" + name + "\"");
+                   if (!openssl->empty()) c.cipher_suites.push_back(*openssl);
+                 }
+                 return Status::ok();
+               }});
+}
 
 // Flags that take a value, in --help order. Each setter validates and stores.
 const std::vector<Flag>& flags() {
@@ -190,6 +265,7 @@ const std::vector<Flag>& flags() {
                    c.strict_reconfig_check = *b;
                    return Status::ok();
                  }});
+    add_tls_flags(f);
     // Accepted for compatibility with etcd command lines; they change nothing here because
     // coordd always serves v2, logs to stderr and has no v3 API.
     for (const char* n : {"enable-v2", "debug", "enable-pprof", "force-new-cluster"})
@@ -201,10 +277,7 @@ const std::vector<Flag>& flags() {
       f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
                    [](ServerConfig&, const std::string&) { return Status::ok(); }});
     // Not built yet: refuse loudly rather than run without what the user asked for.
-    for (const char* n : {"cert-file", "key-file", "trusted-ca-file", "ca-file", "client-cert-auth",
-                          "peer-cert-file", "peer-key-file", "peer-trusted-ca-file", "peer-ca-file",
-                          "peer-client-cert-auth", "auto-tls", "peer-auto-tls", "discovery", "discovery-srv",
-                          "proxy", "wal-dir"})
+    for (const char* n : {"discovery", "discovery-srv", "proxy", "wal-dir"})
       f.push_back({n, Kind::kUnsupported, "Not supported yet.",
                    [n](ServerConfig&, const std::string& v) -> Status {
                      if (v.empty() || v == "false" || v == "off") return Status::ok();
@@ -258,6 +331,68 @@ Status check_consistency(const ServerConfig& c) {
     return Status::invalid_argument("--election-timeout[" + std::to_string(c.election_timeout.count()) +
                                     "ms] should be at least as 5 times as --heartbeat-interval[" +
                                     std::to_string(c.heartbeat_interval.count()) + "ms]");
+  return Status::ok();
+}
+
+bool any_https(const std::vector<Url>& urls) {
+  return std::any_of(urls.begin(), urls.end(), [](const Url& u) { return u.scheme == "https"; });
+}
+
+// What etcd checks when it builds a TLS listener (pkg/transport/listener.go baseConfig).
+Status check_tls_info(const TlsInfo& info) {
+  if (info.cert_file.empty() || info.key_file.empty())
+    return Status::invalid_argument("KeyFile and CertFile must both be present[key: " + info.key_file +
+                                    ", cert: " + info.cert_file + "]");
+  if (!info.allowed_cn.empty() && !info.allowed_hostname.empty())
+    return Status::invalid_argument("AllowedCN and AllowedHostname are mutually exclusive (cn=\"" + info.allowed_cn +
+                                    "\", hostname=\"" + info.allowed_hostname + "\")");
+  return Status::ok();
+}
+
+// etcd's rules for https URLs, checked in etcd's order (peer listeners first). With --auto-tls
+// and no certificate given, the certificate is made at start (main), so none is needed here.
+Status check_tls(ServerConfig& c) {
+  for (auto [auto_tls, info, what] : {std::tuple{&c.client_auto_tls, &c.client_tls, "client"},
+                                      std::tuple{&c.peer_auto_tls, &c.peer_tls, "peer"}}) {
+    if (*auto_tls && !info->empty()) {
+      c.warnings.push_back(std::string("ignoring ") + what + " auto TLS since certs given");
+      *auto_tls = false;
+    }
+  }
+  for (const auto& u : c.listen_peer_urls) {
+    if (u.scheme == "http") {
+      if (!c.peer_tls.empty())
+        c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files (peer-url " +
+                             u.text + ")");
+      if (c.peer_tls.client_cert_auth)
+        c.warnings.push_back("scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for "
+                             "this URL (peer-url " + u.text + ")");
+      continue;
+    }
+    if (c.peer_auto_tls) continue;
+    if (c.peer_tls.empty())
+      return Status::invalid_argument("cannot listen on TLS for " + u.host + ":" + std::to_string(u.port) +
+                                      ": KeyFile and CertFile are not presented");
+    COORD_RETURN_IF_ERROR(check_tls_info(c.peer_tls));
+  }
+  for (const auto& u : c.listen_client_urls) {
+    if (u.scheme == "http") {
+      if (!c.client_tls.empty())
+        c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files "
+                             "(client-url " + u.text + ")");
+      if (c.client_tls.client_cert_auth)
+        c.warnings.push_back("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this "
+                             "URL (client-url " + u.text + ")");
+      continue;
+    }
+    if (c.client_auto_tls) continue;
+    if (c.client_tls.empty())
+      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for client url " + u.text +
+                                      " with HTTPS scheme");
+    COORD_RETURN_IF_ERROR(check_tls_info(c.client_tls));
+  }
+  // A peer certificate is also what this member shows when it connects to https peers.
+  if (!c.peer_tls.empty() && !any_https(c.listen_peer_urls)) COORD_RETURN_IF_ERROR(check_tls_info(c.peer_tls));
   return Status::ok();
 }
 
@@ -336,6 +471,7 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
   }
   apply_defaults(c);
   COORD_RETURN_IF_ERROR(check_consistency(c));
+  COORD_RETURN_IF_ERROR(check_tls(c));
   return out;
 }
 

@@ -23,6 +23,24 @@ struct Url {
   static Result<Url> parse(const std::string& text);
 };
 
+// The TLS settings of one side (client or peer), as etcd's flags give them. Plain data: the
+// files are read when the server starts (server/tls/context_source.hpp).
+struct TlsInfo {
+  std::string cert_file;         // --cert-file / --peer-cert-file (PEM, chain allowed)
+  std::string key_file;          // --key-file / --peer-key-file
+  std::string trusted_ca_file;   // --trusted-ca-file / --peer-trusted-ca-file (or the etcd 2 --ca-file)
+  bool client_cert_auth = false; // --client-cert-auth / --peer-client-cert-auth
+  std::string crl_file;          // --client-crl-file / --peer-crl-file: revoked serials are refused
+  std::string allowed_cn;        // --peer-cert-allowed-cn: the client certificate's CN must equal it
+  std::string allowed_hostname;  // --client-cert-allowed-hostname / --peer-cert-allowed-hostname
+  bool self_signed = false;      // made by --auto-tls / --peer-auto-tls: peers skip verifying it
+
+  // As etcd: TLS is configured when a certificate or a key is given.
+  bool empty() const { return cert_file.empty() && key_file.empty(); }
+  // As etcd: a trusted CA alone already makes the server require client certificates.
+  bool requires_client_cert() const { return client_cert_auth || !trusted_ca_file.empty(); }
+};
+
 struct InitialMember {
   std::string name;
   std::vector<std::string> peer_urls;  // sorted, as etcd sorts them for id derivation
@@ -45,6 +63,15 @@ struct ServerConfig {
   std::size_t max_wals = 5;
   bool strict_reconfig_check = true;
   std::string cors = "*";
+  TlsInfo client_tls;
+  TlsInfo peer_tls;
+  bool client_auto_tls = false;  // --auto-tls: a self-signed certificate in <data-dir>/fixtures/client
+  bool peer_auto_tls = false;    // --peer-auto-tls: the same in <data-dir>/fixtures/peer
+  // --experimental-peer-skip-client-san-verification: peer client certificates need not name
+  // the address they connect from (server/tls/client_san.hpp).
+  bool peer_skip_client_san_verification = false;
+  // --cipher-suites as OpenSSL names (validated from Go's names); empty: OpenSSL's defaults.
+  std::vector<std::string> cipher_suites;
   std::vector<std::string> warnings;  // things to log at startup (e.g. unknown ETCD_* variables)
 
   // The member id of `name` in initial_cluster: SHA-1(sorted peer URLs + token), first 8 bytes.

@@ -55,6 +55,25 @@ struct Principal {
   std::vector<auth::Role> roles;
 };
 
+Principal principal_of(const store::Store& s, auth::User user) {
+  Principal p{std::move(user), {}};
+  for (const auto& name : p.user.roles.value_or(std::vector<std::string>{}))
+    if (auto role = s.auth().role(name)) p.roles.push_back(std::move(*role));
+  return p;
+}
+
+// etcd's userFromClientCertificate: the first common name in the verified chain that names a user.
+std::optional<auth::User> user_of_certificate(const store::Store& s, const std::vector<std::string>& cert_names) {
+  for (const auto& name : cert_names)
+    if (auto user = s.auth().user(name)) return user;
+  return std::nullopt;
+}
+
+bool has_root_role(const auth::User& user) {
+  const auto& roles = user.roles.value_or(std::vector<std::string>{});
+  return std::find(roles.begin(), roles.end(), auth::kRootName) != roles.end();
+}
+
 }  // namespace
 
 std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_view header) {
@@ -76,37 +95,51 @@ bool AuthGate::auth_disabled() const {
   return !node_.read([](const store::Store& s, node::RaftPosition) { return s.auth().enabled(); });
 }
 
-bool AuthGate::write_root_access(const HttpRequest& request) { return is_read(request) || root_access(request); }
+bool AuthGate::write_root_access(const HttpRequest& request, const std::vector<std::string>& cert_names) {
+  return is_read(request) || root_access(request, cert_names);
+}
 
-bool AuthGate::root_access(const HttpRequest& request) {
-  auto credentials = parse_basic_auth(authorization_of(request));
+bool AuthGate::root_access(const HttpRequest& request, const std::vector<std::string>& cert_names) {
+  const std::string_view authorization = authorization_of(request);
+  const bool by_certificate = authorization.empty() && client_cert_auth_;
+  auto credentials = by_certificate ? std::nullopt : parse_basic_auth(authorization);
   std::optional<auth::User> user;
   const bool enabled = node_.read([&](const store::Store& s, node::RaftPosition) {
-    if (credentials) user = s.auth().user(credentials->first);
+    if (by_certificate) user = user_of_certificate(s, cert_names);
+    else if (credentials) user = s.auth().user(credentials->first);
     return s.auth().enabled();
   });
   if (!enabled) return true;
-  if (!user || !password_matches(user->name, credentials->second, user->password_hash)) return false;
-  const auto& roles = user->roles.value_or(std::vector<std::string>{});
-  return std::find(roles.begin(), roles.end(), auth::kRootName) != roles.end();
+  if (!user) return false;
+  if (!by_certificate && !password_matches(user->name, credentials->second, user->password_hash)) return false;
+  return has_root_role(*user);
 }
 
-bool AuthGate::key_access(const HttpRequest& request, std::string_view key, bool recursive) {
+bool AuthGate::key_access(const HttpRequest& request, std::string_view key, bool recursive,
+                          const std::vector<std::string>& cert_names) {
   const bool write = !is_read(request);
   const std::string_view authorization = authorization_of(request);
   if (authorization.empty()) {
-    const auto guest = node_.read([](const store::Store& s, node::RaftPosition) { return s.auth().role(auth::kGuestRole); });
-    return guest && auth::role_allows(*guest, key, write, false);
+    // The certificate's user if there is one, else the guest role.
+    std::optional<Principal> by_certificate;
+    std::optional<auth::Role> guest;
+    node_.read([&](const store::Store& s, node::RaftPosition) {
+      if (client_cert_auth_)
+        if (auto user = user_of_certificate(s, cert_names)) by_certificate = principal_of(s, std::move(*user));
+      if (!by_certificate) guest = s.auth().role(auth::kGuestRole);
+      return 0;
+    });
+    if (!by_certificate) return guest && auth::role_allows(*guest, key, write, false);
+    for (const auto& role : by_certificate->roles)
+      if (auth::role_allows(role, key, write, recursive)) return true;
+    return false;
   }
   auto credentials = parse_basic_auth(authorization);
   if (!credentials) return false;
   auto principal = node_.read([&](const store::Store& s, node::RaftPosition) -> std::optional<Principal> {
     auto user = s.auth().user(credentials->first);
     if (!user) return std::nullopt;
-    Principal p{std::move(*user), {}};
-    for (const auto& name : p.user.roles.value_or(std::vector<std::string>{}))
-      if (auto role = s.auth().role(name)) p.roles.push_back(std::move(*role));
-    return p;
+    return principal_of(s, std::move(*user));
   });
   if (!principal || !password_matches(principal->user.name, credentials->second, principal->user.password_hash)) {
     return false;

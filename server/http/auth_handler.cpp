@@ -67,7 +67,7 @@ void AuthHandler::handle(const HttpRequest& request, const std::string& path, st
 void AuthHandler::enable(const HttpRequest& request, std::shared_ptr<Session> session) {
   if (!allowed(request, {bhttp::verb::get, bhttp::verb::put, bhttp::verb::delete_}))
     return session->reply(method_not_allowed_reply("GET,PUT,DELETE"));
-  if (!gate_.write_root_access(request)) return session->reply(no_auth());
+  if (!gate_.write_root_access(request, session->client_cert_names())) return session->reply(no_auth());
   if (request.method() == bhttp::verb::get) {
     Reply r = reply(200);
     append_enabled_json(r.body, !gate_.auth_disabled());
@@ -80,7 +80,7 @@ void AuthHandler::enable(const HttpRequest& request, std::shared_ptr<Session> se
 
 void AuthHandler::users(const HttpRequest& request, std::shared_ptr<Session> session) {
   if (!allowed(request, {bhttp::verb::get})) return session->reply(method_not_allowed_reply("GET"));
-  if (!gate_.root_access(request)) return session->reply(no_auth());
+  if (!gate_.root_access(request, session->client_cert_names())) return session->reply(no_auth());
   Reply r = reply(200);
   node_.read([&](const store::Store& s, node::RaftPosition) {
     std::vector<std::pair<std::string, std::vector<auth::Role>>> list;
@@ -98,7 +98,7 @@ void AuthHandler::users(const HttpRequest& request, std::shared_ptr<Session> ses
 void AuthHandler::user(const HttpRequest& request, const std::string& name, std::shared_ptr<Session> session) {
   if (!allowed(request, {bhttp::verb::get, bhttp::verb::put, bhttp::verb::delete_}))
     return session->reply(method_not_allowed_reply("GET,PUT,DELETE"));
-  if (!gate_.root_access(request)) return session->reply(no_auth());
+  if (!gate_.root_access(request, session->client_cert_names())) return session->reply(no_auth());
   if (request.method() == bhttp::verb::put) return put_user(request, name, std::move(session));
   if (request.method() == bhttp::verb::delete_) {
     auth::AuthOp op;
@@ -153,7 +153,7 @@ void AuthHandler::put_user(const HttpRequest& request, const std::string& name, 
 
 void AuthHandler::roles(const HttpRequest& request, std::shared_ptr<Session> session) {
   if (!allowed(request, {bhttp::verb::get})) return session->reply(method_not_allowed_reply("GET"));
-  if (!gate_.root_access(request)) return session->reply(no_auth());
+  if (!gate_.root_access(request, session->client_cert_names())) return session->reply(no_auth());
   Reply r = reply(200);
   node_.read([&](const store::Store& s, node::RaftPosition) {
     std::vector<auth::Role> list;
@@ -166,7 +166,7 @@ void AuthHandler::roles(const HttpRequest& request, std::shared_ptr<Session> ses
 void AuthHandler::role(const HttpRequest& request, const std::string& name, std::shared_ptr<Session> session) {
   if (!allowed(request, {bhttp::verb::get, bhttp::verb::put, bhttp::verb::delete_}))
     return session->reply(method_not_allowed_reply("GET,PUT,DELETE"));
-  if (!gate_.root_access(request)) return session->reply(no_auth());
+  if (!gate_.root_access(request, session->client_cert_names())) return session->reply(no_auth());
   if (request.method() == bhttp::verb::put) return put_role(request, name, std::move(session));
   if (request.method() == bhttp::verb::delete_) {
     auth::AuthOp op;

@@ -9,11 +9,11 @@ HttpServer::HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, Se
 
 HttpServer::~HttpServer() { stop(); }
 
-Status HttpServer::start(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints) {
+Status HttpServer::start(const std::vector<ListenAddress>& addresses) {
   std::vector<std::shared_ptr<Listener>> opened;
-  for (const auto& endpoint : endpoints) {
-    auto listener = std::make_shared<Listener>(ioc_, handler_, limits_);
-    COORD_RETURN_IF_ERROR(listener->open(endpoint));
+  for (const auto& address : addresses) {
+    auto listener = std::make_shared<Listener>(ioc_, handler_, limits_, address.tls);
+    COORD_RETURN_IF_ERROR(listener->open(address.endpoint));
     opened.push_back(std::move(listener));
   }
   for (auto& l : opened) l->start();

@@ -12,10 +12,17 @@
 #include "server/common/status.hpp"
 #include "server/http/request_handler.hpp"
 #include "server/http/session.hpp"
+#include "server/tls/context_source.hpp"
 
 namespace coord::http {
 
 class Listener;
+
+// One address to listen on; with `tls` it serves https.
+struct ListenAddress {
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::shared_ptr<tls::ContextSource> tls;
+};
 
 class HttpServer {
  public:
@@ -23,7 +30,7 @@ class HttpServer {
   ~HttpServer();
 
   // Binds every address (all or nothing) and starts accepting.
-  Status start(const std::vector<boost::asio::ip::tcp::endpoint>& endpoints);
+  Status start(const std::vector<ListenAddress>& addresses);
   // Stops accepting. Idempotent.
   void stop();
 

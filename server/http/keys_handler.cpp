@@ -99,7 +99,7 @@ void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target
   if (!params) return session->reply(error_reply(params.error(), node_.cluster_id(), *method == KeysMethod::kHead));
   if (auth_enabled) {
     const std::string_view key = std::string_view(target.path).substr(std::string_view("/v2/keys").size());
-    if (!gate_.key_access(request, key, params.value().recursive)) {
+    if (!gate_.key_access(request, key, params.value().recursive, session->client_cert_names())) {
       return session->reply(error_reply(store::V2Error{store::kEcodeUnauthorized, "Insufficient credentials", 0},
                                         node_.cluster_id(), *method == KeysMethod::kHead));
     }

@@ -7,8 +7,9 @@ namespace coord::http {
 
 namespace net = boost::asio;
 
-Listener::Listener(net::io_context& ioc, RequestHandler& handler, SessionLimits limits)
-    : ioc_(ioc), handler_(handler), limits_(limits), acceptor_(net::make_strand(ioc)) {}
+Listener::Listener(net::io_context& ioc, RequestHandler& handler, SessionLimits limits,
+                   std::shared_ptr<tls::ContextSource> tls)
+    : ioc_(ioc), handler_(handler), limits_(limits), tls_(std::move(tls)), acceptor_(net::make_strand(ioc)) {}
 
 Status Listener::open(const net::ip::tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -37,7 +38,9 @@ void Listener::do_accept() {
     if (!ec) {
       boost::system::error_code ignored;
       socket.set_option(net::ip::tcp::no_delay(true), ignored);
-      std::make_shared<Session>(std::move(socket), self->handler_, self->limits_)->start();
+      std::make_shared<Session>(std::move(socket), self->handler_, self->limits_,
+                                self->tls_ ? self->tls_->current() : nullptr)
+          ->start();
     }
     // On an accept error (e.g. too many open files) keep accepting: the next may succeed.
     self->do_accept();

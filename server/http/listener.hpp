@@ -1,5 +1,7 @@
 // Listener: accepts client connections on one address and starts a Session for each, on its
-// own strand. Runs on the server's io_context; safe to close() from any thread.
+// own strand; on an https address each session first does a TLS handshake with the context
+// the ContextSource gives at that moment (so rotated certificates reach new connections).
+// Runs on the server's io_context; safe to close() from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -8,12 +10,15 @@
 
 #include "server/common/status.hpp"
 #include "server/http/session.hpp"
+#include "server/tls/context_source.hpp"
 
 namespace coord::http {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits);
+  // `tls` null: plain TCP.
+  Listener(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits,
+           std::shared_ptr<tls::ContextSource> tls = nullptr);
 
   // Binds and listens; the error names the address (e.g. "address already in use").
   Status open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -26,6 +31,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::io_context& ioc_;
   RequestHandler& handler_;
   const SessionLimits limits_;
+  const std::shared_ptr<tls::ContextSource> tls_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };
 

@@ -76,7 +76,7 @@ void MembersHandler::handle(const HttpRequest& request, const std::string& path,
   if (m != bhttp::verb::get && m != bhttp::verb::post && m != bhttp::verb::delete_ && m != bhttp::verb::put)
     return session->reply(method_not_allowed_reply("GET,POST,DELETE,PUT"));
   // etcd refuses before setting the cluster id header.
-  if (!gate_.write_root_access(request)) return session->reply(message_reply(401, "Insufficient credentials"));
+  if (!gate_.write_root_access(request, session->client_cert_names())) return session->reply(message_reply(401, "Insufficient credentials"));
   // From here on every answer carries the cluster id, errors included.
   auto reply = [&](Reply r) { session->reply(std::move(r.header("X-Etcd-Cluster-Id", cid))); };
   const std::string id_text = collection ? "" : path.substr(std::string("/v2/members/").size());

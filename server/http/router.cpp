@@ -55,7 +55,7 @@ StoreStatsView store_stats_view(const store::StoreStats& s) {
 }  // namespace
 
 Router::Router(node::Node& node, RouterOptions options)
-    : node_(node), options_(std::move(options)), gate_(node), keys_(node, gate_), members_(node, gate_), auth_(node, gate_) {}
+    : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_), members_(node, gate_), auth_(node, gate_) {}
 
 void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));

@@ -24,6 +24,7 @@ namespace coord::http {
 struct RouterOptions {
   std::string server_version = "3.4.23";
   std::string name = "default";
+  bool client_cert_auth = false;  // --client-cert-auth: v2 auth takes a user from the client certificate
 };
 
 class Router final : public RequestHandler {

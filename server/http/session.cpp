@@ -8,6 +8,9 @@
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
+#include "server/tls/certificate_names.hpp"
+#include "server/tls/client_san.hpp"
+
 
 namespace coord::http {
 
@@ -18,6 +21,8 @@ namespace net = boost::asio;
 namespace {
 
 constexpr std::chrono::seconds kWriteTimeout{30};
+// A client that has not finished its TLS handshake by then is dropped (as Go's 10 s default).
+constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
 
 // What the listener makes each session's executor: a strand over the io_context.
 using IoStrand = net::strand<net::io_context::executor_type>;
@@ -75,13 +80,24 @@ void append_chunk(std::string& out, std::string_view data) {
   out += "\r\n";
 }
 
-Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits)
-    : handler_(handler), limits_(limits), stream_(std::move(socket)) {}
+Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
+                 std::shared_ptr<net::ssl::context> tls_context)
+    : handler_(handler),
+      limits_(limits),
+      tls_context_(std::move(tls_context)),
+      // With TLS the socket goes to tls_ and stream_ only lends its executor.
+      stream_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
+      tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr) {}
 
 Session::~Session() = default;
 
 void Session::start() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->tls_) {
+      self->tls_->next_layer().expires_after(kTlsHandshakeTimeout);
+      return self->tls_->async_handshake(net::ssl::stream_base::server,
+                                         [self](beast::error_code ec) { self->on_tls_handshake(ec); });
+    }
     // Synchronous calls must never block an io thread: write_now() relies on this.
     beast::error_code ignored;
     self->stream_.socket().non_blocking(true, ignored);
@@ -89,14 +105,37 @@ void Session::start() {
   });
 }
 
+void Session::on_tls_handshake(beast::error_code ec) {
+  if (ec) {
+    // As etcd, a refused handshake is logged with the client's address.
+    beast::error_code ignored;
+    const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
+    std::fprintf(stderr, "coordd: rejected connection from %s:%u (TLS handshake: %s)\n",
+                 remote.address().to_string().c_str(), static_cast<unsigned>(remote.port()), ec.message().c_str());
+    return do_close();
+  }
+  if (limits_.tls_check_client_san) {
+    beast::error_code ignored;
+    const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
+    if (auto why = tls::check_client_san(tls_->native_handle(), remote.address()); !why.empty()) {
+      std::fprintf(stderr, "coordd: rejected connection from %s:%u (%s)\n", remote.address().to_string().c_str(),
+                   static_cast<unsigned>(remote.port()), why.c_str());
+      return do_close();
+    }
+  }
+  client_cert_names_ = tls::verified_common_names(tls_->native_handle());
+  do_read();
+}
+
 void Session::do_read() {
   if (closed_) return;
   parser_.emplace();
   parser_->body_limit(limits_.body_limit);
   parser_->header_limit(64 * 1024);
-  stream_.expires_after(limits_.read_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  tcp().expires_after(limits_.read_timeout);
+  auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
+  if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, std::move(done));
+  bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {
@@ -110,6 +149,8 @@ void Session::on_read(beast::error_code ec, std::size_t) {
     return write_reply(std::move(big));
   }
   if (ec) {
+    // A TLS failure (a client that went away without close_notify, a bad record) ends it.
+    if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) return do_close();
     // Malformed HTTP: answer as Go's server does, then close.
     busy_ = true;
     Reply bad{400, kText, "400 Bad Request", {}};
@@ -149,13 +190,18 @@ void Session::write_reply(Reply reply) {
   if (!reply.head_only && reply.status != 204) out += reply.body;
   // Most answers fit in the socket's buffer: written at once, they need no completion handler,
   // no trip through the scheduler and no write timer.
-  beast::error_code ec;
-  const std::size_t written = write_now(net::buffer(out), ec);
-  if (ec || written == out.size()) return on_write(close, ec);
+  std::size_t written = 0;
+  if (!tls_) {
+    beast::error_code ec;
+    written = write_now(net::buffer(out), ec);
+    if (ec || written == out.size()) return on_write(close, ec);
+  }
   writing_ = true;
-  stream_.expires_after(kWriteTimeout);
-  net::async_write(stream_, net::buffer(out.data() + written, out.size() - written),
-                   [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); });
+  tcp().expires_after(kWriteTimeout);
+  const auto rest = net::buffer(out.data() + written, out.size() - written);
+  auto done = [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); };
+  if (tls_) return net::async_write(*tls_, rest, std::move(done));
+  net::async_write(stream_, rest, std::move(done));
 }
 
 template <class Buffers>
@@ -182,8 +228,8 @@ void Session::upgrade(Reply head, SocketTaker take) {
     append_head(out, head, false);
     out += "\r\n";
     self->writing_ = true;
-    self->stream_.expires_after(kWriteTimeout);
-    net::async_write(self->stream_, net::buffer(out), [self, take = std::move(take)](beast::error_code ec, std::size_t) mutable {
+    self->tcp().expires_after(kWriteTimeout);
+    auto written = [self, take = std::move(take)](beast::error_code ec, std::size_t) mutable {
       self->writing_ = false;
       if (ec || self->closed_) return self->do_close();
       // From here the socket belongs to `take`: the session neither reads nor closes it again.
@@ -191,9 +237,14 @@ void Session::upgrade(Reply head, SocketTaker take) {
       self->buffer_.consume(self->buffer_.size());
       self->closed_ = true;
       self->abandon_fn_ = nullptr;
-      self->stream_.expires_never();
-      take(self->stream_.release_socket(), std::move(leftover));
-    });
+      self->tcp().expires_never();
+      // Braced initialisation runs in order: the socket is chosen before tls_ is moved.
+      UpgradedStream handed{self->tls_ ? net::ip::tcp::socket(self->stream_.get_executor()) : self->stream_.release_socket(),
+                            std::move(self->tls_), self->tls_context_};
+      take(std::move(handed), std::move(leftover));
+    };
+    if (self->tls_) return net::async_write(*self->tls_, net::buffer(out), std::move(written));
+    net::async_write(self->stream_, net::buffer(out), std::move(written));
   });
 }
 
@@ -218,7 +269,7 @@ void Session::begin_stream(Reply head) {
 
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
-  stream_.expires_never();
+  tcp().expires_never();
   chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, limits_.cors && !head.bare)));
   pump_stream();
   watch_for_close();
@@ -286,7 +337,7 @@ void Session::pump_stream() {
         // A pipelined request arrived during the stream and no more bytes may come: stop the
         // pending read, whose handler then parses what is buffered.
         beast::error_code ignored;
-        stream_.socket().cancel(ignored);
+        tcp().socket().cancel(ignored);
       }
     }
     return;
@@ -303,7 +354,7 @@ void Session::pump_stream() {
   // As for answers: written at once when the socket takes it all (a watcher's event always
   // does), with no completion handler; otherwise the rest goes out asynchronously.
   beast::error_code ec;
-  std::size_t written = write_now(gather_, ec);
+  std::size_t written = tls_ ? 0 : write_now(gather_, ec);
   if (ec) {
     in_flight_.clear();
     return do_close();
@@ -323,6 +374,7 @@ void Session::pump_stream() {
     if (ec) return self->do_close();
     self->pump_stream();
   };
+  if (tls_) return net::async_write(*tls_, gather_, std::move(done));
   // A single buffer (the usual case: one event, terminator included) needs no copy of gather_.
   if (gather_.size() == 1) return net::async_write(stream_.socket(), gather_.front(), std::move(done));
   net::async_write(stream_.socket(), gather_, std::move(done));
@@ -333,14 +385,16 @@ void Session::watch_for_close() {
   // Bytes that do arrive (a pipelined request) are kept in buffer_ for the next do_read(),
   // which starts once the stream has ended (then streaming_ is false).
   auto space = buffer_.prepare(4096);
-  stream_.socket().async_read_some(space, [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  auto read = [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec == net::error::operation_aborted && !self->streaming_) return self->do_read();
     if (ec) return self->abandon(), self->do_close();
     self->buffer_.commit(n);
     if (self->streaming_) return self->watch_for_close();
     self->do_read();
-  });
+  };
+  if (tls_) return tls_->async_read_some(space, std::move(read));
+  stream_.socket().async_read_some(space, std::move(read));
 }
 
 void Session::abandon() {
@@ -355,8 +409,8 @@ void Session::do_close() {
   closed_ = true;
   abandon();
   beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  stream_.socket().close(ignored);
+  tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  tcp().socket().close(ignored);
 }
 
 }  // namespace coord::http

@@ -3,9 +3,17 @@
 // requests are served in order, one at a time. A handler answers either at once or later from
 // any thread (reply() runs on the session's strand), or turns the exchange into a stream of
 // chunks (watches). All private state is touched only on the strand.
+//
+// A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
+// The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
+// session has no such shortcut (OpenSSL owns the record layer) and always writes
+// asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -41,11 +49,24 @@ struct SessionLimits {
   std::chrono::seconds read_timeout{60};             // idle keep-alive / slow client bound
   std::size_t max_queued_chunks = 1024;              // a watch stream that falls further behind is closed
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
+  bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
+};
+
+// A TLS connection: OpenSSL over a Beast TCP stream (whose timer bounds each read and write).
+using TlsStream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
+
+// A connection handed over by upgrade(): `tls` when the session spoke TLS, else `socket`.
+struct UpgradedStream {
+  boost::asio::ip::tcp::socket socket;
+  std::unique_ptr<TlsStream> tls;
+  std::shared_ptr<boost::asio::ssl::context> tls_context;  // keeps tls's context alive
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits);
+  // With a `tls_context` the session first does a TLS server handshake on the socket.
+  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
+          std::shared_ptr<boost::asio::ssl::context> tls_context = nullptr);
   ~Session();
 
   void start();
@@ -73,16 +94,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // True when the calling thread is one of the io threads the session runs on.
   bool on_io_thread();
   // Hands the connection over to another protocol (an HTTP upgrade): writes `head` (a 101
-  // answer, sent without CORS or a length), then passes the socket and any bytes already read
-  // past the request to `take`, on the strand. The session is over after that. Safe from any
-  // thread.
-  using SocketTaker = std::function<void(boost::asio::ip::tcp::socket socket, std::string leftover)>;
+  // answer, sent without CORS or a length), then passes the connection and any bytes already
+  // read past the request to `take`, on the strand. The session is over after that. Safe from
+  // any thread.
+  using SocketTaker = std::function<void(UpgradedStream stream, std::string leftover)>;
   void upgrade(Reply head, SocketTaker take);
   // Runs `fn` once, on the strand, when the client goes away or the session ends while a
   // stream or a pending answer is open (used to cancel watchers). Set before begin_stream.
   void on_abandon(std::function<void()> fn);
+  // The common names of the client's verified certificate chain, leaf first (empty over plain
+  // TCP or without a client certificate). Call on the strand (from RequestHandler::route).
+  const std::vector<std::string>& client_cert_names() const { return client_cert_names_; }
 
  private:
+  void on_tls_handshake(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void write_reply(Reply reply);
@@ -97,13 +122,18 @@ class Session : public std::enable_shared_from_this<Session> {
   void watch_for_close();
   void abandon();
   void do_close();
+  // The TCP layer: stream_ for a plain session, the TLS stream's lower layer otherwise.
+  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : stream_; }
 
   // Constant after construction.
   RequestHandler& handler_;
   const SessionLimits limits_;
 
+  const std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: plain TCP
+
   // Strand-only state.
-  boost::beast::tcp_stream stream_;
+  boost::beast::tcp_stream stream_;  // the connection of a plain session; unopened with TLS
+  std::unique_ptr<TlsStream> tls_;   // the connection of a TLS session
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;
@@ -114,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stream_ending_ = false;   // end_stream() was called; finish after queued chunks
   bool writing_ = false;
   bool closed_ = false;
+  std::vector<std::string> client_cert_names_;  // set once, after the TLS handshake
   std::deque<SharedBytes> chunks_;       // framed, waiting to be written
   std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
   std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write

@@ -28,21 +28,36 @@ std::vector<std::string> strings(const json::value* v) {
   return out;
 }
 
-Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout) {
+// GET /members on an open connection (plain or TLS).
+template <class Stream>
+void exchange(Stream& stream, const net::ip::tcp::endpoint& endpoint, bhttp::response<bhttp::string_body>& res,
+              boost::system::error_code& ec) {
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
+  req.set(bhttp::field::host, endpoint.address().to_string());
+  bhttp::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  if (!ec) bhttp::read(stream, buffer, res, ec);
+}
+
+Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout, tls::ContextSource* tls) {
   const auto endpoint = peer_endpoint(url);
   if (!endpoint) return Status::invalid_argument("bad peer URL (want http://IP:port): " + url);
+  if (is_https(url) && tls == nullptr) return Status::invalid_argument("no TLS settings to reach " + url);
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(timeout);
   boost::system::error_code ec;
   stream.connect(*endpoint, ec);
   if (ec) return Status::unavailable("connect " + url + ": " + ec.message());
-  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
-  req.set(bhttp::field::host, endpoint->address().to_string());
-  bhttp::write(stream, req, ec);
-  beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
-  if (!ec) bhttp::read(stream, buffer, res, ec);
+  if (is_https(url)) {
+    auto connection = make_peer_tls(*tls, stream, url);
+    connection->stream.handshake(net::ssl::stream_base::client, ec);
+    if (ec) return Status::unavailable("TLS handshake with " + url + ": " + ec.message());
+    exchange(connection->stream, *endpoint, res, ec);
+  } else {
+    exchange(stream, *endpoint, res, ec);
+  }
   if (ec) return Status::unavailable("GET " + url + "/members: " + ec.message());
   if (res.result_int() != 200) return Status::unavailable("GET " + url + "/members: status " + std::to_string(res.result_int()));
   ClusterInfo info;
@@ -67,10 +82,11 @@ Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds 
 
 }  // namespace
 
-Result<ClusterInfo> fetch_cluster(const std::vector<std::string>& peer_urls, std::chrono::milliseconds timeout) {
+Result<ClusterInfo> fetch_cluster(const std::vector<std::string>& peer_urls, std::chrono::milliseconds timeout,
+                                  tls::ContextSource* tls) {
   Status last = Status::unavailable("no peer URL to ask");
   for (const auto& url : peer_urls) {
-    auto info = fetch_one(url, timeout);
+    auto info = fetch_one(url, timeout, tls);
     if (info) return info;
     last = info.status();
   }

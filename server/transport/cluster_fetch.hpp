@@ -11,6 +11,7 @@
 
 #include "server/common/status.hpp"
 #include "server/store/member.hpp"
+#include "server/tls/context_source.hpp"
 
 namespace coord::transport {
 
@@ -19,7 +20,9 @@ struct ClusterInfo {
   std::vector<store::Member> members;
 };
 
-// Tries each URL in turn until one answers; an error names the last failure.
-Result<ClusterInfo> fetch_cluster(const std::vector<std::string>& peer_urls, std::chrono::milliseconds timeout);
+// Tries each URL in turn until one answers; an error names the last failure. https URLs are
+// asked over TLS with a context from `tls` (null: they fail).
+Result<ClusterInfo> fetch_cluster(const std::vector<std::string>& peer_urls, std::chrono::milliseconds timeout,
+                                  tls::ContextSource* tls = nullptr);
 
 }  // namespace coord::transport

@@ -1,6 +1,7 @@
 #include "server/transport/peer_link.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <charconv>
 
 namespace coord::transport {
@@ -30,6 +31,25 @@ std::optional<boost::asio::ip::tcp::endpoint> peer_endpoint(const std::string& u
   const auto address = boost::asio::ip::make_address(host, ec);
   if (ec) return std::nullopt;
   return boost::asio::ip::tcp::endpoint(address, port);
+}
+
+bool is_https(const std::string& url) { return url.rfind("https://", 0) == 0; }
+
+std::shared_ptr<PeerTlsConnection> make_peer_tls(tls::ContextSource& source, boost::beast::tcp_stream& tcp,
+                                                 const std::string& url) {
+  auto connection = std::make_shared<PeerTlsConnection>(source.current(), tcp);
+  std::string host;
+  auto sep = url.find("://");
+  std::string rest = url.substr(sep == std::string::npos ? 0 : sep + 3);
+  rest = rest.substr(0, rest.find('/'));
+  host = rest.substr(0, rest.rfind(':'));
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  boost::system::error_code not_ip;
+  boost::asio::ip::make_address(host, not_ip);
+  // SNI carries names only; an IP is checked against the certificate's IP SANs.
+  if (not_ip) SSL_set_tlsext_host_name(connection->stream.native_handle(), host.c_str());
+  if (source.verifies_server()) connection->stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
+  return connection;
 }
 
 }  // namespace coord::transport

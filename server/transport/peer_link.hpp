@@ -5,9 +5,16 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "server/tls/context_source.hpp"
 
 namespace coord::transport {
 
@@ -32,5 +39,25 @@ bool split_url(const std::string& url, std::string& host, std::uint16_t& port);
 // The address to connect to for a peer URL; nullopt unless its host is an IP address (or
 // localhost) and it has a valid port. Pure: no name lookup.
 std::optional<boost::asio::ip::tcp::endpoint> peer_endpoint(const std::string& url);
+
+// True for an https:// peer URL: the sender then speaks TLS to it.
+bool is_https(const std::string& url);
+
+// One TLS client connection over a sender's TCP stream (which it borrows), and the context it
+// was made from. Handlers of its operations hold the shared_ptr, so it outlives them even when
+// the sender has moved on to a new connection. Used on the owning sender's strand only.
+struct PeerTlsConnection {
+  PeerTlsConnection(std::shared_ptr<boost::asio::ssl::context> ctx, boost::beast::tcp_stream& tcp)
+      : context(std::move(ctx)), stream(tcp, *context) {}
+
+  std::shared_ptr<boost::asio::ssl::context> context;
+  boost::asio::ssl::stream<boost::beast::tcp_stream&> stream;
+};
+
+// A TLS connection to the peer at `url` over `tcp`, from the source's current context: the
+// peer's certificate must name the URL's host (IP or DNS name) unless the source skips
+// verification (self-signed --peer-auto-tls certificates).
+std::shared_ptr<PeerTlsConnection> make_peer_tls(tls::ContextSource& source, boost::beast::tcp_stream& tcp,
+                                                 const std::string& url);
 
 }  // namespace coord::transport

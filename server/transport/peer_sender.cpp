@@ -35,11 +35,12 @@ std::string stream_request(const PeerIdentity& id) {
 }  // namespace
 
 PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-                       PeerEvents& events)
+                       PeerEvents& events, std::shared_ptr<tls::ContextSource> tls)
     : identity_(identity),
       peer_urls_(std::move(peer_urls)),
       events_(events),
-      snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events)),
+      tls_(std::move(tls)),
+      snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events, tls_)),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
       retry_timer_(strand_),
@@ -86,10 +87,13 @@ void PeerSender::kick() {
 
 void PeerSender::do_connect() {
   if (peer_urls_.empty()) return;
-  const auto endpoint = peer_endpoint(peer_urls_[url_index_ % peer_urls_.size()]);
-  if (!endpoint) return connection_failed();
+  const std::string& url = peer_urls_[url_index_ % peer_urls_.size()];
+  const auto endpoint = peer_endpoint(url);
+  if (!endpoint || (is_https(url) && !tls_)) return connection_failed();
   connecting_ = true;
   ++generation_;
+  // A new TLS layer per connection; handlers of an old one keep theirs alive until they run.
+  tls_connection_ = is_https(url) ? make_peer_tls(*tls_, stream_, url) : nullptr;
   stream_.expires_after(kHandshakeTimeout);
   stream_.async_connect(*endpoint, [self = shared_from_this()](beast::error_code e) { self->on_connect(e); });
 }
@@ -99,15 +103,42 @@ void PeerSender::on_connect(beast::error_code ec) {
   if (ec) return connection_failed();
   beast::error_code ignored;
   stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
-  net::async_write(stream_, net::buffer(handshake_request_), [self = shared_from_this()](beast::error_code e, std::size_t) {
+  if (!tls_connection_) return send_upgrade();
+  tls_connection_->stream.async_handshake(
+      net::ssl::stream_base::client, [self = shared_from_this(), keep = tls_connection_](beast::error_code e) {
+        if (self->stopped_ || keep != self->tls_connection_) return;
+        if (e) return self->tls_failed(e);
+        self->send_upgrade();
+      });
+}
+
+void PeerSender::tls_failed(const beast::error_code& ec) {
+  if (ec.message() != last_tls_error_) {
+    last_tls_error_ = ec.message();
+    std::fprintf(stderr, "coordd: TLS handshake with peer %s failed: %s\n", to_hex(identity_.peer_id).c_str(),
+                 last_tls_error_.c_str());
+  }
+  connection_failed();
+}
+
+void PeerSender::send_upgrade() {
+  auto on_written = [self = shared_from_this(), keep = tls_connection_](beast::error_code e, std::size_t) {
     if (self->stopped_) return;
     if (e) return self->connection_failed();
     self->buffer_.clear();
     self->handshake_.emplace();
     self->handshake_->skip(true);  // a 101 has no body; an error answer's body is not needed
-    bhttp::async_read_header(self->stream_, self->buffer_, *self->handshake_,
-                             [self](beast::error_code e2, std::size_t) { self->on_handshake(e2); });
-  });
+    auto on_header = [self, keep](beast::error_code e2, std::size_t) {
+      // With TLS 1.3 a server that refuses this member's certificate says so only now.
+      if (e2 && keep && e2.category() == net::error::get_ssl_category()) return self->tls_failed(e2);
+      self->on_handshake(e2);
+    };
+    if (keep) return bhttp::async_read_header(keep->stream, self->buffer_, *self->handshake_, std::move(on_header));
+    bhttp::async_read_header(self->stream_, self->buffer_, *self->handshake_, std::move(on_header));
+  };
+  if (tls_connection_)
+    return net::async_write(tls_connection_->stream, net::buffer(handshake_request_), std::move(on_written));
+  net::async_write(stream_, net::buffer(handshake_request_), std::move(on_written));
 }
 
 void PeerSender::on_handshake(beast::error_code ec) {
@@ -127,6 +158,7 @@ void PeerSender::on_handshake(beast::error_code ec) {
   }
   connecting_ = false;
   open_ = true;
+  last_tls_error_.clear();
   backoff_ = std::chrono::milliseconds(50);
   stream_.expires_never();  // writes are watched by the watchdog: no timer per write
   {
@@ -140,11 +172,12 @@ void PeerSender::on_handshake(beast::error_code ec) {
 
 void PeerSender::watch_for_close() {
   // The receiver never writes: a read that completes means the stream is gone.
-  stream_.socket().async_read_some(net::buffer(close_probe_), [self = shared_from_this(), gen = generation_](
-                                                                  beast::error_code, std::size_t) {
+  auto closed = [self = shared_from_this(), gen = generation_, keep = tls_connection_](beast::error_code, std::size_t) {
     if (self->stopped_ || gen != self->generation_ || !self->open_) return;
     self->connection_failed();
-  });
+  };
+  if (tls_connection_) return tls_connection_->stream.async_read_some(net::buffer(close_probe_), std::move(closed));
+  stream_.socket().async_read_some(net::buffer(close_probe_), std::move(closed));
 }
 
 void PeerSender::write_frame() {
@@ -159,8 +192,8 @@ void PeerSender::write_frame() {
   append_stream_frame(frame_, encoded);
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();
-  net::async_write(stream_.socket(), net::buffer(frame_), [self = shared_from_this(), gen = generation_](
-                                                              beast::error_code ec, std::size_t) {
+  auto written = [self = shared_from_this(), gen = generation_, keep = tls_connection_](beast::error_code ec,
+                                                                                       std::size_t) {
     if (gen != self->generation_) return;
     self->writing_ = false;
     if (self->stopped_) return;
@@ -172,7 +205,9 @@ void PeerSender::write_frame() {
     }
     self->record(true, millis);
     self->kick();
-  });
+  };
+  if (tls_connection_) return net::async_write(tls_connection_->stream, net::buffer(frame_), std::move(written));
+  net::async_write(stream_.socket(), net::buffer(frame_), std::move(written));
 }
 
 void PeerSender::arm_watchdog() {

@@ -4,6 +4,8 @@
 // write takes everything queued since the last one and several may be on their way at once.
 // Snapshots go to a SnapshotSender on a connection of their own. Reconnects with capped
 // backoff; a write stuck for kWriteTimeout (a peer that stopped reading) drops the connection.
+// To an https peer URL the connection first does a TLS handshake (PeerTlsConnection); the
+// plain path writes on the socket as before.
 // Thread-safe: send() and stop() may be called from any thread; the rest runs on its strand.
 #pragma once
 
@@ -41,8 +43,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   static constexpr std::size_t kMaxQueued = 4096;
   static constexpr std::chrono::seconds kWriteTimeout{5};
 
+  // `tls` (may be null: https peers are then unreachable) makes the client contexts.
   PeerSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-             PeerEvents& events);
+             PeerEvents& events, std::shared_ptr<tls::ContextSource> tls = nullptr);
 
   // Queues messages for the peer, in order.
   void send(std::vector<raft::Message> messages);
@@ -55,6 +58,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void kick();
   void do_connect();
   void on_connect(boost::beast::error_code ec);
+  void send_upgrade();
+  void tls_failed(const boost::beast::error_code& ec);
   void on_handshake(boost::beast::error_code ec);
   void watch_for_close();
   void write_frame();
@@ -66,11 +71,14 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   const PeerIdentity identity_;
   const std::vector<std::string> peer_urls_;  // "http://host:port"
   PeerEvents& events_;
+  const std::shared_ptr<tls::ContextSource> tls_;
   const std::shared_ptr<SnapshotSender> snapshots_;
 
   // Strand-only state.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::beast::tcp_stream stream_;
+  std::shared_ptr<PeerTlsConnection> tls_connection_;  // the current connection's TLS layer, if https
+  std::string last_tls_error_;  // logged once until it changes
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer watchdog_;
   boost::beast::flat_buffer buffer_;

@@ -13,13 +13,13 @@ namespace coord::transport {
 
 namespace net = boost::asio;
 
-PeerStreamReceiver::PeerStreamReceiver(net::ip::tcp::socket socket, std::string leftover, node::Node& node,
+PeerStreamReceiver::PeerStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node,
                                        std::uint64_t self_id, std::uint64_t from)
     : node_(node),
       self_id_(self_id),
       from_(from),
       last_bytes_(std::chrono::steady_clock::now().time_since_epoch().count()),
-      socket_(std::move(socket)),
+      stream_(std::move(stream)),
       buffer_(std::move(leftover)) {
   filled_ = buffer_.size();
 }
@@ -30,7 +30,7 @@ std::chrono::steady_clock::duration PeerStreamReceiver::idle_for() const {
 }
 
 void PeerStreamReceiver::start() {
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(stream_.socket.get_executor(), [self = shared_from_this()] {
     if (!self->deliver()) return self->shut();  // the leftover may already hold frames
     self->read_more();
   });
@@ -38,21 +38,22 @@ void PeerStreamReceiver::start() {
 
 void PeerStreamReceiver::close() {
   closing_.store(true, std::memory_order_relaxed);
-  net::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->shut(); });
+  net::dispatch(stream_.socket.get_executor(), [self = shared_from_this()] { self->shut(); });
 }
 
 void PeerStreamReceiver::read_more() {
   if (closed_) return;
   if (buffer_.size() - filled_ < kReadChunk) buffer_.resize(filled_ + kReadChunk);
-  socket_.async_read_some(net::buffer(buffer_.data() + filled_, buffer_.size() - filled_),
-                          [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                            if (ec || self->closed_) return self->shut();  // the sender reconnects
-                            self->filled_ += n;
-                            self->last_bytes_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                                                    std::memory_order_relaxed);
-                            if (!self->deliver()) return self->shut();
-                            self->read_more();
-                          });
+  auto space = net::buffer(buffer_.data() + filled_, buffer_.size() - filled_);
+  auto received = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    if (ec || self->closed_) return self->shut();  // the sender reconnects
+    self->filled_ += n;
+    self->last_bytes_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    if (!self->deliver()) return self->shut();
+    self->read_more();
+  };
+  if (stream_.tls) return stream_.tls->async_read_some(space, std::move(received));
+  stream_.socket.async_read_some(space, std::move(received));
 }
 
 bool PeerStreamReceiver::deliver() {
@@ -86,8 +87,9 @@ void PeerStreamReceiver::shut() {
   closed_ = true;
   closing_.store(true, std::memory_order_relaxed);
   boost::system::error_code ignored;
-  socket_.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  auto& socket = stream_.tls ? stream_.tls->next_layer().socket() : stream_.socket;
+  socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
 }
 
 }  // namespace coord::transport

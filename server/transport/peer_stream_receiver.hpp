@@ -16,6 +16,8 @@
 #include <memory>
 #include <string>
 
+#include "server/http/session.hpp"
+
 namespace coord::node {
 class Node;
 }
@@ -25,8 +27,8 @@ namespace coord::transport {
 class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {
  public:
   // `leftover`: bytes of the stream already read with the upgrade request.
-  PeerStreamReceiver(boost::asio::ip::tcp::socket socket, std::string leftover, node::Node& node,
-                     std::uint64_t self_id, std::uint64_t from);
+  PeerStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node, std::uint64_t self_id,
+                     std::uint64_t from);
 
   void start();
   void close();
@@ -54,7 +56,7 @@ class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceive
   std::atomic<std::chrono::steady_clock::rep> last_bytes_;  // steady_clock ticks
 
   // Executor-only state.
-  boost::asio::ip::tcp::socket socket_;
+  http::UpgradedStream stream_;  // plain (stream_.socket) or TLS (stream_.tls)
   std::string buffer_;       // [0, filled_) received and not yet stepped
   std::size_t filled_ = 0;
   bool closed_ = false;

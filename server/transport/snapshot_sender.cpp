@@ -20,16 +20,21 @@ constexpr std::chrono::seconds kSnapshotTimeout{120};
 }  // namespace
 
 SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-                               PeerEvents& events)
-    : identity_(identity), peer_urls_(std::move(peer_urls)), events_(events), strand_(net::make_strand(ioc)),
+                               PeerEvents& events, std::shared_ptr<tls::ContextSource> tls)
+    : identity_(identity),
+      peer_urls_(std::move(peer_urls)),
+      events_(events),
+      tls_(std::move(tls)),
+      strand_(net::make_strand(ioc)),
       stream_(strand_) {}
 
 void SnapshotSender::send(raft::Message snapshot) {
   net::post(strand_, [self = shared_from_this(), m = std::move(snapshot)]() mutable {
     if (self->stopped_ || self->busy_) return self->events_.on_snapshot_status(self->identity_.peer_id, false);
-    const auto endpoint =
-        self->peer_urls_.empty() ? std::nullopt : peer_endpoint(self->peer_urls_[self->url_index_ % self->peer_urls_.size()]);
-    if (!endpoint) return self->finish(false);
+    const std::string url = self->peer_urls_.empty() ? "" : self->peer_urls_[self->url_index_ % self->peer_urls_.size()];
+    const auto endpoint = peer_endpoint(url);
+    if (!endpoint || (is_https(url) && !self->tls_)) return self->finish(false);
+    self->tls_connection_ = is_https(url) ? make_peer_tls(*self->tls_, self->stream_, url) : nullptr;
     self->busy_ = true;
     self->request_ = {bhttp::verb::post, "/raft", 11};
     self->request_.set(bhttp::field::host, "coordd");
@@ -56,12 +61,24 @@ void SnapshotSender::stop() {
 void SnapshotSender::on_connect(beast::error_code ec) {
   if (ec || stopped_) return finish(false);
   stream_.expires_after(kSnapshotTimeout);
-  bhttp::async_write(stream_, request_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+  if (!tls_connection_) return write_request();
+  tls_connection_->stream.async_handshake(net::ssl::stream_base::client,
+                                          [self = shared_from_this(), keep = tls_connection_](beast::error_code e) {
+                                            if (e || self->stopped_) return self->finish(false);
+                                            self->write_request();
+                                          });
+}
+
+void SnapshotSender::write_request() {
+  auto on_written = [self = shared_from_this(), keep = tls_connection_](beast::error_code e, std::size_t) {
     if (e) return self->finish(false);
     self->response_ = {};
-    bhttp::async_read(self->stream_, self->buffer_, self->response_,
-                      [self](beast::error_code e2, std::size_t) { self->on_response(e2); });
-  });
+    auto on_read = [self, keep](beast::error_code e2, std::size_t) { self->on_response(e2); };
+    if (keep) return bhttp::async_read(keep->stream, self->buffer_, self->response_, std::move(on_read));
+    bhttp::async_read(self->stream_, self->buffer_, self->response_, std::move(on_read));
+  };
+  if (tls_connection_) return bhttp::async_write(tls_connection_->stream, request_, std::move(on_written));
+  bhttp::async_write(stream_, request_, std::move(on_written));
 }
 
 void SnapshotSender::on_response(beast::error_code ec) {
@@ -76,6 +93,7 @@ void SnapshotSender::finish(bool ok) {
   buffer_.clear();
   beast::error_code ignored;
   stream_.socket().close(ignored);
+  tls_connection_ = nullptr;  // a handler still running holds its own reference
   if (!ok) ++url_index_;
   events_.on_snapshot_status(identity_.peer_id, ok);
 }

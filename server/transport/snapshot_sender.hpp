@@ -2,6 +2,7 @@
 // one at a time, each on a connection of its own so that a large snapshot never holds up the
 // message stream. The outcome of each is reported (raft report_snapshot); a snapshot that
 // arrives while another is on its way is reported failed at once (raft sends it again later).
+// To an https peer URL the connection first does a TLS handshake (PeerTlsConnection).
 // Thread-safety: send() and stop() may be called from any thread; the rest runs on its strand.
 #pragma once
 
@@ -22,14 +23,16 @@ namespace coord::transport {
 
 class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
  public:
+  // `tls` (may be null: https peers are then unreachable) makes the client contexts.
   SnapshotSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-                 PeerEvents& events);
+                 PeerEvents& events, std::shared_ptr<tls::ContextSource> tls = nullptr);
 
   void send(raft::Message snapshot);
   void stop();
 
  private:
   void on_connect(boost::beast::error_code ec);
+  void write_request();
   void on_response(boost::beast::error_code ec);
   void finish(bool ok);
 
@@ -37,10 +40,12 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
   const PeerIdentity identity_;
   const std::vector<std::string> peer_urls_;
   PeerEvents& events_;
+  const std::shared_ptr<tls::ContextSource> tls_;
 
   // Strand-only state.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::beast::tcp_stream stream_;
+  std::shared_ptr<PeerTlsConnection> tls_connection_;  // this snapshot's TLS layer, if https
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request<boost::beast::http::string_body> request_;
   boost::beast::http::response<boost::beast::http::string_body> response_;

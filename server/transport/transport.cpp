@@ -24,7 +24,8 @@ http::Reply message(int status, std::string_view text) {
 
 }  // namespace
 
-Transport::Transport(boost::asio::io_context& ioc, std::uint64_t self_id) : ioc_(ioc), self_id_(self_id) {}
+Transport::Transport(boost::asio::io_context& ioc, std::uint64_t self_id, std::shared_ptr<tls::ContextSource> peer_tls)
+    : ioc_(ioc), self_id_(self_id), peer_tls_(std::move(peer_tls)) {}
 
 Transport::~Transport() { stop(); }
 
@@ -69,7 +70,7 @@ void Transport::set_peers(const std::vector<store::Member>& members, std::uint64
   }
   for (const auto& [id, urls] : wanted) {
     if (peers_.count(id)) continue;
-    peers_[id] = std::make_shared<PeerSender>(ioc_, PeerIdentity{self_id_, id, cluster_id}, urls, *this);
+    peers_[id] = std::make_shared<PeerSender>(ioc_, PeerIdentity{self_id_, id, cluster_id}, urls, *this, peer_tls_);
     peer_urls_[id] = urls;
   }
 }
@@ -157,8 +158,8 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
   }
   http::Reply head{101, {}, {}, {}};
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
-  session->upgrade(std::move(head), [this, from, ticket](boost::asio::ip::tcp::socket socket, std::string leftover) {
-    auto receiver = std::make_shared<PeerStreamReceiver>(std::move(socket), std::move(leftover), *node_, self_id_, from);
+  session->upgrade(std::move(head), [this, from, ticket](http::UpgradedStream stream, std::string leftover) {
+    auto receiver = std::make_shared<PeerStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_, from);
     {
       std::lock_guard lock(mu_);
       auto it = receivers_.find(from);

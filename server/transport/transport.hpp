@@ -29,7 +29,8 @@ namespace coord::transport {
 
 class Transport final : public node::MessageSender, public http::RequestHandler, public PeerEvents {
  public:
-  Transport(boost::asio::io_context& ioc, std::uint64_t self_id);
+  // `peer_tls`: the client contexts for https peers (null: only http peers are reached).
+  Transport(boost::asio::io_context& ioc, std::uint64_t self_id, std::shared_ptr<tls::ContextSource> peer_tls = nullptr);
   ~Transport() override;
 
   // Must be called before the node starts (the transport forwards incoming messages to it).
@@ -77,6 +78,7 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
 
   boost::asio::io_context& ioc_;
   const std::uint64_t self_id_;
+  const std::shared_ptr<tls::ContextSource> peer_tls_;
   node::Node* node_ = nullptr;
 
   mutable std::mutex mu_;

@@ -13,6 +13,7 @@
 #   COMPARE_WATCHERS [10000]   COMPARE_ROUNDS [3]    watch fan-out
 #   COMPARE_BIG_KEYS [1000000] keys of the RSS / restart rows (≈30 B key, 128 B value)
 #   COMPARE_QUICK [0]          1 = skip the RSS / restart rows
+#   COMPARE_TLS [1]            0 = skip the https rows (one member, the same self-signed certificate)
 #   COMPARE_TMPDIR [/tmp]      where both servers' data dirs go (same filesystem for both)
 #   COMPARE_KEEP_LOGS [unset]  a directory to copy server and bench logs into
 #
@@ -42,6 +43,7 @@ WATCHERS=${COMPARE_WATCHERS:-10000}
 ROUNDS=${COMPARE_ROUNDS:-3}
 BIG_KEYS=${COMPARE_BIG_KEYS:-1000000}
 QUICK=${COMPARE_QUICK:-0}
+TLS=${COMPARE_TLS:-1}
 
 for f in "$COORDD" "$ETCD" "$BENCH"; do
   [[ -x "$f" ]] || { echo "compare.sh: missing executable '$f'" >&2; exit 2; }
@@ -87,16 +89,23 @@ free_port() {
 }
 
 # ---------------------------------------------------------------- clusters
-# start_cluster KIND N: starts N members of KIND (coordd|etcd); sets CLIENT_URLS, MEMBER_PIDS,
-# MEMBER_CMDS (for a restart) and DATA_DIRS.
+# A self-signed certificate for 127.0.0.1 that coordd and etcd both serve in the https rows.
+make_tls_cert() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls-key.pem" -out "$WORK/tls-cert.pem" -days 2 \
+    -subj /CN=compare -addext subjectAltName=IP:127.0.0.1 >"$LOGS/openssl.log" 2>&1
+}
+
+# start_cluster KIND N [SCHEME]: starts N members of KIND (coordd|etcd), client URLs http (or
+# https, with the certificate of make_tls_cert); sets CLIENT_URLS, MEMBER_PIDS, MEMBER_CMDS (for
+# a restart) and DATA_DIRS.
 start_cluster() {
-  local kind=$1 n=$2 bin i cluster="" token
+  local kind=$1 n=$2 scheme=${3:-http} bin i cluster="" token
   bin=$([[ $kind == coordd ]] && echo "$COORDD" || echo "$ETCD")
   token="cmp-$kind-$n-$RANDOM"
   CLIENT_URLS=(); MEMBER_PIDS=(); MEMBER_CMDS=(); DATA_DIRS=()
   local peers=()
   for ((i = 0; i < n; i++)); do
-    CLIENT_URLS+=("http://127.0.0.1:$(free_port)")
+    CLIENT_URLS+=("$scheme://127.0.0.1:$(free_port)")
     peers+=("http://127.0.0.1:$(free_port)")
     cluster+="${cluster:+,}m$i=${peers[i]}"
   done
@@ -107,6 +116,7 @@ start_cluster() {
     cmd+=" --advertise-client-urls ${CLIENT_URLS[i]} --listen-peer-urls ${peers[i]}"
     cmd+=" --initial-advertise-peer-urls ${peers[i]} --initial-cluster $cluster"
     cmd+=" --initial-cluster-state new --initial-cluster-token $token --enable-v2=true"
+    [[ $scheme == https ]] && cmd+=" --cert-file $WORK/tls-cert.pem --key-file $WORK/tls-key.pem"
     MEMBER_CMDS+=("$cmd")
     start_member "$kind-$n-m$i" "$cmd"
     MEMBER_PIDS+=("$STARTED_PID")
@@ -133,7 +143,7 @@ stop_cluster() {
 # Waits (up to 60 s) until a PUT through URL succeeds: the cluster has a leader and serves writes.
 wait_writable() {
   local deadline=$((SECONDS + 60))
-  until curl -sf -m 2 -XPUT "$1/v2/keys/compare-ready" -d value=1 >/dev/null 2>&1; do
+  until curl -sfk -m 2 -XPUT "$1/v2/keys/compare-ready" -d value=1 >/dev/null 2>&1; do
     ((SECONDS < deadline)) || { log "no writable cluster at $1"; return 1; }
     sleep 0.1
   done
@@ -227,6 +237,17 @@ run_one_member() {
   stop_cluster
 }
 
+# PUT and GET over https on one member (TLS on the client port only).
+run_one_member_tls() {
+  local kind=$1 url
+  log "$kind: 1 member over https"
+  start_cluster "$kind" 1 https
+  url=${CLIENT_URLS[0]}
+  measure "$kind" put1s rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" get1s rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  stop_cluster
+}
+
 run_three_members() {
   local kind=$1 leader follower
   log "$kind: 3 members"
@@ -271,6 +292,9 @@ START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
 log "work dir $WORK; durations ${DURATION}s (sequential ${SEQ_DURATION}s); $CONNECTIONS connections, $THREADS threads"
 for kind in coordd etcd; do run_one_member "$kind"; done
+if [[ "$TLS" == 1 ]] && make_tls_cert; then
+  for kind in coordd etcd; do run_one_member_tls "$kind"; done
+fi
 for kind in coordd etcd; do run_three_members "$kind"; done
 if [[ "$QUICK" != 1 ]]; then
   for kind in coordd etcd; do run_big "$kind"; done
@@ -294,6 +318,10 @@ echo "| row | coordd | etcd | coordd/etcd | target |"
 echo "|---|---|---|---|---|"
 row "PUT, 1 member ($CONNECTIONS conns)" put1 "req/s" "≥ 2"
 row "GET, 1 member" get1 "req/s" "≥ 1.5"
+if [[ "$TLS" == 1 ]]; then
+  row "PUT over https, 1 member" put1s "req/s" "—"
+  row "GET over https, 1 member" get1s "req/s" "—"
+fi
 row "PUT, 3 members, via leader" put3l "req/s" "≥ 2"
 row "PUT, 3 members, via follower" put3f "req/s" "≥ 2"
 row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3"

@@ -5,6 +5,8 @@
 // status, etcd headers and body must be the same. Then coordd alone: the auth state survives a
 // restart, reaches a follower that was down through a snapshot, is the same on every member of
 // a 3-member cluster, and authenticated requests stay cheap (verified passwords are cached).
+// With --client-cert-auth, a request without credentials is made by the user its verified
+// certificate names (coordd and etcd side by side).
 #include <boost/test/unit_test.hpp>
 
 #include <boost/asio/connect.hpp>
@@ -17,6 +19,8 @@
 
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
+#include "test/support/tls/test_pki.hpp"
+#include "test/support/tls/tls_probe.hpp"
 
 using namespace std::chrono_literals;
 using coord::test::ServerCluster;
@@ -314,6 +318,52 @@ BOOST_AUTO_TEST_CASE(cluster__a_change_through_one_member_holds_on_every_member)
       BOOST_TEST(send(u, "GET", "/v2/keys/foo/x", "", kBob).status == 401);
       BOOST_TEST(send(u, "GET", "/v2/keys/foo/x").status == 401);
       BOOST_TEST(send(u, "GET", "/v2/auth/enable").body == "{\"enabled\":true}\n");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(client_cert_auth__a_certificate_names_the_user_of_a_request_without_credentials) {
+  if (!coord::test::TestPki::available()) return BOOST_TEST_MESSAGE("skipped: /usr/bin/openssl is missing");
+  coord::test::TestPki pki;
+  BOOST_REQUIRE_MESSAGE(pki.make_ca("ca") && pki.issue("ca", "server") && pki.issue("ca", "reader-cert", "reader") &&
+                            pki.issue("ca", "root-cert", "root") && pki.issue("ca", "nobody-cert", "nobody"),
+                        pki.last_error());
+  std::vector<ServerKind> kinds{ServerKind::kCoordd};
+  if (coord::test::server_binary(ServerKind::kEtcd)) kinds.push_back(ServerKind::kEtcd);
+  for (ServerKind kind : kinds) {
+    BOOST_TEST_CONTEXT(to_string(kind)) {
+      coord::test::ClusterOptions o;
+      o.client_tls = true;  // https client URL, plus the harness's plain http URL for set-up
+      o.extra_args = {"--cert-file=" + pki.cert("server"), "--key-file=" + pki.key("server"),
+                      "--trusted-ca-file=" + pki.cert("ca"), "--client-cert-auth"};
+      ServerCluster c(kind, 1, o);
+      BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+      const std::string plain = c.probe_url(0);
+      const int port = std::stoi(c.client_url(0).substr(c.client_url(0).rfind(':') + 1));
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/keys/secret/x", "value=1").status, 201);
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/auth/users/root", R"({"user":"root","password":"rootpw"})").status, 201);
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/auth/roles/readers",
+                               R"({"role":"readers","permissions":{"kv":{"read":["/secret/*"]}}})").status, 201);
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/auth/users/reader",
+                               R"({"user":"reader","password":"unused","roles":["readers"]})").status, 201);
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/auth/enable", "", kRoot).status, 200);
+      BOOST_REQUIRE_EQUAL(send(plain, "PUT", "/v2/auth/roles/guest",
+                               R"({"role":"guest","revoke":{"kv":{"read":["/*"],"write":["/*"]}}})", kRoot).status, 200);
+      auto as = [&](const std::string& name) {
+        return coord::test::TlsClientSettings{pki.cert("ca"), pki.cert(name), pki.key(name), false};
+      };
+      // The certificate's CN is a user with kv.read on /secret/*: it reads without a password.
+      auto read = coord::test::tls_get(port, "/v2/keys/secret/x", as("reader-cert"));
+      BOOST_TEST(read.status == 200, read.error << read.body);
+      // ... but that user is not root.
+      BOOST_TEST(coord::test::tls_get(port, "/v2/auth/users", as("reader-cert")).status == 401);
+      // A CN that names no user falls back to the guest role, which was revoked.
+      BOOST_TEST(coord::test::tls_get(port, "/v2/keys/secret/x", as("nobody-cert")).status == 401);
+      // A certificate naming root has root access to the auth API.
+      auto users = coord::test::tls_get(port, "/v2/auth/users", as("root-cert"));
+      BOOST_TEST(users.status == 200, users.error << users.body);
+      // Over plain TCP the same request without credentials is the guest's.
+      BOOST_TEST(send(plain, "GET", "/v2/keys/secret/x").status == 401);
     }
   }
 }

@@ -1,7 +1,8 @@
 // TLS: an https etcd/coordd member that requires client certificates, reached through
 // coord::enable_tls with a CA file and a client certificate. Needs OpenSSL at link time, so it is
-// compiled only when the test target defines COORD_TEST_TLS and links ssl and crypto (see the
-// client report for the Jamfile line); otherwise this file is empty.
+// compiled only when the test target defines COORD_TEST_TLS and links ssl and crypto (as
+// test/Jamfile's integration_test does); otherwise this file is empty. coordd's own TLS cases are
+// in server_tls_test.cpp.
 #if defined(COORD_TEST_TLS)
 
 #include <boost/test/unit_test.hpp>
@@ -83,7 +84,7 @@ TlsServer& tls_server(ServerKind kind) {
   return s;
 }
 
-// Precondition: a TLS member of `kind` runs (a coordd without TLS support is skipped here).
+// Precondition: a TLS member of `kind` runs.
 struct TlsServerAvailable {
   ServerKind kind;
   boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {

@@ -2,7 +2,9 @@
 // every member, a follower that comes back through a snapshot, membership changes under load,
 // a frozen leader and quorum reads, and a 5-member cluster with 2 members down. Each scenario
 // runs concurrent writers that record every acknowledged write (unique keys and values) and
-// checks afterwards that every one of them is there. Skipped when $COORDD is not set.
+// checks afterwards that every one of them is there. The failover, full-restart and snapshot
+// cases also run with TLS on the peer and client ports and client certificates required on both
+// (certificates made by /usr/bin/openssl). Skipped when $COORDD is not set.
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
@@ -14,8 +16,10 @@
 
 #include "coord/client.hpp"
 #include "coord/error.hpp"
+#include "coord/tls.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
+#include "test/support/tls/test_pki.hpp"
 
 using namespace std::chrono_literals;
 using coord::test::ServerCluster;
@@ -23,10 +27,43 @@ using coord::test::ServerKind;
 
 namespace {
 
+// How the members talk: plain http, or https on the peer and client ports with client
+// certificates required on both.
+enum class Wire { kPlain, kTls };
+
+// The certificates of TLS clusters: one CA, one certificate for every member and client.
+coord::test::TestPki& pki() {
+  static coord::test::TestPki* p = [] {
+    auto* made = new coord::test::TestPki();
+    if (!made->make_ca("ca") || !made->issue("ca", "member"))
+      throw std::runtime_error("openssl could not make the test certificates: " + made->last_error());
+    return made;
+  }();
+  return *p;
+}
+
+coord::test::ClusterOptions cluster_options(Wire wire, coord::test::ClusterOptions o = {}) {
+  if (wire == Wire::kPlain) return o;
+  o.client_tls = o.peer_tls = true;
+  const std::string ca = pki().cert("ca"), cert = pki().cert("member"), key = pki().key("member");
+  for (std::string flag : {"--cert-file=" + cert, "--key-file=" + key, "--trusted-ca-file=" + ca,
+                           std::string("--client-cert-auth"), "--peer-cert-file=" + cert, "--peer-key-file=" + key,
+                           "--peer-trusted-ca-file=" + ca, std::string("--peer-client-cert-auth")})
+    o.extra_args.push_back(flag);
+  return o;
+}
+
 coord::ClientOptions client_options(std::vector<std::string> endpoints) {
   coord::ClientOptions o;
+  const bool https = !endpoints.empty() && endpoints.front().rfind("https://", 0) == 0;
   o.endpoints = std::move(endpoints);
   o.request_timeout = 10s;
+  if (https) {
+    o.tls.ca_file = pki().cert("ca");
+    o.tls.cert_file = pki().cert("member");
+    o.tls.key_file = pki().key("member");
+    coord::enable_tls(o);
+  }
   return o;
 }
 
@@ -118,12 +155,8 @@ void start_or_fail(ServerCluster& c) {
   BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
 }
 
-}  // namespace
-
-BOOST_AUTO_TEST_SUITE(cluster, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
-
-BOOST_AUTO_TEST_CASE(kill_leader__new_leader_within_three_election_timeouts_and_no_acked_write_lost) {
-  ServerCluster c(ServerKind::kCoordd, 3);
+void kill_leader_case(Wire wire) {
+  ServerCluster c(ServerKind::kCoordd, 3, cluster_options(wire));
   start_or_fail(c);
   Writers writers(c.client_urls(), 4);
   BOOST_REQUIRE(writers.wait_for_more(200, 20s));
@@ -142,20 +175,8 @@ BOOST_AUTO_TEST_CASE(kill_leader__new_leader_within_three_election_timeouts_and_
   BOOST_REQUIRE(c.restart(*leader));
 }
 
-BOOST_AUTO_TEST_CASE(sigterm_on_the_leader__hands_leadership_over_before_exiting) {
-  ServerCluster c(ServerKind::kCoordd, 3);
-  start_or_fail(c);
-  const auto leader = c.leader();
-  BOOST_REQUIRE(leader);
-  c.terminate(*leader);  // SIGTERM, and wait for the exit
-  // Handed over, not lost: a new leader is there at once, without an election timeout (1 s).
-  const auto next = c.leader(500ms);
-  BOOST_REQUIRE_MESSAGE(next, "no leader right after the old one exited on SIGTERM");
-  BOOST_TEST(*next != *leader);
-}
-
-BOOST_AUTO_TEST_CASE(kill_every_member__restart_all__every_acked_write_on_every_member) {
-  ServerCluster c(ServerKind::kCoordd, 3);
+void restart_all_case(Wire wire) {
+  ServerCluster c(ServerKind::kCoordd, 3, cluster_options(wire));
   start_or_fail(c);
   Writers writers(c.client_urls(), 4);
   BOOST_REQUIRE(writers.wait_for_more(300, 20s));
@@ -172,10 +193,10 @@ BOOST_AUTO_TEST_CASE(kill_every_member__restart_all__every_acked_write_on_every_
   }
 }
 
-BOOST_AUTO_TEST_CASE(follower_behind_compacted_log__catches_up_through_a_snapshot) {
+void snapshot_catch_up_case(Wire wire) {
   coord::test::ClusterOptions options;
   options.extra_args = {"--snapshot-count=100"};
-  ServerCluster c(ServerKind::kCoordd, 3, options);
+  ServerCluster c(ServerKind::kCoordd, 3, cluster_options(wire, options));
   start_or_fail(c);
   const auto leader = c.leader();
   BOOST_REQUIRE(leader);
@@ -194,6 +215,50 @@ BOOST_AUTO_TEST_CASE(follower_behind_compacted_log__catches_up_through_a_snapsho
   BOOST_TEST(eventually([&] { return load_on(c.client_url(follower), false) == expected; }, 15s),
              "the restarted follower did not converge");
   for (int i = 0; i < 3; ++i) BOOST_TEST((load_on(c.client_url(i)) == expected));
+}
+
+bool tls_available() { return coord::test::TestPki::available(); }
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(cluster, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
+
+BOOST_AUTO_TEST_CASE(sigterm_on_the_leader__hands_leadership_over_before_exiting) {
+  ServerCluster c(ServerKind::kCoordd, 3);
+  start_or_fail(c);
+  const auto leader = c.leader();
+  BOOST_REQUIRE(leader);
+  c.terminate(*leader);  // SIGTERM, and wait for the exit
+  // Handed over, not lost: a new leader is there at once, without an election timeout (1 s).
+  const auto next = c.leader(500ms);
+  BOOST_REQUIRE_MESSAGE(next, "no leader right after the old one exited on SIGTERM");
+  BOOST_TEST(*next != *leader);
+}
+
+BOOST_AUTO_TEST_CASE(kill_leader__new_leader_within_three_election_timeouts_and_no_acked_write_lost) {
+  kill_leader_case(Wire::kPlain);
+}
+
+BOOST_AUTO_TEST_CASE(kill_leader__over_peer_and_client_tls,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return tls_available(); })) {
+  kill_leader_case(Wire::kTls);
+}
+
+BOOST_AUTO_TEST_CASE(kill_every_member__restart_all__every_acked_write_on_every_member) {
+  restart_all_case(Wire::kPlain);
+}
+
+BOOST_AUTO_TEST_CASE(kill_every_member__restart_all__over_peer_and_client_tls,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return tls_available(); })) {
+  restart_all_case(Wire::kTls);
+}
+
+BOOST_AUTO_TEST_CASE(follower_behind_compacted_log__catches_up_through_a_snapshot) {
+  snapshot_catch_up_case(Wire::kPlain);
+}
+
+BOOST_AUTO_TEST_CASE(follower_behind_compacted_log__catches_up_through_a_snapshot__over_peer_and_client_tls,
+                     *boost::unit_test::precondition([](boost::unit_test::test_unit_id) { return tls_available(); })) {
+  snapshot_catch_up_case(Wire::kTls);
 }
 
 BOOST_AUTO_TEST_CASE(frozen_leader__quorum_reads_never_return_a_stale_value) {

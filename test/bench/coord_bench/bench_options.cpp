@@ -10,7 +10,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage: coord-bench --workload=W [flags]
   --workload=put|get|qget|mixed|create-in-order|ttl-refresh|load|watch-fanout
-  --endpoints=http://127.0.0.1:2379[,http://...]   connections spread round-robin
+  --endpoints=http://127.0.0.1:2379[,http://...]   connections spread round-robin (https:// for TLS)
   --connections=64 --in-flight=1 (pipelining when >1) --threads=1 --duration=10 (seconds)
   --keys=10000 --key-size=0 (0 = natural) --value-size=66 --prefix=/bench
   --ratio=0.9 (mixed: share of GETs) --ttl=60 (ttl-refresh) --prefill (write each key once first)
@@ -32,6 +32,9 @@ std::optional<Workload> workload_from(std::string_view name) {
 
 std::optional<Endpoint> endpoint_from(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
+  constexpr std::string_view kTlsScheme = "https://";
+  const bool tls = url.starts_with(kTlsScheme);
+  if (tls) url.remove_prefix(kTlsScheme.size());
   if (url.starts_with(kScheme)) url.remove_prefix(kScheme.size());
   while (url.ends_with('/')) url.remove_suffix(1);
   auto colon = url.rfind(':');
@@ -40,6 +43,7 @@ std::optional<Endpoint> endpoint_from(std::string_view url) {
   e.host = std::string(url.substr(0, colon));
   e.port = std::string(url.substr(colon + 1));
   e.host_header = std::string(url);
+  e.tls = tls;
   return e;
 }
 

@@ -9,11 +9,12 @@
 
 namespace coord::bench {
 
-// One server address: "http://127.0.0.1:2379" split into host and port.
+// One server address: "http://127.0.0.1:2379" (or https://) split into host and port.
 struct Endpoint {
   std::string host;
   std::string port;
   std::string host_header;  // "host:port", sent as Host
+  bool tls = false;         // https: TLS without verifying the server (a load generator, not a client)
 };
 
 enum class Workload { kPut, kGet, kQuorumGet, kMixed, kCreateInOrder, kTtlRefresh, kLoad, kWatchFanout };

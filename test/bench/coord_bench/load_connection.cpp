@@ -18,6 +18,16 @@ constexpr auto kRetryDelay = std::chrono::milliseconds(100);
 // What kind of error an answer body reports: an etcd error up to its message (its cause and
 // index name the key and vary per request, which would give every failed request a line of
 // its own), otherwise the body's start.
+// One client context for every https connection: TLS 1.2+, the server is not verified.
+boost::asio::ssl::context& tls_context() {
+  static boost::asio::ssl::context ctx = [] {
+    boost::asio::ssl::context c(boost::asio::ssl::context::tls_client);
+    c.set_verify_mode(boost::asio::ssl::verify_none);
+    return c;
+  }();
+  return ctx;
+}
+
 std::string error_kind(const std::string& body) {
   const auto cause = body.find(",\"cause\"");
   if (body.rfind("{\"errorCode\"", 0) == 0 && cause != std::string::npos) return body.substr(0, cause) + "}";
@@ -57,6 +67,17 @@ void LoadConnection::on_connect(beast::error_code ec) {
     return;
   }
   stream_.socket().set_option(net::ip::tcp::no_delay(true), ec);
+  if (!endpoint_.tls) return on_connected();
+  // A fresh TLS layer per connection; a handler of the old one keeps it alive until it runs.
+  tls_ = std::make_shared<net::ssl::stream<beast::tcp_stream&>>(stream_, tls_context());
+  tls_->async_handshake(net::ssl::stream_base::client, [self = shared_from_this(), keep = tls_](beast::error_code e) {
+    if (!e) return self->on_connected();
+    self->connected_ = true;  // so that fail() records it and reconnects
+    self->fail(e, "handshake");
+  });
+}
+
+void LoadConnection::on_connected() {
   connected_ = true;
   buffer_.clear();
   fill();
@@ -81,8 +102,9 @@ void LoadConnection::do_write() {
   writing_now_ = true;
   writing_.swap(pending_);
   pending_.clear();
-  net::async_write(stream_, net::buffer(writing_),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_write(ec); });
+  auto done = [self = shared_from_this(), keep = tls_](beast::error_code ec, std::size_t) { self->on_write(ec); };
+  if (tls_) return net::async_write(*tls_, net::buffer(writing_), std::move(done));
+  net::async_write(stream_, net::buffer(writing_), std::move(done));
 }
 
 void LoadConnection::on_write(beast::error_code ec) {
@@ -96,8 +118,9 @@ void LoadConnection::do_read() {
   reading_now_ = true;
   parser_.emplace();
   parser_->body_limit(kBodyLimit);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  auto done = [self = shared_from_this(), keep = tls_](beast::error_code ec, std::size_t) { self->on_read(ec); };
+  if (tls_) return http::async_read(*tls_, buffer_, *parser_, std::move(done));
+  http::async_read(stream_, buffer_, *parser_, std::move(done));
 }
 
 void LoadConnection::on_read(beast::error_code ec) {

@@ -2,6 +2,7 @@
 // outstanding (pipelined when > 1), timing each from the moment it is queued to the end of its
 // response. Runs on its own strand; shared state with the run is only RunControl's atomics.
 // After the run's stop flag is set it sends nothing more, drains what is in flight and closes.
+// To an https endpoint each connection first does a TLS handshake (the server is not verified).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -47,6 +50,7 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
  private:
   void do_connect();
   void on_connect(boost::beast::error_code ec);
+  void on_connected();
   void fill();
   void do_write();
   void on_write(boost::beast::error_code ec);
@@ -64,6 +68,8 @@ class LoadConnection : public std::enable_shared_from_this<LoadConnection> {
 
   // Touched only on the strand.
   boost::beast::tcp_stream stream_;
+  // The TLS layer of the current connection (https only), over stream_.
+  std::shared_ptr<boost::asio::ssl::stream<boost::beast::tcp_stream&>> tls_;
   boost::asio::steady_timer retry_timer_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;

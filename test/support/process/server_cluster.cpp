@@ -42,6 +42,7 @@ ServerCluster::ServerCluster(ServerKind kind, int size, ClusterOptions options)
     m.name = "m" + std::to_string(i);
     m.client_port = free_port();
     m.peer_port = free_port();
+    if (options_.client_tls) m.probe_port = free_port();
     m.data_dir = dir_.file(m.name + ".data");
     m.log_path = dir_.file(m.name + ".log");
     members_.push_back(std::move(m));
@@ -58,7 +59,12 @@ std::string ServerCluster::client_url(int i) const {
 }
 
 std::string ServerCluster::peer_url(int i) const {
-  return "http://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
+  return std::string(options_.peer_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
+}
+
+std::string ServerCluster::probe_url(int i) const {
+  if (!options_.client_tls) return client_url(i);
+  return "http://127.0.0.1:" + std::to_string(members_.at(i).probe_port);
 }
 
 std::vector<std::string> ServerCluster::client_urls() const {
@@ -78,7 +84,7 @@ std::vector<std::string> ServerCluster::command_line(int i) const {
       binary_,
       "--name=" + m.name,
       "--data-dir=" + m.data_dir,
-      "--listen-client-urls=" + client_url(i),
+      "--listen-client-urls=" + client_url(i) + (options_.client_tls ? "," + probe_url(i) : ""),
       "--advertise-client-urls=" + client_url(i),
       "--listen-peer-urls=" + peer_url(i),
       "--initial-advertise-peer-urls=" + peer_url(i),
@@ -90,6 +96,8 @@ std::vector<std::string> ServerCluster::command_line(int i) const {
   };
   if (kind_ == ServerKind::kEtcd) argv.push_back("--enable-v2=true");
   for (const auto& extra : options_.extra_args) argv.push_back(extra);
+  if (i < static_cast<int>(options_.member_args.size()))
+    for (const auto& extra : options_.member_args[i]) argv.push_back(extra);
   return argv;
 }
 
@@ -108,8 +116,7 @@ bool ServerCluster::wait_ready(int i, std::chrono::steady_clock::time_point dead
       return false;
     }
     auto slice = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(250));
-    bool ready = options_.client_tls ? wait_tcp_ready(client_url(i), slice) : wait_http_ready(client_url(i), slice);
-    if (ready) return true;
+    if (wait_http_ready(probe_url(i), slice)) return true;
   }
   last_error_ = members_[i].name + " not ready in time; log tail:\n" + log_tail(i);
   return false;
@@ -168,7 +175,7 @@ std::optional<int> ServerCluster::leader(std::chrono::milliseconds timeout) {
   while (std::chrono::steady_clock::now() < deadline) {
     for (int i = 0; i < size(); ++i) {
       if (!running(i)) continue;
-      auto reply = http_get(client_url(i) + "/v2/stats/self", std::chrono::milliseconds(300));
+      auto reply = http_get(probe_url(i) + "/v2/stats/self", std::chrono::milliseconds(300));
       if (reply && reply->status == 200 &&
           reply->body.find("\"state\":\"StateLeader\"") != std::string::npos) {
         return i;

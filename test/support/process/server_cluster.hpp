@@ -29,9 +29,15 @@ struct ClusterOptions {
   int heartbeat_ms = 100;           // --heartbeat-interval
   int election_ms = 1000;           // --election-timeout
   std::vector<std::string> extra_args;  // appended to every member's command line
-  // Client URLs use https (pass the server's TLS flags in extra_args). Readiness is then a TCP
-  // accept on the client port, and leader() is unavailable (the probe speaks plain HTTP only).
+  // member_args[i] is appended after extra_args to member i's command line only (a flag given
+  // twice takes its last value, in coordd and etcd alike).
+  std::vector<std::vector<std::string>> member_args;
+  // Client URLs use https (pass the server's TLS flags in extra_args). Each member then also
+  // listens on a plain http probe URL (http and https listeners mix, as in etcd), which
+  // readiness and leader() use; client_url() and client_urls() are the https ones.
   bool client_tls = false;
+  // Peer URLs use https (pass the peer TLS flags in extra_args).
+  bool peer_tls = false;
   std::string token = "coord-test-cluster";
 };
 
@@ -67,6 +73,8 @@ class ServerCluster {
   std::string client_url(int i) const;
   std::vector<std::string> client_urls() const;
   std::string peer_url(int i) const;
+  // The plain http URL the test harness probes member i on (client_url(i) without client_tls).
+  std::string probe_url(int i) const;
   // The index of the member that says state=StateLeader in GET /v2/stats/self, if any running
   // member says so within `timeout`.
   std::optional<int> leader(std::chrono::milliseconds timeout = std::chrono::seconds(10));
@@ -80,6 +88,7 @@ class ServerCluster {
     std::string name;
     int client_port = 0;
     int peer_port = 0;
+    int probe_port = 0;  // plain http client port, with client_tls only
     std::string data_dir;
     std::string log_path;
     bool started_once = false;
