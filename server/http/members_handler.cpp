@@ -2,11 +2,9 @@
 #include "server/http/members_handler.hpp"
 
 #include <boost/beast/http/field.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <cstdio>
 
-#include "server/http/url.hpp"
+#include "server/http/member_request.hpp"
 #include "server/http/v2_json.hpp"
 #include "server/node/node.hpp"
 
@@ -14,7 +12,6 @@ namespace coord::http {
 namespace {
 
 namespace bhttp = boost::beast::http;
-namespace json = boost::json;
 
 Reply message_reply(int status, std::string_view message) {
   Reply r{status, kJson, {}, {}};
@@ -27,26 +24,9 @@ MemberView view(const store::Member& m) { return {m.id, m.name, m.peer_urls, m.c
 // The peer URLs of a members POST/PUT body, or the 415/400 answer etcd gives instead.
 std::variant<std::vector<std::string>, Reply> peer_urls_from(const HttpRequest& request) {
   const auto ct = request[bhttp::field::content_type];
-  std::string type, error;
-  parse_media_type(std::string_view(ct.data(), ct.size()), type, error);
-  if (type != "application/json")
-    return message_reply(415, "Bad Content-Type " + std::string(ct.data(), ct.size()) + ", accept application/json");
-  boost::system::error_code ec;
-  json::value body = json::parse(request.body(), ec);
-  if (ec) return message_reply(400, "invalid character in member request: " + ec.message());
-  std::vector<std::string> urls;
-  const auto* list = body.is_object() ? body.as_object().if_contains("peerURLs") : nullptr;
-  if (list != nullptr && list->is_array())
-    for (const auto& u : list->as_array()) {
-      if (!u.is_string()) return message_reply(400, "json: cannot unmarshal peerURLs");
-      const std::string url(u.as_string().c_str());
-      const auto scheme = url.substr(0, url.find("://"));
-      if (url.find("://") == std::string::npos ||
-          (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs"))
-        return message_reply(400, "URL scheme must be http, https, unix, or unixs: " + url);
-      urls.push_back(url);
-    }
-  return urls;
+  auto urls = parse_member_peer_urls(std::string_view(ct.data(), ct.size()), request.body());
+  if (auto* refused = std::get_if<MemberRequestError>(&urls)) return message_reply(refused->status, refused->message);
+  return std::get<0>(std::move(urls));
 }
 
 // The answer for a failed membership change (statuses from node::Node's membership methods).

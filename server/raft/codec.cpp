@@ -235,7 +235,9 @@ bool get_message(Decoder& dec, Message& m) {
   }
   bool has_snapshot = false;
   if (!dec.get_bool(has_snapshot)) return false;
-  if (has_snapshot && !get_snapshot(dec, m.snapshot)) return false;
+  // The encoder sets the flag only for a non-empty snapshot (index > 0); a flagged empty one
+  // would decode to a snapshot the next encode drops.
+  if (has_snapshot && (!get_snapshot(dec, m.snapshot) || m.snapshot.empty())) return false;
   return dec.get_bytes(m.context);
 }
 }  // namespace

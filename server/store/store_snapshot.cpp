@@ -137,6 +137,9 @@ Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint
   if (flags > (kFlagDir | kFlagExpiration) || !valid_name(name)) {
     return Status::corruption("store snapshot: bad node header");
   }
+  // A node written after the index the image claims would break every "index <= etcd index"
+  // rule later writes, watches and waitIndex rely on (check_invariants tests it too).
+  if (created > st.index || modified > st.index) return Status::corruption("store snapshot: node index after the store's index");
   if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
     return Status::corruption("store snapshot: bad expiration");
   }

@@ -152,13 +152,18 @@ BOOST_AUTO_TEST_CASE(watcher__resync_reports_what_the_lost_history_changed_as_sy
 
 BOOST_AUTO_TEST_CASE(watcher__endpoint_failure_resumes_with_same_index_without_loss_or_repeat) {
   std::atomic<int> polls{0};
+  // The transport runs on the client's thread; Boost.Test is not thread-safe, so what the retried
+  // poll looked like is kept here and checked on the test's thread.
+  std::mutex retried_mutex;
+  std::string retried_endpoint, retried_wait_index;
   auto fake = std::make_shared<FakeTransport>([&](const std::string& ep, const HttpRequest& r) -> std::optional<TransportResult> {
     if (!r.long_poll) return answer(200, event_body("get", "/k", "0", 10), 10);
     int n = polls++;
     if (n == 0) return failure(S::kIoError, true);  // the member dies during the poll
     if (n == 1) {
-      BOOST_TEST(ep != "http://a:1");
-      BOOST_TEST(wait_index_of(r) == "11");
+      std::lock_guard lock(retried_mutex);
+      retried_endpoint = ep;
+      retried_wait_index = wait_index_of(r);
       return answer(200, event_body("set", "/k", "1", 11), 10);
     }
     return std::nullopt;
@@ -168,6 +173,11 @@ BOOST_AUTO_TEST_CASE(watcher__endpoint_failure_resumes_with_same_index_without_l
   Watcher watcher(client, "/k", rec.callback());
   BOOST_REQUIRE(rec.wait_for(2));
   BOOST_REQUIRE(fake->wait_held(1));
+  {
+    std::lock_guard lock(retried_mutex);
+    BOOST_TEST(retried_endpoint != "http://a:1");
+    BOOST_TEST(retried_wait_index == "11");
+  }
   auto events = rec.snapshot();
   BOOST_REQUIRE_EQUAL(events.size(), 2u);
   BOOST_TEST(events[1].response.node.modified_index == 11u);

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (test/fuzz/*_fuzz.cpp) with clang++ and runs each for a bounded
+# time, starting from its seed corpus (test/fuzz/corpus/<target>/). Needs clang-14 and
+# libfuzzer-14-dev (`.ci/setup --test` installs them).
+#
+#   bash test/fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]     (defaults: 25 s, every target)
+#
+# The server sources the targets need are compiled once, with AddressSanitizer,
+# UndefinedBehaviorSanitizer (fatal) and fuzzer coverage, into bin/fuzz/libcoord_fuzz.a; each
+# target links what it uses from it. New inputs go to bin/fuzz/corpus/<target>/ (the checked-in
+# seeds are never written to); a crash leaves bin/fuzz/crash-<target>-* and fails the run.
+# Prints one line per target with libFuzzer's exec count, and exits non-zero if any target
+# crashed or did not build.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+seconds=${1:-25}
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for f in test/fuzz/*_fuzz.cpp; do targets+=("$(basename "$f" .cpp)"); done
+fi
+
+cxx=${CLANGXX:-clang++-14}
+out=bin/fuzz
+mkdir -p "$out/obj"
+flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I. -pthread
+       -fsanitize=address,undefined -fno-sanitize-recover=undefined)
+# The pure server modules plus the parsing files of http and transport (no sockets, no threads).
+sources=(server/common/*.cpp server/raft/*.cpp server/wal/*.cpp server/snap/*.cpp server/auth/*.cpp
+         server/store/*.cpp server/apply/*.cpp
+         server/http/url.cpp server/http/keys_params.cpp server/http/auth_json.cpp server/http/json_writer.cpp
+         server/http/member_request.cpp server/transport/peer_wire.cpp)
+
+# An object is rebuilt when it is missing or older than its source or any server header.
+stale() { [ ! -f "$2" ] || [ -n "$(find "$1" server -newer "$2" -name '*.?pp' -print -quit)" ]; }
+objects=()
+running=0
+build_failed=0
+for src in "${sources[@]}"; do
+  obj=$out/obj/${src//\//_}.o
+  objects+=("$obj")
+  stale "$src" "$obj" || continue
+  "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
+  running=$((running + 1))
+  if [ "$running" -ge "${JOBS:-$(nproc)}" ]; then wait -n || build_failed=1; running=$((running - 1)); fi
+done
+while [ "$running" -gt 0 ]; do wait -n || build_failed=1; running=$((running - 1)); done
+if [ "$build_failed" -ne 0 ]; then echo "fuzz: building the server sources failed"; exit 1; fi
+rm -f "$out/libcoord_fuzz.a"
+ar rcs "$out/libcoord_fuzz.a" "${objects[@]}"
+
+failed=0
+for t in "${targets[@]}"; do
+  if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "test/fuzz/$t.cpp" "$out/libcoord_fuzz.a" \
+       -lboost_json -lcrypt -lcrypto -o "$out/$t"; then
+    echo "fuzz $t: BUILD FAILED"; failed=$((failed + 1)); continue
+  fi
+  corpus=$out/corpus/$t
+  mkdir -p "$corpus"
+  seeds=test/fuzz/corpus/$t
+  [ -d "$seeds" ] || { echo "fuzz $t: no seed corpus in $seeds"; failed=$((failed + 1)); continue; }
+  log=$out/$t.log
+  "$out/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$out/crash-$t-" -print_final_stats=1 "$corpus" "$seeds" >"$log" 2>&1
+  rc=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -n1)
+  if [ "$rc" -ne 0 ]; then
+    echo "fuzz $t: CRASHED after ${execs:-?} runs (log: $log)"
+    grep -E 'ERROR|FUZZ_CHECK|runtime error|Test unit written' "$log" | head -n 5
+    failed=$((failed + 1))
+  else
+    echo "fuzz $t: ok, ${execs:-?} runs in ${seconds} s, corpus $(ls "$corpus" | wc -l) new inputs"
+  fi
+done
+[ "$failed" -eq 0 ]
