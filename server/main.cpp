@@ -192,6 +192,7 @@ class Server {
     peer_limits.cors = false;
     peer_limits.read_timeout = std::chrono::seconds(300);
     peer_limits.tls_check_client_san = !config_.peer_skip_client_san_verification;
+    peer_limits.head_first = true;  // Transport::check_head sees each head before its body is read
     peer_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *transport_, peer_limits);
     if (auto s = peer_server_->start(*peer_endpoints); !s.is_ok()) return fatal(s.to_string());
     if (auto s = node_->start(transport_.get()); !s.is_ok())

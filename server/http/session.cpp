@@ -133,9 +133,35 @@ void Session::do_read() {
   parser_->body_limit(limits_.body_limit);
   parser_->header_limit(64 * 1024);
   tcp().expires_after(limits_.read_timeout);
+  if (limits_.head_first) {
+    auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
+    if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, std::move(head));
+    return bhttp::async_read_header(stream_, buffer_, *parser_, std::move(head));
+  }
+  read_body();
+}
+
+void Session::read_body() {
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
   if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, std::move(done));
   bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
+}
+
+void Session::on_head(beast::error_code ec) {
+  if (ec) return on_read(ec, 0);
+  std::uint64_t limit = limits_.body_limit;
+  std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit);
+  // Beast compares Content-Length with the body limit only while parsing the head, which is
+  // done: a declared length above the handler's limit is refused here, before any body byte.
+  if (!refusal && parser_->content_length() && *parser_->content_length() > limit)
+    refusal = Reply{413, kText, "http: request body too large\n", {}};
+  if (refusal) {
+    busy_ = true;
+    refusal->close = true;  // the unread body would otherwise be taken for the next request
+    return write_reply(std::move(*refusal));
+  }
+  parser_->body_limit(limit);  // also bounds a chunked body as it arrives
+  read_body();
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {

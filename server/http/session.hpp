@@ -50,6 +50,7 @@ struct SessionLimits {
   std::size_t max_queued_chunks = 1024;              // a watch stream that falls further behind is closed
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
   bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
+  bool head_first = false;                           // read each head, ask RequestHandler::check_head, then the body (peer listener)
 };
 
 // A TLS connection: OpenSSL over a Beast TCP stream (whose timer bounds each read and write).
@@ -110,6 +111,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_tls_handshake(boost::beast::error_code ec);
   void do_read();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_head(boost::beast::error_code ec);
+  void read_body();
   void write_reply(Reply reply);
   void on_write(bool close, boost::beast::error_code ec);
   void write_stream_head(Reply head);

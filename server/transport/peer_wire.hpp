@@ -1,6 +1,7 @@
 // The peer wire format: how Raft messages travel between members.
 //
-// A sender POSTs batches to  <peer URL>/raft  over a persistent HTTP/1.1 connection:
+// A sender POSTs batches to  <peer URL>/raft, and a snapshot message alone to
+// <peer URL>/raft/snapshot, over a persistent HTTP/1.1 connection:
 //   headers  X-Etcd-Cluster-Id: <cluster id, hex>   X-Server-From: <sender member id, hex>
 //            Content-Type: application/octet-stream
 //   body     u32 magic 0x5043524d ("MRCP") | u8 version (kPeerWireVersion) | varint count |
@@ -13,14 +14,16 @@
 // limit of its kind (below). A batch holds many appends and heartbeats; a snapshot message
 // travels alone so its delivery can be reported (raft report_snapshot).
 //
-// Limits, per kind of peer message:
+// Limits, per kind of peer message. The peer listener reads each request's head first
+// (Transport::check_head): cluster id and sender are checked, and a Content-Length over the
+// limit of the path refused (413), before any byte of the body is read.
 //   stream frame                kMaxStreamFrameBytes  (8 MiB: twice the batch a sender builds),
 //                               refused from its length prefix, before its bytes are kept
-//   POST /raft with a snapshot  kMaxSnapshotBodyBytes (2 GiB: a large store's image), the
-//                               listener's body limit, refused by the HTTP session from
-//                               Content-Length before the body is read
-//   POST /raft without one      kMaxPipelineBodyBytes (8 MiB, as a frame: pipeline messages),
-//                               refused once the body is read (the session reads it first)
+//   POST /raft/snapshot         kMaxSnapshotBodyBytes (2 GiB: a large store's image); the body
+//                               must be one snapshot message
+//   POST /raft                  kMaxPipelineBodyBytes (8 MiB, as a frame: pipeline messages,
+//                               or a snapshot small enough)
+//   anything else               kMaxControlBodyBytes (64 KiB: GET /members, the stream upgrade)
 //   streams per claimed sender  kMaxStreamsPerPeer (4), from non-members 8 in all
 //                               (Transport::open_stream)
 // Counts inside a body (messages, entries, voters) are bounded by the bytes present: each item
@@ -63,6 +66,8 @@ inline constexpr std::size_t kMaxStreamFrameBytes = 2 * kMaxBatchBytes;
 inline constexpr std::size_t kMaxPipelineBodyBytes = kMaxStreamFrameBytes;
 // A POST /raft body holding a snapshot: snapshots of large stores must fit.
 inline constexpr std::size_t kMaxSnapshotBodyBytes = 2048ull << 20;
+// Requests that carry no messages (GET /members, the stream upgrade, unknown paths).
+inline constexpr std::size_t kMaxControlBodyBytes = 64u << 10;
 // The peer listener's request body limit: the largest of the kinds above.
 inline constexpr std::size_t kMaxPeerBodyBytes = kMaxSnapshotBodyBytes;
 // Message streams one claimed sender may hold open at once (a reconnecting peer's old stream
@@ -70,6 +75,7 @@ inline constexpr std::size_t kMaxPeerBodyBytes = kMaxSnapshotBodyBytes;
 inline constexpr std::size_t kMaxStreamsPerPeer = 4;
 
 inline constexpr std::string_view kStreamPath = "/raft/stream";
+inline constexpr std::string_view kSnapshotPath = "/raft/snapshot";
 inline constexpr std::string_view kStreamProtocol = "coord-raft-stream/1";
 
 // The sender id of X-Server-From: 1 to 16 hex digits, not 0; nullopt otherwise.

@@ -36,7 +36,7 @@ void SnapshotSender::send(raft::Message snapshot) {
     if (!endpoint || (is_https(url) && !self->tls_)) return self->finish(false);
     self->tls_connection_ = is_https(url) ? make_peer_tls(*self->tls_, self->stream_, url) : nullptr;
     self->busy_ = true;
-    self->request_ = {bhttp::verb::post, "/raft", 11};
+    self->request_ = {bhttp::verb::post, std::string(kSnapshotPath), 11};
     self->request_.set(bhttp::field::host, "coordd");
     self->request_.set(bhttp::field::content_type, "application/octet-stream");
     self->request_.set("X-Etcd-Cluster-Id", to_hex(self->identity_.cluster_id));

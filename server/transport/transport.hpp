@@ -44,6 +44,11 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
 
   // http::RequestHandler (the peer listener)
   void route(http::HttpRequest request, std::shared_ptr<http::Session> session) override;
+  // Before a body is read (the peer listener reads heads first): a POST to /raft or
+  // /raft/snapshot must pass check_sender, and each kind of request gets its own body limit
+  // (peer_wire.hpp), so that nobody can make a member buffer a snapshot-sized body for a path
+  // that takes pipeline messages, or any body at all without this cluster's id.
+  std::optional<http::Reply> check_head(const http::HttpRequest& head, std::uint64_t& body_limit) override;
 
   // PeerEvents
   void on_unreachable(std::uint64_t peer) override;
@@ -53,7 +58,7 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
  private:
   // The checks a peer request's headers allow, before its body is looked at: the cluster id,
   // a well-formed sender that is neither us nor removed. nullopt (and `from` set) to go on.
-  std::optional<http::Reply> check_head(const http::HttpRequest& request, std::uint64_t& from) const;
+  std::optional<http::Reply> check_sender(const http::HttpRequest& request, std::uint64_t& from) const;
   // Upgrades the session to `from`'s message stream (GET /raft/stream), unless `from` already
   // has kMaxStreamsPerPeer live streams none of which has been idle kStreamIdleEviction.
   void open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session);

@@ -291,13 +291,33 @@ BOOST_AUTO_TEST_CASE(headers__wrong_cluster_or_malformed_sender_refused_before_t
   BOOST_TEST(everyone_serves().leader == before.leader);
 }
 
-BOOST_AUTO_TEST_CASE(limits__body_over_its_kind_refused_from_its_length) {
+BOOST_AUTO_TEST_CASE(limits__head_checked_and_body_over_its_kind_refused_from_its_length) {
   const Position before = everyone_serves();
   // 3 GB announced, nothing sent: the answer comes from the Content-Length alone.
   Raw huge(cluster().peer_url(0));
   const std::string head = peer_request("POST /raft", hex(id_of(1)), "", known().cluster_id);
   huge.send(head.substr(0, head.find("Content-Length: ")) + "Content-Length: 3000000000\r\nConnection: close\r\n\r\n");
   BOOST_TEST(status_of(huge.read_answer()) == 413);
+  // Heads are checked before any body byte is read: without this cluster's id, even a snapshot's
+  // 2 GB is answered from the head alone (412), and so is 9 MB announced on the pipeline path
+  // or 1 MB on a path that carries no messages (413). No body follows any of these heads: an
+  // answer proves it came from the head.
+  auto announced = [&](const std::string& method_target, const std::string& cluster_id, const std::string& length) {
+    Raw c(cluster().peer_url(0));
+    const std::string h = peer_request(method_target, hex(id_of(1)), "", cluster_id);
+    c.send(h.substr(0, h.find("Content-Length: ")) + "Content-Length: " + length + "\r\nConnection: close\r\n\r\n");
+    return status_of(c.read_answer());
+  };
+  BOOST_TEST(announced("POST /raft/snapshot", "deadbeef", "2000000000") == 412);
+  BOOST_TEST(announced("POST /raft", known().cluster_id, std::to_string(9u << 20)) == 413);
+  BOOST_TEST(announced("GET /members", known().cluster_id, std::to_string(1u << 20)) == 413);
+  BOOST_TEST(announced("POST /raft/snapshot", known().cluster_id, "3000000000") == 413);
+  // The snapshot path takes one snapshot message, nothing else.
+  {
+    Raw c(cluster().peer_url(0));
+    c.send(peer_request("POST /raft/snapshot", hex(id_of(1)), batch({}), known().cluster_id));
+    BOOST_TEST(status_of(c.read_answer()) == 400);
+  }
   // 9 MB of pipeline messages (no snapshot): over their limit.
   const int target = follower_of(before);
   Msg app{.type = kApp, .from = id_of(before.leader), .to = id_of(target), .term = before.term};
