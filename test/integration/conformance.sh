@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Conformance: runs ../shared/conformance/run.sh (the etcd v2 probe) against member 1 (named
+# Conformance: runs test/conformance/run.sh (the etcd v2 probe) against member 1 (named
 # "default") of a fresh coordd cluster and diffs its output with real etcd 3.4's answers
-# (../shared/conformance/expected-etcd-3.4.txt), which come from a single member.
+# (test/conformance/expected-etcd-3.4.txt), which come from a single member.
 # COORD_CONFORMANCE_MEMBERS (default 1) sets the cluster size. With one member the diff must be
 # empty. With more, only the lines whose answers depend on the member count may differ:
 # S01 (stats/self: the probed member may be a follower), S02 (stats/leader: followers, or 403 on
@@ -10,11 +10,11 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 coordd=${COORDD:-$repo/stage/bin/coordd}
-shared=${COORD_SHARED:-$repo/../shared}
-probe=$shared/conformance/run.sh
-expected=$shared/conformance/expected-etcd-3.4.txt
+probe_dir=${COORD_CONFORMANCE_DIR:-$repo/test/conformance}
+probe=$probe_dir/run.sh
+expected=$probe_dir/expected-etcd-3.4.txt
 if [ ! -f "$probe" ] || [ ! -f "$expected" ]; then
-  echo "conformance: $shared/conformance not found (set COORD_SHARED)" >&2
+  echo "conformance: $probe_dir/run.sh or its expected answers not found" >&2
   exit 1
 fi
 
