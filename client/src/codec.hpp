@@ -1,5 +1,5 @@
 // Internal: the etcd v2 wire format on the client side — percent-encoding of keys and form
-// bodies, and parsing of keys, error and members answers (see shared/reference/v2-api.md).
+// bodies, and parsing of keys, error and members answers (see etcd 3.4's v2 API).
 // Pure functions; safe from any thread.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Applier: turns one committed Request into the store call etcd's v2 applier would make
-// (v2-api.md §4: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex;
+// (etcd 3.4's v2 API: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex;
 // POST → in-order create; DELETE → delete/compareAndDelete; quorum GET; SYNC → expiry;
 // membership changes; v2 auth writes) and hands back the answer. Pure: `Request::time` is its only notion of
 // now. Not thread-safe: call on the apply thread with the store's exclusive lock held.

@@ -1,4 +1,4 @@
-// COORD_CHECK: invariants that hold in every build, release included (STYLE.md 3, 5).
+// COORD_CHECK: invariants that hold in every build, release included (the project's style).
 // A failed check is a bug or mid-log corruption: print where and why, then abort loudly.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Status and Result<T>: how errors cross module boundaries inside the server (STYLE.md 5).
+// Status and Result<T>: how errors cross module boundaries inside the server (the project's style).
 // Value types; safe to copy between threads. Nothing in the server throws across a module edge.
 #pragma once
 

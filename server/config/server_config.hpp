@@ -1,5 +1,5 @@
 // ServerConfig: everything coordd starts with, read from etcd's own flags and ETCD_* environment
-// variables (shared/reference/v2-api.md §11). Parsing is pure (argv and environment are passed
+// variables (etcd 3.4's v2 API). Parsing is pure (argv and environment are passed
 // in), so it is unit-tested without starting anything. A plain value; thread-safe once built.
 #pragma once
 

@@ -1,7 +1,7 @@
 // KeysHandler: /v2/keys — plain reads from this member's store, quorum reads behind a Raft
 // ReadIndex barrier, writes through Raft, and watches (long-poll and stream) registered in the
 // store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
-// X-Raft-Index, X-Raft-Term) exactly as v2-api.md §2 describes. Safe for concurrent use: its
+// X-Raft-Index, X-Raft-Term) exactly as etcd 3.4's v2 API describes. Safe for concurrent use: its
 // only state is the RaftHandoff its write callbacks and watch sinks feed on the raft thread. handle() must be
 // called on the session's strand (watch set-up relies on it). With v2 auth enabled, a request
 // the credentials (or the guest role) do not allow gets error 110 (etcd's hasKeyPrefixAccess).

@@ -37,7 +37,7 @@ std::string invalid_value(std::string_view name) {
   return "invalid value for \"" + std::string(name) + "\"";
 }
 
-// Checks 3 to 6 of v2-api.md §3: the plain booleans, wait on a non-GET, empty prevValue and
+// Checks 3 to 6 of etcd 3.4's v2 API: the plain booleans, wait on a non-GET, empty prevValue and
 // noValueOnSuccess.
 std::optional<store::V2Error> parse_flags(KeysMethod method, const FormValues& form,
                                           KeysParams& p) {

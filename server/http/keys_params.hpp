@@ -1,5 +1,5 @@
 // The parameters of a /v2/keys request: parsing and validation exactly as etcd 3.4 does it
-// (v2-api.md §3: checks in a fixed order, first failure wins, exact codes and causes, index 0),
+// (etcd 3.4's v2 API: checks in a fixed order, first failure wins, exact codes and causes, index 0),
 // what kind of request it is (get, watch, quorum get or write; §4), and the apply::Request a
 // write (or quorum get) becomes. Pure functions and plain values; safe to use from any thread.
 #pragma once
@@ -20,7 +20,7 @@
 
 namespace coord::http {
 
-// Results are a value or the etcd error to answer with (store::V2Result, STYLE.md 5).
+// Results are a value or the etcd error to answer with (store::V2Result, the project's style).
 using store::V2Result;
 
 // The methods the keys endpoint accepts; anything else is answered 405 by the router with
@@ -60,7 +60,7 @@ struct KeysParams {
 std::optional<std::string> keys_key_from_path(std::string_view decoded_path);
 
 // Validates `form` for a keys request on `key` (already a user key, see keys_key_from_path;
-// it is cleaned again here). Runs the checks of v2-api.md §3 in etcd's order: prevIndex (203),
+// it is cleaned again here). Runs the checks of etcd 3.4's v2 API in etcd's order: prevIndex (203),
 // waitIndex (203), recursive/sorted/wait/dir/quorum/stream (209), wait on a non-GET (209),
 // empty prevValue (201), noValueOnSuccess (209), ttl (202), prevExist (209), refresh (209),
 // refresh with a value (211), refresh without a ttl (212). Every error has index 0.
@@ -74,7 +74,7 @@ V2Result<KeysParams> parse_keys_request(KeysMethod method, std::string_view deco
                                         std::string_view content_type, std::string_view body,
                                         std::string_view raw_query);
 
-// What the server does with a valid keys request (v2-api.md §4).
+// What the server does with a valid keys request (etcd 3.4's v2 API).
 enum class KeysOp : std::uint8_t {
   kGet,        // GET or HEAD: read the member's own store (wait=false, or HEAD)
   kWatch,      // GET wait=true (and not quorum): watch from wait_index, streaming if asked

@@ -1,6 +1,6 @@
 // MembersHandler: /v2/members — list, leader, and membership changes (POST add, DELETE remove,
 // PUT update peer URLs) that go through Raft as conf changes and are answered once applied,
-// with etcd's status codes and {"message": ...} bodies (v2-api.md §9). Stateless; safe for
+// with etcd's status codes and {"message": ...} bodies (etcd 3.4's v2 API). Stateless; safe for
 // concurrent use; answers through the session from any thread. With v2 auth enabled, every
 // method but GET needs a user with the root role (etcd's hasWriteRootAccess).
 #pragma once

@@ -1,4 +1,4 @@
-// Session: one client connection (Beast shape, STYLE.md 7). Reads requests with a timeout and
+// Session: one client connection (Beast shape, the project's style). Reads requests with a timeout and
 // a body limit, hands each to its RequestHandler, and writes the answer; keep-alive and pipelined
 // requests are served in order, one at a time. A handler answers either at once or later from
 // any thread (reply() runs on the session's strand), or turns the exchange into a stream of

@@ -1,7 +1,7 @@
 // URL handling of the client API, exactly as etcd's Go server does it: splitting and
 // percent-decoding the request target (url.ParseRequestURI), Go's path.Clean and ServeMux
 // "301 to the clean path" rule, and request parameters from the query string and an
-// application/x-www-form-urlencoded body (Request.ParseForm). See v2-api.md §2, §3, §8 (210).
+// application/x-www-form-urlencoded body (Request.ParseForm). See etcd 3.4's v2 API (210).
 // Pure functions and a plain value type; safe to use from any thread.
 #pragma once
 
@@ -55,7 +55,7 @@ std::string path_clean(std::string_view p);
 // Go ServeMux's cleanPath: path_clean of p (made rooted) with a trailing slash kept.
 std::string mux_clean_path(std::string_view p);
 
-// The 301 that Go's ServeMux sends for a path that is not clean (v2-api.md §2).
+// The 301 that Go's ServeMux sends for a path that is not clean (etcd 3.4's v2 API).
 struct Redirect {
   std::string location;   // Location header value: escaped clean path, then "?" + raw query
   std::string html_body;  // body for GET only: `<a href="...">Moved Permanently</a>.` "\n\n"

@@ -1,4 +1,4 @@
-// The JSON bodies of the client API, byte for byte as etcd 3.4 writes them (v2-api.md §2, §5,
+// The JSON bodies of the client API, byte for byte as etcd 3.4 writes them (etcd 3.4's v2 API,
 // §7, §8, §9): keys events and errors, members, stats, version, health, plus the /machines text
 // and a Prometheus /metrics page. Written straight into a caller-owned std::string (no DOM).
 // Each function says whether etcd ends that body with "\n" (Go's json.Encoder does; Marshal

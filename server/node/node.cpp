@@ -316,7 +316,7 @@ void Node::drain_inbox(Inbox& inbox) {
   if (inbox.transfer_leadership) start_leadership_transfer();
   for (auto& [request, done] : inbox.proposals) request_with_callback(std::move(request), std::move(done));
   if (!inbox.reads.empty()) {
-    // One ReadIndex round for every read that arrived together (DESIGN.md §2: batched).
+    // One ReadIndex round for every read that arrived together (README.md: batched).
     const std::uint64_t batch = next_request_id_.fetch_add(1);
     for (auto& done : inbox.reads) {
       const std::uint64_t id = next_request_id_.fetch_add(1);
@@ -347,7 +347,7 @@ void Node::on_tick() {
   if (is_leader_.load() && now >= next_sync_) {
     next_sync_ = now + options_.sync_interval;
     // Expiry is decided here, by the leader's clock, and applied by every member at the same
-    // log index (DESIGN.md §2); the store itself never reads a clock.
+    // log index (README.md); the store itself never reads a clock.
     if (store_.has_ttl_keys()) {
       apply::Request sync;
       sync.method = apply::Method::kSync;
@@ -415,7 +415,7 @@ void Node::request_with_callback(apply::Request request, WriteCallback done) {
 void Node::handle_ready(raft::Ready rd) {
   if (rd.soft_state) on_soft_state(*rd.soft_state);
   const bool leader = is_leader_.load();
-  // A leader may send appends before its own fsync (DESIGN.md §4); everyone else promises
+  // A leader may send appends before its own fsync (README.md); everyone else promises
   // persisted state in its messages, so it sends only after the write below is durable.
   if (leader) send(std::move(rd.messages));
   // Committed entries this member made durable in an earlier Ready are durable on a majority

@@ -1,4 +1,4 @@
-// Node: one coordd member's consensus and state — the raft loop (DESIGN.md §2, §3).
+// Node: one coordd member's consensus and state — the raft loop (README.md, §3).
 //
 // The raft loop owns the RawNode, the DurableLog (WAL + snapshots), the applier and every
 // store write. It runs in rounds, one at a time under raft_mu_: on the raft thread, or — while

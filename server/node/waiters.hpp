@@ -1,7 +1,7 @@
 // Waiters: the clients waiting for their proposal to be applied (or their linearizable read to
 // be released), keyed by request id, each with a deadline. Owned by the raft thread; not
 // thread-safe. Callbacks are never run by this class: it hands them back to the caller, which
-// runs them after releasing the store lock (DESIGN.md §2: no callback under an internal lock).
+// runs them after releasing the store lock (README.md: no callback under an internal lock).
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// RawNode: the Raft consensus core as a pure state machine (DESIGN.md §3, STYLE.md 4). Inputs
+// RawNode: the Raft consensus core as a pure state machine (README.md, the project's style). Inputs
 // are tick(), step(), propose(), propose_conf_change(), read_index(), transfer_leadership();
 // output is a Ready batch, acknowledged with advance(). No sockets, threads, clocks or files:
 // the raft loop drives it. Not thread-safe: call only on the raft thread.

@@ -1,4 +1,4 @@
-// The snapshot file format (STYLE.md 2). Pure functions; thread-safe.
+// The snapshot file format (the project's style). Pure functions; thread-safe.
 //
 // Directory: <data-dir>/member/snap/ holds "<term %016x>-<index %016x>.snap"; names sort in
 // (term, index) order, so the last name is the newest snapshot. A save in progress is

@@ -13,7 +13,7 @@
 namespace coord::store {
 
 // A node as shown to a client. Field order in JSON: key, value, dir, expiration, ttl, nodes,
-// modifiedIndex, createdIndex (v2-api.md §2).
+// modifiedIndex, createdIndex (etcd 3.4's v2 API).
 struct NodeExtern {
   std::string key;                     // user key, e.g. "/dir/a"; empty for the root
   std::optional<std::string> value;    // set for files (may be ""), absent for dirs and deletes

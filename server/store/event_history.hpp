@@ -1,5 +1,5 @@
 // EventHistory: the last 1000 events of the whole store, for watches that start from a past
-// waitIndex (v2-api.md §7). Every index the store hands out has a slot, so slots are
+// waitIndex (etcd 3.4's v2 API). Every index the store hands out has a slot, so slots are
 // consecutive and a waitIndex maps to a position by subtraction, as in etcd. Slots of internal
 // changes (membership) and refreshes are kept but never match a scan. Not thread-safe (owned by
 // Store); scan() only reads.

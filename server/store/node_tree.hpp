@@ -38,7 +38,7 @@ struct Node {
   // One path part.
   std::string_view name() const { return {reinterpret_cast<const char*>(this + 1), name_size}; }
   bool permanent() const { return expiration == kPermanent; }
-  // A name starting with '_' is left out of listings and recursive watches (v2-api.md §1).
+  // A name starting with '_' is left out of listings and recursive watches (etcd 3.4's v2 API).
   bool hidden() const { return name_size > 0 && name().front() == '_'; }
   bool has_children() const { return first_child != nullptr; }
 };

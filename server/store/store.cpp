@@ -222,7 +222,7 @@ V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value
   if (parts.empty()) return error(kEcodeRootROnly, "/");
   auto parent = make_dirs(parts, parts.size() - 1, next);
   if (!parent.ok()) {
-    // etcd's internalCreate counts a failed walk as a failed set too (v2-api.md §10 item 12).
+    // etcd's internalCreate counts a failed walk as a failed set too (etcd 3.4's v2 API).
     counters_.bump(Counter::kSetsFail);
     return std::move(parent).error();
   }

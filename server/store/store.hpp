@@ -1,6 +1,6 @@
 // Store: the etcd v2 key store — the tree of files and dirs, the etcd index, TTLs, watchers,
 // the 1000-event history, store stats and cluster membership — with the exact answers of real
-// etcd 3.4 (shared/reference/v2-api.md §4–§8 and the quirks of §10). Pure: it never reads a
+// etcd 3.4 (etcd 3.4's v2 API). Pure: it never reads a
 // clock (every time comes in as an argument), does no I/O and starts no threads.
 //
 // Thread-safety: not thread-safe. The server calls const methods (reads) under a shared lock

@@ -1,4 +1,4 @@
-// StoreStats: the counters of GET /v2/stats/store, in the order etcd prints them (v2-api.md §9),
+// StoreStats: the counters of GET /v2/stats/store, in the order etcd prints them (etcd 3.4's v2 API),
 // and StoreCounters, their live atomic form inside Store: reads bump gets* under a shared lock,
 // so every counter is a relaxed atomic. StoreStats is a plain value; StoreCounters is safe for
 // concurrent use.

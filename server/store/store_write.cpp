@@ -1,5 +1,5 @@
 // Store: update, compare-and-swap, delete, compare-and-delete, expiry and watch. The stats
-// counted on the early errors follow etcd exactly, quirks included (v2-api.md §10 item 12):
+// counted on the early errors follow etcd exactly, quirks included (etcd 3.4's v2 API):
 // its Update/CompareAndSwap/Delete return some errors without recording them, so they count as
 // successes.
 #include <memory>
@@ -124,7 +124,7 @@ std::vector<std::string> Store::removed_watched_paths(const Node* n, const std::
   std::vector<std::string> out;
   if (!n->dir || !n->has_children() || hub_.count() == 0) return out;
   // Only watchers on nodes that exist inside the dir are told (a watch on a never-created path
-  // below it is not woken, v2-api.md §7), so resolve each watched key below the dir.
+  // below it is not woken, etcd 3.4's v2 API), so resolve each watched key below the dir.
   for (std::string& w : hub_.watched_below(key)) {
     const Node* cur = n;
     for (std::string_view part : split(std::string_view(w).substr(key.size()))) {

@@ -1,5 +1,5 @@
 // etcd v2 error codes, their messages and HTTP statuses, exactly as etcd 3.4 answers them
-// (shared/reference/v2-api.md §8). Used by the store (which raises them), by apply (which
+// (etcd 3.4's v2 API). Used by the store (which raises them), by apply (which
 // carries them in responses) and by http (which writes {"errorCode","message","cause","index"}).
 // Plain values; thread-safe.
 #pragma once

@@ -1,5 +1,5 @@
 // V2Result<T>: what a store operation returns: the value, or the etcd v2 error the API shows
-// (errorCode, cause, index). Errors are values here, exactly as STYLE.md 5 asks. Plain value;
+// (errorCode, cause, index). Errors are values here, exactly as the project's style asks. Plain value;
 // safe to copy between threads.
 #pragma once
 

@@ -1,5 +1,5 @@
 // WatcherHub: live watchers by watched key, and the delivery rules of etcd's watcher hub
-// (v2-api.md §7): an event on "/a/b" is offered to watchers on "/", "/a" and "/a/b"; a watcher
+// (etcd 3.4's v2 API): an event on "/a/b" is offered to watchers on "/", "/a" and "/a/b"; a watcher
 // above the key needs `recursive` and sees nothing whose path below the watched key has a part
 // starting with '_'; a dir delete or expiry also reaches watchers on the existing nodes inside
 // it. Every watcher gets an event at most once. Not thread-safe: Store calls it under the

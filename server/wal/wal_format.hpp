@@ -1,4 +1,4 @@
-// The WAL's on-disk format: segment names, record framing, record payloads (STYLE.md 2).
+// The WAL's on-disk format: segment names, record framing, record payloads (the project's style).
 // Shared by the writer (wal.cpp) and the reader (wal_reader.cpp); pure functions, thread-safe.
 //
 // Directory: <data-dir>/member/wal/ holds segments named "<seq %016x>-<first index %016x>.wal".

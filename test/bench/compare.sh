@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # compare.sh — coordd against real etcd 3.4 (--enable-v2=true), same shapes, same workloads, same
-# run, on loopback; prints one table with the ratio coordd/etcd per row (DESIGN.md §4 targets).
+# run, on loopback; prints one table with the ratio coordd/etcd per row (README.md targets).
 #
 #   test/bench/compare.sh                 # full run, about 10 minutes on the 2-core machine
 #   COMPARE_QUICK=1 test/bench/compare.sh # without the 1M-key rows

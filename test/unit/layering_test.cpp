@@ -1,4 +1,4 @@
-// The layering rules of DESIGN.md §3, checked on the source tree: the pure modules (raft, auth,
+// The layering rules of README.md, checked on the source tree: the pure modules (raft, auth,
 // store, apply, wal, snap) never include Asio or Beast; client/ never includes server/; recipes/ sees
 // only client/ (and never server/). Reads the tree relative to the working directory, which is
 // the repository root when test/run_all.sh runs the tests.

@@ -1,4 +1,4 @@
--- wrk script: PUT a 66-byte value to one of 10k keys (/v2/keys/bench/k<n>), as in DESIGN.md §4.
+-- wrk script: PUT a 66-byte value to one of 10k keys (/v2/keys/bench/k<n>), as in the benchmark of test/bench/RESULTS.md.
 local value = string.rep("v", 66)
 local body = "value=" .. value
 local counter = 0

@@ -1,4 +1,4 @@
-// Applier's dispatch table (v2-api.md §4): which store operation each Request becomes, the
+// Applier's dispatch table (etcd 3.4's v2 API): which store operation each Request becomes, the
 // time it uses as now, SYNC, membership and auth methods.
 #include <boost/test/unit_test.hpp>
 

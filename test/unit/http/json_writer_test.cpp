@@ -34,7 +34,7 @@ std::string float_g(double v) {
 BOOST_AUTO_TEST_SUITE(json_string)
 
 BOOST_AUTO_TEST_CASE(escape__etcd_real_example_html_quotes_backslash_and_utf8) {
-  // v2-api.md §2: value `<a&b> "q" \ é`.
+  // etcd 3.4's v2 API: value `<a&b> "q" \ é`.
   BOOST_TEST(json("<a&b> \"q\" \\ \xC3\xA9") ==
              "\"\\u003ca\\u0026b\\u003e \\\"q\\\" \\\\ \xC3\xA9\"");
 }

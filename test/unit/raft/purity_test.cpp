@@ -1,4 +1,4 @@
-// The Raft core stays a pure state machine (DESIGN.md §3, STYLE.md 4): nothing under
+// The Raft core stays a pure state machine (README.md, the project's style): nothing under
 // server/raft includes networking, threads, clocks or file I/O. Reads the source tree relative
 // to the working directory (the repository root under test/run_all.sh).
 #include <boost/test/unit_test.hpp>

@@ -1,4 +1,4 @@
-// The 1000-event history behind waitIndex (v2-api.md §7): ring size, error 401 with the exact
+// The 1000-event history behind waitIndex (etcd 3.4's v2 API): ring size, error 401 with the exact
 // cause and index, scan order, the recursive and dir-prefix rules, skipped slots.
 #include <boost/test/unit_test.hpp>
 

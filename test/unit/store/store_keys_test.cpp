@@ -1,4 +1,4 @@
-// The keys operations of Store against the rows of v2-api.md §4, §5 and §12, with exact event
+// The keys operations of Store against the rows of etcd 3.4's v2 API, with exact event
 // and error contents.
 #include <boost/test/unit_test.hpp>
 

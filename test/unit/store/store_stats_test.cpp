@@ -1,4 +1,4 @@
-// Store stats counted exactly like etcd 3.4, quirks included (v2-api.md §10 item 12; probe lines
+// Store stats counted exactly like etcd 3.4, quirks included (etcd 3.4's v2 API; probe lines
 // B13b, D29 and I31b), and membership changes moving the index and the counters.
 #include <boost/test/unit_test.hpp>
 

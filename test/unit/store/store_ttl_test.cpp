@@ -1,5 +1,5 @@
 // TTL behaviour with a hand-driven clock: ttl display, expiry timing and order, expire events,
-// dir expiry reaching watchers inside, refresh staying invisible (v2-api.md §6).
+// dir expiry reaching watchers inside, refresh staying invisible (etcd 3.4's v2 API).
 #include <boost/test/unit_test.hpp>
 
 #include <memory>

@@ -1,4 +1,4 @@
-// Live watch delivery through Store::watch (v2-api.md §7): exact and recursive matching, hidden
+// Live watch delivery through Store::watch (etcd 3.4's v2 API): exact and recursive matching, hidden
 // filtering below the watched key, one-shot removal, streams, unwatch, dir deletes.
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-// Every WAL corruption and crash case by name (STYLE.md 11): torn, zeroed and garbage tails are
+// Every WAL corruption and crash case by name (the project's style): torn, zeroed and garbage tails are
 // repaired once with a .broken copy; damage before the tail is a hard error naming file and
 // offset; a simulated power loss never loses a synced save and never leaves an unopenable WAL.
 #include <boost/test/unit_test.hpp>
