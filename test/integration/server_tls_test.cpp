@@ -10,6 +10,11 @@
 
 #include <sys/wait.h>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+
 #include <algorithm>
 #include <filesystem>
 #include <future>
@@ -167,6 +172,35 @@ BOOST_AUTO_TEST_CASE(client_cert_auth__only_certificates_from_the_trusted_ca_get
       BOOST_TEST(*watched.get().node.value == "event");
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(hostile_bytes__plain_http_and_a_truncated_handshake_on_an_https_port_only_close_that_connection) {
+  // Fault: bytes that are not TLS (a plain HTTP request) and a handshake cut off after its
+  // first record reach the https listener. What must hold: each connection is closed by the
+  // member (no answer, no hang past the read timeout of this test), and the member goes on
+  // serving TLS clients.
+  auto c = start_member(ServerKind::kCoordd, server_cert_args());
+  const int port = port_of(c->client_url(0));
+  namespace net = boost::asio;
+  const std::string hostile[] = {
+      "GET /v2/keys HTTP/1.1\r\nHost: x\r\n\r\n",
+      std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11),  // ClientHello announcing 512 bytes, then nothing
+  };
+  for (const std::string& bytes : hostile) {
+    net::io_context io;
+    net::ip::tcp::socket s(io);
+    s.connect({net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
+    net::write(s, net::buffer(bytes));
+    s.shutdown(net::ip::tcp::socket::shutdown_send);  // nothing more comes: the member must close
+    char buf[4096];
+    boost::system::error_code ec;
+    std::size_t total = 0;
+    while (!ec) total += s.read_some(net::buffer(buf), ec);
+    BOOST_TEST((ec == net::error::eof || ec == net::error::connection_reset), ec.message());
+    BOOST_TEST(total < sizeof buf, "an HTTP answer or endless bytes came back: " << total);
+  }
+  auto good = tls_get(port, "/version", as(""));
+  BOOST_TEST(good.status == 200, good.error);
 }
 
 BOOST_AUTO_TEST_CASE(trusted_ca_alone_requires_client_certificates_as_in_etcd) {
