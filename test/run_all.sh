@@ -9,19 +9,28 @@
 #     sanitizer report from a test or from any coordd it started fails that executable;
 #  3. the libFuzzer targets (test/fuzz/run.sh), FUZZ_SECONDS each, one case per target.
 #
+# Time: the integration tests spend most of their time waiting on real processes (elections,
+# TTLs, restarts), so the cores are mostly idle while they run. Two things use that idle time:
+# the tests of a phase run in LANES parallel lanes (longest first), and the sanitizer and fuzz
+# builds run in the background in the kernel's idle scheduling class (chrt --idle), which gets
+# only the CPU time the tests leave unused, so the tests do not slow down. Each test's output is
+# printed whole when it ends.
+#
 # What must be there is listed in test/expected_tests.txt (with each test's time limit): a
 # missing or unlisted test fails the run, and so does one that outlives its limit (it is killed
 # with the processes it started, and named). A skipped test case fails the run unless
 # test/expected_skips.txt allows it. Exit status is non-zero when anything failed.
 #
 # Knobs for local runs: SANITIZERS="asan tsan" (set it empty to skip step 2), FUZZ_SECONDS=20
-# (0 skips step 3), JOBS (build parallelism, default: all cores).
+# (0 skips step 3), JOBS (build parallelism, default: all cores), LANES (tests run at once,
+# default 2).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=${JOBS:-$(nproc)}
 sanitizers=${SANITIZERS-asan tsan}
 fuzz_seconds=${FUZZ_SECONDS:-20}
+lanes=${LANES:-2}
 
 # ThreadSanitizer slows coordd several times over. Its integration run leaves out peer_hostile:
 # that suite's last case restarts every member of a cluster that hostile peers just hammered,
@@ -139,12 +148,13 @@ run_binary() {
 }
 
 run_script() {  # run_script NAME
-  local name=$1 limit=${limit_of[$1]:-300} rc
+  local name=$1 limit=${limit_of[$1]:-300} rc start
   echo "== $name"
+  start=$(date +%s)
   COORDD="$top/stage/bin/coordd" timeout -k 20 "$limit" bash "test/integration/$name.sh"
   rc=$?
   if [ "$rc" -eq 0 ]; then
-    echo "   $name: passed"; passed=$((passed + 1))
+    echo "   $name: passed ($(( $(date +%s) - start )) s)"; passed=$((passed + 1))
   elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     fail 1 "$name: TIMEOUT, killed after $limit s"
   else
@@ -165,44 +175,139 @@ check_binaries() {  # check_binaries DIR LABEL-PREFIX
   done
 }
 
+# ------------------------------------------------------------------ lanes
+# start_job COMMAND...: runs one test (run_binary or run_script) in the background, with its
+# output and its counts kept in $reports/jobs/ID.*; once LANES jobs run, first waits for one to
+# end. finish_one_job prints an ended job's output whole and adds its counts and problems.
+mkdir -p "$reports/jobs"
+lane_pids=()
+declare -A job_of_pid=()
+job_seq=0
+
+start_job() {
+  while [ ${#lane_pids[@]} -ge "$lanes" ]; do finish_one_job; done
+  job_seq=$((job_seq + 1))
+  local id=$job_seq
+  (
+    passed=0 failed=0 skipped=0 problems=()
+    "$@"
+    echo "$passed $failed $skipped" >"$reports/jobs/$id.counts"
+    [ ${#problems[@]} -eq 0 ] || printf '%s\n' "${problems[@]}" >"$reports/jobs/$id.problems"
+  ) >"$reports/jobs/$id.out" 2>&1 &
+  lane_pids+=("$!")
+  job_of_pid[$!]=$id
+}
+
+finish_one_job() {
+  local pid="" id p f s line rest=()
+  wait -n -p pid "${lane_pids[@]}"
+  [ -n "$pid" ] || pid=${lane_pids[0]}   # not reported: it had already been waited for
+  id=${job_of_pid[$pid]}
+  for p in "${lane_pids[@]}"; do [ "$p" = "$pid" ] || rest+=("$p"); done
+  lane_pids=("${rest[@]}")
+  cat "$reports/jobs/$id.out"
+  if read -r p f s <"$reports/jobs/$id.counts" 2>/dev/null; then
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    if [ -f "$reports/jobs/$id.problems" ]; then
+      while IFS= read -r line; do problems+=("$line"); done <"$reports/jobs/$id.problems"
+    fi
+  else
+    fail 1 "$(head -n1 "$reports/jobs/$id.out"): the test runner lost this test's counts"
+  fi
+}
+
+finish_all_jobs() {
+  while [ ${#lane_pids[@]} -gt 0 ]; do finish_one_job; done
+}
+
+# The expected binaries (or scripts) of a phase, longest time limit first: the long integration
+# suites start at once and the short unit tests fill the other lane around them.
+by_limit() {  # by_limit NAME... -> the names, sorted by their limit, largest first
+  local name
+  for name in "$@"; do echo "${limit_of[$name]} $name"; done | sort -s -k1,1nr | cut -d' ' -f2
+}
+
+# ------------------------------------------------------------------ background builds
+# The sanitizer variants, then the fuzz targets, built one after another behind the tests, in
+# the idle scheduling class (nice 19 where that class is not available). Each writes
+# $reports/built-NAME ("STATUS SECONDS") when done; wait_built waits for that file.
+idle=(chrt --idle 0)
+"${idle[@]}" true 2>/dev/null || idle=(nice -n 19)
+
+background_builds() {
+  local variant start rc
+  for variant in $sanitizers; do
+    start=$(date +%s)
+    rm -rf "bin/san-$variant"
+    "${idle[@]}" b2 -j"$jobs" variant="$variant" test//sanitized >"bin-build-$variant.log" 2>&1
+    rc=$?
+    echo "$rc $(( $(date +%s) - start ))" >"$reports/built-$variant"
+  done
+  if [ "$fuzz_seconds" -gt 0 ]; then
+    start=$(date +%s)
+    JOBS=$jobs "${idle[@]}" bash test/fuzz/run.sh --build-only >"$reports/fuzz-build.out" 2>&1
+    rc=$?
+    echo "$rc $(( $(date +%s) - start ))" >"$reports/built-fuzz"
+  fi
+}
+
+wait_built() {  # wait_built NAME: 0 when NAME built, 1 when its build failed or the builder died
+  local rc secs
+  while [ ! -f "$reports/built-$1" ]; do
+    kill -0 "$builder_pid" 2>/dev/null || [ -f "$reports/built-$1" ] || return 1
+    sleep 2
+  done
+  read -r rc secs <"$reports/built-$1"
+  echo "-- $1 build: $secs s (in the background)"
+  [ "$rc" -eq 0 ]
+}
+
 # ------------------------------------------------------------------ 1. release
 rm -rf bin/tests  # only the tests this build defines run below
+build_start=$(date +%s)
 if ! b2 -j"$jobs" variant=release stage tests >bin-build.log 2>&1; then
   tail -n 80 bin-build.log
   echo "build failed (full log: bin-build.log)"
   echo "0 passed, 1 failed, 0 skipped"
   exit 1
 fi
+echo "-- release build: $(( $(date +%s) - build_start )) s"
+background_builds &
+builder_pid=$!
+trap 'kill "$builder_pid" 2>/dev/null; rm -rf "$reports"' EXIT
+
 phase_start=$(date +%s)
 check_binaries bin/tests ""
-for name in "${expected_binaries[@]}"; do
-  [ -x "bin/tests/$name" ] && run_binary release "bin/tests/$name" "$top/stage/bin/coordd"
-done
 for name in "${expected_scripts[@]}"; do
-  if [ -f "test/integration/$name.sh" ]; then run_script "$name"
-  else fail 1 "$name: MISSING (test/integration/$name.sh listed in test/expected_tests.txt)"; fi
+  [ -f "test/integration/$name.sh" ] ||
+    fail 1 "$name: MISSING (test/integration/$name.sh listed in test/expected_tests.txt)"
 done
 for script in test/integration/*.sh; do
   [ -n "${limit_of[$(basename "$script" .sh)]:-}" ] ||
     fail 1 "$(basename "$script" .sh): UNLISTED test script (add it to test/expected_tests.txt)"
 done
+for name in $(by_limit "${expected_binaries[@]}" "${expected_scripts[@]}"); do
+  if [ -x "bin/tests/$name" ]; then
+    start_job run_binary release "bin/tests/$name" "$top/stage/bin/coordd"
+  elif [ -f "test/integration/$name.sh" ]; then
+    start_job run_script "$name"
+  fi
+done
+finish_all_jobs
 echo "-- release tests: $(( $(date +%s) - phase_start )) s"
 
 # ------------------------------------------------------------------ 2. sanitizers
 for variant in $sanitizers; do
-  phase_start=$(date +%s)
   dir=bin/san-$variant
-  rm -rf "$dir"
   echo "== build $variant"
-  if ! b2 -j"$jobs" variant="$variant" test//sanitized >"bin-build-$variant.log" 2>&1; then
+  if ! wait_built "$variant"; then
     tail -n 40 "bin-build-$variant.log"
     fail 1 "$variant: build failed (full log: bin-build-$variant.log)"
     continue
   fi
-  echo "-- $variant build: $(( $(date +%s) - phase_start )) s"
   phase_start=$(date +%s)
   check_binaries "$dir/tests" "$variant:"
-  for name in "${expected_binaries[@]}"; do
+  for name in $(by_limit "${expected_binaries[@]}"); do
     [ -x "$dir/tests/$name" ] || continue
     case " $SANITIZED_LEAVE_OUT " in *" $name "*) echo "== $variant:$name: left out (SANITIZED_LEAVE_OUT)"; continue ;; esac
     args=()
@@ -210,28 +315,35 @@ for variant in $sanitizers; do
       [ -n "$TSAN_INTEGRATION" ] || continue
       args=(--run_test="$TSAN_INTEGRATION")
     fi
-    run_binary "$variant" "$dir/tests/$name" "$top/$dir/coordd" "${args[@]}"
+    start_job run_binary "$variant" "$dir/tests/$name" "$top/$dir/coordd" "${args[@]}"
   done
+  finish_all_jobs
   echo "-- $variant tests: $(( $(date +%s) - phase_start )) s"
 done
 
 # ------------------------------------------------------------------ 3. fuzzers
 if [ "$fuzz_seconds" -gt 0 ]; then
-  phase_start=$(date +%s)
   echo "== fuzz ($fuzz_seconds s per target)"
-  bash test/fuzz/run.sh "$fuzz_seconds" >"$reports/fuzz.out" 2>&1
-  rc=$?
-  fuzz_failures=0
-  while IFS= read -r line; do
-    case "$line" in
-      "fuzz "*": ok,"*) echo "   $line"; passed=$((passed + 1)) ;;
-      "fuzz "*) fail 1 "$line"; fuzz_failures=$((fuzz_failures + 1)) ;;
-      *) echo "   $line" ;;
-    esac
-  done <"$reports/fuzz.out"
-  [ "$rc" -eq 0 ] || [ "$fuzz_failures" -gt 0 ] || fail 1 "fuzz: test/fuzz/run.sh failed (status $rc)"
-  echo "-- fuzz: $(( $(date +%s) - phase_start )) s"
+  if ! wait_built fuzz; then
+    cat "$reports/fuzz-build.out" 2>/dev/null | tail -n 40
+    fail 1 "fuzz: building the targets failed"
+  else
+    phase_start=$(date +%s)
+    JOBS=$lanes bash test/fuzz/run.sh --no-build "$fuzz_seconds" >"$reports/fuzz.out" 2>&1
+    rc=$?
+    fuzz_failures=0
+    while IFS= read -r line; do
+      case "$line" in
+        "fuzz "*": ok,"*) echo "   $line"; passed=$((passed + 1)) ;;
+        "fuzz "*) fail 1 "$line"; fuzz_failures=$((fuzz_failures + 1)) ;;
+        *) echo "   $line" ;;
+      esac
+    done <"$reports/fuzz.out"
+    [ "$rc" -eq 0 ] || [ "$fuzz_failures" -gt 0 ] || fail 1 "fuzz: test/fuzz/run.sh failed (status $rc)"
+    echo "-- fuzz: $(( $(date +%s) - phase_start )) s"
+  fi
 fi
+wait "$builder_pid" 2>/dev/null
 
 if [ ${#problems[@]} -gt 0 ]; then
   echo "== failures"

@@ -3,7 +3,10 @@
 # time, starting from its seed corpus (test/fuzz/corpus/<target>/). Needs clang-14 and
 # libfuzzer-14-dev (`.ci/setup --test` installs them).
 #
-#   bash test/fuzz/run.sh [SECONDS-PER-TARGET] [TARGET...]     (defaults: 25 s, every target)
+#   bash test/fuzz/run.sh [--build-only | --no-build] [SECONDS-PER-TARGET] [TARGET...]
+#                                                  (defaults: build and run, 25 s, every target)
+#
+# The targets run JOBS at a time (default: all cores); each target's line is printed when it ends.
 #
 # The server sources the targets need are compiled once, with AddressSanitizer,
 # UndefinedBehaviorSanitizer (fatal) and fuzzer coverage, into bin/fuzz/libcoord_fuzz.a; each
@@ -13,6 +16,11 @@
 # crashed or did not build.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+build=true run=true
+case "${1:-}" in
+  --build-only) run=false; shift ;;
+  --no-build) build=false; shift ;;
+esac
 seconds=${1:-25}
 shift || true
 targets=("$@")
@@ -33,33 +41,33 @@ sources=(server/common/*.cpp server/raft/*.cpp server/wal/*.cpp server/snap/*.cp
 
 # An object is rebuilt when it is missing or older than its source or any server header.
 stale() { [ ! -f "$2" ] || [ -n "$(find "$1" server -newer "$2" -name '*.?pp' -print -quit)" ]; }
-objects=()
-running=0
-build_failed=0
-for src in "${sources[@]}"; do
-  obj=$out/obj/${src//\//_}.o
-  objects+=("$obj")
-  stale "$src" "$obj" || continue
-  "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
-  running=$((running + 1))
-  if [ "$running" -ge "${JOBS:-$(nproc)}" ]; then wait -n || build_failed=1; running=$((running - 1)); fi
-done
-while [ "$running" -gt 0 ]; do wait -n || build_failed=1; running=$((running - 1)); done
-if [ "$build_failed" -ne 0 ]; then echo "fuzz: building the server sources failed"; exit 1; fi
-rm -f "$out/libcoord_fuzz.a"
-ar rcs "$out/libcoord_fuzz.a" "${objects[@]}"
+# Compiles the server sources once into bin/fuzz/libcoord_fuzz.a, then links every target.
+build_targets() {
+  local objects=() running=0 build_failed=0 src obj t failed=0
+  for src in "${sources[@]}"; do
+    obj=$out/obj/${src//\//_}.o
+    objects+=("$obj")
+    stale "$src" "$obj" || continue
+    "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj" &
+    running=$((running + 1))
+    if [ "$running" -ge "${JOBS:-$(nproc)}" ]; then wait -n || build_failed=1; running=$((running - 1)); fi
+  done
+  while [ "$running" -gt 0 ]; do wait -n || build_failed=1; running=$((running - 1)); done
+  if [ "$build_failed" -ne 0 ]; then echo "fuzz: building the server sources failed"; return 1; fi
+  rm -f "$out/libcoord_fuzz.a"
+  ar rcs "$out/libcoord_fuzz.a" "${objects[@]}"
+  for t in "${targets[@]}"; do
+    "$cxx" "${flags[@]}" -fsanitize=fuzzer "test/fuzz/$t.cpp" "$out/libcoord_fuzz.a" \
+        -lboost_json -lcrypt -lcrypto -o "$out/$t" || { echo "fuzz $t: BUILD FAILED"; failed=$((failed + 1)); }
+  done
+  [ "$failed" -eq 0 ]
+}
 
-failed=0
-for t in "${targets[@]}"; do
-  if ! "$cxx" "${flags[@]}" -fsanitize=fuzzer "test/fuzz/$t.cpp" "$out/libcoord_fuzz.a" \
-       -lboost_json -lcrypt -lcrypto -o "$out/$t"; then
-    echo "fuzz $t: BUILD FAILED"; failed=$((failed + 1)); continue
-  fi
-  corpus=$out/corpus/$t
+run_target() {  # run_target TARGET: prints one line, fails when the target crashed
+  local t=$1 corpus=$out/corpus/$1 seeds=test/fuzz/corpus/$1 log=$out/$1.log rc execs
+  [ -x "$out/$t" ] || { echo "fuzz $t: not built"; return 1; }
+  [ -d "$seeds" ] || { echo "fuzz $t: no seed corpus in $seeds"; return 1; }
   mkdir -p "$corpus"
-  seeds=test/fuzz/corpus/$t
-  [ -d "$seeds" ] || { echo "fuzz $t: no seed corpus in $seeds"; failed=$((failed + 1)); continue; }
-  log=$out/$t.log
   "$out/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -artifact_prefix="$out/crash-$t-" -print_final_stats=1 "$corpus" "$seeds" >"$log" 2>&1
   rc=$?
@@ -67,9 +75,20 @@ for t in "${targets[@]}"; do
   if [ "$rc" -ne 0 ]; then
     echo "fuzz $t: CRASHED after ${execs:-?} runs (log: $log)"
     grep -E 'ERROR|FUZZ_CHECK|runtime error|Test unit written' "$log" | head -n 5
-    failed=$((failed + 1))
-  else
-    echo "fuzz $t: ok, ${execs:-?} runs in ${seconds} s, corpus $(ls "$corpus" | wc -l) new inputs"
+    return 1
   fi
+  echo "fuzz $t: ok, ${execs:-?} runs in ${seconds} s, corpus $(ls "$corpus" | wc -l) new inputs"
+}
+
+if $build; then build_targets || exit 1; fi
+$run || exit 0
+failed=0
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge "${JOBS:-$(nproc)}" ]; then wait -n || failed=$((failed + 1)); running=$((running - 1)); fi
+  # Each target's output is collected and printed whole, so parallel targets do not interleave.
+  ( run_target "$t" >"$out/$t.line" 2>&1; rc=$?; cat "$out/$t.line"; exit $rc ) &
+  running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do wait -n || failed=$((failed + 1)); running=$((running - 1)); done
 [ "$failed" -eq 0 ]
