@@ -101,15 +101,29 @@ std::optional<HttpReply> parse_reply(const std::string& raw) {
 }  // namespace
 
 std::optional<HttpReply> http_get(const std::string& url, std::chrono::milliseconds timeout) {
+  return http_request("GET", url, "", timeout);
+}
+
+std::optional<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& form,
+                                      std::chrono::milliseconds timeout, bool* sent) {
+  if (sent != nullptr) *sent = false;
   auto parsed = parse_url(url);
   if (!parsed) return std::nullopt;
   auto deadline = Clock::now() + timeout;
   int fd = connect_with_deadline(*parsed, deadline);
   if (fd < 0) return std::nullopt;
-  std::string request = "GET " + parsed->path + " HTTP/1.1\r\nHost: " + parsed->host + ":" +
-                        std::to_string(parsed->port) + "\r\nConnection: close\r\n\r\n";
+  std::string request = method + " " + parsed->path + " HTTP/1.1\r\nHost: " + parsed->host + ":" +
+                        std::to_string(parsed->port) + "\r\nConnection: close\r\n";
+  if (!form.empty() || method == "PUT" || method == "POST") {
+    request += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(form.size()) +
+               "\r\n";
+  }
+  request += "\r\n";
+  request += form;
   std::string raw;
   bool complete = false;
+  // A connected socket may have taken bytes even when send_all fails midway: count it as sent.
+  if (sent != nullptr) *sent = true;
   if (send_all(fd, request, deadline)) {
     char buf[4096];
     while (wait_fd(fd, POLLIN, deadline)) {

@@ -20,6 +20,13 @@ struct HttpReply {
 std::optional<HttpReply> http_get(const std::string& url,
                                   std::chrono::milliseconds timeout = std::chrono::milliseconds(500));
 
+// `method` `url` with `form` (application/x-www-form-urlencoded, omitted when empty) as the body.
+// Returns nullopt like http_get; then *sent (when given) says whether any byte of the request
+// left, which is what decides if the request may have reached the server (its outcome unknown)
+// or certainly did not (connection refused or timed out).
+std::optional<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& form,
+                                      std::chrono::milliseconds timeout, bool* sent = nullptr);
+
 // The "watchers" figure of `base_url` + "/v2/stats/store" (watchers registered on the member),
 // or nullopt when the page cannot be fetched or lacks it.
 std::optional<int> store_watchers(const std::string& base_url,
