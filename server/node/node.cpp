@@ -51,9 +51,9 @@ Status Node::start(MessageSender* sender) {
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
   log_options.wal_fsync_durations = &wal_fsync_durations_;
-  // The snapshot writer's completion is inbox work like any other: it wakes the raft thread,
-  // which records the snapshot (finish_snapshot) in its next round. No push_inbox_and_run: the
-  // writer thread must never run a round itself.
+  // The snapshot writer's completion is inbox work like any other: it wakes the raft thread, and
+  // the next round, on whichever thread, records the snapshot (finish_snapshot). No
+  // push_inbox_and_run: the writer thread must never run a round itself.
   log_options.on_snapshot_written = [this] { push_inbox([](Inbox& in) { in.snapshot_written = true; }); };
   auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
   if (!log) return log.status();
@@ -110,8 +110,8 @@ void Node::stop() {
   if (thread_.joinable()) thread_.join();
   // A round may still run on a thread that pushed work just before stopping_ was set.
   std::lock_guard raft(raft_mu_);
-  // The raft thread is gone: its state may be touched here. A snapshot write in flight is
-  // finished and recorded (a graceful stop; the next start replays less WAL) unless the disk
+  // The raft thread is gone and raft_mu_ is held: no round can run, so round state may be
+  // touched here. A snapshot write in flight is finished and recorded (a graceful stop; the next start replays less WAL) unless the disk
   // already failed; then the writer goes: its completion callback uses the inbox, which must
   // outlive it.
   if (log_) {
@@ -242,7 +242,7 @@ std::set<std::uint64_t> Node::known_member_ids() const {
 
 RaftPosition Node::position_locked() const { return position_; }
 
-// ------------------------------------------------------------------ the raft thread
+// ------------------------------------ rounds (raft_mu_ held: the raft thread or run_round_here)
 
 void Node::run() {
   std::unique_lock raft(raft_mu_);
@@ -429,6 +429,9 @@ void Node::handle_ready(raft::Ready rd) {
     if (durable > 0) {
       apply_and_answer(committed.first(durable));
       committed = committed.subspan(durable);
+      // Keys answers and watch events are only queued by the callbacks (RaftHandoff): hand
+      // them to the io threads now, or they would wait for the write below after all.
+      run_after_answers();
     }
   }
   if (!rd.snapshot.empty()) {
@@ -556,9 +559,11 @@ void Node::release_reads() {
 void Node::maybe_snapshot() {
   // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
   if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
-  // Only this thread writes the store, so reading it here needs no lock. The serialized text is
-  // exactly the state at applied_index_; writing and fsyncing it is the writer thread's job.
-  // Sized from the last one (plus growth room): no reallocation copies of a string of 100s of MB.
+  // Only a round (raft_mu_, held here) writes what save() reads; other threads change only the
+  // watcher hub (watch/unwatch), which save() does not read: no store lock is needed. The
+  // serialized text is exactly the state at applied_index_; writing and fsyncing it is the writer
+  // thread's job. Sized from the last one (plus growth room): no reallocation copies of a string of
+  // 100s of MB.
   const auto started = clock_.steady_now();
   std::string data = store_.save(snapshot_bytes_ + snapshot_bytes_ / 8);
   snapshot_bytes_ = data.size();
