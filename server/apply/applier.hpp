@@ -1,8 +1,8 @@
-// Applier: turns one committed Request into the store call etcd's v2 applier would make
-// (etcd 3.4's v2 API: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex;
-// POST → in-order create; DELETE → delete/compareAndDelete; quorum GET; SYNC → expiry;
-// membership changes; v2 auth writes) and hands back the answer. Pure: `Request::time` is its only notion of
-// now. Not thread-safe: call on the apply thread with the store's exclusive lock held.
+// Applier: turns one committed Request into the store call etcd's v2 applier would make (etcd 3.4's
+// v2 API: PUT → set/create/update/compareAndSwap by prevExist/prevValue/prevIndex; POST → in-order
+// create; DELETE → delete/compareAndDelete; quorum GET; SYNC → expiry; membership changes; v2 auth
+// writes) and hands back the answer. Pure: `Request::time` is its only notion of now. Not
+// thread-safe: call inside a round (Node::apply_committed) with the store's exclusive lock held.
 #pragma once
 
 #include <optional>

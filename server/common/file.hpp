@@ -8,7 +8,7 @@
 // crash/corruption case of the WAL can be tested deterministically.
 //
 // Thread-safety: a FileSystem is safe for concurrent use. A File handle is not: one owner
-// (the raft thread for the WAL) calls it.
+// (for the WAL: whichever thread runs the round) calls it.
 #pragma once
 
 #include <cstdint>

@@ -69,7 +69,7 @@ EventFrames frame_event(const store::Event& event) {
 }
 
 // Every watcher of one event gets the same bytes, and the store calls their sinks back to back
-// on the raft thread, so the last event's frames are kept (per thread): 10k watchers cost one
+// inside a round, so the last event's frames are kept (per thread): 10k watchers cost one
 // serialization and no copy each.
 const EventFrames& event_frames(const store::EventPtr& event) {
   thread_local std::weak_ptr<const store::Event> last;
@@ -132,7 +132,7 @@ void KeysHandler::quorum_get(KeysParams params, std::shared_ptr<Session> session
 
 void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> session) {
   apply::Request request = build_request(params, node_.clock().now());
-  // The answer is formatted on an io thread (handoff_), not on the raft thread that applied it.
+  // The answer is formatted on an io thread (handoff_), not in the round that applied it.
   node_.propose(std::move(request), [this, params, session = std::move(session)](node::WriteResult result) mutable {
     handoff_.add_answer(session, [this, params = std::move(params),
                                   session, result = std::move(result)] {
@@ -147,7 +147,7 @@ void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> sessi
 
 void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
   const bool stream = params.stream;
-  // The sink runs on the raft thread under the store lock: it only formats (once per event)
+  // The sink runs inside a round under the store lock: it only formats (once per event)
   // and queues; handoff_ sends after the round's writers are answered.
   store::WatchSink sink = [handoff = &handoff_, session, stream](const store::EventPtr& event) {
     const EventFrames& frames = event_frames(event);

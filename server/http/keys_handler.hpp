@@ -1,10 +1,10 @@
 // KeysHandler: /v2/keys — plain reads from this member's store, quorum reads behind a Raft
 // ReadIndex barrier, writes through Raft, and watches (long-poll and stream) registered in the
-// store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index,
-// X-Raft-Index, X-Raft-Term) exactly as etcd 3.4's v2 API describes. Safe for concurrent use: its
-// only state is the RaftHandoff its write callbacks and watch sinks feed on the raft thread. handle() must be
-// called on the session's strand (watch set-up relies on it). With v2 auth enabled, a request
-// the credentials (or the guest role) do not allow gets error 110 (etcd's hasKeyPrefixAccess).
+// store's watcher hub. Answers carry etcd's headers (X-Etcd-Cluster-Id, X-Etcd-Index, X-Raft-Index,
+// X-Raft-Term) exactly as etcd 3.4's v2 API describes. Safe for concurrent use: its only state is
+// the RaftHandoff its write callbacks and watch sinks feed inside a round. handle() must be called
+// on the session's strand (watch set-up relies on it). With v2 auth enabled, a request the
+// credentials (or the guest role) do not allow gets error 110 (etcd's hasKeyPrefixAccess).
 #pragma once
 
 #include <memory>
@@ -37,7 +37,7 @@ class KeysHandler {
 
   node::Node& node_;
   AuthGate& gate_;
-  RaftHandoff handoff_;  // fed by write callbacks and watch sinks, on the raft thread
+  RaftHandoff handoff_;  // fed by write callbacks and watch sinks, inside a round
 };
 
 }  // namespace coord::http

@@ -48,7 +48,7 @@ void RaftHandoff::schedule_flush() {
 void RaftHandoff::flush() {
   flush_scheduled_ = false;
   std::vector<Answer> answers = std::exchange(answers_, {});
-  // A round run by an io thread (Node::run_round_here: the raft thread was idle, so the round
+  // A round run by an io thread (Node::run_round_here: raft_mu_ was free, so the round
   // is small) answers right here: posting would only wake another thread to do it.
   if (!answers.empty() && answers.size() <= kAnswerSlice && answers.front().session->on_io_thread()) {
     for (auto& a : answers) a.run();

@@ -1,17 +1,17 @@
-// RaftHandoff: carries what the raft thread produces for clients in one round of its loop —
+// RaftHandoff: carries what a raft round produces for clients in one round of its loop —
 // write answers, quorum-read answers, watch notifications — to the io threads in a few tasks.
-// Write callbacks and watch sinks run on the raft thread; if each posted its own task to its
-// session's strand, the raft thread would pay a queue operation and often a thread wake-up per
+// Write callbacks and watch sinks run inside the round; if each posted its own task to its
+// session's strand, the round would pay a queue operation and often a thread wake-up per
 // client, format every answer itself, and the io threads would pick the tasks up one by one.
 // Instead they only append here, and the lists go to the io threads in slices, one io task
 // each: an io thread walks its slice, formats each answer and runs each session's send on the
 // session's strand, inline when that strand is idle. The slices go once the round's writers
 // are answered (Node::after_answers), answers first. A small round that an io thread ran itself
-// (the raft thread was idle) answers on that thread at once.
+// (raft_mu_ was free) answers on that thread at once.
 // Order: slices run side by side, within a round and across rounds, so a watcher's events are
 // queued on its session in order here (Session::enqueue_frames) and a slice only has them
 // written.
-// Thread-safety: add_*() only where Node::after_answers() may be called (the raft thread, or
+// Thread-safety: add_*() only where Node::after_answers() may be called (inside a round, or
 // the stopping thread once it has joined it); the slices run on io threads.
 #pragma once
 
@@ -51,7 +51,7 @@ class RaftHandoff {
   void flush();
 
   node::Node& node_;
-  // Raft thread only.
+  // Guarded by Node::raft_mu_ (touched only inside rounds and by Node::stop).
   bool flush_scheduled_ = false;
   std::vector<Answer> answers_;
   std::vector<std::shared_ptr<Session>> notified_;  // sessions with frames enqueued, each once

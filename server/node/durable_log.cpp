@@ -122,7 +122,7 @@ Status DurableLog::save(const std::optional<raft::HardState>& hard_state, const 
 
 Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
   // The file first, then the marker: a marker must never point at a snapshot that is not there.
-  // This runs on the raft thread while a local write may be in flight on the writer thread: a
+  // This runs in a round while a local write may be in flight on the writer thread: a
   // different file (the leader's snapshot is newer than anything applied here), and nothing is
   // purged until that write has been finished.
   COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));

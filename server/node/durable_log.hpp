@@ -1,13 +1,13 @@
-// DurableLog: the Raft log as it lives on disk and in memory — the WAL (server/wal), the
-// snapshot files (server/snap) and the MemoryStorage the Raft core reads — kept in step.
-// It opens a data directory (recovering the newest valid snapshot and the WAL after it) or
-// creates a fresh one, and persists each Ready's hard state and entries with one write and at
-// most one fdatasync (group commit). Owned by the raft thread; not thread-safe. Snapshot files
-// are written by a SnapshotWriter thread of its own (see "Snapshots" below).
+// DurableLog: the Raft log as it lives on disk and in memory — the WAL (server/wal), the snapshot
+// files (server/snap) and the MemoryStorage the Raft core reads — kept in step. It opens a data
+// directory (recovering the newest valid snapshot and the WAL after it) or creates a fresh one, and
+// persists each Ready's hard state and entries with one write and at most one fdatasync (group
+// commit). Used only inside a round (raft_mu_); not thread-safe. Snapshot files are written by a
+// SnapshotWriter thread of its own (see "Snapshots" below).
 //
-// Snapshots (issue 7): start_snapshot() hands the captured state to the writer and returns at
+// Snapshots: start_snapshot() hands the captured state to the writer and returns at
 // once; when the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the
-// writer thread) the raft thread calls finish_snapshot(), which records the WAL marker and only
+// writer thread) the next round calls finish_snapshot(), which records the WAL marker and only
 // then compacts the in-memory log and releases old WAL segments and snapshot files.
 // Invariants:
 //  * at most one local snapshot is in flight;
@@ -60,7 +60,7 @@ struct DurableLogOptions {
   // Where the WAL's fdatasync times go (see wal::WalOptions); may be null.
   DurationHistogram* wal_fsync_durations = nullptr;
   // Called on the snapshot writer thread when a write started by start_snapshot() has ended
-  // (durable or failed): it must only wake the raft thread, which then calls finish_snapshot().
+  // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().
   std::function<void()> on_snapshot_written;
 };
 

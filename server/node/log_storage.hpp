@@ -4,7 +4,7 @@
 // copy of the whole store alive (hundreds of MB next to the tree itself) just for the rare
 // follower that needs a snapshot. snapshot() reads the file instead.
 //
-// Thread-safety: none; the raft thread only (as MemoryStorage).
+// Thread-safety: none; only inside a round (as MemoryStorage).
 #pragma once
 
 #include "server/raft/memory_storage.hpp"

@@ -1,16 +1,18 @@
-// Node: one coordd member's consensus and state — the raft loop (README.md, §3).
+// Node: one coordd member's consensus and state — the raft loop (server/README.md).
 //
 // The raft loop owns the RawNode, the DurableLog (WAL + snapshots), the applier and every
 // store write. It runs in rounds, one at a time under raft_mu_: on the raft thread, or — while
-// that thread idles — on the thread that just handed it a proposal, a read or peer messages
-// (then a lone request is persisted, applied and answered without waking another thread).
-// Other threads talk to it only through the inbox (propose, read_barrier, step) and read the
-// store under a shared lock (read(), watch()).
+// that thread idles — on the thread that just handed it peer messages, or a proposal or a read
+// while the load is light (then a lone request is persisted, applied and answered without
+// waking another thread). Other threads talk to it only through the inbox (propose,
+// read_barrier, step), read the store under a shared lock (read()), and change only the watcher
+// hub under the exclusive one (watch(), unwatch()).
 //
 // Public methods are safe for concurrent use from any thread. Callbacks given to propose()
-// and read_barrier() run exactly once, inside a round (the "raft thread" below means whichever
-// thread runs it), never under the store lock; they must only hand work on (e.g. to a
-// session's strand) and must not block.
+// and read_barrier() run exactly once, inside a round, never under the store lock — except
+// while the node stops: then at once on the caller's thread (propose, read_barrier) or in
+// stop(), which holds raft_mu_. "The raft thread" below means whichever thread runs the round.
+// Callbacks must only hand work on (e.g. to a session's strand) and must not block.
 #pragma once
 
 #include <atomic>
@@ -85,7 +87,8 @@ struct PeerActivity {
 };
 
 // Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
-// called on the raft thread and must not block (queue and return); peer_activity() from any.
+// called inside a round (raft_mu_ held, any thread; set_peers() also once from start()) and
+// must not block (queue and return); peer_activity() from any.
 class MessageSender {
  public:
   virtual ~MessageSender() = default;
@@ -125,8 +128,9 @@ class Node {
   // Linearizable read barrier (Raft ReadIndex, batched): `done(ok)` once this member has
   // applied everything committed before the call; a non-ok Status on timeout or shutdown.
   void read_barrier(ReadCallback done);
-  // Messages from a peer, in the order they arrived (transport thread): one inbox push and at
-  // most one wake-up for the whole batch. A message whose payload would not apply
+  // Messages from a peer, in the order they arrived (an io thread, which may then run the round
+  // itself, WAL fdatasync included): one inbox push and at most one wake-up for the whole
+  // batch. A message whose payload would not apply
   // (check_peer_payloads: an entry or a snapshot that does not decode) is dropped here, on the
   // caller's thread, before it reaches Raft; the first such refusal is returned (the rest of
   // the batch is still stepped). Raft itself refuses messages no correct member sends
@@ -155,12 +159,14 @@ class Node {
     std::shared_lock lock(store_mu_);
     return fn(static_cast<const store::Store&>(store_), position_locked());
   }
-  // Registers a watch (exclusive access); the sink runs on the raft thread.
+  // Registers a watch (exclusive access); the sink runs inside a round, under the exclusive
+  // store lock.
   store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
                                            std::uint64_t since_index, store::WatchSink sink);
   void unwatch(store::WatchId id);
-  // From a watch sink or a write/read callback only (the raft thread; in stop(), the stopping
-  // thread): runs `fn` once this round's writers have been answered, outside the store lock.
+  // From a watch sink or a write/read callback only (inside a round; in stop(), the stopping
+  // thread, also holding raft_mu_): runs `fn` once this round's writers have been answered, outside
+  // the store lock.
   void after_answers(std::function<void()> fn) { after_answers_.push_back(std::move(fn)); }
   // Counts the failing internal auth lookup etcd does for every keys/members request.
   void count_auth_lookup();
@@ -178,7 +184,7 @@ class Node {
 
  private:
   struct ConfChangeRequest {
-    raft::ConfChange change;  // context filled in by the raft thread (request id + member)
+    raft::ConfChange change;  // context filled in a round (request id + member)
     store::Member member;
     MemberCallback done;
   };
@@ -271,7 +277,8 @@ class Node {
   const Clock& clock_;
   const UnixNanos start_time_;
 
-  // Owned by the raft thread (created in start(), used only by run() afterwards).
+  // Guarded by raft_mu_: created in start() before the raft thread starts, then used only by
+  // rounds and by stop().
   std::unique_ptr<DurableLog> log_;
   std::unique_ptr<raft::RawNode> raft_;
   std::unique_ptr<apply::Applier> applier_;
@@ -299,7 +306,8 @@ class Node {
   bool published_ = false;
   bool publish_in_flight_ = false;
 
-  // The store: written only by the raft thread under an exclusive lock; read under a shared one.
+  // The store: tree, index, members and auth written only inside a round under the exclusive
+  // lock; watch()/unwatch() change only the watcher hub, also exclusively; reads are shared.
   mutable std::shared_mutex store_mu_;
   store::Store store_;            // guarded by store_mu_
   RaftPosition position_;         // guarded by store_mu_: applied index and current term
@@ -330,7 +338,7 @@ class Node {
   std::atomic<std::uint64_t> pending_proposals_{0};
   std::atomic<std::uint64_t> failed_proposals_{0};
   std::atomic<std::uint64_t> watch_requests_{0};
-  // Peer messages Raft refused since the last log line about them (raft thread only), and when
+  // Peer messages Raft refused since the last log line about them (guarded by raft_mu_), and when
   // that line was written.
   std::uint64_t refused_messages_ = 0;
   std::chrono::steady_clock::time_point refused_logged_{};

@@ -1,6 +1,8 @@
 // Node: membership changes (members API → ConfChange through Raft → applied on every member),
-// the transport's peer list, and leadership transfer on shutdown. Sibling of node.cpp; the same
-// threading rules apply (methods named *_ on the raft thread only, public ones from anywhere).
+// the transport's peer list, and leadership transfer on shutdown. Sibling of node.cpp. Public
+// methods run on any thread (shared store lock, then the inbox); propose_conf_change,
+// apply_conf_change, start_leadership_transfer and update_peers run inside a round
+// (update_peers also from start()); apply_conf_change also under the exclusive store lock.
 #include <algorithm>
 #include <cstdio>
 

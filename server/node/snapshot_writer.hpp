@@ -1,15 +1,15 @@
 // SnapshotWriter: writes snapshot files on a thread of its own, so the raft loop does not stop for
-// the write and fsync of hundreds of MB (issue 7). The raft thread captures the state, submit()s
-// it and goes on; when the file is durable (or the write failed) the writer calls `on_finished`
-// and the raft thread collects the result with take_finished() on a later loop iteration, then
-// records the WAL marker and compacts (DurableLog::finish_snapshot).
+// the write and fsync of hundreds of MB. A round captures the state, submit()s it and goes on;
+// when the file is durable (or the write failed) the writer calls `on_finished`, and a later
+// round collects the result with take_finished(), then records the WAL marker and compacts
+// (DurableLog::finish_snapshot).
 //
 // Invariant: at most one snapshot is in flight. A snapshot counts as in flight from submit()
 // until its result is taken, not merely until its write ends, so a second submit() cannot start
-// before the raft thread has acted on the first.
+// before a round has acted on the first.
 //
 // Thread-safety: submit(), in_flight(), take_finished(), wait() and stop() are for one owner
-// (the raft thread; stop() also from whoever destroys the owner once the raft thread is gone).
+// (inside a round; stop() also from whoever destroys the owner once the raft thread is gone).
 // `on_finished` runs on the writer thread, without any lock held; it must only wake the owner.
 #pragma once
 

@@ -1,7 +1,8 @@
-// Waiters: the clients waiting for their proposal to be applied (or their linearizable read to
-// be released), keyed by request id, each with a deadline. Owned by the raft thread; not
-// thread-safe. Callbacks are never run by this class: it hands them back to the caller, which
-// runs them after releasing the store lock (README.md: no callback under an internal lock).
+// Waiters: the clients waiting for their proposal to be applied (or their linearizable read to be
+// released), keyed by request id, each with a deadline. Owned by Node, used inside rounds
+// (raft_mu_); not thread-safe. Callbacks are never run by this class: it hands them back to the
+// caller, which runs them after releasing the store lock (README.md: no callback under an internal
+// lock).
 #pragma once
 
 #include <chrono>

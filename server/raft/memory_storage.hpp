@@ -1,6 +1,6 @@
 // MemoryStorage: an in-memory Storage, the log the raft loop keeps in RAM next to its WAL (as in
 // etcd: the WAL is for durability, MemoryStorage is what Raft reads). Also the persisted state
-// of a simulated node in tests. Not thread-safe: call only on the raft thread.
+// of a simulated node in tests. Not thread-safe: call only inside a round (server/README.md).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,8 @@
 // Progress: the leader's view of one member's log (match/next, Raft Figure 2) and the flow
 // control state that decides how eagerly to send to it: probe (one append per heartbeat until
 // the match is found), replicate (pipelined appends within an in-flight window), snapshot
-// (waiting for a snapshot to land). Internal to the Raft core; call only on the raft thread.
+// (waiting for a snapshot to land). Internal to the Raft core; call only inside a round
+// (server/README.md).
 #pragma once
 
 #include <cstddef>

@@ -1,7 +1,7 @@
 // ProgressTracker: the membership in force (voters), the leader's Progress for each member,
 // and the votes collected in an election. Answers the quorum questions: which index is
 // replicated on a majority, did we win the vote, is a majority still in touch. Internal to the
-// Raft core; call only on the raft thread.
+// Raft core; call only inside a round (server/README.md).
 #pragma once
 
 #include <cstddef>

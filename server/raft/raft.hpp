@@ -3,7 +3,7 @@
 // Split by concern: raft.cpp (roles, step dispatch, ticks), raft_election.cpp (pre-vote, vote),
 // raft_replication.cpp (appends, heartbeats, snapshots), raft_leader.cpp (leader-only
 // requests: proposals, ReadIndex, leader transfer, membership). Internal to the core; call only
-// on the raft thread.
+// inside a round (server/README.md).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // RaftLog: the whole Raft log as one sequence, stitched from Storage (persisted) and Unstable
 // (not yet persisted), plus the commit and applied indexes. Internal to the Raft core; call
-// only on the raft thread.
+// only inside a round (server/README.md).
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 // RawNode: the Raft consensus core as a pure state machine (README.md, the project's style). Inputs
 // are tick(), step(), propose(), propose_conf_change(), read_index(), transfer_leadership();
 // output is a Ready batch, acknowledged with advance(). No sockets, threads, clocks or files:
-// the raft loop drives it. Not thread-safe: call only on the raft thread.
+// the raft loop drives it. Not thread-safe: call only inside a round (server/README.md).
 //
 // Handling a Ready (the required order):
 //   1. If ready.snapshot is not empty: persist it (snapshot file + WAL record), then
@@ -95,11 +95,11 @@ class RawNode {
   // kUnavailable "no leader", "conf change pending"): informational, never fatal, the peer's
   // caller times out and retries.
   Status step(const Message& m);
-  // Proposes an application command. At the leader, proposals made between two Readies are
-  // sent to followers together, in one append each. At a follower it is forwarded to the leader. Fails with
-  // kUnavailable "no leader" when no leader is known, or while a leadership transfer is under
-  // way; never drops silently. A forwarded proposal may still be lost on the way (the caller
-  // times out and retries, as with any request).
+  // Proposes an application command. At the leader, proposals made between two Readies are sent to
+  // followers together, in one append each. At a follower it is forwarded to the leader. Fails with
+  // kUnavailable "no leader" when no leader is known, or while a leadership transfer is under way;
+  // never drops silently. A forwarded proposal may still be lost on the way (the caller times out
+  // and retries, as with any request).
   Status propose(std::string data);
   // Proposes a single-server membership change. Same failure cases as propose(); the leader also
   // refuses (kUnavailable "conf change pending") while an earlier change is not yet applied.

@@ -1,7 +1,8 @@
 // ReadOnly: the leader's queue of ReadIndex requests waiting for their leadership check
 // (Raft thesis §6.4). Reads that arrive between two heartbeat rounds share one round: the round
 // carries the context of the newest read, and a quorum of acknowledgements for it confirms
-// every read queued before it. Internal to the Raft core; call only on the raft thread.
+// every read queued before it. Internal to the Raft core; call only inside a round
+// (server/README.md).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Storage: the read side of the persisted Raft log that the Raft core consults (entries, terms,
 // the latest snapshot, the persisted hard state). The raft loop owns and writes it; Raft only
-// reads. Implementations need not be thread-safe: call only on the raft thread.
+// reads. Implementations need not be thread-safe: call only inside a round (server/README.md).
 #pragma once
 
 #include <cstdint>

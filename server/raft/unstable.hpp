@@ -1,5 +1,6 @@
 // Unstable: the tail of the Raft log not yet persisted (entries and possibly an incoming
-// snapshot), waiting to be handed out in a Ready. Part of RaftLog; call only on the raft thread.
+// snapshot), waiting to be handed out in a Ready. Part of RaftLog; call only inside a round
+// (server/README.md).
 #pragma once
 
 #include <cstdint>

@@ -8,7 +8,7 @@
 // then anything after it; never purge an old snapshot before the new one is durable.
 //
 // Thread-safety: a Snapshotter holds no mutable state of its own and its FileSystem is safe for
-// concurrent use, so save() of one snapshot may run on a writer thread while the raft thread
+// concurrent use, so save() of one snapshot may run on a writer thread while a round
 // saves a different one (a snapshot received from the leader) or reads one with load_at().
 // purge(), remove() and the load*() calls that clean up (load, load_newest_available) must not
 // overlap a save(): the caller (DurableLog) runs them only while no save is in flight.

@@ -40,7 +40,7 @@
 // No answer per batch: one write carries everything queued, and the connection's order is the
 // order the receiver steps the messages in. A receiver that finds a malformed frame, a message
 // not from the sender or not to it, or one whose payload does not decode, closes the
-// connection; the sender reconnects. Snapshots still travel as POST /raft, alone.
+// connection; the sender reconnects. Snapshots travel alone, as POST /raft/snapshot.
 //
 // GET <peer URL>/members answers {"members":[...]} (as /v2/members) with X-Etcd-Cluster-Id,
 // so a member joining with --initial-cluster-state existing learns the cluster id and its own id.

@@ -1,7 +1,7 @@
-// SnapshotSender: delivers Raft snapshot messages to one peer as POST /raft (peer_wire.hpp),
-// one at a time, each on a connection of its own so that a large snapshot never holds up the
-// message stream. The outcome of each is reported (raft report_snapshot); a snapshot that
-// arrives while another is on its way is reported failed at once (raft sends it again later).
+// SnapshotSender: delivers Raft snapshot messages to one peer as POST /raft/snapshot
+// (peer_wire.hpp), one at a time, each on a connection of its own so that a large snapshot never
+// holds up the message stream. The outcome of each is reported (raft report_snapshot); a snapshot
+// that arrives while another is on its way is reported failed at once (raft sends it again later).
 // To an https peer URL the connection first does a TLS handshake (PeerTlsConnection).
 // Thread-safety: send() and stop() may be called from any thread; the rest runs on its strand.
 #pragma once

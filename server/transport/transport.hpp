@@ -1,13 +1,13 @@
 // Transport: the peer network of one member. Outgoing, it is the node's MessageSender: one
 // PeerSender per other member, created and dropped as membership changes. Incoming, it is the
-// RequestHandler behind --listen-peer-urls: GET /raft/stream upgrades to a peer's message
-// stream (a PeerStreamReceiver; a few per claimed peer, a new one never replacing a live one)
-// and POST /raft carries snapshots (and batches), both checked first (cluster id, a
-// well-formed sender that is not us and not removed), their messages checked (from the sender,
-// to us, payloads that decode: Node::step) and stepped into the node; GET /members
-// serves the member list to joining members.
-// Thread-safe: the node calls send()/set_peers() on the raft thread, sessions call route() on
-// their strands, stats readers call peer_stats() from anywhere.
+// RequestHandler behind --listen-peer-urls: GET /raft/stream upgrades to a peer's message stream (a
+// PeerStreamReceiver; a few per claimed peer, a new one never replacing a live one) and POST /raft
+// carries snapshots (and batches), both checked first (cluster id, a well-formed sender that is not
+// us and not removed), their messages checked (from the sender, to us, payloads that decode:
+// Node::step) and stepped into the node; GET /members serves the member list to joining members.
+// Thread-safe: the node calls send()/set_peers() inside a round (any thread holding
+// Node::raft_mu_), sessions call route() on their strands, stats readers call peer_stats() from
+// anywhere.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -13,8 +13,8 @@
 // the segment sequence or in the entry indexes — is a hard error naming the file and offset;
 // the server must refuse to start.
 //
-// Thread-safety: none. A Wal is owned and called by the raft thread only. It holds an exclusive
-// lock on its directory until close() or destruction.
+// Thread-safety: none. A Wal has one caller at a time: inside a round (server/README.md). It holds
+// an exclusive lock on its directory until close() or destruction.
 #pragma once
 
 #include <cstdint>
