@@ -23,7 +23,7 @@ enum class StatusCode {
 };
 
 // A success or an error code with a human-readable message.
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -52,7 +52,7 @@ class Status {
 
 // Either a T or a non-ok Status.
 template <class T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}                        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {                   // NOLINT: implicit by design

@@ -352,7 +352,7 @@ void Raft::tick_election() {
     Message m;
     m.type = MessageType::kHup;
     m.from = id_;
-    step(m);
+    step_local(m);
   }
 }
 
@@ -365,7 +365,7 @@ void Raft::tick_heartbeat() {
       Message m;
       m.type = MessageType::kCheckQuorum;
       m.from = id_;
-      step(m);
+      step_local(m);
     }
     // A transfer that did not finish within an election timeout is abandoned.
     if (role_ == Role::kLeader) abort_leader_transfer();
@@ -376,7 +376,7 @@ void Raft::tick_heartbeat() {
     Message m;
     m.type = MessageType::kBeat;
     m.from = id_;
-    step(m);
+    step_local(m);
   }
 }
 

@@ -30,6 +30,10 @@ class Raft {
   explicit Raft(const Config& config);
 
   Status step(const Message& m);
+  // step() for a message this node makes itself (ticks, campaign, transfer, reports): when Raft
+  // refuses one (e.g. a transfer with no leader to forward it to) it does nothing, which is
+  // all the caller needs, so the refusal is dropped here rather than at every call.
+  void step_local(const Message& m) { static_cast<void>(step(m)); }
   // Checks of a network message against this node's state, made before step() lets it change
   // anything (check_network_message covers what the message alone shows): a message in our
   // own name, a heartbeat whose

@@ -52,7 +52,7 @@ void RawNode::campaign() {
   Message m;
   m.type = MessageType::kHup;
   m.from = raft_->id();
-  raft_->step(m);
+  raft_->step_local(m);
 }
 
 Status RawNode::step(const Message& m) {
@@ -98,14 +98,14 @@ void RawNode::transfer_leadership(NodeId to) {
   Message m;
   m.type = MessageType::kTransferLeader;
   m.from = to;
-  raft_->step(m);
+  raft_->step_local(m);
 }
 
 void RawNode::report_unreachable(NodeId id) {
   Message m;
   m.type = MessageType::kUnreachable;
   m.from = id;
-  raft_->step(m);
+  raft_->step_local(m);
 }
 
 void RawNode::report_snapshot(NodeId id, bool ok) {
@@ -113,7 +113,7 @@ void RawNode::report_snapshot(NodeId id, bool ok) {
   m.type = MessageType::kSnapStatus;
   m.from = id;
   m.reject = !ok;
-  raft_->step(m);
+  raft_->step_local(m);
 }
 
 bool RawNode::has_ready() const {

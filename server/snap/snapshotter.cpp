@@ -68,7 +68,7 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
     return (*file)->close();
   };
   if (Status s = write_tmp(); !s) {
-    fs_.remove(tmp);  // best effort; load() removes leftovers too
+    static_cast<void>(fs_.remove(tmp));  // best effort; load() removes leftovers too
     return s;
   }
   COORD_RETURN_IF_ERROR(fs_.rename(tmp, path));

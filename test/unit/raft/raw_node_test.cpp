@@ -29,7 +29,7 @@ BOOST_AUTO_TEST_CASE(ready__hard_state_only_when_changed_and_sync_only_for_term_
   BOOST_TEST(rd.entries.size() == 1u);
   BOOST_TEST(!rd.hard_state.has_value());  // term, vote and commit unchanged
   BOOST_REQUIRE(of_type(rd.messages, MessageType::kAppResp).size() == 1u);
-  n.storage.append(rd.entries);
+  BOOST_REQUIRE(n.storage.append(rd.entries).is_ok());
   n.node->advance(rd);
   Message hb = msg(MessageType::kHeartbeat, 2, 1, 1);
   hb.commit = 4;
