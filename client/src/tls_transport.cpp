@@ -1,8 +1,6 @@
-// The only translation unit that needs OpenSSL: the TLS policy of the Beast transport and the
-// Asio SSL implementation (compiled here, once, because the project uses Asio's separate
-// compilation). A static link pulls this file in only when make_tls_transport is used.
-#include <boost/asio/ssl/impl/src.hpp>
-
+// The SDK's only translation unit that needs OpenSSL: the TLS policy of the Beast transport
+// (Asio's SSL implementation is compiled once, in client/src/asio_ssl.cpp, part of coord_asio).
+// A static link pulls this file in only when make_tls_transport is used.
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>

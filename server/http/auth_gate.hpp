@@ -6,15 +6,21 @@
 // certificate in the client's verified chain (leaf first), as etcd's userFromClientCertificate:
 // the TLS handshake has proven it, so no password is asked.
 //
-// bcrypt verification costs tens of milliseconds, so successful verifications are cached: per
-// user, the SHA-256 of the password that matched and the hash it matched. A hit needs the same
-// digest and the user's current hash, so a password change (a new hash) or a deleted user
-// invalidates it by construction. Clear passwords are never kept.
+// bcrypt verification costs tens of milliseconds, so it never runs on an io thread: the router
+// hands a request whose Basic password has no verdict yet to defer_until_verified(), which runs
+// bcrypt on a small worker pool (PasswordCheckPool) and routes the request again, on an io
+// thread, once the verdict is recorded. The access checks themselves only read recorded
+// verdicts. Verdicts are kept per user: the SHA-256 of the last password that matched and of
+// the last one that did not, each with the hash it was checked against. A verdict counts only
+// for the user's current hash, so a password change (a new hash) or a deleted user invalidates
+// it by construction; a client repeating one wrong password costs one bcrypt run, not one per
+// request. Clear passwords are never kept.
 //
-// Safe for concurrent use from any thread (the cache is guarded by mu_).
+// Safe for concurrent use from any thread (the verdicts are guarded by mu_).
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -23,6 +29,7 @@
 #include <vector>
 
 #include "server/auth/sha256.hpp"
+#include "server/http/password_check_pool.hpp"
 #include "server/http/request_handler.hpp"
 
 namespace coord::node {
@@ -31,10 +38,30 @@ class Node;
 
 namespace coord::http {
 
+class Session;
+
 class AuthGate {
  public:
   // `client_cert_auth`: the client listener requires verified client certificates.
-  explicit AuthGate(node::Node& node, bool client_cert_auth = false) : node_(node), client_cert_auth_(client_cert_auth) {}
+  explicit AuthGate(node::Node& node, bool client_cert_auth = false);
+
+  // Basic credentials of a request that need a bcrypt run: auth is on, the user exists, and no
+  // verdict is recorded for this password and the user's current hash.
+  struct Unverified {
+    std::string user;
+    std::string password;
+    std::string hash;
+  };
+  std::optional<Unverified> unverified_credentials(const HttpRequest& request);
+  // Runs bcrypt on the calling thread and records the verdict (tests; the server uses
+  // defer_until_verified()).
+  void verify(const Unverified& check);
+  // Called by the router before it routes a request. False when the request needs no bcrypt
+  // run (the usual case: no Authorization header, or a recorded verdict): route it now. True
+  // when the gate took it: the check is queued on the worker pool, and `resume` routes it again
+  // on one of the session's io threads once the verdict is recorded; or the queue was full and
+  // the session got an overload answer (503, see auth_gate.cpp).
+  bool defer_until_verified(HttpRequest& request, const std::shared_ptr<Session>& session, RequestHandler& resume);
 
   // True when auth is disabled on this member.
   bool auth_disabled() const;
@@ -53,26 +80,37 @@ class AuthGate {
   bool key_access(const HttpRequest& request, std::string_view key, bool recursive,
                   const std::vector<std::string>& cert_names = {});
 
-  // Verifications answered from the cache / by running bcrypt (for tests and measurements).
+  // Access checks answered from a recorded verdict / bcrypt runs (for tests and measurements).
   std::size_t cache_hits() const;
   std::size_t bcrypt_runs() const;
+  // Requests answered 503 because the worker pool's queue was full.
+  std::size_t overload_refusals() const { return pool_.refused(); }
 
  private:
-  struct Verified {
-    auth::Sha256Digest digest;
-    std::string hash;
+  struct Verdicts {
+    std::string hash;                          // the user's hash both digests were checked against
+    std::optional<auth::Sha256Digest> good;    // the last password that matched
+    std::optional<auth::Sha256Digest> bad;     // the last password that did not
   };
+  struct Principal;
+  struct Caller;
 
-  // True when `password` matches `hash`, the stored hash of user `name`.
-  bool password_matches(const std::string& name, std::string_view password, const std::string& hash);
+  // Who makes `request` (auth on): a proven user with its roles, the guest role, or nobody.
+  Caller caller_of(const HttpRequest& request, const std::vector<std::string>& cert_names);
+  // The recorded verdict of `password` for user `name` whose stored hash is `hash`; nullopt
+  // when there is none.
+  std::optional<bool> recorded_verdict(const std::string& name, const auth::Sha256Digest& digest, const std::string& hash);
+  void record(const std::string& name, const auth::Sha256Digest& digest, const std::string& hash, bool matches);
 
   node::Node& node_;
   const bool client_cert_auth_;
   mutable std::mutex mu_;
-  std::unordered_map<std::string, Verified> verified_;  // guarded by mu_; at most kMaxCached
+  std::unordered_map<std::string, Verdicts> verdicts_;  // guarded by mu_; at most kMaxUsers
   std::size_t hits_ = 0;                                 // guarded by mu_
   std::size_t runs_ = 0;                                 // guarded by mu_
-  static constexpr std::size_t kMaxCached = 4096;
+  static constexpr std::size_t kMaxUsers = 4096;
+  // Last: destroyed first, so no worker still records into the members above.
+  PasswordCheckPool pool_;
 };
 
 // The user and password of an "Authorization: Basic ..." header, as Go's Request.BasicAuth

@@ -76,9 +76,15 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
     return session->reply(std::move(r));
   }
   const std::string& path = target->path;
-  if (path == "/v2/keys" || path.rfind("/v2/keys/", 0) == 0) return keys_.handle(request, *target, std::move(session));
-  if (path == "/v2/members" || path.rfind("/v2/members/", 0) == 0) return members_.handle(request, path, std::move(session));
-  if (AuthHandler::serves(path)) return auth_.handle(request, path, std::move(session));
+  const bool keys = path == "/v2/keys" || path.rfind("/v2/keys/", 0) == 0;
+  const bool members = path == "/v2/members" || path.rfind("/v2/members/", 0) == 0;
+  const bool auth = !keys && !members && AuthHandler::serves(path);
+  // These check credentials, which read recorded password verdicts only: a password without
+  // one is checked off the io threads first, and the request comes back here (AuthGate).
+  if ((keys || members || auth) && gate_.defer_until_verified(request, session, *this)) return;
+  if (keys) return keys_.handle(request, *target, std::move(session));
+  if (members) return members_.handle(request, path, std::move(session));
+  if (auth) return auth_.handle(request, path, std::move(session));
   Reply reply = [&] {
     if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
     if (path == "/v2/machines") return machines(request);

@@ -23,6 +23,9 @@ namespace {
 constexpr std::chrono::seconds kWriteTimeout{30};
 // A client that has not finished its TLS handshake by then is dropped (as Go's 10 s default).
 constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
+// How long a closing TLS session waits for its close_notify to go out and the client's to come
+// back before it closes the socket anyway.
+constexpr std::chrono::seconds kTlsShutdownTimeout{1};
 
 // What the listener makes each session's executor: a strand over the io_context.
 using IoStrand = net::strand<net::io_context::executor_type>;
@@ -91,12 +94,21 @@ Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLi
 
 Session::~Session() = default;
 
+template <class Handler>
+auto Session::tls_handler(Handler handler) {
+  ++tls_pending_;
+  return [self = shared_from_this(), handler = std::move(handler)](auto&&... args) mutable {
+    --self->tls_pending_;
+    handler(std::forward<decltype(args)>(args)...);
+  };
+}
+
 void Session::start() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     if (self->tls_) {
       self->tls_->next_layer().expires_after(kTlsHandshakeTimeout);
       return self->tls_->async_handshake(net::ssl::stream_base::server,
-                                         [self](beast::error_code ec) { self->on_tls_handshake(ec); });
+                                         self->tls_handler([self](beast::error_code ec) { self->on_tls_handshake(ec); }));
     }
     // Synchronous calls must never block an io thread: write_now() relies on this.
     beast::error_code ignored;
@@ -124,6 +136,7 @@ void Session::on_tls_handshake(beast::error_code ec) {
     }
   }
   client_cert_names_ = tls::verified_common_names(tls_->native_handle());
+  tls_open_ = true;
   do_read();
 }
 
@@ -135,7 +148,7 @@ void Session::do_read() {
   tcp().expires_after(limits_.read_timeout);
   if (limits_.head_first) {
     auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
-    if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, std::move(head));
+    if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, tls_handler(std::move(head)));
     return bhttp::async_read_header(stream_, buffer_, *parser_, std::move(head));
   }
   read_body();
@@ -143,7 +156,7 @@ void Session::do_read() {
 
 void Session::read_body() {
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
-  if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, std::move(done));
+  if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, tls_handler(std::move(done)));
   bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
 }
 
@@ -176,7 +189,10 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   }
   if (ec) {
     // A TLS failure (a client that went away without close_notify, a bad record) ends it.
-    if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) return do_close();
+    if (ec.category() == net::error::get_ssl_category() || ec == net::ssl::error::stream_truncated) {
+      tls_open_ = false;  // OpenSSL's state is broken: no orderly shutdown
+      return do_close();
+    }
     // Malformed HTTP: answer as Go's server does, then close.
     busy_ = true;
     Reply bad{400, kText, "400 Bad Request", {}};
@@ -226,7 +242,7 @@ void Session::write_reply(Reply reply) {
   tcp().expires_after(kWriteTimeout);
   const auto rest = net::buffer(out.data() + written, out.size() - written);
   auto done = [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); };
-  if (tls_) return net::async_write(*tls_, rest, std::move(done));
+  if (tls_) return net::async_write(*tls_, rest, tls_handler(std::move(done)));
   net::async_write(stream_, rest, std::move(done));
 }
 
@@ -269,7 +285,7 @@ void Session::upgrade(Reply head, SocketTaker take) {
                             std::move(self->tls_), self->tls_context_};
       take(std::move(handed), std::move(leftover));
     };
-    if (self->tls_) return net::async_write(*self->tls_, net::buffer(out), std::move(written));
+    if (self->tls_) return net::async_write(*self->tls_, net::buffer(out), self->tls_handler(std::move(written)));
     net::async_write(self->stream_, net::buffer(out), std::move(written));
   });
 }
@@ -400,7 +416,7 @@ void Session::pump_stream() {
     if (ec) return self->do_close();
     self->pump_stream();
   };
-  if (tls_) return net::async_write(*tls_, gather_, std::move(done));
+  if (tls_) return net::async_write(*tls_, gather_, tls_handler(std::move(done)));
   // A single buffer (the usual case: one event, terminator included) needs no copy of gather_.
   if (gather_.size() == 1) return net::async_write(stream_.socket(), gather_.front(), std::move(done));
   net::async_write(stream_.socket(), gather_, std::move(done));
@@ -419,7 +435,7 @@ void Session::watch_for_close() {
     if (self->streaming_) return self->watch_for_close();
     self->do_read();
   };
-  if (tls_) return tls_->async_read_some(space, std::move(read));
+  if (tls_) return tls_->async_read_some(space, tls_handler(std::move(read)));
   stream_.socket().async_read_some(space, std::move(read));
 }
 
@@ -434,6 +450,19 @@ void Session::do_close() {
   if (closed_) return;
   closed_ = true;
   abandon();
+  if (tls_ && tls_open_ && tls_pending_ == 0) {
+    // An orderly TLS close: send close_notify (and wait briefly for the client's), so the client
+    // can tell the end of the connection from a truncation. Only with no other operation in
+    // flight on the stream (OpenSSL's state is one per connection); otherwise, as after a TLS
+    // error, the socket is just closed.
+    tls_open_ = false;
+    tls_->next_layer().expires_after(kTlsShutdownTimeout);
+    return tls_->async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      self->tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+      self->tcp().socket().close(ignored);
+    });
+  }
   beast::error_code ignored;
   tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
   tcp().socket().close(ignored);

@@ -7,7 +7,9 @@
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
 // The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
 // session has no such shortcut (OpenSSL owns the record layer) and always writes
-// asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged.
+// asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged. A TLS
+// session that closes with no operation in flight sends close_notify first (bounded by a short
+// timeout), so its client sees an orderly end rather than a truncation.
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -125,6 +127,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void watch_for_close();
   void abandon();
   void do_close();
+  // Wraps the completion handler of an operation on tls_, counting it in tls_pending_ while it
+  // is in flight.
+  template <class Handler>
+  auto tls_handler(Handler handler);
   // The TCP layer: stream_ for a plain session, the TLS stream's lower layer otherwise.
   boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : stream_; }
 
@@ -148,6 +154,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool closed_ = false;
   std::vector<std::string> client_cert_names_;  // set once, after the TLS handshake
+  bool tls_open_ = false;  // TLS: handshake done and no TLS error since (an orderly close is possible)
+  int tls_pending_ = 0;    // TLS: operations on tls_ in flight
   std::deque<SharedBytes> chunks_;       // framed, waiting to be written
   std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
   std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write

@@ -2,8 +2,10 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
@@ -28,17 +30,10 @@ std::vector<std::string> strings(const json::value* v) {
   return out;
 }
 
-// GET /members on an open connection (plain or TLS).
-template <class Stream>
-void exchange(Stream& stream, const net::ip::tcp::endpoint& endpoint, bhttp::response<bhttp::string_body>& res,
-              boost::system::error_code& ec) {
-  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
-  req.set(bhttp::field::host, endpoint.address().to_string());
-  bhttp::write(stream, req, ec);
-  beast::flat_buffer buffer;
-  if (!ec) bhttp::read(stream, buffer, res, ec);
-}
-
+// Asks one peer for GET /members. Every step (connect, TLS handshake, request, answer) is
+// asynchronous on one Beast stream whose single deadline, `timeout` from the start, covers them
+// all: Beast's timeouts bound only asynchronous operations, so a blocking handshake or read
+// would wait forever on a peer that accepts and then says nothing, hanging this member's start.
 Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout, tls::ContextSource* tls) {
   const auto endpoint = peer_endpoint(url);
   if (!endpoint) return Status::invalid_argument("bad peer URL (want http://IP:port): " + url);
@@ -46,27 +41,47 @@ Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds 
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   stream.expires_after(timeout);
-  boost::system::error_code ec;
-  stream.connect(*endpoint, ec);
-  if (ec) return Status::unavailable("connect " + url + ": " + ec.message());
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
+  req.set(bhttp::field::host, endpoint->address().to_string());
   bhttp::response<bhttp::string_body> res;
-  if (is_https(url)) {
-    auto connection = make_peer_tls(*tls, stream, url);
-    connection->stream.handshake(net::ssl::stream_base::client, ec);
-    if (ec) return Status::unavailable("TLS handshake with " + url + ": " + ec.message());
-    exchange(connection->stream, *endpoint, res, ec);
-  } else {
-    exchange(stream, *endpoint, res, ec);
-  }
-  if (ec) return Status::unavailable("GET " + url + "/members: " + ec.message());
+  beast::flat_buffer buffer;
+  std::shared_ptr<PeerTlsConnection> connection;
+  boost::system::error_code ec;
+  std::string failed_step;
+  auto failed = [&](std::string step, boost::system::error_code e) {
+    if (!e) return false;
+    failed_step = std::move(step);
+    ec = e;
+    return true;
+  };
+  auto exchange = [&](auto& s) {
+    bhttp::async_write(s, req, [&](boost::system::error_code e, std::size_t) {
+      if (failed("GET " + url + "/members", e)) return;
+      bhttp::async_read(s, buffer, res, [&](boost::system::error_code e2, std::size_t) { failed("GET " + url + "/members", e2); });
+    });
+  };
+  stream.async_connect(*endpoint, [&](boost::system::error_code e) {
+    if (failed("connect " + url, e)) return;
+    if (!is_https(url)) return exchange(stream);
+    connection = make_peer_tls(*tls, stream, url);
+    connection->stream.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e2) {
+      if (failed("TLS handshake with " + url, e2)) return;
+      exchange(connection->stream);
+    });
+  });
+  ioc.run();
+  if (ec == beast::error::timeout)
+    return Status::unavailable(failed_step + ": no answer within " + std::to_string(timeout.count()) + " ms");
+  if (ec) return Status::unavailable(failed_step + ": " + ec.message());
   if (res.result_int() != 200) return Status::unavailable("GET " + url + "/members: status " + std::to_string(res.result_int()));
   ClusterInfo info;
   const auto cid = res["X-Etcd-Cluster-Id"];
   info.cluster_id = std::strtoull(std::string(cid.data(), cid.size()).c_str(), nullptr, 16);
   json::value body = json::parse(res.body(), ec);
-  if (ec || !body.is_object() || !body.as_object().contains("members"))
+  const json::value* members = ec || !body.is_object() ? nullptr : body.as_object().if_contains("members");
+  if (members == nullptr || !members->is_array())
     return Status::corruption("GET " + url + "/members: not a member list");
-  for (const auto& m : body.at("members").as_array()) {
+  for (const auto& m : members->as_array()) {
     if (!m.is_object()) continue;
     const auto& o = m.as_object();
     store::Member member;

@@ -4,7 +4,8 @@
 // disable, malformed requests) runs on a fresh single member of each, and every answer's
 // status, etcd headers and body must be the same. Then coordd alone: the auth state survives a
 // restart, reaches a follower that was down through a snapshot, is the same on every member of
-// a 3-member cluster, and authenticated requests stay cheap (verified passwords are cached).
+// a 3-member cluster, and authenticated requests stay cheap (verified passwords are cached);
+// a flood of wrong passwords does not stall other clients.
 // With --client-cert-auth, a request without credentials is made by the user its verified
 // certificate names (coordd and etcd side by side).
 #include <boost/test/unit_test.hpp>
@@ -14,7 +15,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <atomic>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "test/support/client/server_fixture.hpp"
@@ -386,6 +390,77 @@ BOOST_AUTO_TEST_CASE(verified_passwords__authenticated_and_refused_requests_answ
   // milliseconds, a cached verification a tiny fraction of it. That a cache hit never runs
   // bcrypt is checked in test/unit/http/auth_gate_test.cpp.
   BOOST_TEST_MESSAGE("per request: authenticated " << authenticated << " ms, wrong password " << wrong_password << " ms");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_password_flood__other_clients_keep_being_answered_and_a_full_check_queue_answers_503) {
+  // Fault: clients send a different wrong password on every request, on many connections, so
+  // that each needs a bcrypt run (~60 ms). What must hold: bcrypt runs off the io threads, so
+  // another client's GETs (a cached password, and none) keep being answered, many per checked
+  // password; a correct password never seen before still authenticates; and when more checks
+  // wait than the queue holds, the excess is refused at once with 503, never queued unbounded.
+  ServerCluster c(ServerKind::kCoordd, 1);
+  BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+  const std::string url = c.client_url(0);
+  set_up_auth(url);
+  BOOST_REQUIRE_EQUAL(send(url, "PUT", "/v2/auth/users/carol", R"({"user":"carol","password":"carolpw"})", kRoot).status, 201);
+  BOOST_REQUIRE_EQUAL(send(url, "PUT", "/v2/auth/users/carol", R"({"user":"carol","grant":["reader"]})", kRoot).status, 200);
+  BOOST_REQUIRE_EQUAL(send(url, "GET", "/v2/keys/foo/x", "", kBob).status, 200);  // bob's verdict is recorded
+
+  // Runs `attackers` threads, each sending `attempts` distinct wrong passwords for bob (each on
+  // a fresh connection), while this thread keeps asking; returns the attack's answers by status.
+  struct Outcome {
+    std::atomic<int> refused{0}, overloaded{0}, other{0};
+    std::mutex mu;
+    std::string overloaded_body;  // guarded by mu
+    int answered() const { return refused + overloaded + other; }
+  };
+  auto attack = [&](int attackers, int attempts, Outcome& out, const std::function<void()>& meanwhile) {
+    std::atomic<int> running{attackers};
+    std::vector<std::thread> threads;
+    for (int a = 0; a < attackers; ++a) {
+      threads.emplace_back([&, a] {
+        for (int i = 0; i < attempts; ++i) {
+          const Answer answer = send(url, "GET", "/v2/keys/foo/x", "", "bob:wrong-" + std::to_string(a) + "-" + std::to_string(i));
+          (answer.status == 401 ? out.refused : answer.status == 503 ? out.overloaded : out.other)++;
+          if (answer.status == 503) {
+            std::lock_guard lock(out.mu);
+            out.overloaded_body = answer.body;
+          }
+        }
+        --running;
+      });
+    }
+    while (running > 0) meanwhile();
+    for (auto& t : threads) t.join();
+  };
+
+  // A flood the check queue holds (8 connections, one check each at a time).
+  Outcome flood;
+  int cached_answers = 0, anonymous_answers = 0, carol_status = 0;
+  attack(8, 12, flood, [&] {
+    if (send(url, "GET", "/v2/keys/foo/x", "", kBob).status == 200) ++cached_answers;
+    if (send(url, "GET", "/v2/keys/foo/x").status == 401) ++anonymous_answers;
+    if (carol_status != 200) carol_status = send(url, "GET", "/v2/keys/foo/x", "", "carol:carolpw").status;
+  });
+  BOOST_TEST_MESSAGE("while " << flood.answered() << " wrong passwords were checked: " << cached_answers
+                              << " GETs with a cached password and " << anonymous_answers << " without one answered");
+  BOOST_TEST(flood.refused == 8 * 12);
+  BOOST_TEST(carol_status == 200);
+  // With bcrypt on the io threads, each GET waited behind checks: about one GET per checked
+  // password. Off them, a GET costs a millisecond, not a check.
+  BOOST_TEST(cached_answers >= 5 * flood.answered());
+  BOOST_TEST(anonymous_answers >= 5 * flood.answered());
+
+  // A flood larger than the queue: the excess is answered 503 at once, the rest 401.
+  Outcome overflow;
+  attack(48, 3, overflow, [] { std::this_thread::yield(); });
+  BOOST_TEST(overflow.other == 0);
+  BOOST_TEST(overflow.overloaded > 0);
+  BOOST_TEST(overflow.refused > 0);
+  BOOST_TEST(overflow.overloaded_body == "{\"message\":\"etcdserver: too many requests\"}");
+  // The member still authenticates afterwards.
+  BOOST_TEST(send(url, "GET", "/v2/keys/foo/x", "", kBob).status == 200);
+  BOOST_TEST(send(url, "GET", "/v2/keys/foo/x", "", "carol:carolpw").status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,16 +1,19 @@
 // AuthGate on a real one-member Node (in-memory files): etcd's root and key access rules with
-// auth on and off, the guest role, and the verified-password cache — a hit skips bcrypt, a
-// password change or a wrong password never hits.
+// auth on and off, the guest role, and the recorded password verdicts — access checks never
+// run bcrypt themselves, a recorded verdict (good or bad) skips it, a password change
+// invalidates it. PasswordCheckPool: checks run on its workers and a full queue refuses.
 #include "server/http/auth_gate.hpp"
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/test/unit_test.hpp>
 #include <future>
+#include <thread>
 
 #include "server/auth/auth_codec.hpp"
 #include "server/auth/password.hpp"
 #include "server/common/file_mem.hpp"
+#include "server/http/password_check_pool.hpp"
 #include "server/node/node.hpp"
 
 using namespace coord;
@@ -32,7 +35,7 @@ node::NodeOptions options() {
   return o;
 }
 
-HttpRequest request(bhttp::verb verb, const std::string& basic = {}) {
+HttpRequest bare_request(bhttp::verb verb, const std::string& basic = {}) {
   HttpRequest r{verb, "/", 11};
   if (!basic.empty()) r.set(bhttp::field::authorization, "Basic " + basic);
   return r;
@@ -55,6 +58,14 @@ struct Fixture {
     BOOST_REQUIRE(node.wait_ready(std::chrono::seconds(10)));
   }
   ~Fixture() { node.stop(); }
+
+  // A request as the router hands it to a handler: its password's verdict recorded first
+  // (here on this thread; in the server on the gate's workers).
+  HttpRequest request(bhttp::verb verb, const std::string& basic = {}) {
+    HttpRequest r = bare_request(verb, basic);
+    if (auto check = gate.unverified_credentials(r)) gate.verify(*check);
+    return r;
+  }
 
   // Applies `op` through Raft and returns its outcome.
   auth::AuthOutcome run(auth::AuthOp op) {
@@ -136,7 +147,7 @@ BOOST_AUTO_TEST_CASE(enabled__root_rules_guest_role_and_key_patterns) {
   BOOST_TEST(!gate.key_access(request(bhttp::verb::get, "not base64"), "/foo/x", false));
 }
 
-BOOST_AUTO_TEST_CASE(cache__hits_skip_bcrypt_and_a_new_password_invalidates_them) {
+BOOST_AUTO_TEST_CASE(verdicts__recorded_ones_skip_bcrypt_and_a_new_password_invalidates_them) {
   put_user("root", "rootpw");
   put_user("bob", "bobpw");
   role(auth::AuthOpKind::kCreateRole, "reader", std::nullopt);
@@ -147,18 +158,65 @@ BOOST_AUTO_TEST_CASE(cache__hits_skip_bcrypt_and_a_new_password_invalidates_them
   BOOST_TEST(gate.bcrypt_runs() == 1u);
   for (int i = 0; i < 5; ++i) BOOST_TEST(gate.key_access(request(bhttp::verb::get, kBob), "/k", false));
   BOOST_TEST(gate.bcrypt_runs() == 1u);
-  BOOST_TEST(gate.cache_hits() == 5u);
-  // A wrong password is checked every time (failures are never cached).
+  // A wrong password is checked once; repeating it is answered from its recorded verdict.
   BOOST_TEST(!gate.key_access(request(bhttp::verb::get, kBob2), "/k", false));
   BOOST_TEST(!gate.key_access(request(bhttp::verb::get, kBob2), "/k", false));
-  BOOST_TEST(gate.bcrypt_runs() == 3u);
-  // After a password change the cached verification no longer matches the stored hash.
+  BOOST_TEST(gate.bcrypt_runs() == 2u);
+  // ...and does not displace the good verdict.
+  BOOST_TEST(gate.key_access(request(bhttp::verb::get, kBob), "/k", false));
+  BOOST_TEST(gate.bcrypt_runs() == 2u);
+  // After a password change neither verdict holds for the new hash.
   put_user("bob", "bobpw2");
   BOOST_TEST(!gate.key_access(request(bhttp::verb::get, kBob), "/k", false));
   BOOST_TEST(gate.key_access(request(bhttp::verb::get, kBob2), "/k", false));
-  BOOST_TEST(gate.bcrypt_runs() == 5u);
+  BOOST_TEST(gate.bcrypt_runs() == 4u);
   BOOST_TEST(gate.key_access(request(bhttp::verb::get, kBob2), "/k", false));
-  BOOST_TEST(gate.cache_hits() == 6u);
+  BOOST_TEST(gate.bcrypt_runs() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(access_checks__never_run_bcrypt_and_refuse_a_password_without_a_verdict) {
+  put_user("root", "rootpw");
+  enable();
+  // The right password, but nothing recorded its verdict: the check refuses rather than run
+  // bcrypt on the calling (io) thread.
+  BOOST_TEST(!gate.root_access(bare_request(bhttp::verb::get, kRoot)));
+  BOOST_TEST(!gate.key_access(bare_request(bhttp::verb::put, kRoot), "/k", false));
+  BOOST_TEST(gate.bcrypt_runs() == 0u);
+  // An unknown user or malformed credentials need no check at all.
+  BOOST_TEST(!gate.unverified_credentials(bare_request(bhttp::verb::get, kBob)).has_value());
+  BOOST_TEST(!gate.unverified_credentials(bare_request(bhttp::verb::get, "not base64")).has_value());
+  BOOST_TEST(gate.root_access(request(bhttp::verb::get, kRoot)));
+  BOOST_TEST(!gate.unverified_credentials(bare_request(bhttp::verb::get, kRoot)).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(password_check_pool)
+
+BOOST_AUTO_TEST_CASE(checks_run_on_a_worker_and_a_full_queue_refuses_without_calling_back) {
+  const auto hash = auth::hash_password("pw");
+  BOOST_REQUIRE(hash.is_ok());
+  // One worker, one queued check: while the worker is held, a second queued check fills the
+  // queue and a third is refused.
+  PasswordCheckPool pool(1, 1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<std::thread::id> first_ran;
+  BOOST_REQUIRE(pool.submit("pw", hash.value(), [&, released](bool matches) {
+    BOOST_TEST(matches);
+    first_ran.set_value(std::this_thread::get_id());
+    released.wait();
+  }));
+  const auto worker = first_ran.get_future().get();  // the worker holds the first check now
+  BOOST_TEST((worker != std::this_thread::get_id()));
+  std::promise<bool> second;
+  BOOST_REQUIRE(pool.submit("wrong", hash.value(), [&](bool matches) { second.set_value(matches); }));
+  bool third_called = false;
+  BOOST_TEST(!pool.submit("pw", hash.value(), [&](bool) { third_called = true; }));
+  BOOST_TEST(pool.refused() == 1u);
+  release.set_value();
+  BOOST_TEST(!second.get_future().get());
+  BOOST_TEST(!third_called);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
