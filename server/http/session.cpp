@@ -87,7 +87,7 @@ Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLi
       tls_context_(std::move(tls_context)),
       // With TLS the socket goes to tls_ and stream_ only lends its executor.
       stream_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
-      tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr) ,
+      tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr),
       buffer_(kReadBufferLimit) {}
 
 Session::~Session() = default;
@@ -245,8 +245,8 @@ void Session::on_write(bool close, beast::error_code ec) {
   busy_ = false;
   // An idle connection keeps no large buffer: a 1 MB answer or a large request's read-ahead
   // would otherwise stay allocated for as long as the client keeps the connection.
-  if (write_buffer_.capacity() > kKeptWriteBufferBytes) std::string().swap(write_buffer_);
-  if (buffer_.size() == 0 && buffer_.capacity() > kKeptWriteBufferBytes) buffer_.shrink_to_fit();
+  if (write_buffer_.capacity() > kKeptBufferBytes) std::string().swap(write_buffer_);
+  if (buffer_.size() == 0 && buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
   do_read();
 }
 

@@ -5,8 +5,8 @@
 // chunks (watches). All private state is touched only on the strand.
 //
 // Bounds against a hostile client: unparsed bytes (kReadBufferLimit), request bodies
-// (body_limit), a watch stream's backlog (max_queued_chunks, max_queued_bytes), and the write
-// buffer kept between answers (kKeptWriteBufferBytes).
+// (body_limit), a watch stream's backlog (max_queued_chunks, max_queued_bytes), and the buffers
+// kept between requests (kKeptBufferBytes).
 //
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
 // The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
@@ -55,9 +55,9 @@ inline constexpr std::size_t kRequestHeadLimit = 64 * 1024;
 // is refused (400) or, while a watch is open, the connection is closed. Bodies do not count:
 // the parser consumes them as they arrive (body_limit bounds them).
 inline constexpr std::size_t kReadBufferLimit = 2 * kRequestHeadLimit;
-// A write buffer larger than this is freed after its answer: a large answer leaves no large
-// buffer behind on an idle connection.
-inline constexpr std::size_t kKeptWriteBufferBytes = 64 * 1024;
+// A write or read buffer larger than this is freed once its exchange is over: a large answer or
+// request leaves no large buffer behind on an idle connection.
+inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
 
 class ConnectionLimit;
 
