@@ -87,7 +87,13 @@ void Listener::do_accept() {
   std::shared_ptr<void> slot;
   if (limits_.connections) {
     slot = limits_.connections->try_acquire();
-    if (!slot) return retry_later();
+    if (!slot) {
+      if (!reported_)
+        std::fprintf(stderr, "coordd: %zu connections open, all the open-files limit allows; new ones wait\n",
+                     limits_.connections->max());
+      reported_ = true;
+      return retry_later();
+    }
   }
   acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this(), slot = std::move(slot)](
                                                      boost::system::error_code ec, net::ip::tcp::socket socket) mutable {

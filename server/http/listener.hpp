@@ -42,7 +42,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;  // the next pause; back to the first after an accept
-  bool reported_ = false;              // an out-of-descriptors error was logged since the last accept
+  bool reported_ = false;              // a full limit or an accept error was logged since the last accept
 };
 
 }  // namespace coord::http
