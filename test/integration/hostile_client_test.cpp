@@ -285,7 +285,7 @@ BOOST_AUTO_TEST_CASE(clients_holding_every_descriptor__wal_cut_and_snapshots_sti
   // The member serves as many watches as its descriptors allow; the last ones wait, unserved.
   int served = 0;
   for (auto& c : flood)
-    if (status_line(c->read_until("\r\n\r\n", 1, 200ms)) == "HTTP/1.1 200 OK") ++served;
+    if (status_line(c->read_until("\r\n\r\n", 1, 100ms)) == "HTTP/1.1 200 OK") ++served;
   BOOST_TEST_MESSAGE(served << " of 300 watches served");
   BOOST_TEST(served > 100);
   BOOST_TEST(served < 256);
