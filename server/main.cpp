@@ -189,12 +189,12 @@ class Server {
     node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
     transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id, tls->peer_client);
     transport_->attach(*node_);
-    // Clients and peers together may hold all descriptors but a reserve, which the WAL, snapshots
-    // and outgoing peer connections need; the rest wait in the listen backlog.
-    connections_ = std::make_shared<coord::http::ConnectionLimit>(
-        coord::http::ConnectionLimit::max_connections_for(open_files_limit_));
+    // Clients may hold all descriptors but a reserve, which the WAL, snapshots, outgoing peer
+    // connections and (half of it, in a limit of their own) incoming peer connections need;
+    // connections beyond a limit wait in the listen backlog.
+    using coord::http::ConnectionLimit;
     coord::http::SessionLimits peer_limits;
-    peer_limits.connections = connections_;
+    peer_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_peer_connections_for(open_files_limit_));
     peer_limits.body_limit = coord::transport::kMaxPeerBodyBytes;
     peer_limits.cors = false;
     peer_limits.read_timeout = std::chrono::seconds(300);
@@ -212,7 +212,7 @@ class Server {
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
     client_limits.cors = !config_.cors.empty();
-    client_limits.connections = connections_;
+    client_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_connections_for(open_files_limit_));
     client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
     return wait(*client_endpoints);
   }
@@ -286,7 +286,6 @@ class Server {
 
   const coord::config::ServerConfig& config_;
   const std::size_t open_files_limit_;
-  std::shared_ptr<coord::http::ConnectionLimit> connections_;
   coord::PosixFileSystem fs_;
   coord::SystemClock clock_;
   net::io_context ioc_;

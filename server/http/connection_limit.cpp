@@ -16,6 +16,10 @@ std::size_t ConnectionLimit::max_connections_for(std::size_t open_files_limit) {
   return open_files_limit > reserve + 8 ? open_files_limit - reserve : 8;
 }
 
+std::size_t ConnectionLimit::max_peer_connections_for(std::size_t open_files_limit) {
+  return reserve_for(open_files_limit) / 2;
+}
+
 std::shared_ptr<void> ConnectionLimit::try_acquire() {
   std::size_t held = held_.load(std::memory_order_relaxed);
   do {

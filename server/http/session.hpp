@@ -68,8 +68,9 @@ struct SessionLimits {
   // A watch stream whose unsent bytes (queued and being written) would pass this is closed, as
   // etcd drops a watcher that cannot keep up; one frame alone is always sent whatever its size.
   std::size_t max_queued_bytes = 16 << 20;
-  // Shared by every listener of the process: a connection is accepted only with a free slot
-  // (null: no limit). Keeps descriptors for the WAL, snapshots and peers when clients hold many.
+  // Shared by the listeners of one side (client or peer): a connection is accepted only with a
+  // free slot (null: no limit). Keeps descriptors for the WAL, snapshots and peers when clients
+  // hold many.
   std::shared_ptr<ConnectionLimit> connections;
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
   bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
