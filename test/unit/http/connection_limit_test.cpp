@@ -35,13 +35,14 @@ BOOST_AUTO_TEST_CASE(a_slot_outlives_its_limit) {
   slot.reset();   // must not touch freed memory (run under the sanitizers)
 }
 
-BOOST_AUTO_TEST_CASE(the_reserve_is_an_eighth_of_the_descriptors_between_64_and_1024) {
+BOOST_AUTO_TEST_CASE(the_reserve_is_an_eighth_of_the_descriptors_between_64_and_1024_and_peers_get_half_of_it) {
   BOOST_TEST(ConnectionLimit::reserve_for(256) == 64u);
   BOOST_TEST(ConnectionLimit::reserve_for(1024) == 128u);
   BOOST_TEST(ConnectionLimit::reserve_for(1 << 20) == 1024u);
   BOOST_TEST(ConnectionLimit::max_connections_for(256) == 192u);
   BOOST_TEST(ConnectionLimit::max_connections_for(1 << 20) == (1u << 20) - 1024u);
   BOOST_TEST(ConnectionLimit::max_connections_for(32) == 8u);  // a tiny limit still lets a few clients in
+  BOOST_TEST(ConnectionLimit::max_peer_connections_for(256) == 32u);  // half the reserve
 }
 
 BOOST_AUTO_TEST_SUITE_END()
