@@ -18,6 +18,7 @@
 #include "server/common/clock.hpp"
 #include "server/common/file_posix.hpp"
 #include "server/config/server_config.hpp"
+#include "server/http/connection_limit.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/node/durable_log.hpp"
@@ -158,7 +159,8 @@ coord::Status join_existing(const coord::config::ServerConfig& config, coord::no
 
 class Server {
  public:
-  explicit Server(const coord::config::ServerConfig& config) : config_(config) {}
+  Server(const coord::config::ServerConfig& config, std::size_t open_files_limit)
+      : config_(config), open_files_limit_(open_files_limit) {}
 
   int run() {
     for (const auto& w : config_.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
@@ -187,7 +189,12 @@ class Server {
     node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
     transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id, tls->peer_client);
     transport_->attach(*node_);
+    // Clients may hold all descriptors but a reserve, which the WAL, snapshots, outgoing peer
+    // connections and (half of it, in a limit of their own) incoming peer connections need;
+    // connections beyond a limit wait in the listen backlog.
+    using coord::http::ConnectionLimit;
     coord::http::SessionLimits peer_limits;
+    peer_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_peer_connections_for(open_files_limit_));
     peer_limits.body_limit = coord::transport::kMaxPeerBodyBytes;
     peer_limits.cors = false;
     peer_limits.read_timeout = std::chrono::seconds(300);
@@ -205,6 +212,7 @@ class Server {
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
     client_limits.cors = !config_.cors.empty();
+    client_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_connections_for(open_files_limit_));
     client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
     return wait(*client_endpoints);
   }
@@ -277,6 +285,7 @@ class Server {
   }
 
   const coord::config::ServerConfig& config_;
+  const std::size_t open_files_limit_;
   coord::PosixFileSystem fs_;
   coord::SystemClock clock_;
   net::io_context ioc_;
@@ -311,5 +320,7 @@ int main(int argc, char** argv) {
       break;
   }
   std::signal(SIGPIPE, SIG_IGN);
-  return Server(parsed->config).run();
+  // Many idle watchers each hold a descriptor: allow as many as the hard limit permits.
+  const std::size_t open_files_limit = coord::http::raise_open_files_limit();
+  return Server(parsed->config, open_files_limit).run();
 }

@@ -1,11 +1,16 @@
 // Listener: accepts client connections on one address and starts a Session for each, on its
 // own strand; on an https address each session first does a TLS handshake with the context
 // the ContextSource gives at that moment (so rotated certificates reach new connections).
+// Client connections get TCP keepalive, so half-open ones end. With SessionLimits::connections
+// every session holds a slot of that limit; with none free, or when accept fails for want of
+// descriptors, the listener pauses (backing off up to a second) instead of spinning or stopping.
 // Runs on the server's io_context; safe to close() from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 
 #include "server/common/status.hpp"
@@ -27,12 +32,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void do_accept();
+  void retry_later();
 
   boost::asio::io_context& ioc_;
   RequestHandler& handler_;
   const SessionLimits limits_;
   const std::shared_ptr<tls::ContextSource> tls_;
+  // On the acceptor's strand.
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_timer_;
+  std::chrono::milliseconds backoff_;  // the next pause; back to the first after an accept
+  bool reported_ = false;              // a full limit or an accept error was logged since the last accept
 };
 
 }  // namespace coord::http

@@ -90,7 +90,8 @@ Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLi
       tls_context_(std::move(tls_context)),
       // With TLS the socket goes to tls_ and stream_ only lends its executor.
       stream_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
-      tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr) {}
+      tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr),
+      buffer_(kReadBufferLimit) {}
 
 Session::~Session() = default;
 
@@ -144,7 +145,7 @@ void Session::do_read() {
   if (closed_) return;
   parser_.emplace();
   parser_->body_limit(limits_.body_limit);
-  parser_->header_limit(64 * 1024);
+  parser_->header_limit(kRequestHeadLimit);
   tcp().expires_after(limits_.read_timeout);
   if (limits_.head_first) {
     auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
@@ -258,6 +259,10 @@ void Session::on_write(bool close, beast::error_code ec) {
   abandon_fn_ = nullptr;  // the exchange completed: nothing left to cancel
   if (ec || close) return do_close();
   busy_ = false;
+  // An idle connection keeps no large buffer: a 1 MB answer or a large request's read-ahead
+  // would otherwise stay allocated for as long as the client keeps the connection.
+  if (write_buffer_.capacity() > kKeptBufferBytes) std::string().swap(write_buffer_);
+  if (buffer_.size() == 0 && buffer_.capacity() > kKeptBufferBytes) buffer_.shrink_to_fit();
   do_read();
 }
 
@@ -313,6 +318,7 @@ void Session::write_stream_head(Reply head) {
   streaming_ = true;
   tcp().expires_never();
   chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, limits_.cors && !head.bare)));
+  stream_bytes_ += chunks_.front()->size();
   pump_stream();
   watch_for_close();
 }
@@ -355,6 +361,10 @@ bool Session::on_io_thread() {
 void Session::queue_frames(SharedBytes frames, bool last) {
   if (closed_ || !streaming_ || stream_ending_) return;
   if (chunks_.size() >= limits_.max_queued_chunks) return do_close();  // hopelessly behind
+  // Behind by more bytes than allowed: the client does not read (or reads too slowly). A lone
+  // frame goes out whatever its size, so one large value always reaches a reading watcher.
+  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_.max_queued_bytes) return do_close();
+  stream_bytes_ += frames->size();
   chunks_.push_back(std::move(frames));
   if (last) stream_ending_ = true;
   pump_stream();
@@ -398,11 +408,11 @@ void Session::pump_stream() {
   beast::error_code ec;
   std::size_t written = tls_ ? 0 : write_now(gather_, ec);
   if (ec) {
-    in_flight_.clear();
+    release_in_flight();
     return do_close();
   }
   if (written == net::buffer_size(gather_)) {
-    in_flight_.clear();
+    release_in_flight();
     return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
   }
   std::size_t first = 0;
@@ -412,7 +422,7 @@ void Session::pump_stream() {
   writing_ = true;
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t) {
     self->writing_ = false;
-    self->in_flight_.clear();
+    self->release_in_flight();
     if (ec) return self->do_close();
     self->pump_stream();
   };
@@ -422,11 +432,22 @@ void Session::pump_stream() {
   net::async_write(stream_.socket(), gather_, std::move(done));
 }
 
+void Session::release_in_flight() {
+  for (const auto& frames : in_flight_) stream_bytes_ -= frames->size();
+  in_flight_.clear();
+}
+
 void Session::watch_for_close() {
   // While a stream is open the client should send nothing; a read that ends means it left.
   // Bytes that do arrive (a pipelined request) are kept in buffer_ for the next do_read(),
-  // which starts once the stream has ended (then streaming_ is false).
-  auto space = buffer_.prepare(4096);
+  // which starts once the stream has ended (then streaming_ is false). They are bounded like
+  // any unparsed bytes: a client that sends more while it watches is cut off.
+  constexpr std::size_t kReadSize = 4096;
+  if (buffer_.size() + kReadSize > buffer_.max_size()) {
+    if (streaming_) return do_close();
+    return do_read();  // the stream has ended: the parser takes what is buffered
+  }
+  auto space = buffer_.prepare(kReadSize);
   auto read = [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec == net::error::operation_aborted && !self->streaming_) return self->do_read();

@@ -4,6 +4,10 @@
 // any thread (reply() runs on the session's strand), or turns the exchange into a stream of
 // chunks (watches). All private state is touched only on the strand.
 //
+// Bounds against a hostile client: unparsed bytes (kReadBufferLimit), request bodies
+// (body_limit), a watch stream's backlog (max_queued_chunks, max_queued_bytes), and the buffers
+// kept between requests (kKeptBufferBytes).
+//
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
 // The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
 // session has no such shortcut (OpenSSL owns the record layer) and always writes
@@ -46,10 +50,30 @@ inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 // Appends `data` framed as one chunk: hex size, CRLF, data, CRLF.
 void append_chunk(std::string& out, std::string_view data);
 
+// Bytes of a request head (request line and fields) the parser takes.
+inline constexpr std::size_t kRequestHeadLimit = 64 * 1024;
+// Bytes a session holds unparsed: a request head, a chunk-size line with its extensions, a
+// chunked body's trailers, or requests pipelined behind an open watch. Beyond this the request
+// is refused (400) or, while a watch is open, the connection is closed. Bodies do not count:
+// the parser consumes them as they arrive (body_limit bounds them).
+inline constexpr std::size_t kReadBufferLimit = 2 * kRequestHeadLimit;
+// A write or read buffer larger than this is freed once its exchange is over: a large answer or
+// request leaves no large buffer behind on an idle connection.
+inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+
+class ConnectionLimit;
+
 struct SessionLimits {
   std::size_t body_limit = 1536 * 1024;              // etcd's default max request size (1.5 MiB)
   std::chrono::seconds read_timeout{60};             // idle keep-alive / slow client bound
   std::size_t max_queued_chunks = 1024;              // a watch stream that falls further behind is closed
+  // A watch stream whose unsent bytes (queued and being written) would pass this is closed, as
+  // etcd drops a watcher that cannot keep up; one frame alone is always sent whatever its size.
+  std::size_t max_queued_bytes = 16 << 20;
+  // Shared by the listeners of one side (client or peer): a connection is accepted only with a
+  // free slot (null: no limit). Keeps descriptors for the WAL, snapshots and peers when clients
+  // hold many.
+  std::shared_ptr<ConnectionLimit> connections;
   bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
   bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
   bool head_first = false;                           // read each head, ask RequestHandler::check_head, then the body (peer listener)
@@ -72,6 +96,8 @@ class Session : public std::enable_shared_from_this<Session> {
           std::shared_ptr<boost::asio::ssl::context> tls_context = nullptr);
   ~Session();
 
+  // Holds `slot` (from a ConnectionLimit) until the session ends. Call before start().
+  void hold(std::shared_ptr<void> slot) { slot_ = std::move(slot); }
   void start();
 
   // Answers the current request. Safe from any thread; runs on the strand, inline when the
@@ -127,6 +153,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void watch_for_close();
   void abandon();
   void do_close();
+  void release_in_flight();
   // Wraps the completion handler of an operation on tls_, counting it in tls_pending_ while it
   // is in flight.
   template <class Handler>
@@ -143,7 +170,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Strand-only state.
   boost::beast::tcp_stream stream_;  // the connection of a plain session; unopened with TLS
   std::unique_ptr<TlsStream> tls_;   // the connection of a TLS session
-  boost::beast::flat_buffer buffer_;
+  boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;
   bool http_10_ = false;         // the current request is HTTP/1.0 (keep-alive must be said)
@@ -159,7 +186,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::deque<SharedBytes> chunks_;       // framed, waiting to be written
   std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
   std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write
+  std::size_t stream_bytes_ = 0;         // bytes in chunks_ and in_flight_
   std::function<void()> abandon_fn_;
+  std::shared_ptr<void> slot_;  // the session's ConnectionLimit slot, released with the session
 
   // Frames enqueued for the stream, not yet taken by the strand (send_enqueued).
   std::mutex enqueued_mu_;

@@ -3,12 +3,6 @@
 // checks the answer (or the closed connection) and that the server keeps serving everyone else.
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <optional>
 #include <string>
@@ -16,11 +10,13 @@
 
 #include "test/support/process/http_probe.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/net/raw_connection.hpp"
 #include "test/support/process/server_cluster.hpp"
 
 using namespace std::chrono_literals;
 using coord::test::ServerCluster;
 using coord::test::ServerKind;
+using coord::test::status_line;
 
 namespace {
 
@@ -32,69 +28,10 @@ ServerCluster& server() {
   return cluster;
 }
 
-int port_of(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
-
-// A raw TCP connection to the server.
-class Raw {
+// A raw TCP connection to the shared server (or to `url`).
+class Raw : public coord::test::RawConnection {
  public:
-  explicit Raw(const std::string& url = server().client_url(0)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(port_of(url)));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  }
-  ~Raw() { ::close(fd_); }
-  void send(const std::string& data) {
-    std::size_t off = 0;
-    while (off < data.size()) {
-      const auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;  // the server may close early; the caller checks the answer
-      off += static_cast<std::size_t>(n);
-    }
-  }
-  // Everything the server sends until it closes the connection or `timeout` passes.
-  std::string read_all(std::chrono::milliseconds timeout = 5s) {
-    return read_until_done([](const std::string&) { return false; }, timeout);
-  }
-  // Reads until what arrived holds `needle` `count` times, the connection closes or `timeout`
-  // passes; returns everything read.
-  std::string read_until(const std::string& needle, int count, std::chrono::milliseconds timeout = 5s) {
-    return read_until_done(
-        [&](const std::string& out) {
-          int n = 0;
-          for (auto at = out.find(needle); at != std::string::npos; at = out.find(needle, at + 1)) ++n;
-          return n >= count;
-        },
-        timeout);
-  }
-  bool closed() const { return closed_; }
-
- private:
-  // Reads until `done(what arrived)` holds, the connection closes or `timeout` passes.
-  template <class Done>
-  std::string read_until_done(Done done, std::chrono::milliseconds timeout) {
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[4096];
-    while (!done(out)) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) break;
-      const auto n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<std::size_t>(n));
-    }
-    return out;
-  }
-
-  int fd_ = -1;
-  bool closed_ = false;
+  explicit Raw(const std::string& url = server().client_url(0)) : RawConnection(url) {}
 };
 
 // The server still answers a plain request.
@@ -103,8 +40,6 @@ void still_serving() {
   BOOST_REQUIRE(r);
   BOOST_TEST(r->status == 200);
 }
-
-std::string status_line(const std::string& response) { return response.substr(0, response.find("\r\n")); }
 
 }  // namespace
 
