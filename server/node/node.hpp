@@ -36,6 +36,7 @@
 #include "server/common/status.hpp"
 #include "server/node/node_options.hpp"
 #include "server/node/waiters.hpp"
+#include "server/node/writer_first_mutex.hpp"
 #include "server/raft/message.hpp"
 #include "server/raft/raw_node.hpp"
 #include "server/store/store.hpp"
@@ -300,7 +301,8 @@ class Node {
   bool publish_in_flight_ = false;
 
   // The store: written only by the raft thread under an exclusive lock; read under a shared one.
-  mutable std::shared_mutex store_mu_;
+  // Writers first, so a stream of long reads cannot keep the raft thread out (WriterFirstMutex).
+  mutable WriterFirstMutex store_mu_;
   store::Store store_;            // guarded by store_mu_
   RaftPosition position_;         // guarded by store_mu_: applied index and current term
 
