@@ -218,6 +218,9 @@ class Node {
   void push_conf_change(ConfChangeRequest request);
   Status check_reconfiguration(int voters_after, std::uint64_t removed) const;
   void update_peers();
+  // --force-new-cluster on a restart: rewrites the log so this member is the only voter
+  // (restart_as_standalone) and logs what it did. In start(), before Raft is built.
+  Status force_standalone();
   void release_reads();
   void maybe_snapshot();
   void finish_snapshot();
