@@ -32,7 +32,8 @@
 //  * expiry order among equal expirations is (modifiedIndex, depth), the same on every member
 //    and after a recovery (etcd's heap order after a snapshot depends on map iteration);
 //  * expirations before the year 2000 are not turned into "permanent" on create/set;
-//  * recover() clears the history (etcd keeps a history whose indexes no longer follow on).
+//  * recover() clears the history (etcd keeps a history whose indexes no longer follow on);
+//  * a write may not create a key deeper than kMaxKeyDepth levels (etcd has no limit).
 #pragma once
 
 #include <cstdint>

@@ -167,6 +167,9 @@ BOOST_AUTO_TEST_CASE(deep_key__refused_past_the_limit_listed_at_any_ancestor_and
   const Answer after = call(url, "GET", "/v2/keys/?recursive=true&sorted=true");
   BOOST_TEST(after.status == 200);
   BOOST_TEST(after.body.find("\"key\":\"" + deep + "\",\"value\":\"again\"") != std::string::npos);
+  const Answer quorum = call(url, "GET", "/v2/keys/?recursive=true&quorum=true");  // through Raft and the applier
+  BOOST_TEST(quorum.status == 200);
+  BOOST_TEST(quorum.body.find("\"key\":\"" + deep + "\",\"value\":\"again\"") != std::string::npos);
   BOOST_TEST(call(url, "PUT", "/v2/keys" + deep, "value=bottom").status == 200);
   check_listings("after the restart");
 
