@@ -234,7 +234,9 @@ BOOST_AUTO_TEST_CASE(add_or_update_without_peer_urls__answers_as_etcd_and_keeps_
   auto member_id = [](const std::string& url) {
     const Answer a = call(url, "GET", "/v2/members");
     const auto at = a.body.find("\"id\":\"");
-    return at == std::string::npos ? std::string() : a.body.substr(at + 6, 16);
+    if (at == std::string::npos) return std::string();
+    const auto end = a.body.find('"', at + 6);  // ids are hex without leading zeros
+    return a.body.substr(at + 6, end - at - 6);
   };
   const std::string coordd_id = member_id(coordd.client_url(0)), etcd_id = member_id(etcd.client_url(0));
   BOOST_REQUIRE(!coordd_id.empty() && !etcd_id.empty());
