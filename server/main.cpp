@@ -57,6 +57,7 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   const auto ids = c.initial_member_ids();
   for (const auto& m : c.initial_cluster) o.initial_members.push_back({ids.at(m.name), m.name, m.peer_urls});
   o.new_cluster = c.initial_cluster_state == "new";
+  o.force_new_cluster = c.force_new_cluster;
   o.cluster_token = c.initial_cluster_token;
   o.snapshot_count = c.snapshot_count;
   o.snapshot_catch_up_entries = std::min<std::uint64_t>(5000, c.snapshot_count);

@@ -265,10 +265,17 @@ const std::vector<Flag>& flags() {
                    c.strict_reconfig_check = *b;
                    return Status::ok();
                  }});
+    f.push_back({"force-new-cluster", Kind::kBool, "Force to create a new one member cluster.",
+                 [](ServerConfig& c, const std::string& v) -> Status {
+                   auto b = parse_bool("force-new-cluster", v);
+                   if (!b) return b.status();
+                   c.force_new_cluster = *b;
+                   return Status::ok();
+                 }});
     add_tls_flags(f);
     // Accepted for compatibility with etcd command lines; they change nothing here because
     // coordd always serves v2, logs to stderr and has no v3 API.
-    for (const char* n : {"enable-v2", "debug", "enable-pprof", "force-new-cluster"})
+    for (const char* n : {"enable-v2", "debug", "enable-pprof"})
       f.push_back({n, Kind::kBool, "Accepted for compatibility with etcd.",
                    [n](ServerConfig&, const std::string& v) { return parse_bool(n, v).status(); }});
     for (const char* n : {"logger", "log-level", "log-outputs", "log-package-levels", "quota-backend-bytes",

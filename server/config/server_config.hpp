@@ -62,6 +62,8 @@ struct ServerConfig {
   std::size_t max_snapshots = 5;
   std::size_t max_wals = 5;
   bool strict_reconfig_check = true;
+  // --force-new-cluster: restart an existing member as a one-member cluster keeping its data.
+  bool force_new_cluster = false;
   std::string cors = "*";
   TlsInfo client_tls;
   TlsInfo peer_tls;

@@ -1,6 +1,7 @@
 // The body of a members API POST or PUT (`{"peerURLs": ["http://..."]}`), checked the way etcd
 // 3.4 checks it: the Content-Type must be application/json (415 otherwise), the body JSON (400),
-// each peer URL a string with an http, https, unix or unixs scheme (400). Kept apart from
+// at least one peer URL (400 "no valid URLs given"), each a string with an http, https, unix or
+// unixs scheme, a host:port address and no path (400). Kept apart from
 // MembersHandler so the parsing can be tested and fuzzed without a running node.
 // Pure function; safe to call from any thread.
 #pragma once
@@ -18,7 +19,7 @@ struct MemberRequestError {
   std::string message;
 };
 
-// The peer URLs of the body (empty when the body has no "peerURLs" array), or the refusal.
+// The peer URLs of the body (never empty; surrounding spaces trimmed), or the refusal.
 std::variant<std::vector<std::string>, MemberRequestError> parse_member_peer_urls(std::string_view content_type,
                                                                                   std::string_view body);
 

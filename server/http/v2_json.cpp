@@ -1,6 +1,7 @@
 #include "server/http/v2_json.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "server/http/json_writer.hpp"
 
@@ -51,7 +52,10 @@ void quoted_hex(std::string& out, std::uint64_t id) {
 
 // ------------------------------------------------------------------ keys
 
-void append_node_json(std::string& out, const store::NodeExtern& node) {
+namespace {
+
+// The fields before "nodes"; returns whether none was written yet (`first`).
+bool append_node_head(std::string& out, const store::NodeExtern& node) {
   out.push_back('{');
   bool first = true;
   if (!node.key.empty()) {
@@ -74,15 +78,11 @@ void append_node_json(std::string& out, const store::NodeExtern& node) {
     field(out, first, ",\"ttl\":");
     append_int(out, node.ttl);
   }
-  if (!node.nodes.empty()) {
-    field(out, first, ",\"nodes\":");
-    out.push_back('[');
-    for (std::size_t i = 0; i < node.nodes.size(); ++i) {
-      if (i != 0) out.push_back(',');
-      append_node_json(out, node.nodes[i]);
-    }
-    out.push_back(']');
-  }
+  return first;
+}
+
+// The fields after "nodes", and the closing brace.
+void append_node_tail(std::string& out, const store::NodeExtern& node, bool first) {
   if (node.modified_index != 0) {
     field(out, first, ",\"modifiedIndex\":");
     append_uint(out, node.modified_index);
@@ -92,6 +92,40 @@ void append_node_json(std::string& out, const store::NodeExtern& node) {
     append_uint(out, node.created_index);
   }
   out.push_back('}');
+}
+
+}  // namespace
+
+void append_node_json(std::string& out, const store::NodeExtern& node) {
+  // An explicit stack, not recursion: a recursive listing is as deep as the key tree, which
+  // may be deeper than the call stack allows. Each frame: a node whose "nodes" array is open,
+  // and its next child to write.
+  struct Frame {
+    const store::NodeExtern* node;
+    std::size_t next;
+  };
+  std::vector<Frame> stack;
+  // Writes `n` up to its open "nodes" array (pushing a frame), or whole when it has no children.
+  auto open = [&](const store::NodeExtern& n) {
+    bool first = append_node_head(out, n);
+    if (n.nodes.empty()) return append_node_tail(out, n, first);
+    field(out, first, ",\"nodes\":");
+    out.push_back('[');
+    stack.push_back({&n, 0});
+  };
+  open(node);
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    const store::NodeExtern& n = *top.node;
+    if (top.next == n.nodes.size()) {
+      out.push_back(']');
+      stack.pop_back();
+      append_node_tail(out, n, false);
+      continue;
+    }
+    if (top.next != 0) out.push_back(',');
+    open(n.nodes[top.next++]);  // may push: `top` is not used after this
+  }
 }
 
 void append_event_json(std::string& out, const store::Event& event) {

@@ -10,6 +10,7 @@
 #include "server/node/durable_log.hpp"
 #include "server/node/member_codec.hpp"
 #include "server/node/peer_payload_check.hpp"
+#include "server/node/standalone_restart.hpp"
 #include "server/raft/codec.hpp"
 
 namespace coord::node {
@@ -59,6 +60,7 @@ Status Node::start(MessageSender* sender) {
   if (!log) return log.status();
   log_ = std::move(*log);
   cluster_id_ = log_->cluster_id();
+  if (options_.force_new_cluster && !log_->is_new()) COORD_RETURN_IF_ERROR(force_standalone());
 
   const raft::Snapshot& snap = log_->recovered_snapshot();
   if (!snap.empty()) {
@@ -92,6 +94,23 @@ Status Node::start(MessageSender* sender) {
   next_tick_ = now + options_.tick_interval;
   next_sync_ = now + options_.sync_interval;
   thread_ = std::thread([this] { run(); });
+  return Status::ok();
+}
+
+Status Node::force_standalone() {
+  std::vector<std::string> self_peer_urls;
+  for (const auto& spec : options_.initial_members)
+    if (spec.id == options_.member_id || spec.name == options_.name) self_peer_urls = spec.peer_urls;
+  auto forced = restart_as_standalone(*log_, options_.member_id, self_peer_urls);
+  if (!forced) return forced.status();
+  std::string removed;
+  for (std::uint64_t id : forced->removed) removed += (removed.empty() ? "" : ",") + to_hex(id);
+  std::fprintf(stderr,
+               "coordd: forcing restart of member %s in cluster %s as its only voter at commit index %llu "
+               "(%llu uncommitted entries discarded; removed: %s%s)\n",
+               to_hex(options_.member_id).c_str(), to_hex(cluster_id_.load()).c_str(),
+               static_cast<unsigned long long>(forced->commit), static_cast<unsigned long long>(forced->dropped),
+               removed.empty() ? "none" : removed.c_str(), forced->added_self ? "; added itself" : "");
   return Status::ok();
 }
 

@@ -38,6 +38,7 @@
 #include "server/common/status.hpp"
 #include "server/node/node_options.hpp"
 #include "server/node/waiters.hpp"
+#include "server/node/writer_first_mutex.hpp"
 #include "server/raft/message.hpp"
 #include "server/raft/raw_node.hpp"
 #include "server/store/store.hpp"
@@ -223,6 +224,9 @@ class Node {
   void push_conf_change(ConfChangeRequest request);
   Status check_reconfiguration(int voters_after, std::uint64_t removed) const;
   void update_peers();
+  // --force-new-cluster on a restart: rewrites the log so this member is the only voter
+  // (restart_as_standalone) and logs what it did. In start(), before Raft is built.
+  Status force_standalone();
   void release_reads();
   void maybe_snapshot();
   void finish_snapshot();
@@ -308,7 +312,8 @@ class Node {
 
   // The store: tree, index, members and auth written only inside a round under the exclusive
   // lock; watch()/unwatch() change only the watcher hub, also exclusively; reads are shared.
-  mutable std::shared_mutex store_mu_;
+  // Writers first, so a stream of long reads cannot keep the rounds out (WriterFirstMutex).
+  mutable WriterFirstMutex store_mu_;
   store::Store store_;            // guarded by store_mu_
   RaftPosition position_;         // guarded by store_mu_: applied index and current term
 

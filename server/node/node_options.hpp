@@ -23,6 +23,10 @@ struct NodeOptions {
   std::vector<std::string> client_urls;        // advertised; published into the members list
   std::vector<MemberSpec> initial_members;     // the initial cluster (self included)
   bool new_cluster = true;                     // --initial-cluster-state new
+  // --force-new-cluster: on a restart (an existing WAL), come up as the only voter of the
+  // cluster, keeping the committed data (server/node/standalone_restart.hpp). Ignored for a
+  // data dir without a WAL, as in etcd.
+  bool force_new_cluster = false;
   std::string cluster_token = "etcd-cluster";  // --initial-cluster-token (ids of added members)
   std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot

@@ -14,7 +14,18 @@ namespace coord::store {
 
 // A node as shown to a client. Field order in JSON: key, value, dir, expiration, ttl, nodes,
 // modifiedIndex, createdIndex (etcd 3.4's v2 API).
+//
+// A recursive listing nests as deep as the tree, which may be far deeper than the call stack
+// allows (a store recovered from an old data dir or a peer's snapshot): the destructor frees
+// the children with an explicit stack. Copies recurse, so listings are only ever moved.
 struct NodeExtern {
+  NodeExtern() = default;
+  NodeExtern(const NodeExtern&) = default;
+  NodeExtern(NodeExtern&&) noexcept = default;
+  NodeExtern& operator=(const NodeExtern&) = default;
+  NodeExtern& operator=(NodeExtern&&) noexcept = default;
+  ~NodeExtern();
+
   std::string key;                     // user key, e.g. "/dir/a"; empty for the root
   std::optional<std::string> value;    // set for files (may be ""), absent for dirs and deletes
   bool dir = false;

@@ -51,6 +51,10 @@ std::string join_prefix(const std::vector<std::string_view>& parts, std::size_t 
 }
 }  // namespace
 
+V2Error Store::too_deep() const {
+  return error(kEcodeInvalidField, "key has more than " + std::to_string(kMaxKeyDepth) + " levels");
+}
+
 V2Result<Node*> Store::lookup(const Parts& parts) const {
   Node* cur = const_cast<Node*>(tree_.root());
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -89,8 +93,7 @@ void Store::fill_expiration(const Node* n, NodeExtern& out, UnixNanos now) {
   out.ttl = ttl;
 }
 
-NodeExtern Store::repr(const Node* n, std::string key, bool recursive, bool sorted,
-                       UnixNanos now) const {
+NodeExtern Store::repr(const Node* n, std::string key, UnixNanos now) const {
   NodeExtern out;
   out.key = std::move(key);
   out.dir = n->dir;
@@ -98,22 +101,40 @@ NodeExtern Store::repr(const Node* n, std::string key, bool recursive, bool sort
   fill_expiration(n, out, now);
   out.modified_index = n->modified_index;
   out.created_index = n->created_index;
-  if (n->dir && recursive) list_children(n, out.key, true, sorted, now, out);
   return out;
 }
 
-void Store::list_children(const Node* n, const std::string& key, bool recursive, bool sorted,
-                          UnixNanos now, NodeExtern& out) const {
-  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) {
-    if (c->hidden()) continue;
-    std::string child_key;
-    child_key.reserve(key.size() + 1 + c->name_size);
-    child_key.append(key).append(1, '/').append(c->name());
-    out.nodes.push_back(repr(c, std::move(child_key), recursive, sorted, now));
-  }
-  if (sorted) {
-    std::sort(out.nodes.begin(), out.nodes.end(),
-              [](const NodeExtern& a, const NodeExtern& b) { return a.key < b.key; });
+void Store::list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const {
+  // An explicit stack, not recursion: a listing is as deep as the tree, and a tree recovered
+  // from an old data dir or a peer's snapshot may be deeper than the call stack allows.
+  // Each entry is a dir and the listing its children go into. Invariant: a dir's `nodes` is
+  // filled completely before any of its children is pushed, so the pointers into it stay valid.
+  struct Pending {
+    const Node* dir;
+    NodeExtern* listing;
+  };
+  std::vector<Pending> stack{{n, &out}};
+  std::vector<const Node*> children;
+  while (!stack.empty()) {
+    const Pending p = stack.back();
+    stack.pop_back();
+    children.clear();
+    for (const Node* c = p.dir->first_child; c != nullptr; c = c->next_sibling)
+      if (!c->hidden()) children.push_back(c);
+    // Sibling keys share the dir's prefix, so ordering by name is ordering by key.
+    if (sorted)
+      std::sort(children.begin(), children.end(), [](const Node* a, const Node* b) { return a->name() < b->name(); });
+    const std::string& dir_key = p.listing->key;
+    p.listing->nodes.reserve(children.size());
+    for (const Node* c : children) {
+      std::string child_key;
+      child_key.reserve(dir_key.size() + 1 + c->name_size);
+      child_key.append(dir_key).append(1, '/').append(c->name());
+      p.listing->nodes.push_back(repr(c, std::move(child_key), now));
+    }
+    if (!recursive) continue;
+    for (std::size_t i = 0; i < children.size(); ++i)
+      if (children[i]->dir) stack.push_back({children[i], &p.listing->nodes[i]});
   }
 }
 
@@ -131,7 +152,7 @@ V2Result<Event> Store::get(std::string_view key, bool recursive, bool sorted, Un
   e.node.dir = n->dir;
   if (n->dir) {
     // A GET always lists one level; deeper levels only with `recursive`.
-    list_children(n, e.node.key, recursive, sorted, now, e.node);
+    list_children(n, recursive, sorted, now, e.node);
   } else {
     e.node.value = n->value;
   }
@@ -170,6 +191,7 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   if (!found.ok() && found.error().code != kEcodeKeyNotFound) return std::move(found).error();
   if (refresh && !found.ok()) return std::move(found).error();
   if (parts.empty()) return error(kEcodeRootROnly, "/");
+  if (!found.ok() && parts.size() > kMaxKeyDepth) return too_deep();
   std::string key = join(parts);
   Node* n = found.ok() ? found.value() : nullptr;
   if (n != nullptr && n->dir) return error(kEcodeNotFile, key);
@@ -180,7 +202,7 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   if (n != nullptr) {
     // Replace the file in place: a set starts a new life (createdIndex resets), and a file
     // has no children, so it may also turn into an empty dir.
-    e.prev_node = repr(n, key, false, false, now);
+    e.prev_node = repr(n, key, now);
     std::string kept = refresh ? std::move(n->value) : std::string();
     ttl_.erase(n);
     n->dir = dir;
@@ -198,7 +220,7 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   set_expiration(n, expiration);
   index_ = next;
 
-  e.node = repr(n, std::move(key), false, false, now);
+  e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
   e.refresh = refresh;
   return *publish(std::move(e));
@@ -220,6 +242,7 @@ V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value
     parts.emplace_back(seq);
   }
   if (parts.empty()) return error(kEcodeRootROnly, "/");
+  if (parts.size() > kMaxKeyDepth) return too_deep();
   auto parent = make_dirs(parts, parts.size() - 1, next);
   if (!parent.ok()) {
     // etcd's internalCreate counts a failed walk as a failed set too (etcd 3.4's v2 API).
@@ -236,7 +259,7 @@ V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value
 
   Event e;
   e.action = action::kCreate;
-  e.node = repr(n, std::move(key), false, false, now);
+  e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
   return *publish(std::move(e));
 }

@@ -32,7 +32,8 @@
 //  * expiry order among equal expirations is (modifiedIndex, depth), the same on every member
 //    and after a recovery (etcd's heap order after a snapshot depends on map iteration);
 //  * expirations before the year 2000 are not turned into "permanent" on create/set;
-//  * recover() clears the history (etcd keeps a history whose indexes no longer follow on).
+//  * recover() clears the history (etcd keeps a history whose indexes no longer follow on);
+//  * a write may not create a key deeper than kMaxKeyDepth levels (etcd has no limit).
 #pragma once
 
 #include <cstdint>
@@ -63,6 +64,13 @@ inline constexpr std::uint32_t kSnapshotMagic = 0x32545343;  // "CST2"
 inline constexpr std::uint8_t kSnapshotVersion = 2;
 inline constexpr std::uint8_t kSnapshotVersionWithoutAuth = 1;
 
+// The most levels a key may have when a write creates it (etcd has no limit). A recursive
+// listing writes every key in full, so a chain of d levels costs O(d^2) bytes to list: at 1000
+// levels of one-letter names that is 1 MB, at the 20,000 a 64 KB request line allows, 400 MB.
+// Deeper creates are refused with 209 "Invalid field". Deeper trees that already exist (an old
+// data dir, a peer's snapshot) still work: no walk of the tree recurses.
+inline constexpr std::size_t kMaxKeyDepth = 1000;
+
 struct WatchStart {
   EventPtr immediate;            // set when history already held a matching event: the watch is over
   WatchId id = 0;                // otherwise: the registered watcher (0 when immediate is set)
@@ -79,8 +87,9 @@ class Store {
   std::uint64_t index() const { return index_; }
 
   // GET: a node; a dir lists its non-hidden children (recursively with `recursive`; by key
-  // with `sorted`). `now` computes ttl.
+  // with `sorted`). `now` computes ttl. Any depth: the listing is built without recursion.
   V2Result<Event> get(std::string_view key, bool recursive, bool sorted, UnixNanos now) const;
+  // Writes that create a node refuse keys deeper than kMaxKeyDepth (209).
   // PUT without conditions: makes or replaces a node ("set"). With `refresh`, keeps the value,
   // applies the expiration and tells no watcher (the key must exist).
   V2Result<Event> set(std::string_view key, bool dir, std::string_view value,
@@ -161,6 +170,8 @@ class Store {
   static Parts split(std::string_view key);
   static std::string join(const Parts& parts);  // "/a/b"; "" for no parts
   V2Error error(int code, std::string cause) const { return V2Error{code, std::move(cause), index_}; }
+  // 209 for a write that would create a key deeper than kMaxKeyDepth.
+  V2Error too_deep() const;
 
   // etcd's internalGet: the node at `parts`, or 100 (first missing part) / 104 (a file on the way).
   V2Result<Node*> lookup(const Parts& parts) const;
@@ -171,9 +182,11 @@ class Store {
   // part is a file.
   V2Result<Node*> make_dirs(const Parts& parts, std::size_t count, std::uint64_t index);
 
-  NodeExtern repr(const Node* n, std::string key, bool recursive, bool sorted, UnixNanos now) const;
-  void list_children(const Node* n, const std::string& key, bool recursive, bool sorted,
-                     UnixNanos now, NodeExtern& out) const;
+  // `n` alone (a dir without its children).
+  NodeExtern repr(const Node* n, std::string key, UnixNanos now) const;
+  // Fills out.nodes with the non-hidden children of dir `n` (key out.key); all levels below
+  // with `recursive`.
+  void list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const;
   static void fill_expiration(const Node* n, NodeExtern& out, UnixNanos now);
 
   void set_expiration(Node* n, std::optional<UnixNanos> expiration);

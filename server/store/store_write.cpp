@@ -45,7 +45,7 @@ V2Result<Event> Store::update(std::string_view key, std::string_view value,
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kUpdate;
-  e.prev_node = repr(n, k, false, false, now);
+  e.prev_node = repr(n, k, now);
   ttl_.erase(n);
   if (!n->dir) {
     // A dir keeps its stored modifiedIndex although the event shows a new one (§10 item 2).
@@ -106,14 +106,14 @@ V2Result<Event> Store::compare_and_swap(std::string_view key,
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kCompareAndSwap;
-  e.prev_node = repr(n, k, false, false, now);
+  e.prev_node = repr(n, k, now);
   ttl_.erase(n);
   if (!refresh) n->value.assign(value.data(), value.size());
   n->modified_index = next;
   set_expiration(n, expiration);
   index_ = next;
 
-  e.node = repr(n, std::move(k), false, false, now);
+  e.node = repr(n, std::move(k), now);
   e.etcd_index = next;
   e.refresh = refresh;
   counters_.bump(Counter::kCasSuccess);
@@ -178,7 +178,7 @@ EventPtr Store::remove_as(const char* action_name, Node* n, std::string key, Uni
   const std::uint64_t next = index_ + 1;
   Event e;
   e.action = action_name;
-  e.prev_node = repr(n, key, false, false, now);
+  e.prev_node = repr(n, key, now);
   e.node.dir = n->dir;
   e.node.modified_index = next;
   e.node.created_index = n->created_index;

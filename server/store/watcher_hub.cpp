@@ -52,12 +52,12 @@ bool WatcherHub::hidden_below(std::string_view watched, std::string_view key) {
   return below.find("/_") != std::string_view::npos;
 }
 
-void WatcherHub::deliver(const EventPtr& e, std::string_view path, bool removed) {
+void WatcherHub::deliver(const EventPtr& e, const HashedKey& path, bool removed) {
   auto list = by_key_.find(path);
   if (list == by_key_.end()) return;
   const std::string& key = e->node.key;
-  bool exact = key == path;
-  if (!exact && !removed && hidden_below(path, key)) return;
+  bool exact = key == path.key;
+  if (!exact && !removed && hidden_below(path.key, key)) return;
   // Sinks must not call back into the store; remove() from inside one is deferred, and the
   // guard keeps the hub usable even if a sink throws.
   struct Guard {
@@ -77,12 +77,16 @@ void WatcherHub::deliver(const EventPtr& e, std::string_view path, bool removed)
 }
 
 void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& removed_paths) {
-  for (const std::string& p : removed_paths) deliver(e, p, true);
-  // Walk "/", "/a", "/a/b" for the event key "/a/b".
-  const std::string& key = e->node.key;
-  deliver(e, "/", false);
-  for (std::size_t pos = 1; pos <= key.size(); ++pos) {
-    if (pos == key.size() || key[pos] == '/') deliver(e, std::string_view(key).substr(0, pos), false);
+  for (const std::string& p : removed_paths) deliver(e, HashedKey{p, KeyHash{}(p)}, true);
+  // Walk "/", "/a", "/a/b" for the event key "/a/b", extending one running hash (KeyHash).
+  const std::string_view key = e->node.key;
+  if (!by_key_.empty()) {
+    deliver(e, HashedKey{"/", KeyHash{}(std::string_view("/"))}, false);
+    std::uint64_t h = fnv_extend(kFnvOffset, key.substr(0, 1));
+    for (std::size_t pos = 1; pos <= key.size(); ++pos) {
+      if (pos == key.size() || key[pos] == '/') deliver(e, HashedKey{key.substr(0, pos), h}, false);
+      if (pos < key.size()) h = fnv_extend(h, key.substr(pos, 1));
+    }
   }
   std::vector<WatchId> done = std::move(pending_removals_);
   pending_removals_.clear();

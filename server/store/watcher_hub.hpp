@@ -49,16 +49,38 @@ class WatcherHub {
     std::uint64_t since;
     WatchSink sink;
   };
+  // Watched keys are hashed with FNV-1a, which extends byte by byte: notify() gets the hash of
+  // every prefix of an event's key in one pass over it, so a write to a key of d levels costs
+  // O(length) there, not O(d x length) (which, for a key thousands of levels deep, would stall
+  // the raft thread on every write). A prefix is looked up as a HashedKey, its hash precomputed.
+  static constexpr std::uint64_t kFnvOffset = 14695981039346656037ull;
+  static constexpr std::uint64_t kFnvPrime = 1099511628211ull;
+  static std::uint64_t fnv_extend(std::uint64_t h, std::string_view bytes) {
+    for (unsigned char c : bytes) h = (h ^ c) * kFnvPrime;
+    return h;
+  }
+  struct HashedKey {
+    std::string_view key;
+    std::size_t hash;
+  };
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return fnv_extend(kFnvOffset, s); }
+    std::size_t operator()(const HashedKey& k) const { return k.hash; }
+  };
+  struct KeyEqual {
+    using is_transparent = void;
+    static std::string_view view(std::string_view s) { return s; }
+    static std::string_view view(const HashedKey& k) { return k.key; }
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const { return view(a) == view(b); }
   };
   // Delivers to the watchers on exactly `path`; `removed` marks a node deleted inside a dir.
-  void deliver(const EventPtr& e, std::string_view path, bool removed);
+  void deliver(const EventPtr& e, const HashedKey& path, bool removed);
   void erase_now(WatchId id);
   void erase_batch(const std::vector<WatchId>& ids);
 
-  std::unordered_map<std::string, std::vector<Watcher>, KeyHash, std::equal_to<>> by_key_;
+  std::unordered_map<std::string, std::vector<Watcher>, KeyHash, KeyEqual> by_key_;
   std::unordered_map<WatchId, std::string> key_of_id_;
   std::vector<WatchId> pending_removals_;  // remove() called from inside a sink
   bool delivering_ = false;

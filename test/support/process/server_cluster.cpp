@@ -131,6 +131,11 @@ bool ServerCluster::start() {
   return true;
 }
 
+void ServerCluster::set_member_args(int i, std::vector<std::string> args) {
+  if (static_cast<int>(options_.member_args.size()) <= i) options_.member_args.resize(i + 1);
+  options_.member_args[i] = std::move(args);
+}
+
 bool ServerCluster::restart(int i) {
   launch(i);
   return wait_ready(i, std::chrono::steady_clock::now() + options_.ready_timeout);

@@ -59,6 +59,8 @@ class ServerCluster {
   // Restarts every member that is not running, all at once (a lone member of a cluster cannot
   // become ready without a quorum), then waits until each is ready.
   bool restart_all_stopped();
+  // Replaces member i's own extra flags (ClusterOptions::member_args) for its next start.
+  void set_member_args(int i, std::vector<std::string> args);
   // SIGKILL member i and reap it.
   void kill(int i);
   // SIGTERM member i, SIGKILL after `grace`.

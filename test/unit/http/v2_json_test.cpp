@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "test/support/thread/small_stack.hpp"
+
 using namespace coord;
 using namespace coord::http;
 using store::Event;
@@ -255,6 +257,29 @@ BOOST_AUTO_TEST_CASE(error__with_and_without_cause) {
   BOOST_TEST(error_body(300, "etcdserver: request timed out", 0) ==
              "{\"errorCode\":300,\"message\":\"Raft Internal Error\",\"cause\":\"etcdserver: request "
              "timed out\",\"index\":0}\n");
+}
+
+BOOST_AUTO_TEST_CASE(node_json__a_listing_deeper_than_the_call_stack_allows) {
+  // 100,000 nested dirs with one file at the bottom, written on a 256 KiB stack: a recursive
+  // writer would overflow it. The text must be exactly the nesting, in etcd's field order.
+  constexpr int kLevels = 100000;
+  std::string out;
+  test::run_on_small_stack([&] {
+    NodeExtern top = dir("/d", 1, 1);
+    NodeExtern* n = &top;
+    for (int i = 1; i < kLevels; ++i) {
+      n->nodes.push_back(dir("/d", 1, 1));
+      n = &n->nodes.back();
+    }
+    n->nodes.push_back(file("/f", "v", 2, 2));
+    append_node_json(out, top);
+  });
+  std::string expected;
+  for (int i = 0; i < kLevels; ++i) expected += "{\"key\":\"/d\",\"dir\":true,\"nodes\":[";
+  expected += "{\"key\":\"/f\",\"value\":\"v\",\"modifiedIndex\":2,\"createdIndex\":2}";
+  for (int i = 0; i < kLevels; ++i) expected += "],\"modifiedIndex\":1,\"createdIndex\":1}";
+  BOOST_TEST(out.size() == expected.size());
+  BOOST_TEST((out == expected));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
