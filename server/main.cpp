@@ -22,6 +22,7 @@
 #include "server/http/router.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/node.hpp"
+#include "server/proxy/proxy_server.hpp"
 #include "server/tls/context_source.hpp"
 #include "server/tls/self_cert.hpp"
 #include "server/transport/cluster_fetch.hpp"
@@ -311,5 +312,6 @@ int main(int argc, char** argv) {
       break;
   }
   std::signal(SIGPIPE, SIG_IGN);
+  if (parsed->config.proxy != coord::config::ServerConfig::ProxyMode::kOff) return coord::proxy::run_proxy(parsed->config);
   return Server(parsed->config).run();
 }
