@@ -85,10 +85,11 @@ void Forward::try_next() {
     if (!EndpointSet::available(e, now)) continue;
     endpoint_ = &e;
     ++attempts_;
+    // A pooled connection is this exchange's alone (nothing is pending on it), so the request
+    // goes out from here at once; its completions then run on the connection's strand.
     connection_ = context_.pool.take(e.url);
-    if (connection_) {
-      return net::dispatch(connection_->stream.get_executor(), [self = shared_from_this()] { self->send(); });
-    }
+    pooled_ = connection_ != nullptr;
+    if (pooled_) return send();
     boost::system::error_code ec;
     const auto address = net::ip::make_address(e.host, ec);
     if (ec) {  // a member advertising a host name: not dialable here, held out like a failed dial
@@ -115,10 +116,32 @@ void Forward::on_connect(beast::error_code ec) {
   }
   beast::error_code ignored;
   connection_->stream.socket().set_option(net::ip::tcp::no_delay(true), ignored);
+  // Synchronous calls must never block an io thread: send() relies on this.
+  connection_->stream.socket().non_blocking(true, ignored);
   send();
 }
 
 void Forward::send() {
+  // Most requests fit in the socket's buffer: written at once, they skip a trip through the
+  // reactor (the socket is non-blocking; a full buffer leaves the rest to the async write).
+  beast::error_code ec;
+  const std::size_t written = connection_->stream.socket().write_some(net::buffer(wire_), ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
+  if (ec) {
+    // Refused before a byte left: the member never saw this request, so it may go again. A
+    // pooled connection the member had just closed is replaced by a new one to the same
+    // member; a new connection refused at once counts as a failed dial.
+    connection_.reset();
+    if (pooled_) {
+      --next_;
+      --attempts_;
+    } else {
+      context_.endpoints.mark_failed(*endpoint_);
+    }
+    return try_next();
+  }
+  if (written == wire_.size()) return on_sent({});
+  wire_.erase(0, written);
   if (context_.write_timeout.count() > 0) {
     connection_->stream.expires_after(context_.write_timeout);
   } else {

@@ -75,6 +75,7 @@ class Forward : public std::enable_shared_from_this<Forward> {
   // (and outlives) before parser_.
   std::function<std::size_t(std::uint64_t, boost::beast::string_view, boost::beast::error_code&)> on_chunk_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
+  bool pooled_ = false;     // connection_ came from the pool (it may have been closed meanwhile)
   bool streaming_ = false;
   bool abandoned_ = false;  // the client went away: stop reading, drop the connection
 };

@@ -95,7 +95,7 @@ class StreamWatch {
   // Reads until `n` events have arrived, the stream ends or `timeout` passes; the events' indexes.
   std::vector<std::uint64_t> wait_events(std::size_t n, std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (modified_indexes(raw_).size() < 2 * n && !ended_) {  // 2: node and prevNode of an overwrite
+    while (node_indexes().size() < n && !ended_) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) break;
       pollfd p{fd_, POLLIN, 0};
