@@ -172,6 +172,14 @@ void Forward::on_sent(beast::error_code ec) {
 void Forward::on_header(beast::error_code ec) {
   if (ec) return fail_after_send("read the answer head", ec);
   if (parser_->chunked()) return start_stream();
+  // The body usually came with the head: parse what is buffered now rather than through
+  // another pass of the read machinery.
+  if (!parser_->is_done() && connection_->buffer.size() > 0) {
+    beast::error_code parse_ec;
+    const auto used = parser_->put(connection_->buffer.data(), parse_ec);
+    connection_->buffer.consume(used);
+    if (parse_ec && parse_ec != bhttp::error::need_more) return fail_after_send("parse the answer", parse_ec);
+  }
   if (parser_->is_done()) return on_body({});
   bhttp::async_read(connection_->stream, connection_->buffer, *parser_,
                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
