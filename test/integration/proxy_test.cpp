@@ -158,6 +158,10 @@ PROXY_CASE(forwards__keys_watches_and_cluster_paths_untouched) {
     return out;
   };
   BOOST_TEST(names(*via_proxy) == names(*direct));  // the same headers, none twice
+  auto head = raw_request(url, "HEAD", "/v2/keys/p/a?quorum=true");
+  BOOST_REQUIRE(head);
+  BOOST_TEST(head->status == 200);
+  BOOST_TEST(head->header("Content-Length").value_or("none") == std::to_string(direct->body.size()));  // the member's length, no body
   auto post = raw_request(url, "POST", "/v2/keys/p/q", "value=x");
   BOOST_REQUIRE(post);
   BOOST_TEST(post->status == 201);
@@ -221,7 +225,8 @@ PROXY_CASE(readonly__refuses_everything_but_get_with_501) {
 // hang), and serves again once the members are back.
 PROXY_CASE(all_members_down__503_then_serves_again) {
   auto cluster = start_cluster(kind);
-  auto proxy = start_proxy(*cluster);
+  // etcd's default hold-out, long enough that the check below sees the members still held out.
+  auto proxy = start_proxy(*cluster, "on", {"--proxy-failure-wait", "5000", "--proxy-refresh-interval", "500"});
   BOOST_REQUIRE(raw_request(proxy->url(), "PUT", "/v2/keys/down", "value=1")->status == 201);
   for (int i = 0; i < cluster->size(); ++i) cluster->kill(i);
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -230,8 +235,10 @@ PROXY_CASE(all_members_down__503_then_serves_again) {
     BOOST_TEST(r->status == 503);
     BOOST_TEST(r->body == R"({"message":"httpproxy: zero endpoints currently available"})");
   }
+  BOOST_TEST(proxy->endpoints().empty());  // each member failed to dial: all held out
   BOOST_REQUIRE_MESSAGE(cluster->restart_all_stopped(), cluster->last_error());
   BOOST_TEST(wait_status(proxy->url(), "/v2/keys/down?quorum=true", 200, 15s));
+  BOOST_TEST(proxy->wait_endpoints(3));  // back in use once their hold-out ran out
 }
 
 // Fault: the proxy is restarted while every member is down, with --initial-cluster now naming

@@ -141,6 +141,7 @@ std::optional<RawReply> raw_request(const std::string& base_url, const std::stri
       at = eol + 2;
     }
     const std::string rest = raw.substr(head_end + 4);
+    if (method == "HEAD") return reply;  // a length, but no body
     if (chunked) {
       if (dechunk(rest, reply.body)) return reply;
     } else if (length) {
