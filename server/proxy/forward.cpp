@@ -262,13 +262,15 @@ void Forward::fail_after_send(const char* where, beast::error_code ec) {
   }
   std::fprintf(stderr, "coordd: proxy: %s from %s failed (%s); the request is not sent again\n", where,
                endpoint_->url.c_str(), ec.message().c_str());
-  context_.endpoints.mark_failed(*endpoint_);
   connection_.reset();
   if (streaming_) {
-    // The head is gone: end the stream where the member left it, as etcd's proxy does.
+    // The head is gone: end the stream where the member left it, as etcd's proxy does. The
+    // member is not held out: a quiet watch past --proxy-read-timeout ends the same way, and a
+    // member that is really gone fails its next dial.
     session_->send_frames(kLastChunkBytes, true);
     return;
   }
+  context_.endpoints.mark_failed(*endpoint_);
   http::Reply r{502, http::kJson,
                 json_message("httpproxy: unable to get response from " + std::to_string(attempts_) + " endpoint(s)"), {}};
   session_->reply(std::move(r));

@@ -221,6 +221,24 @@ PROXY_CASE(readonly__refuses_everything_but_get_with_501) {
   BOOST_TEST(get->body.find("\"value\":\"1\"") != std::string::npos);
 }
 
+// Claim: --proxy-read-timeout bounds each read of a member's answer: a watch that hears nothing
+// for that long ends (its head already passed on), and the member is not held out for it.
+PROXY_CASE(read_timeout__ends_a_quiet_watch_without_holding_the_member_out) {
+  auto cluster = start_cluster(kind);
+  auto proxy = start_proxy(*cluster, "on", {"--proxy-read-timeout", "300", "--proxy-refresh-interval", "60000"});
+  const auto start = std::chrono::steady_clock::now();
+  auto quiet = raw_request(proxy->url(), "GET", "/v2/keys/quiet?wait=true", {}, 10s);
+  const auto took = std::chrono::steady_clock::now() - start;
+  BOOST_REQUIRE_MESSAGE(quiet, "the quiet watch did not end: " << proxy->log_tail());
+  BOOST_TEST(quiet->status == 200);
+  BOOST_TEST(quiet->body.empty());
+  BOOST_TEST(took < 5s);
+  BOOST_TEST(proxy->endpoints().size() == 3u);
+  auto put = raw_request(proxy->url(), "PUT", "/v2/keys/quiet", "value=1");
+  BOOST_REQUIRE(put);
+  BOOST_TEST(put->status == 201);
+}
+
 // Fault: every member is killed. Must hold: the proxy answers 503 in etcd's words at once (no
 // hang), and serves again once the members are back.
 PROXY_CASE(all_members_down__503_then_serves_again) {
