@@ -23,6 +23,7 @@
 #include "server/http/router.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/node.hpp"
+#include "server/proxy/proxy_server.hpp"
 #include "server/tls/context_source.hpp"
 #include "server/tls/self_cert.hpp"
 #include "server/transport/cluster_fetch.hpp"
@@ -323,5 +324,6 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Many idle watchers each hold a descriptor: allow as many as the hard limit permits.
   const std::size_t open_files_limit = coord::http::raise_open_files_limit();
+  if (parsed->config.proxy != coord::config::ServerConfig::ProxyMode::kOff) return coord::proxy::run_proxy(parsed->config);
   return Server(parsed->config, open_files_limit).run();
 }

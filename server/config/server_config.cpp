@@ -160,6 +160,33 @@ void add_tls_flags(std::vector<Flag>& f) {
                }});
 }
 
+// etcd 3.4's proxy flags (etcdmain/config.go): a mode, and times in milliseconds.
+void add_proxy_flags(std::vector<Flag>& f) {
+  f.push_back({"proxy", Kind::kString, "Valid values include [\"off\" \"on\" \"readonly\"]",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 if (v == "off") c.proxy = ServerConfig::ProxyMode::kOff;
+                 else if (v == "on") c.proxy = ServerConfig::ProxyMode::kOn;
+                 else if (v == "readonly") c.proxy = ServerConfig::ProxyMode::kReadonly;
+                 else return Status::invalid_argument("invalid value \"" + v + "\" for flag -proxy: invalid value");
+                 return Status::ok();
+               }});
+  auto millis = [&](const char* n, const char* h, std::chrono::milliseconds ServerConfig::*field) {
+    f.push_back({n, Kind::kUint, h, [n, field](ServerConfig& c, const std::string& v) -> Status {
+                   auto x = parse_uint(n, v);
+                   if (!x) return x.status();
+                   // Go parses these as uint (64 bits); a value past what a duration holds is refused as out of range.
+                   if (*x > std::uint64_t{1} << 62) return Status::invalid_argument("invalid value \"" + v + "\" for flag -" + n + ": value out of range");
+                   c.*field = std::chrono::milliseconds(static_cast<std::int64_t>(*x));
+                   return Status::ok();
+                 }});
+  };
+  millis("proxy-failure-wait", "Time (in milliseconds) an endpoint will be held in a failed state.", &ServerConfig::proxy_failure_wait);
+  millis("proxy-refresh-interval", "Time (in milliseconds) of the endpoints refresh interval.", &ServerConfig::proxy_refresh_interval);
+  millis("proxy-dial-timeout", "Time (in milliseconds) for a dial to timeout.", &ServerConfig::proxy_dial_timeout);
+  millis("proxy-write-timeout", "Time (in milliseconds) for a write to timeout.", &ServerConfig::proxy_write_timeout);
+  millis("proxy-read-timeout", "Time (in milliseconds) for a read to timeout.", &ServerConfig::proxy_read_timeout);
+}
+
 // Flags that take a value, in --help order. Each setter validates and stores.
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> kFlags = [] {
@@ -273,6 +300,7 @@ const std::vector<Flag>& flags() {
                    return Status::ok();
                  }});
     add_tls_flags(f);
+    add_proxy_flags(f);
     // Accepted for compatibility with etcd command lines; they change nothing here because
     // coordd always serves v2, logs to stderr and has no v3 API.
     for (const char* n : {"enable-v2", "debug", "enable-pprof"})
@@ -284,7 +312,7 @@ const std::vector<Flag>& flags() {
       f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
                    [](ServerConfig&, const std::string&) { return Status::ok(); }});
     // Not built yet: refuse loudly rather than run without what the user asked for.
-    for (const char* n : {"discovery", "discovery-srv", "proxy", "wal-dir"})
+    for (const char* n : {"discovery", "discovery-srv", "wal-dir"})
       f.push_back({n, Kind::kUnsupported, "Not supported yet.",
                    [n](ServerConfig&, const std::string& v) -> Status {
                      if (v.empty() || v == "false" || v == "off") return Status::ok();
@@ -477,7 +505,9 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
     COORD_RETURN_IF_ERROR(match->set(c, value));
   }
   apply_defaults(c);
-  COORD_RETURN_IF_ERROR(check_consistency(c));
+  // A proxy is no member: its name need not be in --initial-cluster (etcd reads the list only
+  // for the peer URLs to ask).
+  if (c.proxy == ServerConfig::ProxyMode::kOff) COORD_RETURN_IF_ERROR(check_consistency(c));
   COORD_RETURN_IF_ERROR(check_tls(c));
   return out;
 }

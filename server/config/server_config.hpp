@@ -76,6 +76,16 @@ struct ServerConfig {
   std::vector<std::string> cipher_suites;
   std::vector<std::string> warnings;  // things to log at startup (e.g. unknown ETCD_* variables)
 
+  // Proxy mode (server/proxy/): with kOn or kReadonly coordd joins no cluster and forwards
+  // client requests to the members of --initial-cluster (kReadonly: GET only).
+  enum class ProxyMode { kOff, kOn, kReadonly };
+  ProxyMode proxy = ProxyMode::kOff;
+  std::chrono::milliseconds proxy_failure_wait{5000};      // a member that failed to dial is held out this long
+  std::chrono::milliseconds proxy_refresh_interval{30000};  // how often the member list is fetched again
+  std::chrono::milliseconds proxy_dial_timeout{1000};       // connecting to a member
+  std::chrono::milliseconds proxy_write_timeout{5000};      // sending a request to a member (0: none)
+  std::chrono::milliseconds proxy_read_timeout{0};          // each read of a member's answer (0: none)
+
   // The member id of `name` in initial_cluster: SHA-1(sorted peer URLs + token), first 8 bytes.
   std::uint64_t member_id() const;
   // Ids of every initial member, and the cluster id derived from them, as etcd computes them.

@@ -78,15 +78,21 @@ Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds 
   const auto cid = res["X-Etcd-Cluster-Id"];
   info.cluster_id = std::strtoull(std::string(cid.data(), cid.size()).c_str(), nullptr, 16);
   json::value body = json::parse(res.body(), ec);
-  const json::value* members = ec || !body.is_object() ? nullptr : body.as_object().if_contains("members");
-  if (members == nullptr || !members->is_array())
+  // coordd answers {"members":[...]} with hex string ids; etcd a bare array with numeric ids.
+  const json::value* list = &body;
+  if (!ec && body.is_object()) list = body.as_object().if_contains("members");
+  if (ec || list == nullptr || !list->is_array())
     return Status::corruption("GET " + url + "/members: not a member list");
-  for (const auto& m : members->as_array()) {
+  for (const auto& m : list->as_array()) {
     if (!m.is_object()) continue;
     const auto& o = m.as_object();
     store::Member member;
     if (const auto* id = o.if_contains("id"); id && id->is_string())
       member.id = std::strtoull(id->as_string().c_str(), nullptr, 16);
+    else if (id && id->is_uint64())
+      member.id = id->as_uint64();
+    else if (id && id->is_int64())
+      member.id = static_cast<std::uint64_t>(id->as_int64());
     if (const auto* name = o.if_contains("name"); name && name->is_string()) member.name = name->as_string().c_str();
     member.peer_urls = strings(o.if_contains("peerURLs"));
     member.client_urls = strings(o.if_contains("clientURLs"));

@@ -14,6 +14,8 @@
 #   COMPARE_BIG_KEYS [1000000] keys of the RSS / restart rows (≈30 B key, 128 B value)
 #   COMPARE_QUICK [0]          1 = skip the RSS / restart rows
 #   COMPARE_TLS [1]            0 = skip the https rows (one member, the same self-signed certificate)
+#   COMPARE_PROXY [1]          0 = skip the proxy rows (a `--proxy on` of the same kind before one member)
+#   COMPARE_PROXY_ONLY [0]     1 = run the proxy rows alone
 #   COMPARE_TMPDIR [/tmp]      where both servers' data dirs go (same filesystem for both)
 #   COMPARE_KEEP_LOGS [unset]  a directory to copy server and bench logs into
 #
@@ -44,6 +46,8 @@ ROUNDS=${COMPARE_ROUNDS:-3}
 BIG_KEYS=${COMPARE_BIG_KEYS:-1000000}
 QUICK=${COMPARE_QUICK:-0}
 TLS=${COMPARE_TLS:-1}
+PROXY=${COMPARE_PROXY:-1}
+PROXY_ONLY=${COMPARE_PROXY_ONLY:-0}
 
 for f in "$COORDD" "$ETCD" "$BENCH"; do
   [[ -x "$f" ]] || { echo "compare.sh: missing executable '$f'" >&2; exit 2; }
@@ -97,7 +101,7 @@ make_tls_cert() {
 
 # start_cluster KIND N [SCHEME]: starts N members of KIND (coordd|etcd), client URLs http (or
 # https, with the certificate of make_tls_cert); sets CLIENT_URLS, MEMBER_PIDS, MEMBER_CMDS (for
-# a restart) and DATA_DIRS.
+# a restart), DATA_DIRS and INITIAL_CLUSTER.
 start_cluster() {
   local kind=$1 n=$2 scheme=${3:-http} bin i cluster="" token
   bin=$([[ $kind == coordd ]] && echo "$COORDD" || echo "$ETCD")
@@ -109,6 +113,7 @@ start_cluster() {
     peers+=("http://127.0.0.1:$(free_port)")
     cluster+="${cluster:+,}m$i=${peers[i]}"
   done
+  INITIAL_CLUSTER=$cluster
   for ((i = 0; i < n; i++)); do
     local dir="$WORK/$kind-$n-m$i"
     DATA_DIRS+=("$dir")
@@ -261,6 +266,28 @@ run_three_members() {
   stop_cluster
 }
 
+# PUT and GET through a proxy of the same kind (`--proxy on`) in front of one member, and the
+# latency the proxy adds: a sequential GET through it against the same GET straight to the member.
+run_proxy() {
+  local kind=$1 bin url port dir
+  log "$kind: proxy before 1 member"
+  start_cluster "$kind" 1
+  bin=$([[ $kind == coordd ]] && echo "$COORDD" || echo "$ETCD")
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  dir="$WORK/$kind-proxy"
+  start_member "$kind-proxy" "$bin --proxy on --data-dir $dir --listen-client-urls $url --initial-cluster $INITIAL_CLUSTER"
+  MEMBER_PIDS+=("$STARTED_PID")
+  DATA_DIRS+=("$dir")
+  wait_writable "$url"
+  measure "$kind" pxput rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" pxget rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  measure "$kind" pxdirect p50_us --endpoints="${CLIENT_URLS[0]}" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
+  measure "$kind" pxrtt p50_us --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
+  RESULT[$kind,pxadded]=$(awk -v p="${RESULT[$kind,pxrtt]}" -v d="${RESULT[$kind,pxdirect]}" 'BEGIN { printf "%.0f", p - d }')
+  stop_cluster
+}
+
 # 1M keys through one member: RSS after loading, then time from a fresh start to the first GET.
 run_big() {
   local kind=$1 url line t0 t1 key
@@ -291,11 +318,18 @@ run_big() {
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
 log "work dir $WORK; durations ${DURATION}s (sequential ${SEQ_DURATION}s); $CONNECTIONS connections, $THREADS threads"
-for kind in coordd etcd; do run_one_member "$kind"; done
-if [[ "$TLS" == 1 ]] && make_tls_cert; then
-  for kind in coordd etcd; do run_one_member_tls "$kind"; done
+if [[ "$PROXY_ONLY" == 1 ]]; then
+  TLS=0 QUICK=1 PROXY=1
+else
+  for kind in coordd etcd; do run_one_member "$kind"; done
+  if [[ "$TLS" == 1 ]] && make_tls_cert; then
+    for kind in coordd etcd; do run_one_member_tls "$kind"; done
+  fi
+  for kind in coordd etcd; do run_three_members "$kind"; done
 fi
-for kind in coordd etcd; do run_three_members "$kind"; done
+if [[ "$PROXY" == 1 ]]; then
+  for kind in coordd etcd; do run_proxy "$kind"; done
+fi
 if [[ "$QUICK" != 1 ]]; then
   for kind in coordd etcd; do run_big "$kind"; done
 fi
@@ -316,23 +350,34 @@ echo "coordd vs etcd 3.4 — started $START; load average now: $(cut -d' ' -f1-3
 echo
 echo "| row | coordd | etcd | coordd/etcd | target |"
 echo "|---|---|---|---|---|"
+if [[ "$PROXY_ONLY" != 1 ]]; then
 row "PUT, 1 member ($CONNECTIONS conns)" put1 "req/s" "≥ 2"
 row "GET, 1 member" get1 "req/s" "≥ 1.5"
+fi
 if [[ "$TLS" == 1 ]]; then
   row "PUT over https, 1 member" put1s "req/s" "—"
   row "GET over https, 1 member" get1s "req/s" "—"
 fi
+if [[ "$PROXY_ONLY" != 1 ]]; then
 row "PUT, 3 members, via leader" put3l "req/s" "≥ 2"
 row "PUT, 3 members, via follower" put3f "req/s" "≥ 2"
 row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3"
 row "watch fan-out, $WATCHERS watchers on one key: PUT → last notified (p50 of $ROUNDS)" fanout "ms" "≤ 0.5"
 row "sequential PUT latency p50 (1 conn)" seq "µs" "≤ fdatasync + RTT + 50 µs"
 row "sequential GET latency p50 (1 conn): the round trip" rtt "µs" "—"
+fi
+if [[ "$PROXY" == 1 ]]; then
+  row "PUT through a proxy (--proxy on), 1 member behind" pxput "req/s" "≥ 1.5"
+  row "GET through a proxy, 1 member behind" pxget "req/s" "≥ 1.5"
+  row "sequential GET latency p50 through the proxy (1 conn)" pxrtt "µs" "—"
+  row "latency the proxy adds: p50 through it − p50 direct" pxadded "µs" "coordd ≤ 100 µs"
+fi
 if [[ "$QUICK" != 1 ]]; then
   row "RSS after loading $BIG_KEYS keys (30 B key, 128 B value)" rss "MB" "≤ 0.25"
   row "restart to serving with $BIG_KEYS keys" restart "s" "≤ 0.5"
 fi
 echo
+if [[ "$PROXY_ONLY" != 1 ]]; then
 FSYNC_US=$(fdatasync_us)
 echo "fdatasync on the data dirs' filesystem (fsync-probe p50 of a 512 B append + fdatasync): $FSYNC_US µs per write"
 if [[ -n "${RESULT[coordd,rtt]:-}" && -n "${RESULT[coordd,seq]:-}" ]]; then
@@ -351,6 +396,7 @@ fi
 FLOOR_MS=$(fanout_floor_ms)
 if [[ -n "$FLOOR_MS" ]]; then
   echo "loopback TCP floor of the fan-out (tcp-fanout-floor: one 300 B message to each of $WATCHERS connections, no HTTP): $FLOOR_MS ms"
+fi
 fi
 if ((${#ERRORS[@]} > 0)); then
   echo

@@ -1,0 +1,109 @@
+#include "server/proxy/proxy_server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "server/http/http_server.hpp"
+#include "server/proxy/cluster_file.hpp"
+#include "server/proxy/endpoint_set.hpp"
+#include "server/proxy/member_refresher.hpp"
+#include "server/proxy/proxy_router.hpp"
+#include "server/proxy/upstream_pool.hpp"
+
+namespace coord::proxy {
+
+namespace net = boost::asio;
+
+namespace {
+
+// How long one member-list fetch may take (etcd's proxy allows 10 s).
+constexpr std::chrono::seconds kFetchTimeout{5};
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "coordd: %s\n", message.c_str());
+  return 1;
+}
+
+Result<std::vector<http::ListenAddress>> listen_addresses(const std::vector<config::Url>& urls) {
+  std::vector<http::ListenAddress> out;
+  for (const auto& url : urls) {
+    if (url.scheme != "http") return Status::invalid_argument("proxy mode listens on http URLs only: " + url.text);
+    std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    boost::system::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (ec) return Status::invalid_argument("listen URL " + url.text + ": host must be an IP address or localhost");
+    out.push_back({net::ip::tcp::endpoint(address, url.port), nullptr});
+  }
+  return out;
+}
+
+// Whom to ask for the member list: the cluster file of an earlier run wins over the flags.
+Result<std::vector<std::string>> initial_peer_urls(const config::ServerConfig& c) {
+  auto recorded = read_cluster_file(c.data_dir);
+  if (!recorded) return recorded.status();
+  if (*recorded) {
+    std::fprintf(stderr, "coordd: proxy: using the peer URLs recorded in %s\n", cluster_file_path(c.data_dir).c_str());
+    return **recorded;
+  }
+  std::vector<std::string> out;
+  for (const auto& m : c.initial_cluster) out.insert(out.end(), m.peer_urls.begin(), m.peer_urls.end());
+  return out;
+}
+
+}  // namespace
+
+int run_proxy(const config::ServerConfig& c) {
+  for (const auto& w : c.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
+  auto addresses = listen_addresses(c.listen_client_urls);
+  if (!addresses) return fail(addresses.status().message());
+  auto peer_urls = initial_peer_urls(c);
+  if (!peer_urls) return fail("proxy: " + peer_urls.status().to_string());
+
+  EndpointSet endpoints(c.proxy_failure_wait);
+  UpstreamPool pool;
+  MemberRefresher refresher(endpoints, *peer_urls, c.data_dir, c.proxy_refresh_interval, kFetchTimeout);
+  refresher.start();
+
+  net::io_context ioc;
+  auto work = net::make_work_guard(ioc);
+  std::vector<std::thread> threads;
+  const unsigned n = std::max(2u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+
+  ProxyRouter router({ioc, endpoints, pool, c.proxy_dial_timeout, c.proxy_write_timeout, c.proxy_read_timeout},
+                     c.proxy == config::ServerConfig::ProxyMode::kReadonly);
+  http::SessionLimits limits;
+  limits.cors = !c.cors.empty();
+  http::HttpServer server(ioc, router, limits);
+  int exit_code = 0;
+  if (auto s = server.start(*addresses); !s.is_ok()) {
+    exit_code = fail(s.to_string());
+  } else {
+    const auto urls = endpoints.available_urls();
+    std::string list;
+    for (const auto& u : urls) list += (list.empty() ? "" : ",") + u;
+    std::fprintf(stderr, "coordd: proxy (%s) serving clients, members: [%s]\n",
+                 c.proxy == config::ServerConfig::ProxyMode::kReadonly ? "readonly" : "on", list.c_str());
+    net::io_context control;
+    net::signal_set signals(control, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int) { control.stop(); });
+    control.run();
+  }
+  server.stop();
+  refresher.stop();
+  work.reset();
+  ioc.stop();
+  for (auto& t : threads) t.join();
+  pool.clear();
+  return exit_code;
+}
+
+}  // namespace coord::proxy
