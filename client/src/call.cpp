@@ -160,16 +160,22 @@ void Call::deliver_answer(const HttpResponse& http) {
     raw.http_status = http.status;
     return finish(nullptr, std::move(raw));
   }
+  // The error is passed on only after its catch block has ended: finish() wakes the waiting
+  // thread, which reads the exception, and the exception object a catch block handles is the
+  // runtime's until that block ends (ThreadSanitizer reports the overlap as a race).
+  std::exception_ptr error;
+  bool conflict = false;
   try {
-    return finish(nullptr, parse_keys_response(http));
+    Response response = parse_keys_response(http);
+    return finish(nullptr, std::move(response));
   } catch (const Error& e) {
-    if (ambiguous_ && op_.resolution != Resolution::kNone && e.error_code() == op_.conflict_code) {
-      return resolve(std::current_exception());
-    }
-    return finish(std::current_exception());
+    conflict = ambiguous_ && op_.resolution != Resolution::kNone && e.error_code() == op_.conflict_code;
+    error = std::current_exception();
   } catch (...) {
-    return finish(std::current_exception());
+    error = std::current_exception();
   }
+  if (conflict) return resolve(error);
+  return finish(error);
 }
 
 void Call::retry_later(std::exception_ptr last) {

@@ -355,6 +355,10 @@ PROXY_CASE(watches__across_the_member_in_use_going_down_resume_without_a_gap) {
   writer_options.endpoints = others;
   coord::Client writer(writer_options);
   writer.mkdir("/wd");
+  // The member in use may be a follower that has not applied the mkdir yet: the Watcher's first
+  // read through it would then start the watch before the mkdir, and the mkdir would come as an
+  // event of its own.
+  BOOST_REQUIRE(wait_status(cluster->client_url(in_use), "/v2/keys/wd", 200, 10s));
   coord::ClientOptions watch_options;
   watch_options.endpoints = {proxy->url()};
   coord::Client watching(watch_options);
