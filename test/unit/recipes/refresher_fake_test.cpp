@@ -375,9 +375,11 @@ BOOST_AUTO_TEST_CASE(config_watcher__callback_may_destroy_its_watcher) {
       return;
     }
     if (!c.resync) return;
-    std::lock_guard lock(watcher_mu);
-    destroyed = true;
-    watcher.reset();  // from inside its own callback
+    {
+      std::lock_guard lock(watcher_mu);  // released before the test may end and free watcher_mu
+      destroyed = true;
+      watcher.reset();  // from inside its own callback
+    }
     destroyed_now.set_value();
   });
   hold.unlock();
