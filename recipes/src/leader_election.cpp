@@ -244,7 +244,12 @@ void LeaderElection::start(std::string value) {
   State& s = *s_;
   if (s.entry || s.runner.joinable()) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
   // The thread owns a reference: a listener may destroy the election while the thread runs.
-  s.runner = std::jthread([sp = s_, value = std::move(value)](std::stop_token st) { sp->run(value, st); });
+  // It starts by taking run_mu, held here until `runner` is assigned (stop() may read it there).
+  std::lock_guard started(s.run_mu);
+  s.runner = std::jthread([sp = s_, value = std::move(value)](std::stop_token st) {
+    { std::lock_guard assigned(sp->run_mu); }
+    sp->run(value, st);
+  });
 }
 
 void LeaderElection::stop() noexcept {

@@ -65,7 +65,7 @@ COORD_BOTH_SERVERS_CASE(paused_holder_process__resumes_not_owning_and_does_not_w
   std::string counter = "/paused/" + unique_name("counter");
   coord::test::TempDir dir("paused-holder");
   coord::test::Process holder({example_binary("exclusive_lock"), "--endpoints", cluster.client_url(0), "--name", name,
-                               "--counter", counter, "--increments", "1", "--ttl", "2", "--hold-seconds", "2"},
+                               "--counter", counter, "--increments", "1", "--ttl", "2", "--hold-seconds", "5"},
                               dir.file("holder.log"));
   BOOST_REQUIRE_MESSAGE(eventually([&] { return read_file(holder.log_path()).find("holding") != std::string::npos; }, 10s),
                         holder.log_tail());
