@@ -23,7 +23,8 @@ struct DistributedLock::State {
   Client* client;
   std::string key;
   std::string token;
-  LockOptions options;
+  LockOptions options;  // options.on_lost moved into on_lost
+  detail::SharedCallback<void(const std::string&)> on_lost;
   // Any thread reads these; the owner thread writes them.
   std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) acquisition
   std::atomic<std::uint64_t> fencing{0};
@@ -36,6 +37,7 @@ DistributedLock::DistributedLock(Client& client, std::string name, LockOptions o
   s_->client = &client;
   s_->key = detail::join_key(options.prefix, name);
   s_->token = make_owner_token();
+  s_->on_lost = detail::share_callback(std::move(options.on_lost));
   s_->options = std::move(options);
 }
 
@@ -116,11 +118,11 @@ bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
     s.lost_before_release = false;
     auto lease = std::make_shared<Lease>(s.options.ttl, held->second);
     s.lease = lease;
-    State* sp = &s;
+    // The callback may destroy this lock: the wrapper owns the callable, not the State.
     s.refresh_id = Refresher::shared().add(
         *s.client, Refresher::Entry{s.key, s.options.ttl, s.token, held->second,
-                                    [sp](const std::string& reason) {
-                                      if (sp->options.on_lost) sp->options.on_lost(reason);
+                                    [on_lost = s.on_lost](const std::string& reason) {
+                                      if (on_lost) (*on_lost)(reason);
                                     },
                                     lease});
     return true;

@@ -102,13 +102,17 @@ std::optional<LeaderInfo> LeaderObservation::current() const {
 struct LeaderElection::State {
   Client* client;
   std::string dir;
-  ElectionOptions options;
+  ElectionOptions options;  // options.on_lost moved into on_lost
+  detail::SharedCallback<void(const std::string&)> on_lost;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
   // Any thread reads these; the owner thread writes them.
   std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) leadership, once won
   std::atomic<std::uint64_t> term{0};
   // start(): the election's thread; it alone touches `entry` while it runs.
   std::jthread runner;
+  // Set (on the election's thread) when a listener destroyed the election: no listener runs any
+  // more and the thread ends.
+  std::atomic<bool> abandoned{false};
   std::mutex run_mu;
   std::condition_variable_any run_cv;
 
@@ -116,9 +120,10 @@ struct LeaderElection::State {
     lease.store(nullptr);  // a new candidacy: nothing won yet
     State* sp = this;
     return std::make_unique<detail::QueueEntry>(*client, dir, options.ttl, encode_candidate(value),
-                                                [sp](const std::string& why) {
-                                                  // Only a won leadership is reported lost.
-                                                  if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
+                                                [sp, on_lost = on_lost](const std::string& why) {
+                                                  // Only a won leadership is reported lost. The
+                                                  // callback may destroy the election (and sp).
+                                                  if (on_lost && sp->lease.load()) (*on_lost)(why);
                                                 });
   }
 
@@ -159,7 +164,7 @@ void LeaderElection::State::run(std::string value, std::stop_token st) {
     std::string reason = hold(held, st);
     // The user hears of the end before our entry goes, so a successor never overlaps a leader
     // that stopped on request.
-    if (options.on_revoked) options.on_revoked(reason);
+    if (options.on_revoked && !abandoned) options.on_revoked(reason);
     entry.reset();
     if (reason == "stopped" || !options.auto_requeue) break;
   }
@@ -186,9 +191,10 @@ std::string LeaderElection::State::hold(const std::shared_ptr<Lease>& held, std:
 }
 
 LeaderElection::LeaderElection(Client& client, std::string name, ElectionOptions options)
-    : s_(std::make_unique<State>()) {
+    : s_(std::make_shared<State>()) {
   s_->client = &client;
   s_->dir = detail::join_key(options.prefix, name);
+  s_->on_lost = detail::share_callback(std::move(options.on_lost));
   s_->options = std::move(options);
 }
 
@@ -237,13 +243,25 @@ void LeaderElection::resign() noexcept {
 void LeaderElection::start(std::string value) {
   State& s = *s_;
   if (s.entry || s.runner.joinable()) throw RecipeError(RecipeError::Kind::kState, "LeaderElection: already campaigning");
-  State* sp = &s;
-  s.runner = std::jthread([sp, value = std::move(value)](std::stop_token st) { sp->run(value, st); });
+  // The thread owns a reference: a listener may destroy the election while the thread runs.
+  // It starts by taking run_mu, held here until `runner` is assigned (stop() may read it there).
+  std::lock_guard started(s.run_mu);
+  s.runner = std::jthread([sp = s_, value = std::move(value)](std::stop_token st) {
+    { std::lock_guard assigned(sp->run_mu); }
+    sp->run(value, st);
+  });
 }
 
 void LeaderElection::stop() noexcept {
   if (!s_ || !s_->runner.joinable()) return;
   s_->runner.request_stop();
+  if (s_->runner.get_id() == std::this_thread::get_id()) {
+    // A listener is destroying the election on the election's own thread, which cannot join
+    // itself: it calls no listener any more and ends once the listener returns.
+    s_->abandoned = true;
+    s_->runner.detach();
+    return;
+  }
   s_->runner.join();
 }
 

@@ -22,7 +22,9 @@ int WeightedRoundRobin::next(const std::vector<std::pair<std::string, std::uint3
 }
 
 LoadBalancerTable::LoadBalancerTable(Client& client, std::string service, LoadBalancerOptions options)
-    : options_(std::move(options)), dir_(detail::join_key(options_.prefix, service)) {
+    : options_(std::move(options)),
+      on_change_(detail::share_callback(std::move(options_.on_change))),
+      dir_(detail::join_key(options_.prefix, service)) {
   WatcherOptions w{.recursive = true, .confirm_after = options_.confirm_after};
   w.on_error = [this](std::exception_ptr) {
     std::lock_guard lock(mu_);
@@ -47,50 +49,74 @@ void LoadBalancerTable::on_event(const WatchEvent& ev) {
           if (auto i = ServiceInstance::from_node(n)) by_id_[i->id] = std::move(*i);
         }
       }
+      // A resync that lists too few of the instances served so far starts a panic (a panic
+      // already running keeps its healthy list). The first snapshot has nothing to compare with.
+      if (ev.type == WatchEvent::Type::kResync && kept_.empty() &&
+          static_cast<double>(by_id_.size()) < options_.resync_panic_threshold * static_cast<double>(served_.size())) {
+        kept_ = served_;
+        healthy_size_ = served_.size();
+      }
       ready_ = true;
     } else if (detail::is_removal(r.action)) {
       if (r.node.key == dir_) {
         by_id_.clear();  // the whole service directory went away
+        kept_.clear();
       } else {
         by_id_.erase(detail::base_name(r.node.key));
+        kept_.erase(detail::base_name(r.node.key));
       }
     } else if (auto i = ServiceInstance::from_node(r.node)) {
       // A new incarnation (the instance restarted) starts without the old one's ejection.
-      if (auto old = by_id_.find(i->id); old != by_id_.end() && old->second.created_index != i->created_index) {
+      if (auto old = served_.find(i->id); old != served_.end() && old->second.created_index != i->created_index) {
         ejected_until_.erase(i->id);
       }
       by_id_[i->id] = std::move(*i);
     }
+    update_served_locked();
     now = list_locked();
   }
   cv_.notify_all();
-  if (options_.on_change) options_.on_change(now);
+  // Last: the callback may destroy the table, so nothing touches a member after it.
+  if (auto on_change = on_change_) (*on_change)(now);
+}
+
+void LoadBalancerTable::update_served_locked() {
+  if (!kept_.empty() &&
+      static_cast<double>(by_id_.size()) >= options_.resync_panic_threshold * static_cast<double>(healthy_size_)) {
+    kept_.clear();  // the server lists enough again: believe it
+  }
+  if (kept_.empty()) {
+    served_ = by_id_;
+    return;
+  }
+  served_ = kept_;
+  for (const auto& [id, i] : by_id_) served_[id] = i;
 }
 
 std::vector<ServiceInstance> LoadBalancerTable::list_locked() const {
   std::vector<ServiceInstance> out;
-  for (const auto& [id, i] : by_id_) out.push_back(i);
+  for (const auto& [id, i] : served_) out.push_back(i);
   return out;
 }
 
 std::optional<ServiceInstance> LoadBalancerTable::next() {
   std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
-  std::erase_if(ejected_until_, [&](const auto& kv) { return kv.second <= now || !by_id_.count(kv.first); });
-  std::size_t healthy = by_id_.size() - ejected_until_.size();
-  bool panic = static_cast<double>(healthy) < options_.panic_threshold * static_cast<double>(by_id_.size());
+  std::erase_if(ejected_until_, [&](const auto& kv) { return kv.second <= now || !served_.count(kv.first); });
+  std::size_t healthy = served_.size() - ejected_until_.size();
+  bool panic = static_cast<double>(healthy) < options_.panic_threshold * static_cast<double>(served_.size());
   std::vector<std::pair<std::string, std::uint32_t>> weights;
-  for (const auto& [id, i] : by_id_) {
+  for (const auto& [id, i] : served_) {
     if (panic || !ejected_until_.count(id)) weights.emplace_back(id, i.weight());
   }
   int k = picker_.next(weights);
   if (k < 0) return std::nullopt;
-  return by_id_.at(weights[k].first);
+  return served_.at(weights[k].first);
 }
 
 void LoadBalancerTable::report_failure(const std::string& id) {
   std::lock_guard lock(mu_);
-  if (by_id_.count(id)) ejected_until_[id] = std::chrono::steady_clock::now() + options_.ejection_time;
+  if (served_.count(id)) ejected_until_[id] = std::chrono::steady_clock::now() + options_.ejection_time;
 }
 
 std::vector<std::string> LoadBalancerTable::ejected() const {
@@ -98,7 +124,7 @@ std::vector<std::string> LoadBalancerTable::ejected() const {
   auto now = std::chrono::steady_clock::now();
   std::vector<std::string> out;
   for (const auto& [id, until] : ejected_until_) {
-    if (until > now && by_id_.count(id)) out.push_back(id);
+    if (until > now && served_.count(id)) out.push_back(id);
   }
   return out;
 }
@@ -116,6 +142,11 @@ bool LoadBalancerTable::ready() const {
 bool LoadBalancerTable::stale() const {
   std::lock_guard lock(mu_);
   return stale_;
+}
+
+bool LoadBalancerTable::panicking() const {
+  std::lock_guard lock(mu_);
+  return !kept_.empty();
 }
 
 bool LoadBalancerTable::wait_until(const std::function<bool(const std::vector<ServiceInstance>&)>& predicate,

@@ -1,9 +1,11 @@
 // Small helpers shared by the recipes' .cpp files (not installed): deadlines turned into per-call
-// timeouts, the actions that mean "this key is gone", key path joining.
+// timeouts, the actions that mean "this key is gone", key path joining, shared user callbacks.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +44,18 @@ inline std::string join_key(std::string_view a, std::string_view b) {
   if (b.empty() || b.front() != '/') out += '/';
   out += b;
   return out;
+}
+
+// A user callback held by shared_ptr (nullptr when none was given). The wrappers a recipe hands
+// to the Refresher or a thread capture it, so the callable stays alive while a call runs, even
+// when that call destroys the recipe object whose options held it.
+template <class Signature>
+using SharedCallback = std::shared_ptr<const std::function<Signature>>;
+
+template <class Signature>
+SharedCallback<Signature> share_callback(std::function<Signature> f) {
+  if (!f) return nullptr;
+  return std::make_shared<const std::function<Signature>>(std::move(f));
 }
 
 // The last path segment of `key`.

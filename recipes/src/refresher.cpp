@@ -14,7 +14,7 @@ Refresher& Refresher::shared() {
   return instance;
 }
 
-Refresher::Refresher() : rng_(std::random_device{}()) {
+Refresher::Refresher(std::chrono::milliseconds remove_wait) : rng_(std::random_device{}()), remove_wait_(remove_wait) {
   thread_ = std::thread([this] { run(); });
   notifier_ = std::thread([this] { notify_loop(); });
 }
@@ -63,7 +63,7 @@ void Refresher::remove(std::uint64_t id) noexcept {
   std::erase_if(notices_, [id](const Notice& n) { return n.id == id; });
   // A callback for this id may be running right now: wait for it, unless we are inside one.
   if (std::this_thread::get_id() != notifier_.get_id()) {
-    notice_cv_.wait_for(lock, kRemoveWait, [&] { return running_callback_ != id; });
+    notice_cv_.wait_for(lock, remove_wait_, [&] { return running_callback_ != id; });
   }
 }
 

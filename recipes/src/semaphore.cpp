@@ -15,7 +15,8 @@ struct Semaphore::State {
   Client* client;
   std::string dir;
   std::size_t permits;
-  SemaphoreOptions options;
+  SemaphoreOptions options;  // options.on_lost moved into on_lost
+  detail::SharedCallback<void(const std::string&)> on_lost;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
   // Any thread reads these; the owner thread writes them.
   std::atomic<std::shared_ptr<Lease>> lease;  // of the current (or last) permit, once granted
@@ -28,6 +29,7 @@ Semaphore::Semaphore(Client& client, std::string name, std::size_t permits, Sema
   s_->client = &client;
   s_->dir = detail::join_key(options.prefix, name);
   s_->permits = permits;
+  s_->on_lost = detail::share_callback(std::move(options.on_lost));
   s_->options = std::move(options);
 }
 
@@ -52,8 +54,10 @@ bool Semaphore::acquire_until(std::optional<Clock::time_point> deadline) {
   s.lease.store(nullptr);
   State* sp = &s;
   s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, make_owner_token(),
-                                                 [sp](const std::string& why) {
-                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
+                                                 [sp, on_lost = s.on_lost](const std::string& why) {
+                                                   // Only a granted permit is reported lost. The
+                                                   // callback may destroy the semaphore (and sp).
+                                                   if (on_lost && sp->lease.load()) (*on_lost)(why);
                                                  });
   try {
     s.entry->enqueue();

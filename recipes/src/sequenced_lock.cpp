@@ -20,7 +20,8 @@ struct SequencedLock::State {
   Client* client;
   std::string dir;
   std::string token;
-  SequencedLockOptions options;
+  SequencedLockOptions options;  // options.on_lost moved into on_lost
+  detail::SharedCallback<void(const std::string&)> on_lost;
   detail::QueueRole role = detail::QueueRole::kExclusive;
   std::unique_ptr<detail::QueueEntry> entry;  // owner thread
   // Any thread reads these; the owner thread writes them.
@@ -39,6 +40,7 @@ SequencedLock::SequencedLock(Client& client, std::string name, SequencedLockOpti
   s_->client = &client;
   s_->dir = detail::join_key(options.prefix, name);
   s_->token = make_owner_token();
+  s_->on_lost = detail::share_callback(std::move(options.on_lost));
   s_->options = std::move(options);
   s_->role = role;
 }
@@ -98,9 +100,10 @@ bool SequencedLock::acquire(std::optional<Clock::time_point> deadline) {
   s.lease.store(nullptr);  // a new acquisition: nothing granted yet
   State* sp = &s;
   s.entry = std::make_unique<detail::QueueEntry>(*s.client, s.dir, s.options.ttl, entry_value(s.role, s.token),
-                                                 [sp](const std::string& why) {
-                                                   // Only a granted lock is reported lost.
-                                                   if (sp->lease.load() && sp->options.on_lost) sp->options.on_lost(why);
+                                                 [sp, on_lost = s.on_lost](const std::string& why) {
+                                                   // Only a granted lock is reported lost. The
+                                                   // callback may destroy the lock (and sp).
+                                                   if (on_lost && sp->lease.load()) (*on_lost)(why);
                                                  });
   try {
     s.entry->enqueue();

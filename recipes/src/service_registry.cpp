@@ -48,14 +48,14 @@ std::optional<ServiceInstance> ServiceInstance::from_node(const Node& node) {
   return out;
 }
 
-struct Registration::State {
+struct Registration::State : std::enable_shared_from_this<Registration::State> {
   // Constant after registration.
   Client* client;
   std::string key;
   std::string token;
   std::chrono::seconds ttl{};
   RegistryOptions options;
-  std::function<void(const std::string&)> on_lost;
+  detail::SharedCallback<void(const std::string&)> on_lost;
   // Any thread reads these.
   std::atomic<std::shared_ptr<Lease>> lease;
   std::atomic<std::uint64_t> incarnation{0};
@@ -69,6 +69,7 @@ struct Registration::State {
   std::condition_variable_any heal_cv;
   bool heal_requested = false;
   std::jthread healer;  // runs heal() when options.reregister; stopped by deregister()
+  std::atomic<bool> deregistered{false};
 };
 
 namespace {
@@ -85,12 +86,16 @@ void start_lease(Registration::State& s, const Node& node, Lease::Clock::time_po
   auto lease = std::make_shared<Lease>(s.ttl, sent);
   s.lease = lease;
   s.incarnation = node.created_index;
-  Registration::State* sp = &s;
+  std::weak_ptr<Registration::State> weak = s.weak_from_this();
   s.refresh_id = Refresher::shared().add(
       *s.client, Refresher::Entry{s.key, s.ttl, value, sent,
-                                  [sp](const std::string& why) {
-                                    if (sp->on_lost) sp->on_lost(why);
-                                    if (!sp->options.reregister || why == Refresher::kReasonNotOurs) return;
+                                  [weak](const std::string& why) {
+                                    // Keeps the State alive across the user's callback, which
+                                    // may destroy the Registration (deregistering it).
+                                    auto sp = weak.lock();
+                                    if (!sp) return;
+                                    if (sp->on_lost) (*sp->on_lost)(why);
+                                    if (!sp->options.reregister || why == Refresher::kReasonNotOurs || sp->deregistered) return;
                                     {
                                       std::lock_guard lock(sp->heal_mu);
                                       sp->heal_requested = true;
@@ -170,7 +175,7 @@ void heal(Registration::State& s, std::stop_token stop) {
 
 }  // namespace
 
-Registration::Registration(std::unique_ptr<State> state) : s_(std::move(state)) {}
+Registration::Registration(std::shared_ptr<State> state) : s_(std::move(state)) {}
 Registration::~Registration() { deregister(); }
 Registration::Registration(Registration&&) noexcept = default;
 Registration& Registration::operator=(Registration&& other) noexcept {
@@ -210,9 +215,16 @@ void Registration::update_metadata(json::object metadata) {
 
 void Registration::deregister() noexcept {
   if (!s_) return;
+  s_->deregistered = true;
   if (s_->healer.joinable()) {
     s_->healer.request_stop();
-    s_->healer.join();
+    if (s_->healer.get_id() == std::this_thread::get_id()) {
+      // Called from on_reregistered: the healer cannot join itself. It holds its own reference
+      // to the State and ends once the callback returns (its stop is requested).
+      s_->healer.detach();
+    } else {
+      s_->healer.join();
+    }
   }
   std::uint64_t id;
   {
@@ -244,7 +256,7 @@ ServiceRegistry::ServiceRegistry(Client& client, std::string service, RegistryOp
 Registration ServiceRegistry::register_instance(std::string id, std::string endpoint, std::chrono::seconds ttl,
                                                 json::object metadata,
                                                 std::function<void(const std::string&)> on_lost) {
-  auto s = std::make_unique<Registration::State>();
+  auto s = std::make_shared<Registration::State>();
   s->client = &client_;
   s->instance.id = std::move(id);
   s->instance.endpoint = std::move(endpoint);
@@ -253,7 +265,7 @@ Registration ServiceRegistry::register_instance(std::string id, std::string endp
   s->token = make_owner_token();
   s->ttl = ttl;
   s->options = options_;
-  s->on_lost = std::move(on_lost);
+  s->on_lost = detail::share_callback(std::move(on_lost));
   std::string value = encode(s->instance, s->token);
   auto sent = std::chrono::steady_clock::now();
   Node node;
@@ -298,8 +310,9 @@ Registration ServiceRegistry::register_instance(std::string id, std::string endp
     start_lease(*s, node, sent, value);
   }
   if (options_.reregister) {
-    Registration::State* sp = s.get();
-    s->healer = std::jthread([sp](std::stop_token stop) { heal(*sp, stop); });
+    // The thread owns a reference (on_reregistered may destroy the Registration); deregister()
+    // stops it, which ends that reference.
+    s->healer = std::jthread([sp = s](std::stop_token stop) { heal(*sp, stop); });
   }
   return Registration(std::move(s));
 }

@@ -51,7 +51,8 @@ struct TaskProgress::State {
   Client* client;
   std::string key;
   std::string token;  // unique to this TaskProgress (two workers may share a name)
-  TaskProgressOptions options;
+  TaskProgressOptions options;  // options.on_lost moved into on_lost
+  detail::SharedCallback<void(const std::string&)> on_lost;
   std::uint64_t seq = 0;
   double fraction = 0;
   std::string message;
@@ -77,16 +78,17 @@ TaskProgress::TaskProgress(Client& client, std::string job, std::string task, Ta
   s_->key = detail::join_key(detail::join_key(options.prefix, job), task);
   s_->token = make_owner_token();
   if (options.worker.empty()) options.worker = s_->token;
+  s_->on_lost = detail::share_callback(std::move(options.on_lost));
   s_->options = std::move(options);
   std::string value = encode(*s_, TaskState::kRunning);
   auto sent = Clock::now();
   client.create(s_->key, value, SetOptions{.ttl = s_->options.ttl});
   s_->last_write = sent;
   s_->lease = std::make_shared<Lease>(s_->options.ttl, sent);
-  State* sp = s_.get();
+  // The callback may destroy this TaskProgress: the wrapper owns the callable, not the State.
   s_->refresh_id = Refresher::shared().add(client, Refresher::Entry{s_->key, s_->options.ttl, value, sent,
-                                                                    [sp](const std::string& why) {
-                                                                      if (sp->options.on_lost) sp->options.on_lost(why);
+                                                                    [on_lost = s_->on_lost](const std::string& why) {
+                                                                      if (on_lost) (*on_lost)(why);
                                                                     },
                                                                     s_->lease});
 }

@@ -2,6 +2,11 @@
 // need no locks: control calls are posted to that thread and waited for. A pump (one direction
 // of one connection) reads a chunk, then forwards it unless the relay is frozen (the pump parks
 // itself until thaw) or delayed (a timer first), then reads the next chunk.
+//
+// Ownership: the relay's handlers refer to the Impl by plain pointer, never by shared_ptr, so no
+// handler queued in ioc_ keeps the Impl (and with it ioc_ itself) alive. Pumps and links live
+// in their pending handlers and in parked_; stop() joins the thread, and the Impl's destructor
+// destroys ioc_ last, which destroys every handler still queued and with it every pump and link.
 #include "test/support/net/tcp_relay.hpp"
 
 #include <array>
@@ -39,7 +44,7 @@ tcp::endpoint parse_target(std::string url) {
 
 }  // namespace
 
-class TcpRelay::Impl : public std::enable_shared_from_this<Impl> {
+class TcpRelay::Impl {
  public:
   struct Link;
 
@@ -100,7 +105,7 @@ class TcpRelay::Impl : public std::enable_shared_from_this<Impl> {
 
   void start() {
     accept();
-    thread_ = std::thread([self = shared_from_this()] { self->ioc_.run(); });
+    thread_ = std::thread([this] { ioc_.run(); });
   }
 
   void stop() {
@@ -126,7 +131,7 @@ class TcpRelay::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void accept() {
-    acceptor_.async_accept([self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept([self = this](boost::system::error_code ec, tcp::socket socket) {
       if (ec) return;  // closed by stop()
       self->accepted_++;
       auto link = std::make_shared<Link>(std::move(socket), self->ioc_);
@@ -155,7 +160,7 @@ class TcpRelay::Impl : public std::enable_shared_from_this<Impl> {
   const tcp::endpoint target_;
   tcp::acceptor acceptor_;
   int port_ = 0;
-  std::thread thread_;
+  std::thread thread_;  // runs ioc_; joined by stop()
   std::atomic<std::size_t> open_{0};
   std::atomic<std::size_t> accepted_{0};
   // Relay thread only.
@@ -166,7 +171,7 @@ class TcpRelay::Impl : public std::enable_shared_from_this<Impl> {
   std::set<std::shared_ptr<Link>> links_;
 };
 
-TcpRelay::TcpRelay(const std::string& target_url) : impl_(std::make_shared<Impl>(target_url)) { impl_->start(); }
+TcpRelay::TcpRelay(const std::string& target_url) : impl_(std::make_unique<Impl>(target_url)) { impl_->start(); }
 
 TcpRelay::~TcpRelay() { impl_->stop(); }
 

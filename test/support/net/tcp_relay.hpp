@@ -47,7 +47,7 @@ class TcpRelay {
   class Impl;
 
  private:
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace coord::test

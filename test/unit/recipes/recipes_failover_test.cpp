@@ -7,7 +7,6 @@
 // registration or the item for longer than its TTL.
 #include <boost/test/unit_test.hpp>
 
-#include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -17,31 +16,16 @@
 
 #include "coord/coord.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/recipes/recipe_test_util.hpp"
 
 using namespace coord;
 using namespace coord::recipes;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using coord::test::eventually;
+using coord::test::example_binary;
+using coord::test::unique_name;
 
 namespace {
-
-template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);  // polling interval of a bounded wait
-  }
-  return true;
-}
-
-std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
-
-std::string example_binary(const std::string& name) {
-  const char* coordd = std::getenv("COORDD");
-  BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
-  return (std::filesystem::path(coordd).parent_path() / name).string();
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);
@@ -77,8 +61,8 @@ BOOST_AUTO_TEST_SUITE(recipes_process_faults)
 // acquires and writes; then thawed.
 COORD_BOTH_SERVERS_CASE(paused_holder_process__resumes_not_owning_and_does_not_write, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("paused");
-  std::string counter = "/paused/" + unique("counter");
+  std::string name = unique_name("paused");
+  std::string counter = "/paused/" + unique_name("counter");
   coord::test::TempDir dir("paused-holder");
   coord::test::Process holder({example_binary("exclusive_lock"), "--endpoints", cluster.client_url(0), "--name", name,
                                "--counter", counter, "--increments", "1", "--ttl", "2", "--hold-seconds", "5"},
@@ -106,7 +90,7 @@ BOOST_AUTO_TEST_CASE(leader_killed_during_lock_acquire_and_release__clear_outcom
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
   Client client(coord::test::options_for(cluster));
   Client other_client(coord::test::options_for(cluster));
-  std::string name = unique("failover-lock");
+  std::string name = unique_name("failover-lock");
   int killed = -1;
   {
     DistributedLock lock(client, name, {.ttl = 2s});
@@ -135,7 +119,7 @@ BOOST_AUTO_TEST_CASE(leader_killed_during_register_and_claim__clear_outcome_no_o
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
   Client client(coord::test::options_for(cluster));
   int killed = -1;
-  std::string service = unique("failover-svc");
+  std::string service = unique_name("failover-svc");
   ServiceRegistry registry(client, service);
   {
     std::optional<Registration> reg;
@@ -152,7 +136,7 @@ BOOST_AUTO_TEST_CASE(leader_killed_during_register_and_claim__clear_outcome_no_o
   }, 2s + 10s));
   BOOST_REQUIRE_MESSAGE(cluster.restart(killed), cluster.last_error());
 
-  WorkQueue queue(client, unique("failover-wq"), {.ttl = 2s});
+  WorkQueue queue(client, unique_name("failover-wq"), {.ttl = 2s});
   queue.push("job");
   {
     std::optional<WorkItem> item;

@@ -6,49 +6,40 @@
 // holder (carrying its fencing token) is rejected because the new holder's larger token is in
 // place (locks, the read-write lock, election listeners, work-queue claims). Also: a create
 // whose reply was lost is adopted, not waited on as someone else's lock; coordctl lock/elect
-// terminate their command when the lease is lost; a frozen double-barrier participant expires.
+// terminate their command when the lease is lost; a frozen double-barrier participant expires;
+// a load-balancer table does not believe a resync that shows most of its instances gone.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <limits>
 #include <charconv>
 #include <future>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
+#include <boost/asio/use_future.hpp>
+
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 
 #include <sys/wait.h>
 
 #include "coord/coord.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/recipes/recipe_test_util.hpp"
 #include "test/support/net/tcp_relay.hpp"
 
 using namespace coord;
 using namespace coord::recipes;
 using namespace std::chrono_literals;
+using coord::test::eventually;
+using coord::test::example_binary;
+using coord::test::unique_name;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);  // polling interval of a bounded wait
-  }
-  return true;
-}
-
-std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
-
-// An example program next to coordd in stage/bin ($COORDD's directory).
-std::string example_binary(const std::string& name) {
-  const char* coordd = std::getenv("COORDD");
-  BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
-  return (std::filesystem::path(coordd).parent_path() / name).string();
-}
 
 // Reads the pid a child wrote into `file` (0 while the file is missing or incomplete).
 pid_t read_pid(const std::string& file) {
@@ -133,7 +124,7 @@ struct Guard {
 // until it holds and returns its fence. Checks the claims of the file comment.
 void frozen_holder_case(coord::test::TcpRelay& relay, Client& a_client, Client& b_client, const Guard& a,
                         const std::function<std::uint64_t()>& acquire_b, const std::string& what) {
-  std::string resource = "/fenced/" + unique(what);
+  std::string resource = "/fenced/" + unique_name(what);
   BOOST_REQUIRE(a.holds());
   BOOST_REQUIRE(fenced_write(a_client, resource, a.fence(), "a-before"));
   relay.freeze();
@@ -185,6 +176,13 @@ void coordctl_kills_child(coord::test::TcpRelay& relay, std::vector<std::string>
   BOOST_TEST(WEXITSTATUS(*status) == 128 + SIGTERM);
 }
 
+// The ids in a table's list.
+std::set<std::string> ids_of(const std::vector<ServiceInstance>& list) {
+  std::set<std::string> out;
+  for (const auto& i : list) out.insert(i.id);
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(recipes_faults)
@@ -193,7 +191,7 @@ COORD_BOTH_SERVERS_CASE(distributed_lock__frozen_holder_stops_owning_before_anot
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("lock");
+  std::string name = unique_name("lock");
   std::atomic<int> lost_calls{0};
   DistributedLock a(a_client, name, {.ttl = 2s, .on_lost = [&](const std::string&) { ++lost_calls; }});
   DistributedLock b(b_client, name, {.ttl = 2s});
@@ -215,7 +213,7 @@ COORD_BOTH_SERVERS_CASE(sequenced_lock__frozen_holder_stops_owning_before_the_ne
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("qlock");
+  std::string name = unique_name("qlock");
   SequencedLock a(a_client, name, {.ttl = 2s});
   SequencedLock b(b_client, name, {.ttl = 2s});
   a.lock();
@@ -234,7 +232,7 @@ COORD_BOTH_SERVERS_CASE(leader_election__frozen_leader_stops_leading_before_the_
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("elect");
+  std::string name = unique_name("elect");
   LeaderElection a(a_client, name, {.ttl = 2s});
   LeaderElection b(b_client, name, {.ttl = 2s});
   a.campaign("a");
@@ -251,7 +249,7 @@ COORD_BOTH_SERVERS_CASE(semaphore__frozen_holder_stops_holding_before_its_permit
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("sem");
+  std::string name = unique_name("sem");
   Semaphore a(a_client, name, 1, {.ttl = 2s});
   Semaphore b(b_client, name, 1, {.ttl = 2s});
   a.acquire();
@@ -268,7 +266,7 @@ COORD_BOTH_SERVERS_CASE(registration__frozen_instance_stops_being_alive_before_i
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string service = unique("svc");
+  std::string service = unique_name("svc");
   ServiceRegistry a_registry(a_client, service);
   ServiceRegistry b_registry(b_client, service);
   Registration a = a_registry.register_instance("x", "127.0.0.1:1", 2s);
@@ -306,7 +304,7 @@ COORD_BOTH_SERVERS_CASE(distributed_lock__create_with_lost_reply_is_adopted_not_
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client direct(coord::test::options_for(cluster));
-  std::string name = unique("orphan");
+  std::string name = unique_name("orphan");
   DistributedLock a(a_client, name, {.ttl = 10s});
   relay.freeze_replies();
   auto acquired = std::async(std::launch::async, [&] { return a.try_lock_for(20s); });
@@ -340,7 +338,7 @@ COORD_BOTH_SERVERS_CASE(semaphore__post_with_lost_reply_is_adopted_not_posted_tw
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client direct(coord::test::options_for(cluster));
-  std::string name = unique("sem-orphan");
+  std::string name = unique_name("sem-orphan");
   Semaphore a(a_client, name, 1, {.ttl = 10s});
   std::string dir = "/coord/semaphores/" + name;
   relay.freeze_replies();
@@ -370,7 +368,7 @@ COORD_BOTH_SERVERS_CASE(semaphore__post_with_lost_reply_is_adopted_not_posted_tw
 // second participant arrives.
 COORD_BOTH_SERVERS_CASE(barrier__counts_participants_not_duplicate_entries, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("bar");
+  std::string name = unique_name("bar");
   Barrier a(client, name, 2, {.ttl = 5s});
   BOOST_TEST(!a.arrive_and_wait(100ms));
   std::string entries = "/coord/barriers/" + name + "/entries";
@@ -389,7 +387,7 @@ COORD_BOTH_SERVERS_CASE(barrier__counts_participants_not_duplicate_entries, 1) {
 COORD_BOTH_SERVERS_CASE(barrier__unreachable_cluster_gives_false_at_the_deadline, 1) {
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
-  std::string name = unique("bar-frozen");
+  std::string name = unique_name("bar-frozen");
   Barrier a(a_client, name, 2, {.ttl = 5s});
   BOOST_TEST(!a.arrive_and_wait(100ms));
   relay.freeze();
@@ -409,7 +407,7 @@ COORD_BOTH_SERVERS_CASE(registration__reregisters_after_its_key_is_gone, 1) {
   Client client(coord::test::options_for(cluster));
   std::promise<ServiceInstance> healed;
   std::atomic<int> heals{0};
-  ServiceRegistry registry(client, unique("svc-heal"),
+  ServiceRegistry registry(client, unique_name("svc-heal"),
                            {.reregister = true, .on_reregistered = [&](const ServiceInstance& i) {
                               if (heals++ == 0) healed.set_value(i);
                             }});
@@ -438,7 +436,7 @@ COORD_BOTH_SERVERS_CASE(registration__reregisters_after_a_partition_heals, 1) {
   Client direct(coord::test::options_for(cluster));
   std::promise<void> healed;
   std::atomic<int> heals{0};
-  std::string service = unique("svc-part");
+  std::string service = unique_name("svc-part");
   ServiceRegistry registry(a_client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
                                                  if (heals++ == 0) healed.set_value();
                                                }});
@@ -460,7 +458,7 @@ COORD_BOTH_SERVERS_CASE(registration__reregisters_after_a_partition_heals, 1) {
 // does not take it back.
 COORD_BOTH_SERVERS_CASE(registration__restarted_instance_replaces_its_predecessor_without_a_fight, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string service = unique("svc-restart");
+  std::string service = unique_name("svc-restart");
   std::promise<void> old_healed;
   std::atomic<int> heals{0};
   ServiceRegistry old_registry(client, service, {.reregister = true, .on_reregistered = [&](const ServiceInstance&) {
@@ -491,7 +489,7 @@ COORD_BOTH_SERVERS_CASE(registration__restarted_instance_replaces_its_predecesso
 // instead of overwriting the second's progress (its value is told apart by a unique token).
 COORD_BOTH_SERVERS_CASE(task_progress__same_worker_name_never_takes_over_anothers_task, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string job = unique("job");
+  std::string job = unique_name("job");
   TaskProgress a(client, job, "t", {.ttl = 5s, .min_interval = 0ms, .worker = "w"});
   client.remove(a.key());
   TaskProgress b(client, job, "t", {.ttl = 5s, .min_interval = 0ms, .worker = "w"});
@@ -512,7 +510,7 @@ COORD_BOTH_SERVERS_CASE(election_listener__frozen_leader_revoked_before_successo
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("el-frozen");
+  std::string name = unique_name("el-frozen");
   std::atomic<Clock::rep> a_revoked{0}, b_elected{0};
   std::atomic<int> a_elections{0};
   std::atomic<std::uint64_t> a_term{0};
@@ -552,7 +550,7 @@ COORD_BOTH_SERVERS_CASE(election_listener__frozen_leader_revoked_before_successo
 COORD_BOTH_SERVERS_CASE(coordctl_lock__terminates_the_child_when_the_lock_is_lost, 1) {
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client direct(coord::test::options_for(cluster));
-  std::string name = unique("ctl-lock");
+  std::string name = unique_name("ctl-lock");
   coordctl_kills_child(relay, {"lock", name, "--ttl", "2"}, [&] {
     DistributedLock b(direct, name, {.ttl = 2s});
     b.lock();
@@ -563,7 +561,7 @@ COORD_BOTH_SERVERS_CASE(coordctl_lock__terminates_the_child_when_the_lock_is_los
 COORD_BOTH_SERVERS_CASE(coordctl_elect__terminates_the_child_when_leadership_is_lost, 1) {
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client direct(coord::test::options_for(cluster));
-  std::string name = unique("ctl-elect");
+  std::string name = unique_name("ctl-elect");
   coordctl_kills_child(relay, {"elect", name, "alpha", "--ttl", "2"}, [&] {
     LeaderElection b(direct, name, {.ttl = 2s});
     b.campaign("beta");
@@ -578,7 +576,7 @@ COORD_BOTH_SERVERS_CASE(double_barrier__frozen_participant_expires_and_the_other
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client c_client(via_relay(relay));
   Client direct(coord::test::options_for(cluster));
-  std::string name = unique("dbar-frozen");
+  std::string name = unique_name("dbar-frozen");
   DoubleBarrier a(direct, name, 3, {.ttl = 2s});
   DoubleBarrier b(direct, name, 3, {.ttl = 2s});
   DoubleBarrier c(c_client, name, 3, {.ttl = 2s});
@@ -603,7 +601,7 @@ COORD_BOTH_SERVERS_CASE(read_write_lock__frozen_writer_loses_before_a_reader_ent
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("rw-frozen");
+  std::string name = unique_name("rw-frozen");
   ReadWriteLock a(a_client, name, {.ttl = 2s});
   ReadWriteLock b(b_client, name, {.ttl = 2s});
   a.write_lock().lock();
@@ -626,7 +624,7 @@ COORD_BOTH_SERVERS_CASE(work_queue__frozen_consumers_item_returns_after_its_leas
   coord::test::TcpRelay relay(cluster.client_url(0));
   Client a_client(via_relay(relay));
   Client b_client(coord::test::options_for(cluster));
-  std::string name = unique("wq-frozen");
+  std::string name = unique_name("wq-frozen");
   WorkQueue a_queue(a_client, name, {.ttl = 2s});
   WorkQueue b_queue(b_client, name, {.ttl = 2s});
   b_queue.push("job");
@@ -645,6 +643,75 @@ COORD_BOTH_SERVERS_CASE(work_queue__frozen_consumers_item_returns_after_its_leas
   BOOST_TEST(b_queue.size() == 1u);  // the refused ack removed nothing
   b->ack();
   BOOST_TEST(b_queue.size() == 0u);
+}
+
+// Fault: the table's traffic is frozen and its connections cut (the server forgets its watch)
+// while three of its four instances deregister and more writes than the server's 1000-event
+// history pass elsewhere; thawed, its watch gets 401 and resyncs to a list of one. Must hold:
+// the table does not believe that mass disappearance (below half of the last healthy list): it
+// keeps serving the four (panicking()) and on_change never sees fewer; a removal seen as an
+// event still removes, during the panic too; once the server lists half of the last healthy
+// list again the panic ends and the instances gone on the server are dropped. Before that,
+// removal events that take the list below half apply at once (only a resync is doubted).
+COORD_BOTH_SERVERS_CASE(load_balancer_table__resync_showing_most_instances_gone_keeps_the_last_healthy_list, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client table_client(via_relay(relay));
+  Client direct(coord::test::options_for(cluster));
+  std::string service = unique_name("svc-panic");
+  ServiceRegistry registry(direct, service);
+  std::mutex mu;
+  bool recording = false;                                      // guarded by mu
+  std::size_t smallest = std::numeric_limits<std::size_t>::max();  // guarded by mu
+  LoadBalancerTable table(table_client, service, {.on_change = [&](const std::vector<ServiceInstance>& list) {
+                            std::lock_guard lock(mu);
+                            if (recording) smallest = std::min(smallest, list.size());
+                          }});
+  auto has_ids = [&](std::set<std::string> want) {
+    return table.wait_until([&](const auto& list) { return ids_of(list) == want; }, 10s);
+  };
+  std::map<std::string, Registration> regs;
+  for (std::string id : {"a", "b", "c", "d", "e", "f", "g", "h", "i"}) {
+    regs.emplace(id, registry.register_instance(id, "127.0.0.1:1", 10s));
+  }
+  BOOST_REQUIRE(has_ids({"a", "b", "c", "d", "e", "f", "g", "h", "i"}));
+  for (std::string id : {"e", "f", "g", "h", "i"}) regs.at(id).deregister();
+  BOOST_REQUIRE(has_ids({"a", "b", "c", "d"}));  // 4 of 9 by events: applied
+  BOOST_TEST(!table.panicking());
+
+  relay.freeze();
+  relay.cut();
+  {
+    std::lock_guard lock(mu);
+    recording = true;
+  }
+  for (std::string id : {"b", "c", "d"}) regs.at(id).deregister();
+  std::string filler = "/filler/" + unique_name("dir");
+  for (int batch = 0; batch < 11; ++batch) {
+    std::vector<std::future<Response>> writes;
+    for (int i = 0; i < 100; ++i) {
+      writes.push_back(direct.async_set(filler + "/" + std::to_string(i), "x", {}, boost::asio::use_future));
+    }
+    for (auto& w : writes) w.get();
+  }
+  BOOST_REQUIRE_EQUAL(registry.instances().size(), 1u);
+  relay.thaw();
+  BOOST_REQUIRE_MESSAGE(eventually([&] { return table.panicking(); }, 10s), "the resync was not doubted");
+  BOOST_TEST((ids_of(table.instances()) == std::set<std::string>{"a", "b", "c", "d"}));
+  for (int i = 0; i < 8; ++i) BOOST_TEST(table.next().has_value());
+  {
+    std::lock_guard lock(mu);
+    BOOST_TEST(smallest == 4u);  // never less than the last healthy list
+  }
+
+  regs.at("a").deregister();  // an event: it removes, also during the panic
+  BOOST_TEST(has_ids({"b", "c", "d"}));
+  BOOST_TEST(table.panicking());
+
+  regs.insert_or_assign("b", registry.register_instance("b", "127.0.0.1:2", 10s));
+  regs.insert_or_assign("c", registry.register_instance("c", "127.0.0.1:2", 10s));
+  BOOST_TEST(has_ids({"b", "c"}));  // 2 of the 4: believed again, d (gone) dropped
+  BOOST_TEST(!table.panicking());
+  for (const auto& i : table.instances()) BOOST_TEST(i.endpoint == "127.0.0.1:2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

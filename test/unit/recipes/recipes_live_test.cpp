@@ -11,48 +11,27 @@
 #include <boost/asio/use_future.hpp>
 
 #include <condition_variable>
-#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 
 #include "coord/coord.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/recipes/recipe_test_util.hpp"
 
 using namespace coord;
 using namespace coord::recipes;
 using namespace std::chrono_literals;
+using coord::test::eventually;
+using coord::test::example_binary;
+using coord::test::unique_name;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-// An example program next to coordd in stage/bin ($COORDD's directory).
-std::string example_binary(const std::string& name) {
-  const char* coordd = std::getenv("COORDD");
-  BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
-  return (std::filesystem::path(coordd).parent_path() / name).string();
-}
-
-// Waits (bounded) until `predicate` holds; the condition is re-checked every 20 ms.
-template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);  // polling interval of a bounded wait
-  }
-  return true;
-}
-
-std::string unique(const std::string& base) { return base + "-" + make_owner_token().substr(make_owner_token().size() - 8); }
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(recipes_live)
 
 COORD_BOTH_SERVERS_CASE(registration__vanishes_on_destructor_and_table_follows, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string service = unique("svc");
+  std::string service = unique_name("svc");
   ServiceRegistry registry(client, service);
   LoadBalancerTable table(client, service);
   {
@@ -78,7 +57,7 @@ COORD_BOTH_SERVERS_CASE(registration__vanishes_on_destructor_and_table_follows, 
 
 COORD_BOTH_SERVERS_CASE(registration__of_sigkilled_process_vanishes_within_ttl, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string service = unique("svc-kill");
+  std::string service = unique_name("svc-kill");
   LoadBalancerTable table(client, service);
   coord::test::TempDir dir;
   coord::test::Process p({example_binary("service_registration"), "--endpoints", cluster.client_url(0), "--service",
@@ -96,7 +75,7 @@ COORD_BOTH_SERVERS_CASE(registration__of_sigkilled_process_vanishes_within_ttl, 
 COORD_BOTH_SERVERS_CASE(distributed_lock__owns_lock_turns_false_when_key_is_taken_away, 1) {
   Client client(coord::test::options_for(cluster));
   std::promise<std::string> lost;
-  DistributedLock lock(client, unique("lk"), {.ttl = 2s, .on_lost = [&](const std::string& why) { lost.set_value(why); }});
+  DistributedLock lock(client, unique_name("lk"), {.ttl = 2s, .on_lost = [&](const std::string& why) { lost.set_value(why); }});
   std::unique_lock guard(lock);
   BOOST_TEST(lock.owns_lock());
   BOOST_TEST(lock.fencing_token() > 0u);
@@ -110,7 +89,7 @@ COORD_BOTH_SERVERS_CASE(distributed_lock__owns_lock_turns_false_when_key_is_take
 
 COORD_BOTH_SERVERS_CASE(distributed_lock__try_lock_for_times_out_then_fencing_grows, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("lk2");
+  std::string name = unique_name("lk2");
   DistributedLock a(client, name, {.ttl = 2s});
   DistributedLock b(client, name, {.ttl = 2s});
   BOOST_REQUIRE(a.try_lock());
@@ -128,7 +107,7 @@ COORD_BOTH_SERVERS_CASE(distributed_lock__try_lock_for_times_out_then_fencing_gr
 
 COORD_BOTH_SERVERS_CASE(sequenced_lock__waiter_whose_entry_vanishes_gives_up, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("q");
+  std::string name = unique_name("q");
   SequencedLock holder(client, name, {.ttl = 2s});
   SequencedLock waiter(client, name, {.ttl = 2s});
   holder.lock();
@@ -157,7 +136,7 @@ COORD_BOTH_SERVERS_CASE(sequenced_lock__waiter_whose_entry_vanishes_gives_up, 1)
 
 COORD_BOTH_SERVERS_CASE(leader_election__hands_over_on_resign_and_observer_follows, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("el");
+  std::string name = unique_name("el");
   LeaderElection a(client, name, {.ttl = 2s});
   LeaderElection b(client, name, {.ttl = 2s});
   std::mutex mu;
@@ -214,7 +193,7 @@ struct ElectionLog {
 // that sequence, and terms increase.
 COORD_BOTH_SERVERS_CASE(leader_election__listeners_report_each_leadership_and_requeue_after_a_loss, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("el-listen");
+  std::string name = unique_name("el-listen");
   ElectionLog a_log, b_log;
   LeaderElection a(client, name, a_log.options(true));
   LeaderElection b(client, name, b_log.options(false));
@@ -245,7 +224,7 @@ COORD_BOTH_SERVERS_CASE(leader_election__listeners_report_each_leadership_and_re
 // Without auto_requeue a lost leadership ends the campaign: on_revoked, then nothing more.
 COORD_BOTH_SERVERS_CASE(leader_election__listener_without_requeue_stops_after_a_loss, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("el-norequeue");
+  std::string name = unique_name("el-norequeue");
   ElectionLog log;
   LeaderElection a(client, name, log.options(false));
   a.start("alpha");
@@ -262,7 +241,7 @@ COORD_BOTH_SERVERS_CASE(leader_election__listener_without_requeue_stops_after_a_
 // two are in), leave() only once all three left (false while one is still in).
 COORD_BOTH_SERVERS_CASE(double_barrier__enter_waits_for_all_and_leave_until_all_left, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("dbar");
+  std::string name = unique_name("dbar");
   DoubleBarrier a(client, name, 3, {.ttl = 5s});
   DoubleBarrier b(client, name, 3, {.ttl = 5s});
   DoubleBarrier c(client, name, 3, {.ttl = 5s});
@@ -289,7 +268,7 @@ COORD_BOTH_SERVERS_CASE(double_barrier__enter_waits_for_all_and_leave_until_all_
 // readers released, the late reader only after the writer released, and tokens follow the queue.
 COORD_BOTH_SERVERS_CASE(read_write_lock__readers_share_writer_excludes_in_queue_order, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("rw");
+  std::string name = unique_name("rw");
   ReadWriteLock r1(client, name, {.ttl = 5s});
   ReadWriteLock r2(client, name, {.ttl = 5s});
   ReadWriteLock w(client, name, {.ttl = 5s});
@@ -326,7 +305,7 @@ COORD_BOTH_SERVERS_CASE(read_write_lock__readers_share_writer_excludes_in_queue_
 // once; a released item is the next one claimed; acknowledged items are gone.
 COORD_BOTH_SERVERS_CASE(work_queue__claims_in_order_ack_removes_release_returns, 1) {
   Client client(coord::test::options_for(cluster));
-  WorkQueue queue(client, unique("wq"), {.ttl = 5s});
+  WorkQueue queue(client, unique_name("wq"), {.ttl = 5s});
   BOOST_TEST(!queue.claim(100ms).has_value());
   queue.push("one");
   queue.push("two");
@@ -364,7 +343,7 @@ COORD_BOTH_SERVERS_CASE(work_queue__claims_in_order_ack_removes_release_returns,
 
 COORD_BOTH_SERVERS_CASE(task_monitor__sees_progress_completion_and_a_dead_worker_as_lost, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string job = unique("job");
+  std::string job = unique_name("job");
   TaskMonitor monitor(client, job);
   {
     TaskProgress t(client, job, "ok", {.ttl = 2s, .min_interval = 0ms});
@@ -389,7 +368,7 @@ COORD_BOTH_SERVERS_CASE(task_monitor__sees_progress_completion_and_a_dead_worker
 
 COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_together, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string name = unique("sem");
+  std::string name = unique_name("sem");
   Semaphore s1(client, name, 2, {.ttl = 2s}), s2(client, name, 2, {.ttl = 2s}), s3(client, name, 2, {.ttl = 2s});
   BOOST_TEST(s1.try_acquire());
   BOOST_TEST(s2.try_acquire());
@@ -397,7 +376,7 @@ COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_togethe
   auto third = std::async(std::launch::async, [&] { return s3.try_acquire_for(5s); });
   s1.release();
   BOOST_TEST(third.get());
-  std::string bname = unique("bar");
+  std::string bname = unique_name("bar");
   Barrier b1(client, bname, 2, {.ttl = 2s}), b2(client, bname, 2, {.ttl = 2s});
   BOOST_TEST(!b1.arrive_and_wait(200ms));
   auto other = std::async(std::launch::async, [&] { return b2.arrive_and_wait(5s); });
@@ -410,7 +389,7 @@ COORD_BOTH_SERVERS_CASE(semaphore_and_barrier__limit_holders_and_release_togethe
 // answer head, so the next change is delivered as an event — no 401, no resync.
 COORD_BOTH_SERVERS_CASE(watcher__quiet_watcher_stays_inside_the_history_window, 1) {
   Client client(coord::test::options_for(cluster));
-  std::string quiet = "/quiet/" + unique("dir");
+  std::string quiet = "/quiet/" + unique_name("dir");
   client.mkdir(quiet);
   std::mutex mu;
   std::condition_variable cv;
@@ -424,11 +403,13 @@ COORD_BOTH_SERVERS_CASE(watcher__quiet_watcher_stays_inside_the_history_window, 
     std::unique_lock lock(mu);
     BOOST_REQUIRE(cv.wait_for(lock, 5s, [&] { return !events.empty(); }));  // the snapshot
   }
-  std::string busy = "/busy/" + unique("dir");
+  std::string busy = "/busy/" + unique_name("dir");
   std::uint64_t last = 0;
-  for (int batch = 0; batch < 20; ++batch) {
+  // Batches of 500, half the history: a quiet poll must register (and advance the index)
+  // between two batches for the watch to stay inside the window.
+  for (int batch = 0; batch < 4; ++batch) {
     std::vector<std::future<Response>> writes;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 500; ++i) {
       writes.push_back(client.async_set(busy + "/" + std::to_string(i), "x", {}, boost::asio::use_future));
     }
     for (auto& w : writes) last = std::max(last, w.get().node.modified_index);
@@ -547,7 +528,7 @@ void watcher_leaves_member_cut_from_quorum(coord::test::ServerKind kind) {
   ClientOptions o = coord::test::options_for(cluster);
   o.request_timeout = 5s;
   Client client(o);
-  std::string key = "/stale/" + unique("k");
+  std::string key = "/stale/" + unique_name("k");
   client.set(key, "0");
   std::mutex mu;
   std::vector<std::string> values;

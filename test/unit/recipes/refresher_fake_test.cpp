@@ -3,6 +3,7 @@
 // its entry) and how losses are declared (server says 100; local deadline while requests hang).
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -11,10 +12,12 @@
 
 #include "coord/coord.hpp"
 #include "test/support/client/fake_transport.hpp"
+#include "test/support/recipes/recipe_test_util.hpp"
 
 using namespace coord;
 using namespace coord::recipes;
 using namespace std::chrono_literals;
+using coord::test::eventually;
 using coord::test::FakeTransport;
 using Clock = std::chrono::steady_clock;
 
@@ -38,16 +41,6 @@ std::optional<std::string> param(const HttpRequest& r, const std::string& name) 
     }
   }
   return out;
-}
-
-template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling interval of a bounded wait
-  }
-  return true;
 }
 
 // One key as the server holds it, for the value-change tests: create, owner-checked refresh
@@ -195,26 +188,33 @@ BOOST_AUTO_TEST_CASE(refresher__a_blocking_on_lost_delays_no_refresh_and_no_dead
 }
 
 // An on_lost callback never returns (it waits for something the remover holds). Must hold:
-// remove() of its entry gives up waiting after Refresher::kRemoveWait instead of for ever.
+// remove() of its entry gives up waiting after the refresher's remove wait instead of for ever.
 BOOST_AUTO_TEST_CASE(refresher__remove_waits_for_a_running_callback_only_so_long) {
   auto fake = std::make_shared<FakeTransport>([](const std::string&, const HttpRequest&) {
     return coord::test::answer(404, coord::test::error_body(100, "Key not found", "/k", 12));
   });
-  Refresher refresher;  // declared first: it must outlive the client's in-flight requests
+  constexpr auto kRemoveWait = 500ms;
+  Refresher refresher(kRemoveWait);  // declared first: it must outlive the client's in-flight requests
   Client client(FakeTransport::options(fake));
   std::promise<void> release, running;
   std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> returning{false};
   auto id = refresher.add(client, Refresher::Entry{"/k", 3s, "tok", Clock::now() - 1s, [&](const std::string&) {
                                                      running.set_value();
                                                      released.wait();
+                                                     returning = true;
                                                    }});
   BOOST_REQUIRE(running.get_future().wait_for(3s) == std::future_status::ready);
   auto start = Clock::now();
   refresher.remove(id);
   auto waited = Clock::now() - start;
-  BOOST_TEST((waited >= Refresher::kRemoveWait - 100ms));
-  BOOST_TEST((waited < Refresher::kRemoveWait + 2s));
+  BOOST_TEST((waited >= kRemoveWait - 100ms));
+  BOOST_TEST((waited < kRemoveWait + 2s));
+  // Join the abandoned callback before its captures (this frame's promises) go: release it, see
+  // it return, and let remove() wait for the refresher to finish that call.
   release.set_value();
+  BOOST_REQUIRE(eventually([&] { return returning.load(); }, 5s));
+  refresher.remove(id);
 }
 
 // A refresh carrying the old value reaches the server after our compare-and-swap (101) and its
@@ -375,9 +375,11 @@ BOOST_AUTO_TEST_CASE(config_watcher__callback_may_destroy_its_watcher) {
       return;
     }
     if (!c.resync) return;
-    std::lock_guard lock(watcher_mu);
-    destroyed = true;
-    watcher.reset();  // from inside its own callback
+    {
+      std::lock_guard lock(watcher_mu);  // released before the test may end and free watcher_mu
+      destroyed = true;
+      watcher.reset();  // from inside its own callback
+    }
     destroyed_now.set_value();
   });
   hold.unlock();

@@ -16,7 +16,9 @@
 //
 // Thread-safety: campaign/resign/start/stop from one owner thread; is_leader()/term() from any
 // thread. on_elected/on_revoked run on the election's thread, one at a time, never after stop()
-// or the destructor returned; they must not call start()/stop().
+// or the destructor returned; they must not call start()/stop(), but may destroy the election
+// (no listener runs after that; the thread ends when the listener returns). on_lost may destroy
+// it too.
 // Observer callbacks run on the observation's watcher thread, one at a time, never after the
 // LeaderObservation is destroyed. Move-only. The Client must outlive both.
 #pragma once
@@ -113,7 +115,7 @@ class LeaderElection {
   struct State;
 
  private:
-  std::unique_ptr<State> s_;
+  std::shared_ptr<State> s_;  // shared with the election's thread, which may outlive us (see stop())
 };
 
 }  // namespace coord::recipes

@@ -6,6 +6,16 @@
 // report instances that failed them (report_failure): next() skips those for a while, unless so
 // many are ejected that the panic threshold says to use them all.
 //
+// Shrink guard (Envoy's and Finagle's panic threshold, applied to discovery): a resync — a fresh
+// snapshot after the watch lost the server's history, e.g. after a partition longer than the
+// TTLs — that lists fewer than `resync_panic_threshold` of the instances served before it is not
+// believed, since a mass disappearance is far likelier an outage of the registrations' heartbeats
+// than of the instances. The table keeps serving that last healthy list (panicking() says so),
+// with what happens afterwards applied on top: an instance that (re-)registers is updated or
+// added, and a removal seen as an event removes its instance. The panic ends, and instances
+// gone on the server are dropped, once the server lists this share of the last healthy list
+// again (or the guard is off). Removal events always apply: only a resync is doubted.
+//
 // Staleness and slow callbacks (coord/watcher.hpp): a quiet table confirms with a quorum read
 // every confirm_after and moves off a member cut from the quorum. A slow on_change never grows
 // memory: the watcher pauses at a bounded queue; if it falls out of the server's history, the
@@ -13,7 +23,8 @@
 // coalesced away).
 //
 // Thread-safety: safe for concurrent use. The change callback runs on the watcher's delivery
-// thread, one at a time, with no internal lock held, never after the destructor returns.
+// thread, one at a time, with no internal lock held, never after the destructor returns; it may
+// destroy the table.
 // The Client must outlive the table.
 #pragma once
 
@@ -42,6 +53,9 @@ struct LoadBalancerOptions {
   // Panic threshold: when fewer than this fraction of the instances is not ejected, ejections
   // are ignored and next() picks among all of them (a flaky instance beats none at all).
   double panic_threshold = 0.5;
+  // Shrink guard (see the class comment): a resync listing fewer than this fraction of the
+  // instances served before it keeps the served list. 0 turns it off (resyncs replace the list).
+  double resync_panic_threshold = 0.5;
   // A quiet watch confirms its member with a quorum read this often (WatcherOptions).
   std::chrono::milliseconds confirm_after{30000};
   // Called after every change of the list (and once after the initial snapshot).
@@ -86,16 +100,28 @@ class LoadBalancerTable {
                   std::chrono::milliseconds timeout) const;
   // True when the last poll failed (the list may be out of date; it is still served).
   bool stale() const;
+  // True while the shrink guard serves the last healthy list instead of a resync's shorter one.
+  bool panicking() const;
 
  private:
   void on_event(const WatchEvent& ev);
+  // Recomputes served_ from by_id_ and kept_, ending the panic once by_id_ is large enough.
+  void update_served_locked();
   std::vector<ServiceInstance> list_locked() const;
 
-  LoadBalancerOptions options_;  // constant
+  LoadBalancerOptions options_;  // constant; options_.on_change moved into on_change_
+  // Shared with the frame that runs it: the callback may destroy the table.
+  std::shared_ptr<const std::function<void(const std::vector<ServiceInstance>&)>> on_change_;
   std::string dir_;              // constant
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::map<std::string, ServiceInstance> by_id_;  // guarded by mu_
+  // Guarded by mu_. by_id_ is what the server lists; served_ is what next() and instances()
+  // use: by_id_, or during a panic kept_ (the last healthy list minus the removals seen since)
+  // with by_id_ laid over it. Invariant: kept_ is empty unless panicking.
+  std::map<std::string, ServiceInstance> by_id_;
+  std::map<std::string, ServiceInstance> served_;
+  std::map<std::string, ServiceInstance> kept_;
+  std::size_t healthy_size_ = 0;  // size of the last healthy list while panicking
   std::map<std::string, std::chrono::steady_clock::time_point> ejected_until_;  // guarded by mu_
   WeightedRoundRobin picker_;                     // guarded by mu_
   bool ready_ = false;                            // guarded by mu_

@@ -17,7 +17,7 @@
 //
 // Thread-safety: safe for concurrent use. After remove(id) returns, the entry's on_lost callback
 // neither runs nor will run (remove() waits for a running one, except when called from inside a
-// callback, and at most `kRemoveWait`). Every Client used with the refresher must outlive its
+// callback, and at most the remove wait given to the constructor). Every Client used with the refresher must outlive its
 // entries, and the refresher must outlive the Clients it was given (their in-flight refreshes
 // complete into it; the shared instance is destroyed at exit, after them).
 #pragma once
@@ -47,8 +47,8 @@ class Refresher {
   using Clock = std::chrono::steady_clock;
   using LostCallback = std::function<void(const std::string& reason)>;
 
-  // How long remove() waits for a running on_lost of its entry before giving up (a callback
-  // that blocks on something the remover holds would otherwise deadlock both).
+  // How long remove() waits by default for a running on_lost of its entry before giving up (a
+  // callback that blocks on something the remover holds would otherwise deadlock both).
   static constexpr std::chrono::seconds kRemoveWait{5};
 
   struct Entry {
@@ -71,7 +71,7 @@ class Refresher {
   // The process-wide refresher (started on first use, stopped at exit).
   static Refresher& shared();
 
-  Refresher();
+  explicit Refresher(std::chrono::milliseconds remove_wait = kRemoveWait);
   ~Refresher();
   Refresher(const Refresher&) = delete;
   Refresher& operator=(const Refresher&) = delete;
@@ -140,6 +140,7 @@ class Refresher {
   std::uint64_t running_callback_ = 0;  // id whose on_lost runs now (0: none)
   std::mt19937_64 rng_;
   // Constant after construction.
+  const std::chrono::milliseconds remove_wait_;
   std::thread thread_;    // scheduling: sends refreshes, finds losses; never runs user code
   std::thread notifier_;  // runs on_lost callbacks and public stop requests, one at a time
 };

@@ -48,8 +48,8 @@ struct RegistryOptions {
   bool replace_existing = false;
   // After a loss by expiry, deletion or the local deadline (not when another instance took the
   // id over), register again in the background, with backoff, until it works or deregister();
-  // on_reregistered then runs on that background thread with the new incarnation. It must not
-  // deregister or destroy the Registration.
+  // on_reregistered then runs on that background thread with the new incarnation. It may
+  // deregister or destroy the Registration (the thread then ends when it returns).
   bool reregister = false;
   std::function<void(const ServiceInstance&)> on_reregistered;
 };
@@ -58,7 +58,7 @@ class Registration {
  public:
   struct State;
   Registration() = default;
-  explicit Registration(std::unique_ptr<State> state);
+  explicit Registration(std::shared_ptr<State> state);
   ~Registration();
   Registration(Registration&&) noexcept;
   Registration& operator=(Registration&&) noexcept;
@@ -74,14 +74,17 @@ class Registration {
   // Replaces the metadata (a compare-and-swap that watchers see). Throws RecipeError::kLost when
   // the key is no longer ours, client errors otherwise.
   void update_metadata(boost::json::object metadata);
-  // Removes the key now (owner-checked, bounded). Never throws. The destructor calls it.
+  // Removes the key now (owner-checked, bounded). Never throws. The destructor calls it; either
+  // may be called from inside on_lost or on_reregistered.
   void deregister() noexcept;
   const std::string& key() const;
   // The registered instance as last written (its incarnation changes on re-registration).
   ServiceInstance instance() const;
 
  private:
-  std::unique_ptr<State> s_;
+  // Shared with the loss callback's wrapper and the healer thread, which may outlive us when a
+  // callback destroys the Registration.
+  std::shared_ptr<State> s_;
 };
 
 class ServiceRegistry {
