@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "test/support/process/eventually.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -214,15 +215,7 @@ std::string auth_view(const std::string& url) {
 
 constexpr const char* kExpectedAccess = "401 200 401";  // anonymous, bob reads, bob writes
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
+using coord::test::eventually;
 
 bool has_snapshot_file(const ServerCluster& c, int member) {
   const auto dir = std::filesystem::path(c.dir()) / ("m" + std::to_string(member) + ".data") / "member" / "snap";

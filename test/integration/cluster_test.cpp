@@ -17,6 +17,7 @@
 #include "coord/client.hpp"
 #include "coord/error.hpp"
 #include "coord/tls.hpp"
+#include "test/support/process/eventually.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -67,16 +68,7 @@ coord::ClientOptions client_options(std::vector<std::string> endpoints) {
   return o;
 }
 
-// Bounded wait for a condition, polled: used where the condition lives in another process.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
+using coord::test::eventually;
 
 // Writers that PUT /load/w<i>-<n> = <n> through a client that knows every member, recording
 // each acknowledged write.

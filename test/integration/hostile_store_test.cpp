@@ -22,6 +22,7 @@
 #include <atomic>
 #include <thread>
 
+#include "test/support/process/eventually.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/http_probe.hpp"
 #include "test/support/process/process.hpp"
@@ -111,15 +112,7 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   return n;
 }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
+using coord::test::eventually;
 
 void start_or_fail(ServerCluster& c) { BOOST_REQUIRE_MESSAGE(c.start(), c.last_error()); }
 

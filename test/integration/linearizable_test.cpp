@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "test/support/process/eventually.hpp"
 #include "test/support/history/linearizability.hpp"
 #include "test/support/history/v2_key_model.hpp"
 #include "test/support/process/http_probe.hpp"
@@ -134,16 +135,7 @@ class Client {
   std::vector<Op> ops_;
 };
 
-// Bounded wait, polled: the condition lives in other processes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
+using coord::test::eventually;
 
 std::string describe(const std::vector<Op>& all, const history::CheckResult& r) {
   std::ostringstream out;

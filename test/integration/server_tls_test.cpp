@@ -26,6 +26,7 @@
 
 #include "coord/client.hpp"
 #include "coord/tls.hpp"
+#include "test/support/process/eventually.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -128,15 +129,7 @@ std::pair<int, std::string> run_to_exit(const std::vector<std::string>& argv, co
   return {WIFEXITED(*status) ? WEXITSTATUS(*status) : -1, text.str()};
 }
 
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return pred();
-}
+using coord::test::eventually;
 
 }  // namespace
 

@@ -1,8 +1,9 @@
-// Small helpers shared by the recipes tests (test/unit/recipes/): a bounded wait on a condition,
-// names unique to one test run, and the path of a program installed beside coordd.
+// Small helpers shared by the recipes tests (test/unit/recipes/): names unique to one test run,
+// and the path of a program installed beside coordd; with them, eventually() (a bounded wait on
+// a condition, test/support/process/eventually.hpp).
 // Header-only.
 //
-// Thread-safety: eventually() and unique_name() may be used from any thread; example_binary()
+// Thread-safety: unique_name() may be used from any thread; example_binary()
 // from the Boost.Test thread (it may fail the test).
 #pragma once
 
@@ -15,20 +16,9 @@
 #include <thread>
 
 #include "coord/recipes/owner_token.hpp"
+#include "test/support/process/eventually.hpp"
 
 namespace coord::test {
-
-// Waits until `predicate` holds (true) or `timeout` passes (false), re-checking every `poll`.
-template <class P>
-bool eventually(P predicate, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds poll = std::chrono::milliseconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(poll);  // polling interval of a bounded wait
-  }
-  return true;
-}
 
 // `base` plus a random suffix, so cases sharing one server never meet each other's keys.
 inline std::string unique_name(const std::string& base) {
