@@ -17,6 +17,7 @@
 
 #include "server/common/clock.hpp"
 #include "server/common/file_posix.hpp"
+#include "server/common/version.hpp"
 #include "server/config/server_config.hpp"
 #include "server/http/connection_limit.hpp"
 #include "server/http/http_server.hpp"
@@ -34,7 +35,6 @@ extern char** environ;
 
 namespace {
 
-constexpr const char* kVersion = "3.4.23";
 
 namespace net = boost::asio;
 
@@ -208,7 +208,7 @@ class Server {
       return fatal("cannot start member " + config_.name + ": " + s.to_string());
 
     coord::http::RouterOptions router_options;
-    router_options.server_version = kVersion;
+    router_options.server_version = std::string(coord::kServerVersion);
     router_options.name = config_.name;
     router_options.client_cert_auth = config_.client_tls.client_cert_auth;
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
@@ -316,7 +316,7 @@ int main(int argc, char** argv) {
       std::cout << coord::config::usage();
       return 0;
     case coord::config::ParseOutcome::Kind::kVersion:
-      std::cout << "coordd Version: " << kVersion << "\nAPI Version: 2\n";
+      std::cout << "coordd Version: " << coord::kServerVersion << "\nAPI Version: 2\n";
       return 0;
     case coord::config::ParseOutcome::Kind::kRun:
       break;

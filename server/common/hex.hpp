@@ -2,6 +2,7 @@
 // and the "<16 hex>-<16 hex><ext>" names of WAL segments and snapshot files. Pure functions.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -10,9 +11,9 @@
 namespace coord {
 
 inline std::string to_hex(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(v));
-  return buf;
+  char buf[16];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  return std::string(buf, r.ptr);
 }
 
 // "%016llx-%016llx<ext>", e.g. "0000000000000002-00000000000000ca.snap".

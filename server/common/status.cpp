@@ -16,6 +16,8 @@ const char* code_name(StatusCode code) {
     case StatusCode::kUnavailable: return "unavailable";
     case StatusCode::kTimeout: return "timeout";
     case StatusCode::kAborted: return "aborted";
+    case StatusCode::kAlreadyExists: return "already exists";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
     case StatusCode::kInternal: return "internal";
   }
   return "unknown";

@@ -19,6 +19,8 @@ enum class StatusCode {
   kUnavailable,      // try again later: no leader, queue full, shutting down
   kTimeout,          // a deadline passed
   kAborted,          // the operation was cancelled or superseded
+  kAlreadyExists,    // what the caller asked to create (a member, a peer URL) is there already
+  kFailedPrecondition,  // the state does not allow the operation (e.g. a member permanently removed)
   kInternal,         // a bug: an invariant did not hold
 };
 
@@ -36,6 +38,8 @@ class [[nodiscard]] Status {
   static Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
   static Status aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
+  static Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
+  static Status failed_precondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
   static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool is_ok() const { return code_ == StatusCode::kOk; }

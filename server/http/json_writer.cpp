@@ -208,12 +208,6 @@ void append_hex_id(std::string& out, std::uint64_t id) {
   out.append(buf, r.ptr);
 }
 
-std::string hex_id(std::uint64_t id) {
-  std::string s;
-  append_hex_id(s, id);
-  return s;
-}
-
 void append_rfc3339_nano(std::string& out, UnixNanos t) {
   // Floor division so that times before 1970 keep a fraction in [0, 1 s).
   std::int64_t secs = t / kNanosPerSecond;

@@ -23,7 +23,6 @@ void append_int(std::string& out, std::int64_t v);
 
 // Lowercase hex with no leading zeros (etcd's types.ID.String(), member and cluster ids).
 void append_hex_id(std::string& out, std::uint64_t id);
-std::string hex_id(std::uint64_t id);
 
 // Go time.RFC3339Nano in UTC, without quotes: "2026-11-21T20:56:12.59155833Z". The fraction
 // keeps at most 9 digits with trailing zeros dropped, and disappears when it is zero. Pure

@@ -29,12 +29,18 @@ std::variant<std::vector<std::string>, Reply> peer_urls_from(const HttpRequest& 
   return std::get<0>(std::move(urls));
 }
 
-// The answer for a failed membership change (statuses from node::Node's membership methods).
-Reply change_failed(const Status& s) {
+enum class Change { kAdd, kRemove, kUpdate };
+
+// The answer etcd 3.4 gives for a failed membership change (statuses from node::Node's
+// membership methods): the one place that turns them into HTTP.
+Reply change_failed(const Status& s, Change change) {
   switch (s.code()) {
     case StatusCode::kNotFound: return message_reply(404, s.message());
-    case StatusCode::kAborted: return message_reply(409, s.message());
-    case StatusCode::kInvalidArgument: return message_reply(410, s.message());
+    case StatusCode::kAlreadyExists: return message_reply(409, s.message());
+    // etcd answers 410 Gone to removing a removed member, and 500 to updating one.
+    case StatusCode::kFailedPrecondition:
+      if (change == Change::kRemove) return message_reply(410, s.message());
+      return message_reply(500, "Internal Server Error");
     default: return message_reply(500, "Internal Server Error");
   }
 }
@@ -98,7 +104,7 @@ void MembersHandler::add(const HttpRequest& request, std::shared_ptr<Session> se
   auto urls = peer_urls_from(request);
   if (auto* r = std::get_if<Reply>(&urls)) return session->reply(std::move(r->header("X-Etcd-Cluster-Id", cid)));
   node_.add_member(std::get<0>(std::move(urls)), [session, cid](Status s, store::Member member) {
-    if (!s.is_ok()) return session->reply(std::move(change_failed(s).header("X-Etcd-Cluster-Id", cid)));
+    if (!s.is_ok()) return session->reply(std::move(change_failed(s, Change::kAdd).header("X-Etcd-Cluster-Id", cid)));
     Reply r{201, kJson, {}, {}};
     append_member_json(r.body, view(member));
     session->reply(std::move(r.header("X-Etcd-Cluster-Id", cid)));
@@ -110,7 +116,7 @@ void MembersHandler::remove(const std::string& id_text, std::shared_ptr<Session>
   const auto id = parse_id(id_text);
   if (!id) return session->reply(std::move(message_reply(404, "No such member: " + id_text).header("X-Etcd-Cluster-Id", cid)));
   node_.remove_member(*id, [session, cid](Status s, store::Member) {
-    Reply r = s.is_ok() ? Reply{204, {}, {}, {}} : change_failed(s);
+    Reply r = s.is_ok() ? Reply{204, {}, {}, {}} : change_failed(s, Change::kRemove);
     session->reply(std::move(r.header("X-Etcd-Cluster-Id", cid)));
   });
 }
@@ -122,7 +128,7 @@ void MembersHandler::update(const HttpRequest& request, const std::string& id_te
   auto urls = peer_urls_from(request);
   if (auto* r = std::get_if<Reply>(&urls)) return session->reply(std::move(r->header("X-Etcd-Cluster-Id", cid)));
   node_.update_member(*id, std::get<0>(std::move(urls)), [session, cid](Status s, store::Member) {
-    Reply r = s.is_ok() ? Reply{204, {}, {}, {}} : change_failed(s);
+    Reply r = s.is_ok() ? Reply{204, {}, {}, {}} : change_failed(s, Change::kUpdate);
     session->reply(std::move(r.header("X-Etcd-Cluster-Id", cid)));
   });
 }

@@ -31,27 +31,6 @@ std::vector<MemberView> member_views(const node::Node& node) {
   return out;
 }
 
-StoreStatsView store_stats_view(const store::StoreStats& s) {
-  StoreStatsView v;
-  v.gets_success = s.gets_success;
-  v.gets_fail = s.gets_fail;
-  v.sets_success = s.sets_success;
-  v.sets_fail = s.sets_fail;
-  v.delete_success = s.delete_success;
-  v.delete_fail = s.delete_fail;
-  v.update_success = s.update_success;
-  v.update_fail = s.update_fail;
-  v.create_success = s.create_success;
-  v.create_fail = s.create_fail;
-  v.compare_and_swap_success = s.compare_and_swap_success;
-  v.compare_and_swap_fail = s.compare_and_swap_fail;
-  v.compare_and_delete_success = s.compare_and_delete_success;
-  v.compare_and_delete_fail = s.compare_and_delete_fail;
-  v.expire_count = s.expire_count;
-  v.watchers = s.watchers;
-  return v;
-}
-
 }  // namespace
 
 Router::Router(node::Node& node, RouterOptions options)
@@ -104,7 +83,7 @@ Reply Router::stats(const HttpRequest& request, const std::string& path) {
   Reply r = json_reply(200, {});
   if (path == "/v2/stats/store") {
     const auto stats = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
-    append_store_stats_json(r.body, store_stats_view(stats));
+    append_store_stats_json(r.body, stats);
   } else if (path == "/v2/stats/leader") {
     if (!status.is_leader) return message_reply(403, "not current leader");
     std::vector<FollowerStatsView> followers;
@@ -176,7 +155,7 @@ Reply Router::metrics(const HttpRequest& request) {
   m.proposals_failed = status.proposals_failed;
   m.watch_requests = status.watch_requests;
   m.wal_fsync_durations = node_.wal_fsync_durations();
-  m.store = store_stats_view(node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); }));
+  m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
   m.process_start_time = status.start_time;
   Reply r{200, "text/plain; version=0.0.4; charset=utf-8", {}, {}};
   append_metrics_text(r.body, m);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "server/common/version.hpp"
 #include "server/http/auth_gate.hpp"
 #include "server/http/auth_handler.hpp"
 #include "server/http/keys_handler.hpp"
@@ -22,7 +23,7 @@ class Node;
 namespace coord::http {
 
 struct RouterOptions {
-  std::string server_version = "3.4.23";
+  std::string server_version{kServerVersion};
   std::string name = "default";
   bool client_cert_auth = false;  // --client-cert-auth: v2 auth takes a user from the client certificate
 };

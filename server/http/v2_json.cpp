@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "server/common/hex.hpp"
 #include "server/http/json_writer.hpp"
 
 namespace coord::http {
@@ -215,25 +216,8 @@ void append_health_json(std::string& out, bool healthy) {
 
 // ------------------------------------------------------------------ stats
 
-void append_store_stats_json(std::string& out, const StoreStatsView& s) {
-  const std::pair<std::string_view, std::uint64_t> fields[] = {
-      {"getsSuccess", s.gets_success},
-      {"getsFail", s.gets_fail},
-      {"setsSuccess", s.sets_success},
-      {"setsFail", s.sets_fail},
-      {"deleteSuccess", s.delete_success},
-      {"deleteFail", s.delete_fail},
-      {"updateSuccess", s.update_success},
-      {"updateFail", s.update_fail},
-      {"createSuccess", s.create_success},
-      {"createFail", s.create_fail},
-      {"compareAndSwapSuccess", s.compare_and_swap_success},
-      {"compareAndSwapFail", s.compare_and_swap_fail},
-      {"compareAndDeleteSuccess", s.compare_and_delete_success},
-      {"compareAndDeleteFail", s.compare_and_delete_fail},
-      {"expireCount", s.expire_count},
-      {"watchers", s.watchers},
-  };
+void append_store_stats_json(std::string& out, const store::StoreStats& s) {
+  const auto fields = s.fields();
   out.push_back('{');
   bool first = true;
   for (const auto& [name, value] : fields) {
@@ -283,7 +267,7 @@ void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
                               const std::vector<FollowerStatsView>& followers) {
   std::vector<std::pair<std::string, const FollowerStatsView*>> keyed;
   keyed.reserve(followers.size());
-  for (const FollowerStatsView& f : followers) keyed.emplace_back(hex_id(f.id), &f);
+  for (const FollowerStatsView& f : followers) keyed.emplace_back(to_hex(f.id), &f);
   std::sort(keyed.begin(), keyed.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   out.append("{\"leader\":");
@@ -366,7 +350,7 @@ void histogram(std::string& out, std::string_view name, std::string_view help, c
 
 void append_metrics_text(std::string& out, const MetricsView& m) {
   // Families in name order, as Prometheus' Go client gathers them.
-  const StoreStatsView& s = m.store;
+  const store::StoreStats& s = m.store;
   single(out, "etcd_debugging_store_expires_total", "Keys removed because their TTL ran out.",
          "counter", static_cast<double>(s.expire_count));
   by_action(out, "etcd_debugging_store_reads_failed_total", "Failed v2 store reads by action.",

@@ -12,7 +12,9 @@
 
 #include "server/common/clock.hpp"
 #include "server/common/duration_histogram.hpp"
+#include "server/common/version.hpp"
 #include "server/store/event.hpp"
+#include "server/store/store_stats.hpp"
 #include "server/store/v2_error.hpp"
 
 namespace coord::http {
@@ -61,9 +63,8 @@ void append_message_json(std::string& out, std::string_view message);
 
 // ------------------------------------------------------------------ version, health
 
-// etcd's own version strings, for /version.
-inline constexpr std::string_view kServerVersion = "3.4.23";
-inline constexpr std::string_view kClusterVersion = "3.4.0";
+// What /version says before the members agree on a cluster version (the versions themselves are
+// in server/common/version.hpp).
 inline constexpr std::string_view kClusterVersionNotDecided = "not_decided";
 
 // {"etcdserver":"3.4.23","etcdcluster":"3.4.0"} with no newline.
@@ -76,22 +77,8 @@ void append_health_json(std::string& out, bool healthy);
 
 // ------------------------------------------------------------------ stats
 
-// The store counters in etcd's field order (/v2/stats/store). The http layer copies them
-// from the store; this type keeps v2_json independent of the store's own struct.
-struct StoreStatsView {
-  std::uint64_t gets_success = 0, gets_fail = 0;
-  std::uint64_t sets_success = 0, sets_fail = 0;
-  std::uint64_t delete_success = 0, delete_fail = 0;
-  std::uint64_t update_success = 0, update_fail = 0;
-  std::uint64_t create_success = 0, create_fail = 0;
-  std::uint64_t compare_and_swap_success = 0, compare_and_swap_fail = 0;
-  std::uint64_t compare_and_delete_success = 0, compare_and_delete_fail = 0;
-  std::uint64_t expire_count = 0;
-  std::uint64_t watchers = 0;
-};
-
-// {"getsSuccess":N,...,"watchers":N} with no newline.
-void append_store_stats_json(std::string& out, const StoreStatsView& stats);
+// {"getsSuccess":N,...,"watchers":N} with no newline, in etcd's field order (StoreStats::fields).
+void append_store_stats_json(std::string& out, const store::StoreStats& stats);
 
 // What /v2/stats/self reports about this member.
 struct SelfStatsView {
@@ -141,7 +128,7 @@ struct MetricsView {
   std::uint64_t proposals_failed = 0;
   std::uint64_t watch_requests = 0;
   HistogramSnapshot wal_fsync_durations;
-  StoreStatsView store;
+  store::StoreStats store;
   UnixNanos process_start_time = 0;
 };
 

@@ -7,6 +7,7 @@
 #include "server/apply/request_codec.hpp"
 #include "server/common/coding.hpp"
 #include "server/common/hex.hpp"
+#include "server/common/version.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/member_codec.hpp"
 #include "server/node/peer_payload_check.hpp"
@@ -15,8 +16,6 @@
 
 namespace coord::node {
 namespace {
-
-constexpr const char* kClusterVersion = "3.4.0";
 
 store::V2Error timeout_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0}; }
 store::V2Error stopped_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: server stopped", 0}; }
@@ -523,7 +522,7 @@ void Node::on_soft_state(const raft::SoftState& ss) {
     if (store_.cluster_version().empty()) {
       apply::Request version;
       version.method = apply::Method::kClusterVersion;
-      version.value = kClusterVersion;
+      version.value = std::string(kClusterVersion);
       propose_internal(std::move(version));
     }
   }

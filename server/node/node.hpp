@@ -37,6 +37,7 @@
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/node/node_options.hpp"
+#include "server/node/peer_activity.hpp"
 #include "server/node/waiters.hpp"
 #include "server/node/writer_first_mutex.hpp"
 #include "server/raft/message.hpp"
@@ -79,14 +80,6 @@ struct NodeStatus {
   std::uint64_t watch_requests = 0;        // watches registered
 };
 
-// What the transport knows about the link to one peer (for stats and reconfiguration checks).
-struct PeerActivity {
-  std::uint64_t id = 0;
-  std::chrono::steady_clock::time_point active_since{};  // zero while not connected
-  std::uint64_t success = 0, fail = 0;
-  double latency_current = 0, latency_min = 0, latency_max = 0, latency_sum = 0, latency_sq_sum = 0;
-};
-
 // Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
 // called inside a round (raft_mu_ held, any thread; set_peers() also once from start()) and
 // must not block (queue and return); peer_activity() from any.
@@ -103,8 +96,9 @@ class Node {
  public:
   using WriteCallback = std::function<void(WriteResult)>;
   using ReadCallback = std::function<void(Status)>;
-  // Membership changes: ok once the change is applied; kNotFound, kAlreadyExists-like
-  // (kInvalidArgument), kUnavailable (strict reconfig check), kTimeout otherwise.
+  // Membership changes: ok once the change is applied; kNotFound (no such member),
+  // kAlreadyExists (a peer URL in use), kFailedPrecondition (the member was permanently
+  // removed), kUnavailable (not enough started members), kTimeout otherwise.
   using MemberCallback = std::function<void(Status, store::Member)>;
 
   Node(NodeOptions options, FileSystem& fs, const Clock& clock);

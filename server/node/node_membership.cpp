@@ -49,7 +49,7 @@ void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
-        return done(Status::aborted("membership: peerURL exists"), {});
+        return done(Status::already_exists("membership: peerURL exists"), {});
   int started = 0;
   for (const auto& m : members) started += m.name.empty() ? 0 : 1;
   const int after = static_cast<int>(members.size()) + 1;
@@ -73,7 +73,7 @@ void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
 
 void Node::remove_member(std::uint64_t id, MemberCallback done) {
   const auto members = this->members();
-  if (is_removed(id)) return done(Status::invalid_argument("Member permanently removed: " + to_hex(id)), {});
+  if (is_removed(id)) return done(Status::failed_precondition("Member permanently removed: " + to_hex(id)), {});
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
   if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
   if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return done(s, {});
@@ -84,13 +84,13 @@ void Node::remove_member(std::uint64_t id, MemberCallback done) {
 void Node::update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done) {
   std::sort(peer_urls.begin(), peer_urls.end());
   const auto members = this->members();
-  if (is_removed(id)) return done(Status::internal("Internal Server Error"), {});
+  if (is_removed(id)) return done(Status::failed_precondition("Member permanently removed: " + to_hex(id)), {});
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
   if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (m.id != id && std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
-        return done(Status::aborted("membership: peerURL exists"), {});
+        return done(Status::already_exists("membership: peerURL exists"), {});
   store::Member member = *it;
   member.peer_urls = peer_urls;
   raft::ConfChange cc{raft::ConfChangeType::kUpdateNode, id, {}};

@@ -74,7 +74,7 @@ void PeerSender::stop() {
   });
 }
 
-PeerStats PeerSender::stats() const {
+node::PeerActivity PeerSender::stats() const {
   std::lock_guard lock(stats_mu_);
   return stats_;
 }

@@ -25,18 +25,12 @@
 #include <string>
 #include <vector>
 
+#include "server/node/peer_activity.hpp"
 #include "server/raft/message.hpp"
 #include "server/transport/peer_link.hpp"
 #include "server/transport/snapshot_sender.hpp"
 
 namespace coord::transport {
-
-// Delivery figures for /v2/stats/leader. Latencies in milliseconds (of stream writes).
-struct PeerStats {
-  std::uint64_t success = 0, fail = 0;
-  double latency_current = 0, latency_min = 0, latency_max = 0, latency_sum = 0, latency_sq_sum = 0;
-  std::chrono::steady_clock::time_point active_since{};  // zero while not connected
-};
 
 class PeerSender : public std::enable_shared_from_this<PeerSender> {
  public:
@@ -50,7 +44,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   // Queues messages for the peer, in order.
   void send(std::vector<raft::Message> messages);
   void stop();
-  PeerStats stats() const;
+  // Delivery figures of this link (the id is the transport's to fill in).
+  node::PeerActivity stats() const;
   std::uint64_t peer_id() const { return identity_.peer_id; }
 
  private:
@@ -99,7 +94,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   bool stopped_ = false;
 
   mutable std::mutex stats_mu_;
-  PeerStats stats_;  // guarded by stats_mu_
+  node::PeerActivity stats_;  // guarded by stats_mu_
 };
 
 }  // namespace coord::transport

@@ -79,17 +79,8 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
   std::lock_guard lock(mu_);
   std::vector<node::PeerActivity> out;
   for (const auto& [id, p] : peers_) {
-    const PeerStats s = p->stats();
-    node::PeerActivity a;
+    node::PeerActivity a = p->stats();
     a.id = id;
-    a.active_since = s.active_since;
-    a.success = s.success;
-    a.fail = s.fail;
-    a.latency_current = s.latency_current;
-    a.latency_min = s.latency_min;
-    a.latency_max = s.latency_max;
-    a.latency_sum = s.latency_sum;
-    a.latency_sq_sum = s.latency_sq_sum;
     out.push_back(a);
   }
   return out;

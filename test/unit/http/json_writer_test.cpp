@@ -7,6 +7,8 @@
 #include <random>
 #include <string>
 
+#include "server/common/hex.hpp"
+
 using namespace coord::http;
 
 namespace {
@@ -137,9 +139,9 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(go_numbers)
 
 BOOST_AUTO_TEST_CASE(hex_id__lowercase_without_leading_zeros) {
-  BOOST_TEST(hex_id(0x2e1259d415f2a040ULL) == "2e1259d415f2a040");
-  BOOST_TEST(hex_id(0x0bac5726c3570298ULL) == "bac5726c3570298");
-  BOOST_TEST(hex_id(0) == "0");
+  BOOST_TEST(coord::to_hex(0x2e1259d415f2a040ULL) == "2e1259d415f2a040");
+  BOOST_TEST(coord::to_hex(0x0bac5726c3570298ULL) == "bac5726c3570298");
+  BOOST_TEST(coord::to_hex(0) == "0");
 }
 
 BOOST_AUTO_TEST_CASE(json_float__real_leader_stats_values) {

@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(version_and_health) {
 }
 
 BOOST_AUTO_TEST_CASE(stats__store_fields_in_etcd_order) {
-  StoreStatsView s{27, 1275, 1142, 5, 6, 2, 12, 1, 12, 6, 5, 10, 2, 0, 5, 0};
+  store::StoreStats s{27, 1275, 1142, 5, 6, 2, 12, 1, 12, 6, 5, 10, 2, 0, 5, 0};
   std::string out;
   append_store_stats_json(out, s);
   BOOST_TEST(out ==

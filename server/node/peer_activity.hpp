@@ -1,0 +1,19 @@
+// PeerActivity: what the transport knows about the link to one peer, for /v2/stats/leader,
+// /metrics and the reconfiguration checks. A plain value; the transport's PeerSender keeps one
+// per peer under its own lock and hands out copies.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace coord::node {
+
+struct PeerActivity {
+  std::uint64_t id = 0;
+  std::chrono::steady_clock::time_point active_since{};  // zero while not connected
+  std::uint64_t success = 0, fail = 0;
+  // Milliseconds, of stream writes.
+  double latency_current = 0, latency_min = 0, latency_max = 0, latency_sum = 0, latency_sq_sum = 0;
+};
+
+}  // namespace coord::node
