@@ -17,6 +17,17 @@
 namespace coord::node {
 namespace {
 
+// True while this thread holds raft_mu_ for a round (the raft thread's, or run_round_here) or
+// for stop(): work pushed from there (an answer that ran another session's queued request) must
+// neither start a round of its own nor take raft_mu_ again.
+thread_local bool t_in_round = false;
+struct InRound {
+  InRound() { t_in_round = true; }
+  ~InRound() { t_in_round = false; }
+  InRound(const InRound&) = delete;
+  InRound& operator=(const InRound&) = delete;
+};
+
 store::V2Error timeout_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0}; }
 store::V2Error stopped_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: server stopped", 0}; }
 
@@ -128,10 +139,11 @@ void Node::stop() {
   if (thread_.joinable()) thread_.join();
   // A round may still run on a thread that pushed work just before stopping_ was set.
   std::lock_guard raft(raft_mu_);
+  InRound in_round;
   // The raft thread is gone and raft_mu_ is held: no round can run, so round state may be
-  // touched here. A snapshot write in flight is finished and recorded (a graceful stop; the next start replays less WAL) unless the disk
-  // already failed; then the writer goes: its completion callback uses the inbox, which must
-  // outlive it.
+  // touched here. A snapshot write in flight is finished and recorded (a graceful stop; the
+  // next start replays less WAL) unless the disk already failed; then the writer goes: its
+  // completion callback uses the inbox, which must outlive it.
   if (log_) {
     if (!failed_.load()) {
       auto recorded = log_->wait_and_finish_snapshot(options_.snapshot_catch_up_entries);
@@ -163,12 +175,23 @@ std::string Node::failure() const {
 void Node::propose(apply::Request request, WriteCallback done) {
   if (push_inbox_and_run([&](Inbox& in) { in.proposals.emplace_back(std::move(request), std::move(done)); }, true))
     return;
-  done(WriteResult{apply::Response{stopped_error()}, {}});
+  answer_while_stopping([&] { done(WriteResult{apply::Response{stopped_error()}, {}}); });
 }
 
 void Node::read_barrier(ReadCallback done) {
   if (push_inbox_and_run([&](Inbox& in) { in.reads.push_back(std::move(done)); }, true)) return;
-  done(Status::unavailable("etcdserver: server stopped"));
+  answer_while_stopping([&] { done(Status::unavailable("etcdserver: server stopped")); });
+}
+
+void Node::answer_while_stopping(const std::function<void()>& answer) {
+  // Callbacks run as inside a round even now: what they feed (RaftHandoff, after_answers_) is
+  // guarded by raft_mu_, and what they queue must still be handed on. This thread may hold
+  // raft_mu_ already (a round's or stop()'s answer ran a queued request inline).
+  if (t_in_round) return answer();
+  std::lock_guard raft(raft_mu_);
+  InRound in_round;
+  answer();
+  run_after_answers();
 }
 
 void Node::report_unreachable(std::uint64_t peer) {
@@ -277,15 +300,10 @@ void Node::run() {
       if (stopping_) return;
     }
     raft.lock();
+    InRound in_round;
     if (!run_round()) return;
   }
 }
-
-namespace {
-// True while this thread runs a round: work pushed from inside one (an answer that ran another
-// session's queued request) must not try to start a round of its own.
-thread_local bool t_in_round = false;
-}  // namespace
 
 bool Node::run_round_here() {
   if (t_in_round) return false;
@@ -295,9 +313,8 @@ bool Node::run_round_here() {
     std::lock_guard lock(inbox_mu_);
     if (stopping_) return true;  // stop() answers what is left in the inbox
   }
-  t_in_round = true;
+  InRound in_round;
   run_round();  // a fatal error is recorded by fail(), which also wakes the raft thread to end
-  t_in_round = false;
   return true;
 }
 

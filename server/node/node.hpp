@@ -9,9 +9,9 @@
 // hub under the exclusive one (watch(), unwatch()).
 //
 // Public methods are safe for concurrent use from any thread. Callbacks given to propose()
-// and read_barrier() run exactly once, inside a round, never under the store lock — except
-// while the node stops: then at once on the caller's thread (propose, read_barrier) or in
-// stop(), which holds raft_mu_. "The raft thread" below means whichever thread runs the round.
+// and read_barrier() run exactly once, with raft_mu_ held and never under the store lock:
+// inside a round, or while the node stops, in stop() or at once on the caller's thread (which
+// then takes raft_mu_). "The raft thread" below means whichever thread runs the round.
 // Callbacks must only hand work on (e.g. to a session's strand) and must not block.
 #pragma once
 
@@ -264,6 +264,9 @@ class Node {
   // Runs one round on this thread if raft_mu_ is free and this thread is not inside a round
   // already; false when it did not (the raft thread must be woken).
   bool run_round_here();
+  // Runs a callback refused because the node stops (propose, read_barrier) under raft_mu_, then
+  // hands on what it queued (run_after_answers).
+  void answer_while_stopping(const std::function<void()>& answer);
   // One round of the raft loop: the inbox, a tick when due, every Ready, the answers. The
   // caller holds raft_mu_. False once the loop must end (a fatal error).
   bool run_round();
