@@ -35,6 +35,17 @@ namespace {
 
 constexpr std::size_t kMiB = 1024 * 1024;
 
+// Whether freed memory leaves the member's VmRSS. Not under a sanitizer: ASan keeps freed blocks
+// in its quarantine (256 MB by default) to catch uses after free, and both sanitizers' allocators
+// keep what they freed. The run_all.sh sanitizer runs build this test and the coordd it starts
+// with the same sanitizer, so the test's own build says which case applies. Bounds on growth
+// during a flood hold either way; only a bound on memory given back needs this.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kFreedMemoryLeavesRss = false;
+#else
+constexpr bool kFreedMemoryLeavesRss = true;
+#endif
+
 // One coordd member on free loopback ports, started by the test itself so that its pid (for
 // /proc) and its launcher (prlimit, for a descriptor limit) are the test's to choose.
 class Member {
@@ -233,7 +244,7 @@ BOOST_AUTO_TEST_CASE(large_answers_on_idle_connections__leave_no_large_buffers) 
   }
   const std::size_t rss_after = m.rss_bytes();
   BOOST_TEST_MESSAGE("VmRSS grew by " << (static_cast<long long>(rss_after) - static_cast<long long>(rss_before)));
-  BOOST_TEST(rss_after < rss_before + 24 * kMiB);
+  if (kFreedMemoryLeavesRss) BOOST_TEST(rss_after < rss_before + 24 * kMiB);
   m.check_serving();
 }
 
