@@ -39,14 +39,11 @@ Result<std::optional<std::pair<std::uint64_t, std::uint64_t>>> DurableLog::recor
     FileSystem& fs, const std::string& data_dir) {
   const std::string wal_dir = join_path(join_path(data_dir, "member"), "wal");
   if (!wal::Wal::exists(fs, wal_dir)) return std::optional<std::pair<std::uint64_t, std::uint64_t>>{};
-  // Replay from the newest snapshot marker: older segments may have been released.
-  auto markers = wal::Wal::snapshot_markers(fs, wal_dir);
-  if (!markers) return markers.status();
-  const raft::SnapshotMetadata from = markers->empty() ? raft::SnapshotMetadata{} : markers->back();
-  auto replayed = wal::replay(fs, wal_dir, from);
-  if (!replayed) return replayed.status();
+  // The newest segment's preamble says it; open() replays and checks the whole log afterwards.
+  auto metadata = wal::read_recorded_metadata(fs, wal_dir);
+  if (!metadata) return metadata.status();
   std::uint64_t member = 0, cluster = 0;
-  COORD_RETURN_IF_ERROR(decode_metadata(replayed->contents.metadata, member, cluster));
+  COORD_RETURN_IF_ERROR(decode_metadata(*metadata, member, cluster));
   return std::optional<std::pair<std::uint64_t, std::uint64_t>>{{member, cluster}};
 }
 

@@ -52,7 +52,9 @@ Node::Node(NodeOptions options, FileSystem& fs, const Clock& clock)
       start_time_(clock.now()),
       // Request ids start from the wall clock so that ids never repeat across restarts: a
       // replayed entry from a previous run can never match a waiter of this run.
-      next_request_id_(static_cast<std::uint64_t>(clock.now())) {}
+      next_request_id_(static_cast<std::uint64_t>(clock.now())),
+      // Known before start() reads the data dir: the peer port answers with it from the start.
+      cluster_id_(options_.cluster_id) {}
 
 Node::~Node() { stop(); }
 

@@ -54,6 +54,11 @@ struct Replay {
 // reported in Replay::torn for the caller to repair.
 Result<Replay> replay(FileSystem& fs, const std::string& dir, const raft::SnapshotMetadata& from);
 
+// The metadata record of the newest segment's preamble (every segment restates it), read from
+// the segment's first bytes only: what a restart needs to learn who it is before the full
+// replay. kCorruption when that preamble has no valid metadata record.
+Result<std::string> read_recorded_metadata(FileSystem& fs, const std::string& dir);
+
 // Every snapshot marker of every segment, oldest first; stops at the first damage.
 Result<std::vector<raft::SnapshotMetadata>> read_snapshot_markers(FileSystem& fs, const std::string& dir);
 

@@ -6,6 +6,7 @@
 
 #include "server/common/file_mem.hpp"
 #include "server/wal/wal_format.hpp"
+#include "server/wal/wal_reader.hpp"
 #include "test/support/file/log_fixtures.hpp"
 
 namespace coord::wal {
@@ -232,6 +233,27 @@ BOOST_AUTO_TEST_CASE(snapshot_markers__lists_every_marker_so_a_usable_snapshot_c
     BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
     BOOST_TEST((r->second.entries == test::make_entries(i + 1, 200, 1, 50)));
   }
+}
+
+BOOST_AUTO_TEST_CASE(read_recorded_metadata__reads_it_from_the_newest_segments_preamble) {
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  for (std::uint64_t i = 1; i <= 200; i += 10) BOOST_REQUIRE(wal->save(hs(1, 1, i), test::make_entries(i, i + 9, 1, 50), true).is_ok());
+  const auto files = wal->segment_files();
+  BOOST_REQUIRE(files.size() > 2u);
+  auto metadata = read_recorded_metadata(fs, kDir);
+  BOOST_REQUIRE_MESSAGE(metadata.is_ok(), metadata.status().to_string());
+  BOOST_TEST(*metadata == "node=1 cluster=7");
+
+  // Only the newest segment's preamble is read: damage there is reported, damage in an older
+  // segment is left to the full replay.
+  fs.flip_byte(files.front(), 20);
+  BOOST_TEST(read_recorded_metadata(fs, kDir).is_ok());
+  fs.flip_byte(files.back(), 20);
+  auto damaged = read_recorded_metadata(fs, kDir);
+  BOOST_REQUIRE(!damaged.is_ok());
+  BOOST_TEST((damaged.status().code() == StatusCode::kCorruption));
+  BOOST_TEST(damaged.status().message().find(files.back()) != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(release_to__keeps_keep_files_and_every_segment_after_the_index) {
