@@ -3,8 +3,10 @@
 #  1. A tree of KEYS keys (directories, an empty directory, a directory with a TTL, keys with
 #     TTLs) is loaded into etcd, dumped, loaded into coordd, dumped again: the dumps must be equal
 #     (TTLs compared as "has a TTL", and one TTL checked to be the seconds left). load refuses an
-#     existing tree (etcd's 105, exit 4, nothing written) and takes it with --overwrite. Then the
-#     coordd dump goes back into etcd and must equal the original.
+#     existing tree (etcd's 105, exit 4, nothing written) and takes it with --overwrite; a hidden
+#     key goes along only when named with --hidden. Then the coordd dump goes back into etcd and
+#     must equal the original. load shows a bar on a terminal (run under script(1)) and plain
+#     lines, at most one a second, otherwise.
 #  2. mirror etcd -> coordd and coordd -> etcd: the initial copy, then sets, updates, deletes, a
 #     directory made and removed, a directory's TTL changed, a key that expires at the source;
 #     the destination must come to equal the source. Then the mirror is frozen (SIGSTOP) while
@@ -58,18 +60,26 @@ same_tree() { [ "$(shape "$1" "$3")" = "$(shape "$2" "$3")" ] && [ -n "$(shape "
 } >"$work/tree.jsonl"
 entries=$(wc -l <"$work/tree.jsonl")
 start_s=$(now_ms); loaded_at=$start_s
-"$ctl" --endpoints "$etcd" load "$work/tree.jsonl" 2>"$work/load1.err" || bad "load into etcd: $(cat "$work/load1.err")"
+# On a terminal (script(1) gives it one): a bar redrawn in place with count, rate and time left.
+script -qec "$ctl --endpoints $etcd load $work/tree.jsonl" /dev/null </dev/null >"$work/tty.out" 2>&1 ||
+  bad "load into etcd: $(cat "$work/tty.out")"
 echo "     load of $entries entries into etcd: $(( $(now_ms) - start_s )) ms"
+grep -aqE $'\rload: \[#*\.*\] [0-9]+/'"$entries"' keys \([0-9]+%\), [0-9.k]+ keys/s, [0-9:]+ left' "$work/tty.out" &&
+  grep -aq "load: $entries/$entries keys, .* done in" "$work/tty.out" &&
+  ok "load on a terminal: a progress bar with count, rate and time left" || { bad "no progress bar"; cat -v "$work/tty.out"; }
 start_s=$(now_ms)
 "$ctl" --endpoints "$etcd" dump /data >"$work/etcd.jsonl" 2>/dev/null || bad "dump of etcd"
 echo "     dump of etcd: $(( $(now_ms) - start_s )) ms"
 [ "$(wc -l <"$work/etcd.jsonl")" -eq "$entries" ] && ok "dump of etcd has every entry ($entries)" ||
   bad "dump of etcd has $(wc -l <"$work/etcd.jsonl") entries, not $entries"
-grep -q '^load: .*done in' "$work/load1.err" && ok "load reports progress on stderr (not a terminal: plain lines)" ||
-  bad "no progress line from load: $(cat "$work/load1.err")"
 start_s=$(now_ms)
-"$ctl" --endpoints "$coordd" load "$work/etcd.jsonl" 2>/dev/null || bad "load into coordd"
-echo "     load of $entries entries into coordd: $(( $(now_ms) - start_s )) ms"
+"$ctl" --endpoints "$coordd" load "$work/etcd.jsonl" 2>"$work/load2.err" || bad "load into coordd"
+took=$(( $(now_ms) - start_s ))
+echo "     load of $entries entries into coordd: $took ms"
+# Not a terminal: plain lines, at most one a second, the last one the total.
+[ "$(wc -l <"$work/load2.err")" -le $(( took / 1000 + 1 )) ] && ! grep -q $'\r' "$work/load2.err" &&
+  grep -q "^load: $entries/$entries keys, .* done in" "$work/load2.err" &&
+  ok "load not on a terminal: plain progress lines, at most one a second" || { bad "progress lines"; cat "$work/load2.err"; }
 same_tree "$etcd" "$coordd" /data && ok "etcd -> coordd: the trees are equal" || bad "etcd -> coordd: the trees differ"
 ttl=$("$ctl" --endpoints "$coordd" dump /data/ttl 2>/dev/null | sed -nE 's/.*"ttl":([0-9]+).*/\1/p')
 # 300 s when loaded into etcd, less the time since, less a margin for rounding.
@@ -89,6 +99,12 @@ out=$("$ctl" --endpoints "$coordd" load "$work/etcd.jsonl" 2>&1); rc=$?
 out=$(printf '{"key":"/x","value":1}\n' | "$ctl" --endpoints "$coordd" load - 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"line 1"* ]] && ok "a bad line is refused with its number (rc 1)" || bad "bad line: rc=$rc $out"
 
+# Hidden keys: never listed by v2, dumped when named with --hidden.
+"$ctl" --endpoints "$etcd" set /data/_secret s >/dev/null
+"$ctl" --endpoints "$etcd" dump /data 2>/dev/null | grep -q _secret && bad "a hidden key was dumped without --hidden"
+"$ctl" --endpoints "$etcd" dump /data --hidden /data/_secret 2>/dev/null | "$ctl" --endpoints "$coordd" load --overwrite - 2>/dev/null &&
+  [ "$("$ctl" --endpoints "$coordd" get /data/_secret)" = s ] && ok "dump --hidden KEY takes a hidden key along" ||
+  bad "dump --hidden"
 "$ctl" --endpoints "$coordd" dump /data >"$work/coordd.jsonl" 2>/dev/null
 "$ctl" --endpoints "$etcd" rm /data --recursive >/dev/null
 "$ctl" --endpoints "$etcd" load "$work/coordd.jsonl" 2>/dev/null || bad "load of coordd's dump into etcd"
