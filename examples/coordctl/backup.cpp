@@ -120,6 +120,7 @@ int run_backup(const CommandLine& cl) {
   if (!wal::Wal::exists(posix, src + "/wal")) throw std::invalid_argument(data_dir + " holds no coordd WAL (member/wal)");
   const std::string target = backup_dir + "/member", staging = backup_dir + "/member.partial";
   if (fs::exists(target)) throw std::invalid_argument(backup_dir + " already holds a backup (member/)");
+  const bool made_backup_dir = !fs::exists(backup_dir);
   std::string last_problem;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
     fs::remove_all(staging);
@@ -145,13 +146,17 @@ int run_backup(const CommandLine& cl) {
       std::cout << "backup of " << data_dir << " in " << backup_dir << ": " << summary << "\n";
       return 0;
     } catch (const CopyFailed& e) {
+      // A copy that raced coordd fails differently each time; the same failure twice is the
+      // data dir itself (damage, or not coordd's format): no use copying again.
+      if (last_problem == e.what()) break;
       last_problem = e.what();
-      std::cerr << "backup: attempt " << attempt << " did not give a consistent copy (" << last_problem
-                << "); copying again" << std::endl;
+      std::cerr << "backup: attempt " << attempt << " did not give a consistent copy (" << last_problem << ")"
+                << (attempt < kAttempts ? "; copying again" : "") << std::endl;
     }
   }
   fs::remove_all(staging);
-  std::cerr << "Error:  no consistent copy of " << data_dir << " after " << kAttempts << " attempts: " << last_problem << "\n";
+  if (made_backup_dir) fs::remove(backup_dir);  // only if empty: nothing of anyone else's goes
+  std::cerr << "Error:  no consistent copy of " << data_dir << ": " << last_problem << "\n";
   return kExitServerError;
 }
 

@@ -9,8 +9,9 @@
 // marker, and releases old files only after a newer marker). The copy is then opened the way
 // coordd opens a data dir — the newest snapshot the WAL has a marker for, every entry after it,
 // the torn tail of the segment being written cut off — and must pass; if coordd cut, released
-// or wrote past what was read meanwhile, the copy is taken again (up to 5 times). The copy is
-// built in DIR2/member.partial and renamed into place only once it passed.
+// or wrote past what was read meanwhile, the copy is taken again (up to 5 times; the same
+// failure twice means the data dir itself is bad, and ends it). The copy is built in
+// DIR2/member.partial and renamed into place only once it passed; a failed backup leaves nothing.
 //
 // Differences from etcdctl v2's backup: the member and cluster ids are kept (as etcdctl's
 // --keep-cluster-id); --force-new-cluster removes the other members from the log instead, and

@@ -11,6 +11,7 @@
 
 #include "coord/client.hpp"
 #include "coord/error.hpp"
+#include "coord/tls.hpp"
 #include "examples/coordctl/key_tree.hpp"
 #include "examples/coordctl/progress.hpp"
 
@@ -116,6 +117,12 @@ int run_mirror(const CommandLine& cl, const ClientOptions& options) {
   ClientOptions from_options = options, to_options = options;
   from_options.endpoints = CommandLine::split_endpoints(cl.get("from"));
   to_options.endpoints = CommandLine::split_endpoints(cl.get("to"));
+  // https in --from or --to needs the TLS transport even when --endpoints is plain http.
+  for (ClientOptions* o : {&from_options, &to_options}) {
+    for (const auto& e : o->endpoints) {
+      if (e.rfind("https://", 0) == 0) enable_tls(*o);
+    }
+  }
   Client from(from_options), to(to_options);
   std::uint64_t next = copy_tree(from, to, prefix, false, "mirror: copy");
   std::uint64_t applied = 0;

@@ -7,7 +7,8 @@
 //
 // The destination is overwritten below PREFIX; keys there that the source never had are left
 // alone (except by a re-copy). Hidden keys are not mirrored (v2 neither lists nor watches them).
-// Runs on the calling thread plus one signal thread.
+// A signal that arrives during a copy takes effect when the copy is done (the copy is not left
+// half written). Runs on the calling thread plus one signal thread.
 #pragma once
 
 #include "coord/options.hpp"

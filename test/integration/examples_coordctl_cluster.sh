@@ -80,6 +80,13 @@ if [ -n "$ctl_etcd" ]; then
     bad "cluster-health differs (< etcdctl, > coordctl)"
 fi
 for n in e0 e1; do stop_member $n; done
+# backup refuses what is not a coordd data dir: etcd's WAL (another format), a missing dir.
+out=$("$ctl" backup --data-dir "$work/e0.data" --backup-dir "$work/etcd-backup" 2>&1); rc=$?
+[ $rc -eq 4 ] && [[ "$out" == *"Error:  no consistent copy of $work/e0.data: corruption: WAL segment"* ]] &&
+  [ ! -e "$work/etcd-backup" ] && ok "backup of etcd's data dir: refused (rc 4), nothing left behind" ||
+  bad "backup of etcd's data dir: rc=$rc $out"
+out=$("$ctl" backup --data-dir "$work/none" --backup-dir "$work/b" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"holds no coordd WAL"* ]] && ok "backup of a missing dir: rc 1" || bad "backup of a missing dir: rc=$rc $out"
 
 start_cluster coordd c
 "$ctl" --endpoints "$(url c0)" cluster-health >"$work/healthy.txt" 2>&1; rc=$?
