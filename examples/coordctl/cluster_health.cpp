@@ -1,6 +1,8 @@
 // cluster-health (see cluster_health.hpp).
 #include "examples/coordctl/cluster_health.hpp"
 
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -62,6 +64,7 @@ int run_cluster_health(Client& client, const CommandLine& cl, const ClientOption
     std::cerr << "Error:  client: etcd cluster is unavailable or misconfigured; error #0: " << e.what() << "\n";
     return kExitServerError;
   }
+  if (cl.flag("forever")) std::signal(SIGINT, [](int) { std::_Exit(kExitSuccess); });  // as etcdctl: Ctrl-C ends it, status 0
   for (;;) {
     std::size_t healthy = 0;
     for (const auto& m : members) {
@@ -100,7 +103,7 @@ int run_cluster_health(Client& client, const CommandLine& cl, const ClientOption
     std::cout.flush();
     if (!cl.flag("forever")) return healthy == members.size() ? kExitSuccess : kExitClusterNotHealthy;
     std::cout << "\nnext check after 10 second...\n\n" << std::flush;
-    std::this_thread::sleep_for(std::chrono::seconds(10));  // etcdctl's period; SIGINT ends the process
+    std::this_thread::sleep_for(std::chrono::seconds(10));  // etcdctl's period
   }
 }
 

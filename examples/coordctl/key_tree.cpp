@@ -53,7 +53,9 @@ TreeEntry parse_json_line(const std::string& line, std::size_t line_number) {
       throw std::invalid_argument(where + "unexpected field \"" + std::string(name) + "\" (or wrong type)");
     }
   }
-  if (e.key.size() < 2 || e.key.front() != '/') throw std::invalid_argument(where + "key must be a path below /");
+  if (e.key.size() < 2 || e.key.front() != '/' || e.key.back() == '/' || e.key.find("//") != std::string::npos) {
+    throw std::invalid_argument(where + "key must be a path below / (\"/a/b\")");
+  }
   if (e.dir && o.contains("value")) throw std::invalid_argument(where + "a directory has no value");
   if (!e.dir && !o.contains("value")) throw std::invalid_argument(where + "a file needs a value");
   return e;

@@ -5,7 +5,7 @@
 #include <signal.h>
 
 #include <iostream>
-#include <set>
+#include <map>
 #include <stop_token>
 #include <thread>
 
@@ -24,8 +24,9 @@ constexpr std::chrono::seconds kPollTimeout{30};
 
 bool is_code(const Error& e, int code) { return e.error_code() == code; }
 
-// Copies the source tree to the destination; with `prune`, removes from the destination what
-// the source no longer has. Returns the index to follow from.
+// Copies the source tree to the destination; with `prune`, first removes from the destination
+// what the source no longer has, or has as the other kind (a file where a directory was: a
+// write over it would fail). Returns the index to follow from.
 std::uint64_t copy_tree(Client& from, Client& to, const std::string& prefix, bool prune, const char* what) {
   Response r;
   try {
@@ -36,12 +37,9 @@ std::uint64_t copy_tree(Client& from, Client& to, const std::string& prefix, boo
   }
   std::vector<TreeEntry> entries;
   flatten(r.node, !r.node.key.empty() && r.node.key != "/", entries);
-  Progress progress(what, "keys", entries.size());
-  write_tree(to, entries, WriteMode::kOverwrite, &progress);
-  progress.finish();
   if (prune) {
-    std::set<std::string> keep;
-    for (const auto& e : entries) keep.insert(e.key);
+    std::map<std::string, bool> source;  // key -> is a directory
+    for (const auto& e : entries) source[e.key] = e.dir;
     std::vector<TreeEntry> there;
     try {
       auto d = to.get(prefix, GetOptions{.recursive = true, .sorted = true, .timeout = kTreeReadTimeout});
@@ -50,7 +48,8 @@ std::uint64_t copy_tree(Client& from, Client& to, const std::string& prefix, boo
       if (!is_code(e, 100)) throw;
     }
     for (const auto& e : there) {
-      if (keep.count(e.key)) continue;
+      auto it = source.find(e.key);
+      if (it != source.end() && it->second == e.dir) continue;
       try {
         to.remove(e.key, DeleteOptions{.dir = e.dir, .recursive = e.dir});
       } catch (const Error& err) {
@@ -58,6 +57,9 @@ std::uint64_t copy_tree(Client& from, Client& to, const std::string& prefix, boo
       }
     }
   }
+  Progress progress(what, "keys", entries.size());
+  write_tree(to, entries, WriteMode::kOverwrite, &progress);
+  progress.finish();
   return r.etcd_index + 1;
 }
 

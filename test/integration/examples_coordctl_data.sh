@@ -98,6 +98,9 @@ out=$("$ctl" --endpoints "$coordd" load "$work/etcd.jsonl" 2>&1); rc=$?
   bad "load --overwrite"
 out=$(printf '{"key":"/x","value":1}\n' | "$ctl" --endpoints "$coordd" load - 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"line 1"* ]] && ok "a bad line is refused with its number (rc 1)" || bad "bad line: rc=$rc $out"
+out=$(printf '{"key":"/x","value":"1"}\n{"key":"/x//y","value":"1"}\n' | "$ctl" --endpoints "$coordd" load - 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"line 2: key must be a path"* ]] && ! "$ctl" --endpoints "$coordd" get /x >/dev/null 2>&1 &&
+  ok "a bad key is refused before anything is written (rc 1)" || bad "bad key: rc=$rc $out"
 
 # Hidden keys: never listed by v2, dumped when named with --hidden.
 "$ctl" --endpoints "$etcd" set /data/_secret s >/dev/null
@@ -139,13 +142,16 @@ mirror_case() {  # FROM-URL TO-URL LABEL
 
   kill -STOP "$mpid"
   "$ctl" --endpoints "$from" rm /m/last >/dev/null
+  "$ctl" --endpoints "$from" rm /m/new --recursive >/dev/null  # a directory becomes a file
+  "$ctl" --endpoints "$from" set /m/new file >/dev/null
   awk 'BEGIN { print "{\"key\":\"/m/bulk\",\"dir\":true}"; for (i = 0; i < 1100; i++) printf "{\"key\":\"/m/bulk/%d\",\"value\":\"%d\"}\n", i, i }' |
     "$ctl" --endpoints "$from" load - 2>/dev/null
   "$ctl" --endpoints "$from" set /m/after yes >/dev/null
   kill -CONT "$mpid"
   wait_for 30 same_tree "$from" "$to" /m && ! "$ctl" --endpoints "$to" get /m/last >/dev/null 2>&1 &&
     grep -q "copying /m again" "$work/mirror.err" &&
-    ok "$label: resumes after 401 with a re-copy (a key deleted meanwhile is gone)" ||
+    [ "$("$ctl" --endpoints "$to" get /m/new)" = file ] &&
+    ok "$label: resumes after 401 with a re-copy (a key deleted meanwhile is gone, a directory turned file)" ||
     { bad "$label: no resume after 401"; cat "$work/mirror.err"; }
   kill -TERM "$mpid"; wait "$mpid"; local rc=$?
   [ $rc -eq 0 ] && grep -q "mirror: stopped" "$work/mirror.err" && ok "$label: SIGTERM stops it (rc 0)" || bad "$label: rc=$rc after SIGTERM"
