@@ -35,7 +35,9 @@ struct CommandLine {
       "  rm KEY [--dir] [--recursive] [--with-value V] [--with-index I]     rmdir KEY\n"
       "  ls [KEY] [--recursive] [-p]   watch KEY [--forever] [--after-index I] [--recursive]\n"
       "  exec-watch KEY [--after-index I] [--recursive] -- COMMAND...\n"
-      "  member list | member add NAME PEER_URL | member remove ID      cluster-health\n"
+      "  member list | member add NAME PEER_URL | member remove ID      cluster-health [--forever]\n"
+      "  dump [PREFIX] [--hidden KEY]... > FILE     load FILE|- [--overwrite]\n"
+      "  mirror --from URLS --to URLS [PREFIX]      backup --data-dir DIR --backup-dir DIR2\n"
       "  auth enable|disable   user add|remove|get|list|passwd USER   user grant|revoke USER --roles R...\n"
       "  role add|remove|get|list ROLE   role grant|revoke ROLE --path P --read|--write|--readwrite\n"
       "  global: --ca-file F --cert-file F --key-file F --username USER[:PASSWORD]\n"
@@ -44,7 +46,7 @@ struct CommandLine {
   // Flags that never take a value.
   static bool is_boolean(const std::string& name) {
     static const std::set<std::string> names{"forever", "recursive", "dir", "quorum", "p", "l", "listen", "sort", "help",
-                                            "read", "write", "readwrite", "rw"};
+                                            "read", "write", "readwrite", "rw", "overwrite"};
     return names.count(name) > 0;
   }
 
@@ -101,12 +103,19 @@ struct CommandLine {
     return v;
   }
 
+  // "a:1,http://b:2" -> {"http://a:1", "http://b:2"}.
+  static std::vector<std::string> split_endpoints(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream ss(list);
+    for (std::string e; std::getline(ss, e, ',');) {
+      if (!e.empty()) out.push_back(e.find("://") == std::string::npos ? "http://" + e : e);
+    }
+    return out;
+  }
+
   ClientOptions client_options() const {
     ClientOptions o;
-    std::stringstream ss(endpoints);
-    for (std::string e; std::getline(ss, e, ',');) {
-      if (!e.empty()) o.endpoints.push_back(e.find("://") == std::string::npos ? "http://" + e : e);
-    }
+    o.endpoints = split_endpoints(endpoints);
     o.request_timeout = std::chrono::seconds(5);
     o.retry.max_attempts = 3;
     o.tls.ca_file = get("ca-file");

@@ -1,4 +1,5 @@
-// coordctl — an etcdctl-v2-style command line on the coord SDK (keys, watch, members, auth, lock, elect).
+// coordctl — an etcdctl-v2-style command line on the coord SDK (keys, watch, members, auth, lock,
+// elect) plus the operator's data tools: dump, load, mirror and backup.
 //
 //   coordctl [--endpoints URLS] [--output simple|json|extended] COMMAND [ARGS] [FLAGS]
 // Output formats and exit codes follow etcdctl v2: 0 success, 1 bad arguments, 2 no connection,
@@ -22,6 +23,10 @@
 
 #include "coord/coord.hpp"
 #include "examples/coordctl/auth_commands.hpp"
+#include "examples/coordctl/backup.hpp"
+#include "examples/coordctl/cluster_health.hpp"
+#include "examples/coordctl/dump_load.hpp"
+#include "examples/coordctl/mirror.hpp"
 #include "examples/coordctl/command_line.hpp"
 #include "examples/coordctl/http_get.hpp"
 
@@ -188,32 +193,6 @@ int members(coord::Client& client, const CommandLine& cl, const coord::ClientOpt
   throw UsageError("unknown member subcommand " + sub);
 }
 
-// As etcdctl: a member is healthy when its /health says {"health":"true"}.
-int cluster_health(coord::Client& client, const coord::ClientOptions& options) {
-  bool all = true;
-  for (const auto& m : client.members()) {
-    bool ok = false;
-    std::string via;
-    for (const auto& url : m.client_urls) {
-      auto a = coord::examples::http_get(options, url, "/health", std::chrono::seconds(2));
-      if (a && a->status == 200 && a->body.find("\"true\"") != std::string::npos) {
-        ok = true;
-        via = url;
-        break;
-      }
-    }
-    if (ok) {
-      std::cout << "member " << m.id << " is healthy: got healthy result from " << via << "\n";
-    } else {
-      all = false;
-      std::cout << "member " << m.id << " is unhealthy: got unhealthy result from "
-                << (m.client_urls.empty() ? "" : m.client_urls.front()) << "\n";
-    }
-  }
-  std::cout << (all ? "cluster is healthy\n" : "cluster is unhealthy\n");
-  return all ? kExitSuccess : kExitClusterNotHealthy;
-}
-
 int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOptions& options) {
   const std::string& c = cl.command;
   const std::string out = cl.output;
@@ -267,7 +246,11 @@ int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOp
   } else if (c == "member") {
     return members(client, cl, options);
   } else if (c == "cluster-health") {
-    return cluster_health(client, options);
+    return coord::examples::run_cluster_health(client, cl, options);
+  } else if (c == "dump") {
+    return coord::examples::run_dump(client, cl);
+  } else if (c == "load") {
+    return coord::examples::run_load(client, cl);
   } else if (c == "lock") {
     coord::recipes::DistributedLock lock(client, need(cl, 0, "lock name"),
                                          {.ttl = std::chrono::seconds(cl.has("ttl") ? cl.num("ttl") : 10)});
@@ -309,7 +292,9 @@ int main(int argc, char** argv) {
       std::cout << CommandLine::kUsage;
       return cl.command.empty() ? kExitBadArgs : kExitSuccess;
     }
+    if (cl.command == "backup") return coord::examples::run_backup(cl);  // files only, no server
     const coord::ClientOptions options = cl.client_options();
+    if (cl.command == "mirror") return coord::examples::run_mirror(cl, options);
     if (coord::examples::is_auth_command(cl.command)) return coord::examples::run_auth_command(cl, options);
     coord::Client client(options);
     return dispatch(client, cl, options);
