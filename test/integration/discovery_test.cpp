@@ -224,7 +224,31 @@ BOOST_AUTO_TEST_CASE(coordd_hosted_token__three_members_then_proxy_fallback_exit
   require_one_cluster(*members[1], *members[0], "after-restart");
   BOOST_TEST(http_get(url, 5s)->body == registered);
 
-  // A token without its size is refused in etcd's words.
+  // The fallback proxy restarted on its data dir is a proxy again, from its cluster file.
+  fourth.process->kill();
+  fourth.start();
+  BOOST_REQUIRE_MESSAGE(fourth.ready(), fourth.process->log_tail());
+  require_one_cluster(fourth, *members[0], "through-restarted-fallback-proxy");
+
+  // The fault: m3 loses its data dir after the cluster formed. What must hold: it finds its own
+  // registration but refuses to bootstrap again (it could vote twice in a term), and the
+  // discovery token is left as it was.
+  members[2]->process->kill();
+  std::filesystem::remove_all(members[2]->data_dir);
+  members[2]->start();
+  status = members[2]->process->wait_exit(15s);
+  BOOST_REQUIRE_MESSAGE(status, "a member without its data dir bootstrapped again");
+  BOOST_TEST(WEXITSTATUS(*status) == 1);
+  BOOST_TEST(members[2]->log().find("has already been bootstrapped") != std::string::npos, members[2]->log());
+  BOOST_TEST(http_get(url, 5s)->body == registered);
+
+  // A URL that is no keys API, and a token without its size, are refused in etcd's words.
+  Server foreign(dir, "m7", discovery_flags(host.server.client_url() + "/not-keys/t"));
+  foreign.start();
+  status = foreign.process->wait_exit(10s);
+  BOOST_REQUIRE(status);
+  BOOST_TEST(WEXITSTATUS(*status) == 1);
+  BOOST_TEST(foreign.log().find("discovery: bad discovery endpoint") != std::string::npos, foreign.log());
   Server unsized(dir, "m6", discovery_flags(host.server.client_url() + "/v2/keys/discovery/no-size"));
   unsized.start();
   status = unsized.process->wait_exit(10s);
