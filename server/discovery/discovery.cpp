@@ -169,14 +169,20 @@ Result<std::vector<KeysNode>> Discovery::wait_nodes(Registrations r) {
         start_over = true;
         break;
       }
-      if (event->error_code == kErrorEventIndexCleared) {  // the history moved past us: read again
+      if (event->error_code == kErrorEventIndexCleared) {
+        // The history moved past us: read again (after a back-off, so that a service that keeps
+        // answering this cannot spin us).
+        back_off("waiting for other nodes", Status::unavailable(event->message));
         start_over = true;
         break;
       }
       if (event->error_code != 0 || !event->node)
         return Status::invalid_argument("discovery: " + std::to_string(event->error_code) + ": " + event->message);
       const KeysNode& n = *event->node;
-      wait_index = std::max(wait_index, n.modified_index + 1);
+      // A watch answers a change at or after the index asked for; anything else would have us
+      // ask for the same event forever.
+      if (n.modified_index < wait_index) return Status::corruption("discovery: bad discovery endpoint");
+      wait_index = n.modified_index + 1;
       // Only a new registration counts: not the _config entries, not a delete, not a key seen.
       const bool registration = base(parent(n.key)) == base(options_.token_path) && base(n.key) != "_config" &&
                                 event->action != "delete" && event->action != "expire" &&

@@ -32,6 +32,7 @@ class FakeService final : public KeysApi {
   std::uint64_t index = 1;
   int unreachable_calls = 0;  // the next N calls fail as if the service were down
   int creates = 0;
+  bool stale_events = false;  // watches answer events older than asked for (a broken service)
   std::function<void()> on_idle_watch;
 
   void put(const std::string& key, const std::string& value) {
@@ -85,7 +86,7 @@ class FakeService final : public KeysApi {
     for (int round = 0; round < 2; ++round) {
       for (const auto& [action, n] : events) {
         const bool match = recursive ? n.key.rfind(key + "/", 0) == 0 : n.key == key;
-        if (match && n.modified_index >= wait_index) {
+        if (match && (n.modified_index >= wait_index || stale_events)) {
           KeysAnswer a;
           a.action = action;
           a.node = n;
@@ -199,6 +200,14 @@ BOOST_FIXTURE_TEST_CASE(bad_tokens__refused_in_etcds_words, Fixture) {
     BOOST_REQUIRE(!r.is_ok());
     BOOST_TEST(r.status().message() == "discovery: size key is bad", "size \"" << bad << "\"");
   }
+}
+
+BOOST_FIXTURE_TEST_CASE(watch_answering_old_events__refused_instead_of_looping, Fixture) {
+  service.put(kToken + "/_config/size", "2");
+  service.stale_events = true;
+  auto r = make(0xa).join_cluster("a=http://10.0.0.1:2380");
+  BOOST_REQUIRE(!r.is_ok());
+  BOOST_TEST(r.status().message() == "discovery: bad discovery endpoint");
 }
 
 BOOST_AUTO_TEST_CASE(nodes_to_cluster__checks_urls_and_names) {
