@@ -280,6 +280,10 @@ class Server {
     using coord::config::ServerConfig;
     // A process that fell back to a proxy before has its cluster file and no WAL: a proxy again.
     if (auto file = coord::proxy::read_cluster_file(config_.data_dir); file && *file) return Joined::kProxy;
+    if (auto s = coord::discovery::check_urls(config_); !s.is_ok()) {
+      std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+      return Joined::kFailed;
+    }
     std::fprintf(stderr, "coordd: discovery: registering member %s (%016llx) at %s\n", config_.name.c_str(),
                  static_cast<unsigned long long>(config_.member_id()), config_.discovery.c_str());
     auto cluster = coord::discovery::join(config_);

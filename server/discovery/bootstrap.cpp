@@ -44,6 +44,8 @@ Result<Session> open(const config::ServerConfig& c, std::uint64_t self_id) {
 
 }  // namespace
 
+Status check_urls(const config::ServerConfig& c) { return open(c, 0).status(); }
+
 std::string self_registration(const config::ServerConfig& c) {
   auto urls = c.initial_advertise_peer_urls;
   std::sort(urls.begin(), urls.end());

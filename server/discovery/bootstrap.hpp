@@ -18,6 +18,10 @@ namespace coord::discovery {
 // URLsMap string of the member alone).
 std::string self_registration(const config::ServerConfig& c);
 
+// Whether --discovery and --discovery-proxy are URLs coordd can use (http, a token path); the
+// error says what is wrong. join() and fetch() check the same.
+Status check_urls(const config::ServerConfig& c);
+
 // Registers this member at c.discovery and waits until the cluster is complete; its
 // --initial-cluster value. Failures as Discovery::join_cluster states them.
 Result<std::string> join(const config::ServerConfig& c);

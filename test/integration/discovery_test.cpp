@@ -249,6 +249,14 @@ BOOST_AUTO_TEST_CASE(coordd_hosted_token__three_members_then_proxy_fallback_exit
   BOOST_REQUIRE(status);
   BOOST_TEST(WEXITSTATUS(*status) == 1);
   BOOST_TEST(foreign.log().find("discovery: bad discovery endpoint") != std::string::npos, foreign.log());
+
+  // An https URL is refused at once (coordd does not carry TLS to the discovery service).
+  Server https(dir, "m8", discovery_flags("https://127.0.0.1:1/v2/keys/discovery/t"));
+  https.start();
+  status = https.process->wait_exit(10s);
+  BOOST_REQUIRE(status);
+  BOOST_TEST(WEXITSTATUS(*status) == 1);
+  BOOST_TEST(https.log().find("https is not supported by coordd") != std::string::npos, https.log());
   Server unsized(dir, "m6", discovery_flags(host.server.client_url() + "/v2/keys/discovery/no-size"));
   unsized.start();
   status = unsized.process->wait_exit(10s);
