@@ -1,7 +1,10 @@
 #include "server/discovery/keys_client.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -9,9 +12,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <optional>
 
 namespace coord::discovery {
 
@@ -72,13 +77,14 @@ bool read_node(const json::value& v, KeysNode& node, int depth) {
 
 Result<ServiceUrl> parse_http_url(const std::string& text, const char* what) {
   const auto sep = text.find("://");
-  if (sep == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": want http://host[:port]/path");
+  if (sep == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": want http[s]://host[:port]/path");
   const std::string scheme = text.substr(0, sep);
-  if (scheme == "https")
-    return Status::invalid_argument(std::string(what) + " " + text + ": https is not supported by coordd; use an http URL");
-  if (scheme != "http") return Status::invalid_argument(std::string(what) + " " + text + ": the scheme must be http");
+  if (scheme != "http" && scheme != "https")
+    return Status::invalid_argument(std::string(what) + " " + text + ": the scheme must be http or https");
   std::string rest = text.substr(sep + 3);
   ServiceUrl u;
+  u.tls = scheme == "https";
+  u.port = u.tls ? 443 : 80;
   const auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
   u.path = slash == std::string::npos ? "" : rest.substr(slash);
@@ -148,8 +154,10 @@ Result<ServiceUrl> ServiceUrl::parse(const std::string& text) { return parse_htt
 
 Result<ServiceUrl> ServiceUrl::parse_proxy(const std::string& text) {
   // As etcd: a proxy without an http scheme is read again with http:// in front.
-  if (text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) return parse_http_url("http://" + text, "discovery proxy");
-  return parse_http_url(text, "discovery proxy");
+  auto u = text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0 ? parse_http_url("http://" + text, "discovery proxy")
+                                                                          : parse_http_url(text, "discovery proxy");
+  if (u && u->tls) return Status::invalid_argument("discovery proxy " + text + ": https proxies are not supported by coordd");
+  return u;
 }
 
 KeysClient::KeysClient(ServiceUrl service, std::optional<ServiceUrl> proxy, std::chrono::milliseconds request_timeout,
@@ -172,11 +180,28 @@ Result<KeysAnswer> KeysClient::watch(const std::string& key, std::uint64_t wait_
 
 Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::string& target, const std::string& form_body,
                                         std::chrono::milliseconds timeout) {
+  if (service_.tls && proxy_) return Status::invalid_argument("an https discovery URL through --discovery-proxy is not supported");
   const ServiceUrl& peer = proxy_ ? *proxy_ : service_;
-  const std::string what = method + " http://" + service_.authority() + target;
+  const std::string what = method + (service_.tls ? " https://" : " http://") + service_.authority() + target;
   net::io_context ioc;
   net::ip::tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
+  net::ssl::context tls_context(net::ssl::context::tls_client);
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
+  std::optional<beast::tcp_stream> plain_stream;
+  if (service_.tls) {
+    boost::system::error_code ignored;
+    tls_context.set_default_verify_paths(ignored);
+    tls_context.set_verify_mode(net::ssl::verify_peer);
+    tls_stream.emplace(ioc, tls_context);
+    boost::system::error_code not_ip;
+    net::ip::make_address(service_.host, not_ip);
+    // SNI carries names only; an address is checked against the certificate's IP SANs.
+    if (not_ip) SSL_set_tlsext_host_name(tls_stream->native_handle(), service_.host.c_str());
+    tls_stream->set_verify_callback(net::ssl::host_name_verification(service_.host));
+  } else {
+    plain_stream.emplace(ioc);
+  }
+  beast::tcp_stream& lowest = tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream;
   net::steady_timer deadline(ioc);
   bhttp::request<bhttp::string_body> req{method == "PUT" ? bhttp::verb::put : bhttp::verb::get,
                                          proxy_ ? "http://" + service_.authority() + target : target, 11};
@@ -200,21 +225,29 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
     if (e) return;
     timed_out = true;
     resolver.cancel();
-    stream.socket().close(e);
+    lowest.socket().close(e);
   });
   auto finish = [&](boost::system::error_code e) {
     ec = e;
     deadline.cancel();
   };
+  auto talk = [&](auto& stream) {
+    step = what;
+    bhttp::async_write(stream, req, [&](boost::system::error_code e, std::size_t) {
+      if (e) return finish(e);
+      bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e2, std::size_t) { finish(e2); });
+    });
+  };
   resolver.async_resolve(peer.host, std::to_string(peer.port), [&](boost::system::error_code e, net::ip::tcp::resolver::results_type r) {
     if (e) return finish(e);
     step = "connect " + peer.authority();
-    stream.async_connect(r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
+    lowest.async_connect(r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
       if (e2) return finish(e2);
-      step = what;
-      bhttp::async_write(stream, req, [&](boost::system::error_code e3, std::size_t) {
+      if (!tls_stream) return talk(*plain_stream);
+      step = "TLS handshake with " + service_.authority();
+      tls_stream->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e3) {
         if (e3) return finish(e3);
-        bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e4, std::size_t) { finish(e4); });
+        talk(*tls_stream);
       });
     });
   });

@@ -1,6 +1,9 @@
 // KeysClient: the keys API calls of discovery (server/discovery/keys_api.hpp) as HTTP/1.1
 // exchanges with the discovery URL's host, directly or through an HTTP proxy
-// (--discovery-proxy, which gets absolute-form request targets as any HTTP proxy does). Each call
+// (--discovery-proxy, which gets absolute-form request targets as any HTTP proxy does). An https
+// URL is spoken to over TLS, its certificate verified against the system's CAs (OpenSSL's
+// default paths, so SSL_CERT_FILE counts) and its host name, as etcd does; an https URL through
+// a proxy (a CONNECT tunnel) is not supported. Each call
 // opens its own connection and runs under one deadline that covers resolve, connect, request and
 // answer, so a service that accepts and then says nothing cannot hang a member's start.
 //
@@ -18,9 +21,9 @@
 
 namespace coord::discovery {
 
-// http://host[:port]/path, as discovery and proxy URLs are given. https is refused by parse():
-// coordd does not carry TLS to the discovery service.
+// http[s]://host[:port]/path, as discovery and proxy URLs are given.
 struct ServiceUrl {
+  bool tls = false;       // https: the service's certificate is checked against the system's CAs
   std::string host;       // a name or an address; IPv6 without brackets
   std::uint16_t port = 80;
   std::string path;       // the token path, e.g. /v2/keys/discovery/abc ("" when none)
@@ -30,6 +33,7 @@ struct ServiceUrl {
   // A discovery URL (--discovery). The errors say what is wrong with it.
   static Result<ServiceUrl> parse(const std::string& text);
   // A proxy address as etcd reads --discovery-proxy: "host:port" without a scheme means http.
+  // https proxies are refused (not supported).
   static Result<ServiceUrl> parse_proxy(const std::string& text);
 };
 

@@ -23,6 +23,7 @@
 #include "test/support/process/http_probe.hpp"
 #include "test/support/process/process.hpp"
 #include "test/support/process/server_cluster.hpp"
+#include "test/support/tls/test_pki.hpp"
 
 using namespace std::chrono_literals;
 using coord::test::eventually;
@@ -59,6 +60,7 @@ struct Server {
   int peer_port = free_port();
   std::string data_dir, log_path;
   std::vector<std::string> extra;
+  std::vector<std::string> env;  // NAME=value for the process
   std::unique_ptr<Process> process;
 
   Server(const TempDir& dir, std::string n, std::vector<std::string> args, ServerKind k = ServerKind::kCoordd)
@@ -74,7 +76,7 @@ struct Server {
                                      "--heartbeat-interval", "50", "--election-timeout", "500"};
     if (kind == ServerKind::kEtcd) argv.push_back("--enable-v2");
     argv.insert(argv.end(), extra.begin(), extra.end());
-    process = std::make_unique<Process>(argv, log_path);
+    process = std::make_unique<Process>(argv, log_path, env);
   }
   bool ready(std::chrono::milliseconds timeout = 15s) {
     return coord::test::wait_http_ready(client_url(), std::chrono::steady_clock::now() + timeout);
@@ -250,13 +252,13 @@ BOOST_AUTO_TEST_CASE(coordd_hosted_token__three_members_then_proxy_fallback_exit
   BOOST_TEST(WEXITSTATUS(*status) == 1);
   BOOST_TEST(foreign.log().find("discovery: bad discovery endpoint") != std::string::npos, foreign.log());
 
-  // An https URL is refused at once (coordd does not carry TLS to the discovery service).
-  Server https(dir, "m8", discovery_flags("https://127.0.0.1:1/v2/keys/discovery/t"));
-  https.start();
-  status = https.process->wait_exit(10s);
+  // https through an HTTP proxy (a CONNECT tunnel) is refused at once, not retried.
+  Server tunnel(dir, "m8", discovery_flags("https://127.0.0.1:1/v2/keys/discovery/t", {"--discovery-proxy", "127.0.0.1:1"}));
+  tunnel.start();
+  status = tunnel.process->wait_exit(10s);
   BOOST_REQUIRE(status);
   BOOST_TEST(WEXITSTATUS(*status) == 1);
-  BOOST_TEST(https.log().find("https is not supported by coordd") != std::string::npos, https.log());
+  BOOST_TEST(tunnel.log().find("https through --discovery-proxy is not supported") != std::string::npos, tunnel.log());
   Server unsized(dir, "m6", discovery_flags(host.server.client_url() + "/v2/keys/discovery/no-size"));
   unsized.start();
   status = unsized.process->wait_exit(10s);
@@ -282,6 +284,35 @@ BOOST_AUTO_TEST_CASE(service_down_at_start__members_retry_and_form_the_cluster_o
   require_ready(members);
   BOOST_TEST(members_of(*members[2]) == expected_members(members), boost::test_tools::per_element());
   require_one_cluster(*members[2], *members[0], "late");
+}
+
+BOOST_AUTO_TEST_CASE(https_token__the_member_checks_the_service_certificate,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd})) {
+  BOOST_REQUIRE_MESSAGE(coord::test::TestPki::available(), "/usr/bin/openssl is needed for the certificates");
+  coord::test::TestPki pki;
+  BOOST_REQUIRE(pki.make_ca("ca") && pki.issue("ca", "server"));
+  TempDir dir("coord-discovery");
+  // The host serves http (to create the token) and https (for the member) on two ports.
+  CoorddHost host(dir);
+  const std::string https_url = "https://127.0.0.1:" + std::to_string(free_port());
+  host.server.extra.insert(host.server.extra.end(), {"--listen-client-urls", host.server.client_url() + "," + https_url,
+                                                     "--cert-file", pki.cert("server"), "--key-file", pki.key("server")});
+  host.server.start();
+  BOOST_REQUIRE_MESSAGE(host.server.ready(), host.server.process->log_tail());
+  host.token("tls", 1);
+  // A member that does not trust the service's CA does not talk to it (and keeps trying).
+  Server untrusting(dir, "m2", discovery_flags(https_url + "/v2/keys/discovery/tls"));
+  untrusting.start();
+  BOOST_TEST(eventually([&] { return untrusting.log().find("certificate verify failed") != std::string::npos; }, 10s),
+             untrusting.log());
+  // The member trusts the test CA as a system CA (OpenSSL's SSL_CERT_FILE).
+  Server member(dir, "m1", discovery_flags(https_url + "/v2/keys/discovery/tls"));
+  member.env = {"SSL_CERT_FILE=" + pki.cert("ca")};
+  member.start();
+  BOOST_REQUIRE_MESSAGE(member.ready(), member.process->log_tail());
+  auto registered = http_get(host.server.client_url() + "/v2/keys/discovery/tls", 5s);
+  BOOST_REQUIRE(registered);
+  BOOST_TEST(registered->body.find("m1=" + member.peer_url()) != std::string::npos, registered->body);
 }
 
 BOOST_AUTO_TEST_CASE(etcd_members__bootstrap_from_a_coordd_hosted_token,
