@@ -294,39 +294,17 @@ class Server {
         std::fprintf(stderr, "coordd: discovery cluster full, falling back to proxy\n");
         return Joined::kProxy;
       }
-      // etcd's words for each failure (etcdmain/etcd.go).
-      std::fprintf(stderr, "coordd: failed to join discovery cluster (%s)\n", s.message().c_str());
-      if (s.code() == coord::StatusCode::kAlreadyExists) {
-        std::fprintf(stderr, "coordd: member \"%s\" has previously registered with discovery service token (%s).\n",
-                     config_.name.c_str(), config_.discovery.c_str());
-        std::fprintf(stderr, "coordd: But coordd could not find valid cluster configuration in the given data dir (%s).\n",
-                     config_.data_dir.c_str());
-      } else if (s.message() == "discovery: found duplicate name") {
-        std::fprintf(stderr, "coordd: member with duplicated name has registered with discovery service token(%s).\n",
-                     config_.discovery.c_str());
-      } else {
-        std::fprintf(stderr, "coordd: discovery token %s was used, but failed to bootstrap the cluster.\n",
-                     config_.discovery.c_str());
-        std::fprintf(stderr, "coordd: please generate a new discovery token and try to bootstrap again.\n");
-      }
+      report_join_failure(s);
       return Joined::kFailed;
     }
     if (auto s = coord::discovery::use_discovered_cluster(config_, *cluster); !s.is_ok()) {
       std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
       return Joined::kFailed;
     }
-    // A member that registered, ran, and lost its data dir must not start over as new: it could
-    // vote twice in a term. The others know it then, with the client URLs it published.
-    std::vector<std::string> others;
-    for (const auto& m : config_.initial_cluster)
-      if (m.name != config_.name) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
-    if (auto running = coord::transport::fetch_cluster(others, std::chrono::seconds(1), tls.get()); running) {
-      for (const auto& m : running->members)
-        if (m.id == config_.member_id() && !m.client_urls.empty()) {
-          std::fprintf(stderr, "coordd: member %016llx has already been bootstrapped\n",
-                       static_cast<unsigned long long>(m.id));
-          return Joined::kFailed;
-        }
+    if (already_bootstrapped(tls)) {
+      std::fprintf(stderr, "coordd: member %016llx has already been bootstrapped\n",
+                   static_cast<unsigned long long>(config_.member_id()));
+      return Joined::kFailed;
     }
     if (auto s = coord::discovery::write_cluster_record(config_.data_dir, {*cluster, config_.discovery}); !s.is_ok()) {
       std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
@@ -334,6 +312,37 @@ class Server {
     }
     std::fprintf(stderr, "coordd: discovery: initial cluster %s\n", cluster->c_str());
     return Joined::kMember;
+  }
+
+  // etcd's words for each way joining can fail (etcdmain/etcd.go).
+  void report_join_failure(const coord::Status& s) const {
+    std::fprintf(stderr, "coordd: failed to join discovery cluster (%s)\n", s.message().c_str());
+    if (s.code() == coord::StatusCode::kAlreadyExists) {
+      std::fprintf(stderr, "coordd: member \"%s\" has previously registered with discovery service token (%s).\n",
+                   config_.name.c_str(), config_.discovery.c_str());
+      std::fprintf(stderr, "coordd: But coordd could not find valid cluster configuration in the given data dir (%s).\n",
+                   config_.data_dir.c_str());
+    } else if (s.message() == "discovery: found duplicate name") {
+      std::fprintf(stderr, "coordd: member with duplicated name has registered with discovery service token(%s).\n",
+                   config_.discovery.c_str());
+    } else {
+      std::fprintf(stderr, "coordd: discovery token %s was used, but failed to bootstrap the cluster.\n",
+                   config_.discovery.c_str());
+      std::fprintf(stderr, "coordd: please generate a new discovery token and try to bootstrap again.\n");
+    }
+  }
+
+  // A member that registered, ran, and lost its data dir must not start over as new: it could
+  // vote twice in a term. The others know it then, with the client URLs it published.
+  bool already_bootstrapped(const std::shared_ptr<coord::tls::ContextSource>& tls) const {
+    std::vector<std::string> others;
+    for (const auto& m : config_.initial_cluster)
+      if (m.name != config_.name) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
+    auto running = coord::transport::fetch_cluster(others, std::chrono::seconds(1), tls.get());
+    if (!running) return false;  // nobody runs yet: this member cannot have voted
+    for (const auto& m : running->members)
+      if (m.id == config_.member_id() && !m.client_urls.empty()) return true;
+    return false;
   }
 
   int fatal(const std::string& message) {

@@ -14,9 +14,9 @@ namespace {
 
 // etcd's v2 client waits at most 5 s for an answer to a get or a create (DefaultRequestTimeout).
 constexpr std::chrono::seconds kRequestTimeout{5};
-// A watch that long without an event is asked again (etcd's waits forever on a silent service).
+// A watch that long without an event is asked again (etcd's client waits forever on a silent
+// service, whose connection may be gone without a word).
 constexpr std::chrono::seconds kWatchTimeout{60};
-
 
 struct Session {
   std::unique_ptr<KeysClient> keys;

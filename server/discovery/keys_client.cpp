@@ -75,6 +75,35 @@ bool read_node(const json::value& v, KeysNode& node, int depth) {
   return true;
 }
 
+bhttp::request<bhttp::string_body> make_request(const std::string& method, const std::string& target,
+                                                const std::string& host, const std::string& form_body) {
+  bhttp::request<bhttp::string_body> req{method == "PUT" ? bhttp::verb::put : bhttp::verb::get, target, 11};
+  req.set(bhttp::field::host, host);
+  req.set(bhttp::field::user_agent, "coordd-discovery");
+  req.set(bhttp::field::connection, "close");
+  if (!form_body.empty()) {
+    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
+    req.body() = form_body;
+  }
+  req.prepare_payload();
+  return req;
+}
+
+// The service's answer as discovery reads it: 5xx is "try again" (etcd's client moves on to
+// another endpoint), anything but the keys API's JSON is a foreign endpoint.
+Result<KeysAnswer> read_answer(const bhttp::response<bhttp::string_body>& res, const std::string& what) {
+  KeysAnswer answer;
+  answer.http_status = static_cast<int>(res.result_int());
+  if (auto it = res.find("X-Etcd-Index"); it != res.end()) {
+    const auto v = it->value();
+    std::from_chars(v.data(), v.data() + v.size(), answer.etcd_index);
+  }
+  if (answer.http_status / 100 == 5) return Status::unavailable(what + ": status " + std::to_string(answer.http_status));
+  if (!parse_keys_body(res.body(), answer))
+    return Status::corruption(what + ": status " + std::to_string(answer.http_status) + ", not a v2 keys API answer");
+  return answer;
+}
+
 Result<ServiceUrl> parse_http_url(const std::string& text, const char* what) {
   const auto sep = text.find("://");
   if (sep == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": want http[s]://host[:port]/path");
@@ -203,16 +232,8 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
   }
   beast::tcp_stream& lowest = tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream;
   net::steady_timer deadline(ioc);
-  bhttp::request<bhttp::string_body> req{method == "PUT" ? bhttp::verb::put : bhttp::verb::get,
-                                         proxy_ ? "http://" + service_.authority() + target : target, 11};
-  req.set(bhttp::field::host, service_.authority());
-  req.set(bhttp::field::user_agent, "coordd-discovery");
-  req.set(bhttp::field::connection, "close");
-  if (!form_body.empty()) {
-    req.set(bhttp::field::content_type, "application/x-www-form-urlencoded");
-    req.body() = form_body;
-  }
-  req.prepare_payload();
+  // Through a proxy the target is absolute-form, as HTTP proxies expect it.
+  auto req = make_request(method, proxy_ ? "http://" + service_.authority() + target : target, service_.authority(), form_body);
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kMaxBodyBytes);
   beast::flat_buffer buffer;
@@ -255,18 +276,7 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
   if (timed_out) return Status::timeout(step + ": no answer within " + std::to_string(timeout.count()) + " ms");
   if (ec == bhttp::error::body_limit) return Status::corruption(what + ": answer larger than " + std::to_string(kMaxBodyBytes) + " bytes");
   if (ec) return Status::unavailable(step + ": " + ec.message());
-  const auto& res = parser.get();
-  KeysAnswer answer;
-  answer.http_status = static_cast<int>(res.result_int());
-  if (auto it = res.find("X-Etcd-Index"); it != res.end()) {
-    const auto v = it->value();
-    std::from_chars(v.data(), v.data() + v.size(), answer.etcd_index);
-  }
-  if (answer.http_status / 100 == 5)
-    return Status::unavailable(what + ": status " + std::to_string(answer.http_status));
-  if (!parse_keys_body(res.body(), answer))
-    return Status::corruption(what + ": status " + std::to_string(answer.http_status) + ", not a v2 keys API answer");
-  return answer;
+  return read_answer(parser.get(), what);
 }
 
 }  // namespace coord::discovery
