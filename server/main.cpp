@@ -19,11 +19,14 @@
 #include "server/common/file_posix.hpp"
 #include "server/common/version.hpp"
 #include "server/config/server_config.hpp"
+#include "server/discovery/bootstrap.hpp"
+#include "server/discovery/cluster_record.hpp"
 #include "server/http/connection_limit.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/node.hpp"
+#include "server/proxy/cluster_file.hpp"
 #include "server/proxy/proxy_server.hpp"
 #include "server/tls/context_source.hpp"
 #include "server/tls/self_cert.hpp"
@@ -159,10 +162,38 @@ coord::Status join_existing(const coord::config::ServerConfig& config, coord::no
   return coord::Status::ok();
 }
 
+// A proxy (--proxy on|readonly, or a member that fell back to one): with --discovery and no
+// cluster file of an earlier run, the members are the discovery service's registrations.
+int run_proxy_mode(coord::config::ServerConfig config) {
+  if (!config.discovery.empty()) {
+    auto recorded = coord::proxy::read_cluster_file(config.data_dir);
+    if (recorded && !*recorded) {
+      auto cluster = coord::discovery::fetch(config);
+      if (!cluster) {
+        std::fprintf(stderr, "coordd: proxy: %s\n", cluster.status().message().c_str());
+        return 1;
+      }
+      auto members = coord::config::parse_initial_cluster(*cluster);
+      if (!members) {
+        std::fprintf(stderr, "coordd: proxy: %s\n", members.status().message().c_str());
+        return 1;
+      }
+      config.initial_cluster = *members;
+    } else if (recorded) {
+      std::fprintf(stderr, "coordd: warning: discovery token ignored since the proxy has already been initialized\n");
+    }
+  }
+  return coord::proxy::run_proxy(config);
+}
+
 class Server {
  public:
   Server(const coord::config::ServerConfig& config, std::size_t open_files_limit)
       : config_(config), open_files_limit_(open_files_limit) {}
+
+  // True when run() ended because discovery found the cluster full and --discovery-fallback is
+  // proxy: the caller then starts this process as a proxy.
+  bool fell_back_to_proxy() const { return fell_back_to_proxy_; }
 
   int run() {
     for (const auto& w : config_.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
@@ -177,9 +208,28 @@ class Server {
       std::fprintf(stderr, "coordd: %s\n", (!client_endpoints ? client_endpoints : peer_endpoints).status().message().c_str());
       return 1;
     }
-    auto options = node_options(config_);
     auto recorded = coord::node::DurableLog::recorded_identity(fs_, config_.data_dir);
     if (!recorded) return fatal("cannot read the data dir " + config_.data_dir + ": " + recorded.status().to_string());
+    // A member with a data dir ignores discovery, as etcd does: its WAL says who it is.
+    if (!*recorded && !config_.discovery.empty() && config_.initial_cluster_state == "new") {
+      switch (join_by_discovery(tls->peer_client)) {
+        case Joined::kMember: break;
+        case Joined::kProxy: fell_back_to_proxy_ = true; return 0;
+        case Joined::kFailed: return 1;
+      }
+    }
+    if (*recorded) {
+      // A member bootstrapped by discovery takes its first members' peer URLs from its record.
+      auto discovered = coord::discovery::read_cluster_record(config_.data_dir);
+      if (!discovered) return fatal(discovered.status().to_string());
+      if (*discovered) {
+        auto members = coord::config::parse_initial_cluster((*discovered)->initial_cluster);
+        if (!members) return fatal(coord::discovery::cluster_record_path(config_.data_dir) + ": " + members.status().message());
+        config_.initial_cluster = *members;
+        config_.initial_cluster_token = (*discovered)->token;
+      }
+    }
+    auto options = node_options(config_);
     if (*recorded) {
       // A restart: the WAL says who this member is; the initial-cluster flags no longer count.
       options.member_id = (*recorded)->first;
@@ -222,6 +272,79 @@ class Server {
   ~Server() { shutdown(); }
 
  private:
+  enum class Joined { kMember, kProxy, kFailed };
+
+  // A new member with --discovery registers, waits for the others and takes the cluster they
+  // form as its initial cluster; kProxy when the cluster is full and the fallback is proxy.
+  Joined join_by_discovery(const std::shared_ptr<coord::tls::ContextSource>& tls) {
+    using coord::config::ServerConfig;
+    // A process that fell back to a proxy before has its cluster file and no WAL: a proxy again.
+    if (auto file = coord::proxy::read_cluster_file(config_.data_dir); file && *file) return Joined::kProxy;
+    if (auto s = coord::discovery::check_urls(config_); !s.is_ok()) {
+      std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+      return Joined::kFailed;
+    }
+    std::fprintf(stderr, "coordd: discovery: registering member %s (%016llx) at %s\n", config_.name.c_str(),
+                 static_cast<unsigned long long>(config_.member_id()), config_.discovery.c_str());
+    auto cluster = coord::discovery::join(config_);
+    if (!cluster) {
+      const auto& s = cluster.status();
+      if (s.code() == coord::StatusCode::kFailedPrecondition &&
+          config_.discovery_fallback == ServerConfig::DiscoveryFallback::kProxy) {
+        std::fprintf(stderr, "coordd: discovery cluster full, falling back to proxy\n");
+        return Joined::kProxy;
+      }
+      report_join_failure(s);
+      return Joined::kFailed;
+    }
+    if (auto s = coord::discovery::use_discovered_cluster(config_, *cluster); !s.is_ok()) {
+      std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+      return Joined::kFailed;
+    }
+    if (already_bootstrapped(tls)) {
+      std::fprintf(stderr, "coordd: member %016llx has already been bootstrapped\n",
+                   static_cast<unsigned long long>(config_.member_id()));
+      return Joined::kFailed;
+    }
+    if (auto s = coord::discovery::write_cluster_record(config_.data_dir, {*cluster, config_.discovery}); !s.is_ok()) {
+      std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
+      return Joined::kFailed;
+    }
+    std::fprintf(stderr, "coordd: discovery: initial cluster %s\n", cluster->c_str());
+    return Joined::kMember;
+  }
+
+  // etcd's words for each way joining can fail (etcdmain/etcd.go).
+  void report_join_failure(const coord::Status& s) const {
+    std::fprintf(stderr, "coordd: failed to join discovery cluster (%s)\n", s.message().c_str());
+    if (s.code() == coord::StatusCode::kAlreadyExists) {
+      std::fprintf(stderr, "coordd: member \"%s\" has previously registered with discovery service token (%s).\n",
+                   config_.name.c_str(), config_.discovery.c_str());
+      std::fprintf(stderr, "coordd: But coordd could not find valid cluster configuration in the given data dir (%s).\n",
+                   config_.data_dir.c_str());
+    } else if (s.message() == "discovery: found duplicate name") {
+      std::fprintf(stderr, "coordd: member with duplicated name has registered with discovery service token(%s).\n",
+                   config_.discovery.c_str());
+    } else {
+      std::fprintf(stderr, "coordd: discovery token %s was used, but failed to bootstrap the cluster.\n",
+                   config_.discovery.c_str());
+      std::fprintf(stderr, "coordd: please generate a new discovery token and try to bootstrap again.\n");
+    }
+  }
+
+  // A member that registered, ran, and lost its data dir must not start over as new: it could
+  // vote twice in a term. The others know it then, with the client URLs it published.
+  bool already_bootstrapped(const std::shared_ptr<coord::tls::ContextSource>& tls) const {
+    std::vector<std::string> others;
+    for (const auto& m : config_.initial_cluster)
+      if (m.name != config_.name) others.insert(others.end(), m.peer_urls.begin(), m.peer_urls.end());
+    auto running = coord::transport::fetch_cluster(others, std::chrono::seconds(1), tls.get());
+    if (!running) return false;  // nobody runs yet: this member cannot have voted
+    for (const auto& m : running->members)
+      if (m.id == config_.member_id() && !m.client_urls.empty()) return true;
+    return false;
+  }
+
   int fatal(const std::string& message) {
     std::fprintf(stderr, "coordd: %s\n", message.c_str());
     shutdown();
@@ -286,8 +409,9 @@ class Server {
     threads_.clear();
   }
 
-  const coord::config::ServerConfig& config_;
+  coord::config::ServerConfig config_;  // a copy: discovery fills in the initial cluster
   const std::size_t open_files_limit_;
+  bool fell_back_to_proxy_ = false;
   coord::PosixFileSystem fs_;
   coord::SystemClock clock_;
   net::io_context ioc_;
@@ -324,6 +448,14 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Many idle watchers each hold a descriptor: allow as many as the hard limit permits.
   const std::size_t open_files_limit = coord::http::raise_open_files_limit();
-  if (parsed->config.proxy != coord::config::ServerConfig::ProxyMode::kOff) return coord::proxy::run_proxy(parsed->config);
-  return Server(parsed->config, open_files_limit).run();
+  auto config = parsed->config;
+  if (config.proxy != coord::config::ServerConfig::ProxyMode::kOff) return run_proxy_mode(config);
+  int exit_code = 0;
+  {
+    Server server(config, open_files_limit);
+    exit_code = server.run();
+    if (!server.fell_back_to_proxy()) return exit_code;
+  }
+  config.proxy = coord::config::ServerConfig::ProxyMode::kOn;
+  return run_proxy_mode(config);
 }

@@ -60,6 +60,8 @@ Result<std::vector<std::string>> parse_url_texts(const std::string& flag, const 
   return out;
 }
 
+}  // namespace
+
 Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& v) {
   std::vector<InitialMember> out;
   for (const auto& part : split(v, ',')) {
@@ -77,6 +79,8 @@ Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& v) {
   for (auto& m : out) std::sort(m.peer_urls.begin(), m.peer_urls.end());
   return out;
 }
+
+namespace {
 
 enum class Kind { kString, kUint, kBool, kMillis, kIgnored, kUnsupported };
 
@@ -185,6 +189,37 @@ void add_proxy_flags(std::vector<Flag>& f) {
   millis("proxy-dial-timeout", "Time (in milliseconds) for a dial to timeout.", &ServerConfig::proxy_dial_timeout);
   millis("proxy-write-timeout", "Time (in milliseconds) for a write to timeout.", &ServerConfig::proxy_write_timeout);
   millis("proxy-read-timeout", "Time (in milliseconds) for a read to timeout.", &ServerConfig::proxy_read_timeout);
+}
+
+// etcd 3.4's discovery flags (etcdmain/config.go). DNS SRV discovery is not built: refused by name.
+void add_discovery_flags(std::vector<Flag>& f) {
+  f.push_back({"discovery", Kind::kString, "Discovery URL used to bootstrap the cluster.",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 c.discovery = v;
+                 return Status::ok();
+               }});
+  f.push_back({"discovery-fallback", Kind::kString,
+               "Expected behavior ('exit' or 'proxy') when discovery services fails.",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 if (v == "proxy") c.discovery_fallback = ServerConfig::DiscoveryFallback::kProxy;
+                 else if (v == "exit") c.discovery_fallback = ServerConfig::DiscoveryFallback::kExit;
+                 else return Status::invalid_argument("invalid value \"" + v + "\" for flag -discovery-fallback: "
+                                                      "valid values are \"exit\", \"proxy\"");
+                 return Status::ok();
+               }});
+  f.push_back({"discovery-proxy", Kind::kString, "HTTP proxy to use for traffic to discovery service.",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 c.discovery_proxy = v;
+                 return Status::ok();
+               }});
+  for (const char* n : {"discovery-srv", "discovery-srv-name"})
+    f.push_back({n, Kind::kString, "DNS SRV discovery: not supported by coordd (use --discovery or --initial-cluster).",
+                 [n](ServerConfig&, const std::string& v) -> Status {
+                   if (v.empty()) return Status::ok();
+                   return Status::invalid_argument(std::string("-") + n +
+                                                   ": DNS SRV discovery is not supported by coordd; "
+                                                   "use --discovery or --initial-cluster");
+                 }});
 }
 
 // Flags that take a value, in --help order. Each setter validates and stores.
@@ -301,6 +336,7 @@ const std::vector<Flag>& flags() {
                  }});
     add_tls_flags(f);
     add_proxy_flags(f);
+    add_discovery_flags(f);
     // Accepted for compatibility with etcd command lines; they change nothing here because
     // coordd always serves v2, logs to stderr and has no v3 API.
     for (const char* n : {"enable-v2", "debug", "enable-pprof"})
@@ -312,7 +348,7 @@ const std::vector<Flag>& flags() {
       f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
                    [](ServerConfig&, const std::string&) { return Status::ok(); }});
     // Not built yet: refuse loudly rather than run without what the user asked for.
-    for (const char* n : {"discovery", "discovery-srv", "wal-dir"})
+    for (const char* n : {"wal-dir"})
       f.push_back({n, Kind::kUnsupported, "Not supported yet.",
                    [n](ServerConfig&, const std::string& v) -> Status {
                      if (v.empty() || v == "false" || v == "off") return Status::ok();
@@ -503,8 +539,16 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
                                       "\" is shadowed by corresponding command-line flag (either unset "
                                       "environment variable or disable flag)");
     COORD_RETURN_IF_ERROR(match->set(c, value));
+    given.insert(match->name);  // a variable counts as given, as in etcd (flags.SetFlagsFromEnv)
   }
+  // As etcd: --discovery replaces the default --initial-cluster; both given is a conflict.
+  if (!c.discovery.empty() && given.count("initial-cluster"))
+    return Status::invalid_argument("multiple discovery or bootstrap flags are set. "
+                                    "Choose one of \"initial-cluster\", \"discovery\" or \"discovery-srv\"");
   apply_defaults(c);
+  // As etcd (PeerURLsMapAndToken): with discovery the URL is the cluster token, so member ids
+  // differ from one token to the next.
+  if (!c.discovery.empty()) c.initial_cluster_token = c.discovery;
   // A proxy is no member: its name need not be in --initial-cluster (etcd reads the list only
   // for the peer URLs to ask).
   if (c.proxy == ServerConfig::ProxyMode::kOff) COORD_RETURN_IF_ERROR(check_consistency(c));

@@ -86,6 +86,14 @@ struct ServerConfig {
   std::chrono::milliseconds proxy_write_timeout{5000};      // sending a request to a member (0: none)
   std::chrono::milliseconds proxy_read_timeout{0};          // each read of a member's answer (0: none)
 
+  // Discovery bootstrap (server/discovery/): --discovery is a token URL on a v2 keys endpoint
+  // whose members register there; with it, initial_cluster holds only this member until the
+  // discovery service names the others, and the member id is derived with the URL as token.
+  enum class DiscoveryFallback { kProxy, kExit };
+  std::string discovery;                                         // --discovery (empty: not used)
+  DiscoveryFallback discovery_fallback = DiscoveryFallback::kProxy;  // when the cluster is already full
+  std::string discovery_proxy;                                   // --discovery-proxy: HTTP proxy to reach it
+
   // The member id of `name` in initial_cluster: SHA-1(sorted peer URLs + token), first 8 bytes.
   std::uint64_t member_id() const;
   // Ids of every initial member, and the cluster id derived from them, as etcd computes them.
@@ -105,6 +113,10 @@ struct ParseOutcome {
 Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vector<std::string>& env);
 
 std::string usage();
+
+// Parses an --initial-cluster value (name=peerURL,...; a name may repeat with more URLs), as the
+// discovery service hands it back too. Peer URLs of a member come out sorted.
+Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& value);
 
 // Member id of a member with these peer URLs (any order) in a cluster with this token.
 std::uint64_t derive_member_id(std::vector<std::string> peer_urls, const std::string& token);
