@@ -2,6 +2,7 @@
 
 #include "server/common/check.hpp"
 #include "server/common/coding.hpp"
+#include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
 #include "server/node/snapshot_writer.hpp"
 #include "server/snap/snapshotter.hpp"
@@ -126,9 +127,12 @@ Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
   // This runs in a round while a local write may be in flight on the writer thread: a
   // different file (the leader's snapshot is newer than anything applied here), and nothing is
   // purged until that write has been finished.
+  if (failpoint::hit(failpoint::Point::kSnapBeforeApply)) return failpoint::injected_error(failpoint::Point::kSnapBeforeApply);
   COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
   COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(snapshot.metadata));
-  return storage_.apply_snapshot(without_data(snapshot));
+  COORD_RETURN_IF_ERROR(storage_.apply_snapshot(without_data(snapshot)));
+  if (failpoint::hit(failpoint::Point::kSnapAfterApply)) return failpoint::injected_error(failpoint::Point::kSnapAfterApply);
+  return Status::ok();
 }
 
 bool DurableLog::snapshot_in_flight() const { return writer_->in_flight(); }
