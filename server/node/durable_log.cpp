@@ -108,7 +108,11 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   log->cluster_id_ = wal_cluster;
   if (!log->recovered_snapshot_.empty())
     COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(without_data(log->recovered_snapshot_)));
-  log->storage_.set_hard_state(contents.hard_state);
+  // A crash after a received snapshot's WAL marker and before the next hard state leaves a
+  // commit index below the snapshot; what a snapshot holds is committed, so it counts as such.
+  raft::HardState hard_state = contents.hard_state;
+  if (!hard_state.empty()) hard_state.commit = std::max(hard_state.commit, log->recovered_snapshot_.metadata.index);
+  log->storage_.set_hard_state(hard_state);
   COORD_RETURN_IF_ERROR(log->storage_.append(contents.entries));
   log->wal_ = std::move(wal);
   return log;
