@@ -71,7 +71,7 @@ const char* kHeadFrom0 = "GET /raft/stream HTTP/1.1\r\nHost: x\r\nX-Server-From:
 const char* kHeadFrom1 = "GET /raft/stream HTTP/1.1\r\nHost: x\r\nx-server-from:  B2\r\n\r\n";
 
 struct Fixture {
-  Fixture() : relays({echo.port(), echo.port()}) {
+  Fixture() : relays({echo.port(), echo.port()}, {0, 0}) {
     relays.set_member_id(0, "a1");
     relays.set_member_id(1, "b2");
   }

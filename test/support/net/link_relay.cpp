@@ -131,13 +131,15 @@ class LinkRelays::Impl {
     std::string data;
   };
 
-  Impl(const std::vector<int>& target_ports, std::uint32_t seed)
+  Impl(const std::vector<int>& target_ports, const std::vector<int>& listen_ports, std::uint32_t seed)
       : n_(static_cast<int>(target_ports.size())), links_(target_ports.size() * target_ports.size()), rng_(seed) {
-    for (int port : target_ports) {
-      tcp::acceptor acceptor(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    if (listen_ports.size() != target_ports.size()) throw std::invalid_argument("LinkRelays: one listen port per member");
+    for (std::size_t i = 0; i < target_ports.size(); ++i) {
+      tcp::acceptor acceptor(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                                 static_cast<unsigned short>(listen_ports[i])));
       ports_.push_back(acceptor.local_endpoint().port());
       acceptors_.push_back(std::move(acceptor));
-      targets_.emplace_back(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port));
+      targets_.emplace_back(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(target_ports[i]));
     }
     for (int i = 0; i < n_; ++i) accept(i);
     thread_ = std::thread([this] { ioc_.run(); });
@@ -244,8 +246,8 @@ class LinkRelays::Impl {
   std::mt19937 rng_;
 };
 
-LinkRelays::LinkRelays(const std::vector<int>& target_ports, std::uint32_t seed)
-    : impl_(std::make_unique<Impl>(target_ports, seed)) {}
+LinkRelays::LinkRelays(const std::vector<int>& target_ports, const std::vector<int>& listen_ports, std::uint32_t seed)
+    : impl_(std::make_unique<Impl>(target_ports, listen_ports, seed)) {}
 
 LinkRelays::~LinkRelays() { impl_->stop(); }
 

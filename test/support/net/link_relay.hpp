@@ -33,9 +33,12 @@ class LinkRelays {
  public:
   enum class CutMode { kClose, kFreeze };
 
-  // Starts one relay per entry of `target_ports` (member i's own peer port on 127.0.0.1).
-  // `seed` drives the jitter and the drops.
-  explicit LinkRelays(const std::vector<int>& target_ports, std::uint32_t seed = 1);
+  // Starts one relay per entry of `target_ports` (member i's own peer port on 127.0.0.1),
+  // relay i listening on 127.0.0.1:listen_ports[i] (0: a port the kernel picks — which the
+  // kernel may also hand to anyone else who asks for a free port, so a test that takes its
+  // members' ports from free_port() passes ports from it here too). `seed` drives the jitter
+  // and the drops.
+  LinkRelays(const std::vector<int>& target_ports, const std::vector<int>& listen_ports, std::uint32_t seed = 1);
   ~LinkRelays();
   LinkRelays(const LinkRelays&) = delete;
   LinkRelays& operator=(const LinkRelays&) = delete;

@@ -51,9 +51,12 @@ ServerCluster::ServerCluster(ServerKind kind, int size, ClusterOptions options)
   }
   if (options_.peer_relays) {
     if (options_.peer_tls) throw std::invalid_argument("ServerCluster: peer relays read plain http heads only");
-    std::vector<int> ports;
-    for (const auto& m : members_) ports.push_back(m.peer_port);
-    relays_ = std::make_unique<LinkRelays>(ports);
+    std::vector<int> ports, relay_ports;
+    for (const auto& m : members_) {
+      ports.push_back(m.peer_port);
+      relay_ports.push_back(free_port());  // never one of the members' ports
+    }
+    relays_ = std::make_unique<LinkRelays>(ports, relay_ports);
   }
 }
 
