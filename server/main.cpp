@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "server/common/clock.hpp"
+#include "server/common/failpoint.hpp"
 #include "server/common/file_posix.hpp"
 #include "server/common/version.hpp"
 #include "server/config/server_config.hpp"
@@ -444,6 +445,10 @@ int main(int argc, char** argv) {
       return 0;
     case coord::config::ParseOutcome::Kind::kRun:
       break;
+  }
+  if (auto s = coord::failpoint::configure_from_environment(); !s) {
+    std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+    return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);
   // Many idle watchers each hold a descriptor: allow as many as the hard limit permits.

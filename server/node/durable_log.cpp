@@ -2,6 +2,7 @@
 
 #include "server/common/check.hpp"
 #include "server/common/coding.hpp"
+#include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
 #include "server/node/snapshot_writer.hpp"
 #include "server/snap/snapshotter.hpp"
@@ -104,7 +105,11 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   log->cluster_id_ = wal_cluster;
   if (!log->recovered_snapshot_.empty())
     COORD_RETURN_IF_ERROR(log->storage_.apply_snapshot(without_data(log->recovered_snapshot_)));
-  log->storage_.set_hard_state(contents.hard_state);
+  // A crash after a received snapshot's WAL marker and before the next hard state leaves a
+  // commit index below the snapshot; what a snapshot holds is committed, so it counts as such.
+  raft::HardState hard_state = contents.hard_state;
+  if (!hard_state.empty()) hard_state.commit = std::max(hard_state.commit, log->recovered_snapshot_.metadata.index);
+  log->storage_.set_hard_state(hard_state);
   COORD_RETURN_IF_ERROR(log->storage_.append(contents.entries));
   log->wal_ = std::move(wal);
   return log;
@@ -123,9 +128,12 @@ Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
   // This runs in a round while a local write may be in flight on the writer thread: a
   // different file (the leader's snapshot is newer than anything applied here), and nothing is
   // purged until that write has been finished.
+  if (failpoint::hit(failpoint::Point::kSnapBeforeApply)) return failpoint::injected_error(failpoint::Point::kSnapBeforeApply);
   COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
   COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(snapshot.metadata));
-  return storage_.apply_snapshot(without_data(snapshot));
+  COORD_RETURN_IF_ERROR(storage_.apply_snapshot(without_data(snapshot)));
+  if (failpoint::hit(failpoint::Point::kSnapAfterApply)) return failpoint::injected_error(failpoint::Point::kSnapAfterApply);
+  return Status::ok();
 }
 
 bool DurableLog::snapshot_in_flight() const { return writer_->in_flight(); }

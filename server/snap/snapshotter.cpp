@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/common/crc32c.hpp"
+#include "server/common/failpoint.hpp"
 #include "server/snap/snap_format.hpp"
 
 namespace coord::snap {
@@ -37,6 +38,7 @@ bool same_point(const raft::SnapshotMetadata& a, const raft::SnapshotMetadata& b
 
 Status Snapshotter::save(const raft::Snapshot& snapshot) {
   if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
+  if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
   if (!fs_.exists(dir_)) {
     COORD_RETURN_IF_ERROR(fs_.mkdirs(dir_));
     COORD_RETURN_IF_ERROR(fs_.sync_dir(parent_path(dir_)));
@@ -72,7 +74,9 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
     return s;
   }
   COORD_RETURN_IF_ERROR(fs_.rename(tmp, path));
-  return fs_.sync_dir(dir_);
+  COORD_RETURN_IF_ERROR(fs_.sync_dir(dir_));
+  if (failpoint::hit(failpoint::Point::kSnapAfterSave)) return failpoint::injected_error(failpoint::Point::kSnapAfterSave);
+  return Status::ok();
 }
 
 Result<raft::Snapshot> Snapshotter::read(const std::string& name) {

@@ -5,6 +5,7 @@
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
+#include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
 #include "server/raft/codec.hpp"
 #include "server/transport/peer_wire.hpp"
@@ -181,6 +182,8 @@ void PeerSender::watch_for_close() {
 }
 
 void PeerSender::write_frame() {
+  // An injected send error breaks the connection as a failed write would (its queue is dropped).
+  if (failpoint::hit(failpoint::Point::kBeforeSend)) return connection_failed();
   std::vector<std::string> encoded;
   std::size_t bytes = 0;
   while (!queue_.empty() && (encoded.empty() || bytes < kMaxBatchBytes)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "server/common/failpoint.hpp"
 #include "server/wal/wal_reader.hpp"
 
 namespace coord::wal {
@@ -174,6 +175,7 @@ Status Wal::write_buffer(bool sync) {
   offset_ += buf_.size();
   if (sync) {
     const auto start = std::chrono::steady_clock::now();
+    if (failpoint::hit(failpoint::Point::kFdatasync)) return fail(failpoint::injected_error(failpoint::Point::kFdatasync));
     COORD_RETURN_IF_ERROR(fail(file_->datasync()));
     if (options_.fsync_durations != nullptr) options_.fsync_durations->observe(std::chrono::steady_clock::now() - start);
   }
@@ -199,6 +201,7 @@ Status Wal::check_appendable(const std::vector<raft::Entry>& entries) const {
 
 Status Wal::save(const raft::HardState& hard_state, const std::vector<raft::Entry>& entries, bool sync) {
   if (entries.empty() && hard_state.empty()) return Status::ok();
+  if (failpoint::hit(failpoint::Point::kWalBeforeSave)) return fail(failpoint::injected_error(failpoint::Point::kWalBeforeSave));
   COORD_RETURN_IF_ERROR(check_appendable(entries));
   buf_.clear();
   // Entries before the hard state: a torn batch can lose the commit index but never keep a
@@ -209,7 +212,9 @@ Status Wal::save(const raft::HardState& hard_state, const std::vector<raft::Entr
   // the hard state; if the write fails the Wal is unusable anyway.
   if (!entries.empty()) last_index_ = entries.back().index;
   if (!hard_state.empty()) hard_state_ = hard_state;
-  return write_buffer(sync);
+  COORD_RETURN_IF_ERROR(write_buffer(sync));
+  if (failpoint::hit(failpoint::Point::kWalAfterSave)) return fail(failpoint::injected_error(failpoint::Point::kWalAfterSave));
+  return Status::ok();
 }
 
 Status Wal::save_snapshot_marker(const raft::SnapshotMetadata& snapshot) {

@@ -3,6 +3,7 @@
 // of mistaking a dead child for a slow server.
 #include "test/support/process/process.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstdlib>
@@ -112,6 +113,12 @@ ExecPlan make_plan(const std::vector<std::string>& args, const std::vector<std::
   }
   int devnull = ::open("/dev/null", O_RDONLY);
   if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
+  // Nothing else of the test goes to the child: an inherited socket (a relay's end of a
+  // connection, say) would keep that connection open after the test closed it.
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    const long max_fd = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
+    for (int fd = 3; fd < max_fd; ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
   ::execve(plan.argv[0], plan.argv.data(), plan.envp.data());
   int err = errno;
   [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);

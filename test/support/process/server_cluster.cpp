@@ -2,6 +2,8 @@
 // a restart looks to the rest of the cluster exactly like the same member coming back.
 #include "test/support/process/server_cluster.hpp"
 
+#include <boost/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -47,10 +49,20 @@ ServerCluster::ServerCluster(ServerKind kind, int size, ClusterOptions options)
     m.log_path = dir_.file(m.name + ".log");
     members_.push_back(std::move(m));
   }
+  if (options_.peer_relays) {
+    if (options_.peer_tls) throw std::invalid_argument("ServerCluster: peer relays read plain http heads only");
+    std::vector<int> ports, relay_ports;
+    for (const auto& m : members_) {
+      ports.push_back(m.peer_port);
+      relay_ports.push_back(free_port());  // never one of the members' ports
+    }
+    relays_ = std::make_unique<LinkRelays>(ports, relay_ports);
+  }
 }
 
 ServerCluster::~ServerCluster() {
   for (auto& m : members_) m.process.reset();  // SIGKILL + reap before the TempDir goes
+  relays_.reset();
 }
 
 std::string ServerCluster::client_url(int i) const {
@@ -59,6 +71,11 @@ std::string ServerCluster::client_url(int i) const {
 }
 
 std::string ServerCluster::peer_url(int i) const {
+  if (relays_) return relays_->url(i);
+  return listen_peer_url(i);
+}
+
+std::string ServerCluster::listen_peer_url(int i) const {
   return std::string(options_.peer_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
 }
 
@@ -86,7 +103,7 @@ std::vector<std::string> ServerCluster::command_line(int i) const {
       "--data-dir=" + m.data_dir,
       "--listen-client-urls=" + client_url(i) + (options_.client_tls ? "," + probe_url(i) : ""),
       "--advertise-client-urls=" + client_url(i),
-      "--listen-peer-urls=" + peer_url(i),
+      "--listen-peer-urls=" + listen_peer_url(i),
       "--initial-advertise-peer-urls=" + peer_url(i),
       "--initial-cluster=" + initial_cluster,
       "--initial-cluster-state=new",
@@ -104,7 +121,9 @@ std::vector<std::string> ServerCluster::command_line(int i) const {
 void ServerCluster::launch(int i) {
   Member& m = members_.at(i);
   m.process.reset();
-  m.process = std::make_unique<Process>(command_line(i), m.log_path);
+  std::vector<std::string> env;
+  if (i < static_cast<int>(options_.member_env.size())) env = options_.member_env[i];
+  m.process = std::make_unique<Process>(command_line(i), m.log_path, env);
   m.started_once = true;
 }
 
@@ -128,7 +147,54 @@ bool ServerCluster::start() {
   for (int i = 0; i < size(); ++i) {
     if (!wait_ready(i, deadline)) return false;
   }
+  // The relays must know who is who before a test cuts anything; other clusters do not ask
+  // (an auth-enabled cluster may refuse the members API to a guest).
+  return !relays_ || learn_member_ids();
+}
+
+bool ServerCluster::learn_member_ids() {
+  auto reply = http_get(probe_url(0) + "/v2/members", std::chrono::seconds(3));
+  if (!reply || reply->status != 200) {
+    last_error_ = "GET /v2/members failed on " + members_[0].name;
+    return false;
+  }
+  boost::system::error_code ec;
+  auto json = boost::json::parse(reply->body, ec);
+  const auto* list = (!ec && json.is_object()) ? json.as_object().if_contains("members") : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    last_error_ = "GET /v2/members: unexpected answer " + reply->body;
+    return false;
+  }
+  for (const auto& entry : list->as_array()) {
+    const auto* o = entry.if_object();
+    if (o == nullptr || !o->contains("name") || !o->contains("id")) continue;
+    for (auto& m : members_)
+      if (o->at("name").is_string() && o->at("name").as_string() == m.name) m.id = std::string(o->at("id").as_string());
+  }
+  for (int i = 0; i < size(); ++i) {
+    if (members_[i].id.empty()) {
+      last_error_ = "GET /v2/members does not list " + members_[i].name + ": " + reply->body;
+      return false;
+    }
+    relays_->set_member_id(i, members_[i].id);
+  }
   return true;
+}
+
+LinkRelays& ServerCluster::relays() {
+  if (!relays_) throw std::logic_error("ServerCluster: started without peer_relays");
+  return *relays_;
+}
+
+std::optional<int> ServerCluster::wait_exit(int i, std::chrono::milliseconds timeout) {
+  auto& p = members_.at(i).process;
+  if (!p) return std::nullopt;
+  return p->wait_exit(timeout);
+}
+
+void ServerCluster::set_member_env(int i, std::vector<std::string> env) {
+  if (static_cast<int>(options_.member_env.size()) <= i) options_.member_env.resize(i + 1);
+  options_.member_env[i] = std::move(env);
 }
 
 void ServerCluster::set_member_args(int i, std::vector<std::string> args) {

@@ -5,6 +5,7 @@
 // Thread-safety: one test thread at a time.
 #pragma once
 
+#include "test/support/net/link_relay.hpp"
 #include "test/support/process/http_probe.hpp"
 #include "test/support/process/process.hpp"
 
@@ -38,6 +39,12 @@ struct ClusterOptions {
   bool client_tls = false;
   // Peer URLs use https (pass the peer TLS flags in extra_args).
   bool peer_tls = false;
+  // Members listen for peers behind per-link relays (relays()): each advertises its relay's URL
+  // as its peer URL, so the test can cut, delay and drop each directed link. Plain http only.
+  bool peer_relays = false;
+  // member_env[i] ("NAME=value" entries) is added to member i's environment, e.g. its
+  // COORD_FAILPOINTS.
+  std::vector<std::vector<std::string>> member_env;
   std::string token = "coord-test-cluster";
 };
 
@@ -61,6 +68,8 @@ class ServerCluster {
   bool restart_all_stopped();
   // Replaces member i's own extra flags (ClusterOptions::member_args) for its next start.
   void set_member_args(int i, std::vector<std::string> args);
+  // Replaces member i's own environment entries (ClusterOptions::member_env) for its next start.
+  void set_member_env(int i, std::vector<std::string> env);
   // SIGKILL member i and reap it.
   void kill(int i);
   // SIGTERM member i, SIGKILL after `grace`.
@@ -74,7 +83,15 @@ class ServerCluster {
   ServerKind kind() const { return kind_; }
   std::string client_url(int i) const;
   std::vector<std::string> client_urls() const;
+  // Member i's advertised peer URL (its relay's with peer_relays).
   std::string peer_url(int i) const;
+  // The peer relays (ClusterOptions::peer_relays; the member ids are known to them once start()
+  // returned true). Throws std::logic_error without peer_relays.
+  LinkRelays& relays();
+  // Member i's id as the members API prints it (hex), read by start() with peer_relays only.
+  const std::string& member_id(int i) const { return members_.at(i).id; }
+  // Waits up to `timeout` for member i's process to end; its wait status, or nullopt.
+  std::optional<int> wait_exit(int i, std::chrono::milliseconds timeout);
   // The plain http URL the test harness probes member i on (client_url(i) without client_tls).
   std::string probe_url(int i) const;
   // The index of the member that says state=StateLeader in GET /v2/stats/self, if any running
@@ -92,6 +109,7 @@ class ServerCluster {
     int peer_port = 0;
     int probe_port = 0;  // plain http client port, with client_tls only
     std::string data_dir;
+    std::string id;  // hex, from the members API once started
     std::string log_path;
     bool started_once = false;
     std::unique_ptr<Process> process;
@@ -100,12 +118,15 @@ class ServerCluster {
   void launch(int i);
   std::vector<std::string> command_line(int i) const;
   bool wait_ready(int i, std::chrono::steady_clock::time_point deadline);
+  bool learn_member_ids();
+  std::string listen_peer_url(int i) const;
 
   ServerKind kind_;
   ClusterOptions options_;
   std::string binary_;
   TempDir dir_;
   std::vector<Member> members_;
+  std::unique_ptr<LinkRelays> relays_;  // with peer_relays only
   std::string last_error_;
 };
 
