@@ -56,6 +56,11 @@ MetricsView MetricsHandler::gather() const {
   m.watch_requests = status.watch_requests;
   m.health_success = health_.successes();
   m.health_failures = health_.failures();
+  const node::NodeMetrics& events = node_.metrics();
+  m.slow_applies = events.slow_applies.load(std::memory_order_relaxed);
+  m.read_indexes_failed = events.read_indexes_failed.load(std::memory_order_relaxed);
+  m.slow_read_indexes = events.slow_read_indexes.load(std::memory_order_relaxed);
+  m.snapshot_applying = events.snapshot_applying.load(std::memory_order_relaxed) != 0;
   m.wal_fsync_durations = node_.wal_fsync_durations();
   m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
   m.peers = node_.peer_activity();

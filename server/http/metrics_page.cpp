@@ -81,10 +81,15 @@ void network_families(MetricsText& page, const MetricsView& m) {
 void server_families(MetricsText& page, const MetricsView& m) {
   page.single("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", "gauge",
               m.has_leader ? 1 : 0);
+  std::uint64_t heartbeat_failures = 0;
+  for (const auto& p : m.peers) heartbeat_failures += p.heartbeat_send_failures;
   page.single("etcd_server_health_failures", "The total number of failed health checks", "counter",
               static_cast<double>(m.health_failures));
   page.single("etcd_server_health_success", "The total number of successful health checks", "counter",
               static_cast<double>(m.health_success));
+  page.single("etcd_server_heartbeat_send_failures_total",
+              "The total number of leader heartbeat send failures (likely overloaded from slow disk).", "counter",
+              static_cast<double>(heartbeat_failures));
   page.family("etcd_server_id", "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
               "gauge");
   page.sample("etcd_server_id", {{"server_id", to_hex(m.member_id)}}, 1);
@@ -103,6 +108,16 @@ void server_families(MetricsText& page, const MetricsView& m) {
               static_cast<double>(m.proposals_failed));
   page.single("etcd_server_proposals_pending", "The current number of pending proposals to commit.", "gauge",
               static_cast<double>(m.proposals_pending));
+  page.single("etcd_server_read_indexes_failed_total", "The total number of failed read indexes seen.", "counter",
+              static_cast<double>(m.read_indexes_failed));
+  page.single("etcd_server_slow_apply_total",
+              "The total number of slow apply requests (likely overloaded from slow disk).", "counter",
+              static_cast<double>(m.slow_applies));
+  page.single("etcd_server_slow_read_indexes_total",
+              "The total number of pending read indexes not in sync with leader's or timed out read index requests.",
+              "counter", static_cast<double>(m.slow_read_indexes));
+  page.single("etcd_server_snapshot_apply_in_progress_total",
+              "1 if the server is applying the incoming snapshot. 0 if none.", "gauge", m.snapshot_applying ? 1 : 0);
   page.family("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.",
               "gauge");
   page.sample("etcd_server_version", {{"server_version", m.server_version}}, 1);

@@ -35,6 +35,10 @@ struct MetricsView {
   std::uint64_t watch_requests = 0;
   std::uint64_t health_success = 0;
   std::uint64_t health_failures = 0;
+  std::uint64_t slow_applies = 0;
+  std::uint64_t read_indexes_failed = 0;
+  std::uint64_t slow_read_indexes = 0;
+  bool snapshot_applying = false;
   HistogramSnapshot wal_fsync_durations;
   store::StoreStats store;
   std::vector<node::PeerActivity> peers;  // one per other member

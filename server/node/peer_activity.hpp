@@ -21,6 +21,8 @@ struct PeerActivity {
   std::uint64_t sent_bytes = 0, sent_failures = 0;
   std::uint64_t received_bytes = 0, received_failures = 0;
   std::uint64_t disconnects = 0;
+  // Heartbeats to the peer among the messages that never left (etcd_server_heartbeat_send_failures_total).
+  std::uint64_t heartbeat_send_failures = 0;
 };
 
 }  // namespace coord::node

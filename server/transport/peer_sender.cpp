@@ -1,5 +1,6 @@
 #include "server/transport/peer_sender.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -61,6 +62,7 @@ void PeerSender::enqueue(raft::Message m) {
   if (queue_.size() < kMaxQueued) return queue_.push_back(std::move(m));
   std::lock_guard lock(stats_mu_);
   ++stats_.sent_failures;
+  if (m.type == raft::MessageType::kHeartbeat) ++stats_.heartbeat_send_failures;
 }
 
 void PeerSender::stop() {
@@ -234,6 +236,9 @@ void PeerSender::connection_failed() {
     stats_.active_since = {};
     if (open_) ++stats_.disconnects;
     stats_.sent_failures += queue_.size();  // cleared below, never sent
+    stats_.heartbeat_send_failures += std::count_if(queue_.begin(), queue_.end(), [](const raft::Message& m) {
+      return m.type == raft::MessageType::kHeartbeat;
+    });
   }
   open_ = false;
   connecting_ = false;

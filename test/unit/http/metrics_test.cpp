@@ -86,6 +86,10 @@ BOOST_AUTO_TEST_CASE(page__etcd_names_types_and_help_in_name_order) {
   m.proposals_committed = 12;
   m.health_success = 3;
   m.health_failures = 1;
+  m.slow_applies = 4;
+  m.read_indexes_failed = 6;
+  m.slow_read_indexes = 7;
+  m.snapshot_applying = true;
   m.store.sets_success = 1161;
   m.store.gets_success = 1354;
   m.store.expire_count = 5;
@@ -99,7 +103,9 @@ BOOST_AUTO_TEST_CASE(page__etcd_names_types_and_help_in_name_order) {
                     "etcd_server_version{server_version=\"3.4.23\"} 1", "etcd_server_has_leader 1",
                     "etcd_server_is_leader 1", "etcd_server_is_learner 0", "etcd_server_proposals_committed_total 12",
                     "# TYPE etcd_server_proposals_committed_total gauge", "etcd_server_health_success 3",
-                    "etcd_server_health_failures 1",
+                    "etcd_server_health_failures 1", "etcd_server_slow_apply_total 4",
+                    "etcd_server_read_indexes_failed_total 6", "etcd_server_slow_read_indexes_total 7",
+                    "etcd_server_snapshot_apply_in_progress_total 1", "etcd_server_heartbeat_send_failures_total 0",
                     "# HELP etcd_server_health_failures The total number of failed health checks",
                     "etcd_debugging_store_writes_total{action=\"set\"} 1161",
                     "etcd_debugging_store_reads_total{action=\"get\"} 1354", "etcd_debugging_store_watchers 2",
@@ -148,8 +154,10 @@ BOOST_AUTO_TEST_CASE(page__network_families_per_peer_with_etcd_labels) {
   a.received_bytes = 300;
   a.received_failures = 4;
   a.disconnects = 5;
+  a.heartbeat_send_failures = 8;
   node::PeerActivity b;
   b.id = 0xb;
+  b.heartbeat_send_failures = 1;
   m.peers = {a, b};
   std::string out;
   append_metrics_page(out, m);
@@ -159,7 +167,8 @@ BOOST_AUTO_TEST_CASE(page__network_families_per_peer_with_etcd_labels) {
                     "etcd_network_peer_sent_bytes_total{To=\"a\"} 100", "etcd_network_peer_sent_failures_total{To=\"a\"} 2",
                     "etcd_network_peer_received_bytes_total{From=\"a\"} 300",
                     "etcd_network_peer_received_failures_total{From=\"a\"} 4",
-                    "etcd_network_peer_sent_bytes_total{To=\"b\"} 0", "# TYPE etcd_network_active_peers gauge",
+                    "etcd_network_peer_sent_bytes_total{To=\"b\"} 0", "etcd_server_heartbeat_send_failures_total 9",
+                    "# TYPE etcd_network_active_peers gauge",
                     "# TYPE etcd_network_peer_sent_bytes_total counter"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(has_line(out, line)); }
   }
