@@ -23,7 +23,7 @@ struct HealthCheck::Pending {
     if (answered) return;
     answered = true;
     timer.cancel();
-    HealthCheck::answer(*counts, *session, healthy, false);
+    HealthCheck::answer(*counts, *session, healthy);
   }
 
   net::strand<net::any_io_executor> strand;
@@ -33,18 +33,21 @@ struct HealthCheck::Pending {
   bool answered = false;              // strand only
 };
 
-void HealthCheck::answer(Counts& counts, Session& session, bool healthy, bool head_only) {
+void HealthCheck::answer(Counts& counts, Session& session, bool healthy) {
   (healthy ? counts.success : counts.failure).fetch_add(1, std::memory_order_relaxed);
   Reply r{healthy ? 200 : 503, kText, {}, {}};
   if (!healthy) r.header("X-Content-Type-Options", "nosniff");  // Go's http.Error sets it
   append_health_json(r.body, healthy);
-  r.head_only = head_only;
   session.reply(std::move(r));
 }
 
 void HealthCheck::handle(const HttpRequest& request, std::shared_ptr<Session> session) {
-  if (request.method() != boost::beast::http::verb::get) return session->reply(method_not_allowed_reply("GET"));
-  if (node_.failed() || node_.status().leader == 0) return answer(*counts_, *session, false, false);
+  if (request.method() != boost::beast::http::verb::get) {
+    Reply refused = method_not_allowed_reply("GET");
+    refused.head_only = request.method() == boost::beast::http::verb::head;
+    return session->reply(std::move(refused));
+  }
+  if (node_.failed() || node_.status().leader == 0) return answer(*counts_, *session, false);
   auto pending = std::make_shared<Pending>(session->io_executor(), session, counts_);
   pending->timer.expires_after(kTimeout);
   pending->timer.async_wait([pending](const boost::system::error_code& ec) {

@@ -42,7 +42,7 @@ class HealthCheck {
   };
   struct Pending;
 
-  static void answer(Counts& counts, Session& session, bool healthy, bool head_only);
+  static void answer(Counts& counts, Session& session, bool healthy);
 
   node::Node& node_;
   const std::shared_ptr<Counts> counts_;
