@@ -61,6 +61,7 @@ MetricsView MetricsHandler::gather() const {
   m.read_indexes_failed = events.read_indexes_failed.load(std::memory_order_relaxed);
   m.slow_read_indexes = events.slow_read_indexes.load(std::memory_order_relaxed);
   m.snapshot_applying = events.snapshot_applying.load(std::memory_order_relaxed) != 0;
+  m.wal_written_bytes = events.wal_written_bytes.load(std::memory_order_relaxed);
   m.wal_fsync_durations = node_.wal_fsync_durations();
   m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
   m.peers = node_.peer_activity();

@@ -136,6 +136,9 @@ void append_metrics_page(std::string& out, const MetricsView& m) {
   page.family("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.",
               "histogram");
   page.histogram("etcd_disk_wal_fsync_duration_seconds", {}, m.wal_fsync_durations);
+  // A gauge in etcd, though it only grows.
+  page.single("etcd_disk_wal_write_bytes_total", "Total number of bytes written in WAL.", "gauge",
+              static_cast<double>(m.wal_written_bytes));
   if (m.requests_received) {
     Counts counts;
     for (std::size_t i = 0; i < kCountedMethods.size(); ++i) counts.emplace_back(kCountedMethods[i], (*m.requests_received)[i]);

@@ -39,6 +39,7 @@ struct MetricsView {
   std::uint64_t read_indexes_failed = 0;
   std::uint64_t slow_read_indexes = 0;
   bool snapshot_applying = false;
+  std::uint64_t wal_written_bytes = 0;
   HistogramSnapshot wal_fsync_durations;
   store::StoreStats store;
   std::vector<node::PeerActivity> peers;  // one per other member

@@ -74,6 +74,7 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   wal::WalOptions wal_options;
   wal_options.segment_bytes = options.wal_segment_bytes;
   wal_options.fsync_durations = options.wal_fsync_durations;
+  wal_options.written_bytes = options.wal_written_bytes;
 
   if (!wal::Wal::exists(fs, wal_dir)) {
     auto wal = wal::Wal::create(fs, wal_dir, encode_metadata(member_id, cluster_id), wal_options);

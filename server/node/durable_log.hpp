@@ -59,6 +59,8 @@ struct DurableLogOptions {
   std::uint64_t wal_segment_bytes = 64ull << 20;
   // Where the WAL's fdatasync times go (see wal::WalOptions); may be null.
   DurationHistogram* wal_fsync_durations = nullptr;
+  // Where the WAL adds the bytes it writes (see wal::WalOptions); may be null.
+  std::atomic<std::uint64_t>* wal_written_bytes = nullptr;
   // Called on the snapshot writer thread when a write started by start_snapshot() has ended
   // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().
   std::function<void()> on_snapshot_written;

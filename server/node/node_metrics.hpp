@@ -18,6 +18,7 @@ struct NodeMetrics {
   std::atomic<std::uint64_t> read_indexes_failed{0};   // Raft refused a ReadIndex (no leader known)
   std::atomic<std::uint64_t> slow_read_indexes{0};     // linearizable reads that timed out waiting
   std::atomic<std::uint64_t> snapshot_applying{0};     // 1 while an incoming snapshot is applied
+  std::atomic<std::uint64_t> wal_written_bytes{0};     // record bytes the WAL wrote (wal::WalOptions)
 
   static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) {
     counter.fetch_add(n, std::memory_order_relaxed);

@@ -124,6 +124,8 @@ BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made)
   BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_count") >=
              before.at("etcd_disk_wal_fsync_duration_seconds_count") + 5);
   BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_sum") > before.at("etcd_disk_wal_fsync_duration_seconds_sum"));
+  // Each set's entry was written to the WAL, value and key included.
+  BOOST_TEST(after.at("etcd_disk_wal_write_bytes_total") >= before.at("etcd_disk_wal_write_bytes_total") + 5 * 10);
 }
 
 BOOST_AUTO_TEST_CASE(page__passes_promtool_with_exactly_the_lints_etcds_own_page_draws,

@@ -90,6 +90,7 @@ BOOST_AUTO_TEST_CASE(page__etcd_names_types_and_help_in_name_order) {
   m.read_indexes_failed = 6;
   m.slow_read_indexes = 7;
   m.snapshot_applying = true;
+  m.wal_written_bytes = 1440;
   m.store.sets_success = 1161;
   m.store.gets_success = 1354;
   m.store.expire_count = 5;
@@ -106,6 +107,7 @@ BOOST_AUTO_TEST_CASE(page__etcd_names_types_and_help_in_name_order) {
                     "etcd_server_health_failures 1", "etcd_server_slow_apply_total 4",
                     "etcd_server_read_indexes_failed_total 6", "etcd_server_slow_read_indexes_total 7",
                     "etcd_server_snapshot_apply_in_progress_total 1", "etcd_server_heartbeat_send_failures_total 0",
+                    "etcd_disk_wal_write_bytes_total 1440", "# TYPE etcd_disk_wal_write_bytes_total gauge",
                     "# HELP etcd_server_health_failures The total number of failed health checks",
                     "etcd_debugging_store_writes_total{action=\"set\"} 1161",
                     "etcd_debugging_store_reads_total{action=\"get\"} 1354", "etcd_debugging_store_watchers 2",
