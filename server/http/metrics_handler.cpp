@@ -62,6 +62,9 @@ MetricsView MetricsHandler::gather() const {
   m.slow_read_indexes = events.slow_read_indexes.load(std::memory_order_relaxed);
   m.snapshot_applying = events.snapshot_applying.load(std::memory_order_relaxed) != 0;
   m.wal_written_bytes = events.wal_written_bytes.load(std::memory_order_relaxed);
+  m.snap_marshalling_durations = events.snap_marshalling.snapshot();
+  m.snap_fsync_durations = events.snap_fsync.snapshot();
+  m.snap_save_durations = events.snap_save_total.snapshot();
   m.wal_fsync_durations = node_.wal_fsync_durations();
   m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
   m.peers = node_.peer_activity();

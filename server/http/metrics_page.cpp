@@ -132,6 +132,12 @@ void append_metrics_page(std::string& out, const MetricsView& m) {
                 "Which version is running. 1 for 'cluster_version' label with current cluster version", "gauge");
     page.sample("etcd_cluster_version", {{"cluster_version", m.cluster_version}}, 1);
   }
+  page.family("etcd_debugging_snap_save_marshalling_duration_seconds",
+              "The marshalling cost distributions of save called by snapshot.", "histogram");
+  page.histogram("etcd_debugging_snap_save_marshalling_duration_seconds", {}, m.snap_marshalling_durations);
+  page.family("etcd_debugging_snap_save_total_duration_seconds",
+              "The total latency distributions of save called by snapshot.", "histogram");
+  page.histogram("etcd_debugging_snap_save_total_duration_seconds", {}, m.snap_save_durations);
   store_families(page, m);
   page.family("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL.",
               "histogram");
@@ -151,6 +157,8 @@ void append_metrics_page(std::string& out, const MetricsView& m) {
   }
   network_families(page, m);
   server_families(page, m);
+  page.family("etcd_snap_fsync_duration_seconds", "The latency distributions of fsync called by snap.", "histogram");
+  page.histogram("etcd_snap_fsync_duration_seconds", {}, m.snap_fsync_durations);
   if (m.process) {
     append_os_fd_metrics(page, *m.process);
     append_process_metrics(page, *m.process);

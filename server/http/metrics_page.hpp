@@ -41,6 +41,9 @@ struct MetricsView {
   bool snapshot_applying = false;
   std::uint64_t wal_written_bytes = 0;
   HistogramSnapshot wal_fsync_durations;
+  HistogramSnapshot snap_marshalling_durations;
+  HistogramSnapshot snap_fsync_durations;
+  HistogramSnapshot snap_save_durations;
   store::StoreStats store;
   std::vector<node::PeerActivity> peers;  // one per other member
   // etcd_http_received_total by kCountedMethods; present under --metrics extensive only.

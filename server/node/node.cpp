@@ -63,6 +63,7 @@ Status Node::start(MessageSender* sender) {
   log_options.max_wals = options_.max_wals;
   log_options.wal_fsync_durations = &wal_fsync_durations_;
   log_options.wal_written_bytes = &metrics_.wal_written_bytes;
+  log_options.snap_timings = {&metrics_.snap_marshalling, &metrics_.snap_fsync, &metrics_.snap_save_total};
   // The snapshot writer's completion is inbox work like any other: it wakes the raft thread, and
   // the next round, on whichever thread, records the snapshot (finish_snapshot). No
   // push_inbox_and_run: the writer thread must never run a round itself.

@@ -93,7 +93,9 @@ std::string host_port(const std::string& url) { return url.substr(url.find("://"
 BOOST_AUTO_TEST_SUITE(metrics, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
 
 BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made) {
-  ServerCluster cluster(ServerKind::kCoordd, 1);
+  coord::test::ClusterOptions cluster_options;
+  cluster_options.extra_args = {"--snapshot-count", "4"};  // the writes below take at least one snapshot
+  ServerCluster cluster(ServerKind::kCoordd, 1, cluster_options);
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
   const std::string url = cluster.client_url(0);
   const auto before = samples(url);
@@ -126,6 +128,12 @@ BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made)
   BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_sum") > before.at("etcd_disk_wal_fsync_duration_seconds_sum"));
   // Each set's entry was written to the WAL, value and key included.
   BOOST_TEST(after.at("etcd_disk_wal_write_bytes_total") >= before.at("etcd_disk_wal_write_bytes_total") + 5 * 10);
+  // The snapshot is written in the background: the whole save is timed last, once it is done.
+  BOOST_TEST(coord::test::eventually(
+      [&] { return samples(url).at("etcd_debugging_snap_save_total_duration_seconds_count") >= 1; }, 5s));
+  const auto saved = samples(url);
+  BOOST_TEST(saved.at("etcd_snap_fsync_duration_seconds_count") >= 1);
+  BOOST_TEST(saved.at("etcd_debugging_snap_save_marshalling_duration_seconds_count") >= 1);
 }
 
 BOOST_AUTO_TEST_CASE(page__passes_promtool_with_exactly_the_lints_etcds_own_page_draws,

@@ -123,6 +123,11 @@ BOOST_AUTO_TEST_CASE(page__etcd_names_types_and_help_in_name_order) {
   BOOST_TEST(out.find("action=\"delete\"") == std::string::npos);
   BOOST_TEST(out.find("etcd_debugging_store_writes_failed_total") == std::string::npos);
   BOOST_TEST(out.find("etcd_network_") == std::string::npos);
+  // The snapshot histograms are there before any save, as etcd's are.
+  for (auto line : {"etcd_snap_fsync_duration_seconds_count 0", "etcd_debugging_snap_save_total_duration_seconds_count 0",
+                    "etcd_debugging_snap_save_marshalling_duration_seconds_bucket{le=\"+Inf\"} 0"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST(has_line(out, line)); }
+  }
   BOOST_TEST(out.find("etcd_http_received_total") == std::string::npos);  // basic
 }
 
