@@ -527,6 +527,9 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
   // A proxy is no member: its name need not be in --initial-cluster (etcd reads the list only
   // for the peer URLs to ask).
   if (c.proxy == ServerConfig::ProxyMode::kOff) COORD_RETURN_IF_ERROR(check_consistency(c));
+  // etcd's v2 proxy ignores the flag; a proxy has no metrics of its own here, so say so.
+  if (c.proxy != ServerConfig::ProxyMode::kOff && !c.listen_metrics_urls.empty())
+    return Status::invalid_argument("--listen-metrics-urls is not served in proxy mode");
   COORD_RETURN_IF_ERROR(check_tls(c));
   return out;
 }

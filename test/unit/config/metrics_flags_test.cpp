@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(variables__set_metrics_listeners_and_level) {
   BOOST_TEST(!r->config.extensive_metrics);
 }
 
-BOOST_AUTO_TEST_CASE(parse__refuses_bad_level_bad_url_and_https_without_certificate) {
+BOOST_AUTO_TEST_CASE(parse__refuses_bad_level_bad_url_https_without_certificate_and_a_proxy_listener) {
   auto level = run({"--metrics", "verbose"});
   BOOST_REQUIRE(!level.is_ok());
   BOOST_TEST(level.status().message().find("--metrics must be basic or extensive") != std::string::npos);
@@ -45,6 +45,9 @@ BOOST_AUTO_TEST_CASE(parse__refuses_bad_level_bad_url_and_https_without_certific
   auto https = run({"--listen-metrics-urls", "https://127.0.0.1:9101"});
   BOOST_REQUIRE(!https.is_ok());
   BOOST_TEST(https.status().message().find("metrics url https://127.0.0.1:9101") != std::string::npos);
+  auto proxy = run({"--proxy", "on", "--listen-metrics-urls", "http://127.0.0.1:9101"});
+  BOOST_REQUIRE(!proxy.is_ok());
+  BOOST_TEST(proxy.status().message().find("not served in proxy mode") != std::string::npos);
   // Flag and variable together is an error, as for every etcd flag.
   BOOST_TEST(!run({"--metrics", "basic"}, {"ETCD_METRICS=basic"}).is_ok());
 }
