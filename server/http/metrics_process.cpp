@@ -4,7 +4,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -19,7 +18,8 @@ double rlimit_soft(int resource) {
   return static_cast<double>(r.rlim_cur);  // RLIM_INFINITY is 2^64 - 1, as Go reports it
 }
 
-// Entries of /proc/self/fd less "." and "..", and less the descriptor the listing itself uses.
+// Entries of /proc/self/fd less "." and "..". The descriptor the listing itself uses is among
+// them, as in the Go collector's and etcd's counts, which list the directory the same way.
 std::optional<double> count_open_fds() {
   DIR* dir = opendir("/proc/self/fd");
   if (dir == nullptr) return std::nullopt;
@@ -28,7 +28,7 @@ std::optional<double> count_open_fds() {
     if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) ++n;
   }
   closedir(dir);
-  return n - 1;
+  return n;
 }
 
 // The boot time (btime) of /proc/stat, seconds since the epoch.
