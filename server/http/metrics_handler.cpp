@@ -27,14 +27,13 @@ MetricsHandler::MetricsHandler(node::Node& node, MetricsOptions options)
 void MetricsHandler::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
   if (target && target->path == "/health") return health(request, std::move(session));
-  Reply reply = target && target->path == "/metrics" ? metrics(request) : not_found_reply();
+  Reply reply = target && target->path == "/metrics" ? metrics() : not_found_reply();
   reply.head_only = request.method() == bhttp::verb::head;
   session->reply(std::move(reply));
 }
 
-Reply MetricsHandler::metrics(const HttpRequest& request) const {
-  if (request.method() != bhttp::verb::get && request.method() != bhttp::verb::head)
-    return method_not_allowed_reply("GET");
+Reply MetricsHandler::metrics() const {
+  // Any method, as etcd's promhttp handler answers (the caller marks a HEAD answer head-only).
   Reply r{200, kMetricsContentType, {}, {}};
   append_metrics_page(r.body, gather());
   return r;

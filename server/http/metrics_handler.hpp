@@ -33,7 +33,7 @@ class MetricsHandler final : public RequestHandler {
   void route(HttpRequest request, std::shared_ptr<Session> session) override;
   // The two answers, for a router that has already matched the path.
   void health(const HttpRequest& request, std::shared_ptr<Session> session) { health_.handle(request, std::move(session)); }
-  Reply metrics(const HttpRequest& request) const;
+  Reply metrics() const;
   // Counts one v2 keys request by its method; nothing unless extensive.
   void count_received(boost::beast::http::verb method) {
     if (!options_.extensive) return;

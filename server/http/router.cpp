@@ -73,7 +73,7 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
     if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
     if (path == "/v2/machines") return machines(request);
     if (path == "/version") return version(request);
-    if (path == "/metrics") return metrics_.metrics(request);
+    if (path == "/metrics") return metrics_.metrics();
     return not_found_reply();
   }();
   reply.head_only = request.method() == bhttp::verb::head;

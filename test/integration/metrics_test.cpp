@@ -209,6 +209,10 @@ BOOST_AUTO_TEST_CASE(metrics_listener__serves_metrics_and_health_only_and_extens
   BOOST_REQUIRE(health);
   BOOST_TEST(health->status == 200);
   BOOST_TEST(health->body == "{\"health\":\"true\"}");
+  // Any method gets the page, as from etcd.
+  auto posted = coord::test::http_request("POST", listener + "/metrics", "", 2s);
+  BOOST_REQUIRE(posted);
+  BOOST_TEST(posted->status == 200);
   auto keys = coord::test::http_get(listener + "/v2/keys/m", 2s);
   BOOST_REQUIRE(keys);
   BOOST_TEST(keys->status == 404);
