@@ -205,8 +205,10 @@ class Server {
     }
     auto client_endpoints = addresses(config_.listen_client_urls, tls->client_server);
     auto peer_endpoints = addresses(config_.listen_peer_urls, tls->peer_server);
-    if (!client_endpoints || !peer_endpoints) {
-      std::fprintf(stderr, "coordd: %s\n", (!client_endpoints ? client_endpoints : peer_endpoints).status().message().c_str());
+    auto metrics_endpoints = addresses(config_.listen_metrics_urls, tls->client_server);
+    for (const auto* e : {&client_endpoints, &peer_endpoints, &metrics_endpoints}) {
+      if (e->is_ok()) continue;
+      std::fprintf(stderr, "coordd: %s\n", e->status().message().c_str());
       return 1;
     }
     auto recorded = coord::node::DurableLog::recorded_identity(fs_, config_.data_dir);
@@ -262,11 +264,20 @@ class Server {
     router_options.server_version = std::string(coord::kServerVersion);
     router_options.name = config_.name;
     router_options.client_cert_auth = config_.client_tls.client_cert_auth;
+    router_options.extensive_metrics = config_.extensive_metrics;
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
     client_limits.cors = !config_.cors.empty();
     client_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_connections_for(open_files_limit_));
     client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
+    if (!metrics_endpoints->empty()) {
+      // /metrics and /health only, served from the start (health says false until a leader is
+      // known), without CORS, as etcd's metrics listener.
+      auto metrics_limits = client_limits;
+      metrics_limits.cors = false;
+      metrics_server_ = std::make_unique<coord::http::HttpServer>(ioc_, router_->metrics_handler(), metrics_limits);
+      if (auto s = metrics_server_->start(*metrics_endpoints); !s.is_ok()) return fatal(s.to_string());
+    }
     return wait(*client_endpoints);
   }
 
@@ -399,6 +410,7 @@ class Server {
   }
 
   void shutdown() {
+    if (metrics_server_) metrics_server_->stop();
     if (client_server_) client_server_->stop();
     if (peer_server_) peer_server_->stop();
     if (node_) node_->stop();
@@ -423,6 +435,7 @@ class Server {
   std::unique_ptr<coord::http::HttpServer> peer_server_;
   std::unique_ptr<coord::http::Router> router_;
   std::unique_ptr<coord::http::HttpServer> client_server_;
+  std::unique_ptr<coord::http::HttpServer> metrics_server_;  // --listen-metrics-urls, if any
 };
 
 }  // namespace

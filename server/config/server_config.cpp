@@ -242,6 +242,20 @@ const std::vector<Flag>& flags() {
           c.listen_client_urls = *u;
           return Status::ok();
         });
+    str("listen-metrics-urls", "List of URLs to listen on for the metrics and health endpoints.",
+        [](ServerConfig& c, const std::string& v) {
+          auto u = parse_urls("listen-metrics-urls", v);
+          if (!u) return u.status();
+          c.listen_metrics_urls = *u;
+          return Status::ok();
+        });
+    str("metrics", "Set level of detail for exported metrics, specify 'extensive' to include per-method counts of v2 keys requests.",
+        [](ServerConfig& c, const std::string& v) {
+          if (v != "basic" && v != "extensive")
+            return Status::invalid_argument("--metrics must be basic or extensive, not \"" + v + "\"");
+          c.extensive_metrics = v == "extensive";
+          return Status::ok();
+        });
     str("advertise-client-urls", "List of this member's client URLs to advertise to the public.",
         [](ServerConfig& c, const std::string& v) {
           auto u = parse_url_texts("advertise-client-urls", v);
@@ -343,7 +357,7 @@ const std::vector<Flag>& flags() {
       f.push_back({n, Kind::kBool, "Accepted for compatibility with etcd.",
                    [n](ServerConfig&, const std::string& v) { return parse_bool(n, v).status(); }});
     for (const char* n : {"logger", "log-level", "log-outputs", "log-package-levels", "quota-backend-bytes",
-                          "auto-compaction-retention", "auto-compaction-mode", "metrics", "listen-metrics-urls",
+                          "auto-compaction-retention", "auto-compaction-mode",
                           "max-request-bytes", "grpc-keepalive-min-time"})
       f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
                    [](ServerConfig&, const std::string&) { return Status::ok(); }});
@@ -462,6 +476,11 @@ Status check_tls(ServerConfig& c) {
                                       " with HTTPS scheme");
     COORD_RETURN_IF_ERROR(check_tls_info(c.client_tls));
   }
+  // As etcd, an https metrics URL serves with the client certificate.
+  for (const auto& u : c.listen_metrics_urls)
+    if (u.scheme == "https" && !c.client_auto_tls && c.client_tls.empty())
+      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for metrics url " + u.text +
+                                      " with HTTPS scheme");
   // A peer certificate is also what this member shows when it connects to https peers.
   if (!c.peer_tls.empty() && !any_https(c.listen_peer_urls)) COORD_RETURN_IF_ERROR(check_tls_info(c.peer_tls));
   return Status::ok();
@@ -552,6 +571,9 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
   // A proxy is no member: its name need not be in --initial-cluster (etcd reads the list only
   // for the peer URLs to ask).
   if (c.proxy == ServerConfig::ProxyMode::kOff) COORD_RETURN_IF_ERROR(check_consistency(c));
+  // etcd's v2 proxy ignores the flag; a proxy has no metrics of its own here, so say so.
+  if (c.proxy != ServerConfig::ProxyMode::kOff && !c.listen_metrics_urls.empty())
+    return Status::invalid_argument("--listen-metrics-urls is not served in proxy mode");
   COORD_RETURN_IF_ERROR(check_tls(c));
   return out;
 }

@@ -51,6 +51,9 @@ struct ServerConfig {
   std::string data_dir;  // default: <name>.etcd
   std::vector<Url> listen_client_urls;
   std::vector<std::string> advertise_client_urls;
+  // --listen-metrics-urls: more listeners serving only /metrics and /health (empty: none).
+  std::vector<Url> listen_metrics_urls;
+  bool extensive_metrics = false;  // --metrics extensive (default basic)
   std::vector<Url> listen_peer_urls;
   std::vector<std::string> initial_advertise_peer_urls;
   std::vector<InitialMember> initial_cluster;  // in flag order

@@ -34,7 +34,8 @@ std::vector<MemberView> member_views(const node::Node& node) {
 }  // namespace
 
 Router::Router(node::Node& node, RouterOptions options)
-    : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_), members_(node, gate_), auth_(node, gate_) {}
+    : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_), members_(node, gate_), auth_(node, gate_),
+      metrics_(node, MetricsOptions{options_.server_version, options_.extensive_metrics}) {}
 
 void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
@@ -61,15 +62,18 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   // These check credentials, which read recorded password verdicts only: a password without
   // one is checked off the io threads first, and the request comes back here (AuthGate).
   if ((keys || members || auth) && gate_.defer_until_verified(request, session, *this)) return;
-  if (keys) return keys_.handle(request, *target, std::move(session));
+  if (keys) {
+    metrics_.count_received(request.method());
+    return keys_.handle(request, *target, std::move(session));
+  }
   if (members) return members_.handle(request, path, std::move(session));
   if (auth) return auth_.handle(request, path, std::move(session));
+  if (path == "/health") return metrics_.health(request, std::move(session));
   Reply reply = [&] {
     if (path.rfind("/v2/stats/", 0) == 0) return stats(request, path);
     if (path == "/v2/machines") return machines(request);
     if (path == "/version") return version(request);
-    if (path == "/health") return health(request);
-    if (path == "/metrics") return metrics(request);
+    if (path == "/metrics") return metrics_.metrics();
     return not_found_reply();
   }();
   reply.head_only = request.method() == bhttp::verb::head;
@@ -131,34 +135,6 @@ Reply Router::version(const HttpRequest& request) {
   const auto cluster = node_.read([](const store::Store& s, node::RaftPosition) { return s.cluster_version(); });
   Reply r = json_reply(200, {});
   append_version_json(r.body, options_.server_version, cluster.empty() ? kClusterVersionNotDecided : cluster);
-  return r;
-}
-
-Reply Router::health(const HttpRequest& request) {
-  if (!is_get(request)) return method_not_allowed_reply("GET");
-  const bool healthy = node_.status().leader != 0 && !node_.failed();
-  Reply r{healthy ? 200 : 503, kText, {}, {}};
-  append_health_json(r.body, healthy);
-  return r;
-}
-
-Reply Router::metrics(const HttpRequest& request) {
-  if (!is_get_or_head(request)) return method_not_allowed_reply("GET");
-  const node::NodeStatus status = node_.status();
-  MetricsView m;
-  m.has_leader = status.leader != 0;
-  m.is_leader = status.is_leader;
-  m.leader_changes_seen = status.leader_changes_seen;
-  m.proposals_committed = status.proposals_committed;
-  m.proposals_applied = status.proposals_applied;
-  m.proposals_pending = status.proposals_pending;
-  m.proposals_failed = status.proposals_failed;
-  m.watch_requests = status.watch_requests;
-  m.wal_fsync_durations = node_.wal_fsync_durations();
-  m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
-  m.process_start_time = status.start_time;
-  Reply r{200, "text/plain; version=0.0.4; charset=utf-8", {}, {}};
-  append_metrics_text(r.body, m);
   return r;
 }
 

@@ -13,6 +13,7 @@
 #include "server/http/auth_handler.hpp"
 #include "server/http/keys_handler.hpp"
 #include "server/http/members_handler.hpp"
+#include "server/http/metrics_handler.hpp"
 #include "server/http/request_handler.hpp"
 #include "server/http/session.hpp"
 
@@ -26,6 +27,7 @@ struct RouterOptions {
   std::string server_version{kServerVersion};
   std::string name = "default";
   bool client_cert_auth = false;  // --client-cert-auth: v2 auth takes a user from the client certificate
+  bool extensive_metrics = false;  // --metrics extensive
 };
 
 class Router final : public RequestHandler {
@@ -34,13 +36,13 @@ class Router final : public RequestHandler {
 
   // Answers `request` through `session` (now or later, from any thread).
   void route(HttpRequest request, std::shared_ptr<Session> session) override;
+  // /metrics and /health, also served on their own by --listen-metrics-urls.
+  MetricsHandler& metrics_handler() { return metrics_; }
 
  private:
   Reply stats(const HttpRequest& request, const std::string& path);
   Reply machines(const HttpRequest& request);
   Reply version(const HttpRequest& request);
-  Reply health(const HttpRequest& request);
-  Reply metrics(const HttpRequest& request);
 
   node::Node& node_;
   const RouterOptions options_;
@@ -48,6 +50,7 @@ class Router final : public RequestHandler {
   KeysHandler keys_;
   MembersHandler members_;
   AuthHandler auth_;
+  MetricsHandler metrics_;
 };
 
 }  // namespace coord::http

@@ -1,6 +1,6 @@
 // The JSON bodies of the client API, byte for byte as etcd 3.4 writes them (etcd 3.4's v2 API,
-// §7, §8, §9): keys events and errors, members, stats, version, health, plus the /machines text
-// and a Prometheus /metrics page. Written straight into a caller-owned std::string (no DOM).
+// §7, §8, §9): keys events and errors, members, stats, version, health, plus the /machines text.
+// Written straight into a caller-owned std::string (no DOM).
 // Each function says whether etcd ends that body with "\n" (Go's json.Encoder does; Marshal
 // followed by Write does not). Pure functions and plain values; safe to call from any thread.
 #pragma once
@@ -114,31 +114,5 @@ struct FollowerStatsView {
 // newline; followers ordered by their hex id as a string (Go sorts map keys).
 void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
                               const std::vector<FollowerStatsView>& followers);
-
-// ------------------------------------------------------------------ metrics
-
-// The figures /metrics exposes.
-struct MetricsView {
-  bool has_leader = false;
-  bool is_leader = false;
-  std::uint64_t leader_changes_seen = 0;
-  std::uint64_t proposals_committed = 0;
-  std::uint64_t proposals_applied = 0;
-  std::uint64_t proposals_pending = 0;
-  std::uint64_t proposals_failed = 0;
-  std::uint64_t watch_requests = 0;
-  HistogramSnapshot wal_fsync_durations;
-  store::StoreStats store;
-  UnixNanos process_start_time = 0;
-};
-
-// A Prometheus text-format page (served as "text/plain; version=0.0.4; charset=utf-8") with
-// etcd's metric names: etcd_server_has_leader, etcd_server_is_leader,
-// etcd_server_leader_changes_seen_total, etcd_server_proposals_*,
-// etcd_debugging_store_{reads,writes}_total / _failed_total by action,
-// etcd_debugging_store_watchers, etcd_debugging_store_expires_total,
-// etcd_debugging_store_watch_requests_total, etcd_disk_wal_fsync_duration_seconds and
-// process_start_time_seconds.
-void append_metrics_text(std::string& out, const MetricsView& metrics);
 
 }  // namespace coord::http

@@ -52,7 +52,7 @@ DurableLog::DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions o
     : fs_(fs),
       data_dir_(std::move(data_dir)),
       options_(std::move(options)),
-      snapshotter_(std::make_unique<snap::Snapshotter>(fs, snap_dir_of(data_dir_))),
+      snapshotter_(std::make_unique<snap::Snapshotter>(fs, snap_dir_of(data_dir_), options_.snap_timings)),
       writer_(std::make_unique<SnapshotWriter>(*snapshotter_, options_.on_snapshot_written)) {}
 
 DurableLog::~DurableLog() {
@@ -72,6 +72,7 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
   wal::WalOptions wal_options;
   wal_options.segment_bytes = options.wal_segment_bytes;
   wal_options.fsync_durations = options.wal_fsync_durations;
+  wal_options.written_bytes = options.wal_written_bytes;
 
   if (!wal::Wal::exists(fs, wal_dir)) {
     auto wal = wal::Wal::create(fs, wal_dir, encode_metadata(member_id, cluster_id), wal_options);

@@ -25,6 +25,7 @@
 // WAL metadata record: see kMetadataVersion below.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,7 @@
 #include "server/node/snapshot_writer.hpp"
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/types.hpp"
+#include "server/snap/snapshotter.hpp"
 
 namespace coord::wal {
 class Wal;
@@ -59,6 +61,10 @@ struct DurableLogOptions {
   std::uint64_t wal_segment_bytes = 64ull << 20;
   // Where the WAL's fdatasync times go (see wal::WalOptions); may be null.
   DurationHistogram* wal_fsync_durations = nullptr;
+  // Where the WAL adds the bytes it writes (see wal::WalOptions); may be null.
+  std::atomic<std::uint64_t>* wal_written_bytes = nullptr;
+  // Where snapshot saves report their timings (see snap::SaveTimings).
+  snap::SaveTimings snap_timings;
   // Called on the snapshot writer thread when a write started by start_snapshot() has ended
   // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().
   std::function<void()> on_snapshot_written;

@@ -64,6 +64,8 @@ Status Node::start(MessageSender* sender) {
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
   log_options.wal_fsync_durations = &wal_fsync_durations_;
+  log_options.wal_written_bytes = &metrics_.wal_written_bytes;
+  log_options.snap_timings = {&metrics_.snap_marshalling, &metrics_.snap_fsync, &metrics_.snap_save_total};
   // The snapshot writer's completion is inbox work like any other: it wakes the raft thread, and
   // the next round, on whichever thread, records the snapshot (finish_snapshot). No
   // push_inbox_and_run: the writer thread must never run a round itself.
@@ -360,7 +362,10 @@ void Node::drain_inbox(Inbox& inbox) {
       read_waiters_.add(id, std::move(done), deadline);
       read_batches_[batch].push_back(id);
     }
-    if (!raft_->read_index(encode_read_context(batch)).is_ok()) unsent_reads_.push_back(batch);
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) {
+      NodeMetrics::bump(metrics_.read_indexes_failed);
+      unsent_reads_.push_back(batch);
+    }
   }
 }
 
@@ -422,7 +427,10 @@ void Node::retry_unsent() {
   unsent_ = std::move(still);
   std::vector<std::uint64_t> reads;
   for (auto batch : unsent_reads_)
-    if (!raft_->read_index(encode_read_context(batch)).is_ok()) reads.push_back(batch);
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) {
+      NodeMetrics::bump(metrics_.read_indexes_failed);
+      reads.push_back(batch);
+    }
   unsent_reads_ = std::move(reads);
 }
 
@@ -432,7 +440,10 @@ void Node::expire_waiters() {
     failed_proposals_.fetch_add(1, std::memory_order_relaxed);
     cb(WriteResult{apply::Response{timeout_error()}, {}});
   }
-  for (auto& cb : read_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"));
+  for (auto& cb : read_waiters_.take_expired(now)) {
+    NodeMetrics::bump(metrics_.slow_read_indexes);
+    cb(Status::timeout("etcdserver: request timed out"));
+  }
   for (auto& cb : member_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"), {});
   std::erase_if(unsent_, [&](const PendingProposal& p) { return p.deadline <= now; });
 }
@@ -472,6 +483,7 @@ void Node::handle_ready(raft::Ready rd) {
     }
   }
   if (!rd.snapshot.empty()) {
+    metrics_.snapshot_applying.store(1, std::memory_order_relaxed);
     if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
     std::unique_lock lock(store_mu_);
     if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
@@ -479,6 +491,7 @@ void Node::handle_ready(raft::Ready rd) {
     position_.index = applied_index_;
     snapshot_bytes_ = rd.snapshot.data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
+    metrics_.snapshot_applying.store(0, std::memory_order_relaxed);
   }
   if (rd.hard_state || !rd.entries.empty()) {
     if (auto s = log_->save(rd.hard_state, rd.entries, rd.must_sync); !s.is_ok()) return fail(s);
@@ -520,7 +533,9 @@ void Node::apply_and_answer(std::span<const raft::Entry> entries) {
   if (entries.empty()) return;
   std::vector<std::pair<WriteCallback, WriteResult>> answers;
   std::vector<std::pair<MemberCallback, store::Member>> member_answers;
+  const auto apply_started = clock_.steady_now();
   apply_committed(entries, answers, member_answers);
+  if (clock_.steady_now() - apply_started > NodeMetrics::kSlowApply) NodeMetrics::bump(metrics_.slow_applies);
   // Answers go out after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
   for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));

@@ -36,6 +36,7 @@
 #include "server/common/duration_histogram.hpp"
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
+#include "server/node/node_metrics.hpp"
 #include "server/node/node_options.hpp"
 #include "server/node/peer_activity.hpp"
 #include "server/node/waiters.hpp"
@@ -169,6 +170,8 @@ class Node {
   NodeStatus status() const;
   // How long the WAL's fdatasyncs took, in etcd's buckets (etcd_disk_wal_fsync_duration_seconds).
   HistogramSnapshot wal_fsync_durations() const { return wal_fsync_durations_.snapshot(); }
+  // Raft-loop event counters for /metrics.
+  const NodeMetrics& metrics() const { return metrics_; }
   std::vector<store::Member> members() const;
   // The ids of the members as this member knows them: the store's, or the initial cluster's
   // until the log has named them (a member that just joined).
@@ -340,6 +343,7 @@ class Node {
   std::atomic<std::uint64_t> pending_proposals_{0};
   std::atomic<std::uint64_t> failed_proposals_{0};
   std::atomic<std::uint64_t> watch_requests_{0};
+  NodeMetrics metrics_;
   // Peer messages Raft refused since the last log line about them (guarded by raft_mu_), and when
   // that line was written.
   std::uint64_t refused_messages_ = 0;

@@ -14,6 +14,15 @@ struct PeerActivity {
   std::uint64_t success = 0, fail = 0;
   // Milliseconds, of stream writes.
   double latency_current = 0, latency_min = 0, latency_max = 0, latency_sum = 0, latency_sq_sum = 0;
+  // For etcd_network_*: bytes of message frames written to and read from the peer's streams;
+  // messages that never left (dropped from a full queue, or queued when the connection failed);
+  // reads from the peer's streams that ended in an error or a refusal; and connections that were
+  // open and then lost.
+  std::uint64_t sent_bytes = 0, sent_failures = 0;
+  std::uint64_t received_bytes = 0, received_failures = 0;
+  std::uint64_t disconnects = 0;
+  // Heartbeats to the peer among the messages that never left (etcd_server_heartbeat_send_failures_total).
+  std::uint64_t heartbeat_send_failures = 0;
 };
 
 }  // namespace coord::node

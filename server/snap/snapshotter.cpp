@@ -39,6 +39,10 @@ bool same_point(const raft::SnapshotMetadata& a, const raft::SnapshotMetadata& b
 Status Snapshotter::save(const raft::Snapshot& snapshot) {
   if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
   if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
+  const auto started = std::chrono::steady_clock::now();
+  auto observe_since = [](DurationHistogram* h, std::chrono::steady_clock::time_point since) {
+    if (h != nullptr) h->observe(std::chrono::steady_clock::now() - since);
+  };
   if (!fs_.exists(dir_)) {
     COORD_RETURN_IF_ERROR(fs_.mkdirs(dir_));
     COORD_RETURN_IF_ERROR(fs_.sync_dir(parent_path(dir_)));
@@ -50,6 +54,7 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
   // The CRC is streamed over the pieces as they are written: no concatenated copy.
   std::uint32_t crc = crc32c::extend(0, header.data(), header.size());
   crc = crc32c::extend(crc, snapshot.data.data(), snapshot.data.size());
+  observe_since(timings_.marshalling, started);
 
   auto write_tmp = [&]() -> Status {
     auto file = fs_.open(tmp, OpenMode::kCreate);
@@ -69,13 +74,16 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
     COORD_RETURN_IF_ERROR((*file)->sync());
     return (*file)->close();
   };
+  const auto writing = std::chrono::steady_clock::now();
   if (Status s = write_tmp(); !s) {
     static_cast<void>(fs_.remove(tmp));  // best effort; load() removes leftovers too
     return s;
   }
+  observe_since(timings_.fsync, writing);
   COORD_RETURN_IF_ERROR(fs_.rename(tmp, path));
   COORD_RETURN_IF_ERROR(fs_.sync_dir(dir_));
   if (failpoint::hit(failpoint::Point::kSnapAfterSave)) return failpoint::injected_error(failpoint::Point::kSnapAfterSave);
+  observe_since(timings_.total, started);
   return Status::ok();
 }
 

@@ -18,15 +18,26 @@
 #include <string>
 #include <vector>
 
+#include "server/common/duration_histogram.hpp"
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/raft/types.hpp"
 
 namespace coord::snap {
 
+// Where save() reports how long its parts took (etcd's etcd_debugging_snap_save_marshalling_
+// duration_seconds, etcd_snap_fsync_duration_seconds, etcd_debugging_snap_save_total_duration_
+// seconds); each may be null and must outlive the Snapshotter.
+struct SaveTimings {
+  DurationHistogram* marshalling = nullptr;  // the header and the CRC over the data
+  DurationHistogram* fsync = nullptr;        // writing and syncing the file
+  DurationHistogram* total = nullptr;        // the whole save, rename and directory sync included
+};
+
 class Snapshotter {
  public:
-  Snapshotter(FileSystem& fs, std::string dir) : fs_(fs), dir_(std::move(dir)) {}
+  Snapshotter(FileSystem& fs, std::string dir, SaveTimings timings = {})
+      : fs_(fs), dir_(std::move(dir)), timings_(timings) {}
 
   // Durably writes "<term>-<index>.snap" (creating the directory if needed). The data is
   // written from the snapshot's own string; nothing is copied.
@@ -62,6 +73,7 @@ class Snapshotter {
 
   FileSystem& fs_;
   const std::string dir_;
+  const SaveTimings timings_;
 };
 
 }  // namespace coord::snap

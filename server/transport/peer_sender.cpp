@@ -1,5 +1,6 @@
 #include "server/transport/peer_sender.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -59,7 +60,10 @@ void PeerSender::send(std::vector<raft::Message> messages) {
 void PeerSender::enqueue(raft::Message m) {
   if (m.type == raft::MessageType::kSnap) return snapshots_->send(std::move(m));
   // Dropping is safe: Raft retransmits appends and resends heartbeats.
-  if (queue_.size() < kMaxQueued) queue_.push_back(std::move(m));
+  if (queue_.size() < kMaxQueued) return queue_.push_back(std::move(m));
+  std::lock_guard lock(stats_mu_);
+  ++stats_.sent_failures;
+  if (m.type == raft::MessageType::kHeartbeat) ++stats_.heartbeat_send_failures;
 }
 
 void PeerSender::stop() {
@@ -203,10 +207,10 @@ void PeerSender::write_frame() {
     const double millis =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - self->write_started_).count();
     if (ec) {
-      self->record(false, millis);
+      self->record(false, millis, 0);
       return self->connection_failed();
     }
-    self->record(true, millis);
+    self->record(true, millis, self->frame_.size());
     self->kick();
   };
   if (tls_connection_) return net::async_write(tls_connection_->stream, net::buffer(frame_), std::move(written));
@@ -230,13 +234,18 @@ void PeerSender::arm_watchdog() {
 
 void PeerSender::connection_failed() {
   ++generation_;  // handlers of this connection that are still queued find it gone
-  open_ = false;
-  connecting_ = false;
-  writing_ = false;
   {
     std::lock_guard lock(stats_mu_);
     stats_.active_since = {};
+    if (open_) ++stats_.disconnects;
+    stats_.sent_failures += queue_.size();  // cleared below, never sent
+    stats_.heartbeat_send_failures += std::count_if(queue_.begin(), queue_.end(), [](const raft::Message& m) {
+      return m.type == raft::MessageType::kHeartbeat;
+    });
   }
+  open_ = false;
+  connecting_ = false;
+  writing_ = false;
   beast::error_code ignored;
   stream_.socket().close(ignored);
   buffer_.clear();
@@ -254,13 +263,14 @@ void PeerSender::connection_failed() {
   });
 }
 
-void PeerSender::record(bool ok, double millis) {
+void PeerSender::record(bool ok, double millis, std::size_t bytes) {
   std::lock_guard lock(stats_mu_);
   if (!ok) {
     ++stats_.fail;
     return;
   }
   ++stats_.success;
+  stats_.sent_bytes += bytes;
   stats_.latency_current = millis;
   stats_.latency_min = stats_.success == 1 ? millis : std::min(stats_.latency_min, millis);
   stats_.latency_max = std::max(stats_.latency_max, millis);

@@ -60,7 +60,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void write_frame();
   void arm_watchdog();
   void connection_failed();
-  void record(bool ok, double millis);
+  void record(bool ok, double millis, std::size_t bytes);
 
   // Constant after construction.
   const PeerIdentity identity_;

@@ -14,10 +14,12 @@ namespace coord::transport {
 namespace net = boost::asio;
 
 PeerStreamReceiver::PeerStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node,
-                                       std::uint64_t self_id, std::uint64_t from)
+                                       std::uint64_t self_id, std::uint64_t from,
+                                       std::shared_ptr<PeerReceiveCounters> counters)
     : node_(node),
       self_id_(self_id),
       from_(from),
+      counters_(std::move(counters)),
       last_bytes_(std::chrono::steady_clock::now().time_since_epoch().count()),
       stream_(std::move(stream)),
       buffer_(std::move(leftover)) {
@@ -46,10 +48,17 @@ void PeerStreamReceiver::read_more() {
   if (buffer_.size() - filled_ < kReadChunk) buffer_.resize(filled_ + kReadChunk);
   auto space = net::buffer(buffer_.data() + filled_, buffer_.size() - filled_);
   auto received = [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-    if (ec || self->closed_) return self->shut();  // the sender reconnects
+    if (ec || self->closed_) {
+      if (ec && !self->closing_.load(std::memory_order_relaxed)) self->counters_->failures.fetch_add(1, std::memory_order_relaxed);
+      return self->shut();  // the sender reconnects
+    }
+    self->counters_->bytes.fetch_add(n, std::memory_order_relaxed);
     self->filled_ += n;
     self->last_bytes_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
-    if (!self->deliver()) return self->shut();
+    if (!self->deliver()) {
+      self->counters_->failures.fetch_add(1, std::memory_order_relaxed);
+      return self->shut();
+    }
     self->read_more();
   };
   if (stream_.tls) return stream_.tls->async_read_some(space, std::move(received));

@@ -24,11 +24,19 @@ class Node;
 
 namespace coord::transport {
 
+// What the streams from one peer delivered, over all of them (the transport keeps one per peer
+// for etcd_network_peer_received_*). Relaxed atomics, bumped once per read; any thread.
+struct PeerReceiveCounters {
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> failures{0};  // streams that ended in a read error or a refusal
+};
+
 class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {
  public:
   // `leftover`: bytes of the stream already read with the upgrade request.
+  // `counters`: the sending peer's, shared with the transport.
   PeerStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node, std::uint64_t self_id,
-                     std::uint64_t from);
+                     std::uint64_t from, std::shared_ptr<PeerReceiveCounters> counters);
 
   void start();
   void close();
@@ -50,6 +58,7 @@ class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceive
   node::Node& node_;
   const std::uint64_t self_id_;
   const std::uint64_t from_;
+  const std::shared_ptr<PeerReceiveCounters> counters_;
 
   // Any thread.
   std::atomic<bool> closing_{false};

@@ -58,6 +58,7 @@ void Transport::set_peers(const std::vector<store::Member>& members, std::uint64
   std::map<std::uint64_t, std::vector<std::string>> wanted;
   for (const auto& m : members)
     if (m.id != self_id_) wanted[m.id] = m.peer_urls;
+  std::erase_if(received_, [&](const auto& r) { return wanted.count(r.first) == 0; });
   for (auto it = peers_.begin(); it != peers_.end();) {
     auto w = wanted.find(it->first);
     if (w == wanted.end() || w->second != peer_urls_[it->first]) {
@@ -81,6 +82,10 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
   for (const auto& [id, p] : peers_) {
     node::PeerActivity a = p->stats();
     a.id = id;
+    if (auto r = received_.find(id); r != received_.end()) {
+      a.received_bytes = r->second->bytes.load(std::memory_order_relaxed);
+      a.received_failures = r->second->failures.load(std::memory_order_relaxed);
+    }
     out.push_back(a);
   }
   return out;
@@ -166,8 +171,18 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
   }
   http::Reply head{101, {}, {}, {}};
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
-  session->upgrade(std::move(head), [this, from, ticket](http::UpgradedStream stream, std::string leftover) {
-    auto receiver = std::make_shared<PeerStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_, from);
+  const bool member = members.count(from) > 0;
+  session->upgrade(std::move(head), [this, from, ticket, member](http::UpgradedStream stream, std::string leftover) {
+    // Only members' figures are kept (a stranger's ids must not grow the map).
+    auto counters = std::make_shared<PeerReceiveCounters>();
+    if (member) {
+      std::lock_guard lock(mu_);
+      auto& slot = received_[from];
+      if (!slot) slot = counters;
+      counters = slot;
+    }
+    auto receiver =
+        std::make_shared<PeerStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_, from, counters);
     {
       std::lock_guard lock(mu_);
       auto it = receivers_.find(from);

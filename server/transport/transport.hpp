@@ -100,6 +100,8 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // By claimed sender, at most kMaxStreamsPerPeer each; guarded by mu_.
   std::map<std::uint64_t, std::vector<StreamEntry>> receivers_;
   std::uint64_t next_ticket_ = 1;  // guarded by mu_
+  // What the streams from each member delivered, kept across its streams; guarded by mu_.
+  std::map<std::uint64_t, std::shared_ptr<PeerReceiveCounters>> received_;
   bool stopped_ = false;                                         // guarded by mu_
 };
 

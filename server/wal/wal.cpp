@@ -173,6 +173,7 @@ Status Wal::write_buffer(bool sync) {
   COORD_CHECK(offset_ % kRecordAlignment == 0 && file_ != nullptr, "WAL writer lost its position");
   COORD_RETURN_IF_ERROR(fail(file_->write_at(offset_, buf_)));
   offset_ += buf_.size();
+  if (options_.written_bytes != nullptr) options_.written_bytes->fetch_add(buf_.size(), std::memory_order_relaxed);
   if (sync) {
     const auto start = std::chrono::steady_clock::now();
     if (failpoint::hit(failpoint::Point::kFdatasync)) return fail(failpoint::injected_error(failpoint::Point::kFdatasync));

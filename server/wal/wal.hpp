@@ -17,6 +17,7 @@
 // an exclusive lock on its directory until close() or destruction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -38,6 +39,9 @@ struct WalOptions {
   // When set, the time of every fdatasync of a save() is observed there (etcd's
   // etcd_disk_wal_fsync_duration_seconds). Must outlive the WAL.
   DurationHistogram* fsync_durations = nullptr;
+  // When set, the bytes of every record batch written are added there, relaxed (etcd's
+  // etcd_disk_wal_write_bytes_total). Must outlive the WAL.
+  std::atomic<std::uint64_t>* written_bytes = nullptr;
 };
 
 // What open() read back.

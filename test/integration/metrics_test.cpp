@@ -1,15 +1,25 @@
-// coordd's /metrics page against a real single-member coordd: the raft and store figures move
-// with the writes and watches that were made (they are read from the member, not printed as
-// constants). Skipped when $COORDD is not set.
+// coordd's /metrics and /health against real members: the raft and store figures move with the
+// writes and watches that were made; the page passes `promtool check metrics` with no lint but
+// those etcd's own page draws for the same names; a real Prometheus server scrapes a 3-member
+// cluster; the --listen-metrics-urls listener serves the two endpoints alone; and a member cut
+// off from its quorum says it is unhealthy within a second, and healthy again once the quorum is
+// back. Skipped when $COORDD is not set.
+#include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/wait.h>
+
+#include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 
 #include "coord/client.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
+#include "test/support/process/process.hpp"
 #include "test/support/process/server_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -33,12 +43,59 @@ std::map<std::string, double> samples(const std::string& url) {
   return out;
 }
 
+// The lines `promtool check metrics` prints about the page at `url` + "/metrics" (fetched with
+// curl, which also undoes the chunked encoding etcd sends its page in), or nullopt (with a test
+// failure) when the page cannot be fetched or promtool reports more than lints.
+std::optional<std::set<std::string>> promtool_findings(const std::string& url) {
+  coord::test::TempDir dir("coord-promtool");
+  coord::test::Process promtool(
+      {"/bin/bash", "-c", "set -o pipefail; curl -sSf " + url + "/metrics | promtool check metrics"}, dir.file("out.txt"));
+  const auto status = promtool.wait_exit(10s);
+  BOOST_REQUIRE(status);
+  std::ifstream in(dir.file("out.txt"));
+  std::set<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.insert(line);
+  // 0: clean; 3: lints only. Anything else (1: the page did not parse; curl's codes) fails.
+  const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+  BOOST_TEST_CONTEXT("promtool exit " << code << ": " << (lines.empty() ? "" : *lines.begin())) {
+    BOOST_TEST((code == 0 || code == 3));
+  }
+  if (code != 0 && code != 3) return std::nullopt;
+  return lines;
+}
+
+std::string page_of(const std::string& url) {
+  auto page = coord::test::http_get(url + "/metrics", 2s);
+  BOOST_REQUIRE(page);
+  BOOST_REQUIRE_EQUAL(page->status, 200);
+  return page->body;
+}
+
+// The result vector of a Prometheus instant query: label set ("instance") to value.
+std::map<std::string, double> prometheus_query(const std::string& api, const std::string& encoded_query) {
+  std::map<std::string, double> out;
+  auto reply = coord::test::http_get(api + "/api/v1/query?query=" + encoded_query, 2s);
+  if (!reply || reply->status != 200) return out;
+  const auto doc = boost::json::parse(reply->body);
+  for (const auto& r : doc.at("data").at("result").as_array()) {
+    const auto& metric = r.at("metric").as_object();
+    const std::string instance = metric.contains("instance") ? std::string(metric.at("instance").as_string()) : "";
+    out[instance] = std::stod(std::string(r.at("value").as_array().at(1).as_string()));
+  }
+  return out;
+}
+
+std::string host_port(const std::string& url) { return url.substr(url.find("://") + 3); }
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(metrics, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
 
 BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made) {
-  ServerCluster cluster(ServerKind::kCoordd, 1);
+  coord::test::ClusterOptions cluster_options;
+  cluster_options.extra_args = {"--snapshot-count", "4"};  // the writes below take at least one snapshot
+  ServerCluster cluster(ServerKind::kCoordd, 1, cluster_options);
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
   const std::string url = cluster.client_url(0);
   const auto before = samples(url);
@@ -69,6 +126,128 @@ BOOST_AUTO_TEST_CASE(raft_and_watch_figures__follow_the_writes_and_watches_made)
   BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_count") >=
              before.at("etcd_disk_wal_fsync_duration_seconds_count") + 5);
   BOOST_TEST(after.at("etcd_disk_wal_fsync_duration_seconds_sum") > before.at("etcd_disk_wal_fsync_duration_seconds_sum"));
+  // Each set's entry was written to the WAL, value and key included.
+  BOOST_TEST(after.at("etcd_disk_wal_write_bytes_total") >= before.at("etcd_disk_wal_write_bytes_total") + 5 * 10);
+  // The snapshot is written in the background: the whole save is timed last, once it is done.
+  BOOST_TEST(coord::test::eventually(
+      [&] { return samples(url).at("etcd_debugging_snap_save_total_duration_seconds_count") >= 1; }, 5s));
+  const auto saved = samples(url);
+  BOOST_TEST(saved.at("etcd_snap_fsync_duration_seconds_count") >= 1);
+  BOOST_TEST(saved.at("etcd_debugging_snap_save_marshalling_duration_seconds_count") >= 1);
+}
+
+BOOST_AUTO_TEST_CASE(page__passes_promtool_with_exactly_the_lints_etcds_own_page_draws,
+                     *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kEtcd})) {
+  // A 3-member cluster, so that the per-peer etcd_network_* families are on the page too.
+  ServerCluster* cluster = coord::test::shared_cluster(ServerKind::kCoordd, 3);
+  ServerCluster* etcd = coord::test::shared_cluster(ServerKind::kEtcd, 1);
+  BOOST_REQUIRE(cluster);
+  BOOST_REQUIRE(etcd);
+  BOOST_TEST(page_of(cluster->client_url(0)).find("etcd_network_peer_sent_bytes_total{To=") != std::string::npos);
+  const auto ours = promtool_findings(cluster->client_url(0));
+  const auto etcds = promtool_findings(etcd->client_url(0));
+  BOOST_REQUIRE(ours);
+  BOOST_REQUIRE(etcds);
+  BOOST_TEST(!ours->empty());  // etcd's names draw lints; an empty list means nothing was checked
+  // Every lint is one etcd's page draws for the same name (e.g. etcd_server_health_success
+  // "counter metrics should have "_total" suffix"): the names are etcd's, kept as they are.
+  for (const auto& finding : *ours) {
+    BOOST_TEST_CONTEXT(finding) { BOOST_TEST(etcds->count(finding) == 1u); }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(prometheus__scrapes_a_3_member_cluster_leader_on_every_member_and_proposals_moving) {
+  ServerCluster* cluster = coord::test::shared_cluster(ServerKind::kCoordd, 3);
+  BOOST_REQUIRE(cluster);
+  coord::test::TempDir dir("coord-prometheus");
+  {
+    std::ofstream config(dir.file("prometheus.yml"));
+    config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+              "scrape_configs:\n  - job_name: coordd\n    static_configs:\n      - targets: [";
+    for (int i = 0; i < cluster->size(); ++i) config << (i ? ", " : "") << "'" << host_port(cluster->client_url(i)) << "'";
+    config << "]\n";
+  }
+  const std::string api = "http://127.0.0.1:" + std::to_string(coord::test::free_port());
+  coord::test::Process prometheus({"/usr/bin/prometheus", "--config.file=" + dir.file("prometheus.yml"),
+                                   "--storage.tsdb.path=" + dir.file("data"), "--web.listen-address=" + host_port(api)},
+                                  dir.file("prometheus.log"));
+  coord::Client client(coord::test::options_for(*cluster));
+  const std::string prefix = coord::test::test_prefix();
+  int writes = 0;
+  // Every member scraped and saying it has a leader, and the commit index rising between
+  // scrapes while writes go on.
+  const bool seen = coord::test::eventually(
+      [&] {
+        client.set(prefix + "/k" + std::to_string(writes++), "v");
+        const auto leaders = prometheus_query(api, "etcd_server_has_leader");
+        const auto rates = prometheus_query(api, "rate%28etcd_server_proposals_committed_total%5B3s%5D%29");
+        if (leaders.size() != 3u || rates.size() != 3u) return false;
+        for (const auto& [instance, v] : leaders)
+          if (v != 1) return false;
+        for (const auto& [instance, v] : rates)
+          if (!(v > 0)) return false;
+        return true;
+      },
+      20s, 100ms);
+  BOOST_TEST_CONTEXT("prometheus log tail: " << prometheus.log_tail(1500)) { BOOST_TEST(seen); }
+}
+
+BOOST_AUTO_TEST_CASE(metrics_listener__serves_metrics_and_health_only_and_extensive_counts_requests) {
+  const int port = coord::test::free_port();
+  const std::string listener = "http://127.0.0.1:" + std::to_string(port);
+  coord::test::ClusterOptions options;
+  options.extra_args = {"--listen-metrics-urls", listener, "--metrics", "extensive"};
+  ServerCluster cluster(ServerKind::kCoordd, 1, options);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  auto put = coord::test::http_request("PUT", cluster.client_url(0) + "/v2/keys/m", "value=1", 2s);
+  BOOST_REQUIRE(put);
+  BOOST_TEST(put->status == 201);
+  const std::string page = page_of(listener);
+  BOOST_TEST(page.find("\netcd_http_received_total{method=\"PUT\"} 1\n") != std::string::npos);
+  BOOST_TEST(page.find("\netcd_server_has_leader 1\n") != std::string::npos);
+  auto health = coord::test::http_get(listener + "/health", 2s);
+  BOOST_REQUIRE(health);
+  BOOST_TEST(health->status == 200);
+  BOOST_TEST(health->body == "{\"health\":\"true\"}");
+  // Any method gets the page, as from etcd.
+  auto posted = coord::test::http_request("POST", listener + "/metrics", "", 2s);
+  BOOST_REQUIRE(posted);
+  BOOST_TEST(posted->status == 200);
+  auto keys = coord::test::http_get(listener + "/v2/keys/m", 2s);
+  BOOST_REQUIRE(keys);
+  BOOST_TEST(keys->status == 404);
+}
+
+BOOST_AUTO_TEST_CASE(health__member_cut_off_from_its_quorum_is_unhealthy_within_a_second_and_healthy_once_back) {
+  // Fault: the two other members of a 3-member cluster are frozen (SIGSTOP): the survivor can
+  // no longer confirm a read with a quorum. What must hold: its first /health answer after the
+  // freeze is 503 {"health":"false"} within the check's one-second bound (plus a second of slack
+  // for sanitizer builds), it counts as a failure on /metrics, and once the two are thawed it
+  // answers 200 true again.
+  ServerCluster cluster(ServerKind::kCoordd, 3);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  const std::string url = cluster.client_url(0);
+  auto healthy = coord::test::http_get(url + "/health", 2s);
+  BOOST_REQUIRE(healthy);
+  BOOST_TEST(healthy->status == 200);
+  cluster.freeze(1);
+  cluster.freeze(2);
+  const auto asked = std::chrono::steady_clock::now();
+  auto cut_off = coord::test::http_get(url + "/health", 3s);
+  const auto took = std::chrono::steady_clock::now() - asked;
+  BOOST_REQUIRE(cut_off);
+  BOOST_TEST(cut_off->status == 503);
+  BOOST_TEST(cut_off->body == "{\"health\":\"false\"}\n");
+  BOOST_TEST(took < 2000ms);
+  BOOST_TEST(samples(url).at("etcd_server_health_failures") >= 1);
+  cluster.thaw(1);
+  cluster.thaw(2);
+  BOOST_TEST(coord::test::eventually(
+      [&] {
+        auto h = coord::test::http_get(url + "/health", 3s);
+        return h && h->status == 200 && h->body == "{\"health\":\"true\"}";
+      },
+      10s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -32,6 +32,20 @@ BOOST_AUTO_TEST_CASE(save_then_load__round_trips_metadata_and_data) {
   BOOST_TEST((load_ok(s) == snap));
 }
 
+BOOST_AUTO_TEST_CASE(save__reports_each_part_once_per_save_and_nothing_for_a_refused_one) {
+  MemFileSystem fs;
+  DurationHistogram marshalling({1}), fsync({1}), total({1});
+  Snapshotter s(fs, kDir, SaveTimings{&marshalling, &fsync, &total});
+  BOOST_REQUIRE(s.save(test::make_snapshot(100, 3, test::random_bytes(1000, 1))).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(200, 3, test::random_bytes(1000, 2))).is_ok());
+  BOOST_TEST(!s.save(raft::Snapshot{}).is_ok());  // empty: refused before any work
+  BOOST_TEST(marshalling.snapshot().count == 2u);
+  BOOST_TEST(fsync.snapshot().count == 2u);
+  BOOST_TEST(total.snapshot().count == 2u);
+  // The whole save takes at least as long as its file part.
+  BOOST_TEST(total.snapshot().sum_seconds >= fsync.snapshot().sum_seconds);
+}
+
 BOOST_AUTO_TEST_CASE(save__is_durable_without_any_later_sync) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);

@@ -351,6 +351,26 @@ BOOST_AUTO_TEST_CASE(save__refuses_entries_that_would_leave_a_gap_in_the_log) {
   BOOST_TEST((contents.entries == test::make_entries(1, 4, 1)));
 }
 
+BOOST_AUTO_TEST_CASE(save__adds_each_written_batch_to_written_bytes) {
+  MemFileSystem fs;
+  std::atomic<std::uint64_t> written{0};
+  WalOptions options = kSmall;
+  options.segment_bytes = 1 << 20;
+  options.written_bytes = &written;
+  auto wal = create_wal(fs, options);
+  const std::uint64_t at_create = written.load();
+  const auto entries = test::make_entries(1, 20, 1, 10);
+  std::uint64_t payload = 0;
+  for (const auto& e : entries) payload += e.data.size();
+  BOOST_REQUIRE(wal->save(hs(1, 1, 0), entries, true).is_ok());
+  const std::uint64_t after_entries = written.load() - at_create;
+  BOOST_TEST(after_entries > payload);  // every entry, with its record framing
+  BOOST_REQUIRE(wal->save(hs(1, 1, 20), {}, false).is_ok());
+  const std::uint64_t hard_state_only = written.load() - at_create - after_entries;
+  BOOST_TEST(hard_state_only > 0u);
+  BOOST_TEST(hard_state_only < after_entries);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace coord::wal
