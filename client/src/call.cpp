@@ -1,6 +1,10 @@
-// Why the call keeps `ambiguous_`: once a write may have been applied, every later answer has to
-// be read in that light — a 105 on the retry of a create may just mean our first attempt won.
-// The quorum read settles it instead of a blind retry (recipes.md §4.0 A).
+// Why a write that may have reached a server is never sent again (a member change excepted): the
+// quorum read that looks for it cannot see a write appended but not yet committed, and it cannot
+// tell "never applied" from "applied, then overwritten". A second copy could then apply after
+// another client's newer write and undo it. The read settles what it can (our value is there:
+// success); everything else is TransportError::kOutcomeUnknown for the caller to settle with its
+// own unique values. `ambiguous_` matters to member changes only, which are sent again: once one
+// may have been applied, a 409/404/410 may just mean that our earlier attempt won.
 #include "client/src/call.hpp"
 
 #include <algorithm>
@@ -164,18 +168,13 @@ void Call::deliver_answer(const HttpResponse& http) {
   // thread, which reads the exception, and the exception object a catch block handles is the
   // runtime's until that block ends (ThreadSanitizer reports the overlap as a race).
   std::exception_ptr error;
-  bool conflict = false;
   try {
     Response response = parse_keys_response(http);
     return finish(nullptr, std::move(response));
-  } catch (const Error& e) {
-    conflict = ambiguous_ && op_.resolution != Resolution::kNone && e.error_code() == op_.conflict_code;
-    error = std::current_exception();
   } catch (...) {
     error = std::current_exception();
   }
-  if (conflict) return resolve(error);
-  return finish(error);
+  finish(error);
 }
 
 void Call::retry_later(std::exception_ptr last) {
@@ -292,15 +291,13 @@ void Call::on_resolved(std::exception_ptr error, const Response& read) {
         op_.request.method + " " + op_.request.target + ": the write may or may not have applied (" + why + ")")));
   }
   // Not applied as of a linearizable read — which cannot see a write the cluster appended but
-  // has not committed yet. A repeatable write is sent again (a late copy of a guarded write then
-  // fails, and a conflict answer after this point is resolved once more; a plain set applied
-  // twice leaves the same value). A POST is not: its caller learns that the outcome is unknown
-  // and resolves it with its own unique value (see recipes/src/queue_entry.cpp).
+  // has not committed yet, nor one applied and overwritten since. Only a member change is sent
+  // again (a late copy fails, see Operation::repeatable); any other write is left to its caller.
   if (!op_.repeatable) {
     return finish(std::make_exception_ptr(TransportError(
         TransportError::Kind::kOutcomeUnknown,
         op_.request.method + " " + op_.request.target +
-            ": not visible to a quorum read, but it may still apply; not sent again")));
+            ": not visible to a quorum read, but it may have applied or may still apply; not sent again")));
   }
   retry_later(std::make_exception_ptr(TransportError(TransportError::Kind::kIo, "write not applied")));
 }

@@ -153,10 +153,8 @@ Operation Client::make_set(std::string_view key, std::string_view value, const S
   op.dir = o.dir;
   if (o.prev_exist == false) {
     op.action = "create";
-    op.conflict_code = 105;
   } else if (o.prev_value || (o.prev_index && *o.prev_index != 0)) {
     op.action = "compareAndSwap";
-    op.conflict_code = 101;
   } else {
     op.action = o.prev_exist == true ? "update" : "set";
   }
@@ -178,8 +176,6 @@ Operation Client::make_post(std::string_view dir, std::string_view value, const 
   // A new dir child cannot be told apart from another client's by its content.
   op.resolution = o.dir ? Resolution::kNone : Resolution::kChildCreated;
   op.action = "create";
-  op.conflict_code = 0;
-  op.repeatable = false;  // a second POST makes a second child
   return op;
 }
 
@@ -204,7 +200,6 @@ Operation Client::make_remove(std::string_view key, const DeleteOptions& o) cons
   op.key = normalize_key(key);
   bool cad = o.prev_value || (o.prev_index && *o.prev_index != 0);
   op.action = cad ? "compareAndDelete" : "delete";
-  op.conflict_code = 100;
   op.timeout = o.timeout.value_or(core_->options().request_timeout);
   return op;
 }
@@ -305,6 +300,7 @@ Member Client::add_member(std::vector<std::string> peer_urls, CallOptions o) {
   // timed out: the member list tells which, and a refused add is then sent again.
   op.resolution = peer_urls.empty() ? Resolution::kNone : Resolution::kMemberAdded;
   op.value = peer_urls.empty() ? "" : peer_urls.front();
+  op.repeatable = true;  // a late copy fails with 409, which the member list then resolves
   op.result = ResultKind::kMemberAdd;
   auto r = run(std::move(op), o.stop);
   if (!r.resolved_by_read) return detail::parse_member(r.node.value.value_or(""));
@@ -320,6 +316,7 @@ void Client::remove_member(std::string_view id, CallOptions o) {
   op.request.target = "/v2/members/" + detail::percent_encode(id, false);
   op.retry = RetryClass::kWrite;
   op.resolution = Resolution::kMemberGone;
+  op.repeatable = true;  // a late copy fails with 404/410, which the member list then resolves
   op.key = std::string(id);
   op.result = ResultKind::kNoContent;
   run(std::move(op), o.stop);

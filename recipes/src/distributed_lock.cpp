@@ -91,6 +91,7 @@ bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
   bool once = deadline && *deadline <= Clock::now();
   // Set once a create of ours had an unknown outcome: from then on the key may be our own.
   bool ambiguous = false;
+  bool rechecked = false;  // a 105 after that was checked for being our own key
   for (;;) {
     std::optional<std::pair<Node, Clock::time_point>> held;
     try {
@@ -103,6 +104,12 @@ bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
       }
     } catch (const Error& e) {
       if (e.error_code() != errc::kNodeExist) throw;
+      // After an unknown outcome the key in the way may be our own earlier create, landed
+      // since the last round's adoption check: check once more rather than wait for it to expire.
+      if (ambiguous && !rechecked) {
+        rechecked = true;
+        continue;
+      }
       if (once || !wait_release(*s.client, s.key, e.index(), deadline)) return false;
       continue;
     } catch (const TransportError& e) {
@@ -110,6 +117,7 @@ bool DistributedLock::acquire(std::optional<Clock::time_point> deadline) {
       // Unknown outcome: the create may have happened, now or later. The next round adopts
       // the key if it holds our token instead of waiting on it as someone else's.
       ambiguous = true;
+      rechecked = false;
       if (once || passed(deadline)) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       continue;

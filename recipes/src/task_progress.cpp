@@ -10,6 +10,7 @@
 #include "coord/recipes/recipe_error.hpp"
 #include "coord/recipes/refresher.hpp"
 #include "recipes/src/owned_value.hpp"
+#include "recipes/src/queue_entry.hpp"
 #include "recipes/src/recipe_util.hpp"
 
 namespace coord::recipes {
@@ -82,7 +83,27 @@ TaskProgress::TaskProgress(Client& client, std::string job, std::string task, Ta
   s_->options = std::move(options);
   std::string value = encode(*s_, TaskState::kRunning);
   auto sent = Clock::now();
-  client.create(s_->key, value, SetOptions{.ttl = s_->options.ttl});
+  try {
+    client.create(s_->key, value, SetOptions{.ttl = s_->options.ttl});
+  } catch (const TransportError& e) {
+    if (detail::is_fatal(e)) throw;
+    // The create may have applied (or may still): the key is ours when it holds our unique
+    // value. Otherwise remove it if it is there, so that a retry is not refused for a TTL.
+    std::optional<std::pair<Node, Clock::time_point>> adopted;
+    try {
+      adopted = detail::adopt_key(client, s_->key, value, s_->options.ttl);
+    } catch (...) {
+    }
+    if (!adopted) {
+      try {
+        client.compare_and_delete(s_->key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+      } catch (...) {
+        // Not there (yet): if it lands later it expires after its TTL, never refreshed.
+      }
+      throw;
+    }
+    sent = adopted->second;
+  }
   s_->last_write = sent;
   s_->lease = std::make_shared<Lease>(s_->options.ttl, sent);
   // The callback may destroy this TaskProgress: the wrapper owns the callable, not the State.

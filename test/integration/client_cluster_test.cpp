@@ -28,13 +28,21 @@ struct Restore {
 
 BOOST_AUTO_TEST_SUITE(client_cluster)
 
+// The member in use is a follower (a killed leader would leave a write during the election with
+// an unknown outcome, which the client reports rather than re-sends): after it dies, the next
+// write fails to connect to it and moves on to another member.
 COORD_BOTH_SERVERS_CASE(failover__killing_the_member_in_use_next_call_succeeds_elsewhere, 3) {
-  Client client(coord::test::options_for(cluster));
+  auto leader = cluster.leader();
+  BOOST_REQUIRE(leader.has_value());
+  const int in_use = *leader == 0 ? 1 : 0;
+  auto options = coord::test::options_for(cluster);
+  options.endpoints = {cluster.client_url(in_use), cluster.client_url(*leader), cluster.client_url(3 - in_use - *leader)};
+  Client client(options);
   auto key = coord::test::test_prefix() + "/k";
   client.set(key, "before");
-  BOOST_TEST(client.endpoints().front() == cluster.client_url(0));  // sticky on the first
-  Restore restore{cluster, 0};
-  cluster.kill(0);
+  BOOST_TEST(client.endpoints().front() == cluster.client_url(in_use));  // sticky on the first
+  Restore restore{cluster, in_use};
+  cluster.kill(in_use);
   auto start = std::chrono::steady_clock::now();
   auto r = client.set(key, "after");
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
@@ -43,20 +51,32 @@ COORD_BOTH_SERVERS_CASE(failover__killing_the_member_in_use_next_call_succeeds_e
   BOOST_TEST(*client.get(key, GetOptions{.quorum = true}).node.value == "after");
 }
 
-// A frozen member in use (accepts connections, never answers): the write moves on to another
-// member after one attempt timeout, lands there exactly once (the next index, nothing between),
-// and the client keeps all three endpoints.
-COORD_BOTH_SERVERS_CASE(failover__frozen_member_in_use_write_lands_once_elsewhere, 3) {
+// A frozen member in use (accepts connections, never answers): the write sits in its socket and
+// may still apply when it thaws, so after one attempt timeout the client does not send it to
+// another member: the caller gets kOutcomeUnknown. The client has moved on: the next write
+// lands on another member at the next index (nothing between: the first was not re-sent), and
+// the client keeps all three endpoints.
+COORD_BOTH_SERVERS_CASE(failover__frozen_member_in_use_write_is_not_resent_elsewhere, 3) {
   auto options = coord::test::options_for(cluster);
   options.attempt_timeout = std::chrono::milliseconds(500);
   Client client(options);
   auto key = coord::test::test_prefix() + "/k";
   const auto before = client.set(key, "before");
+  int in_use = 0;  // the member the client sticks to now
+  while (in_use < 3 && cluster.client_url(in_use) != client.endpoints().front()) ++in_use;
+  BOOST_REQUIRE(in_use < 3);
   struct Thaw {
     ServerCluster& c;
-    ~Thaw() { c.thaw(0); }
-  } thaw{cluster};
-  cluster.freeze(0);  // accepts connections (kernel backlog) but never answers
+    int member;
+    ~Thaw() { c.thaw(member); }
+  } thaw{cluster, in_use};
+  cluster.freeze(in_use);  // accepts connections (kernel backlog) but never answers
+  try {
+    client.set(key, "stuck");
+    BOOST_ERROR("a write to a frozen member reported success");
+  } catch (const TransportError& e) {
+    BOOST_TEST((e.kind() == TransportError::Kind::kOutcomeUnknown), e.what());
+  }
   auto r = client.set(key, "after");
   BOOST_TEST(*r.node.value == "after");
   BOOST_TEST(r.node.modified_index == before.node.modified_index + 1);
@@ -84,6 +104,9 @@ COORD_BOTH_SERVERS_CASE(watcher__spans_member_restart_without_losing_or_repeatin
   write_some(5, "a");
   BOOST_REQUIRE(got.wait_for(1 + written.size()));
   cluster.kill(0);
+  // Member 0 may have led: a write during the election could end with an unknown outcome,
+  // which the client reports instead of sending it again.
+  BOOST_REQUIRE(cluster.leader().has_value());
   write_some(5, "b");
   BOOST_REQUIRE_MESSAGE(cluster.restart(0), cluster.last_error());
   write_some(5, "c");

@@ -7,8 +7,14 @@
 //
 // Endpoints: the client sticks to one endpoint while it works and rotates on connection errors,
 // 5xx answers and etcd errors 300/301. The cluster id is pinned from the first answer; an
-// endpoint of another cluster is an error. Reads retry anywhere with capped, jittered backoff;
-// writes whose outcome is unknown are never repeated blindly but resolved with a quorum read.
+// endpoint of another cluster is an error. Reads retry anywhere with capped, jittered backoff.
+// A write moves to the next endpoint only while it certainly never left this client (a failed
+// connect). Once it may have reached a server (a lost connection, no answer within
+// attempt_timeout, a 5xx) it is never sent again: a quorum read looks for its effect, and when
+// that read cannot confirm it the call throws TransportError::kOutcomeUnknown — the write may
+// have applied, may still apply, or may never apply. Re-sending it could undo another client's
+// newer write; the caller settles it (read back a unique value it wrote, or write again knowingly).
+// Member add/remove are the exception: their late copies fail, so they are sent again.
 //
 // Thread-safety: safe for concurrent use from any number of threads. Blocking calls must not be
 // made from a completion handler running on the client's own threads. The destructor cancels

@@ -58,7 +58,8 @@ class TransportError : public std::runtime_error {
     kCancelled,          // cancelled by the caller or by the client's destructor
     kProtocol,           // the answer was not valid HTTP or not valid etcd JSON
     kClusterIdMismatch,  // an endpoint answered with another X-Etcd-Cluster-Id than the first
-    kOutcomeUnknown,     // a write may or may not have happened and a read could not tell
+    kOutcomeUnknown,     // a write may have reached a server, and a quorum read could not confirm it: it
+                         // may have applied, may still apply, or never will. Not sent again (see Client)
     kNoEndpoint,         // the endpoint list is empty, or https without TLS support
     kShutdown,           // the client is being destroyed
   };

@@ -4,7 +4,9 @@
 // the holder's ownership query (owns_lock, is_leader, holds, alive) turns false before the other
 // client acquires, its stop_token is requested, and after the thaw a fenced write from the old
 // holder (carrying its fencing token) is rejected because the new holder's larger token is in
-// place (locks, the read-write lock, election listeners, work-queue claims). Also: a create
+// place. One scenario (frozen_holder_case) serves every recipe with ownership: both locks, both
+// sides of the read-write lock, elections (and their listeners), the semaphore, registrations,
+// task progress and work-queue claims; the paused-process twin is recipes_paused_test.cpp. Also: a create
 // whose reply was lost is adopted, not waited on as someone else's lock; coordctl lock/elect
 // terminate their command when the lease is lost; a frozen double-barrier participant expires;
 // a load-balancer table does not believe a resync that shows most of its instances gone.
@@ -30,6 +32,7 @@
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/recipes/recipe_test_util.hpp"
 #include "test/support/net/tcp_relay.hpp"
+#include "test/support/recipes/contenders.hpp"
 
 using namespace coord;
 using namespace coord::recipes;
@@ -37,6 +40,8 @@ using namespace std::chrono_literals;
 using coord::test::eventually;
 using coord::test::example_binary;
 using coord::test::unique_name;
+using coord::test::fenced_write;
+using coord::test::FirstFalse;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -59,60 +64,6 @@ ClientOptions via_relay(const coord::test::TcpRelay& relay) {
   o.retry.seed = 7;
   return o;
 }
-
-// A write guarded by a fencing token, as a downstream resource would do it: the resource key
-// holds "<fence>:<data>"; a write whose fence is below the stored one is refused, and the write
-// is a compare-and-swap on the index it read, so two writers cannot interleave.
-bool fenced_write(Client& client, const std::string& key, std::uint64_t fence, const std::string& data) {
-  std::string value = std::to_string(fence) + ":" + data;
-  for (;;) {
-    std::optional<Response> current;
-    try {
-      current = client.get(key, GetOptions{.quorum = true});
-    } catch (const Error& e) {
-      if (e.error_code() != errc::kKeyNotFound) throw;
-    }
-    try {
-      if (!current) {
-        client.create(key, value);
-        return true;
-      }
-      std::string stored = current->node.value.value_or("0:");
-      std::uint64_t stored_fence = 0;
-      std::from_chars(stored.data(), stored.data() + stored.size(), stored_fence);
-      if (stored_fence > fence) return false;
-      client.compare_and_swap(key, value, std::nullopt, current->node.modified_index);
-      return true;
-    } catch (const Error& e) {
-      if (e.error_code() != errc::kCompareFailed && e.error_code() != errc::kNodeExist) throw;
-    }
-  }
-}
-
-// Records when `holds` first turned false (sampled every 2 ms on its own thread).
-class FirstFalse {
- public:
-  explicit FirstFalse(std::function<bool()> holds)
-      : thread_([this, holds = std::move(holds)](std::stop_token stop) {
-          while (!stop.stop_requested()) {
-            if (!holds()) {
-              at_ = Clock::now().time_since_epoch().count();
-              return;
-            }
-            std::this_thread::sleep_for(2ms);  // sampling interval of a measurement
-          }
-        }) {}
-  // nullopt while still true.
-  std::optional<Clock::time_point> at() const {
-    auto t = at_.load();
-    if (t == 0) return std::nullopt;
-    return Clock::time_point(Clock::duration(t));
-  }
-
- private:
-  std::atomic<Clock::rep> at_{0};
-  std::jthread thread_;
-};
 
 struct Guard {
   std::function<bool()> holds;
@@ -146,6 +97,26 @@ void frozen_holder_case(coord::test::TcpRelay& relay, Client& a_client, Client& 
   relay.thaw();
   BOOST_TEST(!fenced_write(a_client, resource, a.fence(), "a-after"));  // the old holder is fenced off
   BOOST_TEST(b_client.get(resource).node.value.value_or("") == std::to_string(b_fence) + ":b");
+}
+
+// The common scenario for the recipe `kind` (test/support/recipes/contenders.hpp): the holder
+// talks through a relay, the other contender directly.
+void frozen_holder_scenario(coord::test::ServerCluster& cluster, const std::string& kind) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a_client(via_relay(relay));
+  Client b_client(coord::test::options_for(cluster));
+  std::string name = unique_name("frozen-" + kind);
+  auto a = coord::test::make_contender(kind, a_client, name, true);
+  auto b = coord::test::make_contender(kind, b_client, name, false);
+  BOOST_REQUIRE(a->acquire(5s));
+  frozen_holder_case(relay, a_client, b_client,
+                     {[&] { return a->holds(); }, [&] { return a->stop_token(); }, [&] { return a->fence(); }},
+                     [&] {
+                       BOOST_REQUIRE(b->acquire(10s));
+                       return b->fence();
+                     },
+                     kind);
+  BOOST_TEST(b->holds());
 }
 
 // `coordctl lock|elect ... -- CHILD` through the relay; the child writes its pid into `pid_file`
@@ -228,72 +199,25 @@ COORD_BOTH_SERVERS_CASE(sequenced_lock__frozen_holder_stops_owning_before_the_ne
   BOOST_TEST(a.lost_before_release());
 }
 
+// The recipes whose case has nothing beyond the common scenario.
 COORD_BOTH_SERVERS_CASE(leader_election__frozen_leader_stops_leading_before_the_next_candidate_wins, 1) {
-  coord::test::TcpRelay relay(cluster.client_url(0));
-  Client a_client(via_relay(relay));
-  Client b_client(coord::test::options_for(cluster));
-  std::string name = unique_name("elect");
-  LeaderElection a(a_client, name, {.ttl = 2s});
-  LeaderElection b(b_client, name, {.ttl = 2s});
-  a.campaign("a");
-  frozen_holder_case(relay, a_client, b_client,
-                     {[&] { return a.is_leader(); }, [&] { return a.stop_token(); }, [&] { return a.term(); }},
-                     [&] {
-                       BOOST_REQUIRE(b.campaign_for("b", 10s));
-                       return b.term();
-                     },
-                     "election");
+  frozen_holder_scenario(cluster, "election");
 }
 
 COORD_BOTH_SERVERS_CASE(semaphore__frozen_holder_stops_holding_before_its_permit_is_granted_again, 1) {
-  coord::test::TcpRelay relay(cluster.client_url(0));
-  Client a_client(via_relay(relay));
-  Client b_client(coord::test::options_for(cluster));
-  std::string name = unique_name("sem");
-  Semaphore a(a_client, name, 1, {.ttl = 2s});
-  Semaphore b(b_client, name, 1, {.ttl = 2s});
-  a.acquire();
-  frozen_holder_case(relay, a_client, b_client,
-                     {[&] { return a.holds(); }, [&] { return a.stop_token(); }, [&] { return a.fencing_token(); }},
-                     [&] {
-                       BOOST_REQUIRE(b.try_acquire_for(10s));
-                       return b.fencing_token();
-                     },
-                     "semaphore");
+  frozen_holder_scenario(cluster, "semaphore");
 }
 
 COORD_BOTH_SERVERS_CASE(registration__frozen_instance_stops_being_alive_before_its_id_is_taken_over, 1) {
-  coord::test::TcpRelay relay(cluster.client_url(0));
-  Client a_client(via_relay(relay));
-  Client b_client(coord::test::options_for(cluster));
-  std::string service = unique_name("svc");
-  ServiceRegistry a_registry(a_client, service);
-  ServiceRegistry b_registry(b_client, service);
-  Registration a = a_registry.register_instance("x", "127.0.0.1:1", 2s);
-  std::optional<Registration> b;
-  frozen_holder_case(relay, a_client, b_client,
-                     {[&] { return a.alive(); }, [&] { return a.stop_token(); }, [&] { return a.incarnation(); }},
-                     [&]() -> std::uint64_t {
-                       // Take the id over as soon as the server lets us: create-only, waiting
-                       // for the old key's removal between attempts.
-                       auto deadline = Clock::now() + 10s;
-                       while (Clock::now() < deadline) {
-                         try {
-                           b.emplace(b_registry.register_instance("x", "127.0.0.1:2", 2s));
-                           return b->incarnation();
-                         } catch (const Error& e) {
-                           if (e.error_code() != errc::kNodeExist) throw;
-                           try {
-                             b_client.watch(a.key(), WatchOptions{.wait_index = e.index() + 1, .timeout = 5s});
-                           } catch (const TransportError&) {
-                           }
-                         }
-                       }
-                       BOOST_FAIL("the id was never free");
-                       return 0;
-                     },
-                     "registration");
-  BOOST_TEST(b->alive());
+  frozen_holder_scenario(cluster, "registration");
+}
+
+COORD_BOTH_SERVERS_CASE(task_progress__frozen_worker_stops_being_alive_before_its_task_is_taken_over, 1) {
+  frozen_holder_scenario(cluster, "task");
+}
+
+COORD_BOTH_SERVERS_CASE(read_write_lock__frozen_reader_loses_before_a_writer_enters_and_is_fenced, 1) {
+  frozen_holder_scenario(cluster, "read_lock");
 }
 
 // Fault: the holder's create reaches the server but every reply is held (the write happened,

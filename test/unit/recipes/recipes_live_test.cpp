@@ -522,6 +522,27 @@ BOOST_AUTO_TEST_CASE(frozen_server__lock_lost_by_local_deadline_table_serves_las
 // confirming quorum read failed) instead of trusting member 0. Fault 2: member 0 freezes too and
 // 1 and 2 thaw, so the majority {1, 2} elects a leader and takes writes. Must hold: the watcher
 // moves to the majority and delivers every one of those writes, in order, without a resync.
+// Moves `key` from `from` to `to` exactly once, also while the cluster elects a leader: a write
+// the client could not confirm (kOutcomeUnknown) is sent again as the same compare-and-swap, so
+// a late first copy and the second cannot both apply; a 101 means one of ours did when the key
+// holds `to`.
+void advance_exactly_once(Client& writer, const std::string& key, const std::string& from, const std::string& to) {
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      writer.compare_and_swap(key, to, from, std::nullopt);
+      return;
+    } catch (const TransportError& e) {
+      if (e.kind() != TransportError::Kind::kOutcomeUnknown && e.kind() != TransportError::Kind::kTimeout) throw;
+    } catch (const Error& e) {
+      if (e.error_code() != errc::kCompareFailed) throw;
+      BOOST_REQUIRE(writer.get(key, GetOptions{.quorum = true}).node.value.value_or("") == to);
+      return;
+    }
+  }
+  BOOST_FAIL("could not move " << key << " from " << from << " to " << to);
+}
+
 void watcher_leaves_member_cut_from_quorum(coord::test::ServerKind kind) {
   coord::test::ServerCluster cluster(kind, 3);
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
@@ -554,7 +575,7 @@ void watcher_leaves_member_cut_from_quorum(coord::test::ServerKind kind) {
   majority.endpoints = {cluster.client_url(1), cluster.client_url(2)};
   majority.request_timeout = 20s;
   Client writer(majority);
-  for (int i = 1; i <= 5; ++i) writer.set(key, std::to_string(i));
+  for (int i = 1; i <= 5; ++i) advance_exactly_once(writer, key, std::to_string(i - 1), std::to_string(i));
   bool seen = eventually([&] { std::lock_guard lock(mu); return !values.empty() && values.back() == "5"; }, 30s);
   cluster.thaw(0);
   BOOST_TEST_REQUIRE(seen, "the watcher did not deliver the writes made on the majority");

@@ -1,6 +1,7 @@
 // The shared Refresher and the queue recipes against the client's fake transport: what goes on
 // the wire (owner-checked refresh at a third of the TTL; a try_lock that is not first withdraws
-// its entry) and how losses are declared (server says 100; local deadline while requests hang).
+// its entry) and how losses are declared (server says 100; local deadline while requests hang);
+// a lock whose create had an unknown outcome adopts its own key instead of waiting on it.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -265,6 +266,44 @@ BOOST_AUTO_TEST_CASE(registration__change_with_unknown_outcome_that_applied_keep
   { std::lock_guard lock(server.mu); server.cas_reply_lost = false; }
   reg.update_metadata({{"zone", "c"}});  // the next change starts from the value the key holds
   BOOST_TEST(reg.alive());
+}
+
+// The lock's create gets no reply and the quorum read does not find it (outcome unknown); the
+// next round's adoption check finds nothing yet either, but by the next create the first one has
+// landed: 105. Must hold: the lock checks once more whether that key holds its own token and
+// adopts it, instead of waiting for its own orphan to be released (here: never).
+BOOST_AUTO_TEST_CASE(distributed_lock__105_after_an_unknown_create_is_checked_as_our_own) {
+  std::mutex mu;
+  int creates = 0, refreshes = 0, watches = 0;  // guarded by mu
+  const std::string key = "/coord/locks/orphan";
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (r.method == "GET" && has(r.target, "wait=true")) {
+      ++watches;  // someone else's holder keeps refreshing: never a release
+      return coord::test::answer(200, coord::test::event_body("update", key, "other", 30 + watches), 30 + watches);
+    }
+    if (r.method == "GET") return coord::test::answer(404, coord::test::error_body(100, "Key not found", key, 11), 11);
+    if (param(r, "refresh")) {
+      if (++refreshes == 1) return coord::test::answer(404, coord::test::error_body(100, "Key not found", key, 12), 12);
+      return coord::test::answer(200, coord::test::event_body("update", key, "tok", 13), 13);
+    }
+    if (param(r, "prevExist") == std::string("false")) {
+      if (++creates == 1) return coord::test::failure(TransportResult::Status::kIoError, true);
+      return coord::test::answer(412, coord::test::error_body(105, "Key already exists", key, 13), 13);
+    }
+    return coord::test::answer(200, coord::test::event_body("compareAndDelete", key, "", 40), 40);
+  });
+  Client client(FakeTransport::options(fake));
+  DistributedLock lock(client, "orphan", {.ttl = 5s});
+  BOOST_TEST(lock.try_lock_for(2s));
+  BOOST_TEST(lock.owns_lock());
+  {
+    std::lock_guard guard(mu);
+    BOOST_TEST(creates == 2);
+    BOOST_TEST(refreshes >= 2);
+    BOOST_TEST(watches == 0);
+  }
+  lock.unlock();
 }
 
 BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {

@@ -14,7 +14,8 @@ namespace coord::detail {
 // How a call may be repeated after a failure whose outcome is unknown.
 enum class RetryClass {
   kRead,   // no effect on the server (get, watch, members list) or harmless to repeat (refresh)
-  kWrite,  // never repeated blindly: first resolved with a quorum read (see Resolution)
+  kWrite,  // never repeated once it may have reached a server: resolved with a quorum read
+           // (see Resolution), else reported as TransportError::kOutcomeUnknown
 };
 
 // How a quorum read tells whether an ambiguous write took effect.
@@ -38,14 +39,15 @@ struct Operation {
   std::string value;                  // the value we wrote (resolution compares it)
   bool dir = false;                   // we wrote a directory
   std::string action;                 // the action a success reports ("create", ...)
-  int conflict_code = 0;              // an error that may only mean "our earlier attempt won"
   // Whether the write may be sent again after a quorum read found it not applied. That read
   // cannot see a write the cluster appended but has not committed yet, which may still apply
-  // later, so a second copy must do no harm: true for writes guarded by their own condition
-  // (create-only, compare-and-swap, compare-and-delete, member add/remove: a late copy fails)
-  // and for writes whose repetition leaves the same state (plain set, update, delete); false
-  // for POST, whose second copy is a second child.
-  bool repeatable = true;
+  // later; and a key write it does not find may have applied and been overwritten since. So a
+  // second copy of a key write could apply over another client's newer write (a plain set, an
+  // update, a delete, a compare-and-swap on a value that came back: ABA), or make a second child
+  // (POST): key writes are never sent again, their caller gets kOutcomeUnknown and settles it
+  // with its own unique value. Only member changes are repeatable: a member's peer URL or id is
+  // unique, so a late copy fails (409, 404/410) and that answer is itself resolved once more.
+  bool repeatable = false;
   bool is_watch = false;              // an empty 200 body means "poll again"
   std::optional<std::chrono::milliseconds> timeout;  // nullopt: no deadline
 };

@@ -52,7 +52,9 @@ class ConfigWatcher {
   ConfigWatcher(const ConfigWatcher&) = delete;
   ConfigWatcher& operator=(const ConfigWatcher&) = delete;
 
-  // A plain set of directory/name.
+  // A plain set of directory/name. Like every write of the Client, it is not sent again once it
+  // may have reached a server: TransportError::kOutcomeUnknown then means the value may or may
+  // not be in place (publishing again is the caller's choice: it may overwrite a newer value).
   static Response publish(Client& client, std::string_view directory, std::string_view name, std::string_view value);
 
   std::map<std::string, std::string> snapshot() const;

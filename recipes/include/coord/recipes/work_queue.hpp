@@ -57,6 +57,8 @@ class WorkItem {
   std::stop_token stop_token() const;
   // Done: removes the item, then our claim. Throws RecipeError::kLost (removing nothing) when the
   // claim is no longer held, RecipeError::kState after ack()/release(), client errors otherwise.
+  // After a client error (TransportError::kOutcomeUnknown included) the item is still ours: call
+  // ack() again (an item already removed counts as removed).
   void ack();
   // Gives the item back to the queue (removes our claim). Never throws.
   void release() noexcept;
