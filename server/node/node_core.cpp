@@ -34,6 +34,16 @@ std::uint64_t decode_read_context(const std::string& s) {
   return id;
 }
 
+// The first id of this run, laid out as etcd's (idutil): the low 16 bits of the member id, then
+// the wall clock's milliseconds (40 bits) and 8 bits of count. The clock keeps ids from repeating
+// across restarts (a replayed entry of a previous run never matches a waiter of this one); the
+// member id keeps two members that start in the same instant from proposing the same ids (a
+// waiter taken by a peer's entry would answer a client with another client's result).
+std::uint64_t first_request_id(std::uint64_t member_id, UnixNanos now) {
+  const auto millis = static_cast<std::uint64_t>(now / 1'000'000);
+  return (member_id << 48) | ((millis & ((std::uint64_t{1} << 40) - 1)) << 8);
+}
+
 }  // namespace
 
 NodeCore::NodeCore(NodeOptions options, FileSystem& fs, const Clock& clock, Signals& signals)
@@ -42,9 +52,7 @@ NodeCore::NodeCore(NodeOptions options, FileSystem& fs, const Clock& clock, Sign
       clock_(clock),
       signals_(signals),
       start_time_(clock.now()),
-      // Request ids start from the wall clock so that ids never repeat across restarts: a
-      // replayed entry from a previous run can never match a waiter of this run.
-      next_request_id_(static_cast<std::uint64_t>(clock.now())) {}
+      next_request_id_(first_request_id(options_.member_id, clock.now())) {}
 
 NodeCore::~NodeCore() = default;
 
