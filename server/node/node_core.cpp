@@ -3,6 +3,7 @@
 #include "server/node/node_core.hpp"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
 #include <iterator>
 
@@ -91,7 +92,14 @@ Status NodeCore::open(MessageSender* sender) {
   rc.seed = options_.seed ^ options_.member_id ^ static_cast<std::uint64_t>(clock_.now());
   COORD_RETURN_IF_ERROR(rc.validate());
   raft_ = std::make_unique<raft::RawNode>(rc);
-  if (log_->is_new() && options_.new_cluster) {
+  // A member of a new cluster that crashed after creating its WAL but before its bootstrap entries
+  // were durable finds a WAL with nothing in it: it has promised nothing (no entry, no term, no
+  // vote), so it bootstraps as a new member would. Without this it would wait forever, a member of
+  // no configuration.
+  const raft::RaftStatus recovered = raft_->status();
+  const bool blank = log_->memory().last_index() == 0 && recovered.term == 0 && recovered.conf_state.voters.empty() &&
+                     log_->recovered_snapshot().empty();
+  if (options_.new_cluster && (log_->is_new() || blank)) {
     std::vector<raft::NodeId> voters;
     for (const auto& m : options_.initial_members) voters.push_back(m.id);
     COORD_RETURN_IF_ERROR(raft_->bootstrap(voters));
@@ -114,7 +122,7 @@ Status NodeCore::force_standalone() {
   if (!forced) return forced.status();
   std::string removed;
   for (std::uint64_t id : forced->removed) removed += (removed.empty() ? "" : ",") + to_hex(id);
-  std::fprintf(stderr,
+  log_line(
                "coordd: forcing restart of member %s in cluster %s as its only voter at commit index %llu "
                "(%llu uncommitted entries discarded; removed: %s%s)\n",
                to_hex(options_.member_id).c_str(), to_hex(cluster_id_.load()).c_str(),
@@ -131,7 +139,7 @@ void NodeCore::stop(Inbox& left) {
     if (!failed_.load()) {
       auto recorded = log_->wait_and_finish_snapshot(options_.snapshot_catch_up_entries);
       if (!recorded.is_ok())
-        std::fprintf(stderr, "coordd: snapshot in flight at stop not recorded: %s\n", recorded.status().to_string().c_str());
+        log_line("coordd: snapshot in flight at stop not recorded: %s\n", recorded.status().to_string().c_str());
     }
     log_->stop_snapshot_writer();
   }
@@ -252,7 +260,7 @@ void NodeCore::log_refused(const raft::Message& m, const Status& why) {
   const auto now = clock_.steady_now();
   // Whoever floods the peer port with bad messages must not flood the log as well.
   if (now - refused_logged_ < std::chrono::seconds(1)) return;
-  std::fprintf(stderr, "coordd: refused %llu peer message(s), the last from %s: %s\n",
+  log_line("coordd: refused %llu peer message(s), the last from %s: %s\n",
                static_cast<unsigned long long>(refused_messages_), to_hex(m.from).c_str(), why.to_string().c_str());
   refused_messages_ = 0;
   refused_logged_ = now;
@@ -390,6 +398,14 @@ void NodeCore::handle_ready(raft::Ready rd) {
   maybe_snapshot();
 }
 
+void NodeCore::log_line(const char* format, ...) const {
+  if (options_.log == nullptr) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(options_.log, format, args);
+  va_end(args);
+}
+
 bool NodeCore::snapshot_in_flight() const { return log_ != nullptr && log_->snapshot_in_flight(); }
 
 void NodeCore::run_after_answers() {
@@ -503,7 +519,7 @@ void NodeCore::finish_snapshot() {
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   // What the raft loop paid (the capture) against what the writer thread took off it.
-  std::fprintf(stderr, "coordd: snapshot %llu MB recorded: captured in %lld ms on the raft loop, durable after %lld ms\n",
+  log_line("coordd: snapshot %llu MB recorded: captured in %lld ms on the raft loop, durable after %lld ms\n",
                static_cast<unsigned long long>(snapshot_bytes_ >> 20),
                static_cast<long long>(duration_cast<milliseconds>(snapshot_capture_).count()),
                static_cast<long long>(duration_cast<milliseconds>(clock_.steady_now() - snapshot_started_).count()));
@@ -514,7 +530,7 @@ void NodeCore::fail(const Status& status) {
     std::lock_guard lock(failure_mu_);
     failure_ = status.to_string();
   }
-  std::fprintf(stderr, "coordd: fatal: %s\n", status.to_string().c_str());
+  log_line("coordd: fatal: %s\n", status.to_string().c_str());
   failed_ = true;
   // The shell's raft thread may be waiting for work while another thread's round failed: it must
   // wake to end, and wait_ready() must return.

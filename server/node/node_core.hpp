@@ -206,6 +206,8 @@ class NodeCore {
 
   void drain_inbox(Inbox& inbox);
   void on_tick();
+  // Writes one line of the member's log (printf format) to NodeOptions::log, if any.
+  void log_line(const char* format, ...) const __attribute__((format(printf, 2, 3)));
   // Counts a peer message Raft refused and logs the count, at most once a second.
   void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
