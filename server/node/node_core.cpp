@@ -491,7 +491,7 @@ void NodeCore::release_reads() {
 void NodeCore::maybe_snapshot() {
   // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
   if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
-  // Only a round (raft_mu_, held here) writes what save() reads; other threads change only the
+  // Only a round (this one) writes what save() reads; other threads change only the
   // watcher hub (watch/unwatch), which save() does not read: no store lock is needed. The
   // serialized text is exactly the state at applied_index_; writing and fsyncing it is the writer
   // thread's job. Sized from the last one (plus growth room): no reallocation copies of a string of

@@ -81,7 +81,7 @@ struct NodeStatus {
 };
 
 // Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
-// called inside a round (raft_mu_ held, any thread; set_peers() also once from start()) and
+// called inside a round (any thread; set_peers() also once from NodeCore::open()) and
 // must not block (queue and return); peer_activity() from any.
 class MessageSender {
  public:

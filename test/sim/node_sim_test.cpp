@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <random>
@@ -74,8 +75,10 @@ class Scenario {
     } else if (r < 444) {
       for (auto id : c_.ids())
         if (!c_.alive(id) && pick(2) == 0) c_.restart(id);
-    } else if (r < 449) {
+    } else if (r < 447) {
       c_.isolate(any_member());
+    } else if (r < 449) {
+      split();
     } else if (r < 454) {
       c_.cut(any_member(), any_member());  // one way
     } else if (r < 469) {
@@ -92,6 +95,14 @@ class Scenario {
       for (std::uint64_t n = 1 + pick(8); n > 0 && c_.deliver_one(rng_); --n) {
       }
     }
+  }
+
+  // A partition into two random sides (a 2-3 split of five, a 1-2 of three...).
+  void split() {
+    auto ids = c_.ids();
+    std::shuffle(ids.begin(), ids.end(), rng_);
+    const auto cut_at = static_cast<std::ptrdiff_t>(1 + pick(ids.size() - 1));
+    c_.partition({ids.begin(), ids.begin() + cut_at}, {ids.begin() + cut_at, ids.end()});
   }
 
   // Keeps 3 to 5 voters: grows a small cluster, shrinks a large one, either way in between.

@@ -307,6 +307,14 @@ void NodeSimCluster::isolate(std::uint64_t id) {
     }
 }
 
+void NodeSimCluster::partition(const std::vector<std::uint64_t>& side_a, const std::vector<std::uint64_t>& side_b) {
+  for (auto a : side_a)
+    for (auto b : side_b) {
+      cut_.insert({a, b});
+      cut_.insert({b, a});
+    }
+}
+
 // ------------------------------------------------------------------ faults
 
 void NodeSimCluster::crash(std::uint64_t id, CrashLoss loss) {

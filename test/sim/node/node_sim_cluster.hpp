@@ -95,6 +95,8 @@ class NodeSimCluster {
   bool deliver_one(std::mt19937_64& rng);
   void cut(std::uint64_t from, std::uint64_t to) { cut_.insert({from, to}); }
   void isolate(std::uint64_t id);
+  // Cuts every link between the two sides, both ways.
+  void partition(const std::vector<std::uint64_t>& side_a, const std::vector<std::uint64_t>& side_b);
   void heal() { cut_.clear(); }
   void set_drop_rate(double p) { drop_rate_ = p; }
 
