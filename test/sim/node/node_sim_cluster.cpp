@@ -164,9 +164,10 @@ void NodeSimCluster::after_round(Member& m) {
   }
   if (m.core) check_store(m);
   // Membership changes the round applied: the cluster around the members follows. A member added
-  // to the configuration is started once a member has applied the change, whether or not the one
-  // who asked heard the answer (it may have crashed or timed out meanwhile).
-  if (m.core)
+  // to the configuration is started once the leader has applied the change, whether or not the one
+  // who asked heard the answer (it may have crashed or timed out meanwhile). Only the leader's list:
+  // a lagging member may still list one that was removed since.
+  if (m.core && m.core->is_leader())
     for (const auto& listed : m.core->members())
       if (members_.count(listed.id) == 0 && removed_.count(listed.id) == 0 &&
           std::none_of(joins_.begin(), joins_.end(), [&](const store::Member& j) { return j.id == listed.id; }))
@@ -440,7 +441,14 @@ void NodeSimCluster::converge() {
   // healthy cluster sends a few per member).
   for (int round = 0; round < 1000; ++round) {
     bool done = true;
-    for (auto id : ids()) {
+    // The members of the leader's configuration must catch up; one outside it (started for an
+    // addition that a removal undid before it joined) has nothing to catch up with.
+    const std::uint64_t lead = leader();
+    std::vector<std::uint64_t> expected;
+    if (lead != 0)
+      for (const auto& listed : member(lead).core->members())
+        if (members_.count(listed.id) != 0) expected.push_back(listed.id);
+    for (auto id : expected) {
       const std::uint64_t applied =
           member(id).core->read([](const store::Store&, RaftPosition p) { return p.index; });
       if (applied < max_acked_index()) done = false;
