@@ -51,14 +51,16 @@ struct NodeSimCluster::Member final : NodeCore::Signals, MessageSender {
     return out;
   }
 
+  // Declared before core, so destroyed after it: the snapshot writer thread that core's
+  // destructor joins signals through mu and cv, and writes to fs.
   NodeSimCluster& cluster;
   NodeOptions options;
-  MemFileSystem fs;                  // outlives core, which writes to it
-  std::unique_ptr<NodeCore> core;    // null while crashed
-  NodeCore::Inbox inbox;
+  MemFileSystem fs;
   std::mutex mu;
   std::condition_variable cv;
   bool written = false;              // guarded by mu: the snapshot writer ended a write
+  std::unique_ptr<NodeCore> core;    // null while crashed
+  NodeCore::Inbox inbox;
 };
 
 NodeSimCluster::NodeSimCluster(NodeSimOptions options) : options_(options), rng_(options.seed) {
