@@ -53,7 +53,9 @@ NodeCore::NodeCore(NodeOptions options, FileSystem& fs, const Clock& clock, Sign
       clock_(clock),
       signals_(signals),
       start_time_(clock.now()),
-      next_request_id_(first_request_id(options_.member_id, clock.now())) {}
+      next_request_id_(first_request_id(options_.member_id, clock.now())),
+      // Known before open() reads the data dir: the peer port answers with it from the start.
+      cluster_id_(options_.cluster_id) {}
 
 NodeCore::~NodeCore() = default;
 
