@@ -50,6 +50,9 @@ declare -A timeout_scale=([release]=1 [asan]=3 [tsan]=6)
 # Seeds of the randomized Raft simulation (test/sim/, 1000 by default): fewer under a sanitizer,
 # whose point there is memory and UB checking of the same code paths, not more schedules.
 declare -A sim_seeds=([release]=1000 [asan]=200 [tsan]=100)
+# Seeds of the simulation of real node cores (test/sim/node_sim_test.cpp, 200 by default; each
+# seed runs members' real logs over in-memory disks, several times the cost of a raft seed).
+declare -A node_sim_seeds=([release]=200 [asan]=40 [tsan]=20)
 
 passed=0
 failed=0
@@ -129,7 +132,7 @@ run_binary() {
   start=$(date +%s)
   # timeout signals the test's whole process group, so the coordd and etcd processes it started
   # go with it.
-  COORDD=$coordd COORD_SIM_SEEDS=${sim_seeds[$variant]} \
+  COORDD=$coordd COORD_SIM_SEEDS=${sim_seeds[$variant]} COORD_NODE_SIM_SEEDS=${node_sim_seeds[$variant]} \
   ASAN_OPTIONS="log_path=$sanlogs/asan:detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=0" \
   UBSAN_OPTIONS="log_path=$sanlogs/ubsan:print_stacktrace=1:halt_on_error=1" \
   TSAN_OPTIONS="log_path=$sanlogs/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$top/test/sanitizers/tsan.supp" \

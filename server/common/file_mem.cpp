@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <random>
+#include <utility>
 
 namespace coord {
 
 struct MemFileSystem::Inode {
   std::string data;    // what a read sees now
   std::string synced;  // what survives a crash
+  std::string late;    // what the next late datasync makes durable (set_late_data_syncs)
 };
 
 struct MemFileSystem::State {
@@ -20,6 +22,8 @@ struct MemFileSystem::State {
   int writes_before_fault = 0, failing_writes = 0;
   int syncs_before_fault = 0, failing_syncs = 0;
   std::uint64_t data_syncs = 0, file_syncs = 0, dir_syncs = 0, writes = 0;
+  bool late_data_syncs = false;  // set_late_data_syncs()
+  std::uint64_t crashes = 0;     // drop_unsynced*() calls: handles opened before one are dead
 
   Inode* find(const std::string& path) {
     auto it = names.find(path);
@@ -52,7 +56,11 @@ std::string normalize(std::string path) {
 class MemFile final : public File {
  public:
   MemFile(std::shared_ptr<State> state, std::shared_ptr<Inode> inode, std::string path, bool writable)
-      : state_(std::move(state)), inode_(std::move(inode)), path_(std::move(path)), writable_(writable) {}
+      : state_(std::move(state)),
+        inode_(std::move(inode)),
+        path_(std::move(path)),
+        writable_(writable),
+        generation_(state_->crashes) {}
 
   Status append(std::string_view data) override {
     std::lock_guard lock(state_->mu);
@@ -64,7 +72,7 @@ class MemFile final : public File {
   }
   Status read_at(std::uint64_t offset, std::size_t n, std::string& out) override {
     std::lock_guard lock(state_->mu);
-    if (closed_) return closed();
+    if (closed_ || dead()) return closed();
     if (offset > inode_->data.size() || n > inode_->data.size() - offset)
       return Status::io_error("read " + path_ + ": unexpected end of file");
     out.assign(inode_->data, offset, n);
@@ -72,22 +80,22 @@ class MemFile final : public File {
   }
   Result<std::uint64_t> size() override {
     std::lock_guard lock(state_->mu);
-    if (closed_) return closed();
+    if (closed_ || dead()) return closed();
     return static_cast<std::uint64_t>(inode_->data.size());
   }
   Status truncate(std::uint64_t size) override {
     std::lock_guard lock(state_->mu);
-    if (closed_ || !writable_) return closed();
+    if (closed_ || dead() || !writable_) return closed();
     inode_->data.resize(size);
     return Status::ok();
   }
   Status preallocate(std::uint64_t size) override {
     std::lock_guard lock(state_->mu);
-    if (closed_ || !writable_) return closed();
+    if (closed_ || dead() || !writable_) return closed();
     if (size > inode_->data.size()) inode_->data.resize(size);
     return Status::ok();
   }
-  Status datasync() override { return sync_impl(state_->data_syncs); }
+  Status datasync() override { return sync_impl(state_->data_syncs, /*data_only=*/true); }
   Status sync() override { return sync_impl(state_->file_syncs); }
   Status close() override {
     std::lock_guard lock(state_->mu);
@@ -98,7 +106,7 @@ class MemFile final : public File {
 
  private:
   Status write_locked(std::uint64_t offset, std::string_view data) {
-    if (closed_ || !writable_) return closed();
+    if (closed_ || dead() || !writable_) return closed();
     if (state_->take_write_fault()) return Status::io_error("write " + path_ + ": injected fault");
     auto& bytes = inode_->data;
     if (bytes.size() < offset + data.size()) bytes.resize(offset + data.size());
@@ -106,21 +114,29 @@ class MemFile final : public File {
     ++state_->writes;
     return Status::ok();
   }
-  Status sync_impl(std::uint64_t& counter) {
+  Status sync_impl(std::uint64_t& counter, bool data_only = false) {
     std::lock_guard lock(state_->mu);
-    if (closed_) return closed();
+    if (closed_ || dead()) return closed();
     if (state_->take_sync_fault()) return Status::io_error("sync " + path_ + ": injected fault");
-    inode_->synced = inode_->data;
+    if (data_only && state_->late_data_syncs) {
+      inode_->synced = std::exchange(inode_->late, inode_->data);
+    } else {
+      inode_->synced = inode_->data;
+      inode_->late = inode_->data;  // a late sync never takes back what an honest one made durable
+    }
     ++counter;
     return Status::ok();
   }
   Status closed() const { return Status::io_error("file " + path_ + " is closed or read-only"); }
+  // The process that opened this handle crashed (state_->mu held): it reaches the disk no more.
+  bool dead() const { return generation_ != state_->crashes; }
 
   std::shared_ptr<State> state_;
   std::shared_ptr<Inode> inode_;
   std::string path_;
   bool writable_;
   bool closed_ = false;
+  const std::uint64_t generation_;  // state_->crashes when opened
 };
 
 class MemDirLock final : public DirLock {
@@ -283,10 +299,11 @@ Result<std::unique_ptr<DirLock>> MemFileSystem::lock_dir(const std::string& raw_
 
 void MemFileSystem::drop_unsynced() {
   std::lock_guard lock(state_->mu);
-  for (auto& [path, inode] : state_->names) inode->data = inode->synced;
-  for (auto& [path, inode] : state_->synced_names) inode->data = inode->synced;
+  for (auto& [path, inode] : state_->names) inode->data = inode->late = inode->synced;
+  for (auto& [path, inode] : state_->synced_names) inode->data = inode->late = inode->synced;
   state_->names = state_->synced_names;
   state_->locked.clear();
+  ++state_->crashes;
 }
 
 void MemFileSystem::drop_unsynced_tearing(std::uint64_t seed) {
@@ -294,10 +311,11 @@ void MemFileSystem::drop_unsynced_tearing(std::uint64_t seed) {
   std::lock_guard lock(state_->mu);
   for (auto& [path, inode] : state_->synced_names) {
     inode->synced = torn(*inode, rng);
-    inode->data = inode->synced;
+    inode->data = inode->late = inode->synced;
   }
   state_->names = state_->synced_names;
   state_->locked.clear();
+  ++state_->crashes;
 }
 
 void MemFileSystem::drop_unsynced_scrambling(std::uint64_t seed) {
@@ -305,16 +323,22 @@ void MemFileSystem::drop_unsynced_scrambling(std::uint64_t seed) {
   std::lock_guard lock(state_->mu);
   for (auto& [path, inode] : state_->synced_names) {
     inode->synced = scrambled(*inode, rng);
-    inode->data = inode->synced;
+    inode->data = inode->late = inode->synced;
   }
   state_->names = state_->synced_names;
   state_->locked.clear();
+  ++state_->crashes;
 }
 
 void MemFileSystem::fail_next_writes(int n, int skip) {
   std::lock_guard lock(state_->mu);
   state_->failing_writes = n;
   state_->writes_before_fault = skip;
+}
+
+void MemFileSystem::set_late_data_syncs(bool late) {
+  std::lock_guard lock(state_->mu);
+  state_->late_data_syncs = late;
 }
 
 void MemFileSystem::fail_next_syncs(int n, int skip) {

@@ -12,7 +12,9 @@
 //    of each file's unsynced changes, like a write torn part-way by the crash, and
 //    drop_unsynced_scrambling(seed) keeps a random subset of its unsynced 512-byte sectors.
 // After either, every File handle and DirLock taken before the crash must be discarded (the
-// process that held them is gone); locks are released.
+// process that held them is gone); locks are released. A File handle opened before the crash
+// fails every call but close() (which does nothing): a destructor of the crashed process's objects
+// that syncs on its way out cannot make durable what the crash lost.
 //
 // Fault injection: fail the next write(s) or sync(s), and corrupt durable bytes (flip a byte,
 // truncate, zero a range) as a failing disk would. Counters let tests check how many syncs a
@@ -70,6 +72,11 @@ class MemFileSystem final : public FileSystem {
   void flip_byte(const std::string& path, std::uint64_t offset, std::uint8_t mask = 0x01);
   void truncate_file(const std::string& path, std::uint64_t size);
   void zero_range(const std::string& path, std::uint64_t offset, std::uint64_t n);
+  // A disk whose File::datasync() returns before the bytes are durable: each one makes durable
+  // only what the previous datasync of that file saw, so a crash loses the last synced batch
+  // (sync() and sync_dir() stay honest). A negative control: a crash test shows with it that it
+  // notices writes acknowledged before they were durable.
+  void set_late_data_syncs(bool late);
   // Replaces a file's bytes (current and synced) or creates it durably.
   void put_file(const std::string& path, std::string data);
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -32,11 +33,13 @@ struct NodeOptions {
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
   std::size_t max_snapshots = 5;
   std::size_t max_wals = 5;
+  std::uint64_t wal_segment_bytes = 64ull << 20;   // a WAL segment's preallocated size
   std::chrono::milliseconds tick_interval{100};    // --heartbeat-interval: one raft tick
   int election_ticks = 10;                         // --election-timeout / --heartbeat-interval
   std::chrono::milliseconds sync_interval{500};    // TTL expiry proposals while TTL keys exist
   std::chrono::milliseconds request_timeout{7000}; // etcd: 5 s + 2 x election timeout
   std::uint64_t seed = 0;                          // raft's election-timeout randomness
+  std::FILE* log = stderr;                         // where the member's log lines go; null: nowhere
 };
 
 }  // namespace coord::node

@@ -1,15 +1,15 @@
-// Node: membership changes (members API → ConfChange through Raft → applied on every member),
-// the transport's peer list, and leadership transfer on shutdown. Sibling of node.cpp. Public
-// methods run on any thread (shared store lock, then the inbox); propose_conf_change,
+// NodeCore: membership changes (members API → ConfChange through Raft → applied on every member),
+// the transport's peer list, and the leadership transfer asked for on shutdown. Sibling of
+// node_core.cpp. The prepare_* checks run on any thread (shared store lock); propose_conf_change,
 // apply_conf_change, start_leadership_transfer and update_peers run inside a round
-// (update_peers also from start()); apply_conf_change also under the exclusive store lock.
+// (update_peers also from open()); apply_conf_change also under the exclusive store lock.
 #include <algorithm>
 #include <cstdio>
 
 #include "server/common/hex.hpp"
 #include "server/common/sha1.hpp"
 #include "server/node/member_codec.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_core.hpp"
 #include "server/raft/codec.hpp"
 
 namespace coord::node {
@@ -23,16 +23,16 @@ int quorum(int members) { return members / 2 + 1; }
 
 }  // namespace
 
-bool Node::is_removed(std::uint64_t id) const {
+bool NodeCore::is_removed(std::uint64_t id) const {
   std::shared_lock lock(store_mu_);
   return store_.is_removed(id);
 }
 
-std::vector<PeerActivity> Node::peer_activity() const {
+std::vector<PeerActivity> NodeCore::peer_activity() const {
   return sender_ != nullptr ? sender_->peer_activity() : std::vector<PeerActivity>{};
 }
 
-Status Node::check_reconfiguration(int voters_after, std::uint64_t removed) const {
+Status NodeCore::check_reconfiguration(int voters_after, std::uint64_t removed) const {
   const auto since = clock_.steady_now() - kHealthInterval;
   int active = removed == options_.member_id ? 0 : 1;  // self
   for (const auto& p : peer_activity())
@@ -43,22 +43,27 @@ Status Node::check_reconfiguration(int voters_after, std::uint64_t removed) cons
   return Status::ok();
 }
 
-void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
+std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_add_member(std::vector<std::string> peer_urls,
+                                                                         MemberCallback& done) const {
   std::sort(peer_urls.begin(), peer_urls.end());
   const auto members = this->members();
+  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
+    done(std::move(s), {});
+    return std::nullopt;
+  };
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
-        return done(Status::already_exists("membership: peerURL exists"), {});
+        return refuse(Status::already_exists("membership: peerURL exists"));
   int started = 0;
   for (const auto& m : members) started += m.name.empty() ? 0 : 1;
   const int after = static_cast<int>(members.size()) + 1;
   // A one-member cluster may always grow to two (etcd's exception); otherwise the members that
   // already run must be a quorum of the new size, or the cluster would stall.
   if (!(started == 1 && after == 2) && started < quorum(after))
-    return done(Status::unavailable("etcdserver: re-configuration failed due to not enough started members"), {});
+    return refuse(Status::unavailable("etcdserver: re-configuration failed due to not enough started members"));
   if (auto s = check_reconfiguration(static_cast<int>(members.size()), 0); !s.is_ok() && after > 2)
-    return done(s, {});
+    return refuse(std::move(s));
   // etcd's id for a member added at run time: SHA-1 of its peer URLs, the cluster token and
   // the current Unix time in seconds.
   std::string basis;
@@ -68,41 +73,46 @@ void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
   member.id = sha1_prefix64(basis);
   member.peer_urls = peer_urls;
   raft::ConfChange cc{raft::ConfChangeType::kAddNode, member.id, {}};
-  push_conf_change(ConfChangeRequest{std::move(cc), std::move(member), std::move(done)});
+  return ConfChangeRequest{std::move(cc), std::move(member), std::move(done)};
 }
 
-void Node::remove_member(std::uint64_t id, MemberCallback done) {
+std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_remove_member(std::uint64_t id, MemberCallback& done) const {
   const auto members = this->members();
-  if (is_removed(id)) return done(Status::failed_precondition("Member permanently removed: " + to_hex(id)), {});
+  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
+    done(std::move(s), {});
+    return std::nullopt;
+  };
+  if (is_removed(id)) return refuse(Status::failed_precondition("Member permanently removed: " + to_hex(id)));
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
-  if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return done(s, {});
+  if (it == members.end()) return refuse(Status::not_found("No such member: " + to_hex(id)));
+  if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return refuse(std::move(s));
   raft::ConfChange cc{raft::ConfChangeType::kRemoveNode, id, {}};
-  push_conf_change(ConfChangeRequest{std::move(cc), *it, std::move(done)});
+  return ConfChangeRequest{std::move(cc), *it, std::move(done)};
 }
 
-void Node::update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done) {
+std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_update_member(std::uint64_t id,
+                                                                            std::vector<std::string> peer_urls,
+                                                                            MemberCallback& done) const {
   std::sort(peer_urls.begin(), peer_urls.end());
   const auto members = this->members();
-  if (is_removed(id)) return done(Status::failed_precondition("Member permanently removed: " + to_hex(id)), {});
+  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
+    done(std::move(s), {});
+    return std::nullopt;
+  };
+  if (is_removed(id)) return refuse(Status::failed_precondition("Member permanently removed: " + to_hex(id)));
   auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return done(Status::not_found("No such member: " + to_hex(id)), {});
+  if (it == members.end()) return refuse(Status::not_found("No such member: " + to_hex(id)));
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (m.id != id && std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
-        return done(Status::already_exists("membership: peerURL exists"), {});
+        return refuse(Status::already_exists("membership: peerURL exists"));
   store::Member member = *it;
   member.peer_urls = peer_urls;
   raft::ConfChange cc{raft::ConfChangeType::kUpdateNode, id, {}};
-  push_conf_change(ConfChangeRequest{std::move(cc), std::move(member), std::move(done)});
+  return ConfChangeRequest{std::move(cc), std::move(member), std::move(done)};
 }
 
-void Node::push_conf_change(ConfChangeRequest request) {
-  if (push_inbox([&](Inbox& in) { in.conf_changes.push_back(std::move(request)); })) return;
-  request.done(Status::unavailable("etcdserver: server stopped"), {});
-}
-
-void Node::propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline) {
+void NodeCore::propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline) {
   const std::uint64_t id = next_request_id_.fetch_add(1);
   request.change.context = encode_conf_context(ConfContext{id, request.member});
   member_waiters_.add(id, std::move(request.done), deadline);
@@ -110,7 +120,7 @@ void Node::propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>
     unsent_.push_back(PendingProposal{{}, request.change, id, deadline});
 }
 
-void Node::apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done) {
+void NodeCore::apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done) {
   auto cc = raft::decode_conf_change(entry.data);
   COORD_CHECK(cc.is_ok(), "committed conf change does not decode");
   raft_->apply_conf_change(*cc);
@@ -137,7 +147,7 @@ void Node::apply_conf_change(const raft::Entry& entry, std::vector<std::pair<Mem
     fail(Status::aborted("the member has been permanently removed from the cluster"));
 }
 
-void Node::update_peers() {
+void NodeCore::update_peers() {
   if (sender_ == nullptr) return;
   std::vector<store::Member> members;
   {
@@ -151,15 +161,7 @@ void Node::update_peers() {
   sender_->set_peers(members, cluster_id_.load());
 }
 
-void Node::transfer_leadership_before_stop(std::chrono::milliseconds timeout) {
-  if (!is_leader_.load() || members().size() < 2) return;  // nobody to hand over to
-  if (!push_inbox([](Inbox& in) { in.transfer_leadership = true; })) return;
-  // Wait for the condition "someone else leads", bounded by `timeout`.
-  std::unique_lock lock(ready_mu_);
-  ready_cv_.wait_for(lock, timeout, [this] { return !is_leader_.load() || failed_.load(); });
-}
-
-void Node::start_leadership_transfer() {
+void NodeCore::start_leadership_transfer() {
   const raft::RaftStatus status = raft_->status();
   if (status.role != raft::Role::kLeader) return;
   // The follower with the longest log catches up fastest.

@@ -1,0 +1,557 @@
+// NodeCore: the body of a round (node_core.hpp): the inbox into Raft, the tick, each Ready
+// persisted, sent, applied and answered, local snapshots. Sibling of node_core_membership.cpp.
+#include "server/node/node_core.hpp"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <iterator>
+
+#include "server/apply/request_codec.hpp"
+#include "server/common/coding.hpp"
+#include "server/common/hex.hpp"
+#include "server/common/version.hpp"
+#include "server/node/durable_log.hpp"
+#include "server/node/member_codec.hpp"
+#include "server/node/peer_payload_check.hpp"
+#include "server/node/standalone_restart.hpp"
+#include "server/raft/codec.hpp"
+
+namespace coord::node {
+namespace {
+
+store::V2Error timeout_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0}; }
+store::V2Error stopped_error() { return store::V2Error{store::kEcodeRaftInternal, "etcdserver: server stopped", 0}; }
+
+std::string encode_read_context(std::uint64_t id) {
+  std::string s;
+  Encoder(s).put_u64(id);
+  return s;
+}
+
+std::uint64_t decode_read_context(const std::string& s) {
+  std::uint64_t id = 0;
+  Decoder(s).get_u64(id);
+  return id;
+}
+
+// The first id of this run, laid out as etcd's (idutil): the low 16 bits of the member id, then
+// the wall clock's milliseconds (40 bits) and 8 bits of count. The clock keeps ids from repeating
+// across restarts (a replayed entry of a previous run never matches a waiter of this one); the
+// member id keeps two members that start in the same instant from proposing the same ids (a
+// waiter taken by a peer's entry would answer a client with another client's result).
+std::uint64_t first_request_id(std::uint64_t member_id, UnixNanos now) {
+  const auto millis = static_cast<std::uint64_t>(now / 1'000'000);
+  return (member_id << 48) | ((millis & ((std::uint64_t{1} << 40) - 1)) << 8);
+}
+
+}  // namespace
+
+NodeCore::NodeCore(NodeOptions options, FileSystem& fs, const Clock& clock, Signals& signals)
+    : options_(std::move(options)),
+      fs_(fs),
+      clock_(clock),
+      signals_(signals),
+      start_time_(clock.now()),
+      next_request_id_(first_request_id(options_.member_id, clock.now())),
+      // Known before open() reads the data dir: the peer port answers with it from the start.
+      cluster_id_(options_.cluster_id) {}
+
+NodeCore::~NodeCore() = default;
+
+Status NodeCore::open(MessageSender* sender) {
+  sender_ = sender;
+  DurableLogOptions log_options;
+  log_options.max_snapshots = options_.max_snapshots;
+  log_options.max_wals = options_.max_wals;
+  log_options.wal_segment_bytes = options_.wal_segment_bytes;
+  log_options.wal_fsync_durations = &wal_fsync_durations_;
+  log_options.wal_written_bytes = &metrics_.wal_written_bytes;
+  log_options.snap_timings = {&metrics_.snap_marshalling, &metrics_.snap_fsync, &metrics_.snap_save_total};
+  // The snapshot writer's completion is inbox work like any other: the shell puts it into the
+  // next round's inbox, and that round records the snapshot (finish_snapshot).
+  log_options.on_snapshot_written = [this] { signals_.snapshot_written(); };
+  auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
+  if (!log) return log.status();
+  log_ = std::move(*log);
+  cluster_id_ = log_->cluster_id();
+  if (options_.force_new_cluster && !log_->is_new()) COORD_RETURN_IF_ERROR(force_standalone());
+
+  const raft::Snapshot& snap = log_->recovered_snapshot();
+  if (!snap.empty()) {
+    COORD_RETURN_IF_ERROR(store_.recover(snap.data));
+    applied_index_ = snapshot_index_ = snap.metadata.index;
+    position_ = {snap.metadata.index, snap.metadata.term};
+    snapshot_bytes_ = snap.data.size();
+    log_->release_recovered_data();  // the tree holds the state now; the text is on disk
+  }
+  applier_ = std::make_unique<apply::Applier>(store_);
+
+  raft::Config rc;
+  rc.id = options_.member_id;
+  rc.election_tick = options_.election_ticks;
+  rc.heartbeat_tick = 1;
+  rc.applied = applied_index_;
+  rc.storage = &log_->storage();
+  rc.seed = options_.seed ^ options_.member_id ^ static_cast<std::uint64_t>(clock_.now());
+  COORD_RETURN_IF_ERROR(rc.validate());
+  raft_ = std::make_unique<raft::RawNode>(rc);
+  // A member of a new cluster that crashed after creating its WAL but before its bootstrap entries
+  // were durable finds a WAL with nothing in it: it has promised nothing (no entry, no term, no
+  // vote), so it bootstraps as a new member would. Without this it would wait forever, a member of
+  // no configuration.
+  const raft::RaftStatus recovered = raft_->status();
+  const bool blank = log_->memory().last_index() == 0 && recovered.term == 0 && recovered.conf_state.voters.empty() &&
+                     log_->recovered_snapshot().empty();
+  if (options_.new_cluster && (log_->is_new() || blank)) {
+    std::vector<raft::NodeId> voters;
+    for (const auto& m : options_.initial_members) voters.push_back(m.id);
+    COORD_RETURN_IF_ERROR(raft_->bootstrap(voters));
+  }
+  // A lone voter need not wait an election timeout to lead itself.
+  if (options_.initial_members.size() == 1 || raft_->status().conf_state.voters.size() == 1) raft_->campaign();
+
+  update_peers();
+  const auto now = clock_.steady_now();
+  next_tick_ = now + options_.tick_interval;
+  next_sync_ = now + options_.sync_interval;
+  return Status::ok();
+}
+
+Status NodeCore::force_standalone() {
+  std::vector<std::string> self_peer_urls;
+  for (const auto& spec : options_.initial_members)
+    if (spec.id == options_.member_id || spec.name == options_.name) self_peer_urls = spec.peer_urls;
+  auto forced = restart_as_standalone(*log_, options_.member_id, self_peer_urls);
+  if (!forced) return forced.status();
+  std::string removed;
+  for (std::uint64_t id : forced->removed) removed += (removed.empty() ? "" : ",") + to_hex(id);
+  log_line(
+               "coordd: forcing restart of member %s in cluster %s as its only voter at commit index %llu "
+               "(%llu uncommitted entries discarded; removed: %s%s)\n",
+               to_hex(options_.member_id).c_str(), to_hex(cluster_id_.load()).c_str(),
+               static_cast<unsigned long long>(forced->commit), static_cast<unsigned long long>(forced->dropped),
+               removed.empty() ? "none" : removed.c_str(), forced->added_self ? "; added itself" : "");
+  return Status::ok();
+}
+
+void NodeCore::stop(Inbox& left) {
+  // A snapshot write in flight is finished and recorded (a graceful stop; the next start replays
+  // less WAL) unless the disk already failed; then the writer goes: its completion signal must
+  // not outlive the shell.
+  if (log_) {
+    if (!failed_.load()) {
+      auto recorded = log_->wait_and_finish_snapshot(options_.snapshot_catch_up_entries);
+      if (!recorded.is_ok())
+        log_line("coordd: snapshot in flight at stop not recorded: %s\n", recorded.status().to_string().c_str());
+    }
+    log_->stop_snapshot_writer();
+  }
+  for (auto& cb : write_waiters_.take_all()) cb(WriteResult{apply::Response{stopped_error()}, {}});
+  for (auto& cb : read_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"));
+  for (auto& cb : member_waiters_.take_all()) cb(Status::unavailable("etcdserver: server stopped"), {});
+  for (auto& [req, cb] : left.proposals) cb(WriteResult{apply::Response{stopped_error()}, {}});
+  for (auto& cb : left.reads) cb(Status::unavailable("etcdserver: server stopped"));
+  for (auto& cc : left.conf_changes) cc.done(Status::unavailable("etcdserver: server stopped"), {});
+  left = Inbox{};
+  run_after_answers();  // the answers those callbacks handed on
+  signals_.notify();
+}
+
+std::string NodeCore::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+store::V2Result<store::WatchStart> NodeCore::watch(std::string_view key, bool recursive, bool stream,
+                                               std::uint64_t since_index, store::WatchSink sink) {
+  watch_requests_.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock lock(store_mu_);
+  return store_.watch(key, recursive, stream, since_index, std::move(sink));
+}
+
+void NodeCore::unwatch(store::WatchId id) {
+  std::unique_lock lock(store_mu_);
+  store_.unwatch(id);
+}
+
+void NodeCore::count_auth_lookup() {
+  std::shared_lock lock(store_mu_);
+  store_.count_get_failure();
+}
+
+NodeStatus NodeCore::status() const {
+  NodeStatus s;
+  s.id = options_.member_id;
+  s.cluster_id = cluster_id_.load();
+  s.name = options_.name;
+  s.leader = leader_.load();
+  s.is_leader = is_leader_.load();
+  s.start_time = start_time_;
+  s.leader_since = leader_since_.load();
+  {
+    std::shared_lock lock(store_mu_);
+    s.raft = position_;
+  }
+  s.recv_append_requests = recv_append_.load();
+  s.send_append_requests = send_append_.load();
+  s.leader_changes_seen = leader_changes_.load();
+  s.proposals_committed = committed_index_.load();
+  s.proposals_applied = s.raft.index;
+  s.proposals_pending = pending_proposals_.load();
+  s.proposals_failed = failed_proposals_.load();
+  s.watch_requests = watch_requests_.load();
+  return s;
+}
+
+std::vector<store::Member> NodeCore::members() const {
+  std::shared_lock lock(store_mu_);
+  return store_.members();
+}
+
+std::set<std::uint64_t> NodeCore::known_member_ids() const {
+  std::set<std::uint64_t> ids;
+  {
+    std::shared_lock lock(store_mu_);
+    for (const auto& m : store_.members()) ids.insert(m.id);
+  }
+  // As update_peers(): before the log names the members, the flags' initial cluster does.
+  if (ids.empty())
+    for (const auto& spec : options_.initial_members) ids.insert(spec.id);
+  return ids;
+}
+
+bool NodeCore::run_round(Inbox& inbox) {
+  if (failed_.load()) return false;
+  // Everything that arrived while the last batch was being fsync'ed goes into one Ready:
+  // this is the group commit.
+  drain_inbox(inbox);
+  if (clock_.steady_now() >= next_tick_) on_tick();
+  while (!failed_.load() && raft_->has_ready()) handle_ready(raft_->ready());
+  run_after_answers();  // what callbacks outside a Ready queued (timeouts, refusals)
+  pending_proposals_.store(write_waiters_.size(), std::memory_order_relaxed);
+  return !failed_.load();
+}
+
+void NodeCore::drain_inbox(Inbox& inbox) {
+  if (inbox.snapshot_written) finish_snapshot();
+  for (auto& m : inbox.messages) {
+    // Stale messages and forwarded requests this member cannot serve come back ok or
+    // unavailable: routine. A refusal means a message no correct member sends.
+    Status s = raft_->step(m);
+    if (s.code() == StatusCode::kInvalidArgument) log_refused(m, s);
+  }
+  for (auto peer : inbox.unreachable) raft_->report_unreachable(peer);
+  for (auto [peer, ok] : inbox.snapshot_reports) raft_->report_snapshot(peer, ok);
+  const auto deadline = clock_.steady_now() + options_.request_timeout;
+  for (auto& cc : inbox.conf_changes) propose_conf_change(std::move(cc), deadline);
+  if (inbox.transfer_leadership) start_leadership_transfer();
+  for (auto& [request, done] : inbox.proposals) request_with_callback(std::move(request), std::move(done));
+  if (!inbox.reads.empty()) {
+    // One ReadIndex round for every read that arrived together (README.md: batched).
+    const std::uint64_t batch = next_request_id_.fetch_add(1);
+    for (auto& done : inbox.reads) {
+      const std::uint64_t id = next_request_id_.fetch_add(1);
+      read_waiters_.add(id, std::move(done), deadline);
+      read_batches_[batch].push_back(id);
+    }
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) {
+      NodeMetrics::bump(metrics_.read_indexes_failed);
+      unsent_reads_.push_back(batch);
+    }
+  }
+}
+
+void NodeCore::log_refused(const raft::Message& m, const Status& why) {
+  ++refused_messages_;
+  const auto now = clock_.steady_now();
+  // Whoever floods the peer port with bad messages must not flood the log as well.
+  if (now - refused_logged_ < std::chrono::seconds(1)) return;
+  log_line("coordd: refused %llu peer message(s), the last from %s: %s\n",
+               static_cast<unsigned long long>(refused_messages_), to_hex(m.from).c_str(), why.to_string().c_str());
+  refused_messages_ = 0;
+  refused_logged_ = now;
+}
+
+void NodeCore::on_tick() {
+  const auto now = clock_.steady_now();
+  while (next_tick_ <= now) next_tick_ += options_.tick_interval;
+  raft_->tick();
+  retry_unsent();
+  expire_waiters();
+  if (is_leader_.load() && now >= next_sync_) {
+    next_sync_ = now + options_.sync_interval;
+    // Expiry is decided here, by the leader's clock, and applied by every member at the same
+    // log index (README.md); the store itself never reads a clock.
+    if (store_.has_ttl_keys()) {
+      apply::Request sync;
+      sync.method = apply::Method::kSync;
+      sync.time = clock_.now();
+      propose_internal(std::move(sync));
+    }
+  }
+  if (!published_ && !publish_in_flight_ && leader_.load() != 0) {
+    apply::Request publish;
+    publish.method = apply::Method::kMemberPublish;
+    publish.member_id = options_.member_id;
+    publish.name = options_.name;
+    publish.client_urls = options_.client_urls;
+    publish_in_flight_ = true;
+    request_with_callback(std::move(publish), [this](WriteResult r) {
+      publish_in_flight_ = false;
+      if (!r.response.ok()) return;
+      published_ = true;
+      ready_ = true;
+      signals_.notify();
+    });
+  }
+}
+
+void NodeCore::retry_unsent() {
+  if (leader_.load() == 0) return;
+  std::vector<PendingProposal> still;
+  for (auto& p : unsent_) {
+    const Status s = p.conf_change ? raft_->propose_conf_change(*p.conf_change) : raft_->propose(p.data);
+    if (!s.is_ok()) still.push_back(std::move(p));
+  }
+  unsent_ = std::move(still);
+  std::vector<std::uint64_t> reads;
+  for (auto batch : unsent_reads_)
+    if (!raft_->read_index(encode_read_context(batch)).is_ok()) {
+      NodeMetrics::bump(metrics_.read_indexes_failed);
+      reads.push_back(batch);
+    }
+  unsent_reads_ = std::move(reads);
+}
+
+void NodeCore::expire_waiters() {
+  const auto now = clock_.steady_now();
+  for (auto& cb : write_waiters_.take_expired(now)) {
+    failed_proposals_.fetch_add(1, std::memory_order_relaxed);
+    cb(WriteResult{apply::Response{timeout_error()}, {}});
+  }
+  for (auto& cb : read_waiters_.take_expired(now)) {
+    NodeMetrics::bump(metrics_.slow_read_indexes);
+    cb(Status::timeout("etcdserver: request timed out"));
+  }
+  for (auto& cb : member_waiters_.take_expired(now)) cb(Status::timeout("etcdserver: request timed out"), {});
+  std::erase_if(unsent_, [&](const PendingProposal& p) { return p.deadline <= now; });
+}
+
+void NodeCore::propose_internal(apply::Request request) {
+  request_with_callback(std::move(request), [](WriteResult) {});
+}
+
+void NodeCore::request_with_callback(apply::Request request, WriteCallback done) {
+  request.id = next_request_id_.fetch_add(1);
+  std::string data = apply::encode(request);
+  const auto deadline = clock_.steady_now() + options_.request_timeout;
+  write_waiters_.add(request.id, std::move(done), deadline);
+  if (!raft_->propose(data).is_ok()) unsent_.push_back(PendingProposal{std::move(data), std::nullopt, request.id, deadline});
+}
+
+void NodeCore::handle_ready(raft::Ready rd) {
+  if (rd.soft_state) on_soft_state(*rd.soft_state);
+  const bool leader = is_leader_.load();
+  // A leader may send appends before its own fsync (README.md); everyone else promises
+  // persisted state in its messages, so it sends only after the write below is durable.
+  if (leader) send(std::move(rd.messages));
+  // Committed entries this member made durable in an earlier Ready are durable on a majority
+  // already: they are applied, and their writers answered, before this Ready's write. A leader
+  // thus answers batch N while batch N+1 is being written instead of after it. Entries of this
+  // Ready (a single member commits its own at once) wait for the write below.
+  std::span<const raft::Entry> committed(rd.committed_entries);
+  if (rd.snapshot.empty()) {
+    std::size_t durable = 0;
+    while (durable < committed.size() && committed[durable].index <= durable_index_) ++durable;
+    if (durable > 0) {
+      apply_and_answer(committed.first(durable));
+      committed = committed.subspan(durable);
+      // Keys answers and watch events are only queued by the callbacks (RaftHandoff): hand
+      // them to the io threads now, or they would wait for the write below after all.
+      run_after_answers();
+    }
+  }
+  if (!rd.snapshot.empty()) {
+    metrics_.snapshot_applying.store(1, std::memory_order_relaxed);
+    if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
+    std::unique_lock lock(store_mu_);
+    if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
+    applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
+    position_.index = applied_index_;
+    snapshot_bytes_ = rd.snapshot.data.size();
+    durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
+    metrics_.snapshot_applying.store(0, std::memory_order_relaxed);
+  }
+  if (rd.hard_state || !rd.entries.empty()) {
+    if (auto s = log_->save(rd.hard_state, rd.entries, rd.must_sync); !s.is_ok()) return fail(s);
+    // Entries are written with a sync (raft asks for one whenever there are entries). A
+    // follower's new entries may replace a tail it had: only up to the last one written is
+    // known durable now.
+    if (!rd.entries.empty() && rd.must_sync) durable_index_ = rd.entries.back().index;
+  }
+  if (rd.hard_state) {
+    committed_index_.store(rd.hard_state->commit, std::memory_order_relaxed);
+    std::unique_lock lock(store_mu_);
+    position_.term = rd.hard_state->term;
+  }
+  if (!leader) send(std::move(rd.messages));
+
+  for (auto& rs : rd.read_states) {
+    auto it = read_batches_.find(decode_read_context(rs.context));
+    if (it == read_batches_.end()) continue;
+    reads_awaiting_apply_.emplace(rs.index, std::move(it->second));
+    read_batches_.erase(it);
+  }
+  // The rest of the committed entries: durable now, after the write above.
+  apply_and_answer(committed);
+  raft_->advance(rd);
+  release_reads();
+  // Watchers are told after the writers: with thousands of watchers the write that caused the
+  // event is not held up by their fan-out.
+  run_after_answers();
+  maybe_snapshot();
+}
+
+void NodeCore::log_line(const char* format, ...) const {
+  if (options_.log == nullptr) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(options_.log, format, args);
+  va_end(args);
+}
+
+bool NodeCore::snapshot_in_flight() const { return log_ != nullptr && log_->snapshot_in_flight(); }
+
+void NodeCore::run_after_answers() {
+  std::vector<std::function<void()>> fns;
+  std::swap(fns, after_answers_);
+  for (auto& fn : fns) fn();
+}
+
+void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
+  if (entries.empty()) return;
+  std::vector<std::pair<WriteCallback, WriteResult>> answers;
+  std::vector<std::pair<MemberCallback, store::Member>> member_answers;
+  const auto apply_started = clock_.steady_now();
+  apply_committed(entries, answers, member_answers);
+  if (clock_.steady_now() - apply_started > NodeMetrics::kSlowApply) NodeMetrics::bump(metrics_.slow_applies);
+  // Answers go out after the entries are durable and applied, outside the store lock.
+  for (auto& [cb, result] : answers) cb(std::move(result));
+  for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
+}
+
+void NodeCore::on_soft_state(const raft::SoftState& ss) {
+  const bool was_leader = is_leader_.load();
+  if (ss.lead != 0 && ss.lead != leader_.load()) leader_changes_.fetch_add(1, std::memory_order_relaxed);
+  leader_ = ss.lead;
+  is_leader_ = ss.role == raft::Role::kLeader;
+  if (was_leader && !is_leader_) signals_.notify();  // wakes transfer_leadership_before_stop()
+  if (is_leader_ && !was_leader) {
+    leader_since_ = clock_.now();
+    next_sync_ = clock_.steady_now() + options_.sync_interval;
+    if (store_.cluster_version().empty()) {
+      apply::Request version;
+      version.method = apply::Method::kClusterVersion;
+      version.value = std::string(kClusterVersion);
+      propose_internal(std::move(version));
+    }
+  }
+}
+
+void NodeCore::send(std::vector<raft::Message> messages) {
+  if (messages.empty()) return;
+  for (const auto& m : messages)
+    if (m.type == raft::MessageType::kApp) send_append_.fetch_add(1, std::memory_order_relaxed);
+  if (sender_ != nullptr) sender_->send(std::move(messages));
+}
+
+void NodeCore::apply_committed(std::span<const raft::Entry> entries,
+                           std::vector<std::pair<WriteCallback, WriteResult>>& answers,
+                           std::vector<std::pair<MemberCallback, store::Member>>& member_answers) {
+  bool membership_changed = false;
+  std::unique_lock lock(store_mu_);
+  for (const auto& e : entries) {
+    // Invariant: entries are applied once each, in log order.
+    COORD_CHECK(e.index == applied_index_ + 1 || applied_index_ == 0 || e.index <= applied_index_,
+                "committed entries skipped an index");
+    if (e.index <= applied_index_) continue;
+    if (e.type == raft::EntryType::kConfChange) {
+      apply_conf_change(e, member_answers);
+      membership_changed = true;
+    } else if (!e.data.empty()) {  // an empty normal entry is a new leader's no-op
+      auto request = apply::decode_request(e.data);
+      // A committed entry that does not decode means a bug or undetected corruption: stop.
+      COORD_CHECK(request.is_ok(), "committed entry does not decode as a request");
+      apply::Response response = applier_->apply(*request);
+      WriteCallback cb;
+      if (write_waiters_.take(request->id, cb))
+        answers.emplace_back(std::move(cb), WriteResult{std::move(response), {e.index, position_.term}});
+    }
+    applied_index_ = e.index;
+    position_.index = e.index;
+  }
+  lock.unlock();
+  if (membership_changed) update_peers();
+}
+
+void NodeCore::release_reads() {
+  while (!reads_awaiting_apply_.empty() && reads_awaiting_apply_.begin()->first <= applied_index_) {
+    for (auto id : reads_awaiting_apply_.begin()->second) {
+      ReadCallback cb;
+      if (read_waiters_.take(id, cb)) cb(Status::ok());
+    }
+    reads_awaiting_apply_.erase(reads_awaiting_apply_.begin());
+  }
+}
+
+void NodeCore::maybe_snapshot() {
+  // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
+  if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
+  // Only a round (this one) writes what save() reads; other threads change only the
+  // watcher hub (watch/unwatch), which save() does not read: no store lock is needed. The
+  // serialized text is exactly the state at applied_index_; writing and fsyncing it is the writer
+  // thread's job. Sized from the last one (plus growth room): no reallocation copies of a string of
+  // 100s of MB.
+  const auto started = clock_.steady_now();
+  std::string data = store_.save(snapshot_bytes_ + snapshot_bytes_ / 8);
+  snapshot_bytes_ = data.size();
+  if (auto s = log_->start_snapshot(applied_index_, raft_->status().conf_state, std::move(data)); !s.is_ok())
+    return fail(s);
+  snapshot_index_ = applied_index_;  // moved on again once this one is durable (finish_snapshot)
+  snapshot_started_ = started;
+  snapshot_capture_ = clock_.steady_now() - started;
+}
+
+void NodeCore::finish_snapshot() {
+  auto outcome = log_->finish_snapshot(options_.snapshot_catch_up_entries);
+  if (!outcome.is_ok()) return fail(outcome.status());
+  if (*outcome == SnapshotOutcome::kNotReady) return;
+  // The next snapshot is due snapshot_count entries after this one is durable, not after it was
+  // started: under a sustained load of a large store the writer would otherwise be busy all the
+  // time and every WAL fdatasync would share the disk with snapshot writeback.
+  snapshot_index_ = applied_index_;
+  // A local snapshot overtaken by one received from the leader comes back kDropped: nothing to log.
+  if (*outcome != SnapshotOutcome::kRecorded) return;
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  // What the raft loop paid (the capture) against what the writer thread took off it.
+  log_line("coordd: snapshot %llu MB recorded: captured in %lld ms on the raft loop, durable after %lld ms\n",
+               static_cast<unsigned long long>(snapshot_bytes_ >> 20),
+               static_cast<long long>(duration_cast<milliseconds>(snapshot_capture_).count()),
+               static_cast<long long>(duration_cast<milliseconds>(clock_.steady_now() - snapshot_started_).count()));
+}
+
+void NodeCore::fail(const Status& status) {
+  {
+    std::lock_guard lock(failure_mu_);
+    failure_ = status.to_string();
+  }
+  log_line("coordd: fatal: %s\n", status.to_string().c_str());
+  failed_ = true;
+  // The shell's raft thread may be waiting for work while another thread's round failed: it must
+  // wake to end, and wait_ready() must return.
+  signals_.notify();
+}
+
+}  // namespace coord::node
