@@ -71,7 +71,7 @@ fail() {  # fail COUNT MESSAGE
 declare -A limit_of=() sanitized_in=() jobs_of=()
 expected_binaries=()
 expected_scripts=()
-while read -r kind name limit sanitized jobs _; do
+while read -r kind name limit sanitized how _; do
   case "$kind" in
     ''|'#'*) continue ;;
     binary) expected_binaries+=("$name") ;;
@@ -80,7 +80,7 @@ while read -r kind name limit sanitized jobs _; do
   esac
   limit_of[$name]=$limit
   sanitized_in[$name]=",${sanitized:--},"
-  jobs_of[$name]=${jobs:-whole}
+  jobs_of[$name]=${how:-whole}
 done <test/expected_tests.txt
 
 # The expected binaries of a variant: all in release, those listed for it under a sanitizer.
