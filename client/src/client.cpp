@@ -64,6 +64,8 @@ asio::any_io_executor Client::executor() const { return core_->executor(); }
 
 std::vector<std::string> Client::endpoints() const { return core_->endpoints().all(); }
 
+std::string Client::current_endpoint() const { return core_->endpoints().current(); }
+
 std::string Client::cluster_id() const { return core_->cluster_id(); }
 
 std::function<void()> Client::start(Operation op, Done done) { return core_->start(std::move(op), std::move(done)); }

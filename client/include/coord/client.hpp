@@ -98,6 +98,8 @@ class Client {
   // endpoints, adds the others). Returns the new list.
   std::vector<std::string> sync_endpoints(CallOptions options = {});
   std::vector<std::string> endpoints() const;
+  // The endpoint requests go to now: sticky, it moves to the next one when a request to it fails.
+  std::string current_endpoint() const;
   // The pinned cluster id ("" until the first answer that carried one).
   std::string cluster_id() const;
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <dirent.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -175,6 +176,37 @@ bool Process::running() {
 
 void Process::kill(int sig) {
   if (running()) ::kill(pid_, sig);
+}
+
+namespace {
+
+// True when every thread of `pid` is in the stopped state ('T' in /proc/PID/task/TID/stat).
+bool all_threads_stopped(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool all = true, any = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(dir + "/" + e->d_name + "/stat");
+    std::string line;
+    std::getline(in, line);
+    const auto paren = line.rfind(')');  // the name may hold spaces and parentheses
+    if (paren == std::string::npos || paren + 2 >= line.size()) continue;  // the thread just ended
+    any = true;
+    all = all && line[paren + 2] == 'T';
+  }
+  ::closedir(d);
+  return any && all;
+}
+
+}  // namespace
+
+void Process::stop() {
+  kill(SIGSTOP);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!status_ && !all_threads_stopped(pid_) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 std::optional<int> Process::wait_exit(std::chrono::milliseconds timeout) {

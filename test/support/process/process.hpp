@@ -58,8 +58,10 @@ class Process {
   void kill(int sig = SIGKILL);
   // SIGTERM, wait up to `grace` for the exit, then SIGKILL and reap. Returns the wait status.
   int terminate(std::chrono::milliseconds grace = std::chrono::seconds(5));
-  // SIGSTOP / SIGCONT: freeze and thaw the child (a "hung" member).
-  void stop() { kill(SIGSTOP); }
+  // SIGSTOP / SIGCONT: freeze and thaw the child (a "hung" member). stop() returns once every
+  // thread of the child is stopped (or after 5 s): the signal is delivered asynchronously, and
+  // until then the child may still answer a request the caller sends next.
+  void stop();
   void cont() { kill(SIGCONT); }
   // Waits up to `timeout` for the child to exit; the waitpid status, or nullopt on timeout.
   std::optional<int> wait_exit(std::chrono::milliseconds timeout);

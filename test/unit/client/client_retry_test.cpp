@@ -144,11 +144,14 @@ BOOST_AUTO_TEST_CASE(set__connect_failure_moves_to_the_next_endpoint) {
     return answer(200, event_body("set", "/k", "v", 5), 5);
   });
   Client client(FakeTransport::options(fake));
+  BOOST_TEST(client.current_endpoint() == "http://a:1");
   auto r = client.set("/k", "v");
   BOOST_TEST(!r.resolved_by_read);
   auto sent = fake->sent();
   BOOST_REQUIRE_EQUAL(sent.size(), 2u);
   BOOST_TEST(sent[1].endpoint == "http://b:2");
+  BOOST_TEST(client.current_endpoint() == "http://b:2");  // sticky on the one that answered
+  BOOST_TEST(client.endpoints().front() == "http://a:1");  // the list keeps its order
 }
 
 BOOST_AUTO_TEST_CASE(create__105_without_ambiguity_is_reported) {
