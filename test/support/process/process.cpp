@@ -19,11 +19,13 @@
 #include <chrono>
 #include <random>
 #include <stdexcept>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 extern char** environ;
 
@@ -52,15 +54,31 @@ int free_port() {
   // Ports are taken from below Linux's ephemeral range (32768-60999): a port the kernel hands
   // out for bind(0) is also one it may give an outgoing connection's local end before the
   // server binds it, which fails that start with "address already in use".
+  //
+  // Test programs run side by side (test/run_all.sh runs two at a time), and a port stays ours
+  // after its member stops (a restart binds it again), so each port handed out is also claimed
+  // across processes: an flock on /tmp/coord-test-ports/PORT, held by a descriptor this process
+  // keeps open until it exits (the kernel drops the lock then, however it ends).
   constexpr int kLow = 20000, kHigh = 32000;
   static std::mutex mu;
   static std::set<int> handed_out;
+  static std::vector<int> claims;  // the lock descriptors, open for the life of the process
   static std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
                           static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::lock_guard lock(mu);
+  const std::string claim_dir = "/tmp/coord-test-ports";
+  std::error_code ignored;
+  std::filesystem::create_directories(claim_dir, ignored);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const int port = kLow + static_cast<int>(rng() % (kHigh - kLow));
     if (handed_out.count(port)) continue;
+    const std::string claim_path = claim_dir + "/" + std::to_string(port);
+    const int claim = ::open(claim_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    if (claim < 0) throw std::runtime_error("cannot open " + claim_path + ": " + std::strerror(errno));
+    if (::flock(claim, LOCK_EX | LOCK_NB) != 0) {  // another test program holds it
+      ::close(claim);
+      continue;
+    }
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
     sockaddr_in addr{};
@@ -69,10 +87,13 @@ int free_port() {
     addr.sin_port = htons(static_cast<std::uint16_t>(port));
     const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     ::close(fd);
-    if (free) {
-      handed_out.insert(port);
-      return port;
+    if (!free) {
+      ::close(claim);
+      continue;
     }
+    handed_out.insert(port);
+    claims.push_back(claim);
+    return port;
   }
   throw std::runtime_error("no free loopback port");
 }
