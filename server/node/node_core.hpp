@@ -200,6 +200,8 @@ class NodeCore {
   void fail(const Status& status);
 
  private:
+  Result<std::vector<store::Member>::const_iterator> find_member(const std::vector<store::Member>& members,
+                                                                 std::uint64_t id) const;
   struct PendingProposal {
     std::string data;                             // a normal entry, or
     std::optional<raft::ConfChange> conf_change;  // a membership change

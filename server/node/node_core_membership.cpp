@@ -76,18 +76,26 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_add_member(std::vec
   return ConfChangeRequest{std::move(cc), std::move(member), std::move(done)};
 }
 
+// The member a remove or update names, or etcd's refusal: removed for good, or unknown.
+Result<std::vector<store::Member>::const_iterator> NodeCore::find_member(const std::vector<store::Member>& members,
+                                                                      std::uint64_t id) const {
+  if (is_removed(id)) return Status::failed_precondition("Member permanently removed: " + to_hex(id));
+  auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
+  if (it == members.end()) return Status::not_found("No such member: " + to_hex(id));
+  return it;
+}
+
 std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_remove_member(std::uint64_t id, MemberCallback& done) const {
   const auto members = this->members();
   auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
     done(std::move(s), {});
     return std::nullopt;
   };
-  if (is_removed(id)) return refuse(Status::failed_precondition("Member permanently removed: " + to_hex(id)));
-  auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return refuse(Status::not_found("No such member: " + to_hex(id)));
+  auto it = find_member(members, id);
+  if (!it) return refuse(it.status());
   if (auto s = check_reconfiguration(static_cast<int>(members.size()) - 1, id); !s.is_ok()) return refuse(std::move(s));
   raft::ConfChange cc{raft::ConfChangeType::kRemoveNode, id, {}};
-  return ConfChangeRequest{std::move(cc), *it, std::move(done)};
+  return ConfChangeRequest{std::move(cc), **it, std::move(done)};
 }
 
 std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_update_member(std::uint64_t id,
@@ -99,14 +107,13 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_update_member(std::
     done(std::move(s), {});
     return std::nullopt;
   };
-  if (is_removed(id)) return refuse(Status::failed_precondition("Member permanently removed: " + to_hex(id)));
-  auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.id == id; });
-  if (it == members.end()) return refuse(Status::not_found("No such member: " + to_hex(id)));
+  auto it = find_member(members, id);
+  if (!it) return refuse(it.status());
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (m.id != id && std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
         return refuse(Status::already_exists("membership: peerURL exists"));
-  store::Member member = *it;
+  store::Member member = **it;
   member.peer_urls = peer_urls;
   raft::ConfChange cc{raft::ConfChangeType::kUpdateNode, id, {}};
   return ConfChangeRequest{std::move(cc), std::move(member), std::move(done)};
