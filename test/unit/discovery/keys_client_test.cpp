@@ -4,6 +4,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <string>
+#include <vector>
+
 using coord::discovery::KeysAnswer;
 using coord::discovery::ServiceUrl;
 
@@ -68,6 +71,22 @@ BOOST_AUTO_TEST_CASE(keys_body__success_error_and_foreign_answers) {
     KeysAnswer a;
     BOOST_TEST(!coord::discovery::parse_keys_body(foreign, a), foreign);
   }
+  // Hostile bytes from a service: deep nesting, binary, truncated.
+  std::vector<std::string> hostile = {std::string(100000, '['), std::string("{\"action\":\"get\",\"node\":") + std::string(5000, '{'),
+                                      std::string("\x00\xff\xfe{\"node\"", 9), R"({"action":"get","node":{"key":"/t","nodes":[{"key":)"};
+  for (const auto& bytes : hostile) {
+    KeysAnswer a;
+    BOOST_TEST(!coord::discovery::parse_keys_body(bytes, a), "accepted " << bytes.size() << " hostile bytes");
+  }
+  // A field of the wrong type is dropped, not guessed at (a registration left without a value is
+  // then up to nodes_to_cluster's URL checks), and a negative index reads as none (0).
+  KeysAnswer wrong_types;
+  BOOST_REQUIRE(coord::discovery::parse_keys_body(
+      R"({"action":"get","node":{"key":"/t","dir":true,"nodes":[{"key":"/t/a","value":7,"createdIndex":-1}]}})", wrong_types));
+  BOOST_REQUIRE(wrong_types.node);
+  BOOST_REQUIRE(wrong_types.node->nodes.size() == 1u);
+  BOOST_TEST(wrong_types.node->nodes[0].value.empty());
+  BOOST_TEST(wrong_types.node->nodes[0].created_index == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
