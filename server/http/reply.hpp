@@ -26,12 +26,17 @@ struct Reply {
   }
 };
 
-// 404 as Go's ServeMux answers it.
-inline Reply not_found_reply() { return Reply{404, kText, "404 page not found\n", {}}; }
-// 405 with the Allow header etcd sends (none when `allow` is empty).
+// 404 as Go's ServeMux answers it (through http.Error, which adds nosniff).
+inline Reply not_found_reply() {
+  Reply r{404, kText, "404 page not found\n", {}};
+  r.header("X-Content-Type-Options", "nosniff");
+  return r;
+}
+// 405 with the Allow header etcd sends (none when `allow` is empty), and http.Error's nosniff.
 inline Reply method_not_allowed_reply(std::string allow) {
   Reply r{405, kText, "Method Not Allowed\n", {}};
   if (!allow.empty()) r.header("Allow", std::move(allow));
+  r.header("X-Content-Type-Options", "nosniff");
   return r;
 }
 

@@ -88,6 +88,27 @@ BOOST_AUTO_TEST_CASE(bad_chunked_framing_and_bad_content_length__400) {
   still_serving();
 }
 
+// etcd answers an unknown method and an unknown path through Go's http.Error, which marks the
+// plain-text body nosniff so that a browser never runs it as script.
+BOOST_AUTO_TEST_CASE(unknown_method_and_path__405_and_404_with_allow_and_nosniff) {
+  {
+    Raw c;
+    c.send("PATCH /v2/keys/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto answer = c.read_all();
+    BOOST_TEST(status_line(answer) == "HTTP/1.1 405 Method Not Allowed");
+    BOOST_TEST(answer.find("\r\nAllow: HEAD,GET,PUT,POST,DELETE\r\n") != std::string::npos);
+    BOOST_TEST(answer.find("\r\nX-Content-Type-Options: nosniff\r\n") != std::string::npos);
+  }
+  {
+    Raw c;
+    c.send("GET /no-such-endpoint HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto answer = c.read_all();
+    BOOST_TEST(status_line(answer) == "HTTP/1.1 404 Not Found");
+    BOOST_TEST(answer.find("\r\nX-Content-Type-Options: nosniff\r\n") != std::string::npos);
+  }
+  still_serving();
+}
+
 BOOST_AUTO_TEST_CASE(bad_escape_in_path__plain_400_without_etcd_headers) {
   Raw c;
   c.send("GET /v2/keys/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
