@@ -406,6 +406,7 @@ void NodeCore::handle_ready(raft::Ready rd) {
   // The rest of the committed entries: durable now, after the write above.
   apply_and_answer(committed);
   raft_->advance(rd);
+  if (membership_applied_) campaign_if_alone();
   release_reads();
   // Watchers are told after the writers: with thousands of watchers the write that caused the
   // event is not held up by their fan-out.
@@ -492,7 +493,19 @@ void NodeCore::apply_committed(std::span<const raft::Entry> entries,
     position_.index = e.index;
   }
   lock.unlock();
-  if (membership_changed) update_peers();
+  if (membership_changed) {
+    update_peers();
+    membership_applied_ = true;
+  }
+}
+
+void NodeCore::campaign_if_alone() {
+  membership_applied_ = false;
+  const raft::RaftStatus st = raft_->status();
+  const auto& voters = st.conf_state.voters;
+  if (st.lead == raft::kNoNode && st.role == raft::Role::kFollower && voters.size() == 1 &&
+      voters.front() == options_.member_id)
+    raft_->campaign();
 }
 
 void NodeCore::release_reads() {

@@ -216,6 +216,8 @@ class NodeCore {
   // Counts a peer message Raft refused and logs the count, at most once a second.
   void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
+  // After a round that applied a conf change: the only voter with no leader campaigns now.
+  void campaign_if_alone();
   // Applies committed entries in order, then runs their writers' callbacks.
   void apply_and_answer(std::span<const raft::Entry> entries);
   void apply_committed(std::span<const raft::Entry> entries,
@@ -273,6 +275,11 @@ class NodeCore {
   std::chrono::steady_clock::time_point next_sync_;
   bool published_ = false;
   bool publish_in_flight_ = false;
+  // Set when a round applied a conf change: at the end of that round a member that is now the
+  // only voter and knows no leader campaigns at once (campaign_if_alone) instead of waiting an
+  // election timeout. A restarted single member learns it is alone only here, when its
+  // committed bootstrap entries are applied again, which open() cannot know beforehand.
+  bool membership_applied_ = false;
   // Peer messages Raft refused since the last log line about them, and when that line was written.
   std::uint64_t refused_messages_ = 0;
   std::chrono::steady_clock::time_point refused_logged_{};

@@ -58,6 +58,25 @@ BOOST_AUTO_TEST_CASE(a_crash_before_the_bootstrap_is_durable_restarts_as_new) {
   BOOST_TEST(core.members().size() == 1u);
 }
 
+// A restarted single member (no snapshot yet) learns that it is the only voter when it applies
+// its bootstrap entries again in its first round. What must hold: it leads at once, well within
+// one election timeout (election_ticks rounds), as a new single member does.
+BOOST_AUTO_TEST_CASE(a_restarted_single_member_leads_without_waiting_an_election_timeout) {
+  MemFileSystem fs;
+  ManualClock clock;
+  NoSignals signals;
+  const NodeOptions options = one_member(1);
+  {
+    NodeCore core(options, fs, clock, signals);
+    BOOST_REQUIRE(core.open(nullptr).is_ok());
+    BOOST_REQUIRE(run_until_ready(core, clock, 50));
+  }
+  NodeCore core(options, fs, clock, signals);
+  BOOST_REQUIRE(core.open(nullptr).is_ok());
+  BOOST_TEST(run_until_ready(core, clock, options.election_ticks / 2));
+  BOOST_TEST(core.is_leader());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
