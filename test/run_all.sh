@@ -8,7 +8,8 @@
 #     sanitizer report from a test or from any coordd it started fails that executable.
 #     ThreadSanitizer reports races between threads, so only the tests that run threads are
 #     built and run under it (test/expected_tests.txt says which; the single-threaded ones run
-#     under ASan and UBSan);
+#     under ASan and UBSan). The integration and fault harnesses run as their release build
+#     against the sanitized coordd (the "harness" column of test/expected_tests.txt);
 #  3. the libFuzzer targets (test/fuzz/run.sh), FUZZ_SECONDS each, one case per target.
 #
 # Time: the integration tests spend most of their time waiting on real processes (elections,
@@ -68,10 +69,10 @@ fail() {  # fail COUNT MESSAGE
 }
 
 # ------------------------------------------------------------------ the expected tests
-declare -A limit_of=() sanitized_in=() jobs_of=()
+declare -A limit_of=() sanitized_in=() jobs_of=() harness_of=()
 expected_binaries=()
 expected_scripts=()
-while read -r kind name limit sanitized how _; do
+while read -r kind name limit sanitized how harness _; do
   case "$kind" in
     ''|'#'*) continue ;;
     binary) expected_binaries+=("$name") ;;
@@ -81,6 +82,7 @@ while read -r kind name limit sanitized how _; do
   limit_of[$name]=$limit
   sanitized_in[$name]=",${sanitized:--},"
   jobs_of[$name]=${how:-whole}
+  harness_of[$name]=${harness:-sanitized}
 done <test/expected_tests.txt
 
 # The expected binaries of a variant: all in release, those listed for it under a sanitizer.
@@ -89,6 +91,24 @@ binaries_of() {  # binaries_of VARIANT
   for name in "${expected_binaries[@]}"; do
     [ "$1" = release ] || [[ ${sanitized_in[$name]} == *",$1,"* ]] && echo "$name"
   done
+}
+
+# The executables a variant builds: under a sanitizer, those of binaries_of whose harness is
+# "sanitized" (a "release" harness runs its release build against the sanitized coordd).
+built_in() {  # built_in VARIANT
+  local name
+  for name in $(binaries_of "$1"); do
+    [ "$1" = release ] || [ "${harness_of[$name]}" = sanitized ] && echo "$name"
+  done
+}
+
+# The executable a variant runs for a test: its own build, or the release one (see built_in).
+exe_of() {  # exe_of VARIANT NAME
+  if [ "$1" = release ] || [ "${harness_of[$2]}" = release ]; then
+    echo "bin/tests/$2"
+  else
+    echo "bin/san-$1/tests/$2"
+  fi
 }
 
 allowed_skips=()   # "binary pattern"
@@ -143,7 +163,7 @@ run_binary() {
   while read -r result path; do
     case "$result" in
       passed) p=$((p + 1)) ;;
-      failed|aborted) f=$((f + 1)) ;;
+      failed|aborted) f=$((f + 1)); problems+=("$label: $result: $path") ;;
       skipped)
         s=$((s + 1))
         skip_allowed "$name" "$path" || fail 1 "$label: unexpected skip of $path (not in test/expected_skips.txt)" ;;
@@ -183,7 +203,7 @@ run_script() {  # run_script NAME
 check_binaries() {  # check_binaries DIR VARIANT
   local dir=$1 variant=$2 prefix="" name exe expected
   [ "$variant" = release ] || prefix="$variant:"
-  expected=" $(binaries_of "$variant" | tr '\n' ' ') "
+  expected=" $(built_in "$variant" | tr '\n' ' ') "
   for name in $expected; do
     [ -x "$dir/$name" ] || fail 1 "${prefix}$name: MISSING (listed in test/expected_tests.txt, not built)"
   done
@@ -350,11 +370,12 @@ for variant in $sanitizers; do
   phase_start=$(date +%s)
   check_binaries "$dir/tests" "$variant"
   for name in $(by_limit $(binaries_of "$variant")); do
-    [ -x "$dir/tests/$name" ] || continue
+    exe=$(exe_of "$variant" "$name")
+    [ -x "$exe" ] || continue
     case " $SANITIZED_LEAVE_OUT " in
       *" $name "*|*" $variant:$name "*) echo "== $variant:$name: left out (SANITIZED_LEAVE_OUT)"; continue ;;
     esac
-    start_test "$variant" "$dir/tests/$name" "$top/$dir/coordd"
+    start_test "$variant" "$exe" "$top/$dir/coordd"
   done
   finish_all_jobs
   echo "-- $variant tests: $(( $(date +%s) - phase_start )) s"
