@@ -82,9 +82,31 @@ const EventFrames& event_frames(const store::EventPtr& event) {
   return frames;
 }
 
+// The metric label of a request that parsed: its method, or QGET for a quorum GET (a quorum
+// HEAD stays HEAD, as etcd labels it by the request's method).
+KeysMetricMethod metric_method(const KeysParams& p, KeysOp op) {
+  switch (p.method) {
+    case KeysMethod::kGet: return op == KeysOp::kQuorumGet ? KeysMetricMethod::kQuorumGet : KeysMetricMethod::kGet;
+    case KeysMethod::kHead: return KeysMetricMethod::kHead;
+    case KeysMethod::kPut: return KeysMetricMethod::kPut;
+    case KeysMethod::kPost: return KeysMetricMethod::kPost;
+    case KeysMethod::kDelete: return KeysMetricMethod::kDelete;
+  }
+  return KeysMetricMethod::kGet;
+}
+
 }  // namespace
 
+void KeysHandler::answer(const std::shared_ptr<Session>& session, Reply reply, KeysMetricMethod method, Started started) {
+  if (reply.status >= 400)
+    metrics_.failed(method, reply.status);
+  else
+    metrics_.succeeded(method, std::chrono::steady_clock::now() - started);
+  session->reply(std::move(reply));
+}
+
 void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session) {
+  const Started started = std::chrono::steady_clock::now();
   auto method = keys_method_from_string(std::string_view(request.method_string().data(), request.method_string().size()));
   if (!method) return session->reply(method_not_allowed_reply("HEAD,GET,PUT,POST,DELETE"));
   // etcd looks up its auth flag before every keys request (counted in the store stats); one
@@ -104,43 +126,51 @@ void KeysHandler::handle(const HttpRequest& request, const RequestTarget& target
                                         node_.cluster_id(), *method == KeysMethod::kHead));
     }
   }
-  switch (classify(params.value())) {
-    case KeysOp::kGet: return get(params.value(), std::move(session));
-    case KeysOp::kQuorumGet: return quorum_get(std::move(params).value(), std::move(session));
-    case KeysOp::kWrite: return write(params.value(), std::move(session));
+  const KeysOp op = classify(params.value());
+  if (op != KeysOp::kWatch) metrics_.received(metric_method(params.value(), op));
+  switch (op) {
+    case KeysOp::kGet: return get(params.value(), started, std::move(session));
+    case KeysOp::kQuorumGet: return quorum_get(std::move(params).value(), started, std::move(session));
+    case KeysOp::kWrite: return write(params.value(), started, std::move(session));
     case KeysOp::kWatch: return watch(params.value(), std::move(session));
   }
 }
 
-void KeysHandler::get(const KeysParams& params, std::shared_ptr<Session> session) {
-  session->reply(get_reply(node_, params));
+void KeysHandler::get(const KeysParams& params, Started started, std::shared_ptr<Session> session) {
+  answer(session, get_reply(node_, params), metric_method(params, KeysOp::kGet), started);
 }
 
-void KeysHandler::quorum_get(KeysParams params, std::shared_ptr<Session> session) {
+void KeysHandler::quorum_get(KeysParams params, Started started, std::shared_ptr<Session> session) {
   // Linearizable: wait until this member has applied everything committed when the read
   // arrived (ReadIndex), then read the local store, on an io thread (handoff_).
-  node_.read_barrier([this, params = std::move(params), session = std::move(session)](Status status) mutable {
-    handoff_.add_answer(session, [this, params = std::move(params), session, status = std::move(status)] {
+  node_.read_barrier([this, params = std::move(params), started, session = std::move(session)](Status status) mutable {
+    handoff_.add_answer(session, [this, params = std::move(params), started, session, status = std::move(status)] {
+      const KeysMetricMethod method = metric_method(params, KeysOp::kQuorumGet);
       if (!status.is_ok()) {
-        return session->reply(error_reply(store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0},
-                                          node_.cluster_id(), params.method == KeysMethod::kHead));
+        return answer(session,
+                      error_reply(store::V2Error{store::kEcodeRaftInternal, "etcdserver: request timed out", 0},
+                                  node_.cluster_id(), params.method == KeysMethod::kHead),
+                      method, started);
       }
-      session->reply(get_reply(node_, params));
+      answer(session, get_reply(node_, params), method, started);
     });
   });
 }
 
-void KeysHandler::write(const KeysParams& params, std::shared_ptr<Session> session) {
+void KeysHandler::write(const KeysParams& params, Started started, std::shared_ptr<Session> session) {
   apply::Request request = build_request(params, node_.clock().now());
   // The answer is formatted on an io thread (handoff_), not in the round that applied it.
-  node_.propose(std::move(request), [this, params, session = std::move(session)](node::WriteResult result) mutable {
-    handoff_.add_answer(session, [this, params = std::move(params),
+  node_.propose(std::move(request), [this, params, started, session = std::move(session)](node::WriteResult result) mutable {
+    handoff_.add_answer(session, [this, params = std::move(params), started,
                                   session, result = std::move(result)] {
+      const KeysMetricMethod method = metric_method(params, KeysOp::kWrite);
       const apply::Response& response = result.response;
-      if (!response.ok()) return session->reply(error_reply(response.error(), node_.cluster_id(), false));
+      if (!response.ok()) return answer(session, error_reply(response.error(), node_.cluster_id(), false), method, started);
       const store::Event& event = response.event();
-      session->reply(event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
-                                 omit_nodes_on_success(params, event.action)));
+      answer(session,
+             event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
+                         omit_nodes_on_success(params, event.action)),
+             method, started);
     });
   });
 }
@@ -155,7 +185,12 @@ void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> sessi
     return stream;
   };
   auto started = node_.watch(params.key, params.recursive, stream, params.wait_index, std::move(sink));
-  if (!started.ok()) return session->reply(error_reply(started.error(), node_.cluster_id(), false));
+  if (!started.ok()) {
+    // A watch that cannot start (e.g. 401: its index was cleared) counts as a failed GET, as in etcd.
+    const store::V2Error& error = started.error();
+    metrics_.failed(KeysMetricMethod::kGet, error.http_status());
+    return session->reply(error_reply(error, node_.cluster_id(), false));
+  }
   const store::WatchStart& start = started.value();
   Reply head{200, kJson, {}, {}};
   add_success_headers(head, node_.cluster_id(), start.etcd_index, node_.status().raft);

@@ -5,12 +5,15 @@
 // the RaftHandoff its write callbacks and watch sinks feed inside a round. handle() must be called
 // on the session's strand (watch set-up relies on it). With v2 auth enabled, a request the
 // credentials (or the guest role) do not allow gets error 110 (etcd's hasKeyPrefixAccess).
+// Requests are counted in KeysMetrics where etcd's handler counts them (see keys_metrics.hpp).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "server/http/auth_gate.hpp"
+#include "server/http/keys_metrics.hpp"
 #include "server/http/session.hpp"
 #include "server/http/url.hpp"
 #include "server/http/raft_handoff.hpp"
@@ -25,18 +28,25 @@ struct KeysParams;
 
 class KeysHandler {
  public:
-  KeysHandler(node::Node& node, AuthGate& gate) : node_(node), gate_(gate), handoff_(node) {}
+  // `gate` and `metrics` outlive the handler.
+  KeysHandler(node::Node& node, AuthGate& gate, KeysMetrics& metrics)
+      : node_(node), gate_(gate), metrics_(metrics), handoff_(node) {}
 
   void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
 
  private:
-  void get(const KeysParams& params, std::shared_ptr<Session> session);
-  void quorum_get(KeysParams params, std::shared_ptr<Session> session);
-  void write(const KeysParams& params, std::shared_ptr<Session> session);
+  using Started = std::chrono::steady_clock::time_point;
+
+  void get(const KeysParams& params, Started started, std::shared_ptr<Session> session);
+  void quorum_get(KeysParams params, Started started, std::shared_ptr<Session> session);
+  void write(const KeysParams& params, Started started, std::shared_ptr<Session> session);
   void watch(const KeysParams& params, std::shared_ptr<Session> session);
+  // Sends a non-watch answer, counting it as a success (timed from `started`) or a failure.
+  void answer(const std::shared_ptr<Session>& session, Reply reply, KeysMetricMethod method, Started started);
 
   node::Node& node_;
   AuthGate& gate_;
+  KeysMetrics& metrics_;
   RaftHandoff handoff_;  // fed by write callbacks and watch sinks, inside a round
 };
 

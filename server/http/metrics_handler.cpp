@@ -21,8 +21,8 @@ std::string major_minor(const std::string& version) {
 
 }  // namespace
 
-MetricsHandler::MetricsHandler(node::Node& node, MetricsOptions options)
-    : node_(node), options_(std::move(options)), health_(node) {}
+MetricsHandler::MetricsHandler(node::Node& node, MetricsOptions options, const KeysMetrics& keys)
+    : node_(node), options_(std::move(options)), health_(node), keys_(keys) {}
 
 void MetricsHandler::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
@@ -67,23 +67,9 @@ MetricsView MetricsHandler::gather() const {
   m.wal_fsync_durations = node_.wal_fsync_durations();
   m.store = node_.read([](const store::Store& s, node::RaftPosition) { return s.stats(); });
   m.peers = node_.peer_activity();
-  if (options_.extensive) {
-    m.requests_received.emplace();
-    for (std::size_t i = 0; i < received_.size(); ++i) (*m.requests_received)[i] = received_[i].load(std::memory_order_relaxed);
-  }
+  m.keys = keys_.snapshot();
   m.process = read_process_figures();
   return m;
-}
-
-std::size_t MetricsHandler::method_slot(bhttp::verb method) {
-  switch (method) {
-    case bhttp::verb::delete_: return 0;
-    case bhttp::verb::get: return 1;
-    case bhttp::verb::head: return 2;
-    case bhttp::verb::post: return 3;
-    case bhttp::verb::put: return 4;
-    default: return kCountedMethods.size();
-  }
 }
 
 }  // namespace coord::http

@@ -1,6 +1,7 @@
 #include "server/http/metrics_page.hpp"
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -20,6 +21,38 @@ void by_action(MetricsText& page, std::string_view name, std::string_view help, 
   std::sort(counts.begin(), counts.end());
   page.family(name, help, "counter");
   for (const auto& [action, n] : counts) page.sample(name, {{"action", action}}, static_cast<double>(n));
+}
+
+// etcd's v2 keys request families. As Go CounterVecs and HistogramVecs they list only the label
+// sets seen so far (failures by code, then method: labels sort by name); with none the family is
+// left out.
+void http_families(MetricsText& page, const KeysMetricsSnapshot& k) {
+  if (!k.failed.empty()) {
+    page.family("etcd_http_failed_total",
+                "Counter of handle failures of requests (non-watches), by method (GET/PUT etc.) and code (400, 500 etc.).",
+                "counter");
+    for (const auto& [key, n] : k.failed) {
+      const std::string code = std::to_string(key.first);
+      page.sample("etcd_http_failed_total", {{"code", code}, {"method", kKeysMetricLabels[static_cast<std::size_t>(key.second)]}},
+                  static_cast<double>(n));
+    }
+  }
+  if (std::any_of(k.received.begin(), k.received.end(), [](std::uint64_t n) { return n != 0; })) {
+    page.family("etcd_http_received_total",
+                "Counter of requests received into the system (successfully parsed and authd).", "counter");
+    for (std::size_t i = 0; i < k.received.size(); ++i)
+      if (k.received[i] != 0)
+        page.sample("etcd_http_received_total", {{"method", kKeysMetricLabels[i]}}, static_cast<double>(k.received[i]));
+  }
+  if (std::any_of(k.succeeded.begin(), k.succeeded.end(), [](const HistogramSnapshot& h) { return h.count != 0; })) {
+    page.family("etcd_http_successful_duration_seconds",
+                "Bucketed histogram of processing time (s) of successfully handled requests (non-watches), by method "
+                "(GET/PUT etc.).",
+                "histogram");
+    for (std::size_t i = 0; i < k.succeeded.size(); ++i)
+      if (k.succeeded[i].count != 0)
+        page.histogram("etcd_http_successful_duration_seconds", {{"method", kKeysMetricLabels[i]}}, k.succeeded[i]);
+  }
 }
 
 void store_families(MetricsText& page, const MetricsView& m) {
@@ -145,16 +178,7 @@ void append_metrics_page(std::string& out, const MetricsView& m) {
   // A gauge in etcd, though it only grows.
   page.single("etcd_disk_wal_write_bytes_total", "Total number of bytes written in WAL.", "gauge",
               static_cast<double>(m.wal_written_bytes));
-  if (m.requests_received) {
-    Counts counts;
-    for (std::size_t i = 0; i < kCountedMethods.size(); ++i) counts.emplace_back(kCountedMethods[i], (*m.requests_received)[i]);
-    std::erase_if(counts, [](const auto& c) { return c.second == 0; });
-    if (!counts.empty()) {
-      page.family("etcd_http_received_total",
-                  "Counter of requests received into the system (successfully parsed and authd).", "counter");
-      for (const auto& [method, n] : counts) page.sample("etcd_http_received_total", {{"method", method}}, static_cast<double>(n));
-    }
-  }
+  http_families(page, m.keys);
   network_families(page, m);
   server_families(page, m);
   page.family("etcd_snap_fsync_duration_seconds", "The latency distributions of fsync called by snap.", "histogram");

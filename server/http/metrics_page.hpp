@@ -11,15 +11,12 @@
 #include <vector>
 
 #include "server/common/duration_histogram.hpp"
+#include "server/http/keys_metrics.hpp"
 #include "server/http/metrics_process.hpp"
 #include "server/node/peer_activity.hpp"
 #include "server/store/store_stats.hpp"
 
 namespace coord::http {
-
-// The methods of the v2 keys requests etcd_http_received_total counts, in label order (sorted);
-// the keys API answers 405 to any other.
-inline constexpr std::array<const char*, 5> kCountedMethods = {"DELETE", "GET", "HEAD", "POST", "PUT"};
 
 struct MetricsView {
   std::uint64_t member_id = 0;
@@ -46,8 +43,7 @@ struct MetricsView {
   HistogramSnapshot snap_save_durations;
   store::StoreStats store;
   std::vector<node::PeerActivity> peers;  // one per other member
-  // etcd_http_received_total by kCountedMethods; present under --metrics extensive only.
-  std::optional<std::array<std::uint64_t, kCountedMethods.size()>> requests_received;
+  KeysMetricsSnapshot keys;  // the etcd_http_* families of v2 keys requests
   std::optional<ProcessFigures> process;  // absent where /proc cannot be read
 };
 

@@ -34,8 +34,8 @@ std::vector<MemberView> member_views(const node::Node& node) {
 }  // namespace
 
 Router::Router(node::Node& node, RouterOptions options)
-    : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_), members_(node, gate_), auth_(node, gate_),
-      metrics_(node, MetricsOptions{options_.server_version, options_.extensive_metrics}) {}
+    : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_, keys_metrics_), members_(node, gate_), auth_(node, gate_),
+      metrics_(node, MetricsOptions{options_.server_version}, keys_metrics_) {}
 
 void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   auto target = parse_request_target(std::string_view(request.target().data(), request.target().size()));
@@ -62,10 +62,7 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
   // These check credentials, which read recorded password verdicts only: a password without
   // one is checked off the io threads first, and the request comes back here (AuthGate).
   if ((keys || members || auth) && gate_.defer_until_verified(request, session, *this)) return;
-  if (keys) {
-    metrics_.count_received(request.method());
-    return keys_.handle(request, *target, std::move(session));
-  }
+  if (keys) return keys_.handle(request, *target, std::move(session));
   if (members) return members_.handle(request, path, std::move(session));
   if (auth) return auth_.handle(request, path, std::move(session));
   if (path == "/health") return metrics_.health(request, std::move(session));

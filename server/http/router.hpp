@@ -2,7 +2,7 @@
 // HTTP layer would reject gets a bare 400; OPTIONS answers 200 before routing; unclean paths
 // get a 301; then /v2/keys, /v2/members, /v2/auth/*, /v2/stats/*, /v2/machines, /version,
 // /health and /metrics; anything else is 404. Called on a session's strand; safe for concurrent use by
-// many sessions (it holds no mutable state of its own).
+// many sessions (its only mutable state is the keys requests' counters).
 #pragma once
 
 #include <memory>
@@ -27,7 +27,6 @@ struct RouterOptions {
   std::string server_version{kServerVersion};
   std::string name = "default";
   bool client_cert_auth = false;  // --client-cert-auth: v2 auth takes a user from the client certificate
-  bool extensive_metrics = false;  // --metrics extensive
 };
 
 class Router final : public RequestHandler {
@@ -47,6 +46,7 @@ class Router final : public RequestHandler {
   node::Node& node_;
   const RouterOptions options_;
   AuthGate gate_;  // before the handlers that hold a reference to it
+  KeysMetrics keys_metrics_;  // likewise
   KeysHandler keys_;
   MembersHandler members_;
   AuthHandler auth_;

@@ -192,18 +192,43 @@ BOOST_AUTO_TEST_CASE(prometheus__scrapes_a_3_member_cluster_leader_on_every_memb
   BOOST_TEST_CONTEXT("prometheus log tail: " << prometheus.log_tail(1500)) { BOOST_TEST(seen); }
 }
 
-BOOST_AUTO_TEST_CASE(metrics_listener__serves_metrics_and_health_only_and_extensive_counts_requests) {
+BOOST_AUTO_TEST_CASE(metrics_listener__serves_metrics_and_health_only_and_counts_keys_requests_as_etcd) {
   const int port = coord::test::free_port();
   const std::string listener = "http://127.0.0.1:" + std::to_string(port);
   coord::test::ClusterOptions options;
-  options.extra_args = {"--listen-metrics-urls", listener, "--metrics", "extensive"};
+  options.extra_args = {"--listen-metrics-urls", listener};
   ServerCluster cluster(ServerKind::kCoordd, 1, options);
   BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
-  auto put = coord::test::http_request("PUT", cluster.client_url(0) + "/v2/keys/m", "value=1", 2s);
+  const std::string keys_url = cluster.client_url(0) + "/v2/keys";
+  auto put = coord::test::http_request("PUT", keys_url + "/m", "value=1", 2s);
   BOOST_REQUIRE(put);
   BOOST_TEST(put->status == 201);
+  // As etcd counts them: a quorum GET is QGET; a 404 and a failed compare are failures by
+  // code; a parse error (400 before the request is understood) and a watch count as received
+  // by neither.
+  auto qget = coord::test::http_get(keys_url + "/m?quorum=true", 2s);
+  BOOST_REQUIRE(qget);
+  BOOST_TEST(qget->status == 200);
+  auto missing = coord::test::http_get(keys_url + "/missing", 2s);
+  BOOST_REQUIRE(missing);
+  BOOST_TEST(missing->status == 404);
+  auto compare = coord::test::http_request("PUT", keys_url + "/m?prevValue=other", "value=2", 2s);
+  BOOST_REQUIRE(compare);
+  BOOST_TEST(compare->status == 412);
+  auto bad = coord::test::http_request("PUT", keys_url + "/m?ttl=abc", "value=3", 2s);
+  BOOST_REQUIRE(bad);
+  BOOST_TEST(bad->status == 400);
+  auto watch = coord::test::http_get(keys_url + "/m?wait=true&waitIndex=1", 2s);
+  BOOST_REQUIRE(watch);
+  BOOST_TEST(watch->status == 200);
   const std::string page = page_of(listener);
-  BOOST_TEST(page.find("\netcd_http_received_total{method=\"PUT\"} 1\n") != std::string::npos);
+  BOOST_TEST(page.find("\netcd_http_failed_total{code=\"404\",method=\"GET\"} 1\n"
+                       "etcd_http_failed_total{code=\"412\",method=\"PUT\"} 1\n") != std::string::npos);
+  BOOST_TEST(page.find("\netcd_http_received_total{method=\"GET\"} 1\n"
+                       "etcd_http_received_total{method=\"PUT\"} 2\n"
+                       "etcd_http_received_total{method=\"QGET\"} 1\n") != std::string::npos);
+  BOOST_TEST(page.find("\netcd_http_successful_duration_seconds_count{method=\"PUT\"} 1\n") != std::string::npos);
+  BOOST_TEST(page.find("\netcd_http_successful_duration_seconds_count{method=\"QGET\"} 1\n") != std::string::npos);
   BOOST_TEST(page.find("\netcd_server_has_leader 1\n") != std::string::npos);
   auto health = coord::test::http_get(listener + "/health", 2s);
   BOOST_REQUIRE(health);

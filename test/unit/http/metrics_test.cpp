@@ -183,17 +183,44 @@ BOOST_AUTO_TEST_CASE(page__network_families_per_peer_with_etcd_labels) {
   BOOST_TEST(std::is_sorted(names.begin(), names.end()));
 }
 
-BOOST_AUTO_TEST_CASE(page__extensive_counts_keys_requests_by_method_seen) {
+BOOST_AUTO_TEST_CASE(page__http_families_list_the_methods_and_codes_seen_in_label_order) {
+  KeysMetrics keys;
+  MetricsView empty;
+  empty.keys = keys.snapshot();
+  std::string none;
+  append_metrics_page(none, empty);
+  BOOST_TEST(none.find("etcd_http_") == std::string::npos);  // no label set seen: no family
+
+  keys.received(KeysMetricMethod::kPut);
+  keys.received(KeysMetricMethod::kPut);
+  keys.received(KeysMetricMethod::kGet);
+  keys.received(KeysMetricMethod::kQuorumGet);
+  keys.failed(KeysMetricMethod::kPut, 412);
+  keys.failed(KeysMetricMethod::kGet, 404);
+  keys.failed(KeysMetricMethod::kDelete, 404);
+  keys.succeeded(KeysMetricMethod::kPut, std::chrono::microseconds(700));   // in the 1 ms bucket
+  keys.succeeded(KeysMetricMethod::kQuorumGet, std::chrono::seconds(3));    // past the last bound
   MetricsView m;
-  m.requests_received.emplace();
-  (*m.requests_received)[1] = 7;  // GET
-  (*m.requests_received)[4] = 2;  // PUT
+  m.keys = keys.snapshot();
   std::string out;
   append_metrics_page(out, m);
-  BOOST_TEST(has_line(out, "# TYPE etcd_http_received_total counter"));
-  BOOST_TEST(out.find("etcd_http_received_total{method=\"GET\"} 7\netcd_http_received_total{method=\"PUT\"} 2\n") !=
-             std::string::npos);
-  BOOST_TEST(out.find("method=\"DELETE\"") == std::string::npos);
+  BOOST_TEST(has_line(out, "# TYPE etcd_http_failed_total counter"));
+  BOOST_TEST(out.find("etcd_http_failed_total{code=\"404\",method=\"DELETE\"} 1\n"
+                      "etcd_http_failed_total{code=\"404\",method=\"GET\"} 1\n"
+                      "etcd_http_failed_total{code=\"412\",method=\"PUT\"} 1\n") != std::string::npos);
+  BOOST_TEST(out.find("etcd_http_received_total{method=\"GET\"} 1\n"
+                      "etcd_http_received_total{method=\"PUT\"} 2\n"
+                      "etcd_http_received_total{method=\"QGET\"} 1\n") != std::string::npos);
+  BOOST_TEST(out.find("method=\"HEAD\"") == std::string::npos);
+  BOOST_TEST(has_line(out, "# TYPE etcd_http_successful_duration_seconds histogram"));
+  BOOST_TEST(has_line(out, "etcd_http_successful_duration_seconds_bucket{method=\"PUT\",le=\"0.0005\"} 0"));
+  BOOST_TEST(has_line(out, "etcd_http_successful_duration_seconds_bucket{method=\"PUT\",le=\"0.001\"} 1"));
+  BOOST_TEST(has_line(out, "etcd_http_successful_duration_seconds_bucket{method=\"QGET\",le=\"2.048\"} 0"));
+  BOOST_TEST(has_line(out, "etcd_http_successful_duration_seconds_bucket{method=\"QGET\",le=\"+Inf\"} 1"));
+  BOOST_TEST(has_line(out, "etcd_http_successful_duration_seconds_count{method=\"PUT\"} 1"));
+  BOOST_TEST(out.find("etcd_http_successful_duration_seconds_count{method=\"GET\"}") == std::string::npos);
+  const auto names = family_names(out);
+  BOOST_TEST(std::is_sorted(names.begin(), names.end()));
 }
 
 BOOST_AUTO_TEST_CASE(process_figures__read_from_proc_for_this_process) {
