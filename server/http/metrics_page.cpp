@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "server/common/hex.hpp"
@@ -95,6 +96,50 @@ void per_peer(MetricsText& page, const MetricsView& m, std::string_view name, st
   }
 }
 
+// A per-peer family of the snapshot transfers (`label` "To" or "From"). As a Go Vec it lists only
+// the peers `seen` holds for (a label set exists once used); with none the family is left out.
+template <typename Seen, typename Value>
+void per_peer_seen(MetricsText& page, const MetricsView& m, std::string_view name, std::string_view help,
+                   std::string_view type, std::string_view label, Seen seen, Value value) {
+  if (std::none_of(m.peers.begin(), m.peers.end(), seen)) return;
+  page.family(name, help, type);
+  for (const auto& p : m.peers) {
+    if (!seen(p)) continue;
+    const std::string remote = to_hex(p.id);
+    if constexpr (std::is_same_v<decltype(value(p)), const HistogramSnapshot&>)
+      page.histogram(name, {{label, remote}}, value(p));
+    else
+      page.sample(name, {{label, remote}}, static_cast<double>(value(p)));
+  }
+}
+
+void snapshot_families(MetricsText& page, const MetricsView& m) {
+  using P = node::PeerActivity;
+  per_peer_seen(page, m, "etcd_network_snapshot_receive_failures", "Total number of snapshot receive failures",
+                "counter", "From", [](const P& p) { return p.snapshots_received.failures != 0; },
+                [](const P& p) { return p.snapshots_received.failures; });
+  per_peer_seen(page, m, "etcd_network_snapshot_receive_success", "Total number of successful snapshot receives",
+                "counter", "From", [](const P& p) { return p.snapshots_received.successes != 0; },
+                [](const P& p) { return p.snapshots_received.successes; });
+  per_peer_seen(page, m, "etcd_network_snapshot_receive_total_duration_seconds",
+                "Total latency distributions of v3 snapshot receives", "histogram", "From",
+                [](const P& p) { return p.snapshots_received.successes != 0; },
+                [](const P& p) -> const HistogramSnapshot& { return p.snapshots_received.durations; });
+  per_peer_seen(page, m, "etcd_network_snapshot_send_failures", "Total number of snapshot send failures", "counter",
+                "To", [](const P& p) { return p.snapshots_sent.failures != 0; },
+                [](const P& p) { return p.snapshots_sent.failures; });
+  per_peer_seen(page, m, "etcd_network_snapshot_send_inflights_total", "Total number of inflight snapshot sends",
+                "gauge", "To", [](const P& p) { return p.snapshots_sent.attempted; },
+                [](const P& p) { return p.snapshots_sent.in_flight; });
+  per_peer_seen(page, m, "etcd_network_snapshot_send_success", "Total number of successful snapshot sends", "counter",
+                "To", [](const P& p) { return p.snapshots_sent.successes != 0; },
+                [](const P& p) { return p.snapshots_sent.successes; });
+  per_peer_seen(page, m, "etcd_network_snapshot_send_total_duration_seconds",
+                "Total latency distributions of v3 snapshot sends", "histogram", "To",
+                [](const P& p) { return p.snapshots_sent.successes != 0; },
+                [](const P& p) -> const HistogramSnapshot& { return p.snapshots_sent.durations; });
+}
+
 void network_families(MetricsText& page, const MetricsView& m) {
   using P = node::PeerActivity;
   per_peer(page, m, "etcd_network_active_peers", "The current number of active peer connections.", "gauge", "",
@@ -109,6 +154,7 @@ void network_families(MetricsText& page, const MetricsView& m) {
            "To", [](const P& p) { return p.sent_bytes; });
   per_peer(page, m, "etcd_network_peer_sent_failures_total", "The total number of send failures from peers.",
            "counter", "To", [](const P& p) { return p.sent_failures; });
+  snapshot_families(page, m);
 }
 
 void server_families(MetricsText& page, const MetricsView& m) {

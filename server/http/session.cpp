@@ -163,6 +163,7 @@ void Session::read_body() {
 
 void Session::on_head(beast::error_code ec) {
   if (ec) return on_read(ec, 0);
+  head_received_at_ = std::chrono::steady_clock::now();
   std::uint64_t limit = limits_.body_limit;
   std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit);
   // Beast compares Content-Length with the body limit only while parsing the head, which is

@@ -6,7 +6,18 @@
 #include <chrono>
 #include <cstdint>
 
+#include "server/common/duration_histogram.hpp"
+
 namespace coord::node {
+
+// Snapshot messages sent to or received from one peer (etcd_network_snapshot_*). A transfer
+// succeeds when the receiver took the snapshot (204); `durations` are of the successful ones.
+struct SnapshotTransfers {
+  bool attempted = false;  // at least one transfer started: etcd's label set for the peer exists
+  std::uint64_t in_flight = 0;
+  std::uint64_t successes = 0, failures = 0;
+  HistogramSnapshot durations;
+};
 
 struct PeerActivity {
   std::uint64_t id = 0;
@@ -23,6 +34,7 @@ struct PeerActivity {
   std::uint64_t disconnects = 0;
   // Heartbeats to the peer among the messages that never left (etcd_server_heartbeat_send_failures_total).
   std::uint64_t heartbeat_send_failures = 0;
+  SnapshotTransfers snapshots_sent, snapshots_received;
 };
 
 }  // namespace coord::node

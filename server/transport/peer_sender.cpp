@@ -80,8 +80,13 @@ void PeerSender::stop() {
 }
 
 node::PeerActivity PeerSender::stats() const {
-  std::lock_guard lock(stats_mu_);
-  return stats_;
+  node::PeerActivity a;
+  {
+    std::lock_guard lock(stats_mu_);
+    a = stats_;
+  }
+  a.snapshots_sent = snapshots_->figures();
+  return a;
 }
 
 void PeerSender::kick() {

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "server/http/session.hpp"
+#include "server/transport/snapshot_transfer_counters.hpp"
 
 namespace coord::node {
 class Node;
@@ -25,10 +26,12 @@ class Node;
 namespace coord::transport {
 
 // What the streams from one peer delivered, over all of them (the transport keeps one per peer
-// for etcd_network_peer_received_*). Relaxed atomics, bumped once per read; any thread.
+// for etcd_network_peer_received_* and _snapshot_receive_*). Relaxed atomics, bumped once per
+// read; any thread.
 struct PeerReceiveCounters {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> failures{0};  // streams that ended in a read error or a refusal
+  SnapshotTransferCounters snapshots;      // POST /raft/snapshot from the peer (the transport counts them)
 };
 
 class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {

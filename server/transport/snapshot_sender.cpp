@@ -31,6 +31,9 @@ SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std:
 void SnapshotSender::send(raft::Message snapshot) {
   net::post(strand_, [self = shared_from_this(), m = std::move(snapshot)]() mutable {
     if (self->stopped_ || self->busy_) return self->events_.on_snapshot_status(self->identity_.peer_id, false);
+    // A send from here on: finish() ends it, whatever path it takes.
+    self->counters_.begin();
+    self->started_ = std::chrono::steady_clock::now();
     const std::string url = self->peer_urls_.empty() ? "" : self->peer_urls_[self->url_index_ % self->peer_urls_.size()];
     const auto endpoint = peer_endpoint(url);
     if (!endpoint || (is_https(url) && !self->tls_)) return self->finish(false);
@@ -95,6 +98,7 @@ void SnapshotSender::finish(bool ok) {
   stream_.socket().close(ignored);
   tls_connection_ = nullptr;  // a handler still running holds its own reference
   if (!ok) ++url_index_;
+  counters_.finish(ok, std::chrono::steady_clock::now() - started_);
   events_.on_snapshot_status(identity_.peer_id, ok);
 }
 

@@ -18,6 +18,7 @@
 
 #include "server/raft/message.hpp"
 #include "server/transport/peer_link.hpp"
+#include "server/transport/snapshot_transfer_counters.hpp"
 
 namespace coord::transport {
 
@@ -29,6 +30,9 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
 
   void send(raft::Message snapshot);
   void stop();
+  // The sends so far (etcd_network_snapshot_send_*); a snapshot refused at once because another
+  // is on its way is not a send. Any thread.
+  node::SnapshotTransfers figures() const { return counters_.figures(); }
 
  private:
   void on_connect(boost::beast::error_code ec);
@@ -41,6 +45,7 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
   const std::vector<std::string> peer_urls_;
   PeerEvents& events_;
   const std::shared_ptr<tls::ContextSource> tls_;
+  SnapshotTransferCounters counters_;
 
   // Strand-only state.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
@@ -52,6 +57,7 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
   std::size_t url_index_ = 0;
   bool busy_ = false;
   bool stopped_ = false;
+  std::chrono::steady_clock::time_point started_{};  // of the send in progress
 };
 
 }  // namespace coord::transport

@@ -85,6 +85,7 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
     if (auto r = received_.find(id); r != received_.end()) {
       a.received_bytes = r->second->bytes.load(std::memory_order_relaxed);
       a.received_failures = r->second->failures.load(std::memory_order_relaxed);
+      a.snapshots_received = r->second->snapshots.figures();
     }
     out.push_back(a);
   }
@@ -138,20 +139,36 @@ void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> 
   std::uint64_t from = 0;
   if (auto refusal = check_sender(request, from)) return session->reply(std::move(*refusal));
   if (stream) return open_stream(request, from, std::move(session));
+  if (!snapshot) return session->reply(deliver(request, from, false));
+  // A snapshot is counted for its sender, timed from its head: its body took most of the time.
+  auto counters = receive_counters(from, node_->known_member_ids().count(from) > 0);
+  counters->snapshots.begin();
+  http::Reply reply = deliver(request, from, true);
+  counters->snapshots.finish(reply.status == 204, std::chrono::steady_clock::now() - session->head_received_at());
+  session->reply(std::move(reply));
+}
+
+http::Reply Transport::deliver(const http::HttpRequest& request, std::uint64_t from, bool snapshot) {
   auto batch = decode_batch(request.body());
-  if (!batch) return session->reply(message(400, batch.status().message()));
+  if (!batch) return message(400, batch.status().message());
   // The snapshot path took a body up to the snapshot limit: it must hold one snapshot alone.
   const bool lone_snapshot = batch->size() == 1 && batch->front().type == raft::MessageType::kSnap;
-  if (snapshot && !lone_snapshot) return session->reply(message(400, "the snapshot path carries one snapshot message"));
+  if (snapshot && !lone_snapshot) return message(400, "the snapshot path carries one snapshot message");
   if (!snapshot && request.body().size() > kMaxPipelineBodyBytes)  // unreachable behind check_head; kept for direct callers
-    return session->reply(message(413, "peer batch larger than the pipeline limit"));
+    return message(413, "peer batch larger than the pipeline limit");
   // A message forged in another member's name or misrouted poisons the whole batch.
   for (const auto& m : *batch)
-    if (m.to != self_id_ || m.from != from)
-      return session->reply(message(400, "message not from the sender or not to us"));
-  if (Status refused = node_->step(std::move(*batch)); !refused.is_ok())
-    return session->reply(message(400, refused.message()));
-  session->reply(http::Reply{204, {}, {}, {}});
+    if (m.to != self_id_ || m.from != from) return message(400, "message not from the sender or not to us");
+  if (Status refused = node_->step(std::move(*batch)); !refused.is_ok()) return message(400, refused.message());
+  return http::Reply{204, {}, {}, {}};
+}
+
+std::shared_ptr<PeerReceiveCounters> Transport::receive_counters(std::uint64_t from, bool member) {
+  if (!member) return std::make_shared<PeerReceiveCounters>();
+  std::lock_guard lock(mu_);
+  auto& slot = received_[from];
+  if (!slot) slot = std::make_shared<PeerReceiveCounters>();
+  return slot;
 }
 
 void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session) {
@@ -173,14 +190,7 @@ void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kStreamProtocol));
   const bool member = members.count(from) > 0;
   session->upgrade(std::move(head), [this, from, ticket, member](http::UpgradedStream stream, std::string leftover) {
-    // Only members' figures are kept (a stranger's ids must not grow the map).
-    auto counters = std::make_shared<PeerReceiveCounters>();
-    if (member) {
-      std::lock_guard lock(mu_);
-      auto& slot = received_[from];
-      if (!slot) slot = counters;
-      counters = slot;
-    }
+    auto counters = receive_counters(from, member);
     auto receiver =
         std::make_shared<PeerStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_, from, counters);
     {

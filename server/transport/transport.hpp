@@ -66,6 +66,11 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // idle longest if that is at least kStreamIdleEviction. False when there is no room, or when
   // `from` is not in `members` and kMaxStrangerStreams streams from non-members are open.
   bool make_stream_room_locked(std::uint64_t from, const std::set<std::uint64_t>& members);
+  // The counters kept for what `from` delivers: the map's, shared, when `from` is a member;
+  // a fresh unshared set otherwise (a stranger's ids must not grow the map).
+  std::shared_ptr<PeerReceiveCounters> receive_counters(std::uint64_t from, bool member);
+  // POST /raft and /raft/snapshot: the batch of messages `from` sent, into the node.
+  http::Reply deliver(const http::HttpRequest& request, std::uint64_t from, bool snapshot);
   // `from`'s live and reserved streams after pruning the closed ones and the reservations
   // older than kUpgradeReservation (an empty entry is erased); the live one idle longest goes
   // to `idlest` when given.

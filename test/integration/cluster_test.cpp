@@ -18,6 +18,7 @@
 #include "coord/error.hpp"
 #include "coord/tls.hpp"
 #include "test/support/process/eventually.hpp"
+#include "test/support/process/http_probe.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -188,6 +189,21 @@ void restart_all_case(Wire wire) {
   }
 }
 
+// The sum of the samples on `url`'s /metrics page whose line starts with `prefix`.
+double metric_sum(const std::string& url, const std::string& prefix) {
+  auto page = coord::test::http_get(url + "/metrics", 5s);
+  BOOST_REQUIRE(page);
+  double sum = 0;
+  std::size_t at = 0;
+  while (at < page->body.size()) {
+    const std::size_t end = std::min(page->body.find('\n', at), page->body.size());
+    const std::string line = page->body.substr(at, end - at);
+    if (line.rfind(prefix, 0) == 0) sum += std::stod(line.substr(line.rfind(' ') + 1));
+    at = end + 1;
+  }
+  return sum;
+}
+
 void snapshot_catch_up_case(Wire wire) {
   coord::test::ClusterOptions options;
   options.extra_args = {"--snapshot-count=100"};
@@ -210,6 +226,15 @@ void snapshot_catch_up_case(Wire wire) {
   BOOST_TEST(eventually([&] { return load_on(c.client_url(follower), false) == expected; }, 15s),
              "the restarted follower did not converge");
   for (int i = 0; i < 3; ++i) BOOST_TEST((load_on(c.client_url(i)) == expected));
+  if (wire == Wire::kPlain) {
+    // It caught up by a snapshot, and both ends counted it as etcd does.
+    double sent = 0;
+    for (int i = 0; i < 3; ++i)
+      if (i != follower) sent += metric_sum(c.client_url(i), "etcd_network_snapshot_send_success{To=");
+    BOOST_TEST(sent >= 1);
+    BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_success{From=") >= 1);
+    BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_total_duration_seconds_count{From=") >= 1);
+  }
 }
 
 bool tls_available() { return coord::test::TestPki::available(); }

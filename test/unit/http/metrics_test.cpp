@@ -223,6 +223,47 @@ BOOST_AUTO_TEST_CASE(page__http_families_list_the_methods_and_codes_seen_in_labe
   BOOST_TEST(std::is_sorted(names.begin(), names.end()));
 }
 
+BOOST_AUTO_TEST_CASE(page__snapshot_families_list_only_the_peers_a_snapshot_went_to_or_came_from) {
+  MetricsView m;
+  m.member_id = 1;
+  node::PeerActivity a, b;
+  a.id = 0xa;
+  b.id = 0xb;
+  a.snapshots_sent.attempted = true;
+  a.snapshots_sent.in_flight = 1;
+  a.snapshots_sent.successes = 2;
+  a.snapshots_sent.failures = 1;
+  DurationHistogram sends(DurationHistogram::exponential_bounds(0.1, 2, 10));
+  sends.observe(std::chrono::milliseconds(150));
+  sends.observe(std::chrono::milliseconds(150));
+  a.snapshots_sent.durations = sends.snapshot();
+  b.snapshots_received.attempted = true;
+  b.snapshots_received.failures = 3;
+  m.peers = {a, b};
+  std::string out;
+  append_metrics_page(out, m);
+  for (auto line : {"etcd_network_snapshot_send_inflights_total{To=\"a\"} 1",
+                    "etcd_network_snapshot_send_success{To=\"a\"} 2", "etcd_network_snapshot_send_failures{To=\"a\"} 1",
+                    "etcd_network_snapshot_send_total_duration_seconds_bucket{To=\"a\",le=\"0.1\"} 0",
+                    "etcd_network_snapshot_send_total_duration_seconds_bucket{To=\"a\",le=\"0.2\"} 2",
+                    "etcd_network_snapshot_send_total_duration_seconds_bucket{To=\"a\",le=\"51.2\"} 2",
+                    "etcd_network_snapshot_send_total_duration_seconds_count{To=\"a\"} 2",
+                    "etcd_network_snapshot_receive_failures{From=\"b\"} 3",
+                    "# TYPE etcd_network_snapshot_send_inflights_total gauge",
+                    "# TYPE etcd_network_snapshot_send_total_duration_seconds histogram"}) {
+    BOOST_TEST_CONTEXT(line) { BOOST_TEST(has_line(out, line)); }
+  }
+  // A label set exists only once used: nothing sent to b, nothing received from a, and no
+  // successful receive at all (so neither that family nor its histogram).
+  BOOST_TEST(out.find("snapshot_send_inflights_total{To=\"b\"}") == std::string::npos);
+  BOOST_TEST(out.find("snapshot_send_failures{To=\"b\"}") == std::string::npos);
+  BOOST_TEST(out.find("snapshot_receive_failures{From=\"a\"}") == std::string::npos);
+  BOOST_TEST(out.find("etcd_network_snapshot_receive_success") == std::string::npos);
+  BOOST_TEST(out.find("etcd_network_snapshot_receive_total_duration_seconds") == std::string::npos);
+  const auto names = family_names(out);
+  BOOST_TEST(std::is_sorted(names.begin(), names.end()));
+}
+
 BOOST_AUTO_TEST_CASE(process_figures__read_from_proc_for_this_process) {
   const auto p = read_process_figures();
   BOOST_REQUIRE(p);
