@@ -150,6 +150,9 @@ void network_families(MetricsText& page, const MetricsView& m) {
            "counter", "From", [](const P& p) { return p.received_bytes; });
   per_peer(page, m, "etcd_network_peer_received_failures_total", "The total number of receive failures from peers.",
            "counter", "From", [](const P& p) { return p.received_failures; });
+  per_peer_seen(page, m, "etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers",
+                "histogram", "To", [](const P& p) { return p.round_trips.count != 0; },
+                [](const P& p) -> const HistogramSnapshot& { return p.round_trips; });
   per_peer(page, m, "etcd_network_peer_sent_bytes_total", "The total number of bytes sent to peers.", "counter",
            "To", [](const P& p) { return p.sent_bytes; });
   per_peer(page, m, "etcd_network_peer_sent_failures_total", "The total number of send failures from peers.",

@@ -35,6 +35,7 @@ struct PeerActivity {
   // Heartbeats to the peer among the messages that never left (etcd_server_heartbeat_send_failures_total).
   std::uint64_t heartbeat_send_failures = 0;
   SnapshotTransfers snapshots_sent, snapshots_received;
+  HistogramSnapshot round_trips;  // of the probes answered (etcd_network_peer_round_trip_time_seconds)
 };
 
 }  // namespace coord::node

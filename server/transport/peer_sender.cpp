@@ -34,6 +34,12 @@ std::string stream_request(const PeerIdentity& id) {
   return r;
 }
 
+// Wall time for the prober's clock comparisons.
+const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 }  // namespace
 
 PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
@@ -43,11 +49,15 @@ PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<
       events_(events),
       tls_(std::move(tls)),
       snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events, tls_)),
+      prober_(std::make_shared<PeerProber>(ioc, identity.peer_id, peer_urls_, tls_, system_clock(),
+                                           [](const std::string& line) { std::fprintf(stderr, "coordd: %s\n", line.c_str()); })),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
       retry_timer_(strand_),
       watchdog_(strand_),
-      handshake_request_(stream_request(identity)) {}
+      handshake_request_(stream_request(identity)) {
+  prober_->start();
+}
 
 void PeerSender::send(std::vector<raft::Message> messages) {
   net::post(strand_, [self = shared_from_this(), ms = std::move(messages)]() mutable {
@@ -68,6 +78,7 @@ void PeerSender::enqueue(raft::Message m) {
 
 void PeerSender::stop() {
   snapshots_->stop();
+  prober_->stop();
   net::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
     self->queue_.clear();
@@ -86,6 +97,7 @@ node::PeerActivity PeerSender::stats() const {
     a = stats_;
   }
   a.snapshots_sent = snapshots_->figures();
+  a.round_trips = prober_->round_trips();
   return a;
 }
 

@@ -2,7 +2,8 @@
 // queue is full new messages are dropped, Raft retransmits) and written to the peer's message
 // stream (peer_wire.hpp): one upgraded connection that carries frames and no answers, so each
 // write takes everything queued since the last one and several may be on their way at once.
-// Snapshots go to a SnapshotSender on a connection of their own. Reconnects with capped
+// Snapshots go to a SnapshotSender on a connection of their own; a PeerProber measures the round
+// trip and the peer's clock from the start to stop(). Reconnects with capped
 // backoff; a write stuck for kWriteTimeout (a peer that stopped reading) drops the connection.
 // To an https peer URL the connection first does a TLS handshake (PeerTlsConnection); the
 // plain path writes on the socket as before.
@@ -28,6 +29,7 @@
 #include "server/node/peer_activity.hpp"
 #include "server/raft/message.hpp"
 #include "server/transport/peer_link.hpp"
+#include "server/transport/peer_prober.hpp"
 #include "server/transport/snapshot_sender.hpp"
 
 namespace coord::transport {
@@ -68,6 +70,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   PeerEvents& events_;
   const std::shared_ptr<tls::ContextSource> tls_;
   const std::shared_ptr<SnapshotSender> snapshots_;
+  const std::shared_ptr<PeerProber> prober_;
 
   // Strand-only state.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "server/common/clock.hpp"
 #include "server/common/hex.hpp"
 
 #include "server/http/session.hpp"
 #include "server/http/v2_json.hpp"
+#include "server/transport/peer_prober.hpp"
 #include "server/transport/peer_stream_receiver.hpp"
 #include "server/transport/peer_wire.hpp"
 
@@ -123,6 +125,9 @@ std::optional<http::Reply> Transport::check_sender(const http::HttpRequest& requ
 
 void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> session) {
   const std::string_view target(request.target().data(), request.target().size());
+  // etcd's prober endpoint: no cluster check, as there (it tells the time, nothing more).
+  if (target == kProbingPath && request.method() == bhttp::verb::get)
+    return session->reply(http::Reply{200, http::kJson, probe_answer(SystemClock().now()), {}});
   if (node_ == nullptr) return session->reply(message(503, "not ready"));
   if (target == "/members" && request.method() == bhttp::verb::get) {
     http::Reply r{200, http::kJson, {}, {}};

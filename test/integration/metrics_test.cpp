@@ -243,6 +243,33 @@ BOOST_AUTO_TEST_CASE(metrics_listener__serves_metrics_and_health_only_and_counts
   BOOST_TEST(keys->status == 404);
 }
 
+BOOST_AUTO_TEST_CASE(peers_are_probed__round_trips_per_peer_and_the_probing_endpoint_tells_the_time) {
+  ServerCluster cluster(ServerKind::kCoordd, 3);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  // Each member probes each other one as soon as it knows it: one histogram per peer.
+  BOOST_TEST(coord::test::eventually(
+      [&] {
+        auto page = coord::test::http_get(cluster.client_url(0) + "/metrics", 2s);
+        if (!page) return false;
+        std::size_t peers = 0;
+        for (std::size_t at = page->body.find("\netcd_network_peer_round_trip_time_seconds_count{To=\"");
+             at != std::string::npos;
+             at = page->body.find("\netcd_network_peer_round_trip_time_seconds_count{To=\"", at + 1))
+          ++peers;
+        return peers == 2;
+      },
+      10s));
+  // The endpoint etcd's prober asks, on the peer port, as etcd answers it.
+  const auto before = std::chrono::system_clock::now();
+  auto probe = coord::test::http_get(cluster.peer_url(1) + "/raft/probing", 2s);
+  BOOST_REQUIRE(probe);
+  BOOST_TEST(probe->status == 200);
+  BOOST_TEST(probe->body.rfind("{\"OK\":true,\"Now\":\"", 0) == 0);
+  const auto year = std::to_string(1970 + std::chrono::duration_cast<std::chrono::hours>(before.time_since_epoch()).count() /
+                                              (24 * 365 + 6));
+  BOOST_TEST(probe->body.find("\"Now\":\"" + year) != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(health__member_cut_off_from_its_quorum_is_unhealthy_within_a_second_and_healthy_once_back) {
   // Fault: the two other members of a 3-member cluster are frozen (SIGSTOP): the survivor can
   // no longer confirm a read with a quorum. What must hold: its first /health answer after the
