@@ -1,18 +1,114 @@
-// The prober's pure parts: the answer a member gives to GET /raft/probing, reading a peer's answer
-// (etcd's form, and hostile ones), and the clock drift taken from a probe.
+// The prober: the answer a member gives to GET /raft/probing, reading a peer's answer (etcd's
+// form, and hostile ones), the clock drift taken from a probe, and a PeerProber against fake
+// peers (one whose clock is ahead, one that answers with too much).
 #include "server/transport/peer_prober.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include "test/support/process/eventually.hpp"
 
 using namespace coord;
 using namespace coord::transport;
 using namespace std::chrono_literals;
 
+namespace net = boost::asio;
+
 namespace {
 // 2026-12-06T16:21:00Z
 constexpr UnixNanos kT = 1796574060LL * kNanosPerSecond;
+
+// A peer on a free loopback port that answers every request with `answer(now)` (a whole HTTP
+// response), one connection at a time, on its own thread; it counts the connections the prober
+// closed after reading the answer.
+class FakePeer {
+ public:
+  explicit FakePeer(std::function<std::string()> answer)
+      : answer_(std::move(answer)), acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~FakePeer() {
+    // A blocking accept is not woken by closing the acceptor from another thread: connect to it.
+    stopping_ = true;
+    net::io_context ioc;
+    net::ip::tcp::socket wake(ioc);
+    boost::system::error_code ignored;
+    wake.connect(acceptor_.local_endpoint(), ignored);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int served() const { return served_.load(); }
+
+ private:
+  void serve() {
+    while (!stopping_) {
+      boost::system::error_code ec;
+      net::ip::tcp::socket socket(ioc_);
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) return;
+      std::string request;
+      net::read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", ec);
+      if (ec) continue;
+      net::write(socket, net::buffer(answer_()), ec);
+      char byte;
+      socket.read_some(net::buffer(&byte, 1), ec);  // until the prober closes
+      ++served_;
+    }
+  }
+
+  std::function<std::string()> answer_;
+  net::io_context ioc_;
+  net::ip::tcp::acceptor acceptor_;
+  const unsigned short port_ = acceptor_.local_endpoint().port();
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> served_{0};
+  std::thread thread_;
+};
+
+std::string http_answer(const std::string& body) {
+  return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\nConnection: close\r\n\r\n" + body;
+}
+
+// Runs a PeerProber against `url` on its own io thread; collects what it reports.
+struct ProberRun {
+  explicit ProberRun(const std::string& url)
+      : prober(std::make_shared<PeerProber>(ioc, 0xabc, std::vector<std::string>{url}, nullptr, clock,
+                                            [this](const std::string& line) {
+                                              std::lock_guard lock(mu);
+                                              lines.push_back(line);
+                                            })) {
+    prober->start();
+    thread = std::thread([this] { ioc.run(); });
+  }
+  ~ProberRun() {
+    prober->stop();
+    work.reset();
+    thread.join();
+  }
+  std::vector<std::string> reported() {
+    std::lock_guard lock(mu);
+    return lines;
+  }
+
+  SystemClock clock;
+  net::io_context ioc;
+  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
+  std::mutex mu;
+  std::vector<std::string> lines;
+  std::shared_ptr<PeerProber> prober;
+  std::thread thread;
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(peer_prober)
@@ -48,6 +144,35 @@ BOOST_AUTO_TEST_CASE(clock_drift__compares_the_peer_time_with_ours_at_the_middle
   BOOST_TEST(clock_drift(kT, 10ms, kT + 5'000'000).count() == 0);
   BOOST_TEST(clock_drift(kT, 10ms, kT + 2 * kNanosPerSecond).count() == 2 * kNanosPerSecond - 5'000'000);
   BOOST_TEST(clock_drift(kT, 10ms, kT - kNanosPerSecond).count() == -kNanosPerSecond - 5'000'000);
+}
+
+// A peer whose clock runs 5 s ahead: the first probe's round trip is recorded and the drift
+// reported once, with its size and direction.
+BOOST_AUTO_TEST_CASE(prober__records_the_round_trip_and_reports_a_peer_clock_5_s_ahead) {
+  FakePeer peer([] { return http_answer(probe_answer(SystemClock().now() + 5 * kNanosPerSecond)); });
+  ProberRun run(peer.url());
+  BOOST_REQUIRE(coord::test::eventually([&] { return !run.reported().empty(); }, 5s));
+  const auto lines = run.reported();
+  BOOST_TEST(lines.size() == 1u);
+  BOOST_TEST(lines.front().find("peer abc: its clock is 5.0") == 0u);
+  BOOST_TEST(lines.front().find("ahead of ours") != std::string::npos);
+  BOOST_TEST(run.prober->round_trips().count == 1u);
+}
+
+// Fault: a peer answers with a body past the prober's 4 KiB limit, then with garbage. What must
+// hold: neither answer counts as a round trip nor reports anything.
+BOOST_AUTO_TEST_CASE(prober__ignores_oversized_and_malformed_answers) {
+  FakePeer big([] { return http_answer(std::string(8192, '{')); });
+  ProberRun run(big.url());
+  BOOST_REQUIRE(coord::test::eventually([&] { return big.served() >= 1; }, 5s));
+  BOOST_TEST(run.prober->round_trips().count == 0u);
+  BOOST_TEST(run.reported().empty());
+
+  FakePeer garbage([] { return std::string("NOT HTTP AT ALL\r\n\r\n"); });
+  ProberRun run2(garbage.url());
+  BOOST_REQUIRE(coord::test::eventually([&] { return garbage.served() >= 1; }, 5s));
+  BOOST_TEST(run2.prober->round_trips().count == 0u);
+  BOOST_TEST(run2.reported().empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
