@@ -145,19 +145,6 @@ inline std::optional<FullReply> json_request(const std::string& base_url, const 
   }
 }
 
-// Asks until the answer is not etcd's "not enough started members" refusal (500): as etcd,
-// coordd refuses a reconfiguration (before proposing anything) until the members that must stay
-// have been connected for 5 s. nullopt when the last attempt got no answer.
-inline std::optional<FullReply> reconfigure(const std::string& base_url, const std::string& method,
-                                            const std::string& path, const std::string& json = "") {
-  std::optional<FullReply> reply;
-  eventually([&] {
-    reply = json_request(base_url, method, path, json);
-    return !reply || reply->status != 500;
-  }, 15s, 200ms);
-  return reply;
-}
-
 // The membership member i serves (GET /v2/members), members sorted by id, each as compact JSON
 // (id, name, peer and client URLs); nullopt when it does not answer 200.
 inline std::optional<std::vector<std::string>> membership(const ServerCluster& cluster, int i) {
