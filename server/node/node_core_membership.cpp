@@ -133,8 +133,8 @@ void NodeCore::propose_conf_change(ConfChangeRequest request, Waiters<WriteCallb
 
 void NodeCore::apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done) {
   // A crash here leaves the change committed and in the WAL but applied nowhere on this member:
-  // its restart must apply it from the log like any other entry (conf_before_apply cannot be
-  // configured to fail, so hit()'s answer is always false).
+  // its restart must apply it from the log like any other entry. A stall holds the store lock,
+  // as a slow apply would. (conf_before_apply cannot be configured to fail: hit() says false.)
   static_cast<void>(failpoint::hit(failpoint::Point::kConfBeforeApply));
   auto cc = raft::decode_conf_change(entry.data);
   COORD_CHECK(cc.is_ok(), "committed conf change does not decode");
