@@ -64,6 +64,7 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   o.new_cluster = c.initial_cluster_state == "new";
   o.force_new_cluster = c.force_new_cluster;
   o.cluster_token = c.initial_cluster_token;
+  o.strict_reconfig_check = c.strict_reconfig_check;
   o.snapshot_count = c.snapshot_count;
   o.snapshot_catch_up_entries = std::min<std::uint64_t>(5000, c.snapshot_count);
   o.max_snapshots = c.max_snapshots;

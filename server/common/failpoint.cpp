@@ -22,8 +22,12 @@ constexpr std::size_t kPoints = static_cast<std::size_t>(Point::kCount);
 
 constexpr std::array<std::string_view, kPoints> kNames = {
     "wal_before_save",  "wal_after_save",    "fdatasync",        "before_send",              "snap_before_save",
-    "snap_after_save",  "snap_before_apply", "snap_after_apply",
+    "snap_after_save",  "snap_before_apply", "snap_after_apply", "conf_before_apply",        "snap_send_midway",
 };
+
+// Points whose operation has no way to fail: the call site ignores hit()'s answer, so `error`
+// there would configure a fault that never happens.
+bool can_fail(std::size_t index) { return index != static_cast<std::size_t>(Point::kConfBeforeApply); }
 
 Table g_table;
 std::array<std::atomic<std::uint64_t>, kPoints> g_hits{};
@@ -96,6 +100,8 @@ Result<Table> parse(std::string_view spec) {
       return Status::invalid_argument("failpoint " + std::string(point) + " is named twice");
     auto action = parse_action(point, trim(entry.substr(eq + 1)));
     if (!action) return action.status();
+    if (action->kind == ActionKind::kError && !can_fail(index))
+      return Status::invalid_argument("failpoint " + std::string(point) + " cannot fail: use crash or stall:MS");
     table[index] = *action;
   }
   return table;

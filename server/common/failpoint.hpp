@@ -5,7 +5,8 @@
 // _exit, no flush, no destructor: a power cut of the process), `error` (the operation fails with
 // an I/O error, as a failing disk or socket would), or `stall:MS` (the calling thread sleeps MS
 // milliseconds: a slow disk or a paused sender). `@skip` lets the first `skip` hits pass, so a
-// member can start and serve before its disk goes bad. Every action is printed to stderr as it
+// member can start and serve before its disk goes bad. A point where the operation cannot fail
+// (conf_before_apply) refuses `error`. Every action is printed to stderr as it
 // fires ("coordd: failpoint wal_after_save: crash"); a crash exits with status 86.
 //
 // Off unless named: a call site costs one relaxed atomic load while no failpoint is configured,
@@ -36,6 +37,10 @@ enum class Point : std::uint8_t {
                            //   and installed (the member's state is still the old one)
   kSnapAfterApply,         // snap_after_apply: after it is durable and marked in the WAL, right
                            //   before the store is replaced by it
+  kConfBeforeApply,        // conf_before_apply: before a committed conf change (member add, remove or
+                           //   update) is applied; crash or stall only, as applying one cannot fail
+  kSnapSendMidway,         // snap_send_midway: when the leader has written the head and half the body
+                           //   of a snapshot to a follower (error: the send is abandoned there)
   kCount,
 };
 
@@ -53,7 +58,8 @@ struct Action {
 using Table = std::array<Action, static_cast<std::size_t>(Point::kCount)>;
 
 // Parses a COORD_FAILPOINTS value ("" configures nothing). An unknown point, an unknown action,
-// a point named twice or a malformed number is an invalid_argument naming the culprit.
+// `error` at a point that cannot fail, a point named twice or a malformed number is an
+// invalid_argument naming the culprit.
 Result<Table> parse(std::string_view spec);
 
 // Installs `table` (replacing what was configured).

@@ -29,6 +29,9 @@ struct NodeOptions {
   // data dir without a WAL, as in etcd.
   bool force_new_cluster = false;
   std::string cluster_token = "etcd-cluster";  // --initial-cluster-token (ids of added members)
+  // --strict-reconfig-check: refuse a member add or remove that could cost the quorum (too few
+  // started members, or peers not connected for long enough). false skips both, as in etcd.
+  bool strict_reconfig_check = true;
   std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
   std::size_t max_snapshots = 5;

@@ -1,9 +1,11 @@
 #include "server/transport/snapshot_sender.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
 #include "server/raft/codec.hpp"
 #include "server/transport/peer_wire.hpp"
@@ -73,15 +75,39 @@ void SnapshotSender::on_connect(beast::error_code ec) {
 }
 
 void SnapshotSender::write_request() {
-  auto on_written = [self = shared_from_this(), keep = tls_connection_](beast::error_code e, std::size_t) {
+  head_writer_.emplace(request_);
+  auto on_head = [self = shared_from_this(), keep = tls_connection_](beast::error_code e, std::size_t) {
     if (e) return self->finish(false);
-    self->response_ = {};
-    auto on_read = [self, keep](beast::error_code e2, std::size_t) { self->on_response(e2); };
-    if (keep) return bhttp::async_read(keep->stream, self->buffer_, self->response_, std::move(on_read));
-    bhttp::async_read(self->stream_, self->buffer_, self->response_, std::move(on_read));
+    if (keep) return self->write_body(keep->stream, keep);
+    self->write_body(self->stream_, keep);
   };
-  if (tls_connection_) return bhttp::async_write(tls_connection_->stream, request_, std::move(on_written));
-  bhttp::async_write(stream_, request_, std::move(on_written));
+  if (tls_connection_) return bhttp::async_write_header(tls_connection_->stream, *head_writer_, std::move(on_head));
+  bhttp::async_write_header(stream_, *head_writer_, std::move(on_head));
+}
+
+// The body goes raw after the head (its Content-Length is set, no chunking), in two halves.
+// `stream` lives in `self` or in `keep`, both held by the handlers.
+template <class Stream>
+void SnapshotSender::write_body(Stream& stream, std::shared_ptr<PeerTlsConnection> keep) {
+  const std::string& body = request_.body();
+  const std::size_t half = body.size() / 2;
+  net::async_write(stream, net::buffer(body.data(), half),
+                   [self = shared_from_this(), keep, &stream, &body, half](beast::error_code e, std::size_t) {
+                     if (e) return self->finish(false);
+                     if (failpoint::hit(failpoint::Point::kSnapSendMidway)) return self->finish(false);
+                     net::async_write(stream, net::buffer(body.data() + half, body.size() - half),
+                                      [self, keep, &stream](beast::error_code e2, std::size_t) {
+                                        if (e2) return self->finish(false);
+                                        self->read_response(stream, keep);
+                                      });
+                   });
+}
+
+template <class Stream>
+void SnapshotSender::read_response(Stream& stream, std::shared_ptr<PeerTlsConnection> keep) {
+  response_ = {};
+  bhttp::async_read(stream, buffer_, response_,
+                    [self = shared_from_this(), keep](beast::error_code e, std::size_t) { self->on_response(e); });
 }
 
 void SnapshotSender::on_response(beast::error_code ec) {
@@ -92,6 +118,7 @@ void SnapshotSender::on_response(beast::error_code ec) {
 
 void SnapshotSender::finish(bool ok) {
   busy_ = false;
+  head_writer_.reset();  // it refers to request_
   request_ = {};  // a snapshot can be large: do not keep its bytes
   buffer_.clear();
   beast::error_code ignored;

@@ -2,6 +2,9 @@
 // (peer_wire.hpp), one at a time, each on a connection of its own so that a large snapshot never
 // holds up the message stream. The outcome of each is reported (raft report_snapshot); a snapshot
 // that arrives while another is on its way is reported failed at once (raft sends it again later).
+// The request goes out as its head, then the first and the second half of its body: between the
+// halves is the failpoint snap_send_midway (server/common/failpoint.hpp), a leader cut off in the
+// middle of a send.
 // To an https peer URL the connection first does a TLS handshake (PeerTlsConnection).
 // Thread-safety: send() and stop() may be called from any thread; the rest runs on its strand.
 #pragma once
@@ -11,8 +14,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +42,10 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
  private:
   void on_connect(boost::beast::error_code ec);
   void write_request();
+  template <class Stream>
+  void write_body(Stream& stream, std::shared_ptr<PeerTlsConnection> keep);
+  template <class Stream>
+  void read_response(Stream& stream, std::shared_ptr<PeerTlsConnection> keep);
   void on_response(boost::beast::error_code ec);
   void finish(bool ok);
 
@@ -53,6 +62,7 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
   std::shared_ptr<PeerTlsConnection> tls_connection_;  // this snapshot's TLS layer, if https
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request<boost::beast::http::string_body> request_;
+  std::optional<boost::beast::http::request_serializer<boost::beast::http::string_body>> head_writer_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::size_t url_index_ = 0;
   bool busy_ = false;

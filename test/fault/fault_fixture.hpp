@@ -10,13 +10,19 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <boost/json.hpp>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "test/support/history/history_recorder.hpp"
+#include "test/support/net/raw_connection.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
 #include "test/support/process/server_cluster.hpp"
@@ -101,6 +107,105 @@ inline void require_linearizable(history::HistoryRecorder& recorder, FaultCluste
   BOOST_TEST_MESSAGE("linearizability: " << verdict.operations << " operations (" << verdict.indeterminate
                                          << " indeterminate), " << verdict.states_explored << " states explored");
   BOOST_TEST(verdict.linearizable, verdict.explanation);
+}
+
+// An HTTP answer with the head kept: what http_probe's HttpReply leaves out (X-Etcd-Index).
+struct FullReply {
+  int status = 0;
+  std::string head;
+  std::string body;
+
+  // A header's value ("" when absent); `name` as the server spells it.
+  std::string header(const std::string& name) const {
+    const auto at = head.find("\r\n" + name + ": ");
+    if (at == std::string::npos) return {};
+    const auto start = at + 4 + name.size();
+    return head.substr(start, head.find("\r\n", start) - start);
+  }
+};
+
+// `method` `path` on `base_url` with a JSON body (omitted when empty), the connection closed
+// after the answer; nullopt when the member refuses the connection or closes it without one.
+inline std::optional<FullReply> json_request(const std::string& base_url, const std::string& method,
+                                             const std::string& path, const std::string& json = "",
+                                             std::chrono::milliseconds timeout = 5s) {
+  try {
+    RawConnection c(base_url);
+    std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+    if (!json.empty())
+      request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(json.size()) + "\r\n";
+    request += "\r\n" + json;
+    if (!c.send(request, timeout)) return std::nullopt;
+    const std::string answer = c.read_all(timeout);
+    const auto end_of_head = answer.find("\r\n\r\n");
+    if (answer.rfind("HTTP/1.1 ", 0) != 0 || end_of_head == std::string::npos) return std::nullopt;
+    return FullReply{std::atoi(answer.c_str() + 9), answer.substr(0, end_of_head + 2), answer.substr(end_of_head + 4)};
+  } catch (const std::runtime_error&) {
+    return std::nullopt;  // connection refused
+  }
+}
+
+// The membership member i serves (GET /v2/members), members sorted by id, each as compact JSON
+// (id, name, peer and client URLs); nullopt when it does not answer 200.
+inline std::optional<std::vector<std::string>> membership(const ServerCluster& cluster, int i) {
+  auto reply = http_get(cluster.probe_url(i) + "/v2/members", 2s);
+  if (!reply || reply->status != 200) return std::nullopt;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(reply->body, ec);
+  if (ec || !doc.is_object() || !doc.as_object().contains("members")) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& m : doc.at("members").as_array()) out.push_back(boost::json::serialize(m));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The ids of a membership() answer, sorted.
+inline std::vector<std::string> ids_of(const std::vector<std::string>& members) {
+  std::vector<std::string> ids;
+  for (const auto& m : members) ids.push_back(std::string(boost::json::parse(m).at("id").as_string()));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// True once every member in `members` serves the same membership, whose ids are `ids` (sorted),
+// within `timeout`; a member that applied a change later than the others gets the time to.
+inline bool same_membership_everywhere(const ServerCluster& cluster, const std::vector<int>& members,
+                                       const std::vector<std::string>& ids, std::chrono::milliseconds timeout = 10s) {
+  return eventually([&] {
+    std::optional<std::vector<std::string>> first;
+    for (int i : members) {
+      auto m = membership(cluster, i);
+      if (!m || ids_of(*m) != ids || (first && *m != *first)) return false;
+      if (!first) first = std::move(m);
+    }
+    return true;
+  }, timeout, 100ms);
+}
+
+// The fault keys as member i serves them to a quorum get of their directory (recursive, sorted):
+// members with the same store at the same index answer the same bytes.
+inline std::optional<std::string> quorum_listing(const ServerCluster& cluster, int i) {
+  auto reply = http_get(cluster.probe_url(i) + "/v2/keys/fault?recursive=true&sorted=true&quorum=true", 5s);
+  if (!reply) return std::nullopt;
+  return std::to_string(reply->status) + " " + reply->body;
+}
+
+// Every member in `members` answers the same quorum_listing() (once the clients stopped).
+inline void require_same_listing(const ServerCluster& cluster, const std::vector<int>& members) {
+  const auto first = quorum_listing(cluster, members.front());
+  BOOST_TEST_REQUIRE(first.has_value(), "member " << members.front() << " gave no listing");
+  BOOST_TEST(first->rfind("200 ", 0) == 0u, *first);
+  for (int i : members) {
+    const auto listing = quorum_listing(cluster, i);
+    BOOST_TEST((listing == first), "member " << i << " lists " << listing.value_or("nothing") << ", not " << *first);
+  }
+}
+
+// True once member i's log (all of it: a member of a busy cluster logs every snapshot it
+// records) holds `line`, a failpoint's report say, within `timeout`.
+inline bool log_shows(const ServerCluster& cluster, int i, const std::string& line,
+                      std::chrono::milliseconds timeout = 20s) {
+  return eventually([&] { return cluster.log_tail(i, 1 << 20).find(line) != std::string::npos; }, timeout, 50ms);
 }
 
 }  // namespace coord::test::fault

@@ -257,9 +257,9 @@ std::optional<int> ServerCluster::leader(std::chrono::milliseconds timeout) {
   return std::nullopt;
 }
 
-std::string ServerCluster::log_tail(int i) const {
+std::string ServerCluster::log_tail(int i, std::size_t max_bytes) const {
   const Member& m = members_.at(i);
-  if (m.process) return m.process->log_tail();
+  if (m.process) return m.process->log_tail(max_bytes);
   return {};
 }
 

@@ -98,8 +98,9 @@ class ServerCluster {
   // member says so within `timeout`.
   std::optional<int> leader(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   const std::string& last_error() const { return last_error_; }
-  // The tail of member i's log, for failure messages.
-  std::string log_tail(int i) const;
+  // The last `max_bytes` of member i's log (all its runs), for failure messages and for
+  // scenarios that wait on a line it prints.
+  std::string log_tail(int i, std::size_t max_bytes = 4000) const;
   const std::string& dir() const { return dir_.path(); }
 
  private:

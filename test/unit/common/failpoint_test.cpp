@@ -56,9 +56,9 @@ BOOST_AUTO_TEST_CASE(parse__every_action_and_skip) {
 BOOST_AUTO_TEST_CASE(parse__every_point_has_a_name_it_accepts) {
   for (std::size_t i = 0; i < static_cast<std::size_t>(Point::kCount); ++i) {
     const auto point = static_cast<Point>(i);
-    auto t = fp::parse(std::string(fp::name(point)) + "=error");
+    auto t = fp::parse(std::string(fp::name(point)) + "=stall:1");
     BOOST_TEST_REQUIRE(t.is_ok(), fp::name(point));
-    BOOST_TEST((at(*t, point).kind == ActionKind::kError));
+    BOOST_TEST((at(*t, point).kind == ActionKind::kStall));
   }
 }
 
@@ -75,6 +75,16 @@ BOOST_AUTO_TEST_CASE(parse__refusals_name_the_culprit) {
   BOOST_TEST(refusal("fdatasync=error@x").find("skip count \"x\"") != std::string::npos);
   BOOST_TEST(refusal("fdatasync=error@").find("skip count") != std::string::npos);
   BOOST_TEST(refusal("fdatasync=error,fdatasync=crash").find("named twice") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(parse__error_is_refused_where_the_operation_cannot_fail) {
+  BOOST_TEST(refusal("conf_before_apply=error").find("failpoint conf_before_apply cannot fail") != std::string::npos);
+  BOOST_TEST(refusal("conf_before_apply=error@2").find("use crash or stall:MS") != std::string::npos);
+  auto t = fp::parse("conf_before_apply=crash@3,snap_send_midway=error");
+  BOOST_TEST_REQUIRE(t.is_ok(), t.status().message());
+  BOOST_TEST((at(*t, Point::kConfBeforeApply).kind == ActionKind::kCrash));
+  BOOST_TEST(at(*t, Point::kConfBeforeApply).skip == 3u);
+  BOOST_TEST((at(*t, Point::kSnapSendMidway).kind == ActionKind::kError));
 }
 
 BOOST_AUTO_TEST_CASE(configure_from_environment__refusal_names_the_variable) {

@@ -1,5 +1,6 @@
 // NodeCore driven by hand, one round at a time on a manual clock: what only a crash at an exact
-// point shows (before the first round).
+// point shows (before the first round), and the reconfiguration checks of a member that runs
+// alone among members that never started.
 #include "server/node/node_core.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -75,6 +76,48 @@ BOOST_AUTO_TEST_CASE(a_restarted_single_member_leads_without_waiting_an_election
   BOOST_REQUIRE(core.open(nullptr).is_ok());
   BOOST_TEST(run_until_ready(core, clock, options.election_ticks / 2));
   BOOST_TEST(core.is_leader());
+}
+
+// Member 1 of a 3-member cluster whose other members never start: the bootstrap makes all three
+// members, none published (started). An add would need 3 started members of 4, a removal 2
+// connected ones of 2. What must hold: --strict-reconfig-check (the default) refuses both with
+// etcd's error before anything is proposed; without it both are prepared, as in etcd.
+BOOST_AUTO_TEST_CASE(strict_reconfig_check_refuses_what_could_cost_the_quorum_and_off_skips_it) {
+  for (const bool strict : {true, false}) {
+    MemFileSystem fs;
+    ManualClock clock;
+    NoSignals signals;
+    NodeOptions o = one_member(1);
+    o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
+    o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+    o.strict_reconfig_check = strict;
+    NodeCore core(o, fs, clock, signals);
+    BOOST_REQUIRE(core.open(nullptr).is_ok());
+    NodeCore::Inbox in;
+    BOOST_REQUIRE(core.run_round(in));
+    BOOST_TEST_REQUIRE(core.members().size() == 3u);
+    int answered = 0;
+    Status answer;
+    NodeCore::MemberCallback done = [&](Status s, store::Member) {
+      ++answered;
+      answer = std::move(s);
+    };
+    const auto add = core.prepare_add_member({"http://127.0.0.1:5"}, done);
+    const auto remove = core.prepare_remove_member(3, done);
+    if (strict) {
+      BOOST_TEST(!add.has_value());
+      BOOST_TEST(!remove.has_value());
+      BOOST_TEST(answered == 2);
+      BOOST_TEST(answer.message() == "etcdserver: re-configuration failed due to not enough started members");
+    } else {
+      BOOST_TEST_REQUIRE(add.has_value());
+      BOOST_TEST((add->change.type == raft::ConfChangeType::kAddNode));
+      BOOST_TEST_REQUIRE(remove.has_value());
+      BOOST_TEST((remove->change.type == raft::ConfChangeType::kRemoveNode));
+      BOOST_TEST(remove->change.node_id == 3u);
+      BOOST_TEST(answered == 0);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
