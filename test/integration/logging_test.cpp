@@ -1,0 +1,176 @@
+// coordd's log as an operator reads it: a real 3-member cluster started with `--logger zap
+// --log-outputs FILE` writes JSON lines only, one object per line with etcd's level/ts/msg.
+// Fault: the leader is killed (SIGKILL). What must hold after it: the survivors' logs say that
+// the leader became unreachable, that an election happened, and who leads now in a later term;
+// and no line of any member holds a key's value, a user's password or the credentials of an
+// Authorization header the test sent.
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "coord/client.hpp"
+#include "test/support/process/eventually.hpp"
+#include "test/support/process/http_probe.hpp"
+#include "test/support/process/server_cluster.hpp"
+
+using namespace std::chrono_literals;
+using coord::test::eventually;
+using coord::test::ServerCluster;
+using coord::test::ServerKind;
+
+namespace {
+
+const std::string kSecretValue = "value-that-must-never-be-logged-7f3a";
+const std::string kSecretPassword = "password-that-must-never-be-logged-9c1e";
+
+struct LogLine {
+  std::string raw;
+  boost::json::object json;  // empty when the line is not a JSON object
+};
+
+std::vector<LogLine> read_log(const std::string& path) {
+  std::vector<LogLine> out;
+  std::ifstream in(path);
+  for (std::string l; std::getline(in, l);) {
+    LogLine line{l, {}};
+    boost::system::error_code ec;
+    auto v = boost::json::parse(l, ec);
+    if (!ec && v.is_object()) line.json = v.as_object();
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+std::string text(const boost::json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::int64_t number(const boost::json::object& o, const char* key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_int64() ? v->as_int64() : -1;
+}
+
+// The first line of `lines` whose msg is `msg` and for which `also` holds.
+template <typename Pred>
+std::optional<boost::json::object> find(const std::vector<LogLine>& lines, const std::string& msg, Pred also) {
+  for (const auto& l : lines)
+    if (text(l.json, "msg") == msg && also(l.json)) return l.json;
+  return std::nullopt;
+}
+
+std::optional<boost::json::object> find(const std::vector<LogLine>& lines, const std::string& msg) {
+  return find(lines, msg, [](const boost::json::object&) { return true; });
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(logging)
+
+BOOST_AUTO_TEST_CASE(zap_file_output__leader_killed__election_and_unreachable_peer_logged_and_no_secret) {
+  coord::test::ClusterOptions options;
+  options.heartbeat_ms = 50;
+  options.election_ms = 500;
+  options.extra_args = {"--logger", "zap"};
+  ServerCluster c(ServerKind::kCoordd, 3, options);
+  std::vector<std::string> paths;
+  for (int i = 0; i < 3; ++i) {
+    paths.push_back(c.dir() + "/member" + std::to_string(i) + ".jsonl");
+    c.set_member_args(i, {"--log-outputs", paths.back()});
+  }
+  BOOST_REQUIRE_MESSAGE(c.start(), c.last_error());
+
+  // A value, a user with a password, and a request carrying that password in its
+  // Authorization header: none of them may reach a log.
+  {
+    coord::ClientOptions o;
+    o.endpoints = c.client_urls();
+    coord::Client client(o);
+    client.set("/logging/secret", kSecretValue);
+  }
+  const auto created = coord::test::http_request(
+      "PUT", c.client_url(0) + "/v2/auth/users/root", R"({"user":"root","password":")" + kSecretPassword + R"("})", 5s);
+  BOOST_REQUIRE(created);
+  BOOST_TEST(created->status == 201, created->body);
+  {
+    coord::ClientOptions o;
+    o.endpoints = c.client_urls();
+    o.username = "root";
+    o.password = kSecretPassword;
+    coord::Client client(o);
+    client.set("/logging/with-credentials", kSecretValue);
+  }
+
+  const auto leader = c.leader();
+  BOOST_REQUIRE(leader);
+  const auto before = read_log(paths[*leader]);
+  const auto won = find(before, "won election: became leader");
+  BOOST_REQUIRE_MESSAGE(won, "the leader did not log its election");
+  const std::int64_t old_term = number(*won, "term");
+  const auto self = find(before, "starting local member");
+  BOOST_REQUIRE(self);
+  const std::string old_leader_id = text(*self, "local-member-id");
+  BOOST_REQUIRE_EQUAL(old_leader_id.size(), 16u);
+
+  c.kill(*leader);
+  const auto next = c.leader(10s);
+  BOOST_REQUIRE_MESSAGE(next, "no new leader");
+  const auto next_self = find(read_log(paths[*next]), "starting local member");
+  BOOST_REQUIRE(next_self);
+  const std::string new_leader_id = text(*next_self, "local-member-id");
+
+  for (int i = 0; i < 3; ++i) {
+    if (i == *leader) continue;
+    // The log is written as things happen: wait for the lines, not for a time.
+    const bool logged = eventually(
+        [&] {
+          const auto lines = read_log(paths[i]);
+          const bool unreachable = find(lines, "peer became unreachable", [&](const auto& o) {
+                                     return text(o, "remote-peer-id") == old_leader_id;
+                                   }).has_value();
+          const bool new_leader = find(lines, "changed leader", [&](const auto& o) {
+                                    return text(o, "leader-id") == new_leader_id && number(o, "term") > old_term;
+                                  }).has_value() ||
+                                  find(lines, "elected leader", [&](const auto& o) {
+                                    return text(o, "leader-id") == new_leader_id && number(o, "term") > old_term;
+                                  }).has_value();
+          return unreachable && new_leader;
+        },
+        10s);
+    BOOST_TEST(logged, "member " << i << " did not log the unreachable leader and the new one");
+  }
+  const auto next_lines = read_log(paths[*next]);
+  BOOST_TEST(find(next_lines, "starting a new election", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
+  BOOST_TEST(find(next_lines, "won election: became leader", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
+
+  for (int i = 0; i < 3; ++i) {
+    const auto lines = read_log(paths[i]);
+    BOOST_TEST(lines.size() > 5u, "member " << i << " logged almost nothing");
+    for (const auto& l : lines) {
+      BOOST_TEST(!l.json.empty(), "not a JSON object: " << l.raw);
+      BOOST_TEST((l.json.contains("level") && l.json.contains("ts") && l.json.contains("msg")), l.raw);
+      BOOST_TEST(l.raw.find(kSecretValue) == std::string::npos, l.raw);
+      BOOST_TEST(l.raw.find(kSecretPassword) == std::string::npos, l.raw);
+      BOOST_TEST(l.raw.find("Basic ") == std::string::npos, l.raw);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_log_output__refused_at_start_in_etcds_words) {
+  auto binary = coord::test::server_binary(ServerKind::kCoordd);
+  BOOST_REQUIRE(binary);
+  coord::test::ClusterOptions options;
+  options.extra_args = {"--logger", "zap", "--log-outputs", "/nonexistent-dir/coordd.log"};
+  options.ready_timeout = 5s;
+  ServerCluster c(ServerKind::kCoordd, 1, options);
+  BOOST_REQUIRE(!c.start());
+  BOOST_TEST(eventually([&] { return c.log_tail(0).find("open sink \"/nonexistent-dir/coordd.log\"") != std::string::npos; }, 5s),
+             c.log_tail(0));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
