@@ -123,7 +123,7 @@ void PeerSender::tls_failed(const beast::error_code& ec) {
   if (ec.message() != last_tls_error_) {
     last_tls_error_ = ec.message();
     COORD_LOG_WARN("TLS handshake with peer " + to_hex(identity_.peer_id) + " failed: " + last_tls_error_,
-                   log::id("remote-peer-id", identity_.peer_id));
+                   log::id("peer-id", identity_.peer_id));
   }
   connection_failed();
 }
@@ -160,7 +160,7 @@ void PeerSender::on_handshake(beast::error_code ec) {
   if (status != 101) {
     if (status == 412)
       COORD_LOG_WARN("peer " + to_hex(identity_.peer_id) + " belongs to another cluster; not sending to it",
-                     log::id("remote-peer-id", identity_.peer_id));
+                     log::id("peer-id", identity_.peer_id));
     return connection_failed();
   }
   connecting_ = false;
@@ -269,17 +269,17 @@ void PeerSender::connection_failed() {
 
 void PeerSender::log_reachability(bool reachable) {
   const auto now = std::chrono::steady_clock::now();
-  const auto peer = log::id("remote-peer-id", identity_.peer_id);
+  const auto peer = log::id("peer-id", identity_.peer_id);  // etcd's words (rafthttp)
   if (reachable) {
-    if (reach_ != Reach::kReachable) COORD_LOG_INFO("peer became reachable", peer);
+    if (reach_ != Reach::kReachable) COORD_LOG_INFO("peer became active", peer);
     reach_ = Reach::kReachable;
     reach_logged_ = now;
     return;
   }
   if (reach_ == Reach::kReachable) {
-    COORD_LOG_WARN("peer became unreachable", peer, {"peer-urls", peer_urls_.empty() ? "" : peer_urls_.front()});
+    COORD_LOG_WARN("peer became inactive (message send to peer failed)", peer, {"peer-urls", peer_urls_.empty() ? "" : peer_urls_.front()});
   } else if (now - reach_logged_ >= kUnreachableRepeat) {
-    COORD_LOG_WARN(reach_ == Reach::kUnknown ? "peer not reachable yet" : "peer still unreachable", peer,
+    COORD_LOG_WARN(reach_ == Reach::kUnknown ? "peer not active yet" : "peer still inactive", peer,
                    log::duration("since-last-report", now - reach_logged_));
   } else {
     return;

@@ -61,8 +61,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void arm_watchdog();
   void connection_failed();
   void record(bool ok, double millis, std::size_t bytes);
-  // Logs the peer becoming reachable or unreachable: once per change, and while it stays
-  // unreachable (or was never reached) at most once per kUnreachableRepeat.
+  // Logs the peer becoming reachable ("active", as etcd says) or unreachable: once per change,
+  // and while it stays unreachable (or was never reached) at most once per kUnreachableRepeat.
   void log_reachability(bool reachable);
 
   // Constant after construction.
