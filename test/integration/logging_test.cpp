@@ -13,12 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "coord/client.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
+#include "test/support/process/process.hpp"
 #include "test/support/net/raw_connection.hpp"
 #include "test/support/process/server_cluster.hpp"
 
@@ -237,6 +239,24 @@ BOOST_AUTO_TEST_CASE(restart_after_a_torn_wal_tail__snapshot_and_repair_logged) 
   BOOST_TEST(text(*repaired, "level") == "warn");
   BOOST_TEST(find(lines, "recovered store from snapshot", [&](const auto& o) { return number(o, "snapshot-index") >= 5; })
                  .has_value());
+}
+
+// Fault: a disk whose every fdatasync takes 1.05 s (failpoint fdatasync=stall). What must hold:
+// the member warns as etcd does ("slow fdatasync", over 1 s), in the default layout (capnslog
+// text lines on stderr).
+BOOST_AUTO_TEST_CASE(slow_disk__slow_fdatasync_warned_in_the_default_text_layout) {
+  auto binary = coord::test::server_binary(ServerKind::kCoordd);
+  BOOST_REQUIRE(binary);
+  coord::test::TempDir dir;
+  const int client = coord::test::free_port(), peer = coord::test::free_port();
+  const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer);
+  coord::test::Process member({*binary, "--data-dir", dir.file("data"), "--listen-client-urls",
+                               "http://127.0.0.1:" + std::to_string(client), "--advertise-client-urls",
+                               "http://127.0.0.1:" + std::to_string(client), "--listen-peer-urls", peer_url,
+                               "--initial-advertise-peer-urls", peer_url, "--initial-cluster", "default=" + peer_url},
+                              dir.file("coordd.log"), {"COORD_FAILPOINTS=fdatasync=stall:1050"});
+  const std::regex warning(R"(\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6} W \| coordd: slow fdatasync, took: 1\.\d+s, expected-duration: 1s\n)");
+  BOOST_TEST(eventually([&] { return std::regex_search(member.log_tail(), warning); }, 10s), member.log_tail());
 }
 
 BOOST_AUTO_TEST_CASE(bad_log_output__refused_at_start_in_etcds_words) {
