@@ -441,6 +441,9 @@ void NodeCore::log_election(raft::NodeId leader_before, const std::optional<raft
   logged_role_ = role;
   const bool new_term = term > logged_term_;
   logged_term_ = std::max(logged_term_, term);
+  const raft::NodeId leader = leader_.load();
+  // Most Readies only move the commit index: nothing to log, and nothing formatted.
+  if (role == was && !new_term && leader == leader_before) return;
   const auto self = log::id("local-member-id", options_.member_id);
   if (role == raft::Role::kCandidate && (was != raft::Role::kCandidate || new_term))
     COORD_LOG_INFO("starting a new election", self, {"term", term});
@@ -450,7 +453,6 @@ void NodeCore::log_election(raft::NodeId leader_before, const std::optional<raft
   if ((was == raft::Role::kCandidate || was == raft::Role::kPreCandidate) && role == raft::Role::kFollower)
     COORD_LOG_INFO("lost election: became follower", self, {"term", term});
   if (was == raft::Role::kLeader && role != raft::Role::kLeader) COORD_LOG_INFO("stepped down as leader", self, {"term", term});
-  const raft::NodeId leader = leader_.load();
   if (leader == leader_before) return;
   if (leader == 0)
     COORD_LOG_INFO("lost leader", self, log::id("lost-leader-id", leader_before), {"term", term});
