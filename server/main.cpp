@@ -18,6 +18,8 @@
 #include "server/common/clock.hpp"
 #include "server/common/failpoint.hpp"
 #include "server/common/file_posix.hpp"
+#include "server/common/hex.hpp"
+#include "server/common/log.hpp"
 #include "server/common/version.hpp"
 #include "server/config/server_config.hpp"
 #include "server/discovery/bootstrap.hpp"
@@ -85,6 +87,61 @@ coord::Result<std::vector<coord::http::ListenAddress>> addresses(const std::vect
     out.push_back({*endpoint, url.scheme == "https" ? tls : nullptr});
   }
   return out;
+}
+
+// A URL without its user information ("http://user:secret@host" → "http://host"): URLs are
+// logged, passwords never.
+std::string redacted_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto at = url.find('@', start);
+  if (at == std::string::npos || url.find('/', start) < at) return url;
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
+std::string url_list(const std::vector<coord::config::Url>& urls) {
+  std::string out;
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + redacted_url(u.text);
+  return out;
+}
+
+std::string text_list(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + redacted_url(u);
+  return out;
+}
+
+const char* signal_name(int signal_number) {
+  return signal_number == SIGINT ? "interrupt" : signal_number == SIGTERM ? "terminated" : "signal";
+}
+
+// The configuration a member or proxy starts with, as etcd logs it at start ("starting an etcd
+// server"). Paths and URLs only: no file is read here, and URLs lose their user information.
+void log_configuration(const coord::config::ServerConfig& c) {
+  using coord::log::Field;
+  std::string cluster;
+  for (const auto& m : c.initial_cluster)
+    for (const auto& u : m.peer_urls) cluster += (cluster.empty() ? "" : ",") + m.name + "=" + redacted_url(u);
+  const char* proxy = c.proxy == coord::config::ServerConfig::ProxyMode::kOff ? "off"
+                      : c.proxy == coord::config::ServerConfig::ProxyMode::kOn ? "on" : "readonly";
+  COORD_LOG_INFO("starting coordd", Field("coordd-version", coord::kServerVersion), Field("name", c.name),
+                 Field("data-dir", c.data_dir), Field("proxy", proxy), Field("listen-client-urls", url_list(c.listen_client_urls)),
+                 Field("advertise-client-urls", text_list(c.advertise_client_urls)),
+                 Field("listen-peer-urls", url_list(c.listen_peer_urls)),
+                 Field("initial-advertise-peer-urls", text_list(c.initial_advertise_peer_urls)),
+                 Field("listen-metrics-urls", url_list(c.listen_metrics_urls)), Field("initial-cluster", cluster),
+                 Field("initial-cluster-state", c.initial_cluster_state),
+                 Field("initial-cluster-token", c.initial_cluster_token), Field("discovery", redacted_url(c.discovery)),
+                 Field("discovery-proxy", redacted_url(c.discovery_proxy)),
+                 coord::log::duration("heartbeat-interval", c.heartbeat_interval),
+                 coord::log::duration("election-timeout", c.election_timeout), Field("snapshot-count", c.snapshot_count),
+                 Field("max-snapshots", c.max_snapshots), Field("max-wals", c.max_wals),
+                 Field("force-new-cluster", c.force_new_cluster), Field("strict-reconfig-check", c.strict_reconfig_check),
+                 Field("client-cert-file", c.client_tls.cert_file), Field("client-auto-tls", c.client_auto_tls),
+                 Field("client-cert-auth", c.client_tls.client_cert_auth), Field("peer-cert-file", c.peer_tls.cert_file),
+                 Field("peer-auto-tls", c.peer_auto_tls), Field("peer-client-cert-auth", c.peer_tls.client_cert_auth),
+                 Field("cors", c.cors), Field("logger", c.log_flags.logger),
+                 Field("log-level", coord::log::level_name(c.log.level)), Field("log-outputs", text_list(c.log.outputs)));
 }
 
 // The TLS contexts of one member, built at start from the flags (and --auto-tls certificates).
@@ -172,17 +229,17 @@ int run_proxy_mode(coord::config::ServerConfig config) {
     if (recorded && !*recorded) {
       auto cluster = coord::discovery::fetch(config);
       if (!cluster) {
-        std::fprintf(stderr, "coordd: proxy: %s\n", cluster.status().message().c_str());
+        COORD_LOG_ERROR("proxy: " + cluster.status().message());
         return 1;
       }
       auto members = coord::config::parse_initial_cluster(*cluster);
       if (!members) {
-        std::fprintf(stderr, "coordd: proxy: %s\n", members.status().message().c_str());
+        COORD_LOG_ERROR("proxy: " + members.status().message());
         return 1;
       }
       config.initial_cluster = *members;
     } else if (recorded) {
-      std::fprintf(stderr, "coordd: warning: discovery token ignored since the proxy has already been initialized\n");
+      COORD_LOG_WARN("discovery token ignored since the proxy has already been initialized");
     }
   }
   return coord::proxy::run_proxy(config);
@@ -198,10 +255,10 @@ class Server {
   bool fell_back_to_proxy() const { return fell_back_to_proxy_; }
 
   int run() {
-    for (const auto& w : config_.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
+    for (const auto& w : config_.warnings) COORD_LOG_WARN(w);
     auto tls = make_tls_contexts(config_);
     if (!tls) {
-      std::fprintf(stderr, "coordd: %s\n", tls.status().message().c_str());
+      COORD_LOG_FATAL(tls.status().message());
       return 1;
     }
     auto client_endpoints = addresses(config_.listen_client_urls, tls->client_server);
@@ -209,7 +266,7 @@ class Server {
     auto metrics_endpoints = addresses(config_.listen_metrics_urls, tls->client_server);
     for (const auto* e : {&client_endpoints, &peer_endpoints, &metrics_endpoints}) {
       if (e->is_ok()) continue;
-      std::fprintf(stderr, "coordd: %s\n", e->status().message().c_str());
+      COORD_LOG_FATAL(e->status().message());
       return 1;
     }
     auto recorded = coord::node::DurableLog::recorded_identity(fs_, config_.data_dir);
@@ -241,6 +298,9 @@ class Server {
     } else if (config_.initial_cluster_state == "existing") {
       if (auto s = join_existing(config_, options, tls->peer_client); !s.is_ok()) return fatal("cannot join the cluster: " + s.to_string());
     }
+    COORD_LOG_INFO(*recorded ? "restarting local member" : "starting local member",
+                   coord::log::id("local-member-id", options.member_id), coord::log::id("cluster-id", options.cluster_id),
+                   {"name", config_.name});
     start_io_threads();
     node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
     transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id, tls->peer_client);
@@ -293,54 +353,50 @@ class Server {
     // A process that fell back to a proxy before has its cluster file and no WAL: a proxy again.
     if (auto file = coord::proxy::read_cluster_file(config_.data_dir); file && *file) return Joined::kProxy;
     if (auto s = coord::discovery::check_urls(config_); !s.is_ok()) {
-      std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+      COORD_LOG_FATAL(s.message());
       return Joined::kFailed;
     }
-    std::fprintf(stderr, "coordd: discovery: registering member %s (%016llx) at %s\n", config_.name.c_str(),
-                 static_cast<unsigned long long>(config_.member_id()), config_.discovery.c_str());
+    COORD_LOG_INFO("discovery: registering member", {"name", config_.name}, coord::log::id("member-id", config_.member_id()),
+                   {"discovery", redacted_url(config_.discovery)});
     auto cluster = coord::discovery::join(config_);
     if (!cluster) {
       const auto& s = cluster.status();
       if (s.code() == coord::StatusCode::kFailedPrecondition &&
           config_.discovery_fallback == ServerConfig::DiscoveryFallback::kProxy) {
-        std::fprintf(stderr, "coordd: discovery cluster full, falling back to proxy\n");
+        COORD_LOG_WARN("discovery cluster full, falling back to proxy");
         return Joined::kProxy;
       }
       report_join_failure(s);
       return Joined::kFailed;
     }
     if (auto s = coord::discovery::use_discovered_cluster(config_, *cluster); !s.is_ok()) {
-      std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+      COORD_LOG_FATAL(s.message());
       return Joined::kFailed;
     }
     if (already_bootstrapped(tls)) {
-      std::fprintf(stderr, "coordd: member %016llx has already been bootstrapped\n",
-                   static_cast<unsigned long long>(config_.member_id()));
+      COORD_LOG_FATAL("member has already been bootstrapped", coord::log::id("member-id", config_.member_id()));
       return Joined::kFailed;
     }
     if (auto s = coord::discovery::write_cluster_record(config_.data_dir, {*cluster, config_.discovery}); !s.is_ok()) {
-      std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
+      COORD_LOG_FATAL(s.to_string());
       return Joined::kFailed;
     }
-    std::fprintf(stderr, "coordd: discovery: initial cluster %s\n", cluster->c_str());
+    COORD_LOG_INFO("discovery: initial cluster", {"initial-cluster", *cluster});
     return Joined::kMember;
   }
 
   // etcd's words for each way joining can fail (etcdmain/etcd.go).
   void report_join_failure(const coord::Status& s) const {
-    std::fprintf(stderr, "coordd: failed to join discovery cluster (%s)\n", s.message().c_str());
+    COORD_LOG_FATAL("failed to join discovery cluster (" + s.message() + ")");
+    const std::string token = redacted_url(config_.discovery);
     if (s.code() == coord::StatusCode::kAlreadyExists) {
-      std::fprintf(stderr, "coordd: member \"%s\" has previously registered with discovery service token (%s).\n",
-                   config_.name.c_str(), config_.discovery.c_str());
-      std::fprintf(stderr, "coordd: But coordd could not find valid cluster configuration in the given data dir (%s).\n",
-                   config_.data_dir.c_str());
+      COORD_LOG_FATAL("member \"" + config_.name + "\" has previously registered with discovery service token (" + token + ").");
+      COORD_LOG_FATAL("But coordd could not find valid cluster configuration in the given data dir (" + config_.data_dir + ").");
     } else if (s.message() == "discovery: found duplicate name") {
-      std::fprintf(stderr, "coordd: member with duplicated name has registered with discovery service token(%s).\n",
-                   config_.discovery.c_str());
+      COORD_LOG_FATAL("member with duplicated name has registered with discovery service token(" + token + ").");
     } else {
-      std::fprintf(stderr, "coordd: discovery token %s was used, but failed to bootstrap the cluster.\n",
-                   config_.discovery.c_str());
-      std::fprintf(stderr, "coordd: please generate a new discovery token and try to bootstrap again.\n");
+      COORD_LOG_FATAL("discovery token " + token + " was used, but failed to bootstrap the cluster.");
+      COORD_LOG_FATAL("please generate a new discovery token and try to bootstrap again.");
     }
   }
 
@@ -358,7 +414,7 @@ class Server {
   }
 
   int fatal(const std::string& message) {
-    std::fprintf(stderr, "coordd: %s\n", message.c_str());
+    COORD_LOG_FATAL(message);
     shutdown();
     return 1;
   }
@@ -374,8 +430,10 @@ class Server {
     net::io_context control;
     net::signal_set signals(control, SIGINT, SIGTERM);
     bool signalled = false;
-    signals.async_wait([&](const boost::system::error_code&, int) {
+    int signal_number = 0;
+    signals.async_wait([&](const boost::system::error_code&, int number) {
       signalled = true;
+      signal_number = number;
       control.stop();
     });
     net::steady_timer timer(control);
@@ -388,13 +446,13 @@ class Server {
       }
       if (!serving && node_->wait_ready(std::chrono::milliseconds(0))) {
         if (auto s = client_server_->start(client_endpoints); !s.is_ok()) {
-          std::fprintf(stderr, "coordd: %s\n", s.to_string().c_str());
+          COORD_LOG_FATAL(s.to_string());
           exit_code = 1;
           return control.stop();
         }
         serving = true;
-        std::fprintf(stderr, "coordd: member %s (%016llx) serving clients\n", config_.name.c_str(),
-                     static_cast<unsigned long long>(node_->member_id()));
+        COORD_LOG_INFO("member " + config_.name + " (" + coord::to_hex(node_->member_id()) + ") serving clients",
+                       coord::log::id("local-member-id", node_->member_id()), {"listen-client-urls", url_list(config_.listen_client_urls)});
       }
       timer.expires_after(std::chrono::milliseconds(serving ? 200 : 5));
       timer.async_wait([&](const boost::system::error_code& ec) {
@@ -403,8 +461,13 @@ class Server {
     };
     check();
     control.run();
-    if (signalled) node_->transfer_leadership_before_stop(std::chrono::seconds(2));
-    if (node_->failed()) std::fprintf(stderr, "coordd: stopped: %s\n", node_->failure().c_str());
+    if (signalled) {
+      COORD_LOG_INFO("received signal; shutting down", {"signal", signal_name(signal_number)});
+      node_->transfer_leadership_before_stop(std::chrono::seconds(2));
+    }
+    if (node_->failed()) COORD_LOG_FATAL("stopped: " + node_->failure());
+    COORD_LOG_INFO("stopped serving", coord::log::id("local-member-id", node_->member_id()),
+                   {"reason", node_->failed() ? "fatal error" : signalled ? "signal" : "error"});
     shutdown();
     return signalled ? 0 : exit_code;
   }
@@ -446,7 +509,7 @@ int main(int argc, char** argv) {
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
   auto parsed = coord::config::parse(args, env);
   if (!parsed) {
-    std::fprintf(stderr, "coordd: %s\n", parsed.status().message().c_str());
+    COORD_LOG_FATAL(parsed.status().message());
     return 2;
   }
   switch (parsed->kind) {
@@ -459,8 +522,13 @@ int main(int argc, char** argv) {
     case coord::config::ParseOutcome::Kind::kRun:
       break;
   }
+  if (auto s = coord::log::configure(parsed->config.log); !s) {
+    COORD_LOG_FATAL("error verifying flags, " + s.message());
+    return 2;
+  }
+  log_configuration(parsed->config);
   if (auto s = coord::failpoint::configure_from_environment(); !s) {
-    std::fprintf(stderr, "coordd: %s\n", s.message().c_str());
+    COORD_LOG_FATAL(s.message());
     return 2;
   }
   std::signal(SIGPIPE, SIG_IGN);

@@ -2,6 +2,7 @@
 // reads it without a lock; `any_configured` is stored last and its relaxed load is enough
 // because thread creation orders the table's writes before every reader.
 #include "server/common/failpoint.hpp"
+#include "server/common/log.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -145,10 +146,10 @@ bool fire(Point point) {
       ::_exit(86);
     }
     case ActionKind::kError:
-      std::fprintf(stderr, "coordd: failpoint %s: error\n", kNames[i].data());
+      COORD_LOG_WARN("failpoint " + std::string(kNames[i]) + ": error");
       return true;
     case ActionKind::kStall:
-      std::fprintf(stderr, "coordd: failpoint %s: stall %u ms\n", kNames[i].data(), action.stall_ms);
+      COORD_LOG_WARN("failpoint " + std::string(kNames[i]) + ": stall " + std::to_string(action.stall_ms) + " ms");
       std::this_thread::sleep_for(std::chrono::milliseconds(action.stall_ms));
       return false;
     case ActionKind::kOff:

@@ -1,4 +1,5 @@
 #include "server/common/status.hpp"
+#include "server/common/log.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +32,7 @@ std::string Status::to_string() const {
 
 namespace detail {
 void check_failed(const char* expr, const char* message, const char* file, int line) {
-  std::fprintf(stderr, "FATAL %s:%d: check failed: %s: %s\n", file, line, expr, message);
-  std::fflush(stderr);
+  log::write(log::Level::kFatal, file, line, "check failed", {{"expression", expr}, {"message", message}});
   std::abort();
 }
 }  // namespace detail

@@ -222,6 +222,44 @@ void add_discovery_flags(std::vector<Flag>& f) {
                  }});
 }
 
+// etcd 3.4's logging flags (etcdmain/config.go); checked together once all are read
+// (resolve_log_options), since each one's rules depend on the others.
+void add_log_flags(std::vector<Flag>& f) {
+  f.push_back({"logger", Kind::kString, "Specify 'zap' for structured logging (JSON lines) or 'capnslog' (text lines, the default).",
+               [](ServerConfig& c, const std::string& v) {
+                 c.log_flags.logger = v;
+                 return Status::ok();
+               }});
+  f.push_back({"log-outputs", Kind::kString,
+               "Specify 'stdout' or 'stderr', or (with --logger zap) a comma-separated list of outputs and file paths.",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 auto outputs = parse_log_outputs(v);
+                 if (!outputs) return outputs.status();
+                 c.log_flags.outputs = *outputs;
+                 return Status::ok();
+               }});
+  f.push_back({"log-level", Kind::kString, "Configures log level. Only supports debug, info, warn, error, panic, or fatal. Default 'info'.",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 auto level = parse_log_level(v);
+                 if (!level) return level.status();
+                 c.log_flags.level = v;
+                 return Status::ok();
+               }});
+  f.push_back({"debug", Kind::kBool, "Enable debug-level logging (the same as '--log-level=debug').",
+               [](ServerConfig& c, const std::string& v) -> Status {
+                 auto b = parse_bool("debug", v);
+                 if (!b) return b.status();
+                 c.log_flags.debug = *b;
+                 return Status::ok();
+               }});
+  f.push_back({"log-package-levels", Kind::kString,
+               "Log level of coordd's one package, e.g. 'coordd=DEBUG' (capnslog's level names).",
+               [](ServerConfig& c, const std::string& v) {
+                 c.log_flags.package_levels = v;
+                 return Status::ok();
+               }});
+}
+
 // Flags that take a value, in --help order. Each setter validates and stores.
 const std::vector<Flag>& flags() {
   static const std::vector<Flag> kFlags = [] {
@@ -351,12 +389,13 @@ const std::vector<Flag>& flags() {
     add_tls_flags(f);
     add_proxy_flags(f);
     add_discovery_flags(f);
+    add_log_flags(f);
     // Accepted for compatibility with etcd command lines; they change nothing here because
-    // coordd always serves v2, logs to stderr and has no v3 API.
-    for (const char* n : {"enable-v2", "debug", "enable-pprof"})
+    // coordd always serves v2 and has no v3 API.
+    for (const char* n : {"enable-v2", "enable-pprof"})
       f.push_back({n, Kind::kBool, "Accepted for compatibility with etcd.",
                    [n](ServerConfig&, const std::string& v) { return parse_bool(n, v).status(); }});
-    for (const char* n : {"logger", "log-level", "log-outputs", "log-package-levels", "quota-backend-bytes",
+    for (const char* n : {"quota-backend-bytes",
                           "auto-compaction-retention", "auto-compaction-mode",
                           "max-request-bytes", "grpc-keepalive-min-time"})
       f.push_back({n, Kind::kIgnored, "Accepted for compatibility with etcd.",
@@ -560,6 +599,9 @@ Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vect
     COORD_RETURN_IF_ERROR(match->set(c, value));
     given.insert(match->name);  // a variable counts as given, as in etcd (flags.SetFlagsFromEnv)
   }
+  auto log_options = resolve_log_options(c.log_flags);
+  if (!log_options) return log_options.status();
+  c.log = *log_options;
   // As etcd: --discovery replaces the default --initial-cluster; both given is a conflict.
   if (!c.discovery.empty() && given.count("initial-cluster"))
     return Status::invalid_argument("multiple discovery or bootstrap flags are set. "

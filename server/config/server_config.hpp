@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "server/common/log.hpp"
 #include "server/common/status.hpp"
+#include "server/config/log_flags.hpp"
 
 namespace coord::config {
 
@@ -77,6 +79,10 @@ struct ServerConfig {
   bool peer_skip_client_san_verification = false;
   // --cipher-suites as OpenSSL names (validated from Go's names); empty: OpenSSL's defaults.
   std::vector<std::string> cipher_suites;
+  // --logger, --log-level, --log-outputs, --debug, --log-package-levels as given, and the
+  // logger's settings resolved from them (checked by parse(); files are opened by main).
+  LogFlags log_flags;
+  log::Options log;
   std::vector<std::string> warnings;  // things to log at startup (e.g. unknown ETCD_* variables)
 
   // Proxy mode (server/proxy/): with kOn or kReadonly coordd joins no cluster and forwards

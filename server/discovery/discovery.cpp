@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "server/common/log.hpp"
 #include "server/config/server_config.hpp"
 
 namespace coord::discovery {
@@ -40,7 +41,7 @@ std::string hex_id(std::uint64_t id) {
 
 Discovery::Discovery(KeysApi& keys, DiscoveryOptions options) : keys_(keys), options_(std::move(options)) {
   if (!options_.sleep) options_.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  if (!options_.log) options_.log = [](const std::string& line) { std::fprintf(stderr, "coordd: discovery: %s\n", line.c_str()); };
+  if (!options_.log) options_.log = [](const std::string& line) { COORD_LOG_INFO("discovery: " + line); };
 }
 
 std::chrono::milliseconds Discovery::backoff(unsigned retry) {

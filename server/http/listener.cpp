@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "server/common/log.hpp"
 #include "server/http/connection_limit.hpp"
 
 namespace coord::http {
@@ -89,8 +90,8 @@ void Listener::do_accept() {
     slot = limits_.connections->try_acquire();
     if (!slot) {
       if (!reported_)
-        std::fprintf(stderr, "coordd: %zu connections open, all the open-files limit allows; new ones wait\n",
-                     limits_.connections->max());
+        COORD_LOG_WARN(std::to_string(limits_.connections->max()) +
+                       " connections open, all the open-files limit allows; new ones wait");
       reported_ = true;
       return retry_later();
     }
@@ -102,7 +103,7 @@ void Listener::do_accept() {
       // Out of descriptors (or kernel memory): accepting again at once would fail again and
       // spin. Wait, so sessions that end and the member's own files get descriptors first.
       if (out_of_resources(ec)) {
-        if (!self->reported_) std::fprintf(stderr, "coordd: accept: %s; retrying\n", ec.message().c_str());
+        if (!self->reported_) COORD_LOG_WARN("accept: " + ec.message() + "; retrying");
         self->reported_ = true;
         return self->retry_later();
       }

@@ -8,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
+#include "server/common/log.hpp"
 #include "server/tls/certificate_names.hpp"
 #include "server/tls/client_san.hpp"
 
@@ -123,16 +124,16 @@ void Session::on_tls_handshake(beast::error_code ec) {
     // As etcd, a refused handshake is logged with the client's address.
     beast::error_code ignored;
     const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
-    std::fprintf(stderr, "coordd: rejected connection from %s:%u (TLS handshake: %s)\n",
-                 remote.address().to_string().c_str(), static_cast<unsigned>(remote.port()), ec.message().c_str());
+    COORD_LOG_WARN("rejected connection from " + remote.address().to_string() + ":" + std::to_string(remote.port()) +
+                   " (TLS handshake: " + ec.message() + ")");
     return do_close();
   }
   if (limits_.tls_check_client_san) {
     beast::error_code ignored;
     const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
     if (auto why = tls::check_client_san(tls_->native_handle(), remote.address()); !why.empty()) {
-      std::fprintf(stderr, "coordd: rejected connection from %s:%u (%s)\n", remote.address().to_string().c_str(),
-                   static_cast<unsigned>(remote.port()), why.c_str());
+      COORD_LOG_WARN("rejected connection from " + remote.address().to_string() + ":" + std::to_string(remote.port()) +
+                     " (" + why + ")");
       return do_close();
     }
   }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "server/common/log.hpp"
 #include "server/common/check.hpp"
 
 namespace coord::node {
@@ -14,8 +15,8 @@ Result<raft::Snapshot> LogStorage::snapshot() const {
   COORD_CHECK(held->data.empty(), "the in-memory log holds snapshot data");
   auto loaded = snapshotter_.load_at(held->metadata);
   if (!loaded) {
-    std::fprintf(stderr, "coordd: cannot read snapshot %s for a follower: %s\n",
-                 std::to_string(held->metadata.index).c_str(), loaded.status().to_string().c_str());
+    COORD_LOG_ERROR("cannot read snapshot " + std::to_string(held->metadata.index) + " for a follower: " +
+                    loaded.status().to_string());
     return raft::err_unavailable();
   }
   return loaded;

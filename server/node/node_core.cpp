@@ -10,6 +10,7 @@
 #include "server/apply/request_codec.hpp"
 #include "server/common/coding.hpp"
 #include "server/common/hex.hpp"
+#include "server/common/log.hpp"
 #include "server/common/version.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/member_codec.hpp"
@@ -79,10 +80,14 @@ Status NodeCore::open(MessageSender* sender) {
 
   const raft::Snapshot& snap = log_->recovered_snapshot();
   if (!snap.empty()) {
+    const auto started = clock_.steady_now();
     COORD_RETURN_IF_ERROR(store_.recover(snap.data));
     applied_index_ = snapshot_index_ = snap.metadata.index;
     position_ = {snap.metadata.index, snap.metadata.term};
     snapshot_bytes_ = snap.data.size();
+    if (options_.log)
+      COORD_LOG_INFO("recovered store from snapshot", {"snapshot-index", snapshot_index_},
+                     {"snapshot-size-bytes", snapshot_bytes_}, log::duration("took", clock_.steady_now() - started));
     log_->release_recovered_data();  // the tree holds the state now; the text is on disk
   }
   applier_ = std::make_unique<apply::Applier>(store_);
@@ -126,12 +131,11 @@ Status NodeCore::force_standalone() {
   if (!forced) return forced.status();
   std::string removed;
   for (std::uint64_t id : forced->removed) removed += (removed.empty() ? "" : ",") + to_hex(id);
-  log_line(
-               "coordd: forcing restart of member %s in cluster %s as its only voter at commit index %llu "
-               "(%llu uncommitted entries discarded; removed: %s%s)\n",
-               to_hex(options_.member_id).c_str(), to_hex(cluster_id_.load()).c_str(),
-               static_cast<unsigned long long>(forced->commit), static_cast<unsigned long long>(forced->dropped),
-               removed.empty() ? "none" : removed.c_str(), forced->added_self ? "; added itself" : "");
+  if (options_.log)
+    COORD_LOG_WARN("forcing restart of the member as its cluster's only voter", log::id("local-member-id", options_.member_id),
+                   log::id("cluster-id", cluster_id_.load()), {"commit-index", forced->commit},
+                   {"discarded-uncommitted-entries", forced->dropped}, {"removed-member-ids", removed.empty() ? "none" : removed},
+                   {"added-itself", forced->added_self});
   return Status::ok();
 }
 
@@ -142,8 +146,8 @@ void NodeCore::stop(Inbox& left) {
   if (log_) {
     if (!failed_.load()) {
       auto recorded = log_->wait_and_finish_snapshot(options_.snapshot_catch_up_entries);
-      if (!recorded.is_ok())
-        log_line("coordd: snapshot in flight at stop not recorded: %s\n", recorded.status().to_string().c_str());
+      if (!recorded.is_ok() && options_.log)
+        COORD_LOG_WARN("snapshot in flight at stop not recorded", {"error", recorded.status().to_string()});
     }
     log_->stop_snapshot_writer();
   }
@@ -267,8 +271,9 @@ void NodeCore::log_refused(const raft::Message& m, const Status& why) {
   const auto now = clock_.steady_now();
   // Whoever floods the peer port with bad messages must not flood the log as well.
   if (now - refused_logged_ < std::chrono::seconds(1)) return;
-  log_line("coordd: refused %llu peer message(s), the last from %s: %s\n",
-               static_cast<unsigned long long>(refused_messages_), to_hex(m.from).c_str(), why.to_string().c_str());
+  if (options_.log)
+    COORD_LOG_WARN("refused peer message(s)", {"count", refused_messages_}, log::id("last-from", m.from),
+                   {"error", why.to_string()});
   refused_messages_ = 0;
   refused_logged_ = now;
 }
@@ -351,6 +356,7 @@ void NodeCore::request_with_callback(apply::Request request, WriteCallback done)
 }
 
 void NodeCore::handle_ready(raft::Ready rd) {
+  const raft::NodeId leader_before = leader_.load();
   if (rd.soft_state) on_soft_state(*rd.soft_state);
   const bool leader = is_leader_.load();
   // A leader may send appends before its own fsync (README.md); everyone else promises
@@ -374,6 +380,7 @@ void NodeCore::handle_ready(raft::Ready rd) {
   }
   if (!rd.snapshot.empty()) {
     metrics_.snapshot_applying.store(1, std::memory_order_relaxed);
+    const auto started = clock_.steady_now();
     if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
     std::unique_lock lock(store_mu_);
     if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
@@ -382,6 +389,9 @@ void NodeCore::handle_ready(raft::Ready rd) {
     snapshot_bytes_ = rd.snapshot.data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
     metrics_.snapshot_applying.store(0, std::memory_order_relaxed);
+    if (options_.log)
+      COORD_LOG_INFO("applied snapshot from the leader", {"snapshot-index", snapshot_index_},
+                     {"snapshot-size-bytes", snapshot_bytes_}, log::duration("took", clock_.steady_now() - started));
   }
   if (rd.hard_state || !rd.entries.empty()) {
     if (auto s = log_->save(rd.hard_state, rd.entries, rd.must_sync); !s.is_ok()) return fail(s);
@@ -395,6 +405,7 @@ void NodeCore::handle_ready(raft::Ready rd) {
     std::unique_lock lock(store_mu_);
     position_.term = rd.hard_state->term;
   }
+  if (options_.log && (rd.soft_state || rd.hard_state)) log_election(leader_before, rd.soft_state);
   if (!leader) send(std::move(rd.messages));
 
   for (auto& rs : rd.read_states) {
@@ -414,12 +425,42 @@ void NodeCore::handle_ready(raft::Ready rd) {
   maybe_snapshot();
 }
 
-void NodeCore::log_line(const char* format, ...) const {
-  if (options_.log == nullptr) return;
-  va_list args;
-  va_start(args, format);
-  std::vfprintf(options_.log, format, args);
-  va_end(args);
+void NodeCore::log_member_change(raft::ConfChangeType type, const store::Member& member) const {
+  std::string urls;
+  for (const auto& u : member.peer_urls) urls += (urls.empty() ? "" : ",") + u;
+  const char* what = type == raft::ConfChangeType::kAddNode      ? "added member"
+                     : type == raft::ConfChangeType::kRemoveNode ? "removed member"
+                                                                 : "updated member";
+  COORD_LOG_INFO(what, log::id("cluster-id", cluster_id_.load()), log::id("local-member-id", options_.member_id),
+                 log::id("member-id", member.id), {"peer-urls", urls});
+}
+
+void NodeCore::log_election(raft::NodeId leader_before, const std::optional<raft::SoftState>& soft_state) {
+  const std::uint64_t term = position_.term;  // written by this (the raft) thread only
+  const raft::Role role = soft_state ? soft_state->role : logged_role_;
+  const raft::Role was = logged_role_;
+  logged_role_ = role;
+  const bool new_term = term > logged_term_;
+  logged_term_ = std::max(logged_term_, term);
+  const raft::NodeId leader = leader_.load();
+  // Most Readies only move the commit index: nothing to log, and nothing formatted.
+  if (role == was && !new_term && leader == leader_before) return;
+  const auto self = log::id("local-member-id", options_.member_id);
+  if (role == raft::Role::kCandidate && (was != raft::Role::kCandidate || new_term))
+    COORD_LOG_INFO("starting a new election", self, {"term", term});
+  else if (role == raft::Role::kPreCandidate && was != raft::Role::kPreCandidate)
+    COORD_LOG_INFO("starting a pre-vote election", self, {"term", term});
+  if (role == raft::Role::kLeader && was != raft::Role::kLeader) COORD_LOG_INFO("won election: became leader", self, {"term", term});
+  if ((was == raft::Role::kCandidate || was == raft::Role::kPreCandidate) && role == raft::Role::kFollower)
+    COORD_LOG_INFO("lost election: became follower", self, {"term", term});
+  if (was == raft::Role::kLeader && role != raft::Role::kLeader) COORD_LOG_INFO("stepped down as leader", self, {"term", term});
+  if (leader == leader_before) return;
+  if (leader == 0)
+    COORD_LOG_INFO("lost leader", self, log::id("lost-leader-id", leader_before), {"term", term});
+  else if (leader_before == 0)
+    COORD_LOG_INFO("elected leader", self, log::id("leader-id", leader), {"term", term});
+  else
+    COORD_LOG_INFO("changed leader", self, log::id("leader-id", leader), log::id("previous-leader-id", leader_before), {"term", term});
 }
 
 bool NodeCore::snapshot_in_flight() const { return log_ != nullptr && log_->snapshot_in_flight(); }
@@ -436,7 +477,13 @@ void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   std::vector<std::pair<MemberCallback, store::Member>> member_answers;
   const auto apply_started = clock_.steady_now();
   apply_committed(entries, answers, member_answers);
-  if (clock_.steady_now() - apply_started > NodeMetrics::kSlowApply) NodeMetrics::bump(metrics_.slow_applies);
+  if (const auto took = clock_.steady_now() - apply_started; took > NodeMetrics::kSlowApply) {
+    NodeMetrics::bump(metrics_.slow_applies);
+    if (options_.log)
+      COORD_LOG_WARN("apply entries took too long", log::duration("took", took),
+                     log::duration("expected-duration", NodeMetrics::kSlowApply), {"entries", entries.size()},
+                     {"first-index", entries.front().index}, {"last-index", entries.back().index});
+  }
   // Answers go out after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
   for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
@@ -543,16 +590,15 @@ void NodeCore::finish_snapshot() {
   // The next snapshot is due snapshot_count entries after this one is durable, not after it was
   // started: under a sustained load of a large store the writer would otherwise be busy all the
   // time and every WAL fdatasync would share the disk with snapshot writeback.
+  const std::uint64_t saved_index = snapshot_index_;
   snapshot_index_ = applied_index_;
   // A local snapshot overtaken by one received from the leader comes back kDropped: nothing to log.
   if (*outcome != SnapshotOutcome::kRecorded) return;
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
   // What the raft loop paid (the capture) against what the writer thread took off it.
-  log_line("coordd: snapshot %llu MB recorded: captured in %lld ms on the raft loop, durable after %lld ms\n",
-               static_cast<unsigned long long>(snapshot_bytes_ >> 20),
-               static_cast<long long>(duration_cast<milliseconds>(snapshot_capture_).count()),
-               static_cast<long long>(duration_cast<milliseconds>(clock_.steady_now() - snapshot_started_).count()));
+  if (options_.log)
+    COORD_LOG_INFO("saved snapshot", {"snapshot-index", saved_index}, {"snapshot-size-bytes", snapshot_bytes_},
+                   log::duration("capture-on-raft-loop", snapshot_capture_),
+                   log::duration("took", clock_.steady_now() - snapshot_started_));
 }
 
 void NodeCore::fail(const Status& status) {
@@ -560,7 +606,7 @@ void NodeCore::fail(const Status& status) {
     std::lock_guard lock(failure_mu_);
     failure_ = status.to_string();
   }
-  log_line("coordd: fatal: %s\n", status.to_string().c_str());
+  if (options_.log) COORD_LOG_FATAL("fatal: " + status.to_string());
   failed_ = true;
   // The shell's raft thread may be waiting for work while another thread's round failed: it must
   // wake to end, and wait_ready() must return.

@@ -211,8 +211,10 @@ class NodeCore {
 
   void drain_inbox(Inbox& inbox);
   void on_tick();
-  // Writes one line of the member's log (printf format) to NodeOptions::log, if any.
-  void log_line(const char* format, ...) const __attribute__((format(printf, 2, 3)));
+  // Logs a membership change applied from the log (etcd's "added member" and the like).
+  void log_member_change(raft::ConfChangeType type, const store::Member& member) const;
+  // Logs elections (started, won, lost, with their term) and leader changes of this Ready.
+  void log_election(raft::NodeId leader_before, const std::optional<raft::SoftState>& soft_state);
   // Counts a peer message Raft refused and logs the count, at most once a second.
   void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
@@ -295,6 +297,9 @@ class NodeCore {
   std::atomic<std::uint64_t> next_request_id_;
   std::atomic<std::uint64_t> leader_{0};
   std::atomic<bool> is_leader_{false};
+  // Raft thread only: the role and term last logged (log_election), so each change is logged once.
+  raft::Role logged_role_ = raft::Role::kFollower;
+  std::uint64_t logged_term_ = 0;
   std::atomic<UnixNanos> leader_since_{0};
   std::atomic<std::uint64_t> cluster_id_{0};
   std::atomic<bool> failed_{false};

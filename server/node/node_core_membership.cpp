@@ -155,6 +155,7 @@ void NodeCore::apply_conf_change(const raft::Entry& entry, std::vector<std::pair
     case raft::ConfChangeType::kRemoveNode: store_.remove_member(cc->node_id); break;
     case raft::ConfChangeType::kUpdateNode: store_.update_member_peer_urls(cc->node_id, context.member.peer_urls); break;
   }
+  if (options_.log) log_member_change(cc->type, context.member);
   MemberCallback cb;
   if (context.request_id != 0 && member_waiters_.take(context.request_id, cb))
     done.emplace_back(std::move(cb), context.member);

@@ -42,7 +42,7 @@ struct NodeOptions {
   std::chrono::milliseconds sync_interval{500};    // TTL expiry proposals while TTL keys exist
   std::chrono::milliseconds request_timeout{7000}; // etcd: 5 s + 2 x election timeout
   std::uint64_t seed = 0;                          // raft's election-timeout randomness
-  std::FILE* log = stderr;                         // where the member's log lines go; null: nowhere
+  bool log = true;                                 // false: the member logs nothing (simulations)
 };
 
 }  // namespace coord::node

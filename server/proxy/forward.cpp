@@ -1,4 +1,5 @@
 #include "server/proxy/forward.hpp"
+#include "server/common/log.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -109,7 +110,7 @@ void Forward::try_next() {
 
 void Forward::on_connect(beast::error_code ec) {
   if (ec) {
-    std::fprintf(stderr, "coordd: proxy: cannot reach %s (%s): held out\n", endpoint_->url.c_str(), ec.message().c_str());
+    COORD_LOG_WARN("proxy: cannot reach " + endpoint_->url + " (" + ec.message() + "): held out");
     context_.endpoints.mark_failed(*endpoint_);
     connection_.reset();
     return try_next();
@@ -260,8 +261,8 @@ void Forward::fail_after_send(const char* where, beast::error_code ec) {
     connection_.reset();
     return;
   }
-  std::fprintf(stderr, "coordd: proxy: %s from %s failed (%s); the request is not sent again\n", where,
-               endpoint_->url.c_str(), ec.message().c_str());
+  COORD_LOG_WARN(std::string("proxy: ") + where + " from " + endpoint_->url + " failed (" + ec.message() +
+                 "); the request is not sent again");
   connection_.reset();
   if (streaming_) {
     // The head is gone: end the stream where the member left it, as etcd's proxy does. The

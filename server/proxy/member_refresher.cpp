@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "server/common/log.hpp"
 #include "server/proxy/cluster_file.hpp"
 #include "server/transport/cluster_fetch.hpp"
 
@@ -35,7 +36,7 @@ void MemberRefresher::stop() {
 bool MemberRefresher::refresh() {
   auto info = transport::fetch_cluster(peer_urls_, fetch_timeout_);
   if (!info) {
-    std::fprintf(stderr, "coordd: proxy: cannot get the member list: %s\n", info.status().to_string().c_str());
+    COORD_LOG_WARN("proxy: cannot get the member list: " + info.status().to_string());
     return false;
   }
   std::vector<std::string> client_urls, peer_urls;
@@ -50,7 +51,7 @@ bool MemberRefresher::refresh() {
   std::sort(recorded.begin(), recorded.end());
   if (peer_urls != recorded || !last_ok_) {
     if (auto s = write_cluster_file(data_dir_, peer_urls); !s.is_ok())
-      std::fprintf(stderr, "coordd: proxy: cannot record the cluster: %s\n", s.to_string().c_str());
+      COORD_LOG_ERROR("proxy: cannot record the cluster: " + s.to_string());
     peer_urls_ = std::move(peer_urls);
   }
   return true;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/common/log.hpp"
 #include "server/http/http_server.hpp"
 #include "server/proxy/cluster_file.hpp"
 #include "server/proxy/endpoint_set.hpp"
@@ -27,7 +28,7 @@ namespace {
 constexpr std::chrono::seconds kFetchTimeout{5};
 
 int fail(const std::string& message) {
-  std::fprintf(stderr, "coordd: %s\n", message.c_str());
+  COORD_LOG_FATAL(message);
   return 1;
 }
 
@@ -50,7 +51,7 @@ Result<std::vector<std::string>> initial_peer_urls(const config::ServerConfig& c
   auto recorded = read_cluster_file(c.data_dir);
   if (!recorded) return recorded.status();
   if (*recorded) {
-    std::fprintf(stderr, "coordd: proxy: using the peer URLs recorded in %s\n", cluster_file_path(c.data_dir).c_str());
+    COORD_LOG_INFO("proxy: using the peer URLs recorded in " + cluster_file_path(c.data_dir));
     return **recorded;
   }
   std::vector<std::string> out;
@@ -61,7 +62,7 @@ Result<std::vector<std::string>> initial_peer_urls(const config::ServerConfig& c
 }  // namespace
 
 int run_proxy(const config::ServerConfig& c) {
-  for (const auto& w : c.warnings) std::fprintf(stderr, "coordd: warning: %s\n", w.c_str());
+  for (const auto& w : c.warnings) COORD_LOG_WARN(w);
   auto addresses = listen_addresses(c.listen_client_urls);
   if (!addresses) return fail(addresses.status().message());
   auto peer_urls = initial_peer_urls(c);
@@ -90,8 +91,8 @@ int run_proxy(const config::ServerConfig& c) {
     const auto urls = endpoints.available_urls();
     std::string list;
     for (const auto& u : urls) list += (list.empty() ? "" : ",") + u;
-    std::fprintf(stderr, "coordd: proxy (%s) serving clients, members: [%s]\n",
-                 c.proxy == config::ServerConfig::ProxyMode::kReadonly ? "readonly" : "on", list.c_str());
+    COORD_LOG_INFO(std::string("proxy (") + (c.proxy == config::ServerConfig::ProxyMode::kReadonly ? "readonly" : "on") +
+                   ") serving clients, members: [" + list + "]");
     net::io_context control;
     net::signal_set signals(control, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int) { control.stop(); });

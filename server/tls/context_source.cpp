@@ -1,4 +1,5 @@
 #include "server/tls/context_source.hpp"
+#include "server/common/log.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -224,13 +225,12 @@ std::shared_ptr<ssl::context> ContextSource::current() {
   auto ctx = build_context(options_);
   if (!ctx) {
     // Files caught half-replaced: keep serving with what worked and look again later.
-    std::fprintf(stderr, "coordd: TLS files changed but cannot be used yet (keeping the old ones): %s\n",
-                 ctx.status().message().c_str());
+    COORD_LOG_WARN("TLS files changed but cannot be used yet (keeping the old ones): " + ctx.status().message());
     return context_;
   }
   stamps_ = std::move(fresh);
   context_ = std::move(*ctx);
-  std::fprintf(stderr, "coordd: TLS certificate files changed; new connections use them\n");
+  COORD_LOG_INFO("TLS certificate files changed; new connections use them");
   return context_;
 }
 

@@ -1,4 +1,5 @@
 #include "server/tls/self_cert.hpp"
+#include "server/common/log.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -94,7 +95,7 @@ Result<config::TlsInfo> self_cert(const std::string& dir, const std::vector<std:
   COORD_RETURN_IF_ERROR(write_pem(info.key_file, 0600, [&](std::FILE* f) {
     return PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
   }));
-  std::fprintf(stderr, "coordd: created self-signed certificate %s\n", info.cert_file.c_str());
+  COORD_LOG_INFO("created self-signed certificate " + info.cert_file);
   return info;
 }
 

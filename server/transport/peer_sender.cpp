@@ -8,6 +8,7 @@
 
 #include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
+#include "server/common/log.hpp"
 #include "server/raft/codec.hpp"
 #include "server/transport/peer_wire.hpp"
 
@@ -22,6 +23,7 @@ namespace {
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
 constexpr std::chrono::seconds kHandshakeTimeout{2};
 constexpr std::chrono::seconds kWatchdogPeriod{1};
+constexpr std::chrono::seconds kUnreachableRepeat{30};
 
 std::string stream_request(const PeerIdentity& id) {
   std::string r = "GET ";
@@ -137,8 +139,8 @@ void PeerSender::on_connect(beast::error_code ec) {
 void PeerSender::tls_failed(const beast::error_code& ec) {
   if (ec.message() != last_tls_error_) {
     last_tls_error_ = ec.message();
-    std::fprintf(stderr, "coordd: TLS handshake with peer %s failed: %s\n", to_hex(identity_.peer_id).c_str(),
-                 last_tls_error_.c_str());
+    COORD_LOG_WARN("TLS handshake with peer " + to_hex(identity_.peer_id) + " failed: " + last_tls_error_,
+                   log::id("peer-id", identity_.peer_id));
   }
   connection_failed();
 }
@@ -174,8 +176,8 @@ void PeerSender::on_handshake(beast::error_code ec) {
   }
   if (status != 101) {
     if (status == 412)
-      std::fprintf(stderr, "coordd: peer %s belongs to another cluster; not sending to it\n",
-                   to_hex(identity_.peer_id).c_str());
+      COORD_LOG_WARN("peer " + to_hex(identity_.peer_id) + " belongs to another cluster; not sending to it",
+                     log::id("peer-id", identity_.peer_id));
     return connection_failed();
   }
   connecting_ = false;
@@ -187,6 +189,7 @@ void PeerSender::on_handshake(beast::error_code ec) {
     std::lock_guard lock(stats_mu_);
     stats_.active_since = std::chrono::steady_clock::now();
   }
+  log_reachability(true);
   watch_for_close();
   arm_watchdog();
   kick();
@@ -267,6 +270,7 @@ void PeerSender::connection_failed() {
   stream_.socket().close(ignored);
   buffer_.clear();
   ++url_index_;
+  log_reachability(false);
   events_.on_unreachable(identity_.peer_id);
   // Messages queued for a peer that is down are stale by the time it is back; Raft resends
   // what is still needed once the peer answers again.
@@ -278,6 +282,27 @@ void PeerSender::connection_failed() {
     self->backing_off_ = false;
     if (!ec && !self->stopped_) self->kick();
   });
+}
+
+void PeerSender::log_reachability(bool reachable) {
+  const auto now = std::chrono::steady_clock::now();
+  const auto peer = log::id("peer-id", identity_.peer_id);  // etcd's words (rafthttp)
+  if (reachable) {
+    if (reach_ != Reach::kReachable) COORD_LOG_INFO("peer became active", peer);
+    reach_ = Reach::kReachable;
+    reach_logged_ = now;
+    return;
+  }
+  if (reach_ == Reach::kReachable) {
+    COORD_LOG_WARN("peer became inactive (message send to peer failed)", peer, {"peer-urls", peer_urls_.empty() ? "" : peer_urls_.front()});
+  } else if (now - reach_logged_ >= kUnreachableRepeat) {
+    COORD_LOG_WARN(reach_ == Reach::kUnknown ? "peer not active yet" : "peer still inactive", peer,
+                   log::duration("since-last-report", now - reach_logged_));
+  } else {
+    return;
+  }
+  reach_ = Reach::kUnreachable;
+  reach_logged_ = now;
 }
 
 void PeerSender::record(bool ok, double millis, std::size_t bytes) {

@@ -63,6 +63,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void arm_watchdog();
   void connection_failed();
   void record(bool ok, double millis, std::size_t bytes);
+  // Logs the peer becoming reachable ("active", as etcd says) or unreachable: once per change,
+  // and while it stays unreachable (or was never reached) at most once per kUnreachableRepeat.
+  void log_reachability(bool reachable);
 
   // Constant after construction.
   const PeerIdentity identity_;
@@ -95,6 +98,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   bool backing_off_ = false;   // waiting for retry_timer_ before the next connect
   bool watchdog_armed_ = false;
   bool stopped_ = false;
+  enum class Reach { kUnknown, kReachable, kUnreachable };
+  Reach reach_ = Reach::kUnknown;                   // as last logged
+  std::chrono::steady_clock::time_point reach_logged_ = std::chrono::steady_clock::now();
 
   mutable std::mutex stats_mu_;
   node::PeerActivity stats_;  // guarded by stats_mu_

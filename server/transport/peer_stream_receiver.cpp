@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "server/common/log.hpp"
 #include "server/common/hex.hpp"
 #include "server/node/node.hpp"
 #include "server/transport/peer_wire.hpp"
@@ -68,8 +69,7 @@ void PeerStreamReceiver::read_more() {
 bool PeerStreamReceiver::deliver() {
   auto frames = decode_stream_frames(std::string_view(buffer_.data(), filled_));
   if (!frames) {
-    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(),
-                 frames.status().to_string().c_str());
+    COORD_LOG_WARN("peer " + to_hex(from_) + ": " + frames.status().to_string() + "; closing its stream");
     return false;
   }
   if (frames->consumed > 0) {
@@ -84,8 +84,7 @@ bool PeerStreamReceiver::deliver() {
   if (foreign || node_.is_removed(from_)) return false;
   if (Status refused = node_.step(std::move(frames->messages)); !refused.is_ok()) {
     // The rest of the frames were stepped; a sender of such messages is not to be read on.
-    std::fprintf(stderr, "coordd: peer %s: %s; closing its stream\n", to_hex(from_).c_str(),
-                 refused.to_string().c_str());
+    COORD_LOG_WARN("peer " + to_hex(from_) + ": " + refused.to_string() + "; closing its stream");
     return false;
   }
   return true;

@@ -4,11 +4,14 @@
 #include <chrono>
 
 #include "server/common/failpoint.hpp"
+#include "server/common/log.hpp"
 #include "server/wal/wal_reader.hpp"
 
 namespace coord::wal {
 
 namespace {
+
+constexpr std::chrono::seconds kSlowFdatasync{1};
 
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr std::string_view kBrokenSuffix = ".broken";
@@ -53,7 +56,9 @@ Status repair_tail(FileSystem& fs, const std::string& dir, const std::string& pa
   COORD_RETURN_IF_ERROR((*file)->truncate(good_end));
   COORD_RETURN_IF_ERROR((*file)->preallocate(segment_bytes));
   COORD_RETURN_IF_ERROR((*file)->sync());
-  return (*file)->close();
+  COORD_RETURN_IF_ERROR((*file)->close());
+  COORD_LOG_WARN("repaired the WAL's torn tail", {"segment", path}, {"valid-bytes", good_end}, {"damaged-copy", copy});
+  return Status::ok();
 }
 
 }  // namespace
@@ -178,7 +183,11 @@ Status Wal::write_buffer(bool sync) {
     const auto start = std::chrono::steady_clock::now();
     if (failpoint::hit(failpoint::Point::kFdatasync)) return fail(failpoint::injected_error(failpoint::Point::kFdatasync));
     COORD_RETURN_IF_ERROR(fail(file_->datasync()));
-    if (options_.fsync_durations != nullptr) options_.fsync_durations->observe(std::chrono::steady_clock::now() - start);
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (options_.fsync_durations != nullptr) options_.fsync_durations->observe(took);
+    // etcd's warning (wal.go): a disk this slow delays every write and may cost the leadership.
+    if (took > kSlowFdatasync)
+      COORD_LOG_WARN("slow fdatasync", log::duration("took", took), log::duration("expected-duration", kSlowFdatasync));
   }
   if (offset_ >= options_.segment_bytes) return cut();
   return Status::ok();

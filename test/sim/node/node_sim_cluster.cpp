@@ -84,7 +84,7 @@ NodeSimCluster::NodeSimCluster(NodeSimOptions options) : options_(options), rng_
     o.election_ticks = 10;
     o.request_timeout = std::chrono::seconds(2);
     o.seed = options_.seed;
-    o.log = nullptr;  // thousands of snapshots and removals per run; the checks say what matters
+    o.log = false;  // thousands of snapshots and removals per run; the checks say what matters
     auto m = std::make_unique<Member>(*this, std::move(o));
     m->fs.set_late_data_syncs(options_.late_syncing_disk);
     start(*m);
