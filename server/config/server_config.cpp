@@ -287,7 +287,7 @@ const std::vector<Flag>& flags() {
           c.listen_metrics_urls = *u;
           return Status::ok();
         });
-    str("metrics", "Set level of detail for exported metrics, specify 'extensive' to include per-method counts of v2 keys requests.",
+    str("metrics", "Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics (coordd has no gRPC: both levels give the same page).",
         [](ServerConfig& c, const std::string& v) {
           if (v != "basic" && v != "extensive")
             return Status::invalid_argument("--metrics must be basic or extensive, not \"" + v + "\"");

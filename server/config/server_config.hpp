@@ -55,7 +55,7 @@ struct ServerConfig {
   std::vector<std::string> advertise_client_urls;
   // --listen-metrics-urls: more listeners serving only /metrics and /health (empty: none).
   std::vector<Url> listen_metrics_urls;
-  bool extensive_metrics = false;  // --metrics extensive (default basic)
+  bool extensive_metrics = false;  // --metrics extensive (default basic): etcd's gRPC histograms, none here
   std::vector<Url> listen_peer_urls;
   std::vector<std::string> initial_advertise_peer_urls;
   std::vector<InitialMember> initial_cluster;  // in flag order

@@ -52,7 +52,7 @@ PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<
       tls_(std::move(tls)),
       snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events, tls_)),
       prober_(std::make_shared<PeerProber>(ioc, identity.peer_id, peer_urls_, tls_, system_clock(),
-                                           [](const std::string& line) { std::fprintf(stderr, "coordd: %s\n", line.c_str()); })),
+                                           [](const std::string& line) { COORD_LOG_WARN(line); })),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
       retry_timer_(strand_),
