@@ -32,8 +32,6 @@ Result<Session> open(const config::ServerConfig& c, std::uint64_t self_id) {
     auto p = ServiceUrl::parse_proxy(c.discovery_proxy);
     if (!p) return Status::invalid_argument("invalid proxy address \"" + c.discovery_proxy + "\": " + p.status().message());
     proxy = *p;
-    if (url->tls)
-      return Status::invalid_argument("discovery URL " + c.discovery + ": https through --discovery-proxy is not supported by coordd");
   }
   Session s;
   s.keys = std::make_unique<KeysClient>(*url, proxy, kRequestTimeout, kWatchTimeout);

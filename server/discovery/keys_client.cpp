@@ -10,6 +10,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -209,8 +210,8 @@ Result<KeysAnswer> KeysClient::watch(const std::string& key, std::uint64_t wait_
 
 Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::string& target, const std::string& form_body,
                                         std::chrono::milliseconds timeout) {
-  if (service_.tls && proxy_) return Status::invalid_argument("an https discovery URL through --discovery-proxy is not supported");
   const ServiceUrl& peer = proxy_ ? *proxy_ : service_;
+  const bool tunnel = proxy_ && service_.tls;  // https through the proxy: CONNECT, then TLS inside
   const std::string what = method + (service_.tls ? " https://" : " http://") + service_.authority() + target;
   net::io_context ioc;
   net::ip::tcp::resolver resolver(ioc);
@@ -232,13 +233,20 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
   }
   beast::tcp_stream& lowest = tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream;
   net::steady_timer deadline(ioc);
-  // Through a proxy the target is absolute-form, as HTTP proxies expect it.
-  auto req = make_request(method, proxy_ ? "http://" + service_.authority() + target : target, service_.authority(), form_body);
+  // Through a proxy an http target is absolute-form, as HTTP proxies expect it; in a tunnel the
+  // request goes to the service itself.
+  auto req = make_request(method, proxy_ && !tunnel ? "http://" + service_.authority() + target : target,
+                          service_.authority(), form_body);
+  bhttp::request<bhttp::empty_body> connect{bhttp::verb::connect, service_.authority(), 11};
+  connect.set(bhttp::field::host, service_.authority());
+  bhttp::response_parser<bhttp::empty_body> connected;
+  connected.skip(true);  // a 2xx answer to CONNECT has no body: the tunnel starts after its head
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(kMaxBodyBytes);
   beast::flat_buffer buffer;
   boost::system::error_code ec;
   bool timed_out = false;
+  std::string refused;  // the proxy's refusal of a tunnel
   std::string step = "resolve " + peer.host;
   // One deadline for every step: it closes the socket, which ends whatever step is pending.
   deadline.expires_after(timeout);
@@ -265,10 +273,33 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
     lowest.async_connect(r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
       if (e2) return finish(e2);
       if (!tls_stream) return talk(*plain_stream);
-      step = "TLS handshake with " + service_.authority();
-      tls_stream->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e3) {
+      auto handshake = [&] {
+        step = "TLS handshake with " + service_.authority();
+        tls_stream->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e3) {
+          if (e3) return finish(e3);
+          talk(*tls_stream);
+        });
+      };
+      if (!tunnel) return handshake();
+      step = "CONNECT " + service_.authority() + " through " + peer.authority();
+      // `handshake` is local to this handler, which returns before the tunnel is up: copied.
+      bhttp::async_write(lowest, connect, [&, handshake](boost::system::error_code e3, std::size_t) {
         if (e3) return finish(e3);
-        talk(*tls_stream);
+        bhttp::async_read_header(lowest, buffer, connected, [&, handshake](boost::system::error_code e4, std::size_t) {
+          if (e4) return finish(e4);
+          if (connected.get().result_int() / 100 != 2) {
+            refused = "the proxy " + peer.authority() + " refused CONNECT " + service_.authority() + ": " +
+                      std::to_string(connected.get().result_int()) + " " + std::string(connected.get().reason());
+            return finish({});
+          }
+          // The TLS session reads the socket itself: bytes the proxy sent past its answer's
+          // head, before our ClientHello, can only be a broken proxy.
+          if (buffer.size() != 0) {
+            refused = "the proxy " + peer.authority() + " sent data before the TLS handshake";
+            return finish({});
+          }
+          handshake();
+        });
       });
     });
   });
@@ -276,6 +307,7 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
   if (timed_out) return Status::timeout(step + ": no answer within " + std::to_string(timeout.count()) + " ms");
   if (ec == bhttp::error::body_limit) return Status::corruption(what + ": answer larger than " + std::to_string(kMaxBodyBytes) + " bytes");
   if (ec) return Status::unavailable(step + ": " + ec.message());
+  if (!refused.empty()) return Status::unavailable(refused);
   return read_answer(parser.get(), what);
 }
 

@@ -2,8 +2,9 @@
 // exchanges with the discovery URL's host, directly or through an HTTP proxy
 // (--discovery-proxy, which gets absolute-form request targets as any HTTP proxy does). An https
 // URL is spoken to over TLS, its certificate verified against the system's CAs (OpenSSL's
-// default paths, so SSL_CERT_FILE counts) and its host name, as etcd does; an https URL through
-// a proxy (a CONNECT tunnel) is not supported. Each call
+// default paths, so SSL_CERT_FILE counts) and its host name, as etcd does; through a proxy, an
+// https URL goes through a CONNECT tunnel (as Go's HTTP client does), the TLS session end to end
+// with the service. Each call
 // opens its own connection and runs under one deadline that covers resolve, connect, request and
 // answer, so a service that accepts and then says nothing cannot hang a member's start.
 //

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/net/connect_proxy.hpp"
 #include "test/support/net/tcp_relay.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
@@ -252,17 +253,10 @@ BOOST_AUTO_TEST_CASE(coordd_hosted_token__three_members_then_proxy_fallback_exit
   BOOST_TEST(WEXITSTATUS(*status) == 1);
   BOOST_TEST(foreign.log().find("discovery: bad discovery endpoint") != std::string::npos, foreign.log());
 
-  // https through an HTTP proxy (a CONNECT tunnel) is refused at once, not retried.
-  Server tunnel(dir, "m8", discovery_flags("https://127.0.0.1:1/v2/keys/discovery/t", {"--discovery-proxy", "127.0.0.1:1"}));
-  tunnel.start();
-  status = tunnel.process->wait_exit(10s);
-  BOOST_REQUIRE(status);
-  BOOST_TEST(WEXITSTATUS(*status) == 1);
-  BOOST_TEST(tunnel.log().find("https through --discovery-proxy is not supported") != std::string::npos, tunnel.log());
   Server unsized(dir, "m6", discovery_flags(host.server.client_url() + "/v2/keys/discovery/no-size"));
   unsized.start();
   status = unsized.process->wait_exit(10s);
-  BOOST_REQUIRE(status);
+  BOOST_REQUIRE_MESSAGE(status, "log: " << unsized.log() << " tail: " << unsized.process->log_tail());
   BOOST_TEST(WEXITSTATUS(*status) == 1);
   BOOST_TEST(unsized.log().find("discovery: size key not found") != std::string::npos);
 }
@@ -313,6 +307,26 @@ BOOST_AUTO_TEST_CASE(https_token__the_member_checks_the_service_certificate,
   auto registered = http_get(host.server.client_url() + "/v2/keys/discovery/tls", 5s);
   BOOST_REQUIRE(registered);
   BOOST_TEST(registered->body.find("m1=" + member.peer_url()) != std::string::npos, registered->body);
+
+  // Through --discovery-proxy the https service is reached in a CONNECT tunnel, TLS end to end:
+  // the member still checks the service's certificate and host name.
+  coord::test::ConnectProxy proxy;
+  host.token("tls-proxied", 1);
+  Server proxied(dir, "m3", discovery_flags(https_url + "/v2/keys/discovery/tls-proxied", {"--discovery-proxy", proxy.address()}));
+  proxied.env = {"SSL_CERT_FILE=" + pki.cert("ca")};
+  proxied.start();
+  BOOST_REQUIRE_MESSAGE(proxied.ready(), proxied.log());
+  BOOST_TEST(proxy.tunnels() >= 1u);
+  registered = http_get(host.server.client_url() + "/v2/keys/discovery/tls-proxied", 5s);
+  BOOST_REQUIRE(registered);
+  BOOST_TEST(registered->body.find("m3=" + proxied.peer_url()) != std::string::npos, registered->body);
+  // A proxy that refuses the tunnel: the member says so and keeps trying.
+  const std::string by_name = "https://localhost:" + https_url.substr(https_url.rfind(':') + 1);
+  Server refused(dir, "m4", discovery_flags(by_name + "/v2/keys/discovery/tls-proxied", {"--discovery-proxy", proxy.address()}));
+  refused.start();
+  BOOST_TEST(eventually([&] { return refused.log().find("refused CONNECT localhost:") != std::string::npos; }, 10s),
+             refused.log());
+  BOOST_TEST(proxy.refused() >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(etcd_members__bootstrap_from_a_coordd_hosted_token,
