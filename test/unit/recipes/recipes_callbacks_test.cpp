@@ -1,11 +1,11 @@
 // Every recipe with a user callback may be destroyed from inside that callback, against coordd
-// and real etcd 3.4 (v2), one shared single-member server of each per test program.
-// Each case makes the callback fire (a lease lost because its key was removed, an election won,
-// a list or a task that changed), destroys the callback's owner from inside it, and then touches
-// the callback's own captures (a heap marker): a callable freed with its owner, a thread that
-// joins itself, or a callback that runs again after the destruction fails the case or shows up
-// under AddressSanitizer. Must hold: the callback finishes, the object is gone, what it held on
-// the server is released, and no callback of it runs afterwards.
+// and real etcd 3.4 (v2), one shared single-member server of each per test program. Each case
+// makes the callback fire (a lease lost because its key was removed, an election won, a list,
+// a configuration or a task that changed), destroys the callback's owner from inside it, and
+// then touches the callback's own captures (a heap marker): a callable freed with its owner, a
+// thread that joins itself, or a callback that runs again after the destruction fails the case
+// or shows up under AddressSanitizer. Must hold: the callback finishes, the object is gone, what
+// it held on the server is released, and no callback of it runs afterwards.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -298,6 +298,27 @@ COORD_BOTH_SERVERS_CASE(task_monitor__callback_may_destroy_the_monitor, 1) {
   gate.open();
   BOOST_REQUIRE(done.wait());
   BOOST_TEST(!monitor);
+  BOOST_TEST(calls.load() == 1);
+}
+
+// Two changes are published at once; the first one's callback destroys the watcher. Must hold
+// besides: the second change is never delivered.
+COORD_BOTH_SERVERS_CASE(config_watcher__callback_may_destroy_the_watcher, 1) {
+  Client client = make_client(cluster);
+  std::string dir = "/cb-config/" + unique_name("cfg");
+  Done done;
+  std::atomic<int> calls{0};
+  std::unique_ptr<ConfigWatcher> watcher;
+  watcher = std::make_unique<ConfigWatcher>(client, dir, [&, m = marker()](const ConfigChange&, const auto&) {
+    if (calls++ > 0) return;
+    watcher.reset();
+    done.promise.set_value(*m);
+  });
+  BOOST_REQUIRE(watcher->wait_ready(5s));
+  ConfigWatcher::publish(client, dir, "a", "1");
+  ConfigWatcher::publish(client, dir, "b", "2");
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!watcher);
   BOOST_TEST(calls.load() == 1);
 }
 

@@ -1,13 +1,13 @@
 // Every recipe with ownership under a process pause, against coordd and real etcd 3.4 (v2), one
-// shared single-member server of each per test program. A holder process (this test
-// program started again, running only the suite recipes_paused_holder_process) acquires one
-// object of every recipe (test/support/recipes/contenders.hpp) and writes to a fenced resource
-// with each fencing token. Fault: the holder is frozen with SIGSTOP past the TTL (2 s) while this
-// process acquires every recipe in its place, then thawed with SIGCONT. Must hold, for every
-// recipe: the new holder gets a larger fencing token; the thawed holder's ownership query says
-// false the first time it is asked, its stop_token is requested, and its fenced write is
-// rejected (the resource keeps the new holder's value). One process for all recipes: one pause
-// costs one TTL. The frozen-traffic twin is recipes_faults_test.cpp.
+// shared single-member server of each per test program. A holder process (this test program
+// started again, running only the suite recipes_paused_holder_process) acquires one object of
+// every recipe (test/support/recipes/contenders.hpp) and writes to a fenced resource with each
+// fencing token. Fault: the holder is frozen with SIGSTOP past the TTL (2 s) while this process
+// acquires every recipe in its place, then thawed with SIGCONT. Must hold, for every recipe:
+// the new holder gets a larger fencing token; the thawed holder's ownership query says false the
+// first time it is asked, its stop_token is requested, and its fenced write is rejected (the
+// resource keeps the new holder's value). One process for all recipes: one pause costs one TTL.
+// The frozen-traffic twin is recipes_faults_test.cpp.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
