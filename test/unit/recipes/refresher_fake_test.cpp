@@ -1,7 +1,8 @@
 // The shared Refresher and the queue recipes against the client's fake transport: what goes on
 // the wire (owner-checked refresh at a third of the TTL; a try_lock that is not first withdraws
 // its entry) and how losses are declared (server says 100; local deadline while requests hang);
-// a lock whose create had an unknown outcome adopts its own key instead of waiting on it.
+// a lock whose create had an unknown outcome adopts its own key instead of waiting on it; a
+// barrier whose watch is answered 400 (watcher cleared) reads again.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -333,6 +334,47 @@ BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {
   BOOST_TEST(last.method == "DELETE");
   BOOST_TEST(has(last.target, "/coord/qlocks/q/00000000000000000021"));
   BOOST_TEST(has(last.target + "&" + last.body, "prevValue="));
+}
+
+// The barrier's watch is answered with error 400 (etcd's "watcher is cleared", after a member
+// recovered from a snapshot) while one of two participants has arrived. Must hold: the barrier
+// reads the directory again instead of letting the error escape, sees the second participant,
+// opens (creates `ready`) and returns true.
+BOOST_AUTO_TEST_CASE(barrier__watch_answered_400_reads_again_and_opens) {
+  const std::string dir = "/coord/barriers/b";
+  std::mutex mu;
+  bool cleared = false;  // guarded by mu: the watch was answered 400
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (r.method == "POST") return coord::test::answer(201, coord::test::event_body("create", dir + "/entries/00000000000000000021", "p1", 21), 21);
+    if (r.method == "GET" && has(r.target, "wait=true")) {
+      if (cleared) return std::nullopt;  // held: no further watch answer is needed
+      cleared = true;
+      return coord::test::answer(400, coord::test::error_body(400, "watcher is cleared due to etcd recovery", "", 30), 30);
+    }
+    if (r.method == "GET") {
+      std::string entries = R"({"key":")" + dir + R"(/entries/00000000000000000021","value":"p1","modifiedIndex":21,"createdIndex":21})";
+      if (cleared) entries += R"(,{"key":")" + dir + R"(/entries/00000000000000000031","value":"p2","modifiedIndex":31,"createdIndex":31})";
+      return coord::test::answer(200, R"({"action":"get","node":{"key":")" + dir + R"(","dir":true,"nodes":[{"key":")" + dir +
+                                          R"(/entries","dir":true,"nodes":[)" + entries +
+                                          R"(],"modifiedIndex":20,"createdIndex":20}],"modifiedIndex":20,"createdIndex":20}})",
+                                 cleared ? 31 : 21);
+    }
+    if (r.method == "PUT" && has(r.target, "/ready")) return coord::test::answer(201, coord::test::event_body("create", dir + "/ready", "1", 32), 32);
+    return coord::test::answer(200, coord::test::event_body("compareAndSwap", dir + "/entries/00000000000000000021", "p1", 33), 33);
+  });
+  Client client(FakeTransport::options(fake));
+  Barrier barrier(client, "b", 2, {.ttl = 30s});
+  bool opened = false;
+  BOOST_REQUIRE_NO_THROW(opened = barrier.arrive_and_wait(5s));
+  BOOST_TEST(opened);
+  {
+    std::lock_guard lock(mu);
+    BOOST_TEST(cleared);
+  }
+  bool created_ready = false;
+  for (const auto& s : fake->sent()) created_ready = created_ready || (s.request.method == "PUT" && has(s.request.target, dir + "/ready"));
+  BOOST_TEST(created_ready);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
