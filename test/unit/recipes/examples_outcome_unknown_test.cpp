@@ -61,7 +61,9 @@ int lose_reply_after_a_newer_write(coord::test::TcpRelay& relay, Client& other, 
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(examples_outcome_unknown)
+// In the suite of client_write_faults_test.cpp (the same fault), so that the suite's servers are
+// shared: the recipes tests run one suite per process.
+BOOST_AUTO_TEST_SUITE(client_write_faults)
 
 // coordctl set: exit 4 (etcdctl's set exits 4 when its request fails), "Error:  ..." and a line
 // naming the key to read back.
