@@ -1,7 +1,8 @@
-// Every recipe with a user callback may be destroyed from inside that callback, against coordd
-// and real etcd 3.4 (v2), one shared single-member server of each per test program. Each case
-// makes the callback fire (a lease lost because its key was removed, an election won, a list,
-// a configuration or a task that changed), destroys the callback's owner from inside it, and
+// Every recipe with a user callback, and the Client and Watcher the recipes are built on, may be
+// destroyed from inside that callback, against coordd and real etcd 3.4 (v2), one shared
+// single-member server of each per test program. Each case makes the callback fire (a lease lost
+// because its key was removed, an election won, a list, a configuration, a key or a task that
+// changed, a call answered), destroys the callback's owner from inside it, and
 // then touches the callback's own captures (a heap marker): a callable freed with its owner, a
 // thread that joins itself, or a callback that runs again after the destruction fails the case
 // or shows up under AddressSanitizer. Must hold: the callback finishes, the object is gone, what
@@ -320,6 +321,41 @@ COORD_BOTH_SERVERS_CASE(config_watcher__callback_may_destroy_the_watcher, 1) {
   BOOST_REQUIRE(done.wait());
   BOOST_TEST(!watcher);
   BOOST_TEST(calls.load() == 1);
+}
+
+// The Watcher under every recipe that watches: its first event (the key's current value)
+// destroys it.
+COORD_BOTH_SERVERS_CASE(watcher__callback_may_destroy_the_watcher, 1) {
+  Client client = make_client(cluster);
+  std::string key = "/cb-watch/" + unique_name("k");
+  client.set(key, "0");
+  Done done;
+  Gate gate;
+  std::atomic<int> calls{0};
+  std::unique_ptr<Watcher> watcher;
+  watcher = std::make_unique<Watcher>(client, key, [&, m = marker()](const WatchEvent&) {
+    gate.opened.wait();
+    if (calls++ > 0) return;
+    watcher.reset();
+    done.promise.set_value(*m);
+  });
+  gate.open();
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!watcher);
+  BOOST_TEST(calls.load() == 1);
+}
+
+// The Client is destroyed by the handler of its own asynchronous call (a request object that
+// drops its client in its last callback), on one of the client's own threads.
+COORD_BOTH_SERVERS_CASE(client__handler_may_destroy_the_client, 1) {
+  auto client = std::make_shared<std::unique_ptr<Client>>(std::make_unique<Client>(coord::test::options_for(cluster)));
+  Done done;
+  (*client)->async_get("/", {}, [client, &done, m = marker()](std::exception_ptr e, Response) {
+    client->reset();  // ~Client inside its own completion handler
+    done.promise.set_value(e ? -1 : *m);
+  });
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!*client);
 }
 
 // A WorkItem has no callback of its own: its stop_token is the way to hear of a lost claim. A
