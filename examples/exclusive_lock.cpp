@@ -5,6 +5,11 @@
 // Prints one line per critical section: "token=<fencing token> counter=<value read>", so a test
 // can check the final count and that tokens grow across holders. --hold-seconds keeps the first
 // acquisition for that long (to be killed while holding).
+// Exit status: 0 done; 1 an error; 3 the lease was lost inside the critical section (nothing
+// written); 4 the counter's write had an unknown outcome (its reply was lost and the read that
+// looked for it could not tell): the counter may or may not include that increment, so read it
+// before running again. The SDK never sends such a write a second time: a late copy could undo a
+// later holder's increment. The lock itself settles its own unknown outcomes.
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -36,7 +41,14 @@ int run(coord::Client& client, Lock& lock, const coord::examples::Args& args) {
       std::cerr << "lease lost inside the critical section; not writing" << std::endl;
       return 3;
     }
-    client.set(counter, std::to_string(value + 1));
+    try {
+      client.set(counter, std::to_string(value + 1));
+    } catch (const coord::TransportError& e) {
+      if (e.kind() != coord::TransportError::Kind::kOutcomeUnknown) throw;
+      std::cerr << "exclusive_lock: the write of " << counter << " may or may not have applied (" << e.what()
+                << "); read " << counter << " before running again" << std::endl;
+      return 4;
+    }
   }
   return 0;
 }

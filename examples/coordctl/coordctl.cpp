@@ -4,7 +4,8 @@
 //   coordctl [--endpoints URLS] [--output simple|json|extended] COMMAND [ARGS] [FLAGS]
 // Output formats and exit codes follow etcdctl v2: 0 success, 1 bad arguments, 2 no connection,
 // 3 bad auth, 4 server error (etcd error answer, printed as "Error:  <code>: <message> (<cause>) [<index>]"),
-// 5 cluster not healthy.
+// 5 cluster not healthy. A set whose outcome is unknown (its answer lost; the SDK does not send
+// it again) exits 4, as etcdctl's set does on a failed request, and says to read the key back.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -205,7 +206,18 @@ int dispatch(coord::Client& client, const CommandLine& cl, const coord::ClientOp
     print_response(r, out);
   } else if (c == "set") {
     auto o = set_options(cl);
-    print_response(client.set(need(cl, 0, "key"), need(cl, 1, "value"), o), out);
+    const std::string& key = need(cl, 0, "key");
+    try {
+      print_response(client.set(key, need(cl, 1, "value"), o), out);
+    } catch (const coord::TransportError& e) {
+      // The set reached a server but its answer was lost, and the read that looked for it could
+      // not tell. Sending it again could undo a newer write, so the user decides, knowing that.
+      if (e.kind() != coord::TransportError::Kind::kOutcomeUnknown) throw;
+      std::cerr << "Error:  " << e.what() << "\n"
+                << "the set of " << key << " may or may not have applied: read it back (coordctl get " << key
+                << " --quorum) before setting it again\n";
+      return kExitServerError;
+    }
   } else if (c == "mk") {
     print_response(client.create(need(cl, 0, "key"), need(cl, 1, "value"), set_options(cl)), out);
   } else if (c == "mkdir") {

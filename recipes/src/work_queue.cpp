@@ -92,8 +92,8 @@ std::size_t WorkQueue::size() const {
 namespace {
 
 struct QueueView {
-  std::vector<Node> items;                 // in queue (createdIndex) order
-  std::map<std::string, bool> claimed;     // by item id
+  std::vector<Node> items;                     // in queue (createdIndex) order
+  std::map<std::string, std::string> claimed;  // claimer's token by item id
   std::uint64_t index = 0;
 };
 
@@ -106,7 +106,7 @@ QueueView read_queue(Client& client, const std::string& dir, std::optional<Clock
     for (const Node& n : r.node.nodes) {
       if (n.key == dir + "/items") v.items = n.nodes;
       if (n.key == dir + "/claims") {
-        for (const Node& c : n.nodes) v.claimed[detail::base_name(c.key)] = true;
+        for (const Node& c : n.nodes) v.claimed[detail::base_name(c.key)] = c.value.value_or("");
       }
     }
   } catch (const Error& e) {
@@ -133,22 +133,36 @@ std::optional<WorkItem> WorkQueue::claim(std::chrono::milliseconds timeout) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // backoff, not synchronization
       continue;
     }
+    bool read_again = false;
     for (const Node& item : view.items) {
+      if (item.dir) continue;
       std::string id = detail::base_name(item.key);
-      if (view.claimed.count(id) || item.dir) continue;
       std::string claim_key = dir_ + "/claims/" + id;
       std::optional<std::pair<Node, Clock::time_point>> held;
-      try {
-        auto sent = Clock::now();
-        Response r = client_.create(claim_key, token, SetOptions{.ttl = options_.ttl});
-        held.emplace(r.node, sent);
-      } catch (const Error& e) {
-        if (e.error_code() != errc::kNodeExist) throw;
-        continue;  // another consumer was faster: the next item
-      } catch (const TransportError& e) {
-        if (detail::is_fatal(e)) throw;
-        held = detail::adopt_key(client_, claim_key, token, options_.ttl);  // did our create land?
+      if (auto claimer = view.claimed.find(id); claimer != view.claimed.end()) {
+        // A create of ours whose outcome was unknown may have landed after we looked for it: the
+        // claim holds our token, so it is ours to adopt (or it expires after its TTL).
+        if (claimer->second != token) continue;
+        held = detail::adopt_key(client_, claim_key, token, options_.ttl);
         if (!held) continue;
+      } else {
+        try {
+          auto sent = Clock::now();
+          Response r = client_.create(claim_key, token, SetOptions{.ttl = options_.ttl});
+          held.emplace(r.node, sent);
+        } catch (const Error& e) {
+          if (e.error_code() != errc::kNodeExist) throw;
+          continue;  // another consumer was faster: the next item
+        } catch (const TransportError& e) {
+          if (detail::is_fatal(e)) throw;
+          held = detail::adopt_key(client_, claim_key, token, options_.ttl);  // did our create land?
+          if (!held) {
+            // Not (yet) there, so the item may well be free: read the queue again instead of
+            // waiting for a change, which may never come (nothing else happened in the queue).
+            read_again = true;
+            break;
+          }
+        }
       }
       auto state = std::make_unique<WorkItem::State>();
       state->client = &client_;
@@ -172,6 +186,7 @@ std::optional<WorkItem> WorkQueue::claim(std::chrono::milliseconds timeout) {
       return claimed;
     }
     if (detail::passed(deadline)) return std::nullopt;
+    if (read_again) continue;
     try {
       client_.watch(dir_, WatchOptions{.wait_index = view.index + 1, .recursive = true,
                                        .timeout = detail::call_timeout(deadline, std::chrono::seconds(30))});

@@ -3,10 +3,16 @@
 // holds the reply, and then drops the connection (the reply is lost). Must hold: the SDK does not
 // send the write again — a second copy would apply after another client's newer write and undo
 // it — and tells its caller that the outcome is unknown; a recipe that wrote a unique value
-// settles that outcome by reading it back.
+// settles that outcome by reading it back. The two recipe calls whose outcome stays with their
+// caller are held to what README.md promises: ConfigWatcher::publish reports it and never
+// overwrites a newer value; WorkItem::ack reports it, the item stays ours, and ack() again
+// settles it.
 #include <boost/test/unit_test.hpp>
 
 #include <future>
+#include <mutex>
+#include <string>
+#include <vector>
 
 #include <boost/asio/use_future.hpp>
 
@@ -42,7 +48,8 @@ std::optional<std::string> value_of(Client& client, const std::string& key) {
   }
 }
 
-TransportError::Kind failure_kind(std::future<Response>& pending) {
+template <class T>
+TransportError::Kind failure_kind(std::future<T>& pending) {
   try {
     pending.get();
   } catch (const TransportError& e) {
@@ -124,6 +131,69 @@ COORD_BOTH_SERVERS_CASE(task_progress__create_with_lost_reply_is_adopted, 1) {
   BOOST_REQUIRE(status.has_value());
   BOOST_TEST(status->fraction == 0.5);
   task->complete();
+}
+
+// ConfigWatcher::publish (a plain set) applies; before its lost reply is noticed, another
+// publisher sets a newer value. Must hold (README.md, the ConfigWatcher row): publish reports
+// kOutcomeUnknown, not success, and sends nothing again — the newer value stays in place and a
+// watcher of the directory sees each value once, in order, ending with the newer one.
+COORD_BOTH_SERVERS_CASE(config_publish_with_lost_reply__reports_unknown_and_never_overwrites_a_newer_value, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  Client a(via_relay(relay));
+  Client b(coord::test::options_for(cluster));
+  std::string dir = "/outcome/" + unique_name("cfg");
+  std::mutex mu;
+  std::vector<std::string> seen;
+  ConfigWatcher watcher(b, dir, [&](const ConfigChange& c, const auto&) {
+    std::lock_guard lock(mu);
+    if (c.kind == ConfigChange::Kind::kSet && c.name == "n") seen.push_back(*c.value);
+  });
+  BOOST_REQUIRE(watcher.wait_ready(5s));
+  relay.freeze_replies();
+  auto pending = std::async(std::launch::async, [&] { return ConfigWatcher::publish(a, dir, "n", "older"); });
+  BOOST_REQUIRE(eventually([&] { return value_of(b, dir + "/n") == std::optional<std::string>("older"); }, 5s));
+  ConfigWatcher::publish(b, dir, "n", "newer");
+  relay.cut();   // the held reply is gone with its connection
+  relay.thaw();  // the resolution read gets through and finds someone else's value
+  BOOST_TEST((failure_kind(pending) == TransportError::Kind::kOutcomeUnknown));
+  BOOST_TEST(value_of(b, dir + "/n").value_or("<none>") == "newer");
+  BOOST_TEST(eventually([&] { return watcher.get("n") == std::optional<std::string>("newer"); }, 5s));
+  std::lock_guard lock(mu);
+  BOOST_TEST(seen == (std::vector<std::string>{"older", "newer"}), boost::test_tools::per_element());
+}
+
+// WorkItem::ack's removal of the item applies, but every reply is held until the client gave up
+// on it and on the read that looks for its effect. Must hold (README.md, work_queue.hpp): ack
+// throws kOutcomeUnknown; the item is still ours (holds(), our claim in place); ack() again
+// settles it (the item counts as removed) and removes the claim; nothing is left of the item.
+COORD_BOTH_SERVERS_CASE(work_item_ack_with_lost_reply__reports_unknown_and_ack_again_settles_it, 1) {
+  coord::test::TcpRelay relay(cluster.client_url(0));
+  ClientOptions o = via_relay(relay);
+  o.request_timeout = 1500ms;
+  o.attempt_timeout = 500ms;
+  Client a(o);
+  Client b(coord::test::options_for(cluster));
+  std::string name = unique_name("wq");
+  WorkQueue producer(b, name);
+  producer.push("job");
+  // A claim TTL well above the few seconds the replies are held: the claim's refreshes are held
+  // too, and the case is about ack, not about a lost claim.
+  WorkQueue consumer(a, name, {.ttl = 10s});
+  auto item = consumer.claim(5s);
+  BOOST_REQUIRE(item.has_value());
+  const std::string claim_key = producer.directory() + "/claims/" + item->id();
+  relay.freeze_replies();
+  auto acked = std::async(std::launch::async, [&] { item->ack(); });
+  BOOST_REQUIRE(eventually([&] { return producer.size() == 0u; }, 5s));  // the removal applied
+  BOOST_REQUIRE(acked.wait_for(10s) == std::future_status::ready);
+  relay.thaw();
+  BOOST_TEST((failure_kind(acked) == TransportError::Kind::kOutcomeUnknown));
+  BOOST_TEST(item->holds());
+  BOOST_TEST(value_of(b, claim_key).has_value());  // not released: the item is still ours
+  BOOST_REQUIRE_NO_THROW(item->ack());
+  BOOST_TEST(!value_of(b, claim_key).has_value());
+  BOOST_TEST(producer.size() == 0u);
+  BOOST_CHECK_THROW(item->ack(), RecipeError);  // acknowledged: done
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,10 +1,12 @@
-// Every recipe with a user callback may be destroyed from inside that callback, against coordd.
-// Each case makes the callback fire (a lease lost because its key was removed, an election won,
-// a list or a task that changed), destroys the callback's owner from inside it, and then touches
-// the callback's own captures (a heap marker): a callable freed with its owner, a thread that
-// joins itself, or a callback that runs again after the destruction fails the case or shows up
-// under AddressSanitizer. Must hold: the callback finishes, the object is gone, what it held on
-// the server is released, and no callback of it runs afterwards.
+// Every recipe with a user callback, and the Client and Watcher the recipes are built on, may be
+// destroyed from inside that callback, against coordd and real etcd 3.4 (v2), one shared
+// single-member server of each per test program. Each case makes the callback fire (a lease lost
+// because its key was removed, an election won, a list, a configuration, a key or a task that
+// changed, a call answered), destroys the callback's owner from inside it, and
+// then touches the callback's own captures (a heap marker): a callable freed with its owner, a
+// thread that joins itself, or a callback that runs again after the destruction fails the case
+// or shows up under AddressSanitizer. Must hold: the callback finishes, the object is gone, what
+// it held on the server is released, and no callback of it runs afterwards.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -25,9 +27,7 @@ using coord::test::unique_name;
 
 namespace {
 
-coord::test::ServerCluster& coordd() { return *coord::test::shared_cluster(coord::test::ServerKind::kCoordd, 1); }
-
-Client make_client() { return Client(coord::test::options_for(coordd())); }
+Client make_client(const coord::test::ServerCluster& cluster) { return Client(coord::test::options_for(cluster)); }
 
 // Set by a callback after it destroyed its owner, with the value of a marker it captured.
 struct Done {
@@ -63,16 +63,10 @@ bool stays_empty(Client& client, const std::string& dir, std::chrono::millisecon
 
 }  // namespace
 
-#define COORDD_CASE(NAME)                                                                               \
-  BOOST_AUTO_TEST_CASE(NAME, *boost::unit_test::precondition(                                          \
-                                 coord::test::ServerAvailable{coord::test::ServerKind::kCoordd}) *     \
-                                 boost::unit_test::precondition(                                       \
-                                     coord::test::ClusterAvailable{coord::test::ServerKind::kCoordd, 1}))
-
 BOOST_AUTO_TEST_SUITE(recipes_destroyed_from_callbacks)
 
-COORDD_CASE(distributed_lock__on_lost_may_destroy_the_lock) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(distributed_lock__on_lost_may_destroy_the_lock, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::unique_ptr<DistributedLock> lock;
   lock = std::make_unique<DistributedLock>(client, unique_name("cb-lock"),
@@ -87,8 +81,8 @@ COORDD_CASE(distributed_lock__on_lost_may_destroy_the_lock) {
   BOOST_TEST(!lock);
 }
 
-COORDD_CASE(sequenced_lock__on_lost_may_destroy_the_lock) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(sequenced_lock__on_lost_may_destroy_the_lock, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::unique_ptr<SequencedLock> lock;
   lock = std::make_unique<SequencedLock>(client, unique_name("cb-qlock"),
@@ -102,8 +96,8 @@ COORDD_CASE(sequenced_lock__on_lost_may_destroy_the_lock) {
   BOOST_TEST(!lock);
 }
 
-COORDD_CASE(read_write_lock__on_lost_may_destroy_the_lock) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(read_write_lock__on_lost_may_destroy_the_lock, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::unique_ptr<ReadWriteLock> rw;
   rw = std::make_unique<ReadWriteLock>(client, unique_name("cb-rw"),
@@ -117,8 +111,8 @@ COORDD_CASE(read_write_lock__on_lost_may_destroy_the_lock) {
   BOOST_TEST(!rw);
 }
 
-COORDD_CASE(semaphore__on_lost_may_destroy_the_semaphore) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(semaphore__on_lost_may_destroy_the_semaphore, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::string name = unique_name("cb-sem");
   std::unique_ptr<Semaphore> sem;
@@ -133,8 +127,8 @@ COORDD_CASE(semaphore__on_lost_may_destroy_the_semaphore) {
   BOOST_TEST(!sem);
 }
 
-COORDD_CASE(leader_election__on_lost_may_destroy_the_election) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(leader_election__on_lost_may_destroy_the_election, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::unique_ptr<LeaderElection> election;
   ElectionOptions options{.ttl = 2s};
@@ -152,8 +146,8 @@ COORDD_CASE(leader_election__on_lost_may_destroy_the_election) {
 
 // on_elected destroys the election on the election's own thread (which cannot join itself).
 // Must hold besides: the leadership is given up (our entry removed) and on_revoked never runs.
-COORDD_CASE(leader_election__on_elected_may_destroy_the_election) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(leader_election__on_elected_may_destroy_the_election, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::atomic<int> revoked{0};
   std::unique_ptr<LeaderElection> election;
@@ -176,8 +170,8 @@ COORDD_CASE(leader_election__on_elected_may_destroy_the_election) {
 
 // on_revoked (after the leader's entry was removed) destroys the election. Must hold besides:
 // with auto_requeue, it does not campaign again.
-COORDD_CASE(leader_election__on_revoked_may_destroy_the_election) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(leader_election__on_revoked_may_destroy_the_election, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::promise<void> elected;
   std::atomic<int> elections{0};
@@ -202,8 +196,8 @@ COORDD_CASE(leader_election__on_revoked_may_destroy_the_election) {
   BOOST_TEST(elections.load() == 1);
 }
 
-COORDD_CASE(leader_observation__callback_may_destroy_the_observation) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(leader_observation__callback_may_destroy_the_observation, 1) {
+  Client client = make_client(cluster);
   LeaderElection election(client, unique_name("cb-observe"), {.ttl = 2s});
   election.campaign("a");
   Done done;
@@ -221,8 +215,8 @@ COORDD_CASE(leader_observation__callback_may_destroy_the_observation) {
 
 // on_lost destroys the registration. Must hold besides: with reregister, it does not register
 // again afterwards.
-COORDD_CASE(registration__on_lost_may_destroy_the_registration) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(registration__on_lost_may_destroy_the_registration, 1) {
+  Client client = make_client(cluster);
   ServiceRegistry registry(client, unique_name("cb-svc"), {.reregister = true});
   Done done;
   std::optional<Registration> reg;
@@ -238,8 +232,8 @@ COORDD_CASE(registration__on_lost_may_destroy_the_registration) {
 
 // on_reregistered destroys the registration on the healer's own thread (which cannot join
 // itself). Must hold besides: the re-registered key is removed (deregistered).
-COORDD_CASE(registration__on_reregistered_may_destroy_the_registration) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(registration__on_reregistered_may_destroy_the_registration, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::optional<Registration> reg;
   ServiceRegistry registry(client, unique_name("cb-heal"),
@@ -254,8 +248,8 @@ COORDD_CASE(registration__on_reregistered_may_destroy_the_registration) {
   BOOST_TEST(eventually([&] { return registry.instances().empty(); }, 5s));
 }
 
-COORDD_CASE(load_balancer_table__on_change_may_destroy_the_table) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(load_balancer_table__on_change_may_destroy_the_table, 1) {
+  Client client = make_client(cluster);
   std::string service = unique_name("cb-table");
   ServiceRegistry registry(client, service);
   Registration reg = registry.register_instance("x", "127.0.0.1:1", 5s);
@@ -273,8 +267,8 @@ COORDD_CASE(load_balancer_table__on_change_may_destroy_the_table) {
   BOOST_TEST(!table);
 }
 
-COORDD_CASE(task_progress__on_lost_may_destroy_the_task) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(task_progress__on_lost_may_destroy_the_task, 1) {
+  Client client = make_client(cluster);
   Done done;
   std::unique_ptr<TaskProgress> task;
   task = std::make_unique<TaskProgress>(client, unique_name("cb-job"), "t",
@@ -287,8 +281,8 @@ COORDD_CASE(task_progress__on_lost_may_destroy_the_task) {
   BOOST_TEST(!task);
 }
 
-COORDD_CASE(task_monitor__callback_may_destroy_the_monitor) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(task_monitor__callback_may_destroy_the_monitor, 1) {
+  Client client = make_client(cluster);
   std::string job = unique_name("cb-monitor");
   TaskProgress a(client, job, "a", {.ttl = 5s});
   TaskProgress b(client, job, "b", {.ttl = 5s});  // the snapshot reports two tasks: one call destroys
@@ -308,10 +302,66 @@ COORDD_CASE(task_monitor__callback_may_destroy_the_monitor) {
   BOOST_TEST(calls.load() == 1);
 }
 
+// Two changes are published at once; the first one's callback destroys the watcher. Must hold
+// besides: the second change is never delivered.
+COORD_BOTH_SERVERS_CASE(config_watcher__callback_may_destroy_the_watcher, 1) {
+  Client client = make_client(cluster);
+  std::string dir = "/cb-config/" + unique_name("cfg");
+  Done done;
+  std::atomic<int> calls{0};
+  std::unique_ptr<ConfigWatcher> watcher;
+  watcher = std::make_unique<ConfigWatcher>(client, dir, [&, m = marker()](const ConfigChange&, const auto&) {
+    if (calls++ > 0) return;
+    watcher.reset();
+    done.promise.set_value(*m);
+  });
+  BOOST_REQUIRE(watcher->wait_ready(5s));
+  ConfigWatcher::publish(client, dir, "a", "1");
+  ConfigWatcher::publish(client, dir, "b", "2");
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!watcher);
+  BOOST_TEST(calls.load() == 1);
+}
+
+// The Watcher under every recipe that watches: its first event (the key's current value)
+// destroys it.
+COORD_BOTH_SERVERS_CASE(watcher__callback_may_destroy_the_watcher, 1) {
+  Client client = make_client(cluster);
+  std::string key = "/cb-watch/" + unique_name("k");
+  client.set(key, "0");
+  Done done;
+  Gate gate;
+  std::atomic<int> calls{0};
+  std::unique_ptr<Watcher> watcher;
+  watcher = std::make_unique<Watcher>(client, key, [&, m = marker()](const WatchEvent&) {
+    gate.opened.wait();
+    if (calls++ > 0) return;
+    watcher.reset();
+    done.promise.set_value(*m);
+  });
+  gate.open();
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!watcher);
+  BOOST_TEST(calls.load() == 1);
+}
+
+// The Client is destroyed by the handler of its own asynchronous call (a request object that
+// drops its client in its last callback), on one of the client's own threads.
+COORD_BOTH_SERVERS_CASE(client__handler_may_destroy_the_client, 1) {
+  auto client = std::make_shared<std::unique_ptr<Client>>(std::make_unique<Client>(coord::test::options_for(cluster)));
+  Done done;
+  (*client)->async_get("/", {}, [client, &done, m = marker()](std::exception_ptr e, Response) {
+    client->reset();  // ~Client inside its own completion handler
+    done.promise.set_value(e ? -1 : *m);
+  });
+  BOOST_REQUIRE(done.wait());
+  BOOST_TEST(!*client);
+}
+
 // A WorkItem has no callback of its own: its stop_token is the way to hear of a lost claim. A
 // stop callback destroys the item while the loss is being reported.
-COORDD_CASE(work_item__stop_callback_may_destroy_the_item) {
-  Client client = make_client();
+COORD_BOTH_SERVERS_CASE(work_item__stop_callback_may_destroy_the_item, 1) {
+  Client client = make_client(cluster);
   WorkQueue queue(client, unique_name("cb-wq"), {.ttl = 2s});
   queue.push("job");
   std::optional<WorkItem> item = queue.claim(5s);

@@ -2,6 +2,7 @@
 // destruction and after SIGKILL within their TTL and the load-balancer table follows; a lock
 // whose key is taken away turns owns_lock() false and fires on_lost; a lock turns false by the
 // local deadline while the server is frozen; a queued waiter whose own entry vanishes gives up;
+// what a sequenced lock's key() and owner_token() return while queued, held, released and lost;
 // the config watcher sees every change in order across a member restart; election hand-over;
 // a dead worker's task is reported lost after its TTL; election listeners with requeue; the
 // double barrier, the read-write lock and the work queue; a watcher leaves a member cut off
@@ -13,6 +14,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "coord/coord.hpp"
@@ -132,6 +135,62 @@ COORD_BOTH_SERVERS_CASE(sequenced_lock__waiter_whose_entry_vanishes_gives_up, 1)
   BOOST_TEST(result.get() == 1);
   BOOST_TEST(holder.owns_lock());
   holder.unlock();
+}
+
+// SequencedLock::owner_token() is one unique value per lock object, the value of each of its
+// entries; key() names our entry from the moment it is queued, and after a release or a loss it
+// still names the last entry (then gone from the server). Loss: an operator removes the entry.
+COORD_BOTH_SERVERS_CASE(sequenced_lock__key_and_owner_token_name_our_entry_while_queued_held_released_and_lost, 1) {
+  Client client(coord::test::options_for(cluster));
+  auto entry = [&](const std::string& key) -> std::optional<Node> {
+    try {
+      return client.get(key, GetOptions{.quorum = true}).node;
+    } catch (const Error& e) {
+      if (e.error_code() != errc::kKeyNotFound) throw;
+      return std::nullopt;
+    }
+  };
+  std::string name = unique_name("qk");
+  std::promise<void> lost;
+  SequencedLock a(client, name, {.ttl = 2s, .on_lost = [&](const std::string&) { lost.set_value(); }});
+  SequencedLock b(client, name, {.ttl = 2s});
+  BOOST_TEST(a.key().empty());  // before the first acquisition
+  BOOST_TEST(!a.owner_token().empty());
+  BOOST_TEST(a.owner_token() != b.owner_token());
+  const std::string token = a.owner_token();
+
+  a.lock();
+  const std::string first = a.key();
+  BOOST_TEST(first.starts_with(a.directory() + "/"));
+  auto held = entry(first);
+  BOOST_REQUIRE(held.has_value());
+  BOOST_TEST(held->value.value_or("") == token);
+  BOOST_TEST(held->created_index == a.fencing_token());
+
+  auto b_acquired = std::async(std::launch::async, [&] { return b.try_lock_for(10s); });
+  BOOST_REQUIRE(eventually([&] { return !b.key().empty(); }, 5s));  // queued behind a, not granted
+  BOOST_TEST(entry(b.key()).value_or(Node{}).value.value_or("") == b.owner_token());
+  BOOST_TEST(!b.owns_lock());
+  a.unlock();
+  BOOST_REQUIRE(b_acquired.get());
+  BOOST_TEST(a.key() == first);  // released: still the last entry, which is gone
+  BOOST_TEST(!entry(first).has_value());
+  BOOST_TEST(!a.lost_before_release());
+  b.unlock();
+
+  a.lock();  // a second acquisition: a new entry with the same token
+  const std::string second = a.key();
+  BOOST_TEST(second != first);
+  BOOST_TEST(a.fencing_token() > held->created_index);
+  BOOST_TEST(entry(second).value_or(Node{}).value.value_or("") == token);
+  client.remove(second);  // lost: an operator deletes our entry
+  BOOST_REQUIRE(lost.get_future().wait_for(3s) == std::future_status::ready);
+  BOOST_TEST(!a.owns_lock());
+  BOOST_TEST(a.key() == second);
+  BOOST_TEST(a.owner_token() == token);
+  a.unlock();
+  BOOST_TEST(a.lost_before_release());
+  BOOST_TEST(a.key() == second);
 }
 
 COORD_BOTH_SERVERS_CASE(leader_election__hands_over_on_resign_and_observer_follows, 1) {

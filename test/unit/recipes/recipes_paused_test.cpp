@@ -1,12 +1,13 @@
-// Every recipe with ownership under a process pause, against coordd. A holder process (this test
-// program started again, running only the suite recipes_paused_holder_process) acquires one
-// object of every recipe (test/support/recipes/contenders.hpp) and writes to a fenced resource
-// with each fencing token. Fault: the holder is frozen with SIGSTOP past the TTL (2 s) while this
-// process acquires every recipe in its place, then thawed with SIGCONT. Must hold, for every
-// recipe: the new holder gets a larger fencing token; the thawed holder's ownership query says
-// false the first time it is asked, its stop_token is requested, and its fenced write is
-// rejected (the resource keeps the new holder's value). One process for all recipes: one pause
-// costs one TTL. The frozen-traffic twin is recipes_faults_test.cpp.
+// Every recipe with ownership under a process pause, against coordd and real etcd 3.4 (v2), one
+// shared single-member server of each per test program. A holder process (this test program
+// started again, running only the suite recipes_paused_holder_process) acquires one object of
+// every recipe (test/support/recipes/contenders.hpp) and writes to a fenced resource with each
+// fencing token. Fault: the holder is frozen with SIGSTOP past the TTL (2 s) while this process
+// acquires every recipe in its place, then thawed with SIGCONT. Must hold, for every recipe:
+// the new holder gets a larger fencing token; the thawed holder's ownership query says false the
+// first time it is asked, its stop_token is requested, and its fenced write is rejected (the
+// resource keeps the new holder's value). One process for all recipes: one pause costs one TTL.
+// The frozen-traffic twin is recipes_faults_test.cpp.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -100,10 +101,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(recipes_paused)
 
-BOOST_AUTO_TEST_CASE(every_recipe__paused_holder_resumes_not_holding_and_is_fenced__coordd,
-                     *boost::unit_test::precondition(coord::test::ServerAvailable{coord::test::ServerKind::kCoordd}) *
-                         boost::unit_test::precondition(coord::test::ClusterAvailable{coord::test::ServerKind::kCoordd, 1})) {
-  auto& cluster = *coord::test::shared_cluster(coord::test::ServerKind::kCoordd, 1);
+COORD_BOTH_SERVERS_CASE(every_recipe__paused_holder_resumes_not_holding_and_is_fenced, 1) {
   coord::test::TempDir dir("paused-holder");
   std::string name = unique_name("paused");
   coord::test::Process holder(

@@ -1,7 +1,9 @@
 // The shared Refresher and the queue recipes against the client's fake transport: what goes on
 // the wire (owner-checked refresh at a third of the TTL; a try_lock that is not first withdraws
 // its entry) and how losses are declared (server says 100; local deadline while requests hang);
-// a lock whose create had an unknown outcome adopts its own key instead of waiting on it.
+// a lock whose create had an unknown outcome adopts its own key instead of waiting on it; a
+// work-queue claim whose create did not land reads the queue again; a barrier whose watch is
+// answered 400 (watcher cleared) reads again.
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
@@ -306,6 +308,121 @@ BOOST_AUTO_TEST_CASE(distributed_lock__105_after_an_unknown_create_is_checked_as
   lock.unlock();
 }
 
+// The work queue "q" of the claim cases below: one item (index 9) and, when `claim_token` is
+// set, a claim on it with that value (index 10), as the queue's recursive GET answers.
+namespace work_queue_q {
+const std::string kDir = "/coord/workqueues/q";
+const std::string kItem = kDir + "/items/00000000000000000009";
+const std::string kClaim = kDir + "/claims/00000000000000000009";
+
+TransportResult listing(const std::optional<std::string>& claim_token) {
+  std::string nodes = R"({"key":")" + kDir + R"(/items","dir":true,"nodes":[{"key":")" + kItem +
+                      R"(","value":"job","modifiedIndex":9,"createdIndex":9}],"modifiedIndex":8,"createdIndex":8})";
+  if (claim_token) {
+    nodes += R"(,{"key":")" + kDir + R"(/claims","dir":true,"nodes":[{"key":")" + kClaim + R"(","value":")" + *claim_token +
+             R"(","modifiedIndex":10,"createdIndex":10}],"modifiedIndex":10,"createdIndex":10})";
+  }
+  return coord::test::answer(200, R"({"action":"get","node":{"key":")" + kDir + R"(","dir":true,"nodes":[)" + nodes +
+                                      R"(],"modifiedIndex":8,"createdIndex":8}})",
+                             claim_token ? 10 : 9);
+}
+
+// Answers what every claim case answers alike (watch, item check, claim lookups); nullopt for
+// the requests the case decides (queue listing, create, refresh, delete).
+std::optional<std::optional<TransportResult>> common(const HttpRequest& r, int& watches) {
+  if (r.method == "GET" && has(r.target, "wait=true")) {
+    ++watches;
+    return std::optional<TransportResult>();  // a quiet queue: no change ever answers the watch
+  }
+  if (r.method == "GET" && has(r.target, "/claims/")) return coord::test::answer(404, coord::test::error_body(100, "Key not found", kClaim, 9), 9);
+  if (r.method == "GET" && has(r.target, "/items/")) return coord::test::answer(200, coord::test::event_body("get", kItem, "job", 9), 9);
+  return std::nullopt;
+}
+
+// claim(3s) on another thread, bounded: a claim stuck on the held watch fails the case instead
+// of hanging it (the watch is then ended so that the thread can finish).
+std::optional<WorkItem> claim_bounded(WorkQueue& queue, FakeTransport& fake) {
+  auto claiming = std::async(std::launch::async, [&] { return queue.claim(3s); });
+  bool returned = claiming.wait_for(5s) == std::future_status::ready;
+  if (!returned) {
+    while (fake.expire_oldest()) {
+    }
+  }
+  BOOST_REQUIRE_MESSAGE(returned, "claim() did not return by its deadline");
+  return claiming.get();
+}
+}  // namespace work_queue_q
+
+// A claim's create gets no answer and is not there when looked for (its outcome stays unknown),
+// while nothing else happens in the queue. Must hold: the consumer reads the queue again and
+// claims the still free item, instead of watching for a change that never comes.
+BOOST_AUTO_TEST_CASE(work_queue__claim_whose_create_did_not_land_reads_again_not_waits_for_a_change) {
+  using namespace work_queue_q;
+  std::mutex mu;
+  int creates = 0, watches = 0;  // guarded by mu
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (auto answered = common(r, watches)) return *answered;
+    if (r.method == "GET") return listing(std::nullopt);
+    if (param(r, "refresh")) {
+      if (creates < 2) return coord::test::answer(404, coord::test::error_body(100, "Key not found", kClaim, 9), 9);
+      return coord::test::answer(200, coord::test::event_body("update", kClaim, "tok", 11), 11);
+    }
+    if (param(r, "prevExist") == std::string("false")) {
+      if (++creates == 1) return coord::test::failure(TransportResult::Status::kIoError, true);
+      return coord::test::answer(201, coord::test::event_body("create", kClaim, "tok", 10), 10);
+    }
+    return coord::test::answer(200, coord::test::event_body("compareAndDelete", kClaim, "", 12), 12);
+  });
+  Client client(FakeTransport::options(fake));
+  WorkQueue queue(client, "q", {.ttl = 30s});
+  auto claimed = claim_bounded(queue, *fake);
+  BOOST_REQUIRE(claimed.has_value());
+  BOOST_TEST(claimed->id() == "00000000000000000009");
+  BOOST_TEST(claimed->fencing_token() == 10u);
+  std::lock_guard lock(mu);
+  BOOST_TEST(creates == 2);
+  BOOST_TEST(watches == 0);
+}
+
+// The same create lands only after it was looked for: the next read of the queue shows the item
+// claimed with our token. Must hold: the claim is adopted (it is ours), never created again and
+// never waited on as another consumer's.
+BOOST_AUTO_TEST_CASE(work_queue__claim_whose_create_landed_late_is_adopted) {
+  using namespace work_queue_q;
+  std::mutex mu;
+  int creates = 0, watches = 0, refreshes = 0;  // guarded by mu
+  std::optional<std::string> landed;            // guarded by mu: the first create's value, once it applied
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (auto answered = common(r, watches)) return *answered;
+    if (r.method == "GET") return listing(landed);
+    if (param(r, "refresh")) {
+      if (++refreshes == 1) {  // the create's adoption looks before it landed
+        landed = param(r, "prevValue");
+        return coord::test::answer(404, coord::test::error_body(100, "Key not found", kClaim, 9), 9);
+      }
+      if (param(r, "prevValue") != landed) return coord::test::answer(412, coord::test::error_body(101, "Compare failed", kClaim, 10), 10);
+      return coord::test::answer(200, coord::test::event_body("update", kClaim, *landed, 10 + refreshes), 10 + refreshes);
+    }
+    if (param(r, "prevExist") == std::string("false")) {
+      ++creates;
+      return coord::test::failure(TransportResult::Status::kIoError, true);
+    }
+    return coord::test::answer(200, coord::test::event_body("compareAndDelete", kClaim, "", 20), 20);
+  });
+  Client client(FakeTransport::options(fake));
+  WorkQueue queue(client, "q", {.ttl = 30s});
+  auto claimed = claim_bounded(queue, *fake);
+  BOOST_REQUIRE(claimed.has_value());
+  BOOST_TEST(claimed->id() == "00000000000000000009");
+  BOOST_TEST(claimed->holds());
+  std::lock_guard lock(mu);
+  BOOST_TEST(creates == 1);
+  BOOST_TEST(refreshes >= 2);
+  BOOST_TEST(watches == 0);
+}
+
 BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {
   std::string posted_value;
   std::mutex mu;
@@ -333,6 +450,47 @@ BOOST_AUTO_TEST_CASE(sequenced_lock__try_lock_not_first_withdraws_its_entry) {
   BOOST_TEST(last.method == "DELETE");
   BOOST_TEST(has(last.target, "/coord/qlocks/q/00000000000000000021"));
   BOOST_TEST(has(last.target + "&" + last.body, "prevValue="));
+}
+
+// The barrier's watch is answered with error 400 (etcd's "watcher is cleared", after a member
+// recovered from a snapshot) while one of two participants has arrived. Must hold: the barrier
+// reads the directory again instead of letting the error escape, sees the second participant,
+// opens (creates `ready`) and returns true.
+BOOST_AUTO_TEST_CASE(barrier__watch_answered_400_reads_again_and_opens) {
+  const std::string dir = "/coord/barriers/b";
+  std::mutex mu;
+  bool cleared = false;  // guarded by mu: the watch was answered 400
+  auto fake = std::make_shared<FakeTransport>([&](const std::string&, const HttpRequest& r) -> std::optional<TransportResult> {
+    std::lock_guard lock(mu);
+    if (r.method == "POST") return coord::test::answer(201, coord::test::event_body("create", dir + "/entries/00000000000000000021", "p1", 21), 21);
+    if (r.method == "GET" && has(r.target, "wait=true")) {
+      if (cleared) return std::nullopt;  // held: no further watch answer is needed
+      cleared = true;
+      return coord::test::answer(400, coord::test::error_body(400, "watcher is cleared due to etcd recovery", "", 30), 30);
+    }
+    if (r.method == "GET") {
+      std::string entries = R"({"key":")" + dir + R"(/entries/00000000000000000021","value":"p1","modifiedIndex":21,"createdIndex":21})";
+      if (cleared) entries += R"(,{"key":")" + dir + R"(/entries/00000000000000000031","value":"p2","modifiedIndex":31,"createdIndex":31})";
+      return coord::test::answer(200, R"({"action":"get","node":{"key":")" + dir + R"(","dir":true,"nodes":[{"key":")" + dir +
+                                          R"(/entries","dir":true,"nodes":[)" + entries +
+                                          R"(],"modifiedIndex":20,"createdIndex":20}],"modifiedIndex":20,"createdIndex":20}})",
+                                 cleared ? 31 : 21);
+    }
+    if (r.method == "PUT" && has(r.target, "/ready")) return coord::test::answer(201, coord::test::event_body("create", dir + "/ready", "1", 32), 32);
+    return coord::test::answer(200, coord::test::event_body("compareAndSwap", dir + "/entries/00000000000000000021", "p1", 33), 33);
+  });
+  Client client(FakeTransport::options(fake));
+  Barrier barrier(client, "b", 2, {.ttl = 30s});
+  bool opened = false;
+  BOOST_REQUIRE_NO_THROW(opened = barrier.arrive_and_wait(5s));
+  BOOST_TEST(opened);
+  {
+    std::lock_guard lock(mu);
+    BOOST_TEST(cleared);
+  }
+  bool created_ready = false;
+  for (const auto& s : fake->sent()) created_ready = created_ready || (s.request.method == "PUT" && has(s.request.target, dir + "/ready"));
+  BOOST_TEST(created_ready);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
