@@ -2,19 +2,10 @@
 
 #include <algorithm>
 
+#include "server/config/split.hpp"
+
 namespace coord::config {
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos - start));
-    if (pos == std::string::npos) return out;
-    start = pos + 1;
-  }
-}
 
 // Go's %q of a list of strings: ["a" "b"].
 std::string quoted_list(const std::vector<std::string>& v) {

@@ -8,21 +8,10 @@
 
 #include "server/common/sha1.hpp"
 #include "server/config/cipher_suites.hpp"
+#include "server/config/split.hpp"
 
 namespace coord::config {
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos - start));
-    if (pos == std::string::npos) break;
-    start = pos + 1;
-  }
-  return out;
-}
 
 Result<std::uint64_t> parse_uint(const std::string& flag, const std::string& v) {
   std::uint64_t out = 0;

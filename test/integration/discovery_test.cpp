@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "test/support/file/read_file.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/net/connect_proxy.hpp"
 #include "test/support/net/tcp_relay.hpp"
@@ -45,12 +46,7 @@ std::string binary(ServerKind kind) {
   return *b;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using coord::test::read_file;
 
 // One server process on free loopback ports (a member, a proxy, or the discovery host), with its
 // data dir and log under `dir`. Started by start(); killed by pid when destroyed.

@@ -68,12 +68,24 @@ bool wait_status(const std::string& url, const std::string& target, int status, 
   return false;
 }
 
+// Only whole numbers count: a stream read as it arrives may end inside one ("modifiedIndex":1
+// of what will be 12), and a number is whole once a non-digit follows it.
 std::vector<std::uint64_t> modified_indexes(const std::string& text) {
   std::vector<std::uint64_t> out;
   const std::string field = "\"modifiedIndex\":";
-  for (auto at = text.find(field); at != std::string::npos; at = text.find(field, at + 1))
-    out.push_back(std::stoull(text.substr(at + field.size())));
+  for (auto at = text.find(field); at != std::string::npos; at = text.find(field, at + 1)) {
+    const auto digits = at + field.size();
+    const auto end = text.find_first_not_of("0123456789", digits);
+    if (end == std::string::npos || end == digits) break;
+    out.push_back(std::stoull(text.substr(digits, end - digits)));
+  }
   return out;
+}
+
+std::string to_text(const std::vector<std::uint64_t>& v) {
+  std::string out;
+  for (auto i : v) out += (out.empty() ? "" : " ") + std::to_string(i);
+  return "[" + out + "]";
 }
 
 std::uint64_t etcd_index(const coord::test::RawReply& r) { return std::stoull(r.header("X-Etcd-Index").value_or("0")); }
@@ -188,7 +200,8 @@ PROXY_CASE(forwards__keys_watches_and_cluster_paths_untouched) {
     auto s = raw_request(url, "PUT", "/v2/keys/p/s/k" + std::to_string(i), "value=v");
     BOOST_REQUIRE(s && s->status == 201);
     written.push_back(etcd_index(*s));
-    BOOST_TEST(stream.wait_events(written.size()) == written);  // before the next write: nothing held back
+    const auto streamed = stream.wait_events(written.size());
+    BOOST_TEST(streamed == written, "streamed " << to_text(streamed) << ", written " << to_text(written));  // before the next write: nothing held back
   }
 
   // The SDK's Watcher through the proxy.
@@ -373,7 +386,10 @@ PROXY_CASE(watches__across_the_member_in_use_going_down_resume_without_a_gap) {
     for (int i = 0; i < n; ++i) written.push_back(writer.set("/wd/" + tag + std::to_string(i), tag).node.modified_index);
   };
   write_some(3, "a");
-  BOOST_REQUIRE(stream.wait_events(3) == written);
+  const auto streamed = stream.wait_events(3);
+  BOOST_REQUIRE_MESSAGE(streamed == written, "streamed " << to_text(streamed) << ", written " << to_text(written)
+                                                         << " (the Watcher's first event says next index " << from
+                                                         << "; the stream " << (stream.ended() ? "ended" : "is open") << ")");
   BOOST_REQUIRE(got.wait_for(1 + written.size()));
   cluster->kill(in_use);
   // It may have led: a write during the election could end with an unknown outcome, which the

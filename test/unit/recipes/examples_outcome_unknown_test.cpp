@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "coord/coord.hpp"
+#include "test/support/file/read_file.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/net/tcp_relay.hpp"
 #include "test/support/recipes/recipe_test_util.hpp"
@@ -27,12 +28,7 @@ using coord::test::unique_name;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using coord::test::read_file;
 
 std::optional<std::string> value_of(Client& client, const std::string& key) {
   try {

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "coord/coord.hpp"
+#include "test/support/file/read_file.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/recipes/recipe_test_util.hpp"
 
@@ -28,12 +29,7 @@ using coord::test::unique_name;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using coord::test::read_file;
 
 // Runs `op` on another thread, kills the cluster's leader while it is in flight, and returns
 // whether `op` succeeded (false: it threw). The op must end within `bound` either way.
