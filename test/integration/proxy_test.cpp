@@ -104,19 +104,22 @@ class StreamWatch {
     BOOST_REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
   }
   ~StreamWatch() { ::close(fd_); }
+  // Waits for the answer's head. A member sends it once the watcher is registered, so writes made
+  // after it reach the stream as live events. A write that lands before the registration is
+  // found in the event history instead, and a v2 stream watch answered from the history carries
+  // that one event only (etcd then leaves the stream open and silent, coordd ends it): a test
+  // that writes before the head has arrived races its own watch.
+  bool wait_head(std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (raw_.find("\r\n\r\n") == std::string::npos && !ended_)
+      if (!read_some(deadline)) break;
+    return raw_.find("\r\n\r\n") != std::string::npos;
+  }
   // Reads until `n` events have arrived, the stream ends or `timeout` passes; the events' indexes.
   std::vector<std::uint64_t> wait_events(std::size_t n, std::chrono::milliseconds timeout = 10s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (node_indexes().size() < n && !ended_) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) break;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-      char buf[8192];
-      const auto got = ::recv(fd_, buf, sizeof buf, 0);
-      if (got > 0) raw_.append(buf, static_cast<std::size_t>(got));
-      if (got <= 0 || raw_.ends_with("\r\n0\r\n\r\n")) ended_ = true;  // closed, or the last chunk
-    }
+    while (node_indexes().size() < n && !ended_)
+      if (!read_some(deadline)) break;
     return node_indexes();
   }
   // Waits for the end of the stream (the member behind it went away).
@@ -129,6 +132,19 @@ class StreamWatch {
   bool ended() const { return ended_; }
 
  private:
+  // One read of what has arrived, waiting until `deadline` at most; false when nothing came.
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    char buf[8192];
+    const auto got = ::recv(fd_, buf, sizeof buf, 0);
+    if (got > 0) raw_.append(buf, static_cast<std::size_t>(got));
+    if (got <= 0 || raw_.ends_with("\r\n0\r\n\r\n")) ended_ = true;  // closed, or the last chunk
+    return true;
+  }
+
   int fd_ = -1;
   std::string raw_;
   bool ended_ = false;
@@ -190,6 +206,7 @@ PROXY_CASE(forwards__keys_watches_and_cluster_paths_untouched) {
   std::thread poller([&] { polled = raw_request(url, "GET", "/v2/keys/p/w?wait=true&waitIndex=" + std::to_string(next), {}, 20s); });
   // A stream watch: each event passes on as it happens.
   StreamWatch stream(url, "/v2/keys/p/s?wait=true&recursive=true&stream=true&waitIndex=" + std::to_string(next));
+  BOOST_REQUIRE(stream.wait_head());
   auto w = raw_request(url, "PUT", "/v2/keys/p/w", "value=now");
   poller.join();
   BOOST_REQUIRE(polled && w);
@@ -381,6 +398,7 @@ PROXY_CASE(watches__across_the_member_in_use_going_down_resume_without_a_gap) {
   BOOST_REQUIRE(got.wait_for(1));
   const auto from = got.copy()[0].next_index;
   StreamWatch stream(proxy->url(), "/v2/keys/wd?wait=true&recursive=true&stream=true&waitIndex=" + std::to_string(from));
+  BOOST_REQUIRE(stream.wait_head());
   std::vector<std::uint64_t> written;
   auto write_some = [&](int n, const std::string& tag) {
     for (int i = 0; i < n; ++i) written.push_back(writer.set("/wd/" + tag + std::to_string(i), tag).node.modified_index);
@@ -397,10 +415,11 @@ PROXY_CASE(watches__across_the_member_in_use_going_down_resume_without_a_gap) {
   BOOST_REQUIRE(cluster->leader().has_value());
   BOOST_TEST(stream.wait_end(10s));  // the member behind the stream is gone: the stream ends
   const auto seen = stream.node_indexes();
-  // A v2 stream watch given a past waitIndex sends the first event after it and then live ones
-  // (etcd's rule): resume, and write the rest once the first one has come through.
+  // Resume from the next index (no event there yet, so the watcher is registered live), and
+  // write the rest once the first one has come through.
   StreamWatch resumed(proxy->url(),
                       "/v2/keys/wd?wait=true&recursive=true&stream=true&waitIndex=" + std::to_string(seen.back() + 1));
+  BOOST_REQUIRE(resumed.wait_head());
   write_some(1, "b");
   BOOST_REQUIRE(resumed.wait_events(1).size() == 1);
   write_some(3, "c");
