@@ -12,9 +12,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "coord/client.hpp"
+#include "coord/error.hpp"
 #include "coord/recipes/owner_token.hpp"
 #include "test/support/process/eventually.hpp"
 
@@ -32,6 +35,16 @@ inline std::string example_binary(const std::string& name) {
   const char* coordd = std::getenv("COORDD");
   BOOST_REQUIRE_MESSAGE(coordd, "COORDD is not set");
   return (std::filesystem::path(coordd).parent_path() / name).string();
+}
+
+// The value of `key` as a quorum read sees it (nullopt: no such key).
+inline std::optional<std::string> quorum_value(Client& client, const std::string& key) {
+  try {
+    return client.get(key, GetOptions{.quorum = true}).node.value;
+  } catch (const Error& e) {
+    if (e.error_code() != errc::kKeyNotFound) throw;
+    return std::nullopt;
+  }
 }
 
 }  // namespace coord::test

@@ -25,6 +25,7 @@ using namespace coord;
 using namespace coord::recipes;
 using namespace std::chrono_literals;
 using coord::test::eventually;
+using coord::test::quorum_value;
 using coord::test::unique_name;
 
 namespace {
@@ -38,15 +39,15 @@ ClientOptions via_relay(const coord::test::TcpRelay& relay) {
   return o;
 }
 
-// The value of `key` as a quorum read sees it (nullopt: no such key).
-std::optional<std::string> value_of(Client& client, const std::string& key) {
-  try {
-    return client.get(key, GetOptions{.quorum = true}).node.value;
-  } catch (const Error& e) {
-    if (e.error_code() != errc::kKeyNotFound) throw;
-    return std::nullopt;
-  }
+// Through the relay, giving up on a held request (and on the read that looks for its effect)
+// within 1.5 s: for recipes whose own settling of an unknown outcome is under test.
+ClientOptions via_relay_giving_up_soon(const coord::test::TcpRelay& relay) {
+  ClientOptions o = via_relay(relay);
+  o.request_timeout = 1500ms;
+  o.attempt_timeout = 500ms;
+  return o;
 }
+
 
 template <class T>
 TransportError::Kind failure_kind(std::future<T>& pending) {
@@ -71,12 +72,12 @@ COORD_BOTH_SERVERS_CASE(set_with_lost_reply__is_not_sent_again_over_a_newer_writ
   std::string key = "/outcome/" + unique_name("set");
   relay.freeze_replies();
   auto pending = a.async_set(key, "older", {}, boost::asio::use_future);
-  BOOST_REQUIRE(eventually([&] { return value_of(b, key) == std::optional<std::string>("older"); }, 5s));
+  BOOST_REQUIRE(eventually([&] { return quorum_value(b, key) == std::optional<std::string>("older"); }, 5s));
   b.set(key, "newer");
   relay.cut();   // the held reply is gone with its connection
   relay.thaw();  // the resolution read gets through
   BOOST_TEST((failure_kind(pending) == TransportError::Kind::kOutcomeUnknown));
-  BOOST_TEST(value_of(b, key).value_or("<none>") == "newer");
+  BOOST_TEST(quorum_value(b, key).value_or("<none>") == "newer");
 }
 
 // The same with a compare-and-swap whose compared value comes back (A → B by us, B → A by the
@@ -89,7 +90,7 @@ COORD_BOTH_SERVERS_CASE(compare_and_swap_with_lost_reply__is_not_applied_again_a
   b.set(key, "A");
   relay.freeze_replies();
   auto pending = a.async_compare_and_swap(key, "B", std::string("A"), std::nullopt, {}, boost::asio::use_future);
-  BOOST_REQUIRE(eventually([&] { return value_of(b, key) == std::optional<std::string>("B"); }, 5s));
+  BOOST_REQUIRE(eventually([&] { return quorum_value(b, key) == std::optional<std::string>("B"); }, 5s));
   b.compare_and_swap(key, "A", std::string("B"), std::nullopt);
   auto index_after_other = b.get(key, GetOptions{.quorum = true}).node.modified_index;
   relay.cut();
@@ -105,10 +106,7 @@ COORD_BOTH_SERVERS_CASE(compare_and_swap_with_lost_reply__is_not_applied_again_a
 // of refused, and it is alive and writable.
 COORD_BOTH_SERVERS_CASE(task_progress__create_with_lost_reply_is_adopted, 1) {
   coord::test::TcpRelay relay(cluster.client_url(0));
-  ClientOptions o = via_relay(relay);
-  o.request_timeout = 1500ms;
-  o.attempt_timeout = 500ms;
-  Client a(o);
+  Client a(via_relay_giving_up_soon(relay));
   Client b(coord::test::options_for(cluster));
   std::string job = unique_name("job");
   relay.freeze_replies();
@@ -116,7 +114,7 @@ COORD_BOTH_SERVERS_CASE(task_progress__create_with_lost_reply_is_adopted, 1) {
     return std::make_unique<TaskProgress>(a, job, "t1", TaskProgressOptions{.ttl = 5s});
   });
   std::string key = "/coord/jobs/" + job + "/t1";
-  BOOST_REQUIRE(eventually([&] { return value_of(b, key).has_value(); }, 5s));
+  BOOST_REQUIRE(eventually([&] { return quorum_value(b, key).has_value(); }, 5s));
   // Connections: the create, at most two attempts of its resolution read (it has 1 s, an attempt
   // 500 ms), then the adoption's refresh: by the fourth the create call has given up.
   BOOST_REQUIRE(eventually([&] { return relay.accepted() >= 4 || started.wait_for(0s) == std::future_status::ready; }, 10s));
@@ -151,12 +149,12 @@ COORD_BOTH_SERVERS_CASE(config_publish_with_lost_reply__reports_unknown_and_neve
   BOOST_REQUIRE(watcher.wait_ready(5s));
   relay.freeze_replies();
   auto pending = std::async(std::launch::async, [&] { return ConfigWatcher::publish(a, dir, "n", "older"); });
-  BOOST_REQUIRE(eventually([&] { return value_of(b, dir + "/n") == std::optional<std::string>("older"); }, 5s));
+  BOOST_REQUIRE(eventually([&] { return quorum_value(b, dir + "/n") == std::optional<std::string>("older"); }, 5s));
   ConfigWatcher::publish(b, dir, "n", "newer");
   relay.cut();   // the held reply is gone with its connection
   relay.thaw();  // the resolution read gets through and finds someone else's value
   BOOST_TEST((failure_kind(pending) == TransportError::Kind::kOutcomeUnknown));
-  BOOST_TEST(value_of(b, dir + "/n").value_or("<none>") == "newer");
+  BOOST_TEST(quorum_value(b, dir + "/n").value_or("<none>") == "newer");
   BOOST_TEST(eventually([&] { return watcher.get("n") == std::optional<std::string>("newer"); }, 5s));
   std::lock_guard lock(mu);
   BOOST_TEST(seen == (std::vector<std::string>{"older", "newer"}), boost::test_tools::per_element());
@@ -168,10 +166,7 @@ COORD_BOTH_SERVERS_CASE(config_publish_with_lost_reply__reports_unknown_and_neve
 // settles it (the item counts as removed) and removes the claim; nothing is left of the item.
 COORD_BOTH_SERVERS_CASE(work_item_ack_with_lost_reply__reports_unknown_and_ack_again_settles_it, 1) {
   coord::test::TcpRelay relay(cluster.client_url(0));
-  ClientOptions o = via_relay(relay);
-  o.request_timeout = 1500ms;
-  o.attempt_timeout = 500ms;
-  Client a(o);
+  Client a(via_relay_giving_up_soon(relay));
   Client b(coord::test::options_for(cluster));
   std::string name = unique_name("wq");
   WorkQueue producer(b, name);
@@ -189,9 +184,9 @@ COORD_BOTH_SERVERS_CASE(work_item_ack_with_lost_reply__reports_unknown_and_ack_a
   relay.thaw();
   BOOST_TEST((failure_kind(acked) == TransportError::Kind::kOutcomeUnknown));
   BOOST_TEST(item->holds());
-  BOOST_TEST(value_of(b, claim_key).has_value());  // not released: the item is still ours
+  BOOST_TEST(quorum_value(b, claim_key).has_value());  // not released: the item is still ours
   BOOST_REQUIRE_NO_THROW(item->ack());
-  BOOST_TEST(!value_of(b, claim_key).has_value());
+  BOOST_TEST(!quorum_value(b, claim_key).has_value());
   BOOST_TEST(producer.size() == 0u);
   BOOST_CHECK_THROW(item->ack(), RecipeError);  // acknowledged: done
 }

@@ -24,26 +24,19 @@ using namespace coord;
 using namespace std::chrono_literals;
 using coord::test::eventually;
 using coord::test::example_binary;
+using coord::test::quorum_value;
 using coord::test::unique_name;
 
 namespace {
 
 using coord::test::read_file;
 
-std::optional<std::string> value_of(Client& client, const std::string& key) {
-  try {
-    return client.get(key, GetOptions{.quorum = true}).node.value;
-  } catch (const Error& e) {
-    if (e.error_code() != errc::kKeyNotFound) throw;
-    return std::nullopt;
-  }
-}
 
 // The fault of the file comment, once `program`'s set of `key` to `written` has applied behind
 // `relay` (whose replies are held); returns the program's exit status.
 int lose_reply_after_a_newer_write(coord::test::TcpRelay& relay, Client& other, coord::test::Process& program,
                                    const std::string& key, const std::string& written) {
-  BOOST_REQUIRE_MESSAGE(eventually([&] { return value_of(other, key) == std::optional<std::string>(written); }, 10s),
+  BOOST_REQUIRE_MESSAGE(eventually([&] { return quorum_value(other, key) == std::optional<std::string>(written); }, 10s),
                         program.log_tail());
   other.set(key, "newer");
   relay.cut();
@@ -51,7 +44,7 @@ int lose_reply_after_a_newer_write(coord::test::TcpRelay& relay, Client& other, 
   auto status = program.wait_exit(15s);
   BOOST_REQUIRE_MESSAGE(status.has_value(), program.log_tail());
   BOOST_REQUIRE_MESSAGE(WIFEXITED(*status), program.log_tail());
-  BOOST_TEST(value_of(other, key).value_or("<none>") == "newer");  // not sent again over the newer value
+  BOOST_TEST(quorum_value(other, key).value_or("<none>") == "newer");  // not sent again over the newer value
   return WEXITSTATUS(*status);
 }
 
