@@ -52,8 +52,9 @@ declare -A timeout_scale=([release]=1 [asan]=3 [tsan]=6)
 # whose point there is memory and UB checking of the same code paths, not more schedules.
 declare -A sim_seeds=([release]=1000 [asan]=200 [tsan]=100)
 # Seeds of the simulation of real node cores (test/sim/node_sim_test.cpp, 200 by default; each
-# seed runs members' real logs over in-memory disks, several times the cost of a raft seed).
-declare -A node_sim_seeds=([release]=200 [asan]=40 [tsan]=20)
+# seed runs members' real logs over in-memory disks, several times the cost of a raft seed): the
+# release run drives 1000 (about a minute of one core, alongside the sanitizer build).
+declare -A node_sim_seeds=([release]=1000 [asan]=40 [tsan]=20)
 
 passed=0
 failed=0
