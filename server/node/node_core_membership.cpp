@@ -33,13 +33,18 @@ std::vector<PeerActivity> NodeCore::peer_activity() const {
   return sender_ != nullptr ? sender_->peer_activity() : std::vector<PeerActivity>{};
 }
 
-Status NodeCore::check_reconfiguration(int voters_after) const {
+// etcd's rule for adding a voter (its mayAddMember, after the started-members check): this member
+// has been connected to every other member for the last kHealthInterval. A member that is down
+// or just came back may be gone when the new one needs it for a quorum.
+Status NodeCore::check_connected_to_all(const std::vector<store::Member>& members) const {
   const auto since = clock_.steady_now() - kHealthInterval;
-  int active = 1;  // self
-  for (const auto& p : peer_activity())
-    if (p.active_since != std::chrono::steady_clock::time_point{} && p.active_since <= since) ++active;
-  if (voters_after > 1 && active < quorum(voters_after))
-    return Status::unavailable("etcdserver: re-configuration failed due to not enough started members");
+  const auto activity = peer_activity();
+  for (const auto& m : members) {
+    if (m.id == options_.member_id) continue;
+    auto it = std::find_if(activity.begin(), activity.end(), [&](const auto& p) { return p.id == m.id; });
+    if (it == activity.end() || it->active_since == std::chrono::steady_clock::time_point{} || it->active_since > since)
+      return Status::unavailable("etcdserver: unhealthy cluster");
+  }
   return Status::ok();
 }
 
@@ -90,8 +95,7 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_add_member(std::vec
     // already run must be a quorum of the new size, or the cluster would stall.
     if (!(started == 1 && after == 2) && started < quorum(after))
       return refuse(Status::unavailable("etcdserver: re-configuration failed due to not enough started members"));
-    if (auto s = check_reconfiguration(static_cast<int>(members.size())); !s.is_ok() && after > 2)
-      return refuse(std::move(s));
+    if (auto s = check_connected_to_all(members); !s.is_ok()) return refuse(std::move(s));
   }
   // etcd's id for a member added at run time: SHA-1 of its peer URLs, the cluster token and
   // the current Unix time in seconds.
