@@ -7,11 +7,14 @@
 //
 // Recovery: open() replays every segment from the one that covers the given snapshot. A torn
 // tail of the last segment (a record cut short, zeroed or garbled by a crash, with nothing
-// valid after it) is repaired once: the segment is copied to "<segment>.broken" (".broken.N"
-// when an earlier copy exists) and truncated after the last good record. Anything else — a
-// bad record with valid records after it, a damaged segment that is not the last, a gap in
-// the segment sequence or in the entry indexes — is a hard error naming the file and offset;
-// the server must refuse to start.
+// valid after it, or with valid records after it that an unsynced write's sectors landing out
+// of order explain: a whole zeroed sector, or zeros from the bad record's start to its sector's
+// end) is repaired once: the segment is copied to "<segment>.broken" (".broken.N" when an
+// earlier copy exists) and truncated after the last good record. Nothing after that record was
+// acknowledged: its fdatasync would have made the bad record whole. Anything else — a bad
+// record with valid records after it and no such sign, a damaged segment that is not the last,
+// a gap in the segment sequence or in the entry indexes — is a hard error naming the file and
+// offset; the server must refuse to start.
 //
 // Thread-safety: none. A Wal has one caller at a time: inside a round (server/README.md). It holds
 // an exclusive lock on its directory until close() or destruction.

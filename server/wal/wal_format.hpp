@@ -53,7 +53,7 @@ constexpr std::size_t kRecordHeaderBytes = 8;      // length + crc
 constexpr std::size_t kRecordAlignment = 8;
 constexpr std::uint32_t kMaxRecordLength = 1u << 30;  // bounds allocation on a garbage length word
 constexpr std::uint32_t kMaxEntryOverhead = 1 + 8 + 8 + 1;  // type, term, index, entry type
-// A torn write shows up as whole zeroed sectors (see wal_reader.cpp).
+// A torn write shows up as sectors that stayed zero (see wal_reader.cpp).
 constexpr std::size_t kSectorBytes = 512;
 
 enum class RecordType : std::uint8_t {

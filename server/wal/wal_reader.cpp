@@ -72,6 +72,16 @@ bool has_zeroed_sector(std::string_view b, std::uint64_t from, std::uint64_t to)
   return false;
 }
 
+// The bad record at `pos` starts in zeros up to the end of its sector (or up to the valid record
+// at `next`, if that comes first): the sector holding its start never reached the disk while a
+// later one of the same unsynced write did. A bit flip cannot look like this (the record's length
+// and CRC words are not zero); etcd's decoder drops such a tail as well (any all-zero chunk of
+// the record between sector boundaries, wal/decoder.go).
+bool start_never_landed(std::string_view b, std::uint64_t pos, std::uint64_t next) {
+  const std::uint64_t sector_end = (pos / kSectorBytes + 1) * kSectorBytes;
+  return all_zero(b.substr(pos, std::min(next, sector_end) - pos));
+}
+
 }  // namespace
 
 SegmentScan scan_segment(std::string_view b) {
@@ -93,6 +103,10 @@ SegmentScan scan_segment(std::string_view b) {
     } else if (has_zeroed_sector(b, pos, *next)) {
       scan.end = SegmentEnd::kTorn;
       scan.problem += " (a zeroed sector precedes the valid record at offset " + std::to_string(*next) + ")";
+    } else if (start_never_landed(b, pos, *next)) {
+      scan.end = SegmentEnd::kTorn;
+      scan.problem += " (its start never landed: zeros to its sector's end; a valid record follows at offset " +
+                      std::to_string(*next) + ")";
     } else {
       scan.end = SegmentEnd::kCorrupt;
       scan.problem += ", yet a valid record follows at offset " + std::to_string(*next);

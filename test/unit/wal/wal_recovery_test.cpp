@@ -240,6 +240,28 @@ BOOST_AUTO_TEST_CASE(open__torn_write_with_a_zeroed_sector_before_later_records_
   BOOST_TEST(fs.exists(path + ".broken"));
 }
 
+BOOST_AUTO_TEST_CASE(open__torn_write_whose_first_sector_never_landed_is_repaired) {
+  // Power loss during an unsynced write of records that start in one sector and go on into the
+  // next: the next sector reached the disk, the first did not (it keeps the zeros after the
+  // previous, synced record). No whole sector is zero, yet valid records follow the hole.
+  MemFileSystem fs;
+  const auto path = single_segment_wal(fs, 60);
+  std::string bytes;
+  const auto recs = records_of(fs, path, bytes);
+  std::size_t k = 1;  // an entry record starting inside a sector and ending in the next one
+  while (k + 2 < recs.size() && (recs[k].type != RecordType::kEntry || recs[k].offset % kSectorBytes == 0 ||
+                                 recs[k].offset / kSectorBytes == recs[k + 1].offset / kSectorBytes))
+    ++k;
+  BOOST_REQUIRE(k + 2 < recs.size());
+  const std::uint64_t sector_end = (recs[k].offset / kSectorBytes + 1) * kSectorBytes;
+  fs.zero_range(path, recs[k].offset, sector_end - recs[k].offset);
+  raft::Entry first_lost;
+  BOOST_REQUIRE(decode_entry(recs[k].payload, first_lost).is_ok());
+  const auto contents = open_ok(fs);
+  BOOST_TEST((contents.entries == test::make_entries(1, first_lost.index - 1, 1, 20)));
+  BOOST_TEST(fs.exists(path + ".broken"));
+}
+
 BOOST_AUTO_TEST_CASE(open__hard_state_commit_past_the_last_entry_is_a_hard_error) {
   // A commit index the log cannot back means entries were lost under it (etcd#3591).
   MemFileSystem fs;
