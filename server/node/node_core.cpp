@@ -81,9 +81,14 @@ Status NodeCore::open(MessageSender* sender) {
   const raft::Snapshot& snap = log_->recovered_snapshot();
   if (!snap.empty()) {
     const auto started = clock_.steady_now();
-    COORD_RETURN_IF_ERROR(store_.recover(snap.data));
+    {
+      // The peer port already serves (a joining member's GET /members, stream heads asking
+      // whether a sender was removed): its readers take the shared lock.
+      std::unique_lock lock(store_mu_);
+      COORD_RETURN_IF_ERROR(store_.recover(snap.data));
+      position_ = {snap.metadata.index, snap.metadata.term};
+    }
     applied_index_ = snapshot_index_ = snap.metadata.index;
-    position_ = {snap.metadata.index, snap.metadata.term};
     snapshot_bytes_ = snap.data.size();
     if (options_.log)
       COORD_LOG_INFO("recovered store from snapshot", {"snapshot-index", snapshot_index_},
