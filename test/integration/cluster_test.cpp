@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "coord/client.hpp"
@@ -240,6 +241,9 @@ void snapshot_catch_up_case(Wire wire) {
     BOOST_REQUIRE(page);
     BOOST_TEST(page->body.find("\netcd_network_snapshot_receive_inflights_total{From=") != std::string::npos);
     BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_inflights_total{From=") == 0);
+    // And its log says so, with the snapshot's index, size and the time it took.
+    const std::regex applied(R"( I \| coordd: applied snapshot from the leader, snapshot-index: [1-9]\d*, snapshot-size-bytes: [1-9]\d*, took: \S+\n)");
+    BOOST_TEST(std::regex_search(c.log_tail(follower, std::size_t{1} << 24), applied), c.log_tail(follower));
   }
 }
 
