@@ -146,6 +146,37 @@ BOOST_AUTO_TEST_CASE(strict_reconfig_check_refuses_what_could_cost_the_quorum_an
   }
 }
 
+// A member of 3 whose peers never start has no leader. What must hold: a quorum read is refused
+// by Raft at once (etcd_server_read_indexes_failed_total) and answered "request timed out" once
+// the request timeout has passed (etcd_server_slow_read_indexes_total), as etcd counts them.
+BOOST_AUTO_TEST_CASE(a_read_without_a_leader_counts_as_failed_then_as_slow_once_timed_out) {
+  MemFileSystem fs;
+  ManualClock clock;
+  NoSignals signals;
+  NodeOptions o = one_member(1);
+  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
+  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  NodeCore core(o, fs, clock, signals);
+  BOOST_REQUIRE(core.open(nullptr).is_ok());
+  std::optional<Status> answer;
+  NodeCore::Inbox in;
+  in.reads.push_back([&](Status s) { answer = std::move(s); });
+  BOOST_REQUIRE(core.run_round(in));
+  BOOST_TEST(core.metrics().read_indexes_failed.load() == 1u);
+  BOOST_TEST(!answer.has_value());
+  clock.advance(o.request_timeout - std::chrono::milliseconds(10));
+  NodeCore::Inbox none;
+  BOOST_REQUIRE(core.run_round(none));
+  BOOST_TEST(!answer.has_value());
+  BOOST_TEST(core.metrics().slow_read_indexes.load() == 0u);
+  clock.advance(std::chrono::milliseconds(20));
+  BOOST_REQUIRE(core.run_round(none));
+  BOOST_REQUIRE(answer.has_value());
+  BOOST_TEST(answer->message() == "etcdserver: request timed out");
+  BOOST_TEST(core.metrics().slow_read_indexes.load() == 1u);
+  BOOST_TEST(core.leader() == 0u);
+}
+
 // Fault: applying a committed write takes 150 ms (a watcher of its key holds the apply; the
 // manual clock moves on by 150 ms while its sink runs). What must hold: the member warns as etcd
 // does, "apply entries took too long" with the time taken, the 100 ms expected and the batch's
