@@ -202,6 +202,8 @@ BOOST_AUTO_TEST_CASE(zap_file_output__leader_killed__election_unreachable_peer_a
     }
   }
   const auto next_lines = read_log(paths[*next]);
+  // It campaigned, so it had first lost the old leader.
+  BOOST_TEST(find(next_lines, "lost leader", [&](const auto& o) { return text(o, "lost-leader-id") == old_leader_id; }).has_value());
   BOOST_TEST(find(next_lines, "starting a new election", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
   BOOST_TEST(find(next_lines, "won election: became leader", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
 
