@@ -21,8 +21,8 @@
 namespace coord::node::sim {
 namespace {
 
-// About 50 ms of CPU per seed in release: 200 seeds take some 10 s. 1000 seeds pass as well
-// (COORD_NODE_SIM_SEEDS=1000), and take five times as long.
+// About 40 ms of CPU per seed in release: 200 seeds take some 10 s, a quick local run. CI's
+// release run passes COORD_NODE_SIM_SEEDS=1000 (test/run_all.sh), five times as long.
 constexpr std::uint64_t kCiSeeds = 200;
 constexpr int kSteps = 5000;  // events per seed
 
