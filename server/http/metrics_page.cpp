@@ -118,6 +118,9 @@ void snapshot_families(MetricsText& page, const MetricsView& m) {
   per_peer_seen(page, m, "etcd_network_snapshot_receive_failures", "Total number of snapshot receive failures",
                 "counter", "From", [](const P& p) { return p.snapshots_received.failures != 0; },
                 [](const P& p) { return p.snapshots_received.failures; });
+  per_peer_seen(page, m, "etcd_network_snapshot_receive_inflights_total", "Total number of inflight snapshot receives",
+                "gauge", "From", [](const P& p) { return p.snapshots_received.attempted; },
+                [](const P& p) { return p.snapshots_received.in_flight; });
   per_peer_seen(page, m, "etcd_network_snapshot_receive_success", "Total number of successful snapshot receives",
                 "counter", "From", [](const P& p) { return p.snapshots_received.successes != 0; },
                 [](const P& p) { return p.snapshots_received.successes; });

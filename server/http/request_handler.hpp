@@ -19,6 +19,9 @@ namespace coord::http {
 class Session;
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 
+// What a handler keeps of one request from its head to its route() (see check_head).
+using HeadState = std::shared_ptr<void>;
+
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
@@ -27,9 +30,14 @@ class RequestHandler {
   // to refuse it (the session sends it and closes, the body unread), or nullopt to read the
   // body, after lowering `body_limit` (the listener's limit on entry) to what this request may
   // carry; a Content-Length above it is answered 413 before any of the body is read.
-  virtual std::optional<Reply> check_head(const HttpRequest& head, std::uint64_t& body_limit) {
+  // `state` (empty on entry) may take what the handler wants back in route(): the session holds
+  // it while the body is read and hands it over with Session::take_head_state(); when the body
+  // never comes whole (refused, cut off, timed out) the session drops it unrouted, so that its
+  // destructor can tell.
+  virtual std::optional<Reply> check_head(const HttpRequest& head, std::uint64_t& body_limit, HeadState& state) {
     (void)head;
     (void)body_limit;
+    (void)state;
     return std::nullopt;
   }
 };

@@ -145,6 +145,7 @@ void Session::on_tls_handshake(beast::error_code ec) {
 void Session::do_read() {
   if (closed_) return;
   parser_.emplace();
+  head_state_.reset();  // the last request's, if its route() did not take it
   parser_->body_limit(limits_.body_limit);
   parser_->header_limit(kRequestHeadLimit);
   tcp().expires_after(limits_.read_timeout);
@@ -164,14 +165,14 @@ void Session::read_body() {
 
 void Session::on_head(beast::error_code ec) {
   if (ec) return on_read(ec, 0);
-  head_received_at_ = std::chrono::steady_clock::now();
   std::uint64_t limit = limits_.body_limit;
-  std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit);
+  std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit, head_state_);
   // Beast compares Content-Length with the body limit only while parsing the head, which is
   // done: a declared length above the handler's limit is refused here, before any body byte.
   if (!refusal && parser_->content_length() && *parser_->content_length() > limit)
     refusal = Reply{413, kText, "http: request body too large\n", {}};
   if (refusal) {
+    head_state_.reset();  // no body will come
     busy_ = true;
     refusal->close = true;  // the unread body would otherwise be taken for the next request
     return write_reply(std::move(*refusal));
@@ -181,6 +182,7 @@ void Session::on_head(beast::error_code ec) {
 }
 
 void Session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) head_state_.reset();  // the body never came whole: the handler's state ends unrouted
   if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
       ec == net::error::connection_reset || ec == net::error::eof)
     return do_close();

@@ -134,9 +134,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The common names of the client's verified certificate chain, leaf first (empty over plain
   // TCP or without a client certificate). Call on the strand (from RequestHandler::route).
   const std::vector<std::string>& client_cert_names() const { return client_cert_names_; }
-  // When the current request's head was read, with SessionLimits::head_first (the peer
-  // listener: a body, such as a snapshot, is read after it); call on the strand.
-  std::chrono::steady_clock::time_point head_received_at() const { return head_received_at_; }
+  // What the handler's check_head() kept for the current request (SessionLimits::head_first,
+  // the peer listener), handed over once; empty otherwise. Call on the strand (from route()).
+  HeadState take_head_state() { return std::move(head_state_); }
 
  private:
   void on_tls_handshake(boost::beast::error_code ec);
@@ -184,7 +184,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool writing_ = false;
   bool closed_ = false;
   std::vector<std::string> client_cert_names_;  // set once, after the TLS handshake
-  std::chrono::steady_clock::time_point head_received_at_{};  // head_first only
+  HeadState head_state_;  // head_first only: from check_head() until route() takes it or the body fails
   bool tls_open_ = false;  // TLS: handshake done and no TLS error since (an orderly close is possible)
   int tls_pending_ = 0;    // TLS: operations on tls_ in flight
   std::deque<SharedBytes> chunks_;       // framed, waiting to be written

@@ -94,7 +94,8 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
   return out;
 }
 
-std::optional<http::Reply> Transport::check_head(const http::HttpRequest& head, std::uint64_t& body_limit) {
+std::optional<http::Reply> Transport::check_head(const http::HttpRequest& head, std::uint64_t& body_limit,
+                                                  http::HeadState& state) {
   const std::string_view target(head.target().data(), head.target().size());
   const bool pipeline = target == "/raft";
   const bool snapshot = target == kSnapshotPath;
@@ -106,6 +107,8 @@ std::optional<http::Reply> Transport::check_head(const http::HttpRequest& head, 
   std::uint64_t from = 0;
   if (auto refusal = check_sender(head, from)) return refusal;
   body_limit = snapshot ? kMaxSnapshotBodyBytes : kMaxPipelineBodyBytes;
+  // Its body takes most of a snapshot's time: the receive is in flight while it comes.
+  if (snapshot) state = begin_snapshot_receive(from);
   return std::nullopt;
 }
 
@@ -145,11 +148,12 @@ void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> 
   if (auto refusal = check_sender(request, from)) return session->reply(std::move(*refusal));
   if (stream) return open_stream(request, from, std::move(session));
   if (!snapshot) return session->reply(deliver(request, from, false));
-  // A snapshot is counted for its sender, timed from its head: its body took most of the time.
-  auto counters = receive_counters(from, node_->known_member_ids().count(from) > 0);
-  counters->snapshots.begin();
+  // The receive check_head() began (route() is only reached through it on the peer listener;
+  // one routed without it begins now). It succeeds when Raft takes the snapshot.
+  auto receive = std::static_pointer_cast<SnapshotTransfer>(session->take_head_state());
+  if (receive == nullptr) receive = begin_snapshot_receive(from);
   http::Reply reply = deliver(request, from, true);
-  counters->snapshots.finish(reply.status == 204, std::chrono::steady_clock::now() - session->head_received_at());
+  receive->finish(reply.status == 204);
   session->reply(std::move(reply));
 }
 
@@ -174,6 +178,13 @@ std::shared_ptr<PeerReceiveCounters> Transport::receive_counters(std::uint64_t f
   auto& slot = received_[from];
   if (!slot) slot = std::make_shared<PeerReceiveCounters>();
   return slot;
+}
+
+std::shared_ptr<SnapshotTransfer> Transport::begin_snapshot_receive(std::uint64_t from) {
+  auto counters = receive_counters(from, node_->known_member_ids().count(from) > 0);
+  // Aliasing: the transfer keeps the peer's counters alive, even once the peer is removed.
+  SnapshotTransferCounters* snapshots = &counters->snapshots;
+  return std::make_shared<SnapshotTransfer>(std::shared_ptr<SnapshotTransferCounters>(std::move(counters), snapshots));
 }
 
 void Transport::open_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session) {

@@ -47,8 +47,11 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // Before a body is read (the peer listener reads heads first): a POST to /raft or
   // /raft/snapshot must pass check_sender, and each kind of request gets its own body limit
   // (peer_wire.hpp), so that nobody can make a member buffer a snapshot-sized body for a path
-  // that takes pipeline messages, or any body at all without this cluster's id.
-  std::optional<http::Reply> check_head(const http::HttpRequest& head, std::uint64_t& body_limit) override;
+  // that takes pipeline messages, or any body at all without this cluster's id. A snapshot
+  // accepted here is a receive in flight from now (its `state`, a SnapshotTransfer) until
+  // route() answers it, or until its body fails to come (a failed receive).
+  std::optional<http::Reply> check_head(const http::HttpRequest& head, std::uint64_t& body_limit,
+                                        http::HeadState& state) override;
 
   // PeerEvents
   void on_unreachable(std::uint64_t peer) override;
@@ -69,6 +72,8 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // The counters kept for what `from` delivers: the map's, shared, when `from` is a member;
   // a fresh unshared set otherwise (a stranger's ids must not grow the map).
   std::shared_ptr<PeerReceiveCounters> receive_counters(std::uint64_t from, bool member);
+  // A snapshot receive from `from`, in flight from now, counted with its other receives.
+  std::shared_ptr<SnapshotTransfer> begin_snapshot_receive(std::uint64_t from);
   // POST /raft and /raft/snapshot: the batch of messages `from` sent, into the node.
   http::Reply deliver(const http::HttpRequest& request, std::uint64_t from, bool snapshot);
   // `from`'s live and reserved streams after pruning the closed ones and the reservations

@@ -35,7 +35,8 @@ BOOST_AUTO_TEST_CASE(leader_isolated__majority_elects_and_serves) {
 }
 
 // Fault: a follower's links are frozen (a black hole: bytes held, connections open). Must
-// hold: the other two go on; once healed the follower catches up and answers quorum gets.
+// hold: the other two go on, and /health says so: false (503) on the follower, cut off from the
+// quorum, true on the leader; once healed the follower catches up and answers quorum gets.
 BOOST_AUTO_TEST_CASE(follower_isolated__cluster_goes_on_and_it_catches_up) {
   FaultCluster f(3);
   history::HistoryRecorder recorder(f.cluster, 4, kKeys);
@@ -47,6 +48,13 @@ BOOST_AUTO_TEST_CASE(follower_isolated__cluster_goes_on_and_it_catches_up) {
   f.relays().isolate(follower, Cut::kFreeze);
   ok = ok && recorder.hold("follower isolated", 1500ms, 60);
   BOOST_TEST((f.leader_among({*leader}, 1s) == leader), "the leader changed although it kept its quorum");
+  // The follower has been cut off for more than an election timeout by now.
+  const auto cut_off = http_get(f.cluster.client_url(follower) + "/health", 3s);
+  BOOST_TEST((cut_off && cut_off->status == 503 && cut_off->body == "{\"health\":\"false\"}\n"),
+             "the isolated follower's /health: " << (cut_off ? cut_off->body : "no answer"));
+  const auto serving = http_get(f.cluster.client_url(*leader) + "/health", 3s);
+  BOOST_TEST((serving && serving->status == 200 && serving->body == "{\"health\":\"true\"}"),
+             "the leader's /health: " << (serving ? serving->body : "no answer"));
   f.relays().heal_all();
   ok = ok && recorder.progress("healed", 40);
   require_linearizable(recorder, f, ok, f.everyone());

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "coord/client.hpp"
@@ -234,10 +235,36 @@ void snapshot_catch_up_case(Wire wire) {
     BOOST_TEST(sent >= 1);
     BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_success{From=") >= 1);
     BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_total_duration_seconds_count{From=") >= 1);
+    // The receive is over (it ended before the sender got its answer): its gauge is back at 0,
+    // its label set kept, as etcd's.
+    const auto page = coord::test::http_get(c.client_url(follower) + "/metrics", 5s);
+    BOOST_REQUIRE(page);
+    BOOST_TEST(page->body.find("\netcd_network_snapshot_receive_inflights_total{From=") != std::string::npos);
+    BOOST_TEST(metric_sum(c.client_url(follower), "etcd_network_snapshot_receive_inflights_total{From=") == 0);
+    // And its log says so, with the snapshot's index, size and the time it took.
+    const std::regex applied(R"( I \| coordd: applied snapshot from the leader, snapshot-index: [1-9]\d*, snapshot-size-bytes: [1-9]\d*, took: \S+\n)");
+    BOOST_TEST(std::regex_search(c.log_tail(follower, std::size_t{1} << 24), applied), c.log_tail(follower));
   }
 }
 
 bool tls_available() { return coord::test::TestPki::available(); }
+
+// Whether member `i`'s log (capnslog text lines on stderr, the default) says that it applied the
+// removal of member `removed_id` (with `peer_url`), as its own `local_id`, in etcd's fields.
+bool logged_removal(const ServerCluster& c, int i, const std::string& local_id, const std::string& removed_id,
+                    const std::string& peer_url) {
+  const auto padded = [](const std::string& id) { return std::string(16 - std::min<std::size_t>(id.size(), 16), '0') + id; };
+  const std::string line = " I | coordd: removed member, cluster-id: ";
+  const std::string fields = ", local-member-id: " + padded(local_id) + ", member-id: " + padded(removed_id) +
+                             ", peer-urls: " + peer_url + "\n";
+  const std::string log = c.log_tail(i, std::size_t{1} << 24);
+  for (auto at = log.find(line); at != std::string::npos; at = log.find(line, at + 1)) {
+    const auto end = log.find('\n', at);
+    const std::size_t ids = at + line.size() + 16;  // past the cluster id
+    if (end != std::string::npos && log.compare(ids, end + 1 - ids, fields) == 0) return true;
+  }
+  return false;
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(cluster, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
@@ -422,9 +449,17 @@ BOOST_AUTO_TEST_CASE(membership__add_then_remove_a_member_then_remove_the_leader
   BOOST_REQUIRE_MESSAGE(coord::test::wait_http_ready(client_url, std::chrono::steady_clock::now() + 20s),
                         "the added member did not come back after a restart:\n" << joiner->log_tail());
 
-  // Remove it again: it learns it was removed and stops by itself.
+  // Remove it again: it learns it was removed and stops by itself; each member logs the removal.
+  std::map<int, std::string> ids;
+  for (const auto& m : admin.members())
+    for (int i = 0; i < 3; ++i)
+      if (m.name == "m" + std::to_string(i)) ids[i] = m.id;
+  BOOST_REQUIRE(ids.size() == 3u);
   admin.remove_member(added->id);
   BOOST_TEST(joiner->wait_exit(15s).has_value(), "the removed member did not stop");
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(eventually([&] { return logged_removal(c, i, ids[i], added->id, peer); }, 5s),
+               "member " << i << " did not log the removal:\n" << c.log_tail(i));
 
   // Remove the leader: it steps down and stops; the others carry on.
   const auto leader = c.leader();
@@ -447,6 +482,9 @@ BOOST_AUTO_TEST_CASE(membership__add_then_remove_a_member_then_remove_the_leader
     if (i != *leader) rest.push_back(i);
   BOOST_TEST(eventually([&] { return membership_on(c.client_url(rest[0])).size() == 2u; }, 15s));
   BOOST_TEST((membership_on(c.client_url(rest[0])) == membership_on(c.client_url(rest[1]))));
+  for (int i : rest)
+    BOOST_TEST(eventually([&] { return logged_removal(c, i, ids[i], leader_id, c.peer_url(*leader)); }, 5s),
+               "member " << i << " did not log the leader's removal:\n" << c.log_tail(i));
   BOOST_TEST(writers.wait_for_more(50, 20s), "writes stopped after the leader was removed");
   writers.stop();
   check_all_acked(writers.acked(), c.client_url(rest[0]));

@@ -68,10 +68,12 @@ grep -aqE $'\rload: \[#*\.*\] [0-9]+/'"$entries"' keys \([0-9]+%\), [0-9.k]+ key
   grep -aq "load: $entries/$entries keys, .* done in" "$work/tty.out" &&
   ok "load on a terminal: a progress bar with count, rate and time left" || { bad "no progress bar"; cat -v "$work/tty.out"; }
 start_s=$(now_ms)
-"$ctl" --endpoints "$etcd" dump /data >"$work/etcd.jsonl" 2>/dev/null || bad "dump of etcd"
+"$ctl" --endpoints "$etcd" dump /data >"$work/etcd.jsonl" 2>"$work/dump.err" || bad "dump of etcd"
 echo "     dump of etcd: $(( $(now_ms) - start_s )) ms"
 [ "$(wc -l <"$work/etcd.jsonl")" -eq "$entries" ] && ok "dump of etcd has every entry ($entries)" ||
   bad "dump of etcd has $(wc -l <"$work/etcd.jsonl") entries, not $entries"
+grep -q "^dump: $entries/$entries keys, .* done in" "$work/dump.err" && ! grep -q $'\r' "$work/dump.err" &&
+  ok "dump not on a terminal: plain progress lines, the last one the total" || { bad "dump progress"; cat "$work/dump.err"; }
 start_s=$(now_ms)
 "$ctl" --endpoints "$coordd" load "$work/etcd.jsonl" 2>"$work/load2.err" || bad "load into coordd"
 took=$(( $(now_ms) - start_s ))
@@ -123,6 +125,9 @@ mirror_case() {  # FROM-URL TO-URL LABEL
   "$ctl" mirror --from "$from" --to "$to" /m 2>"$work/mirror.err" &
   mpid=$!; pids+=("$mpid")
   wait_for 20 same_tree "$from" "$to" /m && ok "$label: first copy" || bad "$label: first copy"
+  # Its last progress line follows the last write of the copy.
+  wait_for 5 grep -q "^mirror: copy: [0-9]*/[0-9]* keys, .* done in" "$work/mirror.err" && ok "$label: the first copy's progress" ||
+    { bad "$label: no progress line for the first copy"; cat "$work/mirror.err"; }
   "$ctl" --endpoints "$from" set /m/a 2 >/dev/null
   "$ctl" --endpoints "$from" update /m/t 3 --ttl 500 >/dev/null
   "$ctl" --endpoints "$from" set /m/new/deep x >/dev/null

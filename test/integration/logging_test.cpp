@@ -3,7 +3,8 @@
 // Fault: the leader is killed (SIGKILL). What must hold after it: the survivors' logs say that
 // the leader became unreachable, that an election happened, and who leads now in a later term;
 // the update of the dead member's peer URL that follows is logged by every survivor, as the
-// bootstrap's additions were; and no line of any member holds a key's value, a user's password or the credentials of an
+// bootstrap's additions were; each member logged its configuration at start and each peer it
+// reached (before the kill); and no line of any member holds a key's value, a user's password or the credentials of an
 // Authorization header the test sent.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
@@ -114,6 +115,30 @@ BOOST_AUTO_TEST_CASE(zap_file_output__leader_killed__election_unreachable_peer_a
 
   const auto leader = c.leader();
   BOOST_REQUIRE(leader);
+  // The configuration at start (paths and URLs, as etcd's "starting an etcd server"), and each
+  // link between the leader and a follower becoming reachable (both ways), in etcd's words.
+  // (Two followers connect once they have something to say to each other.)
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    const auto lines = read_log(paths[i]);
+    const auto started = find(lines, "starting coordd");
+    BOOST_REQUIRE_MESSAGE(started, "member " << i << " did not log its configuration");
+    BOOST_TEST(text(*started, "name") == "m" + std::to_string(i));
+    BOOST_TEST(text(*started, "data-dir") == c.dir() + "/m" + std::to_string(i) + ".data");
+    BOOST_TEST(text(*started, "listen-client-urls") == c.client_url(i));
+    BOOST_TEST(text(*started, "listen-peer-urls") == c.peer_url(i));
+    const auto self = find(lines, "starting local member");
+    BOOST_REQUIRE(self);
+    ids.push_back(text(*self, "local-member-id"));
+  }
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) {
+      if (i == j || (i != *leader && j != *leader)) continue;
+      const auto peer_is = [&](const auto& o) { return text(o, "peer-id") == ids[j]; };
+      BOOST_TEST(eventually([&] { return find(read_log(paths[i]), "peer became active", peer_is).has_value(); }, 5s),
+                 "member " << i << " did not log reaching member " << j);
+    }
+
   const auto before = read_log(paths[*leader]);
   const auto won = find(before, "won election: became leader");
   BOOST_REQUIRE_MESSAGE(won, "the leader did not log its election");
@@ -177,6 +202,8 @@ BOOST_AUTO_TEST_CASE(zap_file_output__leader_killed__election_unreachable_peer_a
     }
   }
   const auto next_lines = read_log(paths[*next]);
+  // It campaigned, so it had first lost the old leader.
+  BOOST_TEST(find(next_lines, "lost leader", [&](const auto& o) { return text(o, "lost-leader-id") == old_leader_id; }).has_value());
   BOOST_TEST(find(next_lines, "starting a new election", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
   BOOST_TEST(find(next_lines, "won election: became leader", [&](const auto& o) { return number(o, "term") > old_term; }).has_value());
 
@@ -194,8 +221,9 @@ BOOST_AUTO_TEST_CASE(zap_file_output__leader_killed__election_unreachable_peer_a
 }
 
 // Fault: a member stopped after a snapshot, whose last WAL record is then garbled (a write cut
-// short). What must hold after the restart: its log says the snapshot was saved (index, size,
-// duration), the WAL tail was repaired, and the store was recovered from the snapshot.
+// short). What must hold: its log says why it stopped (SIGTERM), and after the restart that the
+// snapshot was saved (index, size, duration), the WAL tail was repaired, and the store was
+// recovered from the snapshot.
 BOOST_AUTO_TEST_CASE(restart_after_a_torn_wal_tail__snapshot_and_repair_logged) {
   coord::test::ClusterOptions options;
   options.heartbeat_ms = 50;
@@ -217,6 +245,12 @@ BOOST_AUTO_TEST_CASE(restart_after_a_torn_wal_tail__snapshot_and_repair_logged) 
   BOOST_TEST(number(*saved(), "snapshot-size-bytes") > 0);
   BOOST_TEST(!text(*saved(), "took").empty());
   c.terminate(0);
+  {
+    const auto stopping = read_log(path);
+    BOOST_TEST(find(stopping, "received signal; shutting down", [](const auto& o) { return text(o, "signal") == "terminated"; })
+                   .has_value());
+    BOOST_TEST(find(stopping, "stopped serving", [](const auto& o) { return text(o, "reason") == "signal"; }).has_value());
+  }
 
   std::vector<std::filesystem::path> segments;
   for (const auto& e : std::filesystem::directory_iterator(c.dir() + "/m0.data/member/wal"))

@@ -3,7 +3,8 @@
 // those etcd's own page draws for the same names; a real Prometheus server scrapes a 3-member
 // cluster; the --listen-metrics-urls listener serves the two endpoints alone; and a member cut
 // off from its quorum says it is unhealthy within a second, and healthy again once the quorum is
-// back. Skipped when $COORDD is not set.
+// back; a snapshot receive counts as in flight while its body comes, and as a failure when the
+// body is cut off. Skipped when $COORDD is not set.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -16,6 +17,7 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "test/support/net/raw_connection.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
@@ -88,6 +90,14 @@ std::map<std::string, double> prometheus_query(const std::string& api, const std
 
 std::string host_port(const std::string& url) { return url.substr(url.find("://") + 3); }
 
+// The value of the sample `series` (name and labels, as the page writes them) on `page`, or
+// nullopt when the page has no such line.
+std::optional<double> sample_of(const std::string& page, const std::string& series) {
+  const auto at = page.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(page.substr(at + 1 + series.size() + 1));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(metrics, *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd}))
@@ -154,6 +164,59 @@ BOOST_AUTO_TEST_CASE(page__passes_promtool_with_exactly_the_lints_etcds_own_page
   for (const auto& finding : *ours) {
     BOOST_TEST_CONTEXT(finding) { BOOST_TEST(etcds->count(finding) == 1u); }
   }
+}
+
+// Fault: someone sending in member 1's name (any holder of the cluster id can) starts a snapshot
+// to member 0, sends part of its body, pauses, then drops the connection. What must hold: while
+// the body is awaited, member 0's page says one receive in flight from member 1, as etcd's
+// etcd_network_snapshot_receive_inflights_total{From} does, and the page still passes promtool
+// (the family draws only the lint its etcd name draws); once the connection is gone the gauge is
+// back at 0 and the receive is one more failure from member 1.
+BOOST_AUTO_TEST_CASE(snapshot_receive__in_flight_while_its_body_comes_then_a_failure_once_cut_off) {
+  ServerCluster* cluster = coord::test::shared_cluster(ServerKind::kCoordd, 3);
+  BOOST_REQUIRE(cluster);
+  const std::string url = cluster->client_url(0);
+  std::string cluster_id, sender_id;
+  {
+    coord::test::RawConnection c(cluster->peer_url(0));
+    BOOST_REQUIRE(c.send("GET /members HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    const std::string answer = c.read_answer(2s);
+    const auto at = answer.find("X-Etcd-Cluster-Id: ");
+    BOOST_REQUIRE(at != std::string::npos);
+    cluster_id = answer.substr(at + 19, answer.find("\r\n", at) - at - 19);
+    coord::Client client(coord::test::options_for(*cluster));
+    for (const auto& m : client.members())
+      if (m.name == "m1") sender_id = m.id;
+    BOOST_REQUIRE(!sender_id.empty());
+  }
+  const std::string in_flight = "etcd_network_snapshot_receive_inflights_total{From=\"" + sender_id + "\"}";
+  const std::string failures = "etcd_network_snapshot_receive_failures{From=\"" + sender_id + "\"}";
+  const double failed_before = sample_of(page_of(url), failures).value_or(0);
+  {
+    coord::test::RawConnection sender(cluster->peer_url(0));
+    BOOST_REQUIRE(sender.send("POST /raft/snapshot HTTP/1.1\r\nHost: x\r\nX-Etcd-Cluster-Id: " + cluster_id +
+                              "\r\nX-Server-From: " + sender_id +
+                              "\r\nContent-Type: application/octet-stream\r\nContent-Length: 4096\r\n\r\n" +
+                              std::string(100, '\0')));
+    BOOST_TEST(coord::test::eventually([&] { return sample_of(page_of(url), in_flight) == 1.0; }, 5s),
+               "no receive in flight on:\n" << page_of(url));
+    const auto findings = promtool_findings(url);
+    BOOST_REQUIRE(findings);
+    int about_the_gauge = 0;
+    for (const auto& finding : *findings) {
+      if (finding.rfind("etcd_network_snapshot_receive_inflights_total ", 0) != 0) continue;
+      ++about_the_gauge;
+      BOOST_TEST(finding == "etcd_network_snapshot_receive_inflights_total non-counter metrics should not have \"_total\" suffix");
+    }
+    BOOST_TEST(about_the_gauge == 1);  // promtool saw the family
+    BOOST_TEST(sample_of(page_of(url), failures).value_or(0) == failed_before);
+  }  // the sender's connection closes here, 3996 bytes short
+  BOOST_TEST(coord::test::eventually(
+      [&] {
+        const std::string page = page_of(url);
+        return sample_of(page, in_flight) == 0.0 && sample_of(page, failures) == failed_before + 1;
+      },
+      5s));
 }
 
 BOOST_AUTO_TEST_CASE(prometheus__scrapes_a_3_member_cluster_leader_on_every_member_and_proposals_moving) {

@@ -238,6 +238,7 @@ BOOST_AUTO_TEST_CASE(page__snapshot_families_list_only_the_peers_a_snapshot_went
   sends.observe(std::chrono::milliseconds(150));
   a.snapshots_sent.durations = sends.snapshot();
   b.snapshots_received.attempted = true;
+  b.snapshots_received.in_flight = 1;
   b.snapshots_received.failures = 3;
   m.peers = {a, b};
   std::string out;
@@ -249,6 +250,9 @@ BOOST_AUTO_TEST_CASE(page__snapshot_families_list_only_the_peers_a_snapshot_went
                     "etcd_network_snapshot_send_total_duration_seconds_bucket{To=\"a\",le=\"51.2\"} 2",
                     "etcd_network_snapshot_send_total_duration_seconds_count{To=\"a\"} 2",
                     "etcd_network_snapshot_receive_failures{From=\"b\"} 3",
+                    "etcd_network_snapshot_receive_inflights_total{From=\"b\"} 1",
+                    "# HELP etcd_network_snapshot_receive_inflights_total Total number of inflight snapshot receives",
+                    "# TYPE etcd_network_snapshot_receive_inflights_total gauge",
                     "# TYPE etcd_network_snapshot_send_inflights_total gauge",
                     "# TYPE etcd_network_snapshot_send_total_duration_seconds histogram"}) {
     BOOST_TEST_CONTEXT(line) { BOOST_TEST(has_line(out, line)); }
@@ -258,6 +262,7 @@ BOOST_AUTO_TEST_CASE(page__snapshot_families_list_only_the_peers_a_snapshot_went
   BOOST_TEST(out.find("snapshot_send_inflights_total{To=\"b\"}") == std::string::npos);
   BOOST_TEST(out.find("snapshot_send_failures{To=\"b\"}") == std::string::npos);
   BOOST_TEST(out.find("snapshot_receive_failures{From=\"a\"}") == std::string::npos);
+  BOOST_TEST(out.find("snapshot_receive_inflights_total{From=\"a\"}") == std::string::npos);
   BOOST_TEST(out.find("etcd_network_snapshot_receive_success") == std::string::npos);
   BOOST_TEST(out.find("etcd_network_snapshot_receive_total_duration_seconds") == std::string::npos);
   const auto names = family_names(out);

@@ -1,11 +1,17 @@
 // NodeCore driven by hand, one round at a time on a manual clock: what only a crash at an exact
-// point shows (before the first round), and the reconfiguration checks of a member that runs
-// alone among members that never started.
+// point shows (before the first round), the reconfiguration checks of a member that runs alone
+// among members that never started, and the warning about a slow apply.
 #include "server/node/node_core.hpp"
 
 #include <boost/test/unit_test.hpp>
 
+#include <optional>
+#include <string>
+
 #include "server/common/file_mem.hpp"
+#include "server/common/log.hpp"
+#include "test/support/file/read_file.hpp"
+#include "test/support/file/scratch_dir.hpp"
 
 namespace coord::node {
 namespace {
@@ -35,6 +41,26 @@ bool run_until_ready(NodeCore& core, ManualClock& clock, int rounds) {
     clock.advance(std::chrono::milliseconds(10));
   }
   return core.ready();
+}
+
+// Puts `value` at `key` through `core` (a single member that leads), a round at a time; the
+// write's answer, or nullopt when it is not answered within `rounds`.
+std::optional<WriteResult> put(NodeCore& core, ManualClock& clock, const std::string& key, const std::string& value,
+                               int rounds = 20) {
+  std::optional<WriteResult> answer;
+  NodeCore::Inbox in;
+  apply::Request r;
+  r.method = apply::Method::kPut;
+  r.path = key;
+  r.value = value;
+  r.time = clock.now();
+  in.proposals.emplace_back(std::move(r), [&](WriteResult w) { answer = std::move(w); });
+  for (int i = 0; i < rounds && !answer; ++i) {
+    BOOST_REQUIRE(core.run_round(in));
+    in = {};
+    clock.advance(std::chrono::milliseconds(10));
+  }
+  return answer;
 }
 
 BOOST_AUTO_TEST_SUITE(node_core)
@@ -118,6 +144,79 @@ BOOST_AUTO_TEST_CASE(strict_reconfig_check_refuses_what_could_cost_the_quorum_an
       BOOST_TEST(answered == 0);
     }
   }
+}
+
+// A member of 3 whose peers never start has no leader. What must hold: a quorum read is refused
+// by Raft at once (etcd_server_read_indexes_failed_total) and answered "request timed out" once
+// the request timeout has passed (etcd_server_slow_read_indexes_total), as etcd counts them.
+BOOST_AUTO_TEST_CASE(a_read_without_a_leader_counts_as_failed_then_as_slow_once_timed_out) {
+  MemFileSystem fs;
+  ManualClock clock;
+  NoSignals signals;
+  NodeOptions o = one_member(1);
+  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
+  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  NodeCore core(o, fs, clock, signals);
+  BOOST_REQUIRE(core.open(nullptr).is_ok());
+  std::optional<Status> answer;
+  NodeCore::Inbox in;
+  in.reads.push_back([&](Status s) { answer = std::move(s); });
+  BOOST_REQUIRE(core.run_round(in));
+  BOOST_TEST(core.metrics().read_indexes_failed.load() == 1u);
+  BOOST_TEST(!answer.has_value());
+  clock.advance(o.request_timeout - std::chrono::milliseconds(10));
+  NodeCore::Inbox none;
+  BOOST_REQUIRE(core.run_round(none));
+  BOOST_TEST(!answer.has_value());
+  BOOST_TEST(core.metrics().slow_read_indexes.load() == 0u);
+  clock.advance(std::chrono::milliseconds(20));
+  BOOST_REQUIRE(core.run_round(none));
+  BOOST_REQUIRE(answer.has_value());
+  BOOST_TEST(answer->message() == "etcdserver: request timed out");
+  BOOST_TEST(core.metrics().slow_read_indexes.load() == 1u);
+  BOOST_TEST(core.leader() == 0u);
+}
+
+// Fault: applying a committed write takes 150 ms (a watcher of its key holds the apply; the
+// manual clock moves on by 150 ms while its sink runs). What must hold: the member warns as etcd
+// does, "apply entries took too long" with the time taken, the 100 ms expected and the batch's
+// entries, in the default text layout, and counts it in etcd_server_slow_apply_total; an apply
+// within the bound before it neither warns nor counts.
+BOOST_AUTO_TEST_CASE(an_apply_over_100_ms_is_warned_with_its_fields_and_counted) {
+  test::ScratchDir dir;
+  const std::string log_path = dir / "coordd.log";
+  BOOST_REQUIRE(log::configure({log::Format::kCapnslog, log::Level::kInfo, {log_path}}).is_ok());
+  struct RestoreLog {
+    ~RestoreLog() { (void)log::configure({}); }
+  } restore;
+  MemFileSystem fs;
+  ManualClock clock;
+  NoSignals signals;
+  NodeCore core(one_member(1), fs, clock, signals);
+  BOOST_REQUIRE(core.open(nullptr).is_ok());
+  BOOST_REQUIRE(run_until_ready(core, clock, 50));
+  const auto warning = " W | coordd: apply entries took too long, ";
+
+  const auto fast = put(core, clock, "/fast", "v");
+  BOOST_REQUIRE(fast);
+  BOOST_TEST(fast->response.ok());
+  BOOST_TEST(core.metrics().slow_applies.load() == 0u);
+  BOOST_TEST(test::read_file(log_path).find(warning) == std::string::npos);
+
+  auto watching = core.watch("/slow", false, false, 0, [&](const store::EventPtr&) {
+    clock.advance(std::chrono::milliseconds(150));
+    return false;  // once
+  });
+  BOOST_REQUIRE(watching.ok());
+  const auto slow = put(core, clock, "/slow", "v");
+  BOOST_REQUIRE(slow);
+  BOOST_TEST(slow->response.ok());
+  BOOST_TEST(core.metrics().slow_applies.load() == 1u);
+  const std::string index = std::to_string(slow->raft.index);
+  const std::string text = test::read_file(log_path);
+  BOOST_TEST(text.find(warning + std::string("took: 150ms, expected-duration: 100ms, entries: 1, first-index: ") + index +
+                       ", last-index: " + index + "\n") != std::string::npos,
+             text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
