@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh — coordd against real etcd 3.4 (--enable-v2=true), same shapes, same workloads, same
-# run, on loopback; prints one table with the ratio coordd/etcd per row (README.md targets).
+# run, on loopback; prints one table with the ratio coordd/etcd per row (README.md targets), and
+# next to each load row the servers' CPU time per 1,000 requests (utime + stime of every server
+# process of the row, from /proc, over the measured run), which does not depend on how the shared
+# cores are split between the servers and the load generator.
 #
 #   test/bench/compare.sh                 # full run, about 10 minutes on the 2-core machine
 #   COMPARE_QUICK=1 test/bench/compare.sh # without the 1M-key rows
@@ -8,6 +11,7 @@
 # Environment (defaults in brackets):
 #   COORDD [stage/bin/coordd]  ETCD [/usr/bin/etcd]  BENCH [coord-bench found under bin/]
 #   COMPARE_DURATION [10]      seconds of each throughput row
+#   COMPARE_WARMUP [2]         seconds of the same load before each throughput row (not counted)
 #   COMPARE_SEQ_DURATION [5]   seconds of the sequential-PUT row
 #   COMPARE_CONNECTIONS [64]   COMPARE_THREADS [2]   (like wrk -t2 -c64)
 #   COMPARE_WATCHERS [10000]   COMPARE_ROUNDS [3]    watch fan-out
@@ -38,6 +42,7 @@ if [[ ! -x "$ETCD" || ! -x "$COORDD" || -z "$BENCH" ]] || ! command -v curl >/de
   fi
 fi
 DURATION=${COMPARE_DURATION:-10}
+WARMUP=${COMPARE_WARMUP:-2}
 SEQ_DURATION=${COMPARE_SEQ_DURATION:-5}
 CONNECTIONS=${COMPARE_CONNECTIONS:-64}
 THREADS=${COMPARE_THREADS:-2}
@@ -194,6 +199,30 @@ fanout_floor_ms() {
 
 rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 
+# cpu_ticks PID...: the CPU time the processes have used so far, user + system, every thread
+# (fields 14 and 15 of /proc/PID/stat, in clock ticks of CLK_TCK), summed; nothing if one of
+# them is gone. The command name (field 2) may hold spaces, so the fields are counted after its
+# closing parenthesis.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() {
+  local pid total=0 stat rest
+  for pid in "$@"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+    rest=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $rest  # state=$1 ... utime=$12 stime=$13
+    total=$((total + ${12} + ${13}))
+  done
+  echo "$total"
+}
+
+# cpu_ms_per_1k BEFORE AFTER COUNT: CPU milliseconds per 1,000 of COUNT (µs per request) from
+# two cpu_ticks readings, or nothing when a reading or the count is missing.
+cpu_ms_per_1k() {
+  awk -v b="$1" -v a="$2" -v n="$3" -v hz="$CLK_TCK" \
+    'BEGIN { if (b != "" && a != "" && n > 0) printf "%.1f", (a - b) * 1e6 / hz / n }'
+}
+
 # ---------------------------------------------------------------- bench runs
 # bench NAME ARGS...: runs coord-bench with --format=tsv and leaves its measured line in LINE;
 # errors are shown and remembered for the table. (Not called in a subshell, so ERRORS sticks.)
@@ -216,14 +245,29 @@ bench() {
 
 field() { tr '\t' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 
-declare -A RESULT=()
+declare -A RESULT=() CPU=()
 
 # measure KIND ROW FIELD ARGS...: runs bench KIND-ROW with ARGS and keeps FIELD of its measured
-# line as RESULT[KIND,ROW].
+# line as RESULT[KIND,ROW], and as CPU[KIND,ROW] the CPU milliseconds per 1,000 requests that
+# MEMBER_PIDS (every server process of the row) used from just before coord-bench started to
+# just after it ended. That window holds only the measured phase (no --prefill here) plus the
+# connections' setup and the drain of at most one answer per connection, which are not counted
+# as requests: a bias of well under 0.1% at 64 connections.
 measure() {
-  local kind=$1 row=$2 name=$3; shift 3
+  local kind=$1 row=$2 name=$3 before after; shift 3
+  before=$(cpu_ticks "${MEMBER_PIDS[@]}")
   bench "$kind-$row" "$@"
+  after=$(cpu_ticks "${MEMBER_PIDS[@]}")
   RESULT[$kind,$row]=$(field "$name" "$LINE")
+  CPU[$kind,$row]=$(cpu_ms_per_1k "$before" "$after" "$(field requests "$LINE")")
+}
+
+# measure_load KIND ROW ARGS...: a throughput row: WARMUP seconds of the same load first (its
+# figures are kept in the logs only), then measure KIND ROW rps ARGS with --duration=DURATION.
+measure_load() {
+  local kind=$1 row=$2; shift 2
+  if ((WARMUP > 0)); then bench "$kind-$row-warmup" "$@" --duration="$WARMUP"; fi
+  measure "$kind" "$row" rps "$@" --duration="$DURATION"
 }
 
 run_one_member() {
@@ -231,14 +275,22 @@ run_one_member() {
   log "$kind: 1 member"
   start_cluster "$kind" 1
   url=${CLIENT_URLS[0]}
-  measure "$kind" put1 rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  measure "$kind" get1 rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  measure_load "$kind" put1 --endpoints="$url" --workload=put --connections="$CONNECTIONS"
+  measure_load "$kind" get1 --endpoints="$url" --workload=get --connections="$CONNECTIONS"
   measure "$kind" seq p50_us --endpoints="$url" --workload=put --connections=1 --threads=1 --duration="$SEQ_DURATION"
   # The round trip part of the sequential-PUT budget: a GET of a key written above, one at a time.
   measure "$kind" rtt p50_us --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
+  # The fan-out's CPU is over the whole coord-bench run (it has no separate measured window):
+  # accepting the watchers' connections and, per round, every watcher's long poll and its answer;
+  # divided by watchers x rounds, it is the CPU per notification (its long poll included).
+  local before after
+  before=$(cpu_ticks "${MEMBER_PIDS[@]}")
   bench "$kind-fanout" --endpoints="$url" --workload=watch-fanout --watchers="$WATCHERS" --rounds="$ROUNDS"
+  after=$(cpu_ticks "${MEMBER_PIDS[@]}")
   line=$LINE
   RESULT[$kind,fanout]=$(awk -v us="$(field last_p50_us "$line")" 'BEGIN { printf "%.1f", us / 1000 }')
+  CPU[$kind,fanout]=$(cpu_ms_per_1k "$before" "$after" \
+    "$(awk -v w="$(field watchers "$line")" -v r="$(field rounds "$line")" 'BEGIN { print w * r }')")
   stop_cluster
 }
 
@@ -248,8 +300,8 @@ run_one_member_tls() {
   log "$kind: 1 member over https"
   start_cluster "$kind" 1 https
   url=${CLIENT_URLS[0]}
-  measure "$kind" put1s rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  measure "$kind" get1s rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  measure_load "$kind" put1s --endpoints="$url" --workload=put --connections="$CONNECTIONS"
+  measure_load "$kind" get1s --endpoints="$url" --workload=get --connections="$CONNECTIONS"
   stop_cluster
 }
 
@@ -260,9 +312,9 @@ run_three_members() {
   leader=$(leader_index)
   follower=$(((leader + 1) % 3))
   wait_writable "${CLIENT_URLS[follower]}"
-  measure "$kind" put3l rps --endpoints="${CLIENT_URLS[leader]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  measure "$kind" put3f rps --endpoints="${CLIENT_URLS[follower]}" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  measure "$kind" qget3 rps --endpoints="${CLIENT_URLS[leader]}" --workload=qget --connections="$CONNECTIONS" --duration="$DURATION"
+  measure_load "$kind" put3l --endpoints="${CLIENT_URLS[leader]}" --workload=put --connections="$CONNECTIONS"
+  measure_load "$kind" put3f --endpoints="${CLIENT_URLS[follower]}" --workload=put --connections="$CONNECTIONS"
+  measure_load "$kind" qget3 --endpoints="${CLIENT_URLS[leader]}" --workload=qget --connections="$CONNECTIONS"
   stop_cluster
 }
 
@@ -280,8 +332,8 @@ run_proxy() {
   MEMBER_PIDS+=("$STARTED_PID")
   DATA_DIRS+=("$dir")
   wait_writable "$url"
-  measure "$kind" pxput rps --endpoints="$url" --workload=put --connections="$CONNECTIONS" --duration="$DURATION"
-  measure "$kind" pxget rps --endpoints="$url" --workload=get --connections="$CONNECTIONS" --duration="$DURATION"
+  measure_load "$kind" pxput --endpoints="$url" --workload=put --connections="$CONNECTIONS"
+  measure_load "$kind" pxget --endpoints="$url" --workload=get --connections="$CONNECTIONS"
   measure "$kind" pxdirect p50_us --endpoints="${CLIENT_URLS[0]}" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
   measure "$kind" pxrtt p50_us --endpoints="$url" --workload=get --connections=1 --threads=1 --duration="$SEQ_DURATION"
   RESULT[$kind,pxadded]=$(awk -v p="${RESULT[$kind,pxrtt]}" -v d="${RESULT[$kind,pxdirect]}" 'BEGIN { printf "%.0f", p - d }')
@@ -335,34 +387,48 @@ if [[ "$QUICK" != 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- the table
-row() {  # row LABEL KEY UNIT TARGET
-  local c=${RESULT[coordd,$2]:-} e=${RESULT[etcd,$2]:-} ratio="n/a" note=""
-  if [[ -n "$c" && -n "$e" ]]; then
-    ratio=$(awk -v c="$c" -v e="$e" 'BEGIN { if (e > 0) printf "%.2f", c / e; else print "n/a" }')
+ratio() {  # ratio C E: C / E to two places, or n/a
+  if [[ -n "$1" && -n "$2" ]]; then
+    awk -v c="$1" -v e="$2" 'BEGIN { if (e > 0) printf "%.2f", c / e; else print "n/a" }'
+  else
+    echo "n/a"
   fi
+}
+
+# row LABEL KEY UNIT TARGET [CPU_TARGET]: the figure of both servers and their ratio, then the
+# servers' CPU per 1,000 requests of the same run and its ratio (— for a row without one).
+row() {
+  local c=${RESULT[coordd,$2]:-} e=${RESULT[etcd,$2]:-} cc=${CPU[coordd,$2]:-} ce=${CPU[etcd,$2]:-} note=""
+  local cpu="— | — | — |"
+  if [[ -n "$cc$ce" ]]; then cpu="${cc:-?} ms | ${ce:-?} ms | $(ratio "$cc" "$ce") |"; fi
   [[ -n "${ERRORS[coordd-$2]:-}" ]] && note+=" coordd errors: ${ERRORS[coordd-$2]};"
   [[ -n "${ERRORS[etcd-$2]:-}" ]] && note+=" etcd errors: ${ERRORS[etcd-$2]};"
-  printf '| %s | %s %s | %s %s | %s | %s |%s\n' "$1" "${c:-?}" "$3" "${e:-?}" "$3" "$ratio" "$4" "${note:+ $note}"
+  printf '| %s | %s %s | %s %s | %s | %s | %s %s |%s\n' "$1" "${c:-?}" "$3" "${e:-?}" "$3" "$(ratio "$c" "$e")" "$4" \
+    "$cpu" "${5:-—}" "${note:+ $note}"
 }
 
 echo
 echo "coordd vs etcd 3.4 — started $START; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| row | coordd | etcd | coordd/etcd | target |"
-echo "|---|---|---|---|---|"
+echo "Server CPU: ms of utime + stime of every server process of the row (each member; the proxy"
+echo "and its member) per 1,000 requests completed, over the measured run (after ${WARMUP} s of warm-up"
+echo "on the throughput rows); per 1,000 watcher notifications on the fan-out row. CLK_TCK=$CLK_TCK."
+echo
+echo "| row | coordd | etcd | coordd/etcd | target | CPU / 1k req, coordd | etcd | CPU coordd/etcd | CPU target |"
+echo "|---|---|---|---|---|---|---|---|---|"
 if [[ "$PROXY_ONLY" != 1 ]]; then
-row "PUT, 1 member ($CONNECTIONS conns)" put1 "req/s" "≥ 2"
-row "GET, 1 member" get1 "req/s" "≥ 1.5"
+row "PUT, 1 member ($CONNECTIONS conns)" put1 "req/s" "≥ 2" "≤ 0.2"
+row "GET, 1 member" get1 "req/s" "≥ 1.5" "≤ 0.25"
 fi
 if [[ "$TLS" == 1 ]]; then
   row "PUT over https, 1 member" put1s "req/s" "—"
   row "GET over https, 1 member" get1s "req/s" "—"
 fi
 if [[ "$PROXY_ONLY" != 1 ]]; then
-row "PUT, 3 members, via leader" put3l "req/s" "≥ 2"
-row "PUT, 3 members, via follower" put3f "req/s" "≥ 2"
-row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3"
-row "watch fan-out, $WATCHERS watchers on one key: PUT → last notified (p50 of $ROUNDS)" fanout "ms" "≤ 0.5"
+row "PUT, 3 members, via leader" put3l "req/s" "≥ 2" "≤ 0.2"
+row "PUT, 3 members, via follower" put3f "req/s" "≥ 2" "≤ 0.2"
+row "GET quorum=true, 3 members (leader)" qget3 "req/s" "≥ 3" "≤ 0.25"
+row "watch fan-out, $WATCHERS watchers on one key: PUT → last notified (p50 of $ROUNDS); CPU per 1k notifications" fanout "ms" "≤ 0.5" "≤ 0.25"
 row "sequential PUT latency p50 (1 conn)" seq "µs" "≤ fdatasync + RTT + 50 µs"
 row "sequential GET latency p50 (1 conn): the round trip" rtt "µs" "—"
 fi
