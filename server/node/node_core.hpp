@@ -228,7 +228,7 @@ class NodeCore {
   void start_leadership_transfer();
   void apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done);
   void propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline);
-  Status check_connected_to_all(const std::vector<store::Member>& members) const;
+  Status check_reconfiguration(int voters_after) const;
   Status check_removal(const std::vector<store::Member>& members, std::uint64_t removed) const;
   void update_peers();
   // --force-new-cluster on a restart: rewrites the log so this member is the only voter

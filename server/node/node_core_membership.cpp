@@ -33,25 +33,23 @@ std::vector<PeerActivity> NodeCore::peer_activity() const {
   return sender_ != nullptr ? sender_->peer_activity() : std::vector<PeerActivity>{};
 }
 
-// etcd's rule for adding a voter (its mayAddMember, after the started-members check): this member
-// has been connected to every other member for the last kHealthInterval. A member that is down
-// or just came back may be gone when the new one needs it for a quorum.
-Status NodeCore::check_connected_to_all(const std::vector<store::Member>& members) const {
+Status NodeCore::check_reconfiguration(int voters_after) const {
   const auto since = clock_.steady_now() - kHealthInterval;
-  const auto activity = peer_activity();
-  for (const auto& m : members) {
-    if (m.id == options_.member_id) continue;
-    auto it = std::find_if(activity.begin(), activity.end(), [&](const auto& p) { return p.id == m.id; });
-    if (it == activity.end() || it->active_since == std::chrono::steady_clock::time_point{} || it->active_since > since)
-      return Status::unavailable("etcdserver: unhealthy cluster");
-  }
+  int active = 1;  // self
+  for (const auto& p : peer_activity())
+    if (p.active_since != std::chrono::steady_clock::time_point{} && p.active_since <= since) ++active;
+  if (voters_after > 1 && active < quorum(voters_after))
+    return Status::unavailable("etcdserver: re-configuration failed due to not enough started members");
   return Status::ok();
 }
 
-// etcd's rule for removing a voter (its mayRemoveMember): the members that stay and have started
-// (published their name) must be a quorum of those that stay. A peer that is down may then go at
-// once, since it is no part of the active quorum; otherwise the members connected for the last
-// kHealthInterval, less the one leaving, must be a quorum of those that stay.
+// The rule for removing a voter. As etcd's (mayRemoveMember): the members that stay and have
+// started (published their name) must be a quorum of those that stay, and a peer that is down
+// may then go at once, since it is no part of the active quorum. Otherwise the members that stay
+// and have been connected to this one for the last kHealthInterval (itself included) must be a
+// quorum of those that stay. etcd counts every connected member there, less one for the leaving
+// one: the same figure over its full mesh of peer streams, where coordd's followers only keep
+// streams to the members they send to (the leader).
 Status NodeCore::check_removal(const std::vector<store::Member>& members, std::uint64_t removed) const {
   int staying = 0, started = 0;
   for (const auto& m : members) {
@@ -68,10 +66,10 @@ Status NodeCore::check_removal(const std::vector<store::Member>& members, std::u
     if (it == activity.end() || it->active_since == zero) return Status::ok();  // down: safe to remove
   }
   const auto since = clock_.steady_now() - kHealthInterval;
-  int active = 1;  // self
+  int active = removed == options_.member_id ? 0 : 1;  // self
   for (const auto& p : activity)
-    if (p.active_since != zero && p.active_since <= since) ++active;
-  if (active - 1 < quorum(static_cast<int>(members.size()) - 1)) return Status::unavailable("etcdserver: unhealthy cluster");
+    if (p.id != removed && p.active_since != zero && p.active_since <= since) ++active;
+  if (staying > 1 && active < quorum(staying)) return Status::unavailable("etcdserver: unhealthy cluster");
   return Status::ok();
 }
 
@@ -95,7 +93,8 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_add_member(std::vec
     // already run must be a quorum of the new size, or the cluster would stall.
     if (!(started == 1 && after == 2) && started < quorum(after))
       return refuse(Status::unavailable("etcdserver: re-configuration failed due to not enough started members"));
-    if (auto s = check_connected_to_all(members); !s.is_ok()) return refuse(std::move(s));
+    if (auto s = check_reconfiguration(static_cast<int>(members.size())); !s.is_ok() && after > 2)
+      return refuse(std::move(s));
   }
   // etcd's id for a member added at run time: SHA-1 of its peer URLs, the cluster token and
   // the current Unix time in seconds.

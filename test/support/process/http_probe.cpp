@@ -106,12 +106,6 @@ std::optional<HttpReply> http_get(const std::string& url, std::chrono::milliseco
 
 std::optional<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& form,
                                       std::chrono::milliseconds timeout, bool* sent) {
-  return http_request_typed(method, url, "application/x-www-form-urlencoded", form, timeout, sent);
-}
-
-std::optional<HttpReply> http_request_typed(const std::string& method, const std::string& url,
-                                            const std::string& content_type, const std::string& body,
-                                            std::chrono::milliseconds timeout, bool* sent) {
   if (sent != nullptr) *sent = false;
   auto parsed = parse_url(url);
   if (!parsed) return std::nullopt;
@@ -120,11 +114,12 @@ std::optional<HttpReply> http_request_typed(const std::string& method, const std
   if (fd < 0) return std::nullopt;
   std::string request = method + " " + parsed->path + " HTTP/1.1\r\nHost: " + parsed->host + ":" +
                         std::to_string(parsed->port) + "\r\nConnection: close\r\n";
-  if (!body.empty() || method == "PUT" || method == "POST") {
-    request += "Content-Type: " + content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!form.empty() || method == "PUT" || method == "POST") {
+    request += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(form.size()) +
+               "\r\n";
   }
   request += "\r\n";
-  request += body;
+  request += form;
   std::string raw;
   bool complete = false;
   // A connected socket may have taken bytes even when send_all fails midway: count it as sent.

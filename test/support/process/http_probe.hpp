@@ -26,10 +26,6 @@ std::optional<HttpReply> http_get(const std::string& url,
 // or certainly did not (connection refused or timed out).
 std::optional<HttpReply> http_request(const std::string& method, const std::string& url, const std::string& form,
                                       std::chrono::milliseconds timeout, bool* sent = nullptr);
-// As http_request, with a body of another type (the members API takes application/json).
-std::optional<HttpReply> http_request_typed(const std::string& method, const std::string& url,
-                                            const std::string& content_type, const std::string& body,
-                                            std::chrono::milliseconds timeout, bool* sent = nullptr);
 
 // The "watchers" figure of `base_url` + "/v2/stats/store" (watchers registered on the member),
 // or nullopt when the page cannot be fetched or lacks it.
