@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "server/common/hex.hpp"
 #include "server/http/json_writer.hpp"
@@ -102,12 +103,14 @@ std::chrono::nanoseconds clock_drift(UnixNanos sent, std::chrono::nanoseconds ro
 }
 
 PeerProber::PeerProber(net::io_context& ioc, std::uint64_t peer_id, std::vector<std::string> peer_urls,
-                       std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report)
+                       std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report,
+                       std::chrono::milliseconds slow_round_trip)
     : peer_id_(peer_id),
       peer_urls_(std::move(peer_urls)),
       tls_(std::move(tls)),
       clock_(clock),
       report_(std::move(report)),
+      slow_round_trip_(slow_round_trip),
       round_trips_(DurationHistogram::exponential_bounds(0.0001, 2, 16)),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
@@ -133,7 +136,7 @@ void PeerProber::probe() {
   const auto endpoint = peer_endpoint(url);
   if (!endpoint || (is_https(url) && !tls_)) {
     ++url_index_;
-    return finish();
+    return failed(!endpoint ? "its URL " + url + " names no address" : "no TLS settings for its https URL " + url);
   }
   tls_connection_ = is_https(url) ? make_peer_tls(*tls_, stream_, url) : nullptr;
   request_ = {bhttp::verb::get, std::string(kProbingPath), 11};
@@ -146,21 +149,24 @@ void PeerProber::probe() {
 }
 
 void PeerProber::on_connect(beast::error_code ec) {
-  if (ec || stopped_) {
+  if (stopped_) return finish();
+  if (ec) {
     ++url_index_;
-    return finish();
+    return failed("could not connect: " + ec.message());
   }
   if (!tls_connection_) return write_request();
   tls_connection_->stream.async_handshake(net::ssl::stream_base::client,
                                           [self = shared_from_this(), keep = tls_connection_](beast::error_code e) {
-                                            if (e || self->stopped_) return self->finish();
+                                            if (self->stopped_) return self->finish();
+                                            if (e) return self->failed("TLS handshake failed: " + e.message());
                                             self->write_request();
                                           });
 }
 
 void PeerProber::write_request() {
   auto on_written = [self = shared_from_this(), keep = tls_connection_](beast::error_code e, std::size_t) {
-    if (e) return self->finish();
+    if (self->stopped_) return self->finish();
+    if (e) return self->failed("could not send the probe: " + e.message());
     self->answer_.emplace();
     self->answer_->body_limit(kMaxAnswerBytes);
     auto on_read = [self, keep](beast::error_code e2, std::size_t) { self->on_answer(e2); };
@@ -173,10 +179,13 @@ void PeerProber::write_request() {
 
 void PeerProber::on_answer(beast::error_code ec) {
   const auto round_trip = std::chrono::steady_clock::now() - sent_at_;
-  if (ec || stopped_ || answer_->get().result_int() != 200) return finish();
+  if (stopped_) return finish();
+  if (ec) return failed("no answer: " + ec.message());
+  if (answer_->get().result_int() != 200) return failed("answered " + std::to_string(answer_->get().result_int()));
   const auto peer_now = parse_probe_answer(answer_->get().body());
-  if (!peer_now) return finish();
+  if (!peer_now) return failed("its answer is not a probe answer");
   round_trips_.observe(round_trip);
+  answered(round_trip);
   const auto drift = clock_drift(sent_wall_, round_trip, *peer_now);
   const bool drifting = drift > kMaxClockDrift || drift < -kMaxClockDrift;
   if (drifting != drifting_ && report_) {
@@ -192,6 +201,35 @@ void PeerProber::on_answer(beast::error_code ec) {
   }
   drifting_ = drifting;
   finish();
+}
+
+void PeerProber::failed(const std::string& why) {
+  const auto now = std::chrono::steady_clock::now();
+  if (report_ && (!failing_ || now - failing_reported_ >= kFailingRepeat)) {
+    report_("peer " + to_hex(peer_id_) + ": health check failed (" + why + ")");
+    failing_reported_ = now;
+  }
+  failing_ = true;
+  finish();
+}
+
+void PeerProber::answered(std::chrono::nanoseconds round_trip) {
+  const bool was_failing = std::exchange(failing_, false);
+  const bool slow = round_trip > slow_round_trip_;
+  const bool slow_changed = slow != std::exchange(slow_, slow);
+  if (!report_) return;
+  const std::string peer = "peer " + to_hex(peer_id_);
+  if (was_failing) report_(peer + ": health check answered again");
+  if (slow_changed) {
+    char line[160];
+    if (slow)
+      std::snprintf(line, sizeof line, "%s: round trip of its probe rose to %.3f s (over %.3f s)", peer.c_str(),
+                    static_cast<double>(round_trip.count()) / 1e9, static_cast<double>(slow_round_trip_.count()) / 1e3);
+    else
+      std::snprintf(line, sizeof line, "%s: round trip of its probe back under %.3f s", peer.c_str(),
+                    static_cast<double>(slow_round_trip_.count()) / 1e3);
+    report_(line);
+  }
 }
 
 void PeerProber::finish() {

@@ -4,7 +4,10 @@
 // answered probe's round trip goes into a histogram with etcd's buckets (0.1 ms doubling to
 // 3.2768 s) for etcd_network_peer_round_trip_time_seconds{To}. A peer whose clock is more than
 // kMaxClockDrift off ours (its time against ours at the middle of the round trip) is reported
-// once when the drift appears and once when it is gone, through `report`.
+// once when the drift appears and once when it is gone, through `report`. So are a peer whose
+// probes fail (etcd's "prober detected unhealthy status": when they start failing, then at most
+// every kFailingRepeat while they do, and once when one is answered again) and a round trip
+// that rises past `slow_round_trip` (once, and once when it is back under).
 // Thread-safety: start(), stop() and round_trips() from any thread; the rest runs on its strand.
 #pragma once
 
@@ -48,13 +51,16 @@ class PeerProber : public std::enable_shared_from_this<PeerProber> {
   static constexpr std::chrono::seconds kProbeInterval{4};     // etcd: its connection read timeout less 1 s
   static constexpr std::chrono::seconds kProbeTimeout{5};
   static constexpr std::chrono::seconds kMaxClockDrift{1};      // etcd warns past 1 s
+  static constexpr std::chrono::seconds kFailingRepeat{30};
+  static constexpr std::chrono::milliseconds kSlowRoundTrip{1000};
   // Called on the prober's strand with a line to log.
   using Report = std::function<void(const std::string& line)>;
 
   // `tls` (may be null: https peers are then not probed) makes the client contexts; `clock`
   // gives wall time and outlives the prober.
   PeerProber(boost::asio::io_context& ioc, std::uint64_t peer_id, std::vector<std::string> peer_urls,
-             std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report);
+             std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report,
+             std::chrono::milliseconds slow_round_trip = kSlowRoundTrip);
 
   void start();  // probes at once, then every kProbeInterval until stop()
   void stop();
@@ -65,6 +71,8 @@ class PeerProber : public std::enable_shared_from_this<PeerProber> {
   void on_connect(boost::beast::error_code ec);
   void write_request();
   void on_answer(boost::beast::error_code ec);
+  void failed(const std::string& why);  // a probe that got no usable answer, then finish()
+  void answered(std::chrono::nanoseconds round_trip);  // the health and round-trip reports
   void finish();  // closes the connection and arms the next probe
 
   // Constant after construction.
@@ -73,6 +81,7 @@ class PeerProber : public std::enable_shared_from_this<PeerProber> {
   const std::shared_ptr<tls::ContextSource> tls_;
   const Clock& clock_;
   const Report report_;
+  const std::chrono::milliseconds slow_round_trip_;
   DurationHistogram round_trips_;  // relaxed atomics: read from any thread
 
   // Strand-only state.
@@ -87,6 +96,9 @@ class PeerProber : public std::enable_shared_from_this<PeerProber> {
   UnixNanos sent_wall_ = 0;
   std::size_t url_index_ = 0;
   bool drifting_ = false;
+  bool failing_ = false;
+  bool slow_ = false;
+  std::chrono::steady_clock::time_point failing_reported_{};
   bool stopped_ = false;
 };
 

@@ -81,12 +81,13 @@ std::string http_answer(const std::string& body) {
 
 // Runs a PeerProber against `url` on its own io thread; collects what it reports.
 struct ProberRun {
-  explicit ProberRun(const std::string& url)
+  explicit ProberRun(const std::string& url, std::chrono::milliseconds slow = PeerProber::kSlowRoundTrip)
       : prober(std::make_shared<PeerProber>(ioc, 0xabc, std::vector<std::string>{url}, nullptr, clock,
                                             [this](const std::string& line) {
                                               std::lock_guard lock(mu);
                                               lines.push_back(line);
-                                            })) {
+                                            },
+                                            slow)) {
     prober->start();
     thread = std::thread([this] { ioc.run(); });
   }
@@ -160,19 +161,53 @@ BOOST_AUTO_TEST_CASE(prober__records_the_round_trip_and_reports_a_peer_clock_5_s
 }
 
 // Fault: a peer answers with a body past the prober's 4 KiB limit, then with garbage. What must
-// hold: neither answer counts as a round trip nor reports anything.
-BOOST_AUTO_TEST_CASE(prober__ignores_oversized_and_malformed_answers) {
+// hold: neither answer counts as a round trip; each is reported once as a failed health check
+// (and nothing about clocks).
+BOOST_AUTO_TEST_CASE(prober__counts_no_round_trip_for_oversized_and_malformed_answers) {
   FakePeer big([] { return http_answer(std::string(8192, '{')); });
   ProberRun run(big.url());
-  BOOST_REQUIRE(coord::test::eventually([&] { return big.served() >= 1; }, 5s));
+  BOOST_REQUIRE(coord::test::eventually([&] { return big.served() >= 1 && !run.reported().empty(); }, 5s));
   BOOST_TEST(run.prober->round_trips().count == 0u);
-  BOOST_TEST(run.reported().empty());
+  BOOST_TEST(run.reported() == std::vector<std::string>{"peer abc: health check failed (no answer: body limit exceeded)"});
 
   FakePeer garbage([] { return std::string("NOT HTTP AT ALL\r\n\r\n"); });
   ProberRun run2(garbage.url());
-  BOOST_REQUIRE(coord::test::eventually([&] { return garbage.served() >= 1; }, 5s));
+  BOOST_REQUIRE(coord::test::eventually([&] { return garbage.served() >= 1 && !run2.reported().empty(); }, 5s));
   BOOST_TEST(run2.prober->round_trips().count == 0u);
-  BOOST_TEST(run2.reported().empty());
+  const auto lines = run2.reported();
+  BOOST_TEST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines.front().find("peer abc: health check failed (no answer: ") == 0u, lines.front());
+}
+
+// Fault: nothing listens at the peer's URL. What must hold: a warning says the health check
+// failed and why.
+BOOST_AUTO_TEST_CASE(prober__reports_a_peer_it_cannot_reach_and_why) {
+  std::string url;
+  {
+    FakePeer closed([] { return std::string(); });
+    url = closed.url();
+  }  // its port is free again: connections are refused
+  ProberRun run(url);
+  BOOST_REQUIRE(coord::test::eventually([&] { return !run.reported().empty(); }, 5s));
+  const auto lines = run.reported();
+  BOOST_TEST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines.front() == "peer abc: health check failed (could not connect: Connection refused)");
+}
+
+// A peer whose answers take 150 ms against a limit of 50 ms: the rise is reported once with the
+// round trip; the round trips are still recorded.
+BOOST_AUTO_TEST_CASE(prober__reports_a_round_trip_that_rose_past_its_limit_once) {
+  FakePeer slow([] {
+    std::this_thread::sleep_for(150ms);  // the peer's own delay: what is measured, not a wait for a condition
+    return http_answer(probe_answer(SystemClock().now()));
+  });
+  ProberRun run(slow.url(), 50ms);
+  BOOST_REQUIRE(coord::test::eventually([&] { return !run.reported().empty(); }, 5s));
+  const auto lines = run.reported();
+  BOOST_TEST_REQUIRE(lines.size() == 1u);
+  BOOST_TEST(lines.front().find("peer abc: round trip of its probe rose to 0.1") == 0u, lines.front());
+  BOOST_TEST(lines.front().find("(over 0.050 s)") != std::string::npos, lines.front());
+  BOOST_TEST(run.prober->round_trips().count == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
