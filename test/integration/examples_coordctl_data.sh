@@ -13,13 +13,13 @@
 #     more than the event history (1000 events) is written at the source and a key is deleted:
 #     thawed, it meets etcd's 401, says it copies again, and the destination equals the source
 #     (the deleted key gone). SIGTERM stops it with exit 0.
-# KEYS (default 3000) sets the tree's size; the README's 100k figure was measured with KEYS=100000.
+# KEYS (default 100000, the size etcd users move; a quick local run can pass fewer) sets the tree's size.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../examples/testing/servers.bash"
 bin=$(dirname "${COORDD:?COORDD must point at stage/bin/coordd}")
 ctl=$bin/coordctl
-keys=${KEYS:-3000}
+keys=${KEYS:-100000}
 work=$(mktemp -d)
 pids=(); dirs=()
 cleanup() {
