@@ -279,6 +279,11 @@ BOOST_AUTO_TEST_CASE(sigterm_on_the_leader__hands_leadership_over_before_exiting
   const auto next = c.leader(500ms);
   BOOST_REQUIRE_MESSAGE(next, "no leader right after the old one exited on SIGTERM");
   BOOST_TEST(*next != *leader);
+  // The old leader logged that it stepped down, the new one that it won its election.
+  const std::regex stepped_down(R"( I \| coordd: stepped down as leader, local-member-id: [0-9a-f]{16}, term: \d+\n)");
+  BOOST_TEST(std::regex_search(c.log_tail(*leader), stepped_down), c.log_tail(*leader));
+  const std::regex won(R"( I \| coordd: won election: became leader, local-member-id: [0-9a-f]{16}, term: \d+\n)");
+  BOOST_TEST(eventually([&] { return std::regex_search(c.log_tail(*next), won); }, 5s), c.log_tail(*next));
 }
 
 BOOST_AUTO_TEST_CASE(kill_leader__new_leader_within_three_election_timeouts_and_no_acked_write_lost) {
