@@ -219,6 +219,50 @@ BOOST_AUTO_TEST_CASE(an_apply_over_100_ms_is_warned_with_its_fields_and_counted)
              text);
 }
 
+// Member 1 of three whose peers never answer campaigns after an election timeout, then hears a
+// heartbeat from member 2 leading term 100. What must hold: its log says it started a (pre-vote)
+// election, that it lost the election and became a follower, and which leader it now follows,
+// in etcd's words and fields.
+BOOST_AUTO_TEST_CASE(a_candidate_that_hears_a_leader_logs_the_lost_election) {
+  test::ScratchDir dir;
+  const std::string log_path = dir / "coordd.log";
+  BOOST_REQUIRE(log::configure({log::Format::kCapnslog, log::Level::kInfo, {log_path}}).is_ok());
+  struct RestoreLog {
+    ~RestoreLog() { (void)log::configure({}); }
+  } restore;
+  MemFileSystem fs;
+  ManualClock clock;
+  NoSignals signals;
+  NodeOptions o = one_member(1);
+  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
+  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  NodeCore core(o, fs, clock, signals);
+  BOOST_REQUIRE(core.open(nullptr).is_ok());
+  const std::string started = " I | coordd: starting a ";
+  for (int i = 0; i < 10 * o.election_ticks && test::read_file(log_path).find(started) == std::string::npos; ++i) {
+    NodeCore::Inbox in;
+    BOOST_REQUIRE(core.run_round(in));
+    clock.advance(o.tick_interval);
+  }
+  BOOST_TEST_REQUIRE(test::read_file(log_path).find(started) != std::string::npos, test::read_file(log_path));
+
+  NodeCore::Inbox in;
+  raft::Message heartbeat;
+  heartbeat.type = raft::MessageType::kHeartbeat;
+  heartbeat.from = 2;
+  heartbeat.to = 1;
+  heartbeat.term = 100;
+  in.messages.push_back(heartbeat);
+  BOOST_REQUIRE(core.run_round(in));
+  const std::string text = test::read_file(log_path);
+  BOOST_TEST(text.find(" I | coordd: lost election: became follower, local-member-id: 0000000000000001, term: 100\n") !=
+                 std::string::npos,
+             text);
+  BOOST_TEST(text.find(" I | coordd: elected leader, local-member-id: 0000000000000001, leader-id: 0000000000000002, "
+                       "term: 100\n") != std::string::npos,
+             text);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace
