@@ -104,13 +104,13 @@ std::chrono::nanoseconds clock_drift(UnixNanos sent, std::chrono::nanoseconds ro
 
 PeerProber::PeerProber(net::io_context& ioc, std::uint64_t peer_id, std::vector<std::string> peer_urls,
                        std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report,
-                       std::chrono::milliseconds slow_round_trip)
+                       Timing timing)
     : peer_id_(peer_id),
       peer_urls_(std::move(peer_urls)),
       tls_(std::move(tls)),
       clock_(clock),
       report_(std::move(report)),
-      slow_round_trip_(slow_round_trip),
+      timing_(timing),
       round_trips_(DurationHistogram::exponential_bounds(0.0001, 2, 16)),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
@@ -205,7 +205,7 @@ void PeerProber::on_answer(beast::error_code ec) {
 
 void PeerProber::failed(const std::string& why) {
   const auto now = std::chrono::steady_clock::now();
-  if (report_ && (!failing_ || now - failing_reported_ >= kFailingRepeat)) {
+  if (report_ && (!failing_ || now - failing_reported_ >= timing_.failing_repeat)) {
     report_("peer " + to_hex(peer_id_) + ": health check failed (" + why + ")");
     failing_reported_ = now;
   }
@@ -215,7 +215,7 @@ void PeerProber::failed(const std::string& why) {
 
 void PeerProber::answered(std::chrono::nanoseconds round_trip) {
   const bool was_failing = std::exchange(failing_, false);
-  const bool slow = round_trip > slow_round_trip_;
+  const bool slow = round_trip > timing_.slow_round_trip;
   const bool slow_changed = slow != std::exchange(slow_, slow);
   if (!report_) return;
   const std::string peer = "peer " + to_hex(peer_id_);
@@ -224,10 +224,10 @@ void PeerProber::answered(std::chrono::nanoseconds round_trip) {
     char line[160];
     if (slow)
       std::snprintf(line, sizeof line, "%s: round trip of its probe rose to %.3f s (over %.3f s)", peer.c_str(),
-                    static_cast<double>(round_trip.count()) / 1e9, static_cast<double>(slow_round_trip_.count()) / 1e3);
+                    static_cast<double>(round_trip.count()) / 1e9, static_cast<double>(timing_.slow_round_trip.count()) / 1e3);
     else
       std::snprintf(line, sizeof line, "%s: round trip of its probe back under %.3f s", peer.c_str(),
-                    static_cast<double>(slow_round_trip_.count()) / 1e3);
+                    static_cast<double>(timing_.slow_round_trip.count()) / 1e3);
     report_(line);
   }
 }
@@ -239,7 +239,7 @@ void PeerProber::finish() {
   buffer_.clear();
   answer_.reset();
   if (stopped_) return;
-  timer_.expires_after(kProbeInterval);
+  timer_.expires_after(timing_.interval);
   timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->probe();
   });

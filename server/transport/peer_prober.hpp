@@ -1,13 +1,13 @@
 // PeerProber: measures the round trip to one peer, and how far its clock is from ours, as etcd's
-// prober does: every kProbeInterval a GET /raft/probing on a fresh connection (TLS to an https
+// prober does: every probe interval (4 s) a GET /raft/probing on a fresh connection (TLS to an https
 // peer), which a member answers {"OK":true,"Now":"<its RFC 3339 time>"} (probe_answer). Each
 // answered probe's round trip goes into a histogram with etcd's buckets (0.1 ms doubling to
 // 3.2768 s) for etcd_network_peer_round_trip_time_seconds{To}. A peer whose clock is more than
 // kMaxClockDrift off ours (its time against ours at the middle of the round trip) is reported
 // once when the drift appears and once when it is gone, through `report`. So are a peer whose
 // probes fail (etcd's "prober detected unhealthy status": when they start failing, then at most
-// every kFailingRepeat while they do, and once when one is answered again) and a round trip
-// that rises past `slow_round_trip` (once, and once when it is back under).
+// every 30 s while they do, and once when one is answered again) and a round trip that rises
+// past 1 s (once, and once when it is back under). Timing has these defaults; tests shorten them.
 // Thread-safety: start(), stop() and round_trips() from any thread; the rest runs on its strand.
 #pragma once
 
@@ -46,23 +46,27 @@ std::optional<UnixNanos> parse_probe_answer(std::string_view body);
 // clock, as far as we can tell, at the middle of the round trip. Pure.
 std::chrono::nanoseconds clock_drift(UnixNanos sent, std::chrono::nanoseconds round_trip, UnixNanos peer_now);
 
+// How often a PeerProber probes, and when it warns (the defaults are what coordd uses).
+struct PeerProberTiming {
+  std::chrono::milliseconds interval{4000};         // etcd: its connection read timeout less 1 s
+  std::chrono::milliseconds failing_repeat{30000};  // a failing peer is warned of again after this
+  std::chrono::milliseconds slow_round_trip{1000};  // a round trip above this is warned of
+};
+
 class PeerProber : public std::enable_shared_from_this<PeerProber> {
  public:
-  static constexpr std::chrono::seconds kProbeInterval{4};     // etcd: its connection read timeout less 1 s
   static constexpr std::chrono::seconds kProbeTimeout{5};
   static constexpr std::chrono::seconds kMaxClockDrift{1};      // etcd warns past 1 s
-  static constexpr std::chrono::seconds kFailingRepeat{30};
-  static constexpr std::chrono::milliseconds kSlowRoundTrip{1000};
+  using Timing = PeerProberTiming;
   // Called on the prober's strand with a line to log.
   using Report = std::function<void(const std::string& line)>;
 
   // `tls` (may be null: https peers are then not probed) makes the client contexts; `clock`
   // gives wall time and outlives the prober.
   PeerProber(boost::asio::io_context& ioc, std::uint64_t peer_id, std::vector<std::string> peer_urls,
-             std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report,
-             std::chrono::milliseconds slow_round_trip = kSlowRoundTrip);
+             std::shared_ptr<tls::ContextSource> tls, const Clock& clock, Report report, Timing timing = {});
 
-  void start();  // probes at once, then every kProbeInterval until stop()
+  void start();  // probes at once, then every timing.interval until stop()
   void stop();
   HistogramSnapshot round_trips() const { return round_trips_.snapshot(); }
 
@@ -81,7 +85,7 @@ class PeerProber : public std::enable_shared_from_this<PeerProber> {
   const std::shared_ptr<tls::ContextSource> tls_;
   const Clock& clock_;
   const Report report_;
-  const std::chrono::milliseconds slow_round_trip_;
+  const Timing timing_;
   DurationHistogram round_trips_;  // relaxed atomics: read from any thread
 
   // Strand-only state.

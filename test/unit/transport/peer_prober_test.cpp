@@ -81,13 +81,13 @@ std::string http_answer(const std::string& body) {
 
 // Runs a PeerProber against `url` on its own io thread; collects what it reports.
 struct ProberRun {
-  explicit ProberRun(const std::string& url, std::chrono::milliseconds slow = PeerProber::kSlowRoundTrip)
+  explicit ProberRun(const std::string& url, PeerProber::Timing timing = {})
       : prober(std::make_shared<PeerProber>(ioc, 0xabc, std::vector<std::string>{url}, nullptr, clock,
                                             [this](const std::string& line) {
                                               std::lock_guard lock(mu);
                                               lines.push_back(line);
                                             },
-                                            slow)) {
+                                            timing)) {
     prober->start();
     thread = std::thread([this] { ioc.run(); });
   }
@@ -194,6 +194,23 @@ BOOST_AUTO_TEST_CASE(prober__reports_a_peer_it_cannot_reach_and_why) {
   BOOST_TEST(lines.front() == "peer abc: health check failed (could not connect: Connection refused)");
 }
 
+// Fault: a peer answers every probe with garbage; it is probed every 20 ms with a repeat limit of
+// 300 ms. What must hold: it is warned of when it starts failing and then again only once the
+// limit has passed since the last warning: over 30 failed probes (at least 580 ms), at least 2
+// warnings and no more than one per 300 ms elapsed, plus the first.
+BOOST_AUTO_TEST_CASE(prober__warns_of_a_failing_peer_again_only_after_the_repeat_limit) {
+  FakePeer garbage([] { return std::string("NOT HTTP AT ALL\r\n\r\n"); });
+  const auto start = std::chrono::steady_clock::now();
+  ProberRun run(garbage.url(), {.interval = 20ms, .failing_repeat = 300ms});
+  BOOST_REQUIRE(coord::test::eventually([&] { return garbage.served() >= 30; }, 20s, 10ms));
+  const auto lines = run.reported();
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  BOOST_TEST(lines.size() >= 2u);
+  BOOST_TEST(lines.size() <= static_cast<std::size_t>(elapsed / 300ms) + 1, lines.size() << " warnings in "
+                                                                                       << elapsed / 1ms << " ms");
+  for (const auto& line : lines) BOOST_TEST(line.find("peer abc: health check failed (no answer: ") == 0u, line);
+}
+
 // A peer whose answers take 150 ms against a limit of 50 ms: the rise is reported once with the
 // round trip; the round trips are still recorded.
 BOOST_AUTO_TEST_CASE(prober__reports_a_round_trip_that_rose_past_its_limit_once) {
@@ -201,7 +218,7 @@ BOOST_AUTO_TEST_CASE(prober__reports_a_round_trip_that_rose_past_its_limit_once)
     std::this_thread::sleep_for(150ms);  // the peer's own delay: what is measured, not a wait for a condition
     return http_answer(probe_answer(SystemClock().now()));
   });
-  ProberRun run(slow.url(), 50ms);
+  ProberRun run(slow.url(), {.slow_round_trip = 50ms});
   BOOST_REQUIRE(coord::test::eventually([&] { return !run.reported().empty(); }, 5s));
   const auto lines = run.reported();
   BOOST_TEST_REQUIRE(lines.size() == 1u);
