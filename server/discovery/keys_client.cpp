@@ -5,6 +5,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -13,7 +15,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
@@ -105,6 +106,16 @@ Result<KeysAnswer> read_answer(const bhttp::response<bhttp::string_body>& res, c
   return answer;
 }
 
+// Sets what a TLS client session must see of `host`: SNI carries names only; an address is
+// checked against the certificate's IP SANs, a name against its DNS names.
+template <class TlsStream>
+void expect_host(TlsStream& tls, const std::string& host) {
+  boost::system::error_code not_ip;
+  net::ip::make_address(host, not_ip);
+  if (not_ip) SSL_set_tlsext_host_name(tls.native_handle(), host.c_str());
+  tls.set_verify_callback(net::ssl::host_name_verification(host));
+}
+
 Result<ServiceUrl> parse_http_url(const std::string& text, const char* what) {
   const auto sep = text.find("://");
   if (sep == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": want http[s]://host[:port]/path");
@@ -186,7 +197,6 @@ Result<ServiceUrl> ServiceUrl::parse_proxy(const std::string& text) {
   // As etcd: a proxy without an http scheme is read again with http:// in front.
   auto u = text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0 ? parse_http_url("http://" + text, "discovery proxy")
                                                                           : parse_http_url(text, "discovery proxy");
-  if (u && u->tls) return Status::invalid_argument("discovery proxy " + text + ": https proxies are not supported by coordd");
   return u;
 }
 
@@ -211,27 +221,32 @@ Result<KeysAnswer> KeysClient::watch(const std::string& key, std::uint64_t wait_
 Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::string& target, const std::string& form_body,
                                         std::chrono::milliseconds timeout) {
   const ServiceUrl& peer = proxy_ ? *proxy_ : service_;
-  const bool tunnel = proxy_ && service_.tls;  // https through the proxy: CONNECT, then TLS inside
+  const bool proxy_tls = proxy_ && proxy_->tls;  // an https proxy: TLS with the proxy itself first
+  const bool tunnel = proxy_ && service_.tls;    // https through a proxy: CONNECT, then TLS inside
   const std::string what = method + (service_.tls ? " https://" : " http://") + service_.authority() + target;
   net::io_context ioc;
   net::ip::tcp::resolver resolver(ioc);
   net::ssl::context tls_context(net::ssl::context::tls_client);
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_stream;
+  // The TLS session over TCP (with the service, or with an https proxy), the service's session
+  // inside an https proxy's, and the TCP connection: `lowest`, owned by outer_tls when there is
+  // TLS, else by plain_stream (exactly one of the two is set).
+  std::optional<net::ssl::stream<beast::tcp_stream>> outer_tls;
+  std::optional<net::ssl::stream<net::ssl::stream<beast::tcp_stream>&>> inner_tls;
   std::optional<beast::tcp_stream> plain_stream;
-  if (service_.tls) {
+  if (service_.tls || proxy_tls) {
     boost::system::error_code ignored;
     tls_context.set_default_verify_paths(ignored);
     tls_context.set_verify_mode(net::ssl::verify_peer);
-    tls_stream.emplace(ioc, tls_context);
-    boost::system::error_code not_ip;
-    net::ip::make_address(service_.host, not_ip);
-    // SNI carries names only; an address is checked against the certificate's IP SANs.
-    if (not_ip) SSL_set_tlsext_host_name(tls_stream->native_handle(), service_.host.c_str());
-    tls_stream->set_verify_callback(net::ssl::host_name_verification(service_.host));
+    outer_tls.emplace(ioc, tls_context);
+    expect_host(*outer_tls, proxy_tls ? proxy_->host : service_.host);
+    if (proxy_tls && service_.tls) {
+      inner_tls.emplace(*outer_tls, tls_context);
+      expect_host(*inner_tls, service_.host);
+    }
   } else {
     plain_stream.emplace(ioc);
   }
-  beast::tcp_stream& lowest = tls_stream ? beast::get_lowest_layer(*tls_stream) : *plain_stream;
+  beast::tcp_stream& lowest = outer_tls ? outer_tls->next_layer() : *plain_stream;
   net::steady_timer deadline(ioc);
   // Through a proxy an http target is absolute-form, as HTTP proxies expect it; in a tunnel the
   // request goes to the service itself.
@@ -267,40 +282,56 @@ Result<KeysAnswer> KeysClient::exchange(const std::string& method, const std::st
       bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e2, std::size_t) { finish(e2); });
     });
   };
+  // TLS with the service over `stream` (TCP, or a tunnel through the proxy), then the exchange.
+  auto service_handshake = [&](auto& tls) {
+    step = "TLS handshake with " + service_.authority();
+    tls.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) {
+      if (e) return finish(e);
+      talk(tls);
+    });
+  };
+  // CONNECT through the proxy over `to_proxy` (TCP, or TLS with an https proxy), then TLS with
+  // the service inside the tunnel.
+  auto open_tunnel = [&](auto& to_proxy, auto& tls) {
+    step = "CONNECT " + service_.authority() + " through " + peer.authority();
+    bhttp::async_write(to_proxy, connect, [&](boost::system::error_code e, std::size_t) {
+      if (e) return finish(e);
+      bhttp::async_read_header(to_proxy, buffer, connected, [&](boost::system::error_code e2, std::size_t) {
+        if (e2) return finish(e2);
+        if (connected.get().result_int() / 100 != 2) {
+          refused = "the proxy " + peer.authority() + " refused CONNECT " + service_.authority() + ": " +
+                    std::to_string(connected.get().result_int()) + " " + std::string(connected.get().reason());
+          return finish({});
+        }
+        // The TLS session reads the tunnel itself: bytes the proxy sent past its answer's
+        // head, before our ClientHello, can only be a broken proxy.
+        if (buffer.size() != 0) {
+          refused = "the proxy " + peer.authority() + " sent data before the TLS handshake";
+          return finish({});
+        }
+        service_handshake(tls);
+      });
+    });
+  };
+  // Once TCP is up: what goes over it, by service scheme and proxy scheme.
+  auto connected_tcp = [&] {
+    if (!proxy_) return service_.tls ? service_handshake(*outer_tls) : talk(lowest);
+    if (!proxy_tls) return tunnel ? open_tunnel(lowest, *outer_tls) : talk(lowest);
+    // An https proxy (as Go's HTTP client speaks to one): TLS with the proxy, its certificate and
+    // host name checked as a service's, then the same as over TCP inside that session.
+    step = "TLS handshake with the proxy " + peer.authority();
+    outer_tls->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) {
+      if (e) return finish(e);
+      if (tunnel) return open_tunnel(*outer_tls, *inner_tls);
+      talk(*outer_tls);
+    });
+  };
   resolver.async_resolve(peer.host, std::to_string(peer.port), [&](boost::system::error_code e, net::ip::tcp::resolver::results_type r) {
     if (e) return finish(e);
     step = "connect " + peer.authority();
     lowest.async_connect(r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
       if (e2) return finish(e2);
-      if (!tls_stream) return talk(*plain_stream);
-      auto handshake = [&] {
-        step = "TLS handshake with " + service_.authority();
-        tls_stream->async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e3) {
-          if (e3) return finish(e3);
-          talk(*tls_stream);
-        });
-      };
-      if (!tunnel) return handshake();
-      step = "CONNECT " + service_.authority() + " through " + peer.authority();
-      // `handshake` is local to this handler, which returns before the tunnel is up: copied.
-      bhttp::async_write(lowest, connect, [&, handshake](boost::system::error_code e3, std::size_t) {
-        if (e3) return finish(e3);
-        bhttp::async_read_header(lowest, buffer, connected, [&, handshake](boost::system::error_code e4, std::size_t) {
-          if (e4) return finish(e4);
-          if (connected.get().result_int() / 100 != 2) {
-            refused = "the proxy " + peer.authority() + " refused CONNECT " + service_.authority() + ": " +
-                      std::to_string(connected.get().result_int()) + " " + std::string(connected.get().reason());
-            return finish({});
-          }
-          // The TLS session reads the socket itself: bytes the proxy sent past its answer's
-          // head, before our ClientHello, can only be a broken proxy.
-          if (buffer.size() != 0) {
-            refused = "the proxy " + peer.authority() + " sent data before the TLS handshake";
-            return finish({});
-          }
-          handshake();
-        });
-      });
+      connected_tcp();
     });
   });
   ioc.run();

@@ -4,7 +4,8 @@
 // URL is spoken to over TLS, its certificate verified against the system's CAs (OpenSSL's
 // default paths, so SSL_CERT_FILE counts) and its host name, as etcd does; through a proxy, an
 // https URL goes through a CONNECT tunnel (as Go's HTTP client does), the TLS session end to end
-// with the service. Each call
+// with the service. An https proxy is itself spoken to over TLS, its certificate checked the
+// same way, and all of the above happens inside that session (TLS in TLS for an https URL). Each call
 // opens its own connection and runs under one deadline that covers resolve, connect, request and
 // answer, so a service that accepts and then says nothing cannot hang a member's start.
 //
@@ -33,8 +34,8 @@ struct ServiceUrl {
   std::string authority() const;
   // A discovery URL (--discovery). The errors say what is wrong with it.
   static Result<ServiceUrl> parse(const std::string& text);
-  // A proxy address as etcd reads --discovery-proxy: "host:port" without a scheme means http.
-  // https proxies are refused (not supported).
+  // A proxy address as etcd reads --discovery-proxy: "host:port" without a scheme means http;
+  // an https proxy is spoken to over TLS.
   static Result<ServiceUrl> parse_proxy(const std::string& text);
 };
 

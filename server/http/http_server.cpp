@@ -7,12 +7,16 @@ namespace coord::http {
 HttpServer::HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits)
     : ioc_(ioc), handler_(handler), limits_(limits) {}
 
+HttpServer::HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits,
+                       std::vector<boost::asio::io_context*> session_contexts)
+    : ioc_(ioc), handler_(handler), limits_(limits), session_contexts_(std::move(session_contexts)) {}
+
 HttpServer::~HttpServer() { stop(); }
 
 Status HttpServer::start(const std::vector<ListenAddress>& addresses) {
   std::vector<std::shared_ptr<Listener>> opened;
   for (const auto& address : addresses) {
-    auto listener = std::make_shared<Listener>(ioc_, handler_, limits_, address.tls);
+    auto listener = std::make_shared<Listener>(ioc_, handler_, limits_, address.tls, session_contexts_);
     COORD_RETURN_IF_ERROR(listener->open(address.endpoint));
     opened.push_back(std::move(listener));
   }

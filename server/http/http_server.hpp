@@ -27,6 +27,10 @@ struct ListenAddress {
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits);
+  // Listeners run on `ioc`; sessions are placed on `session_contexts` in turn (empty: on
+  // `ioc`). A caller that runs each of them on one thread keeps every session on one thread.
+  HttpServer(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits,
+             std::vector<boost::asio::io_context*> session_contexts);
   ~HttpServer();
 
   // Binds every address (all or nothing) and starts accepting.
@@ -38,6 +42,7 @@ class HttpServer {
   boost::asio::io_context& ioc_;
   RequestHandler& handler_;
   const SessionLimits limits_;
+  const std::vector<boost::asio::io_context*> session_contexts_;
   std::vector<std::shared_ptr<Listener>> listeners_;
 };
 

@@ -49,11 +49,12 @@ void set_keepalive(net::ip::tcp::socket& socket) {
 }  // namespace
 
 Listener::Listener(net::io_context& ioc, RequestHandler& handler, SessionLimits limits,
-                   std::shared_ptr<tls::ContextSource> tls)
+                   std::shared_ptr<tls::ContextSource> tls, std::vector<net::io_context*> session_contexts)
     : ioc_(ioc),
       handler_(handler),
       limits_(limits),
       tls_(std::move(tls)),
+      session_contexts_(std::move(session_contexts)),
       acceptor_(net::make_strand(ioc)),
       retry_timer_(acceptor_.get_executor()),
       backoff_(kFirstBackoff) {}
@@ -96,7 +97,9 @@ void Listener::do_accept() {
       return retry_later();
     }
   }
-  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this(), slot = std::move(slot)](
+  net::io_context* context = &ioc_;
+  if (!session_contexts_.empty()) context = session_contexts_[next_context_++ % session_contexts_.size()];
+  acceptor_.async_accept(net::make_strand(*context), [self = shared_from_this(), slot = std::move(slot)](
                                                      boost::system::error_code ec, net::ip::tcp::socket socket) mutable {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {

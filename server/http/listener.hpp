@@ -4,7 +4,8 @@
 // Client connections get TCP keepalive, so half-open ones end. With SessionLimits::connections
 // every session holds a slot of that limit; with none free, or when accept fails for want of
 // descriptors, the listener pauses (backing off up to a second) instead of spinning or stopping.
-// Runs on the server's io_context; safe to close() from any thread.
+// Runs on the server's io_context; sessions go there too, or to the given session contexts in
+// turn. Safe to close() from any thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "server/common/status.hpp"
 #include "server/http/session.hpp"
@@ -21,9 +23,10 @@ namespace coord::http {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // `tls` null: plain TCP.
+  // `tls` null: plain TCP. `session_contexts` empty: sessions on `ioc`.
   Listener(boost::asio::io_context& ioc, RequestHandler& handler, SessionLimits limits,
-           std::shared_ptr<tls::ContextSource> tls = nullptr);
+           std::shared_ptr<tls::ContextSource> tls = nullptr,
+           std::vector<boost::asio::io_context*> session_contexts = {});
 
   // Binds and listens; the error names the address (e.g. "address already in use").
   Status open(const boost::asio::ip::tcp::endpoint& endpoint);
@@ -38,7 +41,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   RequestHandler& handler_;
   const SessionLimits limits_;
   const std::shared_ptr<tls::ContextSource> tls_;
+  const std::vector<boost::asio::io_context*> session_contexts_;
   // On the acceptor's strand.
+  std::size_t next_context_ = 0;  // the session context of the next connection
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   std::chrono::milliseconds backoff_;  // the next pause; back to the first after an accept

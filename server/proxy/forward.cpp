@@ -2,7 +2,7 @@
 #include "server/common/log.hpp"
 
 #include <boost/asio/connect.hpp>
-#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -56,7 +56,10 @@ std::string json_message(const std::string& message) { return "{\"message\":\"" 
 }  // namespace
 
 Forward::Forward(const ForwardContext& context, http::HttpRequest request, std::shared_ptr<http::Session> session)
-    : context_(context), session_(std::move(session)), head_request_(request.method() == bhttp::verb::head) {
+    : context_(context),
+      session_(std::move(session)),
+      head_request_(request.method() == bhttp::verb::head),
+      loop_(context.loops.loop_for(session_->io_executor())) {
   const auto method = request.method_string();
   const auto target = request.target();
   const auto& body = request.body();
@@ -87,8 +90,8 @@ void Forward::try_next() {
     endpoint_ = &e;
     ++attempts_;
     // A pooled connection is this exchange's alone (nothing is pending on it), so the request
-    // goes out from here at once; its completions then run on the connection's strand.
-    connection_ = context_.pool.take(e.url);
+    // goes out from here at once; its completions then run on the loop's thread.
+    connection_ = loop_.pool.take(e.url);
     pooled_ = connection_ != nullptr;
     if (pooled_) return send();
     boost::system::error_code ec;
@@ -97,7 +100,7 @@ void Forward::try_next() {
       context_.endpoints.mark_failed(e);
       continue;
     }
-    connection_ = std::make_unique<UpstreamConnection>(context_.ioc);
+    connection_ = std::make_unique<UpstreamConnection>(loop_.ioc);
     connection_->stream.expires_after(context_.dial_timeout);
     connection_->stream.async_connect(net::ip::tcp::endpoint(address, e.port),
                                       [self = shared_from_this()](beast::error_code ec) { self->on_connect(ec); });
@@ -218,9 +221,11 @@ void Forward::on_body(beast::error_code ec) {
 void Forward::start_stream() {
   streaming_ = true;
   // The client leaving ends the exchange with the member too: a watch must not outlive its reader.
+  // Posted, not run inline: the session may notice the client leaving inside a call from this
+  // Forward (send_frames from on_chunk_), and the connection must not close under its own read.
   std::weak_ptr<Forward> weak = shared_from_this();
   session_->on_abandon([weak, executor = connection_->stream.get_executor()] {
-    net::dispatch(executor, [weak] {
+    net::post(executor, [weak] {
       auto self = weak.lock();
       if (!self) return;
       self->abandoned_ = true;
@@ -280,7 +285,7 @@ void Forward::fail_after_send(const char* where, beast::error_code ec) {
 void Forward::done_with_connection(bool keep_alive) {
   if (keep_alive && connection_->buffer.size() == 0) {
     connection_->stream.expires_never();
-    context_.pool.give_back(endpoint_->url, std::move(connection_));
+    loop_.pool.give_back(endpoint_->url, std::move(connection_));
   }
   connection_.reset();
 }

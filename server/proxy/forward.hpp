@@ -9,8 +9,9 @@
 // no member can be dialed, 502 "httpproxy: unable to get response from N endpoint(s)" when the
 // member in use fails before answering.
 //
-// Thread-safety: created on the client session's strand; its handlers run on the upstream
-// connection's strand; the session is called only through its thread-safe methods.
+// Thread-safety: created on the client session's strand; the upstream connection is one of the
+// session's EventLoops::Loop, so its handlers run on that loop's one thread (the session's
+// thread); the session is called only through its thread-safe methods.
 #pragma once
 
 #include <boost/beast/http/parser.hpp>
@@ -23,15 +24,15 @@
 
 #include "server/http/session.hpp"
 #include "server/proxy/endpoint_set.hpp"
+#include "server/proxy/event_loops.hpp"
 #include "server/proxy/upstream_pool.hpp"
 
 namespace coord::proxy {
 
 // What every Forward shares: set once at start, read-only after.
 struct ForwardContext {
-  boost::asio::io_context& ioc;
+  const EventLoops& loops;
   const EndpointSet& endpoints;
-  UpstreamPool& pool;
   std::chrono::milliseconds dial_timeout{1000};
   std::chrono::milliseconds write_timeout{5000};  // 0: none
   std::chrono::milliseconds read_timeout{0};      // 0: none (watches wait as long as they need)
@@ -63,6 +64,7 @@ class Forward : public std::enable_shared_from_this<Forward> {
   const ForwardContext& context_;
   const std::shared_ptr<http::Session> session_;
   const bool head_request_;
+  EventLoops::Loop& loop_;  // the session's loop: new and pooled connections to members are its
   std::string wire_;  // the request as sent to the member
   std::shared_ptr<const EndpointSet::List> list_;
 

@@ -3,7 +3,7 @@
 // (501), OPTIONS (200, the CORS preflight), and GET /v2/config/local/proxy (the endpoints in use).
 //
 // Thread-safety: route() is called on session strands, concurrently; the router holds only
-// constant state and the thread-safe EndpointSet and UpstreamPool.
+// constant state and the thread-safe EndpointSet and EventLoops.
 #pragma once
 
 #include "server/http/request_handler.hpp"

@@ -1,6 +1,5 @@
 #include "server/proxy/proxy_server.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -16,7 +15,7 @@
 #include "server/proxy/endpoint_set.hpp"
 #include "server/proxy/member_refresher.hpp"
 #include "server/proxy/proxy_router.hpp"
-#include "server/proxy/upstream_pool.hpp"
+#include "server/proxy/event_loops.hpp"
 
 namespace coord::proxy {
 
@@ -69,21 +68,18 @@ int run_proxy(const config::ServerConfig& c) {
   if (!peer_urls) return fail("proxy: " + peer_urls.status().to_string());
 
   EndpointSet endpoints(c.proxy_failure_wait);
-  UpstreamPool pool;
   MemberRefresher refresher(endpoints, *peer_urls, c.data_dir, c.proxy_refresh_interval, kFetchTimeout);
   refresher.start();
 
-  net::io_context ioc;
-  auto work = net::make_work_guard(ioc);
-  std::vector<std::thread> threads;
-  const unsigned n = std::max(2u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  // One loop per core; the listeners run on the first, sessions on each in turn.
+  EventLoops loops(std::thread::hardware_concurrency());
+  loops.start();
 
-  ProxyRouter router({ioc, endpoints, pool, c.proxy_dial_timeout, c.proxy_write_timeout, c.proxy_read_timeout},
+  ProxyRouter router({loops, endpoints, c.proxy_dial_timeout, c.proxy_write_timeout, c.proxy_read_timeout},
                      c.proxy == config::ServerConfig::ProxyMode::kReadonly);
   http::SessionLimits limits;
   limits.cors = !c.cors.empty();
-  http::HttpServer server(ioc, router, limits);
+  http::HttpServer server(loops.front().ioc, router, limits, loops.contexts());
   int exit_code = 0;
   if (auto s = server.start(*addresses); !s.is_ok()) {
     exit_code = fail(s.to_string());
@@ -100,10 +96,7 @@ int run_proxy(const config::ServerConfig& c) {
   }
   server.stop();
   refresher.stop();
-  work.reset();
-  ioc.stop();
-  for (auto& t : threads) t.join();
-  pool.clear();
+  loops.stop();
   return exit_code;
 }
 

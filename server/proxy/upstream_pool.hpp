@@ -1,12 +1,12 @@
 // UpstreamPool: idle keep-alive connections from the proxy to members, by member client URL,
 // so a forwarded request usually skips the TCP handshake. A connection is taken out for one
-// exchange and given back only when that exchange ended cleanly with keep-alive.
+// exchange and given back only when that exchange ended cleanly with keep-alive. Each
+// EventLoops::Loop has its own pool, holding only connections on that loop's io_context.
 //
 // Thread-safety: safe for concurrent use (one mutex around the idle lists).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <memory>
@@ -17,10 +17,11 @@
 
 namespace coord::proxy {
 
-// One connection to a member, on its own strand (the exchange's handlers and a cancel from the
-// client's session both run there).
+// One connection to a member, on an io_context that one thread runs (an EventLoops::Loop): the
+// exchange's handlers and a cancel from the client's session all run on that thread, so the
+// connection needs no strand.
 struct UpstreamConnection {
-  explicit UpstreamConnection(boost::asio::io_context& ioc) : stream(boost::asio::make_strand(ioc)) {}
+  explicit UpstreamConnection(boost::asio::io_context& ioc) : stream(ioc.get_executor()) {}
   boost::beast::tcp_stream stream;
   boost::beast::flat_buffer buffer;  // bytes read past an answer (none when given back)
 };

@@ -3,7 +3,8 @@
 // (discovery.etcd.io with an etcd behind it), etcd 3.4 members through a token on a coordd, a
 // member beyond the size (fallback proxy and fallback exit), a restarted member (its data dir
 // wins: no second registration), a proxy that learns the members from the registrations, and a
-// discovery service that is down while the members start. Every process is started by the test
+// discovery service that is down while the members start, and an https service reached directly
+// and through http and https proxies. Every process is started by the test
 // and killed by pid (Process). Skipped without $COORDD (and etcd, discovery.etcd.io for theirs).
 #include <boost/test/unit_test.hpp>
 
@@ -15,6 +16,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "test/support/file/read_file.hpp"
@@ -276,7 +278,7 @@ BOOST_AUTO_TEST_CASE(service_down_at_start__members_retry_and_form_the_cluster_o
   require_one_cluster(*members[2], *members[0], "late");
 }
 
-BOOST_AUTO_TEST_CASE(https_token__the_member_checks_the_service_certificate,
+BOOST_AUTO_TEST_CASE(https_token__the_member_checks_the_service_certificate_directly_and_through_http_and_https_proxies,
                      *boost::unit_test::precondition(coord::test::ServerAvailable{ServerKind::kCoordd})) {
   BOOST_REQUIRE_MESSAGE(coord::test::TestPki::available(), "/usr/bin/openssl is needed for the certificates");
   coord::test::TestPki pki;
@@ -323,6 +325,40 @@ BOOST_AUTO_TEST_CASE(https_token__the_member_checks_the_service_certificate,
   BOOST_TEST(eventually([&] { return refused.log().find("refused CONNECT localhost:") != std::string::npos; }, 10s),
              refused.log());
   BOOST_TEST(proxy.refused() >= 1u);
+
+  // An https proxy (--discovery-proxy https://...), as Go's HTTP client speaks to one: TLS with
+  // the proxy, its certificate checked against the same CAs and its host name, then the CONNECT
+  // tunnel inside that session, TLS end to end with the service (TLS in TLS).
+  coord::test::ConnectProxy tls_proxy(pki.cert("server"), pki.key("server"));
+  const std::string tls_proxy_url = "https://" + tls_proxy.address();
+  host.token("tls-in-tls", 1);
+  Server nested(dir, "m5", discovery_flags(https_url + "/v2/keys/discovery/tls-in-tls", {"--discovery-proxy", tls_proxy_url}));
+  nested.env = {"SSL_CERT_FILE=" + pki.cert("ca")};
+  nested.start();
+  // An http service through the https proxy: absolute-form requests inside the proxy's session.
+  host.token("http-via-tls-proxy", 1);
+  Server forwarded(dir, "m6", discovery_flags(host.server.client_url() + "/v2/keys/discovery/http-via-tls-proxy",
+                                              {"--discovery-proxy", tls_proxy_url}));
+  forwarded.env = {"SSL_CERT_FILE=" + pki.cert("ca")};
+  forwarded.start();
+  // A member that does not trust the proxy's certificate sends it nothing (and keeps trying).
+  Server distrustful(dir, "m7", discovery_flags(host.server.client_url() + "/v2/keys/discovery/http-via-tls-proxy",
+                                                {"--discovery-proxy", tls_proxy_url}));
+  distrustful.start();
+  BOOST_REQUIRE_MESSAGE(nested.ready(), nested.log());
+  BOOST_REQUIRE_MESSAGE(forwarded.ready(), forwarded.log());
+  BOOST_TEST(tls_proxy.tunnels() >= 1u);
+  BOOST_TEST(tls_proxy.forwarded() >= 1u);
+  for (const auto& [token, name, peer] : {std::tuple{"tls-in-tls", "m5", nested.peer_url()},
+                                          std::tuple{"http-via-tls-proxy", "m6", forwarded.peer_url()}}) {
+    registered = http_get(host.server.client_url() + "/v2/keys/discovery/" + token, 5s);
+    BOOST_REQUIRE(registered);
+    BOOST_TEST(registered->body.find(std::string(name) + "=" + peer) != std::string::npos, registered->body);
+  }
+  BOOST_TEST(eventually([&] { return distrustful.log().find("TLS handshake with the proxy " + tls_proxy.address()) != std::string::npos &&
+                                     distrustful.log().find("certificate verify failed") != std::string::npos; },
+                        10s),
+             distrustful.log());
 }
 
 BOOST_AUTO_TEST_CASE(etcd_members__bootstrap_from_a_coordd_hosted_token,

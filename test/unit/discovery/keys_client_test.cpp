@@ -39,12 +39,16 @@ BOOST_AUTO_TEST_CASE(service_url__refuses_what_it_cannot_use) {
     BOOST_TEST(!ServiceUrl::parse(bad).is_ok(), bad);
 }
 
-BOOST_AUTO_TEST_CASE(proxy_url__without_a_scheme_means_http) {
+BOOST_AUTO_TEST_CASE(proxy_url__without_a_scheme_means_http_and_https_is_a_tls_proxy) {
   auto p = ServiceUrl::parse_proxy("127.0.0.1:3128");
   BOOST_REQUIRE(p.is_ok());
   BOOST_TEST(p->authority() == "127.0.0.1:3128");
   BOOST_TEST(ServiceUrl::parse_proxy("http://proxy:8080").is_ok());
-  BOOST_TEST(!ServiceUrl::parse_proxy("https://proxy:8443").is_ok());
+  auto secure = ServiceUrl::parse_proxy("https://proxy:8443");  // an https proxy: TLS with the proxy
+  BOOST_REQUIRE(secure.is_ok());
+  BOOST_TEST(secure->tls);
+  BOOST_TEST(secure->authority() == "proxy:8443");
+  BOOST_TEST(ServiceUrl::parse_proxy("https://proxy")->port == 443);
 }
 
 BOOST_AUTO_TEST_CASE(escaping__keeps_paths_and_encodes_form_values) {
