@@ -26,7 +26,7 @@
 # with the processes it started, and named). A skipped test case fails the run unless
 # test/expected_skips.txt allows it. Exit status is non-zero when anything failed.
 #
-# Knobs for local runs: SANITIZERS="asan tsan" (set it empty to skip step 2), FUZZ_SECONDS=10
+# Knobs for local runs: SANITIZERS="asan tsan" (set it empty to skip step 2), FUZZ_SECONDS=6
 # (0 skips step 3), JOBS (build parallelism, default: all cores), LANES (tests run at once,
 # default 2).
 set -uo pipefail
@@ -34,7 +34,7 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 jobs=${JOBS:-$(nproc)}
 sanitizers=${SANITIZERS-asan tsan}
-fuzz_seconds=${FUZZ_SECONDS:-10}
+fuzz_seconds=${FUZZ_SECONDS:-6}
 lanes=${LANES:-2}
 
 # Top-level suites of "by-suite" executables to leave out under one variant ("variant:suite"),
