@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_SUITE(conf_change_fault)
 BOOST_AUTO_TEST_CASE(crash_before_applying_a_member_add_and_a_remove__membership_agrees_after_restart) {
   auto options = fault_options();
   options.extra_args = {"--strict-reconfig-check=false"};
-  options.member_args = {{}, {"--election-timeout=1000"}, {"--election-timeout=1000"}};
+  options.member_args = {{}, {"--election-timeout=2500"}, {"--election-timeout=2500"}};
   options.member_env = {{"COORD_FAILPOINTS=conf_before_apply=crash@4"}, {}, {"COORD_FAILPOINTS=conf_before_apply=crash@3"}};
   FaultCluster f(3, options);
   BOOST_REQUIRE_MESSAGE((f.leader_among(f.everyone()) == std::optional<int>(0)),

@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_SUITE(snapshot_fault)
 // crash-loops, no acknowledged write is lost.
 BOOST_AUTO_TEST_CASE(leader_killed_in_the_middle_of_a_snapshot_send__the_follower_catches_up) {
   auto options = snapshot_options();
-  options.member_args = {{}, {"--election-timeout=1000"}, {"--election-timeout=1000"}};
+  options.member_args = {{}, {"--election-timeout=2500"}, {"--election-timeout=2500"}};
   options.member_env = {{"COORD_FAILPOINTS=snap_send_midway=crash"}, {kWitness}, {}};
   FaultCluster f(3, options);
   BOOST_REQUIRE_MESSAGE((f.leader_among(f.everyone()) == std::optional<int>(0)),
