@@ -63,6 +63,15 @@ std::optional<WriteResult> put(NodeCore& core, ManualClock& clock, const std::st
   return answer;
 }
 
+// The server's log goes to a file (capnslog text lines, info and up) while this lives; the default
+// configuration is restored after.
+struct LogToFile {
+  test::ScratchDir dir;
+  const std::string path = dir / "coordd.log";
+  LogToFile() { BOOST_REQUIRE(log::configure({log::Format::kCapnslog, log::Level::kInfo, {path}}).is_ok()); }
+  ~LogToFile() { (void)log::configure({}); }
+};
+
 BOOST_AUTO_TEST_SUITE(node_core)
 
 // Fault: the member crashes after creating its WAL and before its first round made the bootstrap
@@ -183,12 +192,8 @@ BOOST_AUTO_TEST_CASE(a_read_without_a_leader_counts_as_failed_then_as_slow_once_
 // entries, in the default text layout, and counts it in etcd_server_slow_apply_total; an apply
 // within the bound before it neither warns nor counts.
 BOOST_AUTO_TEST_CASE(an_apply_over_100_ms_is_warned_with_its_fields_and_counted) {
-  test::ScratchDir dir;
-  const std::string log_path = dir / "coordd.log";
-  BOOST_REQUIRE(log::configure({log::Format::kCapnslog, log::Level::kInfo, {log_path}}).is_ok());
-  struct RestoreLog {
-    ~RestoreLog() { (void)log::configure({}); }
-  } restore;
+  LogToFile logged;
+  const std::string& log_path = logged.path;
   MemFileSystem fs;
   ManualClock clock;
   NoSignals signals;
@@ -224,12 +229,8 @@ BOOST_AUTO_TEST_CASE(an_apply_over_100_ms_is_warned_with_its_fields_and_counted)
 // election, that it lost the election and became a follower, and which leader it now follows,
 // in etcd's words and fields.
 BOOST_AUTO_TEST_CASE(a_candidate_that_hears_a_leader_logs_the_lost_election) {
-  test::ScratchDir dir;
-  const std::string log_path = dir / "coordd.log";
-  BOOST_REQUIRE(log::configure({log::Format::kCapnslog, log::Level::kInfo, {log_path}}).is_ok());
-  struct RestoreLog {
-    ~RestoreLog() { (void)log::configure({}); }
-  } restore;
+  LogToFile logged;
+  const std::string& log_path = logged.path;
   MemFileSystem fs;
   ManualClock clock;
   NoSignals signals;
