@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "test/support/net/answering_server.hpp"
 #include "test/support/process/eventually.hpp"
 
 using namespace coord;
@@ -27,52 +28,7 @@ namespace {
 // 2026-12-06T16:21:00Z
 constexpr UnixNanos kT = 1796574060LL * kNanosPerSecond;
 
-// A peer on a free loopback port that answers every request with `answer(now)` (a whole HTTP
-// response), one connection at a time, on its own thread; it counts the connections the prober
-// closed after reading the answer.
-class FakePeer {
- public:
-  explicit FakePeer(std::function<std::string()> answer)
-      : answer_(std::move(answer)), acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakePeer() {
-    // A blocking accept is not woken by closing the acceptor from another thread: connect to it.
-    stopping_ = true;
-    net::io_context ioc;
-    net::ip::tcp::socket wake(ioc);
-    boost::system::error_code ignored;
-    wake.connect(acceptor_.local_endpoint(), ignored);
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int served() const { return served_.load(); }
-
- private:
-  void serve() {
-    while (!stopping_) {
-      boost::system::error_code ec;
-      net::ip::tcp::socket socket(ioc_);
-      acceptor_.accept(socket, ec);
-      if (ec || stopping_) return;
-      std::string request;
-      net::read_until(socket, net::dynamic_buffer(request), "\r\n\r\n", ec);
-      if (ec) continue;
-      net::write(socket, net::buffer(answer_()), ec);
-      char byte;
-      socket.read_some(net::buffer(&byte, 1), ec);  // until the prober closes
-      ++served_;
-    }
-  }
-
-  std::function<std::string()> answer_;
-  net::io_context ioc_;
-  net::ip::tcp::acceptor acceptor_;
-  const unsigned short port_ = acceptor_.local_endpoint().port();
-  std::atomic<bool> stopping_{false};
-  std::atomic<int> served_{0};
-  std::thread thread_;
-};
+using FakePeer = coord::test::AnsweringServer;
 
 std::string http_answer(const std::string& body) {
   return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
