@@ -32,6 +32,14 @@ NodeOptions one_member(std::uint64_t id) {
   return o;
 }
 
+// Member 1 of a 3-member cluster whose other members (2 and 3) are never started here.
+NodeOptions first_of_three() {
+  NodeOptions o = one_member(1);
+  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
+  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  return o;
+}
+
 // Rounds, a tick apart, until the member is ready (leader known, attributes published); false
 // after `rounds`.
 bool run_until_ready(NodeCore& core, ManualClock& clock, int rounds) {
@@ -122,9 +130,7 @@ BOOST_AUTO_TEST_CASE(strict_reconfig_check_refuses_what_could_cost_the_quorum_an
     MemFileSystem fs;
     ManualClock clock;
     NoSignals signals;
-    NodeOptions o = one_member(1);
-    o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
-    o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+    NodeOptions o = first_of_three();
     o.strict_reconfig_check = strict;
     NodeCore core(o, fs, clock, signals);
     BOOST_REQUIRE(core.open(nullptr).is_ok());
@@ -162,9 +168,7 @@ BOOST_AUTO_TEST_CASE(a_read_without_a_leader_counts_as_failed_then_as_slow_once_
   MemFileSystem fs;
   ManualClock clock;
   NoSignals signals;
-  NodeOptions o = one_member(1);
-  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
-  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  NodeOptions o = first_of_three();
   NodeCore core(o, fs, clock, signals);
   BOOST_REQUIRE(core.open(nullptr).is_ok());
   std::optional<Status> answer;
@@ -234,9 +238,7 @@ BOOST_AUTO_TEST_CASE(a_candidate_that_hears_a_leader_logs_the_lost_election) {
   MemFileSystem fs;
   ManualClock clock;
   NoSignals signals;
-  NodeOptions o = one_member(1);
-  o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
-  o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
+  NodeOptions o = first_of_three();
   NodeCore core(o, fs, clock, signals);
   BOOST_REQUIRE(core.open(nullptr).is_ok());
   const std::string started = " I | coordd: starting a ";
