@@ -228,6 +228,7 @@ class NodeCore {
   void start_leadership_transfer();
   void apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done);
   void propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline);
+  int connected_members(const std::vector<PeerActivity>& activity, std::uint64_t except) const;
   Status check_reconfiguration(int voters_after) const;
   Status check_removal(const std::vector<store::Member>& members, std::uint64_t removed) const;
   void update_peers();

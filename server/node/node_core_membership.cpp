@@ -33,12 +33,19 @@ std::vector<PeerActivity> NodeCore::peer_activity() const {
   return sender_ != nullptr ? sender_->peer_activity() : std::vector<PeerActivity>{};
 }
 
-Status NodeCore::check_reconfiguration(int voters_after) const {
+// Members connected to this one for the last kHealthInterval, this one included; `except` (this
+// one or a peer) not counted.
+int NodeCore::connected_members(const std::vector<PeerActivity>& activity, std::uint64_t except) const {
   const auto since = clock_.steady_now() - kHealthInterval;
-  int active = 1;  // self
-  for (const auto& p : peer_activity())
-    if (p.active_since != std::chrono::steady_clock::time_point{} && p.active_since <= since) ++active;
-  if (voters_after > 1 && active < quorum(voters_after))
+  int active = except == options_.member_id ? 0 : 1;  // self
+  for (const auto& p : activity)
+    if (p.id != except && p.active_since != std::chrono::steady_clock::time_point{} && p.active_since <= since)
+      ++active;
+  return active;
+}
+
+Status NodeCore::check_reconfiguration(int voters_after) const {
+  if (voters_after > 1 && connected_members(peer_activity(), 0) < quorum(voters_after))
     return Status::unavailable("etcdserver: re-configuration failed due to not enough started members");
   return Status::ok();
 }
@@ -65,11 +72,8 @@ Status NodeCore::check_removal(const std::vector<store::Member>& members, std::u
     auto it = std::find_if(activity.begin(), activity.end(), [&](const auto& p) { return p.id == removed; });
     if (it == activity.end() || it->active_since == zero) return Status::ok();  // down: safe to remove
   }
-  const auto since = clock_.steady_now() - kHealthInterval;
-  int active = removed == options_.member_id ? 0 : 1;  // self
-  for (const auto& p : activity)
-    if (p.id != removed && p.active_since != zero && p.active_since <= since) ++active;
-  if (staying > 1 && active < quorum(staying)) return Status::unavailable("etcdserver: unhealthy cluster");
+  if (staying > 1 && connected_members(activity, removed) < quorum(staying))
+    return Status::unavailable("etcdserver: unhealthy cluster");
   return Status::ok();
 }
 
