@@ -375,6 +375,13 @@ const std::vector<Flag>& flags() {
                    c.force_new_cluster = *b;
                    return Status::ok();
                  }});
+    f.push_back({"enable-ui", Kind::kBool, "Serve the built-in web dashboard at /ui/ on the client URLs.",
+                 [](ServerConfig& c, const std::string& v) -> Status {
+                   auto b = parse_bool("enable-ui", v);
+                   if (!b) return b.status();
+                   c.enable_ui = *b;
+                   return Status::ok();
+                 }});
     add_tls_flags(f);
     add_proxy_flags(f);
     add_discovery_flags(f);
