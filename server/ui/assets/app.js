@@ -227,8 +227,11 @@ views.cluster = {
   async followers(self, list, leader) {
     const note = $("followers-note");
     if (self.state !== "StateLeader") {
-      note.textContent = "This member follows; open the leader's dashboard for its followers' statistics" +
-        (leader && leader.clientURLs && leader.clientURLs[0] ? ": " + leader.clientURLs[0] + "/ui/" : ".");
+      note.textContent = "This member follows; the leader's dashboard shows its followers' statistics";
+      const url = leader && leader.clientURLs && leader.clientURLs[0];
+      // Linked only when it is an http(s) URL (a member's URLs are data, like any other).
+      if (url && /^https?:\/\//.test(url)) note.append(": ", el("a", { href: url.replace(/\/$/, "") + "/ui/", text: url + "/ui/" }));
+      else note.append(".");
       setRows($("followers"), [], 5, "—");
       return;
     }
