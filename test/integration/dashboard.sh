@@ -95,6 +95,10 @@ pids+=($!)
 "$bin/exclusive_lock" --endpoints "$SERVER_URL" --name dash-lock --counter /t/dash/counter --increments 1 \
     --ttl 30 --hold-seconds 120 >"$work/lock.out" 2>&1 &
 pids+=($!)
+# A fair lock with a holder and a waiter queued behind it.
+"$bin/exclusive_lock" --endpoints "$SERVER_URL" --sequenced --name dash-qlock --counter /t/dash/qcounter \
+    --increments 1 --ttl 30 --hold-seconds 120 >"$work/qlock-1.out" 2>&1 &
+pids+=($!)
 "$bin/leader_election" --endpoints "$SERVER_URL" --election dash-election campaign node-a --lead-seconds 120 \
     >"$work/election.out" 2>&1 &
 pids+=($!)
@@ -103,6 +107,10 @@ pids+=($!)
 # A running task at 42 %, in TaskProgress's documented layout.
 curl -s -X PUT "$SERVER_URL/v2/keys/coord/jobs/nightly/t2" -d ttl=120 \
     --data-urlencode 'value={"state":"running","fraction":0.42,"message":"step 42","worker":"curl-worker","seq":42,"token":"t2-token"}' -o /dev/null
+# A work queue with two items, in WorkQueue's layout (push() is a POST under items/).
+for item in first second; do
+  curl -s -X POST "$SERVER_URL/v2/keys/coord/workqueues/dash-queue/items" -d value=$item -o /dev/null
+done
 # A key to edit, one to delete, and a key whose name is markup.
 hostile='<img src=x onerror=window.pwned=1>'
 hostile_path=$(jq -rn --arg k "$hostile" '$k | @uri')
@@ -121,6 +129,13 @@ session=$(curl -s -m 60 -X POST "$WD/session" -H 'Content-Type: application/json
 wait_for 15 grep -q registered "$work/web-1.out" && wait_for 15 grep -q registered "$work/web-2.out" || bad "instances did not register"
 wait_for 15 grep -q holding "$work/lock.out" || bad "the lock was not taken"
 wait_for 15 grep -q "is leader" "$work/election.out" || bad "no election leader"
+wait_for 15 grep -q holding "$work/qlock-1.out" || bad "the sequenced lock was not taken"
+"$bin/exclusive_lock" --endpoints "$SERVER_URL" --sequenced --name dash-qlock --counter /t/dash/qcounter \
+    --increments 1 --ttl 30 >"$work/qlock-2.out" 2>&1 &
+pids+=($!)
+qwaiters() { [ "$(curl -s "$SERVER_URL/v2/keys/coord/qlocks/dash-qlock?sorted=true" | jq '.node.nodes | length')" = 2 ]; }
+wait_for 15 qwaiters || bad "the second sequenced lock did not queue"
+qlock_entries=$(curl -s "$SERVER_URL/v2/keys/coord/qlocks/dash-qlock" | jq -c '.node.nodes | sort_by(.createdIndex) | map(.value)')
 wait_for 15 grep -q finished "$work/task.out" || bad "the task did not finish"
 lock_node=$(curl -s "$SERVER_URL/v2/keys/coord/locks/dash-lock")
 lock_holder=$(jq -r .node.value <<<"$lock_node")
@@ -155,6 +170,14 @@ wait_page 5 "recipes: progress bars at 100 % (succeeded) and 42 % (running)" \
    return !!t1 && !!t2 && t1.querySelector("progress").value === 1 && t1.querySelector(".state").textContent === "succeeded"
        && t2.querySelector("progress").value === 0.42 && t2.querySelector(".pct").textContent === "42%"
        && t2.textContent.includes("curl-worker")'
+wait_page 5 "recipes: the sequenced lock's holder and its waiter in order" \
+  'const r = document.querySelector("#locks tr.lock[data-key=\"/coord/qlocks/dash-qlock\"]"), e = JSON.parse(arguments[0]);
+   return !!r && r.querySelector(".holder").textContent === e[0]
+       && [...r.querySelectorAll("ol.queue li")].map(li => li.textContent.replace(/ \(#[0-9]+\)$/, "")).join() === e[1]' \
+  "$qlock_entries"
+wait_page 5 "recipes: the work queue's depth" \
+  'const r = document.querySelector("#queues tr.queue[data-key=\"/coord/workqueues/dash-queue\"]");
+   return !!r && r.querySelector(".depth").textContent === "2"'
 wait_page 5 "recipes: the election's leader" \
   'const r = document.querySelector("#elections tr.election");
    return !!r && r.querySelector(".leader").textContent === "node-a"'
