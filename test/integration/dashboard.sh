@@ -10,7 +10,8 @@
 # is shown as text; the page fits a phone's width; with v2 auth on, the page asks for credentials
 # and sends them; /ui/api/raft answers this member's replication status. /ui/ and /ui/api/raft are
 # 404 with --enable-ui=false. Every wait polls a condition with a deadline. Screenshots of each
-# view go to $DASHBOARD_SCREENSHOTS (default: a temp dir, printed).
+# view go to $DASHBOARD_SCREENSHOTS (default: bin/test-output/dashboard/ of the checkout, which
+# outlives the run: the test's output).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../examples/testing/servers.bash"
@@ -22,8 +23,8 @@ for tool in "$chromium" "$chromedriver"; do
 done
 
 work=$(mktemp -d /tmp/coord-dashboard-XXXXXX)
-shots=${DASHBOARD_SCREENSHOTS:-$work/screenshots}
-mkdir -p "$shots"
+shots=${DASHBOARD_SCREENSHOTS:-$here/../../bin/test-output/dashboard}
+mkdir -p "$shots" && shots=$(cd "$shots" && pwd)
 echo "screenshots: $shots"
 fail=0
 pids=()          # helper processes (examples, the second coordd)
