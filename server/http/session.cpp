@@ -178,7 +178,26 @@ void Session::on_readable(beast::error_code ec) {
   if (ec == net::error::would_block || ec == net::error::try_again) return wait_for_request();  // a spurious wake-up
   if (ec) return on_read(ec, 0);
   buffer_.commit(n);
+  if (!limits_.head_first && parse_buffered()) return;
   read_request();
+}
+
+// A request usually arrives whole in the one read above: parsing it here saves Beast's
+// asynchronous read (an operation object and a pass through the strand's queue) for a read
+// that has nothing left to do. The parser keeps what it took either way, so when more bytes
+// are needed read_request() goes on from there. Errors are the parser's, as Beast's read
+// would report them (body_limit, header_limit, bad syntax).
+bool Session::parse_buffered() {
+  parser_->eager(true);  // the body too, as bhttp::async_read parses
+  beast::error_code ec;
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == bhttp::error::need_more) return false;
+    if (ec) break;
+  }
+  if (!ec && !parser_->is_done()) return false;
+  on_read(ec, 0);
+  return true;
 }
 
 void Session::arm_idle_timer() {

@@ -146,6 +146,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void wait_for_request();
   void on_readable(boost::beast::error_code ec);
+  // Parses what buffer_ holds; true when that finished the request (or failed it) and
+  // on_read() has run.
+  bool parse_buffered();
   void arm_idle_timer();
   void on_idle_timer(boost::beast::error_code ec);
   void read_request();
