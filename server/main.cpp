@@ -325,6 +325,7 @@ class Server {
     router_options.server_version = std::string(coord::kServerVersion);
     router_options.name = config_.name;
     router_options.client_cert_auth = config_.client_tls.client_cert_auth;
+    router_options.enable_ui = config_.enable_ui;
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
     client_limits.cors = !config_.cors.empty();

@@ -88,7 +88,8 @@ Flag tls_path(const char* name, const char* help, bool peer, std::string TlsInfo
           }};
 }
 
-Flag tls_bool(const char* name, const char* help, std::function<bool&(ServerConfig&)> field) {
+// A boolean flag (Go's spellings, parse_bool): stores the value into the field `field` returns.
+Flag bool_flag(const char* name, const char* help, std::function<bool&(ServerConfig&)> field) {
   return {name, Kind::kBool, help, [name, field](ServerConfig& c, const std::string& v) -> Status {
             auto b = parse_bool(name, v);
             if (!b) return b.status();
@@ -102,7 +103,7 @@ Flag tls_bool(const char* name, const char* help, std::function<bool&(ServerConf
 void add_tls_flags(std::vector<Flag>& f) {
   f.push_back(tls_path("cert-file", "Path to the client server TLS cert file.", false, &TlsInfo::cert_file));
   f.push_back(tls_path("key-file", "Path to the client server TLS key file.", false, &TlsInfo::key_file));
-  f.push_back(tls_bool("client-cert-auth", "Enable client cert authentication.",
+  f.push_back(bool_flag("client-cert-auth", "Enable client cert authentication.",
                        [](ServerConfig& c) -> bool& { return c.client_tls.client_cert_auth; }));
   f.push_back(tls_path("client-crl-file", "Path to the client certificate revocation list file.", false,
                        &TlsInfo::crl_file));
@@ -116,11 +117,11 @@ void add_tls_flags(std::vector<Flag>& f) {
                  c.client_tls.client_cert_auth = !v.empty();
                  return Status::ok();
                }});
-  f.push_back(tls_bool("auto-tls", "Client TLS using generated certificates.",
+  f.push_back(bool_flag("auto-tls", "Client TLS using generated certificates.",
                        [](ServerConfig& c) -> bool& { return c.client_auto_tls; }));
   f.push_back(tls_path("peer-cert-file", "Path to the peer server TLS cert file.", true, &TlsInfo::cert_file));
   f.push_back(tls_path("peer-key-file", "Path to the peer server TLS key file.", true, &TlsInfo::key_file));
-  f.push_back(tls_bool("peer-client-cert-auth", "Enable peer client cert authentication.",
+  f.push_back(bool_flag("peer-client-cert-auth", "Enable peer client cert authentication.",
                        [](ServerConfig& c) -> bool& { return c.peer_tls.client_cert_auth; }));
   f.push_back(tls_path("peer-trusted-ca-file", "Path to the peer server TLS trusted CA file.", true,
                        &TlsInfo::trusted_ca_file));
@@ -130,9 +131,9 @@ void add_tls_flags(std::vector<Flag>& f) {
                  c.peer_tls.client_cert_auth = !v.empty();
                  return Status::ok();
                }});
-  f.push_back(tls_bool("peer-auto-tls", "Peer TLS using generated certificates.",
+  f.push_back(bool_flag("peer-auto-tls", "Peer TLS using generated certificates.",
                        [](ServerConfig& c) -> bool& { return c.peer_auto_tls; }));
-  f.push_back(tls_bool("experimental-peer-skip-client-san-verification",
+  f.push_back(bool_flag("experimental-peer-skip-client-san-verification",
                        "Skip verification of SAN field in client certificate for peer connections.",
                        [](ServerConfig& c) -> bool& { return c.peer_skip_client_san_verification; }));
   f.push_back(tls_path("peer-crl-file", "Path to the peer certificate revocation list file.", true, &TlsInfo::crl_file));
@@ -234,13 +235,8 @@ void add_log_flags(std::vector<Flag>& f) {
                  c.log_flags.level = v;
                  return Status::ok();
                }});
-  f.push_back({"debug", Kind::kBool, "Enable debug-level logging (the same as '--log-level=debug').",
-               [](ServerConfig& c, const std::string& v) -> Status {
-                 auto b = parse_bool("debug", v);
-                 if (!b) return b.status();
-                 c.log_flags.debug = *b;
-                 return Status::ok();
-               }});
+  f.push_back(bool_flag("debug", "Enable debug-level logging (the same as '--log-level=debug').",
+                        [](ServerConfig& c) -> bool& { return c.log_flags.debug; }));
   f.push_back({"log-package-levels", Kind::kString,
                "Log level of coordd's one package, e.g. 'coordd=DEBUG' (capnslog's level names).",
                [](ServerConfig& c, const std::string& v) {
@@ -361,20 +357,12 @@ const std::vector<Flag>& flags() {
                 c.max_wals = v;
                 return Status::ok();
               });
-    f.push_back({"strict-reconfig-check", Kind::kBool, "Reject reconfiguration requests that would cause quorum loss.",
-                 [](ServerConfig& c, const std::string& v) -> Status {
-                   auto b = parse_bool("strict-reconfig-check", v);
-                   if (!b) return b.status();
-                   c.strict_reconfig_check = *b;
-                   return Status::ok();
-                 }});
-    f.push_back({"force-new-cluster", Kind::kBool, "Force to create a new one member cluster.",
-                 [](ServerConfig& c, const std::string& v) -> Status {
-                   auto b = parse_bool("force-new-cluster", v);
-                   if (!b) return b.status();
-                   c.force_new_cluster = *b;
-                   return Status::ok();
-                 }});
+    f.push_back(bool_flag("strict-reconfig-check", "Reject reconfiguration requests that would cause quorum loss.",
+                          [](ServerConfig& c) -> bool& { return c.strict_reconfig_check; }));
+    f.push_back(bool_flag("force-new-cluster", "Force to create a new one member cluster.",
+                          [](ServerConfig& c) -> bool& { return c.force_new_cluster; }));
+    f.push_back(bool_flag("enable-ui", "Serve the built-in web dashboard at /ui/ on the client URLs.",
+                          [](ServerConfig& c) -> bool& { return c.enable_ui; }));
     add_tls_flags(f);
     add_proxy_flags(f);
     add_discovery_flags(f);

@@ -70,6 +70,8 @@ struct ServerConfig {
   // --force-new-cluster: restart an existing member as a one-member cluster keeping its data.
   bool force_new_cluster = false;
   std::string cors = "*";
+  // --enable-ui: serve the built-in dashboard at /ui/ on the client URLs (server/ui/).
+  bool enable_ui = true;
   TlsInfo client_tls;
   TlsInfo peer_tls;
   bool client_auto_tls = false;  // --auto-tls: a self-signed certificate in <data-dir>/fixtures/client

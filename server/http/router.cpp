@@ -8,6 +8,7 @@
 #include "server/http/url.hpp"
 #include "server/http/v2_json.hpp"
 #include "server/node/node.hpp"
+#include "server/ui/dashboard.hpp"
 
 namespace coord::http {
 namespace {
@@ -71,6 +72,8 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
     if (path == "/v2/machines") return machines(request);
     if (path == "/version") return version(request);
     if (path == "/metrics") return metrics_.metrics();
+    if (options_.enable_ui && ui::is_dashboard_path(path))
+      return ui::dashboard_reply(path, is_get_or_head(request), std::string_view(request[bhttp::field::if_none_match]));
     return not_found_reply();
   }();
   reply.head_only = request.method() == bhttp::verb::head;

@@ -1,7 +1,7 @@
 // Router: the client API's dispatch, in Go ServeMux order as etcd sets it up: a target Go's
 // HTTP layer would reject gets a bare 400; OPTIONS answers 200 before routing; unclean paths
 // get a 301; then /v2/keys, /v2/members, /v2/auth/*, /v2/stats/*, /v2/machines, /version,
-// /health and /metrics; anything else is 404. Called on a session's strand; safe for concurrent use by
+// /health and /metrics, and the dashboard's /ui/ (server/ui/, unless turned off); anything else is 404. Called on a session's strand; safe for concurrent use by
 // many sessions (its only mutable state is the keys requests' counters).
 #pragma once
 
@@ -27,6 +27,7 @@ struct RouterOptions {
   std::string server_version{kServerVersion};
   std::string name = "default";
   bool client_cert_auth = false;  // --client-cert-auth: v2 auth takes a user from the client certificate
+  bool enable_ui = true;          // --enable-ui: serve the dashboard at /ui/ (its assets need no auth)
 };
 
 class Router final : public RequestHandler {

@@ -23,7 +23,6 @@ namespace {
 constexpr std::chrono::milliseconds kMaxBackoff{1000};
 constexpr std::chrono::seconds kHandshakeTimeout{2};
 constexpr std::chrono::seconds kWatchdogPeriod{1};
-constexpr std::chrono::seconds kUnreachableRepeat{30};
 
 std::string stream_request(const PeerIdentity& id) {
   std::string r = "GET ";
@@ -285,24 +284,24 @@ void PeerSender::connection_failed() {
 }
 
 void PeerSender::log_reachability(bool reachable) {
-  const auto now = std::chrono::steady_clock::now();
   const auto peer = log::id("peer-id", identity_.peer_id);  // etcd's words (rafthttp)
-  if (reachable) {
-    if (reach_ != Reach::kReachable) COORD_LOG_INFO("peer became active", peer);
-    reach_ = Reach::kReachable;
-    reach_logged_ = now;
-    return;
+  const auto decision = reach_log_.on_attempt(reachable, PeerReachLog::Clock::now());
+  switch (decision.line) {
+    case PeerReachLog::Line::kNone:
+      break;
+    case PeerReachLog::Line::kBecameActive:
+      COORD_LOG_INFO("peer became active", peer);
+      break;
+    case PeerReachLog::Line::kBecameInactive:
+      COORD_LOG_WARN("peer became inactive (message send to peer failed)", peer,
+                     {"peer-urls", peer_urls_.empty() ? "" : peer_urls_.front()});
+      break;
+    case PeerReachLog::Line::kNotActiveYet:
+    case PeerReachLog::Line::kStillInactive:
+      COORD_LOG_WARN(decision.line == PeerReachLog::Line::kNotActiveYet ? "peer not active yet" : "peer still inactive",
+                     peer, log::duration("since-last-report", decision.since_last_report));
+      break;
   }
-  if (reach_ == Reach::kReachable) {
-    COORD_LOG_WARN("peer became inactive (message send to peer failed)", peer, {"peer-urls", peer_urls_.empty() ? "" : peer_urls_.front()});
-  } else if (now - reach_logged_ >= kUnreachableRepeat) {
-    COORD_LOG_WARN(reach_ == Reach::kUnknown ? "peer not active yet" : "peer still inactive", peer,
-                   log::duration("since-last-report", now - reach_logged_));
-  } else {
-    return;
-  }
-  reach_ = Reach::kUnreachable;
-  reach_logged_ = now;
 }
 
 void PeerSender::record(bool ok, double millis, std::size_t bytes) {

@@ -30,6 +30,7 @@
 #include "server/raft/message.hpp"
 #include "server/transport/peer_link.hpp"
 #include "server/transport/peer_prober.hpp"
+#include "server/transport/peer_reach_log.hpp"
 #include "server/transport/snapshot_sender.hpp"
 
 namespace coord::transport {
@@ -38,6 +39,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
  public:
   static constexpr std::size_t kMaxQueued = 4096;
   static constexpr std::chrono::seconds kWriteTimeout{5};
+  // A peer that stays unreachable is logged again at most this often (PeerReachLog).
+  static constexpr std::chrono::seconds kUnreachableRepeat{30};
 
   // `tls` (may be null: https peers are then unreachable) makes the client contexts.
   PeerSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
@@ -63,8 +66,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void arm_watchdog();
   void connection_failed();
   void record(bool ok, double millis, std::size_t bytes);
-  // Logs the peer becoming reachable ("active", as etcd says) or unreachable: once per change,
-  // and while it stays unreachable (or was never reached) at most once per kUnreachableRepeat.
+  // Logs what reach_log_ says of an attempt that reached the peer or failed to.
   void log_reachability(bool reachable);
 
   // Constant after construction.
@@ -98,9 +100,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   bool backing_off_ = false;   // waiting for retry_timer_ before the next connect
   bool watchdog_armed_ = false;
   bool stopped_ = false;
-  enum class Reach { kUnknown, kReachable, kUnreachable };
-  Reach reach_ = Reach::kUnknown;                   // as last logged
-  std::chrono::steady_clock::time_point reach_logged_ = std::chrono::steady_clock::now();
+  PeerReachLog reach_log_{kUnreachableRepeat, PeerReachLog::Clock::now()};
 
   mutable std::mutex stats_mu_;
   node::PeerActivity stats_;  // guarded by stats_mu_

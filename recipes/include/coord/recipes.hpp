@@ -6,6 +6,7 @@
 #include "coord/recipes/config_watcher.hpp"
 #include "coord/recipes/distributed_lock.hpp"
 #include "coord/recipes/double_barrier.hpp"
+#include "coord/recipes/key_layouts.hpp"
 #include "coord/recipes/leader_election.hpp"
 #include "coord/recipes/lease.hpp"
 #include "coord/recipes/load_balancer_table.hpp"

@@ -5,18 +5,16 @@
 
 #include <boost/test/unit_test.hpp>
 
-using coord::config::parse;
-using coord::config::ParseOutcome;
+#include "test/support/config/parse_flags.hpp"
+
+using coord::test::parse_flags;
 using coord::log::Format;
 using coord::log::Level;
 
 namespace {
-coord::Result<ParseOutcome> run(std::vector<std::string> args, std::vector<std::string> env = {}) {
-  args.insert(args.begin(), "coordd");
-  return parse(args, env);
-}
+
 std::string refusal(std::vector<std::string> args, std::vector<std::string> env = {}) {
-  auto r = run(std::move(args), std::move(env));
+  auto r = parse_flags(std::move(args), std::move(env));
   BOOST_REQUIRE(!r.is_ok());
   return r.status().message();
 }
@@ -25,7 +23,7 @@ std::string refusal(std::vector<std::string> args, std::vector<std::string> env 
 BOOST_AUTO_TEST_SUITE(log_flags)
 
 BOOST_AUTO_TEST_CASE(defaults__capnslog_at_info_to_stderr_as_etcd_3_4) {
-  auto r = run({});
+  auto r = parse_flags({});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST((r->config.log.format == Format::kCapnslog));
   BOOST_TEST((r->config.log.level == Level::kInfo));
@@ -33,7 +31,7 @@ BOOST_AUTO_TEST_CASE(defaults__capnslog_at_info_to_stderr_as_etcd_3_4) {
 }
 
 BOOST_AUTO_TEST_CASE(flags__zap_level_and_several_outputs_deduplicated_and_sorted) {
-  auto r = run({"--logger", "zap", "--log-level=warn", "--log-outputs", "/tmp/b.log,stderr,/tmp/a.log,stderr"});
+  auto r = parse_flags({"--logger", "zap", "--log-level=warn", "--log-outputs", "/tmp/b.log,stderr,/tmp/a.log,stderr"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST((r->config.log.format == Format::kZap));
   BOOST_TEST((r->config.log.level == Level::kWarn));
@@ -41,31 +39,31 @@ BOOST_AUTO_TEST_CASE(flags__zap_level_and_several_outputs_deduplicated_and_sorte
   const std::vector<std::pair<std::string, Level>> levels = {
       {"debug", Level::kDebug}, {"info", Level::kInfo}, {"error", Level::kError}, {"panic", Level::kFatal}, {"fatal", Level::kFatal}};
   for (const auto& [name, level] : levels)
-    BOOST_TEST((run({"--log-level", name})->config.log.level == level), name);
+    BOOST_TEST((parse_flags({"--log-level", name})->config.log.level == level), name);
 }
 
 BOOST_AUTO_TEST_CASE(environment__sets_the_same_and_conflicts_with_the_flag) {
-  auto r = run({}, {"ETCD_LOGGER=zap", "ETCD_LOG_LEVEL=error", "ETCD_LOG_OUTPUTS=stdout"});
+  auto r = parse_flags({}, {"ETCD_LOGGER=zap", "ETCD_LOG_LEVEL=error", "ETCD_LOG_OUTPUTS=stdout"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST((r->config.log.format == Format::kZap));
   BOOST_TEST((r->config.log.level == Level::kError));
   BOOST_TEST(r->config.log.outputs == std::vector<std::string>{"stdout"});
-  BOOST_TEST((run({}, {"ETCD_DEBUG=true"})->config.log.level == Level::kDebug));
-  BOOST_TEST((run({}, {"ETCD_LOG_PACKAGE_LEVELS=coordd=WARNING"})->config.log.level == Level::kWarn));
+  BOOST_TEST((parse_flags({}, {"ETCD_DEBUG=true"})->config.log.level == Level::kDebug));
+  BOOST_TEST((parse_flags({}, {"ETCD_LOG_PACKAGE_LEVELS=coordd=WARNING"})->config.log.level == Level::kWarn));
   BOOST_TEST(refusal({"--logger", "zap"}, {"ETCD_LOGGER=zap"}).find("ETCD_LOGGER") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(debug__means_debug_level_whatever_log_level_says) {
-  BOOST_TEST((run({"--debug"})->config.log.level == Level::kDebug));
-  BOOST_TEST((run({"--debug", "--log-level", "error"})->config.log.level == Level::kDebug));
-  BOOST_TEST((run({"--debug=false"})->config.log.level == Level::kInfo));
+  BOOST_TEST((parse_flags({"--debug"})->config.log.level == Level::kDebug));
+  BOOST_TEST((parse_flags({"--debug", "--log-level", "error"})->config.log.level == Level::kDebug));
+  BOOST_TEST((parse_flags({"--debug=false"})->config.log.level == Level::kInfo));
   BOOST_TEST(refusal({"--debug=maybe"}) == "invalid boolean value \"maybe\" for -debug: parse error");
 }
 
 BOOST_AUTO_TEST_CASE(package_levels__set_coordds_level_with_capnslogs_names) {
-  BOOST_TEST((run({"--log-package-levels", "coordd=DEBUG"})->config.log.level == Level::kDebug));
-  BOOST_TEST((run({"--log-package-levels", "*=E"})->config.log.level == Level::kError));
-  BOOST_TEST((run({"--log-package-levels", "coordd=CRITICAL", "--debug"})->config.log.level == Level::kFatal));
+  BOOST_TEST((parse_flags({"--log-package-levels", "coordd=DEBUG"})->config.log.level == Level::kDebug));
+  BOOST_TEST((parse_flags({"--log-package-levels", "*=E"})->config.log.level == Level::kError));
+  BOOST_TEST((parse_flags({"--log-package-levels", "coordd=CRITICAL", "--debug"})->config.log.level == Level::kFatal));
   BOOST_TEST(refusal({"--log-package-levels", "coordd"}) ==
              "couldn't parse log level string: oddly structured `pkg=level` option: coordd");
   BOOST_TEST(refusal({"--log-package-levels", "coordd=LOUD"}) ==

@@ -2,20 +2,14 @@
 
 #include <boost/test/unit_test.hpp>
 
-using coord::config::parse;
-using coord::config::ParseOutcome;
+#include "test/support/config/parse_flags.hpp"
 
-namespace {
-coord::Result<ParseOutcome> run(std::vector<std::string> args, std::vector<std::string> env = {}) {
-  args.insert(args.begin(), "coordd");
-  return parse(args, env);
-}
-}  // namespace
+using coord::test::parse_flags;
 
 BOOST_AUTO_TEST_SUITE(server_config)
 
 BOOST_AUTO_TEST_CASE(parse__defaults_match_etcd) {
-  auto r = run({});
+  auto r = parse_flags({});
   BOOST_REQUIRE(r.is_ok());
   const auto& c = r->config;
   BOOST_TEST(c.name == "default");
@@ -29,7 +23,7 @@ BOOST_AUTO_TEST_CASE(parse__defaults_match_etcd) {
 }
 
 BOOST_AUTO_TEST_CASE(parse__accepts_single_and_double_dash_and_separate_values) {
-  auto r = run({"-name", "m1", "--data-dir=/tmp/x", "--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2",
+  auto r = parse_flags({"-name", "m1", "--data-dir=/tmp/x", "--listen-client-urls", "http://127.0.0.1:1,http://127.0.0.1:2",
                 "-initial-advertise-peer-urls=http://127.0.0.1:3", "--initial-cluster", "m1=http://127.0.0.1:3",
                 "--enable-v2", "-snapshot-count=5"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
@@ -40,7 +34,7 @@ BOOST_AUTO_TEST_CASE(parse__accepts_single_and_double_dash_and_separate_values) 
 }
 
 BOOST_AUTO_TEST_CASE(parse__reads_etcd_environment_variables) {
-  auto r = run({}, {"ETCD_NAME=envname", "ETCD_SNAPSHOT_COUNT=7", "PATH=/bin", "ETCD_UNKNOWN_THING=1",
+  auto r = parse_flags({}, {"ETCD_NAME=envname", "ETCD_SNAPSHOT_COUNT=7", "PATH=/bin", "ETCD_UNKNOWN_THING=1",
                     "ETCD_INITIAL_CLUSTER=envname=http://localhost:2380"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST(r->config.name == "envname");
@@ -50,27 +44,27 @@ BOOST_AUTO_TEST_CASE(parse__reads_etcd_environment_variables) {
 }
 
 BOOST_AUTO_TEST_CASE(parse__flag_and_variable_together_is_fatal_like_etcd) {
-  auto r = run({"--name", "a", "--initial-cluster", "a=http://localhost:2380"}, {"ETCD_NAME=b"});
+  auto r = parse_flags({"--name", "a", "--initial-cluster", "a=http://localhost:2380"}, {"ETCD_NAME=b"});
   BOOST_REQUIRE(!r.is_ok());
   BOOST_TEST(r.status().message().find("conflicting environment variable \"ETCD_NAME\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(parse__rejects_unknown_flags_bad_numbers_and_bad_urls) {
-  BOOST_TEST(run({"--nope"}).status().message() == "flag provided but not defined: -nope");
-  BOOST_TEST(!run({"--snapshot-count", "-3"}).is_ok());
-  BOOST_TEST(!run({"--listen-client-urls", "127.0.0.1:2379"}).is_ok());
-  BOOST_TEST(!run({"--name"}).is_ok());
-  BOOST_TEST(!run({"--initial-cluster-state", "maybe"}).is_ok());
+  BOOST_TEST(parse_flags({"--nope"}).status().message() == "flag provided but not defined: -nope");
+  BOOST_TEST(!parse_flags({"--snapshot-count", "-3"}).is_ok());
+  BOOST_TEST(!parse_flags({"--listen-client-urls", "127.0.0.1:2379"}).is_ok());
+  BOOST_TEST(!parse_flags({"--name"}).is_ok());
+  BOOST_TEST(!parse_flags({"--initial-cluster-state", "maybe"}).is_ok());
 }
 
 BOOST_AUTO_TEST_CASE(parse__requires_own_name_in_initial_cluster) {
-  auto r = run({"--name", "x", "--initial-cluster", "y=http://localhost:2380"});
+  auto r = parse_flags({"--name", "x", "--initial-cluster", "y=http://localhost:2380"});
   BOOST_TEST(!r.is_ok());
 }
 
 BOOST_AUTO_TEST_CASE(ids__derive_like_etcd) {
   // Values read off a real etcd 3.4 started with this peer URL and the default token.
-  auto r = run({"--initial-advertise-peer-urls", "http://127.0.0.1:23800", "--initial-cluster",
+  auto r = parse_flags({"--initial-advertise-peer-urls", "http://127.0.0.1:23800", "--initial-cluster",
                 "default=http://127.0.0.1:23800"});
   BOOST_REQUIRE(r.is_ok());
   BOOST_TEST(r->config.member_id() == 0x2e1259d415f2a040ull);

@@ -4,16 +4,11 @@
 
 #include "server/config/cipher_suites.hpp"
 #include "server/config/server_config.hpp"
+#include "test/support/config/parse_flags.hpp"
 
-using coord::config::parse;
-using coord::config::ParseOutcome;
+using coord::test::parse_flags;
 
 namespace {
-
-coord::Result<ParseOutcome> run(std::vector<std::string> args, std::vector<std::string> env = {}) {
-  args.insert(args.begin(), "coordd");
-  return parse(args, env);
-}
 
 const std::vector<std::string> kHttpsClient = {"--listen-client-urls=https://127.0.0.1:2379",
                                                "--advertise-client-urls=https://127.0.0.1:2379"};
@@ -31,7 +26,7 @@ std::vector<std::string> with(std::vector<std::string> a, const std::vector<std:
 BOOST_AUTO_TEST_SUITE(tls_flags)
 
 BOOST_AUTO_TEST_CASE(parse__client_and_peer_flags_fill_their_own_side) {
-  auto r = run(with(with(kHttpsClient, kHttpsPeer),
+  auto r = parse_flags(with(with(kHttpsClient, kHttpsPeer),
                     {"--cert-file=c.pem", "-key-file", "k.pem", "--trusted-ca-file=ca.pem", "--client-cert-auth",
                      "--client-crl-file=c.crl", "--client-cert-allowed-hostname=h.example", "--peer-cert-file=pc.pem",
                      "--peer-key-file=pk.pem", "--peer-trusted-ca-file=pca.pem", "-peer-client-cert-auth=true",
@@ -52,26 +47,26 @@ BOOST_AUTO_TEST_CASE(parse__client_and_peer_flags_fill_their_own_side) {
   BOOST_TEST(c.peer_tls.allowed_cn == "member");
   BOOST_TEST(!c.peer_skip_client_san_verification);
   BOOST_TEST(c.warnings.empty());
-  auto skip = run({"--experimental-peer-skip-client-san-verification"});
+  auto skip = parse_flags({"--experimental-peer-skip-client-san-verification"});
   BOOST_REQUIRE(skip.is_ok());
   BOOST_TEST(skip->config.peer_skip_client_san_verification);
 }
 
 BOOST_AUTO_TEST_CASE(parse__tls_flags_read_from_etcd_variables) {
-  auto r = run(kHttpsClient, {"ETCD_CERT_FILE=c.pem", "ETCD_KEY_FILE=k.pem", "ETCD_CLIENT_CERT_AUTH=true",
+  auto r = parse_flags(kHttpsClient, {"ETCD_CERT_FILE=c.pem", "ETCD_KEY_FILE=k.pem", "ETCD_CLIENT_CERT_AUTH=true",
                               "ETCD_PEER_AUTO_TLS=true", "ETCD_CIPHER_SUITES=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST(r->config.client_tls.cert_file == "c.pem");
   BOOST_TEST(r->config.client_tls.client_cert_auth);
   BOOST_TEST(r->config.peer_auto_tls);
   BOOST_TEST(r->config.cipher_suites == std::vector<std::string>{"ECDHE-RSA-AES128-GCM-SHA256"});
-  auto both = run(with(kHttpsClient, {"--cert-file=a.pem", "--key-file=k.pem"}), {"ETCD_CERT_FILE=b.pem"});
+  auto both = parse_flags(with(kHttpsClient, {"--cert-file=a.pem", "--key-file=k.pem"}), {"ETCD_CERT_FILE=b.pem"});
   BOOST_REQUIRE(!both.is_ok());
   BOOST_TEST(both.status().message().find("conflicting environment variable \"ETCD_CERT_FILE\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(parse__etcd2_ca_file_means_trusted_ca_and_client_cert_auth) {
-  auto r = run(with(with(kHttpsClient, kHttpsPeer), {"--cert-file=c.pem", "--key-file=k.pem", "--ca-file=ca.pem",
+  auto r = parse_flags(with(with(kHttpsClient, kHttpsPeer), {"--cert-file=c.pem", "--key-file=k.pem", "--ca-file=ca.pem",
                                                      "--peer-cert-file=c.pem", "--peer-key-file=k.pem",
                                                      "--peer-ca-file=pca.pem"}));
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
@@ -82,36 +77,36 @@ BOOST_AUTO_TEST_CASE(parse__etcd2_ca_file_means_trusted_ca_and_client_cert_auth)
 }
 
 BOOST_AUTO_TEST_CASE(parse__https_without_a_certificate_is_refused_in_etcds_words) {
-  BOOST_TEST(run(kHttpsClient).status().message() ==
+  BOOST_TEST(parse_flags(kHttpsClient).status().message() ==
              "TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:2379 with "
              "HTTPS scheme");
-  BOOST_TEST(run(kHttpsPeer).status().message() ==
+  BOOST_TEST(parse_flags(kHttpsPeer).status().message() ==
              "cannot listen on TLS for 127.0.0.1:2380: KeyFile and CertFile are not presented");
-  BOOST_TEST(run(with(kHttpsClient, {"--cert-file=c.pem"})).status().message() ==
+  BOOST_TEST(parse_flags(with(kHttpsClient, {"--cert-file=c.pem"})).status().message() ==
              "KeyFile and CertFile must both be present[key: , cert: c.pem]");
-  BOOST_TEST(run(with(kHttpsPeer, {"--peer-cert-file=c.pem", "--peer-key-file=k.pem", "--peer-cert-allowed-cn=a",
+  BOOST_TEST(parse_flags(with(kHttpsPeer, {"--peer-cert-file=c.pem", "--peer-key-file=k.pem", "--peer-cert-allowed-cn=a",
                                    "--peer-cert-allowed-hostname=b"}))
                  .status()
                  .message() == "AllowedCN and AllowedHostname are mutually exclusive (cn=\"a\", hostname=\"b\")");
 }
 
 BOOST_AUTO_TEST_CASE(parse__auto_tls_needs_no_certificate_and_yields_to_given_ones) {
-  auto r = run(with(with(kHttpsClient, kHttpsPeer), {"--auto-tls", "--peer-auto-tls"}));
+  auto r = parse_flags(with(with(kHttpsClient, kHttpsPeer), {"--auto-tls", "--peer-auto-tls"}));
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_TEST(r->config.client_auto_tls);
   BOOST_TEST(r->config.peer_auto_tls);
-  auto given = run(with(kHttpsClient, {"--auto-tls", "--cert-file=c.pem", "--key-file=k.pem"}));
+  auto given = parse_flags(with(kHttpsClient, {"--auto-tls", "--cert-file=c.pem", "--key-file=k.pem"}));
   BOOST_REQUIRE(given.is_ok());
   BOOST_TEST(!given->config.client_auto_tls);
   BOOST_TEST(given->config.warnings.at(0) == "ignoring client auto TLS since certs given");
 }
 
 BOOST_AUTO_TEST_CASE(parse__http_url_with_certificates_or_cert_auth_warns_that_they_are_ignored) {
-  auto r = run({"--cert-file=c.pem", "--key-file=k.pem"});
+  auto r = parse_flags({"--cert-file=c.pem", "--key-file=k.pem"});
   BOOST_REQUIRE(r.is_ok());
   BOOST_REQUIRE(r->config.warnings.size() == 1u);
   BOOST_TEST(r->config.warnings[0].find("scheme is HTTP while key and cert files are present") == 0u);
-  auto auth = run({"--client-cert-auth", "--peer-client-cert-auth"});
+  auto auth = parse_flags({"--client-cert-auth", "--peer-client-cert-auth"});
   BOOST_REQUIRE(auth.is_ok());
   BOOST_REQUIRE(auth->config.warnings.size() == 2u);
   BOOST_TEST(auth->config.warnings[0].find("scheme is HTTP while --peer-client-cert-auth is enabled") == 0u);
@@ -125,10 +120,10 @@ BOOST_AUTO_TEST_CASE(cipher_suites__go_names_map_to_openssl_unknown_names_are_re
              "ECDHE-RSA-CHACHA20-POLY1305");
   BOOST_TEST(coord::config::openssl_cipher_name("TLS_AES_128_GCM_SHA256")->empty());  // TLS 1.3: OpenSSL's own
   BOOST_TEST(!coord::config::openssl_cipher_name("AES128-SHA").has_value());         // OpenSSL's name is not Go's
-  auto r = run({"--cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA,TLS_AES_128_GCM_SHA256"});
+  auto r = parse_flags({"--cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA,TLS_AES_128_GCM_SHA256"});
   BOOST_REQUIRE(r.is_ok());
   BOOST_TEST(r->config.cipher_suites == std::vector<std::string>{"AES128-SHA"});
-  BOOST_TEST(run({"--cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA,NOPE"}).status().message() ==
+  BOOST_TEST(parse_flags({"--cipher-suites=TLS_RSA_WITH_AES_128_CBC_SHA,NOPE"}).status().message() ==
              "unexpected TLS cipher suite \"NOPE\"");
 }
 

@@ -15,12 +15,13 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
 struct BarrierOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/barriers";
+  std::string prefix = kBarriersPrefix;
 };
 
 class Barrier {

@@ -26,12 +26,13 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
 struct LockOptions {
   std::chrono::seconds ttl{10};          // lease TTL of the holder's key
-  std::string prefix = "/coord/locks";   // the lock's key is prefix/name
+  std::string prefix = kLocksPrefix;   // the lock's key is prefix/name
   // Runs once, on the refresher's notification thread, when a held lease is lost (with the reason).
   std::function<void(const std::string& reason)> on_lost;
   std::chrono::milliseconds release_timeout{2000};  // bound of the release in unlock()/destructor

@@ -23,12 +23,13 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
 struct DoubleBarrierOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/double-barriers";
+  std::string prefix = kDoubleBarriersPrefix;
 };
 
 class DoubleBarrier {

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 #include "coord/watcher.hpp"
 
 namespace coord::recipes {
@@ -44,7 +45,7 @@ struct LeaderInfo {
 
 struct ElectionOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/elections";
+  std::string prefix = kElectionsPrefix;
   // Leadership lost (runs on the refresher's notification thread).
   std::function<void(const std::string& reason)> on_lost;
   // start() only: we became leader with this term (our entry's createdIndex, a fencing token).

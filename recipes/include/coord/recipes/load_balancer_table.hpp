@@ -40,13 +40,14 @@
 #include <vector>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 #include "coord/recipes/service_registry.hpp"
 #include "coord/watcher.hpp"
 
 namespace coord::recipes {
 
 struct LoadBalancerOptions {
-  std::string prefix = "/coord/services";
+  std::string prefix = kServicesPrefix;
   // Local outlier ejection: report_failure(id) keeps the instance out of next() this long (or
   // until it re-registers under a new incarnation).
   std::chrono::milliseconds ejection_time{30000};

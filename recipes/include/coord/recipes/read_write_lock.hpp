@@ -26,13 +26,14 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 #include "coord/recipes/sequenced_lock.hpp"
 
 namespace coord::recipes {
 
 struct ReadWriteLockOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/rwlocks";  // the queue directory is prefix/name
+  std::string prefix = kReadWriteLocksPrefix;  // the queue directory is prefix/name
   std::function<void(const std::string& reason)> on_lost;  // either lock, once granted, was lost
 };
 

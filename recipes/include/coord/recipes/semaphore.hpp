@@ -21,12 +21,13 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
 struct SemaphoreOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/semaphores";
+  std::string prefix = kSemaphoresPrefix;
   // Runs once, on the refresher's notification thread, when a held permit's lease is lost.
   std::function<void(const std::string& reason)> on_lost;
 };

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
@@ -34,7 +35,7 @@ enum class QueueRole { kExclusive, kWriter, kReader };
 
 struct SequencedLockOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/qlocks";  // the queue directory is prefix/name
+  std::string prefix = kSequencedLocksPrefix;  // the queue directory is prefix/name
   std::function<void(const std::string& reason)> on_lost;  // on the refresher's notification thread
 };
 

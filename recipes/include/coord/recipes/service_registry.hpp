@@ -25,6 +25,7 @@
 #include <boost/json/object.hpp>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
@@ -40,7 +41,7 @@ struct ServiceInstance {
 };
 
 struct RegistryOptions {
-  std::string prefix = "/coord/services";  // instances live under prefix/service/
+  std::string prefix = kServicesPrefix;  // instances live under prefix/service/
   // register_instance() of an id whose key exists (a restarted instance whose dead predecessor's
   // key has not expired yet) removes that key and registers anew (a new incarnation) instead of
   // failing with 105. A predecessor that is in fact alive learns at its next heartbeat that its

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 #include "coord/watcher.hpp"
 
 namespace coord::recipes {
@@ -53,7 +54,7 @@ struct TaskStatus {
 
 struct TaskProgressOptions {
   std::chrono::seconds ttl{10};
-  std::string prefix = "/coord/jobs";
+  std::string prefix = kJobsPrefix;
   std::chrono::milliseconds min_interval{1000};     // throttle of report()
   std::optional<std::chrono::seconds> retention;    // TTL of the terminal record (none: kept)
   std::string worker;                               // shown to monitors (default: an owner token)
@@ -93,7 +94,7 @@ class TaskProgress {
 class TaskMonitor {
  public:
   using Callback = std::function<void(const TaskStatus&)>;
-  TaskMonitor(Client& client, std::string job, Callback on_change = nullptr, std::string prefix = "/coord/jobs");
+  TaskMonitor(Client& client, std::string job, Callback on_change = nullptr, std::string prefix = kJobsPrefix);
   ~TaskMonitor();
   TaskMonitor(const TaskMonitor&) = delete;
   TaskMonitor& operator=(const TaskMonitor&) = delete;

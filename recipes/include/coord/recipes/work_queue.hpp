@@ -32,12 +32,13 @@
 #include <string_view>
 
 #include "coord/client.hpp"
+#include "coord/recipes/key_layouts.hpp"
 
 namespace coord::recipes {
 
 struct WorkQueueOptions {
   std::chrono::seconds ttl{30};  // of a claim
-  std::string prefix = "/coord/workqueues";
+  std::string prefix = kWorkQueuesPrefix;
 };
 
 // One claimed item.
