@@ -14,9 +14,7 @@ inline constexpr const char* kText = "text/plain; charset=utf-8";
 
 struct Reply {
   int status = 200;
-  // Left out when null or empty. A constant (kJson, kText, a literal): the pointer is kept, so
-  // an answer costs no allocation for it.
-  const char* content_type = nullptr;
+  std::string content_type;                                  // left out when empty
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
   // More extra headers, already formatted ("Name: value\r\n" each) and sent after `headers`:

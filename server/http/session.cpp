@@ -62,7 +62,7 @@ void append_head(std::string& out, const Reply& reply, bool cors) {
   out += "\r\n";
   if (cors && !reply.bare)
     for (const auto& [name, value] : kCorsHeaders) append_header(out, name, value);
-  if (reply.content_type != nullptr && *reply.content_type != '\0') append_header(out, "Content-Type", reply.content_type);
+  if (!reply.content_type.empty()) append_header(out, "Content-Type", reply.content_type);
   for (const auto& [name, value] : reply.headers) append_header(out, name, value);
   out += reply.header_lines;
 }
