@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "server/http/raft_status_json.hpp"
 #include "server/http/url.hpp"
 #include "server/http/v2_json.hpp"
 #include "server/node/node.hpp"
@@ -72,6 +73,7 @@ void Router::route(HttpRequest request, std::shared_ptr<Session> session) {
     if (path == "/v2/machines") return machines(request);
     if (path == "/version") return version(request);
     if (path == "/metrics") return metrics_.metrics();
+    if (options_.enable_ui && path == kRaftStatusPath) return raft_status(request);
     if (options_.enable_ui && ui::is_dashboard_path(path))
       return ui::dashboard_reply(path, is_get_or_head(request), std::string_view(request[bhttp::field::if_none_match]));
     return not_found_reply();
@@ -120,6 +122,23 @@ Reply Router::stats(const HttpRequest& request, const std::string& path) {
     self.send_append_request_count = status.send_append_requests;
     append_self_stats_json(r.body, self, node_.clock().now());
   }
+  return r;
+}
+
+Reply Router::raft_status(const HttpRequest& request) {
+  if (!is_get_or_head(request)) return method_not_allowed_reply("GET, HEAD");
+  const node::NodeStatus status = node_.status();
+  const node::ReplicationStatus replication = node_.replication();
+  RaftStatusView view;
+  view.id = status.id;
+  view.leader = status.leader;
+  view.term = replication.term;
+  view.commit_index = replication.commit;
+  view.last_index = replication.last_index;
+  for (const auto& f : replication.followers) view.followers.push_back({f.id, f.match, f.next, f.state});
+  Reply r = json_reply(200, {});
+  append_raft_status_json(r.body, view);
+  r.header("Cache-Control", "no-store");
   return r;
 }
 

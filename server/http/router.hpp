@@ -1,12 +1,14 @@
 // Router: the client API's dispatch, in Go ServeMux order as etcd sets it up: a target Go's
 // HTTP layer would reject gets a bare 400; OPTIONS answers 200 before routing; unclean paths
 // get a 301; then /v2/keys, /v2/members, /v2/auth/*, /v2/stats/*, /v2/machines, /version,
-// /health and /metrics, and the dashboard's /ui/ (server/ui/, unless turned off); anything else is 404. Called on a session's strand; safe for concurrent use by
-// many sessions (its only mutable state is the keys requests' counters).
+// /health and /metrics, and the dashboard's /ui/ (server/ui/, unless turned off, with its
+// replication status at /ui/api/raft); anything else is 404. Called on a session's strand; safe
+// for concurrent use by many sessions (its only mutable state is the keys requests' counters).
 #pragma once
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "server/common/version.hpp"
 #include "server/http/auth_gate.hpp"
@@ -22,6 +24,10 @@ class Node;
 }
 
 namespace coord::http {
+
+// The dashboard's replication status (server/http/raft_status_json.hpp), served with the
+// dashboard (and off with it) under its own prefix.
+inline constexpr std::string_view kRaftStatusPath = "/ui/api/raft";
 
 struct RouterOptions {
   std::string server_version{kServerVersion};
@@ -42,6 +48,7 @@ class Router final : public RequestHandler {
  private:
   Reply stats(const HttpRequest& request, const std::string& path);
   Reply machines(const HttpRequest& request);
+  Reply raft_status(const HttpRequest& request);
   Reply version(const HttpRequest& request);
 
   node::Node& node_;

@@ -105,6 +105,8 @@ class Node final : private NodeCore::Signals {
   void count_auth_lookup() { core_.count_auth_lookup(); }
 
   NodeStatus status() const { return core_.status(); }
+  // The log position and, on the leader, each follower's progress (NodeCore::replication()).
+  ReplicationStatus replication() const { return core_.replication(); }
   // How long the WAL's fdatasyncs took, in etcd's buckets (etcd_disk_wal_fsync_duration_seconds).
   HistogramSnapshot wal_fsync_durations() const { return core_.wal_fsync_durations(); }
   // Raft-loop event counters for /metrics.

@@ -238,6 +238,7 @@ bool NodeCore::run_round(Inbox& inbox) {
   if (clock_.steady_now() >= next_tick_) on_tick();
   while (!failed_.load() && raft_->has_ready()) handle_ready(raft_->ready());
   run_after_answers();  // what callbacks outside a Ready queued (timeouts, refusals)
+  if (!failed_.load()) maybe_copy_replication();
   pending_proposals_.store(write_waiters_.size(), std::memory_order_relaxed);
   return !failed_.load();
 }
@@ -500,6 +501,7 @@ void NodeCore::on_soft_state(const raft::SoftState& ss) {
   leader_ = ss.lead;
   is_leader_ = ss.role == raft::Role::kLeader;
   if (was_leader && !is_leader_) signals_.notify();  // wakes transfer_leadership_before_stop()
+  if (was_leader != is_leader_) replication_due_ = {};  // a new leader shows its followers, a former one none
   if (is_leader_ && !was_leader) {
     leader_since_ = clock_.now();
     next_sync_ = clock_.steady_now() + options_.sync_interval;
@@ -510,6 +512,29 @@ void NodeCore::on_soft_state(const raft::SoftState& ss) {
       propose_internal(std::move(version));
     }
   }
+}
+
+void NodeCore::maybe_copy_replication() {
+  // Rounds run for every write: on most of them this costs one clock read. raft_->status()
+  // allocates (the progress map, the conf state), so it is read at most every 100 ms.
+  const auto now = clock_.steady_now();
+  if (now < replication_due_) return;
+  replication_due_ = now + kReplicationCopyInterval;
+  const raft::RaftStatus st = raft_->status();
+  ReplicationStatus copy;
+  copy.term = st.term;
+  copy.commit = st.commit;
+  copy.last_index = log_->memory().last_index();
+  // progress is filled on the leader only (self included, which is no follower).
+  for (const auto& [id, pr] : st.progress)
+    if (id != options_.member_id) copy.followers.push_back(FollowerProgress{id, pr.match, pr.next, pr.state});
+  std::lock_guard lock(replication_mu_);
+  replication_ = std::move(copy);
+}
+
+ReplicationStatus NodeCore::replication() const {
+  std::lock_guard lock(replication_mu_);
+  return replication_;
 }
 
 void NodeCore::send(std::vector<raft::Message> messages) {

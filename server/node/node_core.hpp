@@ -81,6 +81,23 @@ struct NodeStatus {
   std::uint64_t watch_requests = 0;        // watches registered
 };
 
+// What the leader knows of one follower's log (raft::ProgressInfo), as of its last copy.
+struct FollowerProgress {
+  std::uint64_t id = 0;
+  std::uint64_t match = 0;  // highest index known replicated on the follower
+  std::uint64_t next = 0;   // next index the leader sends it
+  raft::ProgressState state = raft::ProgressState::kProbe;
+};
+
+// This member's log and, while it leads, its followers' progress, copied together by a round
+// (NodeCore::replication()): a follower's lag is last_index - match of the same copy.
+struct ReplicationStatus {
+  std::uint64_t term = 0;
+  std::uint64_t commit = 0;      // commit index
+  std::uint64_t last_index = 0;  // last index of this member's log
+  std::vector<FollowerProgress> followers;  // by id; empty unless this member leads
+};
+
 // Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
 // called inside a round (any thread; set_peers() also once from NodeCore::open()) and
 // must not block (queue and return); peer_activity() from any.
@@ -180,6 +197,11 @@ class NodeCore {
   // Counts append requests received from the leader (etcd's recvAppendRequestCnt), as they arrive.
   void count_received_appends(std::uint64_t n) { recv_append_.fetch_add(n, std::memory_order_relaxed); }
   NodeStatus status() const;
+  // This member's log and its followers' progress as a round last copied them: at most
+  // kReplicationCopyInterval old, and copied again at once when the role changes (so the
+  // followers are cleared by the round in which this member stops leading).
+  ReplicationStatus replication() const;
+  static constexpr std::chrono::milliseconds kReplicationCopyInterval{100};
   HistogramSnapshot wal_fsync_durations() const { return wal_fsync_durations_.snapshot(); }
   // Raft-loop event counters for /metrics.
   const NodeMetrics& metrics() const { return metrics_; }
@@ -242,6 +264,9 @@ class NodeCore {
   void request_with_callback(apply::Request request, WriteCallback done);
   void on_soft_state(const raft::SoftState& ss);
   void send(std::vector<raft::Message> messages);
+  // At the end of a round: copies the log position and the followers' progress for
+  // replication() when the copy is due (role change, or kReplicationCopyInterval passed).
+  void maybe_copy_replication();
   void retry_unsent();
   void expire_waiters();
 
@@ -318,6 +343,11 @@ class NodeCore {
   NodeMetrics metrics_;
   mutable std::mutex failure_mu_;
   std::string failure_;           // guarded by failure_mu_
+  // Raft thread only: when replication_ is next copied; set to now by a role change.
+  std::chrono::steady_clock::time_point replication_due_{};
+  // Its own lock: the dashboard's readers never wait on the store or a round.
+  mutable std::mutex replication_mu_;
+  ReplicationStatus replication_;  // guarded by replication_mu_
 };
 
 }  // namespace coord::node

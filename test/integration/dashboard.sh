@@ -8,8 +8,10 @@
 # the progress bars' values; a key edited and deleted through the page reads back with curl; PUTs
 # made with curl appear in the live-events view, also after a pause and resume; the hostile key
 # is shown as text; the page fits a phone's width; with v2 auth on, the page asks for credentials
-# and sends them. /ui/ is 404 with --enable-ui=false. Every wait polls a condition with a
-# deadline. Screenshots of each view go to $DASHBOARD_SCREENSHOTS (default: a temp dir, printed).
+# and sends them; /ui/api/raft answers this member's replication status. /ui/ and /ui/api/raft are
+# 404 with --enable-ui=false. Every wait polls a condition with a deadline. Screenshots of each
+# view go to $DASHBOARD_SCREENSHOTS (default: bin/test-output/dashboard/ of the checkout, which
+# outlives the run: the test's output).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../examples/testing/servers.bash"
@@ -21,8 +23,8 @@ for tool in "$chromium" "$chromedriver"; do
 done
 
 work=$(mktemp -d /tmp/coord-dashboard-XXXXXX)
-shots=${DASHBOARD_SCREENSHOTS:-$work/screenshots}
-mkdir -p "$shots"
+shots=${DASHBOARD_SCREENSHOTS:-$here/../../bin/test-output/dashboard}
+mkdir -p "$shots" && shots=$(cd "$shots" && pwd)
 echo "screenshots: $shots"
 fail=0
 pids=()          # helper processes (examples, the second coordd)
@@ -245,6 +247,13 @@ status=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$SERVER_URL/ui"
 [ "$status" = "301 $SERVER_URL/ui/" ] && ok "/ui redirects to /ui/" || bad "/ui answered '$status'"
 body=$(curl -s -w ' %{http_code}' "$SERVER_URL/ui/nope.js")
 [ "$body" = $'404 page not found\n 404' ] && ok "an unknown asset gets 404" || bad "/ui/nope.js answered '$body'"
+# The replication status the Cluster view's Lag column reads: a single member leads itself and
+# has no followers (test/integration/dashboard_raft_test.cpp shows a lag on three members).
+raft=$(curl -s "$SERVER_URL/ui/api/raft")
+jq -e '.leader == .id and .followers == [] and .lastIndex >= .commitIndex and .term >= 1' <<<"$raft" >/dev/null &&
+  ok "/ui/api/raft: this member leads, no followers" || bad "/ui/api/raft answered '$raft'"
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$SERVER_URL/ui/api/raft")
+[ "$status" = 405 ] && ok "/ui/api/raft: POST is 405" || bad "/ui/api/raft: POST answered $status"
 headers=$(curl -s -D - -o /dev/null "$SERVER_URL/ui/")
 grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" <<<"$headers" &&
   grep -qi '^x-content-type-options: nosniff' <<<"$headers" && ok "/ui/ sends its CSP and nosniff" || bad "/ui/ headers: $headers"
@@ -287,6 +296,9 @@ pids+=($!)
 wait_for 20 curl -sf "http://127.0.0.1:$off_port/v2/keys/" -o /dev/null || bad "coordd --enable-ui=false did not start"
 body=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$off_port/ui/")
 [ "$body" = $'404 page not found\n 404' ] && ok "--enable-ui=false: /ui/ is 404" || bad "--enable-ui=false: /ui/ answered '$body'"
+body=$(curl -s -w ' %{http_code}' "http://127.0.0.1:$off_port/ui/api/raft")
+[ "$body" = $'404 page not found\n 404' ] && ok "--enable-ui=false: /ui/api/raft is 404" ||
+  bad "--enable-ui=false: /ui/api/raft answered '$body'"
 
 ls "$shots"/*.png >/dev/null 2>&1 && ok "screenshots: $(cd "$shots" && echo *.png)"
 exit $fail

@@ -223,7 +223,9 @@ views.cluster = {
     $("self-stats").replaceChildren(...pairs.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v === undefined ? "–" : v })]));
   },
 
-  // Follower lag and round trips are the leader's statistics: shown when this member leads.
+  // Follower lag and round trips are the leader's statistics: shown when this member leads. The
+  // lag (entries the follower lacks: the leader's last index minus the follower's match index)
+  // comes from /ui/api/raft; etcd's /v2/stats/leader has no indexes.
   async followers(self, list, leader) {
     const note = $("followers-note");
     if (self.state !== "StateLeader") {
@@ -232,22 +234,26 @@ views.cluster = {
       // Linked only when it is an http(s) URL (a member's URLs are data, like any other).
       if (url && /^https?:\/\//.test(url)) note.append(": ", el("a", { href: url.replace(/\/$/, "") + "/ui/", text: url + "/ui/" }));
       else note.append(".");
-      setRows($("followers"), [], 5, "—");
+      setRows($("followers"), [], 6, "—");
       return;
     }
-    const stats = await getJson("/v2/stats/leader");
+    const [stats, raft] = await Promise.all([getJson("/v2/stats/leader"), getJson("/ui/api/raft")]);
+    const progress = new Map((raft.followers || []).map((p) => [p.id, p]));
     const ms = (v) => (typeof v === "number" ? v.toFixed(2) + " ms" : "–");
     const rows = Object.entries(stats.followers || {}).map(([id, f]) => {
       const m = list.find((x) => x.id === id);
       const lat = f.latency || {}, counts = f.counts || {};
+      const p = progress.get(id);
       return el("tr", { "data-follower": id },
         el("td", { text: m && m.name ? m.name + " (" + id + ")" : id }),
+        p ? el("td", { class: "lag", title: "match " + p.matchIndex + ", next " + p.nextIndex + ", " + p.state, text: String(p.lag) })
+          : el("td", { class: "lag", text: "–" }),
         el("td", { text: (counts.success || 0) + " / " + (counts.fail || 0) }),
         el("td", { text: ms(lat.current) }), el("td", { text: ms(lat.average) }),
         el("td", { text: ms(lat.minimum) + " / " + ms(lat.maximum) }));
     });
     note.textContent = rows.length ? "" : "A single member: no followers.";
-    setRows($("followers"), rows, 5, "no followers");
+    setRows($("followers"), rows, 6, "no followers");
   },
 };
 

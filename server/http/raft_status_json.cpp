@@ -1,0 +1,50 @@
+#include "server/http/raft_status_json.hpp"
+
+#include "server/http/json_writer.hpp"
+
+namespace coord::http {
+namespace {
+
+void quoted_hex(std::string& out, std::uint64_t id) {
+  out.push_back('"');
+  append_hex_id(out, id);
+  out.push_back('"');
+}
+
+}  // namespace
+
+std::uint64_t follower_lag(std::uint64_t last_index, std::uint64_t match_index) {
+  return last_index > match_index ? last_index - match_index : 0;
+}
+
+void append_raft_status_json(std::string& out, const RaftStatusView& view) {
+  out.append("{\"id\":");
+  quoted_hex(out, view.id);
+  out.append(",\"leader\":");
+  quoted_hex(out, view.leader);
+  out.append(",\"term\":");
+  append_uint(out, view.term);
+  out.append(",\"commitIndex\":");
+  append_uint(out, view.commit_index);
+  out.append(",\"lastIndex\":");
+  append_uint(out, view.last_index);
+  out.append(",\"followers\":[");
+  for (std::size_t i = 0; i < view.followers.size(); ++i) {
+    const RaftFollowerView& f = view.followers[i];
+    if (i != 0) out.push_back(',');
+    out.append("{\"id\":");
+    quoted_hex(out, f.id);
+    out.append(",\"matchIndex\":");
+    append_uint(out, f.match_index);
+    out.append(",\"nextIndex\":");
+    append_uint(out, f.next_index);
+    out.append(",\"state\":\"");
+    out.append(raft::to_string(f.state));  // lowercase letters only: nothing to escape
+    out.append("\",\"lag\":");
+    append_uint(out, follower_lag(view.last_index, f.match_index));
+    out.push_back('}');
+  }
+  out.append("]}");
+}
+
+}  // namespace coord::http
