@@ -1,9 +1,9 @@
 #include "server/http/keys_handler.hpp"
 
 #include <boost/beast/http/field.hpp>
+#include <charconv>
 #include <cstdio>
 
-#include "server/common/hex.hpp"
 #include "server/http/keys_params.hpp"
 #include "server/http/v2_json.hpp"
 #include "server/node/node.hpp"
@@ -11,26 +11,43 @@
 namespace coord::http {
 namespace {
 
+// Room an event's JSON usually fits in (a node with a short key and value, and its prevNode):
+// one allocation for the body instead of one per doubling.
+constexpr std::size_t kEventBodyReserve = 512;
+// The success headers at their longest (four names, 20-digit numbers, a 16-digit cluster id).
+constexpr std::size_t kSuccessHeadersReserve = 160;
+
+// X-Etcd-Cluster-Id in hex (as to_hex), formatted in place: no string of its own.
+void add_cluster_id_line(Reply& r, std::uint64_t cluster_id) {
+  char hex[16];
+  const auto end = std::to_chars(hex, hex + sizeof hex, cluster_id, 16).ptr;
+  add_header_line(r, "X-Etcd-Cluster-Id", std::string_view(hex, static_cast<std::size_t>(end - hex)));
+}
+
 Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool head_only) {
   Reply r{error.http_status(), kJson, {}, {}};
   append_error_json(r.body, error);
-  r.header("X-Etcd-Cluster-Id", to_hex(cluster_id));
-  r.header("X-Etcd-Index", std::to_string(error.index));
+  r.header_lines.reserve(kSuccessHeadersReserve);
+  add_cluster_id_line(r, cluster_id);
+  add_header_line(r, "X-Etcd-Index", std::to_string(error.index));
   r.head_only = head_only;
   return r;
 }
 
 // The success header set: X-Etcd-Index is the event's index, X-Raft-* where the answer stands.
 void add_success_headers(Reply& r, std::uint64_t cluster_id, std::uint64_t etcd_index, node::RaftPosition raft) {
-  r.header("X-Etcd-Cluster-Id", to_hex(cluster_id));
-  r.header("X-Etcd-Index", std::to_string(etcd_index));
-  r.header("X-Raft-Index", std::to_string(raft.index));
-  r.header("X-Raft-Term", std::to_string(raft.term));
+  // One string for the four headers: one allocation instead of one per name, value and vector growth.
+  r.header_lines.reserve(kSuccessHeadersReserve);
+  add_cluster_id_line(r, cluster_id);
+  add_header_line(r, "X-Etcd-Index", std::to_string(etcd_index));
+  add_header_line(r, "X-Raft-Index", std::to_string(raft.index));
+  add_header_line(r, "X-Raft-Term", std::to_string(raft.term));
 }
 
 Reply event_reply(const store::Event& event, int status, std::uint64_t cluster_id, node::RaftPosition raft,
                   bool head_only, bool omit_nodes) {
   Reply r{status, kJson, {}, {}};
+  r.body.reserve(kEventBodyReserve);
   if (omit_nodes)
     append_action_only_json(r.body, event.action);
   else
@@ -160,16 +177,18 @@ void KeysHandler::quorum_get(KeysParams params, Started started, std::shared_ptr
 void KeysHandler::write(const KeysParams& params, Started started, std::shared_ptr<Session> session) {
   apply::Request request = build_request(params, node_.clock().now());
   // The answer is formatted on an io thread (handoff_), not in the round that applied it.
-  node_.propose(std::move(request), [this, params, started, session = std::move(session)](node::WriteResult result) mutable {
-    handoff_.add_answer(session, [this, params = std::move(params), started,
-                                  session, result = std::move(result)] {
-      const KeysMetricMethod method = metric_method(params, KeysOp::kWrite);
+  // The callbacks keep only what the answer needs of `params`, not a copy of the value.
+  const KeysMetricMethod method = metric_method(params, KeysOp::kWrite);
+  const bool no_value_on_success = params.no_value_on_success;
+  node_.propose(std::move(request), [this, method, no_value_on_success, started,
+                                     session = std::move(session)](node::WriteResult result) mutable {
+    handoff_.add_answer(session, [this, method, no_value_on_success, started, session, result = std::move(result)] {
       const apply::Response& response = result.response;
       if (!response.ok()) return answer(session, error_reply(response.error(), node_.cluster_id(), false), method, started);
       const store::Event& event = response.event();
       answer(session,
              event_reply(event, event.is_created() ? 201 : 200, node_.cluster_id(), result.raft, false,
-                         omit_nodes_on_success(params, event.action)),
+                         omit_nodes_on_success(no_value_on_success, event.action)),
              method, started);
     });
   });

@@ -223,7 +223,11 @@ apply::Request build_request(const KeysParams& params, UnixNanos now) {
 }
 
 bool omit_nodes_on_success(const KeysParams& params, std::string_view action) {
-  if (!params.no_value_on_success) return false;
+  return omit_nodes_on_success(params.no_value_on_success, action);
+}
+
+bool omit_nodes_on_success(bool no_value_on_success, std::string_view action) {
+  if (!no_value_on_success) return false;
   return action == store::action::kSet || action == store::action::kCreate ||
          action == store::action::kUpdate || action == store::action::kCompareAndSwap;
 }

@@ -104,6 +104,8 @@ apply::Request build_request(const KeysParams& params, UnixNanos now);
 // noValueOnSuccess=true and the action is set, create, update or compareAndSwap (POST creates
 // included). get, delete, compareAndDelete and watch events always carry their nodes.
 bool omit_nodes_on_success(const KeysParams& params, std::string_view action);
+// The same from the request's noValueOnSuccess alone (for an answer that keeps no KeysParams).
+bool omit_nodes_on_success(bool no_value_on_success, std::string_view action);
 
 // Go strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
 std::optional<bool> parse_go_bool(std::string_view s);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,10 @@ struct Reply {
   std::string content_type;                                  // left out when empty
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
+  // More extra headers, already formatted ("Name: value\r\n" each) and sent after `headers`:
+  // a handler that adds several fixed headers to every answer fills one string instead of a
+  // vector of string pairs (see add_header_line).
+  std::string header_lines;
   bool head_only = false;  // HEAD: send Content-Length of `body` but not the body itself
   bool close = false;      // close the connection after this answer
   bool bare = false;       // no CORS headers (answers Go's HTTP layer gives before any handler)
@@ -25,6 +30,14 @@ struct Reply {
     return *this;
   }
 };
+
+// Appends "name: value\r\n" to reply.header_lines.
+inline void add_header_line(Reply& reply, std::string_view name, std::string_view value) {
+  reply.header_lines += name;
+  reply.header_lines += ": ";
+  reply.header_lines += value;
+  reply.header_lines += "\r\n";
+}
 
 // 404 as Go's ServeMux answers it (through http.Error, which adds nosniff).
 inline Reply not_found_reply() {

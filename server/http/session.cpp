@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
@@ -63,6 +64,7 @@ void append_head(std::string& out, const Reply& reply, bool cors) {
     for (const auto& [name, value] : kCorsHeaders) append_header(out, name, value);
   if (!reply.content_type.empty()) append_header(out, "Content-Type", reply.content_type);
   for (const auto& [name, value] : reply.headers) append_header(out, name, value);
+  out += reply.header_lines;
 }
 
 std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
@@ -92,6 +94,7 @@ Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLi
       // With TLS the socket goes to tls_ and stream_ only lends its executor.
       stream_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
       tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr),
+      idle_timer_(stream_.get_executor()),
       buffer_(kReadBufferLimit) {}
 
 Session::~Session() = default;
@@ -148,7 +151,72 @@ void Session::do_read() {
   head_state_.reset();  // the last request's, if its route() did not take it
   parser_->body_limit(limits_.body_limit);
   parser_->header_limit(kRequestHeadLimit);
-  tcp().expires_after(limits_.read_timeout);
+  idle_deadline_ = std::chrono::steady_clock::now() + limits_.read_timeout;
+  if (!tls_ && buffer_.size() == 0) return wait_for_request();
+  read_request();
+}
+
+// Between requests a keep-alive client has usually not sent its next one yet. A read tried at
+// once (Asio tries every read before it waits for epoll) would find nothing and be tried again
+// after the wait: two recvmsg calls per request. Waiting for readability first and then reading
+// what arrived takes one. Only for plain sessions with nothing buffered: a pipelined request is
+// parsed from buffer_ at once, and a TLS session may hold bytes in OpenSSL's buffer that the
+// socket does not show.
+void Session::wait_for_request() {
+  waiting_for_request_ = true;
+  if (!idle_timer_armed_) arm_idle_timer();
+  stream_.socket().async_wait(net::socket_base::wait_read,
+                              [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
+}
+
+void Session::on_readable(beast::error_code ec) {
+  waiting_for_request_ = false;
+  if (closed_) return;
+  if (ec) return on_read(ec, 0);  // cancelled by the idle timer or do_close()
+  // The socket is non-blocking (start()): this takes what arrived without waiting.
+  const std::size_t n = stream_.socket().read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) return wait_for_request();  // a spurious wake-up
+  if (ec) return on_read(ec, 0);
+  buffer_.commit(n);
+  if (!limits_.head_first && parse_buffered()) return;
+  read_request();
+}
+
+// A request usually arrives whole in the one read above: parsing it here saves Beast's
+// asynchronous read (an operation object and a pass through the strand's queue) for a read
+// that has nothing left to do. The parser keeps what it took either way, so when more bytes
+// are needed read_request() goes on from there. Errors are the parser's, as Beast's read
+// would report them (body_limit, header_limit, bad syntax).
+bool Session::parse_buffered() {
+  parser_->eager(true);  // the body too, as bhttp::async_read parses
+  beast::error_code ec;
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == bhttp::error::need_more) return false;
+    if (ec) break;
+  }
+  if (!ec && !parser_->is_done()) return false;
+  on_read(ec, 0);
+  return true;
+}
+
+void Session::arm_idle_timer() {
+  idle_timer_armed_ = true;
+  idle_timer_.expires_at(idle_deadline_);
+  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->on_idle_timer(ec); });
+}
+
+void Session::on_idle_timer(beast::error_code ec) {
+  idle_timer_armed_ = false;
+  if (ec || closed_ || !waiting_for_request_) return;  // the next wait_for_request() arms it again
+  if (std::chrono::steady_clock::now() < idle_deadline_) return arm_idle_timer();  // a later wait moved the deadline
+  beast::error_code ignored;
+  stream_.socket().cancel(ignored);  // the client stayed idle too long: on_readable() closes
+}
+
+void Session::read_request() {
+  // The request as a whole (the wait for it included) must arrive by the idle deadline.
+  tcp().expires_at(idle_deadline_);
   if (limits_.head_first) {
     auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
     if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, tls_handler(std::move(head)));
@@ -288,6 +356,7 @@ void Session::upgrade(Reply head, SocketTaker take) {
       self->buffer_.consume(self->buffer_.size());
       self->closed_ = true;
       self->abandon_fn_ = nullptr;
+      self->idle_timer_.cancel();
       self->tcp().expires_never();
       // Braced initialisation runs in order: the socket is chosen before tls_ is moved.
       UpgradedStream handed{self->tls_ ? net::ip::tcp::socket(self->stream_.get_executor()) : self->stream_.release_socket(),
@@ -475,6 +544,7 @@ void Session::do_close() {
   if (closed_) return;
   closed_ = true;
   abandon();
+  idle_timer_.cancel();  // its handler holds the session
   if (tls_ && tls_open_ && tls_pending_ == 0) {
     // An orderly TLS close: send close_notify (and wait briefly for the client's), so the client
     // can tell the end of the connection from a truncation. Only with no other operation in

@@ -9,7 +9,9 @@
 // kept between requests (kKeptBufferBytes).
 //
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
-// The plain path writes without waiting when the socket takes the bytes (write_now); a TLS
+// The plain path waits for the socket to become readable before it reads a request it has not
+// buffered (one read per request instead of a read that finds nothing and a second one), and
+// writes without waiting when the socket takes the bytes (write_now); a TLS
 // session has no such shortcut (OpenSSL owns the record layer) and always writes
 // asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged. A TLS
 // session that closes with no operation in flight sends close_notify first (bounded by a short
@@ -20,6 +22,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -141,6 +144,14 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void on_tls_handshake(boost::beast::error_code ec);
   void do_read();
+  void wait_for_request();
+  void on_readable(boost::beast::error_code ec);
+  // Parses what buffer_ holds; true when that finished the request (or failed it) and
+  // on_read() has run.
+  bool parse_buffered();
+  void arm_idle_timer();
+  void on_idle_timer(boost::beast::error_code ec);
+  void read_request();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_head(boost::beast::error_code ec);
   void read_body();
@@ -173,6 +184,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // Strand-only state.
   boost::beast::tcp_stream stream_;  // the connection of a plain session; unopened with TLS
   std::unique_ptr<TlsStream> tls_;   // the connection of a TLS session
+  // Plain sessions: bounds the wait for the next request (wait_for_request). It is re-armed
+  // lazily: each wait only moves idle_deadline_, and the timer, when it fires early, sleeps
+  // again until the deadline. Invariant: idle_timer_armed_ while a wait on idle_timer_ is pending.
+  boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point idle_deadline_;
+  bool idle_timer_armed_ = false;
+  bool waiting_for_request_ = false;  // a wait_read on the socket is pending
   boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;

@@ -16,6 +16,7 @@ Store::Parts Store::split(std::string_view key) {
   // The http layer sends clean keys; this also cleans "//", "." and ".." like Go's path.Clean
   // so the store never stores an empty or dot name.
   Parts parts;
+  parts.reserve(static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1);  // one allocation per lookup
   std::size_t i = 0;
   while (i < key.size()) {
     std::size_t j = key.find('/', i);
