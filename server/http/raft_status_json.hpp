@@ -13,34 +13,18 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
-#include "server/raft/raw_node.hpp"
+#include "server/node/node_core.hpp"
 
 namespace coord::http {
-
-// One follower as the leader last copied its progress (node::FollowerProgress).
-struct RaftFollowerView {
-  std::uint64_t id = 0;
-  std::uint64_t match_index = 0;
-  std::uint64_t next_index = 0;
-  raft::ProgressState state = raft::ProgressState::kProbe;
-};
-
-struct RaftStatusView {
-  std::uint64_t id = 0;
-  std::uint64_t leader = 0;
-  std::uint64_t term = 0;
-  std::uint64_t commit_index = 0;
-  std::uint64_t last_index = 0;  // of the copy the followers' indexes come from
-  std::vector<RaftFollowerView> followers;
-};
 
 // How many entries the follower lacks: last_index - match_index, 0 when it has them all (a match
 // past last_index, which a copy of a newer log may show, also counts as 0).
 std::uint64_t follower_lag(std::uint64_t last_index, std::uint64_t match_index);
 
-// The body above, with no newline; followers in the order given.
-void append_raft_status_json(std::string& out, const RaftStatusView& view);
+// The body above for member `id`, which knows `leader` (0: none), from its last replication
+// copy (node::NodeCore::replication()); no newline; followers in the copy's order.
+void append_raft_status_json(std::string& out, std::uint64_t id, std::uint64_t leader,
+                             const node::ReplicationStatus& replication);
 
 }  // namespace coord::http

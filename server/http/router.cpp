@@ -128,16 +128,8 @@ Reply Router::stats(const HttpRequest& request, const std::string& path) {
 Reply Router::raft_status(const HttpRequest& request) {
   if (!is_get_or_head(request)) return method_not_allowed_reply("GET, HEAD");
   const node::NodeStatus status = node_.status();
-  const node::ReplicationStatus replication = node_.replication();
-  RaftStatusView view;
-  view.id = status.id;
-  view.leader = status.leader;
-  view.term = replication.term;
-  view.commit_index = replication.commit;
-  view.last_index = replication.last_index;
-  for (const auto& f : replication.followers) view.followers.push_back({f.id, f.match, f.next, f.state});
   Reply r = json_reply(200, {});
-  append_raft_status_json(r.body, view);
+  append_raft_status_json(r.body, status.id, status.leader, node_.replication());
   r.header("Cache-Control", "no-store");
   return r;
 }

@@ -9,22 +9,20 @@
 
 using coord::http::append_raft_status_json;
 using coord::http::follower_lag;
-using coord::http::RaftStatusView;
+using coord::node::ReplicationStatus;
 using coord::raft::ProgressState;
 
 BOOST_AUTO_TEST_SUITE(raft_status_json)
 
 BOOST_AUTO_TEST_CASE(a_leader_lists_each_follower_with_its_lag) {
-  RaftStatusView v;
-  v.id = 0x8e9e05c52164694d;
-  v.leader = 0x8e9e05c52164694d;
+  ReplicationStatus v;
   v.term = 3;
-  v.commit_index = 118;
+  v.commit = 118;
   v.last_index = 120;
   v.followers = {{0x2a, 120, 121, ProgressState::kReplicate}, {0xbeef, 17, 18, ProgressState::kProbe},
                  {0xc0de, 0, 121, ProgressState::kSnapshot}};
   std::string out;
-  append_raft_status_json(out, v);
+  append_raft_status_json(out, 0x8e9e05c52164694d, 0x8e9e05c52164694d, v);
   BOOST_TEST(out ==
              R"({"id":"8e9e05c52164694d","leader":"8e9e05c52164694d","term":3,"commitIndex":118,"lastIndex":120,)"
              R"("followers":[{"id":"2a","matchIndex":120,"nextIndex":121,"state":"replicate","lag":0},)"
@@ -33,14 +31,12 @@ BOOST_AUTO_TEST_CASE(a_leader_lists_each_follower_with_its_lag) {
 }
 
 BOOST_AUTO_TEST_CASE(a_member_that_does_not_lead_has_no_followers) {
-  RaftStatusView v;
-  v.id = 1;
-  v.leader = 0;  // none known
+  ReplicationStatus v;
   v.term = 7;
-  v.commit_index = 5;
+  v.commit = 5;
   v.last_index = 6;
   std::string out = "prefix:";
-  append_raft_status_json(out, v);
+  append_raft_status_json(out, 1, 0 /* no leader known */, v);
   BOOST_TEST(out == R"(prefix:{"id":"1","leader":"0","term":7,"commitIndex":5,"lastIndex":6,"followers":[]})");
 }
 
