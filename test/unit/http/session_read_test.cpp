@@ -5,12 +5,6 @@
 // request that stops half way.
 #include "server/http/session.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +14,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+
+#include "test/support/net/raw_connection.hpp"
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -40,74 +36,39 @@ class TargetEcho : public coord::http::RequestHandler {
   }
 };
 
-// One server session on an io thread and the raw client socket connected to it.
+// One server session on an io thread and the raw client connection to it.
 class SessionFixture {
  public:
-  explicit SessionFixture(std::chrono::seconds read_timeout) {
-    net::ip::tcp::acceptor acceptor(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    client_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(acceptor.local_endpoint().port());
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE(::connect(client_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  explicit SessionFixture(std::chrono::seconds read_timeout)
+      : acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
+        client_("127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port())) {
     SessionLimits limits;
     limits.read_timeout = read_timeout;
-    auto session = std::make_shared<Session>(acceptor.accept(net::make_strand(ioc_)), handler_, limits);
+    auto session = std::make_shared<Session>(acceptor_.accept(net::make_strand(ioc_)), handler_, limits);
     session->start();
     io_thread_ = std::thread([this] { ioc_.run(); });
   }
   ~SessionFixture() {
-    ::close(client_);
     work_.reset();
     ioc_.stop();
     io_thread_.join();
   }
 
-  void send(const std::string& bytes) {
-    BOOST_REQUIRE(::send(client_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
-  }
+  void send(const std::string& bytes) { BOOST_REQUIRE(client_.send(bytes)); }
   // Reads until `needle` arrived `count` times, the server closed or 5 s passed.
-  std::string read_until(const std::string& needle, int count = 1) {
-    std::string got;
-    const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while (occurrences(got, needle) < count && !closed_) {
-      if (!wait_readable(deadline)) break;
-      char buffer[4096];
-      const ssize_t n = ::recv(client_, buffer, sizeof buffer, 0);
-      if (n <= 0) closed_ = true;
-      if (n > 0) got.append(buffer, static_cast<std::size_t>(n));
-    }
-    return got;
-  }
+  std::string read_until(const std::string& needle, int count = 1) { return client_.read_until(needle, count); }
   // True when the server closes the connection within `timeout` (anything it sends is dropped).
   bool closed_within(std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!closed_ && wait_readable(deadline)) {
-      char buffer[4096];
-      if (::recv(client_, buffer, sizeof buffer, 0) <= 0) closed_ = true;
-    }
-    return closed_;
+    client_.read_all(timeout);
+    return client_.closed();
   }
 
  private:
-  static int occurrences(const std::string& text, const std::string& needle) {
-    int n = 0;
-    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-    return n;
-  }
-  bool wait_readable(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{client_, POLLIN, 0};
-    return ::poll(&p, 1, static_cast<int>(left.count())) > 0;
-  }
-
   net::io_context ioc_;
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
+  net::ip::tcp::acceptor acceptor_;
+  coord::test::RawConnection client_;
   TargetEcho handler_;
-  int client_ = -1;
-  bool closed_ = false;
   std::thread io_thread_;
 };
 
