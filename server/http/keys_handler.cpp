@@ -21,27 +21,27 @@ constexpr std::size_t kSuccessHeadersReserve = 160;
 void add_cluster_id_line(Reply& r, std::uint64_t cluster_id) {
   char hex[16];
   const auto end = std::to_chars(hex, hex + sizeof hex, cluster_id, 16).ptr;
-  add_header_line(r, "X-Etcd-Cluster-Id", std::string_view(hex, static_cast<std::size_t>(end - hex)));
+  r.header("X-Etcd-Cluster-Id", std::string_view(hex, static_cast<std::size_t>(end - hex)));
 }
 
 Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool head_only) {
   Reply r{error.http_status(), kJson, {}, {}};
   append_error_json(r.body, error);
-  r.header_lines.reserve(kSuccessHeadersReserve);
+  r.headers.reserve(kSuccessHeadersReserve);
   add_cluster_id_line(r, cluster_id);
-  add_header_line(r, "X-Etcd-Index", std::to_string(error.index));
+  r.header("X-Etcd-Index", std::to_string(error.index));
   r.head_only = head_only;
   return r;
 }
 
 // The success header set: X-Etcd-Index is the event's index, X-Raft-* where the answer stands.
 void add_success_headers(Reply& r, std::uint64_t cluster_id, std::uint64_t etcd_index, node::RaftPosition raft) {
-  // One string for the four headers: one allocation instead of one per name, value and vector growth.
-  r.header_lines.reserve(kSuccessHeadersReserve);
+  // The four headers go into one string (Reply::headers), reserved once.
+  r.headers.reserve(kSuccessHeadersReserve);
   add_cluster_id_line(r, cluster_id);
-  add_header_line(r, "X-Etcd-Index", std::to_string(etcd_index));
-  add_header_line(r, "X-Raft-Index", std::to_string(raft.index));
-  add_header_line(r, "X-Raft-Term", std::to_string(raft.term));
+  r.header("X-Etcd-Index", std::to_string(etcd_index));
+  r.header("X-Raft-Index", std::to_string(raft.index));
+  r.header("X-Raft-Term", std::to_string(raft.term));
 }
 
 Reply event_reply(const store::Event& event, int status, std::uint64_t cluster_id, node::RaftPosition raft,

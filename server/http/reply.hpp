@@ -2,6 +2,7 @@
 // every answer. A plain value; built on any thread, moved to the session's strand.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -16,27 +17,42 @@ struct Reply {
   int status = 200;
   std::string content_type;                                  // left out when empty
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;  // extra headers, in order
-  // More extra headers, already formatted ("Name: value\r\n" each) and sent after `headers`:
-  // a handler that adds several fixed headers to every answer fills one string instead of a
-  // vector of string pairs (see add_header_line).
-  std::string header_lines;
+  // Extra headers, in order, already formatted ("Name: value\r\n" each, by header()): one string
+  // per answer, which the session appends to the head as it is.
+  std::string headers;
   bool head_only = false;  // HEAD: send Content-Length of `body` but not the body itself
   bool close = false;      // close the connection after this answer
   bool bare = false;       // no CORS headers (answers Go's HTTP layer gives before any handler)
 
-  Reply& header(std::string name, std::string value) {
-    headers.emplace_back(std::move(name), std::move(value));
-    return *this;
-  }
+  Reply& header(std::string_view name, std::string_view value);
+  // The value of the first extra header called `name` (exact case), if any.
+  std::optional<std::string_view> header_value(std::string_view name) const;
 };
 
-// Appends "name: value\r\n" to reply.header_lines.
-inline void add_header_line(Reply& reply, std::string_view name, std::string_view value) {
-  reply.header_lines += name;
-  reply.header_lines += ": ";
-  reply.header_lines += value;
-  reply.header_lines += "\r\n";
+// Appends "name: value\r\n" to a head being formatted.
+inline void append_header_line(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
+}
+
+inline Reply& Reply::header(std::string_view name, std::string_view value) {
+  append_header_line(headers, name, value);
+  return *this;
+}
+
+inline std::optional<std::string_view> Reply::header_value(std::string_view name) const {
+  std::string_view rest = headers;
+  while (!rest.empty()) {
+    const auto end = rest.find("\r\n");
+    const std::string_view line = rest.substr(0, end);
+    if (line.size() > name.size() + 1 && line.substr(0, name.size()) == name && line.substr(name.size(), 2) == ": ")
+      return line.substr(name.size() + 2);
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 2);
+  }
+  return std::nullopt;
 }
 
 // 404 as Go's ServeMux answers it (through http.Error, which adds nosniff).

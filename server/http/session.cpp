@@ -44,13 +44,6 @@ constexpr std::pair<const char*, const char*> kCorsHeaders[] = {
     {"Access-Control-Allow-Origin", "*"},
 };
 
-void append_header(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
-}
-
 // Status line and the headers every answer shares (CORS unless `bare`, Content-Type, extras).
 // Answers are formatted by hand into one buffer: cheaper than a Beast message and serializer
 // on the request path, and a watch's head and chunks need no serializer that lives for hours.
@@ -61,17 +54,16 @@ void append_head(std::string& out, const Reply& reply, bool cors) {
   out += reason(reply.status);
   out += "\r\n";
   if (cors && !reply.bare)
-    for (const auto& [name, value] : kCorsHeaders) append_header(out, name, value);
-  if (!reply.content_type.empty()) append_header(out, "Content-Type", reply.content_type);
-  for (const auto& [name, value] : reply.headers) append_header(out, name, value);
-  out += reply.header_lines;
+    for (const auto& [name, value] : kCorsHeaders) append_header_line(out, name, value);
+  if (!reply.content_type.empty()) append_header_line(out, "Content-Type", reply.content_type);
+  out += reply.headers;
 }
 
 std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
   std::string out;
   append_head(out, head, cors);
-  append_header(out, "Transfer-Encoding", "chunked");
-  if (!keep_alive) append_header(out, "Connection", "close");
+  append_header_line(out, "Transfer-Encoding", "chunked");
+  if (!keep_alive) append_header_line(out, "Connection", "close");
   out += "\r\n";
   return out;
 }
@@ -295,11 +287,11 @@ void Session::write_reply(Reply reply) {
   out.reserve(reply.body.size() + 320);
   append_head(out, reply, limits_.cors);
   // 204 carries neither a body nor a length (RFC 9110 §8.6).
-  if (reply.status != 204) append_header(out, "Content-Length", std::to_string(reply.body.size()));
+  if (reply.status != 204) append_header_line(out, "Content-Length", std::to_string(reply.body.size()));
   if (close) {
-    append_header(out, "Connection", "close");
+    append_header_line(out, "Connection", "close");
   } else if (http_10_) {
-    append_header(out, "Connection", "keep-alive");
+    append_header_line(out, "Connection", "keep-alive");
   }
   out += "\r\n";
   if (!reply.head_only && reply.status != 204) out += reply.body;

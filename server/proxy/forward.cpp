@@ -44,13 +44,6 @@ bool dropped(bhttp::field f) {
   }
 }
 
-void append_header(std::string& out, beast::string_view name, beast::string_view value) {
-  out.append(name.data(), name.size());
-  out += ": ";
-  out.append(value.data(), value.size());
-  out += "\r\n";
-}
-
 std::string json_message(const std::string& message) { return "{\"message\":\"" + message + "\"}"; }
 
 }  // namespace
@@ -69,10 +62,10 @@ Forward::Forward(const ForwardContext& context, http::HttpRequest request, std::
   wire_.append(target.data(), target.size());
   wire_ += " HTTP/1.1\r\n";
   for (const auto& field : request)
-    if (!dropped(field.name())) append_header(wire_, field.name_string(), field.value());
+    if (!dropped(field.name())) http::append_header_line(wire_, field.name_string(), field.value());
   const auto verb = request.method();
   if (!body.empty() || verb == bhttp::verb::post || verb == bhttp::verb::put || verb == bhttp::verb::patch)
-    append_header(wire_, "Content-Length", std::to_string(body.size()));
+    http::append_header_line(wire_, "Content-Length", std::to_string(body.size()));
   wire_ += "\r\n";
   wire_ += body;
 }
@@ -195,7 +188,7 @@ http::Reply Forward::answer_head() const {
   r.status = static_cast<int>(res.result_int());
   r.bare = true;  // the member's own headers (CORS included) are the answer's; the proxy adds none
   for (const auto& field : res)
-    if (!dropped(field.name())) r.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (!dropped(field.name())) r.header(field.name_string(), field.value());
   return r;
 }
 

@@ -18,9 +18,8 @@ using coord::ui::is_dashboard_path;
 namespace {
 
 std::optional<std::string> header(const coord::http::Reply& r, const std::string& name) {
-  for (const auto& [n, v] : r.headers)
-    if (n == name) return v;
-  return std::nullopt;
+  const auto value = r.header_value(name);
+  return value ? std::optional<std::string>(*value) : std::nullopt;
 }
 
 }  // namespace
