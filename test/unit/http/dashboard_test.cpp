@@ -106,6 +106,25 @@ BOOST_AUTO_TEST_CASE(if_none_match__with_the_etag_gets_304) {
   BOOST_TEST(dashboard_reply("/ui/app.css", true, etag).status == 200);
 }
 
+BOOST_AUTO_TEST_CASE(hostile_paths_and_validators__are_a_plain_404_or_a_full_answer) {
+  // Names that are no asset (a NUL, an escape, a dot segment, a long name) are 404, never a file.
+  const std::string nul("/ui/app.js\0.css", 17);
+  for (const std::string& path : {nul, std::string("/ui/%2e%2e/etc/passwd"), std::string("/ui/../Jamroot"),
+                                  std::string("/ui//app.js"), "/ui/" + std::string(100000, 'a')}) {
+    const auto r = dashboard_reply(path, true, "");
+    BOOST_TEST(r.status == 404, path.substr(0, 40));
+    BOOST_TEST(r.body == "404 page not found\n");
+  }
+  // If-None-Match that names nothing (separators only, garbage, NULs, a huge list) is a full 200.
+  const std::string binary("\0\xff\r\n\"", 5);
+  for (const std::string& h : {std::string(","), std::string(" , ,, "), std::string("W/"), binary,
+                               std::string("\"unterminated"), std::string(200000, ',')}) {
+    const auto r = dashboard_reply("/ui/app.js", true, h);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(!r.body.empty());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(recipes_view__defaults_to_the_documented_prefixes) {
   // app.js finds the recipes' keys without configuration: its defaults are key_layouts.hpp's.
   const std::string app = dashboard_reply("/ui/app.js", true, "").body;
