@@ -1,4 +1,4 @@
-// Lines of shared/conformance/expected-etcd-3.4.txt (real etcd 3.4.23) that the store and the
+// Lines of test/conformance/expected-etcd-3.4.txt (real etcd 3.4.23) that the store and the
 // applier decide: every keys request of groups A–W except HEAD and pure HTTP cases.
 #pragma once
 

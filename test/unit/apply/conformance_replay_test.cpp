@@ -1,4 +1,4 @@
-// Replays the keys requests of the conformance probe (shared/conformance/run.sh, groups A–W)
+// Replays the keys requests of the conformance probe (test/conformance/run.sh, groups A–W)
 // through Applier and Store, prints each answer in the probe's summary format and compares it
 // with what real etcd 3.4 printed (conformance_expected.hpp). What the http layer decides
 // (parameter parsing, JSON, HTTP framing) is given: requests are built already parsed, and the
