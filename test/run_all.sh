@@ -174,7 +174,12 @@ run_binary() {
   fi
   if [ -n "$(ls -A "$sanlogs")" ]; then
     fail 1 "$label: sanitizer report(s) in $(ls "$sanlogs" | tr '\n' ' ')"
-    for log in "$sanlogs"/*; do head -n 60 "$log"; done
+    for log in "$sanlogs"/*; do
+      head -n 60 "$log"
+      # The summary and the first frame in the project's sources also go to the failures list
+      # at the end, which is the part of the output a reader (or CI's excerpt) sees first.
+      problems+=("$label: $(grep -m1 '^SUMMARY' "$log") at $(grep -m1 -oE ' (server|client|recipes|test)/[^ ]+:[0-9]+' "$log" | tr -d ' ')")
+    done
   fi
   echo "   $label: $p passed, $f failed, $s skipped ($(( $(date +%s) - start )) s)"
   passed=$((passed + p))

@@ -108,7 +108,8 @@ BOOST_AUTO_TEST_CASE(if_none_match__with_the_etag_gets_304) {
 
 BOOST_AUTO_TEST_CASE(hostile_paths_and_validators__are_a_plain_404_or_a_full_answer) {
   // Names that are no asset (a NUL, an escape, a dot segment, a long name) are 404, never a file.
-  const std::string nul("/ui/app.js\0.css", 17);
+  constexpr char nul_name[] = "/ui/app.js\0.css";
+  const std::string nul(nul_name, sizeof nul_name - 1);
   for (const std::string& path : {nul, std::string("/ui/%2e%2e/etc/passwd"), std::string("/ui/../Jamroot"),
                                   std::string("/ui//app.js"), "/ui/" + std::string(100000, 'a')}) {
     const auto r = dashboard_reply(path, true, "");
@@ -116,7 +117,8 @@ BOOST_AUTO_TEST_CASE(hostile_paths_and_validators__are_a_plain_404_or_a_full_ans
     BOOST_TEST(r.body == "404 page not found\n");
   }
   // If-None-Match that names nothing (separators only, garbage, NULs, a huge list) is a full 200.
-  const std::string binary("\0\xff\r\n\"", 5);
+  constexpr char binary_list[] = "\0\xff\r\n\"";
+  const std::string binary(binary_list, sizeof binary_list - 1);
   for (const std::string& h : {std::string(","), std::string(" , ,, "), std::string("W/"), binary,
                                std::string("\"unterminated"), std::string(200000, ',')}) {
     const auto r = dashboard_reply("/ui/app.js", true, h);
