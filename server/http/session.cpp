@@ -144,16 +144,34 @@ void Session::do_read() {
   parser_->body_limit(limits_.body_limit);
   parser_->header_limit(kRequestHeadLimit);
   idle_deadline_ = std::chrono::steady_clock::now() + limits_.read_timeout;
-  if (!tls_ && buffer_.size() == 0) return wait_for_request();
+  if (!tls_ && buffer_.size() == 0) return read_or_wait();
   read_request();
 }
 
-// Between requests a keep-alive client has usually not sent its next one yet. A read tried at
-// once (Asio tries every read before it waits for epoll) would find nothing and be tried again
-// after the wait: two recvmsg calls per request. Waiting for readability first and then reading
-// what arrived takes one. Only for plain sessions with nothing buffered: a pipelined request is
-// parsed from buffer_ at once, and a TLS session may hold bytes in OpenSSL's buffer that the
-// socket does not show.
+// Plain sessions with nothing buffered read the next request without Beast's asynchronous read:
+// one non-blocking read at once, and only when it finds nothing a wait for readability, then
+// one more read. (A pipelined request is parsed from buffer_ at once; a TLS session may hold
+// bytes in OpenSSL's buffer that the socket does not show, so it keeps Beast's read.) The read
+// at once is what a single client sending its next request right after our answer needs: a
+// wait would always pass through epoll and the scheduler first.
+void Session::read_or_wait() {
+  // An answer written at once calls do_read() from inside the request's own call chain, so each
+  // request found by a read at once nests one level deeper; a wait returns to the scheduler.
+  // Invariant: read_depth_ <= kMaxReadDepth, which bounds the stack whatever the client's pacing.
+  if (read_depth_ >= kMaxReadDepth) return wait_for_request();
+  ++read_depth_;
+  const auto leave = [](Session* s) { --s->read_depth_; };
+  const std::unique_ptr<Session, decltype(leave)> nested(this, leave);  // callers hold a reference
+  beast::error_code ec;
+  // The socket is non-blocking (start()): this takes what arrived without waiting.
+  const std::size_t n = stream_.socket().read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) return wait_for_request();
+  if (ec) return on_read(ec, 0);
+  buffer_.commit(n);
+  if (!limits_.head_first && parse_buffered()) return;
+  read_request();
+}
+
 void Session::wait_for_request() {
   waiting_for_request_ = true;
   if (!idle_timer_armed_) arm_idle_timer();
@@ -165,13 +183,7 @@ void Session::on_readable(beast::error_code ec) {
   waiting_for_request_ = false;
   if (closed_) return;
   if (ec) return on_read(ec, 0);  // cancelled by the idle timer or do_close()
-  // The socket is non-blocking (start()): this takes what arrived without waiting.
-  const std::size_t n = stream_.socket().read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) return wait_for_request();  // a spurious wake-up
-  if (ec) return on_read(ec, 0);
-  buffer_.commit(n);
-  if (!limits_.head_first && parse_buffered()) return;
-  read_request();
+  read_or_wait();                 // a spurious wake-up finds nothing and waits again
 }
 
 // A request usually arrives whole in the one read above: parsing it here saves Beast's

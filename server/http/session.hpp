@@ -144,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void on_tls_handshake(boost::beast::error_code ec);
   void do_read();
+  void read_or_wait();
   void wait_for_request();
   void on_readable(boost::beast::error_code ec);
   // Parses what buffer_ holds; true when that finished the request (or failed it) and
@@ -191,6 +192,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point idle_deadline_;
   bool idle_timer_armed_ = false;
   bool waiting_for_request_ = false;  // a wait_read on the socket is pending
+  static constexpr int kMaxReadDepth = 8;
+  int read_depth_ = 0;  // read_or_wait() calls on the stack (each request read at once nests one)
   boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;

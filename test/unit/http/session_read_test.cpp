@@ -1,8 +1,9 @@
-// How a plain Session reads requests between answers: it waits for the socket to become
-// readable, reads once and parses what came (Session::wait_for_request, parse_buffered), so
-// these cases pin what that must keep: heads and bodies split across reads, pipelined requests,
-// the idle timeout of a keep-alive connection (a lazily re-armed timer) and the deadline of a
-// request that stops half way.
+// How a plain Session reads requests between answers: it reads at once and, when nothing came,
+// waits for the socket to become readable and reads again, then parses what came
+// (Session::read_or_wait, parse_buffered), so these cases pin what that must keep: heads and
+// bodies split across reads, pipelined requests, the idle timeout of a keep-alive connection (a
+// lazily re-armed timer), the deadline of a request that stops half way, and a bounded stack
+// when every read at once finds the next request.
 #include "server/http/session.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,7 +11,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/test/unit_test.hpp>
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,19 +39,39 @@ class TargetEcho : public coord::http::RequestHandler {
   }
 };
 
+// Answers like TargetEcho, but first runs `before_answer` (the test sends the client's next
+// request there) and records how many route() calls were on the stack at once.
+class NestingProbe : public coord::http::RequestHandler {
+ public:
+  std::function<void()> before_answer;
+  int depth = 0;      // io thread only
+  int max_depth = 0;  // read after the io thread is joined
+
+  void route(HttpRequest request, std::shared_ptr<Session> session) override {
+    max_depth = std::max(max_depth, ++depth);
+    if (before_answer) before_answer();
+    session->reply(Reply{200, coord::http::kText, std::string(request.target()), {}});
+    --depth;
+  }
+};
+
 // One server session on an io thread and the raw client connection to it.
 class SessionFixture {
  public:
-  explicit SessionFixture(std::chrono::seconds read_timeout)
+  explicit SessionFixture(std::chrono::seconds read_timeout, coord::http::RequestHandler* handler = nullptr)
       : acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
         client_("127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port())) {
     SessionLimits limits;
     limits.read_timeout = read_timeout;
-    auto session = std::make_shared<Session>(acceptor_.accept(net::make_strand(ioc_)), handler_, limits);
+    auto session = std::make_shared<Session>(acceptor_.accept(net::make_strand(ioc_)),
+                                             handler ? *handler : handler_, limits);
     session->start();
     io_thread_ = std::thread([this] { ioc_.run(); });
   }
-  ~SessionFixture() {
+  ~SessionFixture() { stop(); }
+  // Stops and joins the io thread (idempotent): after it the handler's state may be read.
+  void stop() {
+    if (!io_thread_.joinable()) return;
     work_.reset();
     ioc_.stop();
     io_thread_.join();
@@ -127,6 +150,35 @@ BOOST_AUTO_TEST_CASE(a_request_that_stops_half_way_is_cut_off_at_the_read_timeou
   SessionFixture f(1s);
   f.send("GET /slow HTTP/1.1\r\nHo");
   BOOST_TEST(f.closed_within(10s));
+}
+
+BOOST_AUTO_TEST_CASE(every_read_at_once_finding_the_next_request_nests_a_bounded_depth) {
+  // Each answer is written at once and the session reads again from inside the same call chain.
+  // Here the client's next request is always there by then (sent from route(), before the
+  // answer; loopback delivers it before send() returns), so every read at once finds one and
+  // nests one level deeper: the session must return to the scheduler before the stack grows
+  // with the number of requests. 200 requests, all answered in order, at most 9 levels.
+  constexpr int kRequests = 200;
+  NestingProbe probe;
+  SessionFixture f(60s, &probe);
+  // Fixed-width targets: no target is a prefix of another.
+  const auto target = [](int i) { return "/n" + std::to_string(1000 + i); };
+  int sent = 1;
+  probe.before_answer = [&] {
+    if (sent < kRequests) f.send(get(target(sent++)));
+  };
+  f.send(get(target(0)));
+  const std::string got = f.read_until("HTTP/1.1 200 OK", kRequests);
+  f.stop();
+  BOOST_TEST(sent == kRequests);
+  std::size_t at = 0;
+  for (int i = 0; i < kRequests; ++i) {
+    at = got.find("\r\n\r\n" + target(i), at);  // each answer's body is its target
+    if (at == std::string::npos) break;
+  }
+  BOOST_TEST(at != std::string::npos);
+  BOOST_TEST(probe.max_depth > 1);  // the reads at once did find the next request
+  BOOST_TEST(probe.max_depth <= 9);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
