@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "test/support/history/history_recorder.hpp"
@@ -108,6 +109,36 @@ inline void require_linearizable(history::HistoryRecorder& recorder, FaultCluste
                                          << " indeterminate), " << verdict.states_explored << " states explored");
   BOOST_TEST(verdict.linearizable, verdict.explanation);
 }
+
+// The frame most scenarios share: a FaultCluster with recorded clients (four by default) over
+// kKeys running from the start, which made progress before the fault (`ok`), and the member that leads then.
+// The scenario applies its fault, records its phases into `ok` (recorder.hold, .progress) and
+// ends with heal_and_check().
+class RecordedFault : public FaultCluster {
+ public:
+  explicit RecordedFault(int size, ClusterOptions options = fault_options(), int seconds_before_fault = 60,
+                         int clients = 4)
+      : FaultCluster(size, std::move(options)), recorder(cluster, clients, kKeys) {
+    recorder.start();
+    ok = recorder.progress("before the fault", seconds_before_fault);
+    const auto found = leader_among(everyone());
+    BOOST_REQUIRE_MESSAGE(found, "no leader before the fault");
+    leader = *found;
+  }
+
+  // Heals every link, requires progress once more, then ends the scenario through `readers`
+  // (require_linearizable).
+  void heal_and_check(const std::vector<int>& readers) {
+    relays().heal_all();
+    ok = ok && recorder.progress("healed", 40);
+    require_linearizable(recorder, *this, ok, readers);
+  }
+  void heal_and_check() { heal_and_check(everyone()); }
+
+  history::HistoryRecorder recorder;
+  bool ok = false;
+  int leader = -1;
+};
 
 // An HTTP answer with the head kept: what http_probe's HttpReply leaves out (X-Etcd-Index).
 struct FullReply {

@@ -20,14 +20,11 @@ BOOST_AUTO_TEST_SUITE(process_fault)
 // cluster), then all restart on their data. Must hold: no acknowledged write is lost (the final
 // quorum gets see the last acknowledged values) and the cluster serves again.
 BOOST_AUTO_TEST_CASE(every_member_killed_at_once__restarts_with_every_acknowledged_write) {
-  FaultCluster f(3);
-  history::HistoryRecorder recorder(f.cluster, 4, kKeys);
-  recorder.start();
-  bool ok = recorder.progress("before the fault", 100);
+  RecordedFault f(3, fault_options(), 100);
   for (int i = 0; i < 3; ++i) f.cluster.kill(i);
   BOOST_REQUIRE_MESSAGE(f.cluster.restart_all_stopped(), f.cluster.last_error());
-  ok = ok && recorder.progress("restarted", 60);
-  require_linearizable(recorder, f, ok, f.everyone());
+  f.ok = f.ok && f.recorder.progress("restarted", 60);
+  f.heal_and_check();
 }
 
 // Fault: one member's disk fails fdatasync (after the first 100 syncs, so it joins and serves
@@ -74,34 +71,28 @@ BOOST_AUTO_TEST_CASE(slow_disk_on_the_leader__it_keeps_leading_and_the_cluster_s
 // from the cluster. Must hold: the removal commits with the two left, they serve, and once the
 // links heal the removed member learns it was removed and stops; it is never counted again.
 BOOST_AUTO_TEST_CASE(conf_change_while_a_member_is_cut__it_is_removed_and_stops) {
-  FaultCluster f(3);
-  history::HistoryRecorder recorder(f.cluster, 4, kKeys);
-  recorder.start();
-  bool ok = recorder.progress("before the fault", 60);
-  const auto leader = f.leader_among(f.everyone());
-  BOOST_REQUIRE(leader);
-  const int cut = (*leader + 1) % 3;
+  RecordedFault f(3);
+  const int cut = (f.leader + 1) % 3;
   f.relays().isolate(cut, Cut::kClose);
-  ok = ok && recorder.hold("member cut", 600ms, 20);
+  f.ok = f.ok && f.recorder.hold("member cut", 600ms, 20);
   // As etcd, coordd refuses (500, before proposing anything) a removal unless the members left
   // have been connected for 5 s: a young cluster is asked again until it accepts.
   std::optional<HttpReply> removed;
   eventually([&] {
-    removed = http_request("DELETE", f.cluster.client_url(*leader) + "/v2/members/" + f.cluster.member_id(cut), "",
+    removed = http_request("DELETE", f.cluster.client_url(f.leader) + "/v2/members/" + f.cluster.member_id(cut), "",
                            std::chrono::seconds(5));
     return !removed || removed->status != 500;
   }, 15s, 200ms);
   BOOST_TEST_REQUIRE(removed.has_value(), "no answer to the removal");
   BOOST_TEST(removed->status == 204, removed->body);
-  ok = ok && recorder.hold("member removed while cut", 1s, 40);
-  const auto members = http_get(f.cluster.client_url(*leader) + "/v2/members", std::chrono::seconds(2));
+  f.ok = f.ok && f.recorder.hold("member removed while cut", 1s, 40);
+  const auto members = http_get(f.cluster.client_url(f.leader) + "/v2/members", std::chrono::seconds(2));
   BOOST_TEST_REQUIRE(members.has_value());
   BOOST_TEST(members->body.find(f.cluster.member_id(cut)) == std::string::npos, members->body);
   f.relays().heal_all();
   const auto status = f.cluster.wait_exit(cut, std::chrono::seconds(20));
   BOOST_TEST(status.has_value(), "the removed member did not stop once it could hear the cluster");
-  ok = ok && recorder.progress("healed", 40);
-  require_linearizable(recorder, f, ok, f.all_but(cut));
+  f.heal_and_check(f.all_but(cut));
 }
 
 // Fault: a follower falls behind the leader's compaction (cut off while the others write past
