@@ -9,8 +9,8 @@
 // kept between requests (kKeptBufferBytes).
 //
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
-// The plain path waits for the socket to become readable before it reads a request it has not
-// buffered (one read per request instead of a read that finds nothing and a second one), and
+// The plain path reads the next request at once and waits for the socket to become readable
+// only when nothing came (read_or_wait: no asynchronous read operation per request), and
 // writes without waiting when the socket takes the bytes (write_now); a TLS
 // session has no such shortcut (OpenSSL owns the record layer) and always writes
 // asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged. A TLS
