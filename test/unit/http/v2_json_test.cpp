@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "test/support/store/expected_nodes.hpp"
 #include "test/support/thread/small_stack.hpp"
 
 using namespace coord;
@@ -15,31 +16,9 @@ using store::NodeExtern;
 
 namespace {
 
-NodeExtern file(std::string key, std::string value, std::uint64_t mi, std::uint64_t ci) {
-  NodeExtern n;
-  n.key = std::move(key);
-  n.value = std::move(value);
-  n.modified_index = mi;
-  n.created_index = ci;
-  return n;
-}
-
-NodeExtern dir(std::string key, std::uint64_t mi, std::uint64_t ci) {
-  NodeExtern n;
-  n.key = std::move(key);
-  n.dir = true;
-  n.modified_index = mi;
-  n.created_index = ci;
-  return n;
-}
-
-NodeExtern deleted(std::string key, std::uint64_t mi, std::uint64_t ci) {
-  NodeExtern n;
-  n.key = std::move(key);
-  n.modified_index = mi;
-  n.created_index = ci;
-  return n;
-}
+using coord::test::deleted_node;
+using coord::test::dir_node;
+using coord::test::file_node;
 
 Event event(std::string action, NodeExtern node, std::optional<NodeExtern> prev = std::nullopt) {
   Event e;
@@ -74,7 +53,7 @@ BOOST_AUTO_TEST_CASE(event__empty_root_has_no_key_or_indexes) {
 BOOST_AUTO_TEST_CASE(event__root_listing) {
   NodeExtern root;
   root.dir = true;
-  root.nodes = {file("/hk", "x", 7, 7), dir("/dir1", 8, 8)};
+  root.nodes = {file_node("/hk", "x", 7, 7), dir_node("/dir1", 8, 8)};
   BOOST_TEST(body(event("get", root)) ==
              "{\"action\":\"get\",\"node\":{\"dir\":true,\"nodes\":[{\"key\":\"/hk\",\"value\":\"x\","
              "\"modifiedIndex\":7,\"createdIndex\":7},{\"key\":\"/dir1\",\"dir\":true,"
@@ -82,37 +61,37 @@ BOOST_AUTO_TEST_CASE(event__root_listing) {
 }
 
 BOOST_AUTO_TEST_CASE(event__set_new_and_replace_with_prev_node) {
-  BOOST_TEST(body(event("set", file("/message", "Hello world", 4, 4))) ==
+  BOOST_TEST(body(event("set", file_node("/message", "Hello world", 4, 4))) ==
              "{\"action\":\"set\",\"node\":{\"key\":\"/message\",\"value\":\"Hello world\","
              "\"modifiedIndex\":4,\"createdIndex\":4}}\n");
-  BOOST_TEST(body(event("set", file("/message", "Hello etcd", 5, 5), file("/message", "Hello world", 4, 4))) ==
+  BOOST_TEST(body(event("set", file_node("/message", "Hello etcd", 5, 5), file_node("/message", "Hello world", 4, 4))) ==
              "{\"action\":\"set\",\"node\":{\"key\":\"/message\",\"value\":\"Hello etcd\","
              "\"modifiedIndex\":5,\"createdIndex\":5},\"prevNode\":{\"key\":\"/message\","
              "\"value\":\"Hello world\",\"modifiedIndex\":4,\"createdIndex\":4}}\n");
 }
 
 BOOST_AUTO_TEST_CASE(event__delete_node_has_no_value) {
-  BOOST_TEST(body(event("delete", deleted("/message", 6, 5), file("/message", "Hello etcd", 5, 5))) ==
+  BOOST_TEST(body(event("delete", deleted_node("/message", 6, 5), file_node("/message", "Hello etcd", 5, 5))) ==
              "{\"action\":\"delete\",\"node\":{\"key\":\"/message\",\"modifiedIndex\":6,"
              "\"createdIndex\":5},\"prevNode\":{\"key\":\"/message\",\"value\":\"Hello etcd\","
              "\"modifiedIndex\":5,\"createdIndex\":5}}\n");
 }
 
 BOOST_AUTO_TEST_CASE(event__empty_value_is_still_written) {
-  BOOST_TEST(body(event("set", file("/empty", "", 38, 38))) ==
+  BOOST_TEST(body(event("set", file_node("/empty", "", 38, 38))) ==
              "{\"action\":\"set\",\"node\":{\"key\":\"/empty\",\"value\":\"\",\"modifiedIndex\":38,"
              "\"createdIndex\":38}}\n");
 }
 
 BOOST_AUTO_TEST_CASE(event__dir_listing_and_nested_recursive_listing) {
-  NodeExtern d = dir("/dir1", 8, 8);
-  d.nodes = {file("/dir1/a", "1", 9, 9), dir("/dir1/b", 10, 10)};
+  NodeExtern d = dir_node("/dir1", 8, 8);
+  d.nodes = {file_node("/dir1/a", "1", 9, 9), dir_node("/dir1/b", 10, 10)};
   BOOST_TEST(body(event("get", d)) ==
              "{\"action\":\"get\",\"node\":{\"key\":\"/dir1\",\"dir\":true,\"nodes\":[{\"key\":"
              "\"/dir1/a\",\"value\":\"1\",\"modifiedIndex\":9,\"createdIndex\":9},{\"key\":\"/dir1/b\","
              "\"dir\":true,\"modifiedIndex\":10,\"createdIndex\":10}],\"modifiedIndex\":8,"
              "\"createdIndex\":8}}\n");
-  d.nodes[1].nodes = {file("/dir1/b/c", "2", 10, 10)};
+  d.nodes[1].nodes = {file_node("/dir1/b/c", "2", 10, 10)};
   BOOST_TEST(body(event("get", d)) ==
              "{\"action\":\"get\",\"node\":{\"key\":\"/dir1\",\"dir\":true,\"nodes\":[{\"key\":"
              "\"/dir1/a\",\"value\":\"1\",\"modifiedIndex\":9,\"createdIndex\":9},{\"key\":\"/dir1/b\","
@@ -122,7 +101,7 @@ BOOST_AUTO_TEST_CASE(event__dir_listing_and_nested_recursive_listing) {
 }
 
 BOOST_AUTO_TEST_CASE(event__ttl_node_with_expiration) {
-  NodeExtern n = file("/t1", "bar", 43, 43);
+  NodeExtern n = file_node("/t1", "bar", 43, 43);
   n.expiration = 1795294566629338216;
   n.ttl = 5;
   BOOST_TEST(body(event("set", n)) ==
@@ -131,28 +110,28 @@ BOOST_AUTO_TEST_CASE(event__ttl_node_with_expiration) {
 }
 
 BOOST_AUTO_TEST_CASE(event__expire_of_a_file_and_of_a_dir) {
-  NodeExtern prev = file("/exp1", "e", 58, 58);
+  NodeExtern prev = file_node("/exp1", "e", 58, 58);
   prev.expiration = 1795294568575776246;  // ttl 0 at expiry: left out
-  BOOST_TEST(body(event("expire", deleted("/exp1", 59, 58), prev)) ==
+  BOOST_TEST(body(event("expire", deleted_node("/exp1", 59, 58), prev)) ==
              "{\"action\":\"expire\",\"node\":{\"key\":\"/exp1\",\"modifiedIndex\":59,"
              "\"createdIndex\":58},\"prevNode\":{\"key\":\"/exp1\",\"value\":\"e\",\"expiration\":"
              "\"2026-11-21T20:56:08.575776246Z\",\"modifiedIndex\":58,\"createdIndex\":58}}\n");
-  NodeExtern dprev = dir("/edir", 61, 61);
+  NodeExtern dprev = dir_node("/edir", 61, 61);
   dprev.expiration = 1795294572591558330;
-  BOOST_TEST(body(event("expire", dir("/edir", 63, 61), dprev)) ==
+  BOOST_TEST(body(event("expire", dir_node("/edir", 63, 61), dprev)) ==
              "{\"action\":\"expire\",\"node\":{\"key\":\"/edir\",\"dir\":true,\"modifiedIndex\":63,"
              "\"createdIndex\":61},\"prevNode\":{\"key\":\"/edir\",\"dir\":true,\"expiration\":"
              "\"2026-11-21T20:56:12.59155833Z\",\"modifiedIndex\":61,\"createdIndex\":61}}\n");
 }
 
 BOOST_AUTO_TEST_CASE(event__escaped_value_a23) {
-  BOOST_TEST(body(event("set", file("/esc", "<a&b> \"q\" \\ \xC3\xA9", 12, 12))) ==
+  BOOST_TEST(body(event("set", file_node("/esc", "<a&b> \"q\" \\ \xC3\xA9", 12, 12))) ==
              "{\"action\":\"set\",\"node\":{\"key\":\"/esc\",\"value\":\"\\u003ca\\u0026b\\u003e "
              "\\\"q\\\" \\\\ \xC3\xA9\",\"modifiedIndex\":12,\"createdIndex\":12}}\n");
 }
 
 BOOST_AUTO_TEST_CASE(event__negative_ttl_is_written_refresh_never) {
-  NodeExtern n = file("/k", "v", 3, 3);
+  NodeExtern n = file_node("/k", "v", 3, 3);
   n.expiration = 0;
   n.ttl = -1;
   Event e = event("update", n);
@@ -164,9 +143,9 @@ BOOST_AUTO_TEST_CASE(event__negative_ttl_is_written_refresh_never) {
 
 BOOST_AUTO_TEST_CASE(event__stream_of_three_events_is_three_lines) {
   std::string out;
-  append_event_json(out, event("set", file("/s/1", "1", 73, 73)));
-  append_event_json(out, event("set", file("/s/2", "2", 74, 74)));
-  append_event_json(out, event("delete", deleted("/s/1", 75, 73), file("/s/1", "1", 73, 73)));
+  append_event_json(out, event("set", file_node("/s/1", "1", 73, 73)));
+  append_event_json(out, event("set", file_node("/s/2", "2", 74, 74)));
+  append_event_json(out, event("delete", deleted_node("/s/1", 75, 73), file_node("/s/1", "1", 73, 73)));
   BOOST_TEST(out ==
              "{\"action\":\"set\",\"node\":{\"key\":\"/s/1\",\"value\":\"1\",\"modifiedIndex\":73,\"createdIndex\":73}}\n"
              "{\"action\":\"set\",\"node\":{\"key\":\"/s/2\",\"value\":\"2\",\"modifiedIndex\":74,\"createdIndex\":74}}\n"
@@ -180,39 +159,39 @@ BOOST_AUTO_TEST_CASE(event__v2_api_section5_write_answers) {
     Event event;
     std::string_view expected;
   };
-  NodeExtern clear_prev = file("/t1", "bar2", 44, 44);
+  NodeExtern clear_prev = file_node("/t1", "bar2", 44, 44);
   clear_prev.expiration = 1795294571641128353;
   clear_prev.ttl = 10;
-  NodeExtern refreshed = file("/t1", "bar4", 47, 46);
+  NodeExtern refreshed = file_node("/t1", "bar4", 47, 46);
   refreshed.expiration = 1795294568660763873;
   refreshed.ttl = 7;
-  NodeExtern refresh_prev = file("/t1", "bar4", 46, 46);
+  NodeExtern refresh_prev = file_node("/t1", "bar4", 46, 46);
   refresh_prev.expiration = 1795294564656218986;
   refresh_prev.ttl = 3;
-  NodeExtern zero = file("/t1", "zero", 51, 51);
+  NodeExtern zero = file_node("/t1", "zero", 51, 51);
   zero.expiration = 1795294561703462356;  // ttl 0: left out
   const Case cases[] = {
-      {"POST /", event("create", file("/00000000000000000015", "1", 15, 15)),
+      {"POST /", event("create", file_node("/00000000000000000015", "1", 15, 15)),
        R"({"action":"create","node":{"key":"/00000000000000000015","value":"1","modifiedIndex":15,"createdIndex":15}})"},
-      {"POST /queue dir=true", event("create", dir("/queue/00000000000000000027", 27, 27)),
+      {"POST /queue dir=true", event("create", dir_node("/queue/00000000000000000027", 27, 27)),
        R"({"action":"create","node":{"key":"/queue/00000000000000000027","dir":true,"modifiedIndex":27,"createdIndex":27}})"},
-      {"CAS", event("compareAndSwap", file("/foo", "two", 17, 16), file("/foo", "one", 16, 16)),
+      {"CAS", event("compareAndSwap", file_node("/foo", "two", 17, 16), file_node("/foo", "one", 16, 16)),
        R"({"action":"compareAndSwap","node":{"key":"/foo","value":"two","modifiedIndex":17,"createdIndex":16},"prevNode":{"key":"/foo","value":"one","modifiedIndex":16,"createdIndex":16}})"},
-      {"update", event("update", file("/foo", "upd", 19, 18), file("/foo", "two0", 18, 18)),
+      {"update", event("update", file_node("/foo", "upd", 19, 18), file_node("/foo", "two0", 18, 18)),
        R"({"action":"update","node":{"key":"/foo","value":"upd","modifiedIndex":19,"createdIndex":18},"prevNode":{"key":"/foo","value":"two0","modifiedIndex":18,"createdIndex":18}})"},
-      {"update dir", event("update", dir("/cdir", 24, 22), dir("/cdir", 22, 22)),
+      {"update dir", event("update", dir_node("/cdir", 24, 22), dir_node("/cdir", 22, 22)),
        R"({"action":"update","node":{"key":"/cdir","dir":true,"modifiedIndex":24,"createdIndex":22},"prevNode":{"key":"/cdir","dir":true,"modifiedIndex":22,"createdIndex":22}})"},
-      {"CAD", event("compareAndDelete", deleted("/cad", 1187, 1186), file("/cad", "one", 1186, 1186)),
+      {"CAD", event("compareAndDelete", deleted_node("/cad", 1187, 1186), file_node("/cad", "one", 1186, 1186)),
        R"({"action":"compareAndDelete","node":{"key":"/cad","modifiedIndex":1187,"createdIndex":1186},"prevNode":{"key":"/cad","value":"one","modifiedIndex":1186,"createdIndex":1186}})"},
-      {"delete dir", event("delete", dir("/dir1", 14, 8), dir("/dir1", 8, 8)),
+      {"delete dir", event("delete", dir_node("/dir1", 14, 8), dir_node("/dir1", 8, 8)),
        R"({"action":"delete","node":{"key":"/dir1","dir":true,"modifiedIndex":14,"createdIndex":8},"prevNode":{"key":"/dir1","dir":true,"modifiedIndex":8,"createdIndex":8}})"},
-      {"clear ttl", event("update", file("/t1", "bar3", 45, 44), clear_prev),
+      {"clear ttl", event("update", file_node("/t1", "bar3", 45, 44), clear_prev),
        R"({"action":"update","node":{"key":"/t1","value":"bar3","modifiedIndex":45,"createdIndex":44},"prevNode":{"key":"/t1","value":"bar2","expiration":"2026-11-21T20:56:11.641128353Z","ttl":10,"modifiedIndex":44,"createdIndex":44}})"},
       {"refresh", event("update", refreshed, refresh_prev),
        R"({"action":"update","node":{"key":"/t1","value":"bar4","expiration":"2026-11-21T20:56:08.660763873Z","ttl":7,"modifiedIndex":47,"createdIndex":46},"prevNode":{"key":"/t1","value":"bar4","expiration":"2026-11-21T20:56:04.656218986Z","ttl":3,"modifiedIndex":46,"createdIndex":46}})"},
       {"ttl=0", event("set", zero),
        R"({"action":"set","node":{"key":"/t1","value":"zero","expiration":"2026-11-21T20:56:01.703462356Z","modifiedIndex":51,"createdIndex":51}})"},
-      {"hidden", event("get", file("/dir1/_hidden", "h", 11, 11)),
+      {"hidden", event("get", file_node("/dir1/_hidden", "h", 11, 11)),
        R"({"action":"get","node":{"key":"/dir1/_hidden","value":"h","modifiedIndex":11,"createdIndex":11}})"},
   };
   for (const Case& c : cases) {
@@ -265,13 +244,13 @@ BOOST_AUTO_TEST_CASE(node_json__a_listing_deeper_than_the_call_stack_allows) {
   constexpr int kLevels = 100000;
   std::string out;
   test::run_on_small_stack([&] {
-    NodeExtern top = dir("/d", 1, 1);
+    NodeExtern top = dir_node("/d", 1, 1);
     NodeExtern* n = &top;
     for (int i = 1; i < kLevels; ++i) {
-      n->nodes.push_back(dir("/d", 1, 1));
+      n->nodes.push_back(dir_node("/d", 1, 1));
       n = &n->nodes.back();
     }
-    n->nodes.push_back(file("/f", "v", 2, 2));
+    n->nodes.push_back(file_node("/f", "v", 2, 2));
     append_node_json(out, top);
   });
   std::string expected;

@@ -5,34 +5,20 @@
 #include <string>
 
 #include "server/store/store.hpp"
+#include "test/support/store/expected_nodes.hpp"
 
 using namespace coord;
 using namespace coord::store;
 
 namespace {
 
+using coord::test::dir_node;
+using coord::test::file_node;
+
 constexpr UnixNanos kNow = 1'790'000'000LL * kNanosPerSecond;
 
-NodeExtern file(std::string key, std::string value, std::uint64_t mi, std::uint64_t ci) {
-  NodeExtern n;
-  n.key = std::move(key);
-  n.value = std::move(value);
-  n.modified_index = mi;
-  n.created_index = ci;
-  return n;
-}
-
-NodeExtern dir(std::string key, std::uint64_t mi, std::uint64_t ci) {
-  NodeExtern n;
-  n.key = std::move(key);
-  n.dir = true;
-  n.modified_index = mi;
-  n.created_index = ci;
-  return n;
-}
-
 NodeExtern gone(std::string key, std::uint64_t mi, std::uint64_t ci, bool is_dir = false) {
-  NodeExtern n = dir(std::move(key), mi, ci);
+  NodeExtern n = dir_node(std::move(key), mi, ci);
   n.dir = is_dir;
   return n;
 }
@@ -74,10 +60,10 @@ BOOST_AUTO_TEST_SUITE(store_keys)
 BOOST_AUTO_TEST_CASE(set__new_key_is_created_then_replaced_with_new_created_index) {
   Store s;
   expect_event(s.set("/message", false, "Hello world", std::nullopt, kNow), "set",
-               file("/message", "Hello world", 1, 1), std::nullopt, 1);
+               file_node("/message", "Hello world", 1, 1), std::nullopt, 1);
   BOOST_TEST(s.set("/x", false, "1", std::nullopt, kNow).value().is_created());
   auto r = s.set("/message", false, "Hello etcd", std::nullopt, kNow);
-  expect_event(r, "set", file("/message", "Hello etcd", 3, 3), file("/message", "Hello world", 1, 1), 3);
+  expect_event(r, "set", file_node("/message", "Hello etcd", 3, 3), file_node("/message", "Hello world", 1, 1), 3);
   BOOST_TEST(!r.value().is_created());
   BOOST_TEST(s.index() == 3u);
 }
@@ -95,12 +81,12 @@ BOOST_AUTO_TEST_CASE(get__dir_lists_one_level_without_hidden_children) {
   s.set("/dir1/a", false, "1", std::nullopt, kNow);       // 2
   s.set("/dir1/b/c", false, "2", std::nullopt, kNow);     // 3
   s.set("/dir1/_hidden", false, "h", std::nullopt, kNow); // 4
-  NodeExtern want = dir("/dir1", 1, 1);
-  want.nodes = {file("/dir1/a", "1", 2, 2), dir("/dir1/b", 3, 3)};
+  NodeExtern want = dir_node("/dir1", 1, 1);
+  want.nodes = {file_node("/dir1/a", "1", 2, 2), dir_node("/dir1/b", 3, 3)};
   expect_event(s.get("/dir1", false, true, kNow), "get", want, std::nullopt, 4);
-  want.nodes[1].nodes = {file("/dir1/b/c", "2", 3, 3)};
+  want.nodes[1].nodes = {file_node("/dir1/b/c", "2", 3, 3)};
   expect_event(s.get("/dir1", true, true, kNow), "get", want, std::nullopt, 4);
-  expect_event(s.get("/dir1/_hidden", false, false, kNow), "get", file("/dir1/_hidden", "h", 4, 4),
+  expect_event(s.get("/dir1/_hidden", false, false, kNow), "get", file_node("/dir1/_hidden", "h", 4, 4),
                std::nullopt, 4);
 }
 
@@ -118,7 +104,7 @@ BOOST_AUTO_TEST_CASE(get__sorted_orders_by_key_bytes_at_every_level) {
 BOOST_AUTO_TEST_CASE(get__dir_with_only_hidden_children_has_no_nodes) {
   Store s;
   s.set("/hd/_h/x", false, "1", std::nullopt, kNow);
-  expect_event(s.get("/hd", true, false, kNow), "get", dir("/hd", 1, 1), std::nullopt, 1);
+  expect_event(s.get("/hd", true, false, kNow), "get", dir_node("/hd", 1, 1), std::nullopt, 1);
 }
 
 BOOST_AUTO_TEST_CASE(set__under_a_file_fails_with_not_a_directory) {
@@ -136,9 +122,9 @@ BOOST_AUTO_TEST_CASE(set__on_a_dir_fails_and_dir_true_on_a_file_replaces_it) {
   expect_error(s.set("/dir", true, "", std::nullopt, kNow), kEcodeNotFile, "/dir", 1);
   expect_error(s.set("/dir", false, "1", std::nullopt, kNow), kEcodeNotFile, "/dir", 1);
   s.set("/dir/a", false, "1", std::nullopt, kNow);  // 2
-  expect_event(s.set("/dir/a", true, "", std::nullopt, kNow), "set", dir("/dir/a", 3, 3),
-               file("/dir/a", "1", 2, 2), 3);
-  expect_event(s.set("/dvx", true, "ignored", std::nullopt, kNow), "set", dir("/dvx", 4, 4), std::nullopt, 4);
+  expect_event(s.set("/dir/a", true, "", std::nullopt, kNow), "set", dir_node("/dir/a", 3, 3),
+               file_node("/dir/a", "1", 2, 2), 3);
+  expect_event(s.set("/dvx", true, "ignored", std::nullopt, kNow), "set", dir_node("/dvx", 4, 4), std::nullopt, 4);
 }
 
 BOOST_AUTO_TEST_CASE(set__implicit_parents_take_the_index_of_the_write) {
@@ -146,7 +132,7 @@ BOOST_AUTO_TEST_CASE(set__implicit_parents_take_the_index_of_the_write) {
   s.set("/x", false, "", std::nullopt, kNow);
   s.set("/p/q/r", false, "v", std::nullopt, kNow);
   expect_event(s.get("/p", false, false, kNow), "get",
-               [] { auto d = dir("/p", 2, 2); d.nodes = {dir("/p/q", 2, 2)}; return d; }(), std::nullopt, 2);
+               [] { auto d = dir_node("/p", 2, 2); d.nodes = {dir_node("/p/q", 2, 2)}; return d; }(), std::nullopt, 2);
 }
 
 BOOST_AUTO_TEST_CASE(writes_on_root__fail_read_only_except_cad_and_post) {
@@ -158,27 +144,27 @@ BOOST_AUTO_TEST_CASE(writes_on_root__fail_read_only_except_cad_and_post) {
   expect_error(s.create("/", true, "", false, std::nullopt, kNow), kEcodeRootROnly, "/", 0);
   expect_error(s.compare_and_delete("/", "x", 0, kNow), kEcodeNotFile, "", 0);
   expect_event(s.create("/", false, "r", true, std::nullopt, kNow), "create",
-               file("/00000000000000000001", "r", 1, 1), std::nullopt, 1);
+               file_node("/00000000000000000001", "r", 1, 1), std::nullopt, 1);
 }
 
 BOOST_AUTO_TEST_CASE(create__in_order_names_are_the_zero_padded_new_index) {
   Store s;
   expect_event(s.create("/queue", false, "Job1", true, std::nullopt, kNow), "create",
-               file("/queue/00000000000000000001", "Job1", 1, 1), std::nullopt, 1);
+               file_node("/queue/00000000000000000001", "Job1", 1, 1), std::nullopt, 1);
   expect_event(s.create("/queue", true, "", true, std::nullopt, kNow), "create",
-               dir("/queue/00000000000000000002", 2, 2), std::nullopt, 2);
+               dir_node("/queue/00000000000000000002", 2, 2), std::nullopt, 2);
   expect_error(s.create("/queue", false, "x", false, std::nullopt, kNow), kEcodeNodeExist, "/queue", 2);
   expect_event(s.create("/q3/a/b", false, "x", true, std::nullopt, kNow), "create",
-               file("/q3/a/b/00000000000000000003", "x", 3, 3), std::nullopt, 3);
+               file_node("/q3/a/b/00000000000000000003", "x", 3, 3), std::nullopt, 3);
   expect_event(s.get("/q3/a", false, false, kNow), "get",
-               [] { auto d = dir("/q3/a", 3, 3); d.nodes = {dir("/q3/a/b", 3, 3)}; return d; }(), std::nullopt, 3);
+               [] { auto d = dir_node("/q3/a", 3, 3); d.nodes = {dir_node("/q3/a/b", 3, 3)}; return d; }(), std::nullopt, 3);
 }
 
 BOOST_AUTO_TEST_CASE(update__keeps_created_index_and_needs_an_existing_node) {
   Store s;
   s.set("/foo", false, "five", std::nullopt, kNow);  // 1
-  expect_event(s.update("/foo", "six", std::nullopt, false, kNow), "update", file("/foo", "six", 2, 1),
-               file("/foo", "five", 1, 1), 2);
+  expect_event(s.update("/foo", "six", std::nullopt, false, kNow), "update", file_node("/foo", "six", 2, 1),
+               file_node("/foo", "five", 1, 1), 2);
   expect_error(s.update("/nokey", "x", std::nullopt, false, kNow), kEcodeKeyNotFound, "/nokey", 2);
 }
 
@@ -186,8 +172,8 @@ BOOST_AUTO_TEST_CASE(update__dir_with_value_fails_and_without_value_reports_a_ne
   Store s;
   s.set("/cdir", true, "", std::nullopt, kNow);  // 1
   expect_error(s.update("/cdir", "y", std::nullopt, false, kNow), kEcodeNotFile, "/cdir", 1);
-  expect_event(s.update("/cdir", "", std::nullopt, false, kNow), "update", dir("/cdir", 2, 1), dir("/cdir", 1, 1), 2);
-  expect_event(s.get("/cdir", false, false, kNow), "get", dir("/cdir", 1, 1), std::nullopt, 2);
+  expect_event(s.update("/cdir", "", std::nullopt, false, kNow), "update", dir_node("/cdir", 2, 1), dir_node("/cdir", 1, 1), 2);
+  expect_event(s.get("/cdir", false, false, kNow), "get", dir_node("/cdir", 1, 1), std::nullopt, 2);
 }
 
 BOOST_AUTO_TEST_CASE(compare_and_swap__mismatch_causes_name_value_then_index) {
@@ -208,11 +194,11 @@ BOOST_AUTO_TEST_CASE(compare_and_swap__success_keeps_created_index) {
   Store s;
   s.set("/foo", false, "one", std::nullopt, kNow);  // 1
   expect_event(s.compare_and_swap("/foo", "one", 0, "two", std::nullopt, false, kNow), "compareAndSwap",
-               file("/foo", "two", 2, 1), file("/foo", "one", 1, 1), 2);
+               file_node("/foo", "two", 2, 1), file_node("/foo", "one", 1, 1), 2);
   expect_event(s.compare_and_swap("/foo", std::nullopt, 2, "three", std::nullopt, false, kNow), "compareAndSwap",
-               file("/foo", "three", 3, 1), file("/foo", "two", 2, 1), 3);
+               file_node("/foo", "three", 3, 1), file_node("/foo", "two", 2, 1), 3);
   expect_event(s.compare_and_swap("/foo", "three", 3, "four", std::nullopt, false, kNow), "compareAndSwap",
-               file("/foo", "four", 4, 1), file("/foo", "three", 3, 1), 4);
+               file_node("/foo", "four", 4, 1), file_node("/foo", "three", 3, 1), 4);
 }
 
 BOOST_AUTO_TEST_CASE(compare_and_swap__missing_key_and_dir_fail) {
@@ -229,7 +215,7 @@ BOOST_AUTO_TEST_CASE(remove__file_event_has_no_value_and_prev_has_it) {
   Store s;
   s.set("/message", false, "Hello etcd", std::nullopt, kNow);  // 1
   expect_event(s.remove("/message", false, false, kNow), "delete", gone("/message", 2, 1),
-               file("/message", "Hello etcd", 1, 1), 2);
+               file_node("/message", "Hello etcd", 1, 1), 2);
   expect_error(s.remove("/message", false, false, kNow), kEcodeKeyNotFound, "/message", 2);
 }
 
@@ -239,12 +225,12 @@ BOOST_AUTO_TEST_CASE(remove__dir_needs_dir_flag_and_recursive_when_not_empty) {
   s.set("/dir/_hidden", false, "h", std::nullopt, kNow); // 2: hidden children still count
   expect_error(s.remove("/dir", false, false, kNow), kEcodeNotFile, "/dir", 2);
   expect_error(s.remove("/dir", true, false, kNow), kEcodeDirNotEmpty, "/dir", 2);
-  expect_event(s.remove("/dir", false, true, kNow), "delete", gone("/dir", 3, 1, true), dir("/dir", 1, 1), 3);
+  expect_event(s.remove("/dir", false, true, kNow), "delete", gone("/dir", 3, 1, true), dir_node("/dir", 1, 1), 3);
   expect_error(s.get("/dir/_hidden", false, false, kNow), kEcodeKeyNotFound, "/dir", 3);
   s.set("/empty", true, "", std::nullopt, kNow);  // 4
-  expect_event(s.remove("/empty", true, false, kNow), "delete", gone("/empty", 5, 4, true), dir("/empty", 4, 4), 5);
+  expect_event(s.remove("/empty", true, false, kNow), "delete", gone("/empty", 5, 4, true), dir_node("/empty", 4, 4), 5);
   s.set("/f", false, "", std::nullopt, kNow);  // 6
-  expect_event(s.remove("/f", true, true, kNow), "delete", gone("/f", 7, 6), file("/f", "", 6, 6), 7);
+  expect_event(s.remove("/f", true, true, kNow), "delete", gone("/f", 7, 6), file_node("/f", "", 6, 6), 7);
   BOOST_TEST(s.node_count() == 0u);
 }
 
@@ -256,7 +242,7 @@ BOOST_AUTO_TEST_CASE(compare_and_delete__compares_then_deletes_files_only) {
   expect_error(s.compare_and_delete("/cad", std::nullopt, 7, kNow), kEcodeTestFailed, "[7 != 1]", 2);
   expect_error(s.compare_and_delete("/cdir", std::nullopt, 1, kNow), kEcodeNotFile, "/cdir", 2);
   expect_event(s.compare_and_delete("/cad", "one", 0, kNow), "compareAndDelete", gone("/cad", 3, 1),
-               file("/cad", "one", 1, 1), 3);
+               file_node("/cad", "one", 1, 1), 3);
   expect_error(s.compare_and_delete("/cad", "one", 0, kNow), kEcodeKeyNotFound, "/cad", 3);
 }
 
