@@ -28,7 +28,7 @@ ClientCore::ClientCore(ClientOptions options)
     }
   }
   if (!options_.username.empty()) {
-    authorization_ = "Basic " + base64(options_.username + ":" + options_.password);
+    authorization_ = basic_authorization(options_.username, options_.password);
   }
   work_.emplace(ioc_.get_executor());
   int n = std::max(1, options_.io_threads);

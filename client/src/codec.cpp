@@ -1,5 +1,7 @@
 #include "client/src/codec.hpp"
 
+#include "coord/transport.hpp"
+
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -192,3 +194,14 @@ Error members_error(const HttpResponse& http) {
 }
 
 }  // namespace coord::detail
+
+namespace coord {
+
+std::string basic_authorization(std::string_view username, std::string_view password) {
+  std::string credentials(username);
+  credentials += ':';
+  credentials += password;
+  return "Basic " + detail::base64(credentials);
+}
+
+}  // namespace coord

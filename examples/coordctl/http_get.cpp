@@ -7,25 +7,6 @@
 #include "coord/tls.hpp"
 
 namespace coord::examples {
-namespace {
-
-std::string base64(std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t n = static_cast<std::uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<std::uint8_t>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
-
-}  // namespace
-
 std::optional<HttpAnswer> http_call(const ClientOptions& options, const std::string& method, const std::string& url,
                                     const std::string& target, const std::string& json,
                                     std::chrono::milliseconds timeout, std::string* error) {
@@ -42,7 +23,7 @@ std::optional<HttpAnswer> http_call(const ClientOptions& options, const std::str
   request.target = target;
   request.body = json;
   if (!json.empty()) request.content_type = "application/json";
-  if (!options.username.empty()) request.authorization = "Basic " + base64(options.username + ":" + options.password);
+  if (!options.username.empty()) request.authorization = basic_authorization(options.username, options.password);
   std::optional<TransportResult> result;
   transport->send(url, std::move(request), std::chrono::steady_clock::now() + timeout,
                   [&](TransportResult r) { result = std::move(r); });

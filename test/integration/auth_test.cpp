@@ -21,6 +21,7 @@
 #include <mutex>
 #include <thread>
 
+#include "client/src/codec.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
@@ -51,21 +52,6 @@ std::ostream& operator<<(std::ostream& os, const Answer& a) {
             << " allow=" << a.allow << " www-auth=" << a.www_authenticate << " body=" << a.body;
 }
 
-std::string base64(std::string_view in) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    std::uint32_t n = static_cast<std::uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<std::uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<std::uint8_t>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
-
 // One request on a fresh connection. `credentials` is "user:password" (empty: none); a body
 // with a '=' and no '{' is sent as a form, any other body as JSON.
 Answer send(const std::string& base_url, const std::string& method, const std::string& target,
@@ -76,7 +62,7 @@ Answer send(const std::string& base_url, const std::string& method, const std::s
   asio::connect(socket, asio::ip::tcp::resolver(io).resolve("127.0.0.1", port));
   http::request<http::string_body> req(http::string_to_verb(method), target, 11);
   req.set(http::field::host, "127.0.0.1");
-  if (!credentials.empty()) req.set(http::field::authorization, "Basic " + base64(credentials));
+  if (!credentials.empty()) req.set(http::field::authorization, "Basic " + coord::detail::base64(credentials));
   if (!body.empty()) {
     const bool form = body.find('{') == std::string::npos && body.find('=') != std::string::npos;
     req.set(http::field::content_type, form ? "application/x-www-form-urlencoded" : "application/json");

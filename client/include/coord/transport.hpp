@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -26,6 +27,10 @@ struct HttpRequest {
   std::string authorization; // "Basic ..." or empty
   bool long_poll = false;    // a watch: use the separate long-poll pool
 };
+
+// The value of HttpRequest::authorization for v2 auth's credentials: "Basic " and the base64 of
+// "username:password" (RFC 7617).
+std::string basic_authorization(std::string_view username, std::string_view password);
 
 struct HttpResponse {
   int status = 0;

@@ -1,6 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "client/src/codec.hpp"
+#include "coord/transport.hpp"
 
 using namespace coord;
 using namespace coord::detail;
@@ -25,6 +26,13 @@ BOOST_AUTO_TEST_CASE(base64__matches_rfc4648_vectors) {
   BOOST_TEST(base64("fo") == "Zm8=");
   BOOST_TEST(base64("foo") == "Zm9v");
   BOOST_TEST(base64("root:secret") == "cm9vdDpzZWNyZXQ=");
+}
+
+BOOST_AUTO_TEST_CASE(basic_authorization__is_basic_and_the_base64_of_user_colon_password) {
+  BOOST_TEST(basic_authorization("root", "secret") == "Basic cm9vdDpzZWNyZXQ=");
+  // A colon in the password stays (the server splits at the first one); empty parts are kept.
+  BOOST_TEST(basic_authorization("u", "a:b") == "Basic dTphOmI=");
+  BOOST_TEST(basic_authorization("", "") == "Basic Og==");
 }
 
 BOOST_AUTO_TEST_CASE(parse_keys_response__reads_nested_nodes_prev_node_and_headers) {
