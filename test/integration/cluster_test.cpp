@@ -20,6 +20,7 @@
 #include "coord/tls.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/http_probe.hpp"
+#include "test/support/client/add_member_when_allowed.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -404,19 +405,9 @@ BOOST_AUTO_TEST_CASE(membership__add_then_remove_a_member_then_remove_the_leader
   const std::string peer = "http://127.0.0.1:" + std::to_string(coord::test::free_port());
   const std::string client_url = "http://127.0.0.1:" + std::to_string(coord::test::free_port());
   coord::Client admin(client_options(c.client_urls()));
-  std::optional<coord::Member> added;
-  eventually([&] {
-    try {
-      added = admin.add_member({peer});
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 15s);
+  const auto added = coord::test::add_member_when_allowed(admin, peer, 15s);
   BOOST_REQUIRE_MESSAGE(added, "the 4th member could not be added");
-  std::string initial;
-  for (int i = 0; i < 3; ++i) initial += "m" + std::to_string(i) + "=" + c.peer_url(i) + ",";
-  initial += "m3=" + peer;
+  const std::string initial = c.initial_cluster_with("m3", peer);
   const std::vector<std::string> joiner_argv = {
       *coord::test::server_binary(ServerKind::kCoordd), "--name=m3", "--data-dir=" + dir.file("m3.data"),
       "--listen-client-urls=" + client_url, "--advertise-client-urls=" + client_url, "--listen-peer-urls=" + peer,

@@ -27,6 +27,7 @@
 #include "coord/client.hpp"
 #include "coord/tls.hpp"
 #include "test/support/process/eventually.hpp"
+#include "test/support/client/add_member_when_allowed.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/server_cluster.hpp"
 #include "test/support/tls/test_pki.hpp"
@@ -512,21 +513,11 @@ BOOST_AUTO_TEST_CASE(peer_tls__a_member_added_at_run_time_joins_over_https) {
   coord::ClientOptions admin_options;
   admin_options.endpoints = c.client_urls();
   coord::Client admin(admin_options);
-  std::optional<coord::Member> added;
-  // Strict reconfiguration refuses until the peers have been connected for 5 s (as etcd). The
-  // deadline only guards against a hang: on a loaded machine the TLS peer streams take longer.
-  eventually([&] {
-    try {
-      added = admin.add_member({peer});
-      return true;
-    } catch (const std::exception&) {
-      return false;
-    }
-  }, 60s);
+  // The deadline only guards against a hang: on a loaded machine the TLS peer streams take longer
+  // to count as connected.
+  const auto added = coord::test::add_member_when_allowed(admin, peer, 60s);
   BOOST_REQUIRE_MESSAGE(added, "the 4th member could not be added");
-  std::string initial;
-  for (int i = 0; i < 3; ++i) initial += "m" + std::to_string(i) + "=" + c.peer_url(i) + ",";
-  initial += "m3=" + peer;
+  const std::string initial = c.initial_cluster_with("m3", peer);
   std::vector<std::string> argv = {*coord::test::server_binary(ServerKind::kCoordd), "--name=m3",
                                    "--data-dir=" + dir.file("m3.data"), "--listen-client-urls=" + client_url,
                                    "--advertise-client-urls=" + client_url, "--listen-peer-urls=" + peer,

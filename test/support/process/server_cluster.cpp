@@ -75,6 +75,12 @@ std::string ServerCluster::peer_url(int i) const {
   return listen_peer_url(i);
 }
 
+std::string ServerCluster::initial_cluster_with(const std::string& name, const std::string& peer) const {
+  std::string out;
+  for (int i = 0; i < size(); ++i) out += members_[i].name + "=" + peer_url(i) + ",";
+  return out + name + "=" + peer;
+}
+
 std::string ServerCluster::listen_peer_url(int i) const {
   return std::string(options_.peer_tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(members_.at(i).peer_port);
 }

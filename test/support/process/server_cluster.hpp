@@ -85,6 +85,9 @@ class ServerCluster {
   std::vector<std::string> client_urls() const;
   // Member i's advertised peer URL (its relay's with peer_relays).
   std::string peer_url(int i) const;
+  // The --initial-cluster of a member that joins as `name` at `peer`: every member's
+  // name=peer_url, then the joiner's.
+  std::string initial_cluster_with(const std::string& name, const std::string& peer) const;
   // The peer relays (ClusterOptions::peer_relays; the member ids are known to them once start()
   // returned true). Throws std::logic_error without peer_relays.
   LinkRelays& relays();
