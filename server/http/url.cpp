@@ -11,6 +11,15 @@ void to_ascii_lower(std::string& s) {
   for (char& c : s) c = ascii_lower(c);
 }
 
+// Appends "%XY", the byte's two upper-case hex digits (Go's url escaping).
+void append_percent_escape(std::string& out, char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto b = static_cast<unsigned char>(c);
+  out += '%';
+  out += kHex[b >> 4];
+  out += kHex[b & 0xF];
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -128,16 +137,12 @@ std::string html_escape(std::string_view s) {
 
 // Go's hexEscapeNonASCII, applied to the Location header.
 std::string hex_escape_non_ascii(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x80) {
+    if (static_cast<unsigned char>(c) < 0x80) {
       out += c;
     } else {
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 0xF];
+      append_percent_escape(out, c);
     }
   }
   return out;
@@ -190,18 +195,14 @@ bool query_unescape(std::string_view in, std::string& out, std::string* error) {
 }
 
 std::string escape_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(path.size());
   for (char c : path) {
-    const auto b = static_cast<unsigned char>(c);
-    const bool keep = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (keep || std::string_view("-_.~$&+,/:;=@").find(c) != std::string_view::npos) {
       out += c;
     } else {
-      out += '%';
-      out += kHex[b >> 4];
-      out += kHex[b & 0xF];
+      append_percent_escape(out, c);
     }
   }
   return out;

@@ -16,6 +16,12 @@
 namespace coord::node {
 namespace {
 
+// Answers a membership change that will not be proposed; what a prepare_* returns then.
+std::optional<NodeCore::ConfChangeRequest> refuse_change(NodeCore::MemberCallback& done, Status why) {
+  done(std::move(why), {});
+  return std::nullopt;
+}
+
 // How long a peer must have been connected to count as active for a reconfiguration (etcd's
 // HealthInterval): a member that just came back may be gone again.
 constexpr std::chrono::seconds kHealthInterval{5};
@@ -81,10 +87,7 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_add_member(std::vec
                                                                          MemberCallback& done) const {
   std::sort(peer_urls.begin(), peer_urls.end());
   const auto members = this->members();
-  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
-    done(std::move(s), {});
-    return std::nullopt;
-  };
+  auto refuse = [&](Status s) { return refuse_change(done, std::move(s)); };
   for (const auto& m : members)
     for (const auto& url : m.peer_urls)
       if (std::find(peer_urls.begin(), peer_urls.end(), url) != peer_urls.end())
@@ -123,10 +126,7 @@ Result<std::vector<store::Member>::const_iterator> NodeCore::find_member(const s
 
 std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_remove_member(std::uint64_t id, MemberCallback& done) const {
   const auto members = this->members();
-  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
-    done(std::move(s), {});
-    return std::nullopt;
-  };
+  auto refuse = [&](Status s) { return refuse_change(done, std::move(s)); };
   auto it = find_member(members, id);
   if (!it) return refuse(it.status());
   if (options_.strict_reconfig_check)
@@ -140,10 +140,7 @@ std::optional<NodeCore::ConfChangeRequest> NodeCore::prepare_update_member(std::
                                                                             MemberCallback& done) const {
   std::sort(peer_urls.begin(), peer_urls.end());
   const auto members = this->members();
-  auto refuse = [&](Status s) -> std::optional<ConfChangeRequest> {
-    done(std::move(s), {});
-    return std::nullopt;
-  };
+  auto refuse = [&](Status s) { return refuse_change(done, std::move(s)); };
   auto it = find_member(members, id);
   if (!it) return refuse(it.status());
   for (const auto& m : members)
