@@ -153,15 +153,7 @@ bool LoadBalancerTable::wait_until(const std::function<bool(const std::vector<Se
                                    std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  for (;;) {
-    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
-    auto copy = list_locked();
-    auto seen = version_;
-    lock.unlock();
-    if (predicate(copy)) return true;  // user code: no lock held
-    lock.lock();
-    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
-  }
+  return detail::wait_for_view(lock, cv_, deadline, ready_, version_, [&] { return list_locked(); }, predicate);
 }
 
 }  // namespace coord::recipes

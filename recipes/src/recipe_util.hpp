@@ -1,11 +1,15 @@
 // Small helpers shared by the recipes' .cpp files (not installed): deadlines turned into per-call
-// timeouts, the actions that mean "this key is gone", key path joining, shared user callbacks.
+// timeouts, the actions that mean "this key is gone", key path joining, shared user callbacks,
+// the wait of a watched view.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +66,26 @@ SharedCallback<Signature> share_callback(std::function<Signature> f) {
 inline std::string base_name(std::string_view key) {
   auto pos = key.rfind('/');
   return std::string(pos == std::string_view::npos ? key : key.substr(pos + 1));
+}
+
+// The loop of a watched view's wait_until() (LoadBalancerTable, TaskMonitor): once the view has
+// loaded (`ready`), `predicate` is tried on a copy made under the lock (`copy()`) but called
+// outside it, since user code must never run under the view's mutex; then the loop waits for
+// the next change (`version` moves on). False once `deadline` passes. `lock` holds the view's
+// mutex on entry and on return; `ready` and `version` are guarded by it.
+template <class Copy, class Predicate>
+bool wait_for_view(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, Clock::time_point deadline,
+                   const bool& ready, const std::uint64_t& version, Copy copy, const Predicate& predicate) {
+  for (;;) {
+    if (!cv.wait_until(lock, deadline, [&] { return ready; })) return false;
+    auto view = copy();
+    const std::uint64_t seen = version;
+    lock.unlock();
+    const bool holds = predicate(view);
+    lock.lock();
+    if (holds) return true;
+    if (!cv.wait_until(lock, deadline, [&] { return version != seen; })) return false;
+  }
 }
 
 }  // namespace coord::recipes::detail

@@ -247,15 +247,7 @@ bool TaskMonitor::wait_until(const std::function<bool(const std::map<std::string
                              std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::unique_lock lock(mu_);
-  for (;;) {
-    if (!cv_.wait_until(lock, deadline, [&] { return ready_; })) return false;
-    auto copy = tasks_;
-    auto seen = version_;
-    lock.unlock();
-    if (predicate(copy)) return true;  // user code: no lock held
-    lock.lock();
-    if (!cv_.wait_until(lock, deadline, [&] { return version_ != seen; })) return false;
-  }
+  return detail::wait_for_view(lock, cv_, deadline, ready_, version_, [&] { return tasks_; }, predicate);
 }
 
 }  // namespace coord::recipes
