@@ -3,13 +3,17 @@
 // directory (recovering the newest valid snapshot and the WAL after it) or creates a fresh one, and
 // persists each Ready's hard state and entries with one write and at most one fdatasync (group
 // commit). Used only inside a round (raft_mu_); not thread-safe. Snapshot files are written by a
-// SnapshotWriter thread of its own (see "Snapshots" below).
+// SnapshotWriter thread of its own, or by a forked child it waits for (see "Snapshots" below).
 //
-// Snapshots: capture_snapshot() captures the state (serializing it in the round, or forking a
-// child that serializes and writes it: DurableLogOptions::capture) and start_snapshot() hands
-// serialized state to the writer; both return at once; when the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the
-// writer thread) the next round calls finish_snapshot(), which records the WAL marker and only
-// then compacts the in-memory log and releases old WAL segments and snapshot files.
+// Snapshots: capture_snapshot() captures the state — serializing it in the round, or forking a
+// child that serializes and writes it (DurableLogOptions::capture, server/node/forked_save.hpp) —
+// and start_snapshot() hands already serialized state to the writer; both return at once. When
+// the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the writer
+// thread) the next round calls finish_snapshot(), which records the WAL marker and only then
+// compacts the in-memory log and releases old WAL segments and snapshot files. A child leaves
+// no state behind in this process to refresh: the Snapshotter and the PosixFileSystem keep none
+// (file lists for purge() are read from the directory each time), and the save's timings come
+// back in the child's report.
 // Invariants:
 //  * at most one local snapshot is in flight;
 //  * a WAL marker is never written before its .snap file is durable, and nothing the recovery
@@ -67,7 +71,8 @@ struct DurableLogOptions {
   std::atomic<std::uint64_t>* wal_written_bytes = nullptr;
   // Where snapshot saves report their timings (see snap::SaveTimings).
   snap::SaveTimings snap_timings;
-  // Called on the snapshot writer thread when a write started by start_snapshot() has ended
+  // Called on the snapshot writer thread when a write started by start_snapshot() (or
+  // capture_snapshot()) has ended
   // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().
   std::function<void()> on_snapshot_written;
   // How capture_snapshot() captures. kForked needs a FileSystem whose writes reach the disk from

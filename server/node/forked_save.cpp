@@ -1,6 +1,7 @@
 #include "server/node/forked_save.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@ namespace {
 
 // The fixed part of the report (see the format in forked_save.hpp).
 constexpr std::size_t kFixedReportBytes = 1 + 8 + 8 + 8 + 8 + 4;
+constexpr int kNice = 10;
 
 template <class T>
 void put(std::string& out, T value) {
@@ -76,6 +78,10 @@ void write_all(int fd, const std::string& data) {
   // WAL, peer connections. stdin/out/err stay: they are nobody's resource to release.
   if (report_fd > 3) ::close_range(3, static_cast<unsigned>(report_fd) - 1, 0);
   ::close_range(static_cast<unsigned>(report_fd) + 1, ~0U, 0);
+  // Background work, like the writer thread (server/node/snapshot_writer.cpp): the child
+  // inherits the nice value of the thread that forked (the raft loop's), and would otherwise
+  // take a core and the disk from it on equal terms. Best effort.
+  ::setpriority(PRIO_PROCESS, 0, kNice);
   // The parent's handlers would run here for a stop signal aimed at this pid; the default ends it.
   ::signal(SIGTERM, SIG_DFL);
   ::signal(SIGINT, SIG_DFL);

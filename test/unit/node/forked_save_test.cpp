@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "server/common/failpoint.hpp"
+#include "server/common/file_mem.hpp"
 #include "server/common/file_posix.hpp"
 #include "server/node/durable_log.hpp"
 #include "server/node/snapshot_writer.hpp"
@@ -256,6 +258,31 @@ BOOST_AUTO_TEST_CASE(capture__snap_after_save_fires_in_the_parent_once_the_child
   BOOST_TEST(outcome.status().message().find("snap_after_save") != std::string::npos);
   // As with Snapshotter::save(): the file is durable, only the marker is never written.
   BOOST_TEST(fs.exists(snap_dir(scratch.path()) + "/" + snap::snapshot_name(2, 30)));
+}
+
+BOOST_AUTO_TEST_CASE(capture__without_a_child_falls_back_to_the_inline_capture) {
+  // No descriptor left for the report pipe (the limit lowered under the ones in use): no child
+  // can start, as when fork() fails. The in-memory file system needs no descriptor to write.
+  MemFileSystem mem;
+  auto log = open_log(mem, "/data", SnapshotCapture::kForked);
+  append(*log, 1, 30);
+  rlimit saved{};
+  BOOST_REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit none = saved;
+  none.rlim_cur = 3;
+  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &none) == 0);
+  bool serialized_here = false;
+  const Status captured = log->capture_snapshot(30, kConf, [&] {
+    serialized_here = true;  // a child's write to this variable would not be seen here
+    return std::string("state at 30");
+  });
+  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  BOOST_REQUIRE_MESSAGE(captured.is_ok(), captured.to_string());
+  BOOST_TEST(serialized_here);
+  auto outcome = log->wait_and_finish_snapshot(5);
+  BOOST_REQUIRE(outcome.is_ok());
+  BOOST_TEST((*outcome == SnapshotOutcome::kRecorded));
+  BOOST_TEST(log->recorded_snapshot_bytes() == std::string("state at 30").size());
 }
 
 BOOST_AUTO_TEST_CASE(stop__while_a_child_writes_waits_for_it_and_leaves_no_child_and_no_temp_file) {
