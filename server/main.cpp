@@ -70,6 +70,8 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   o.snapshot_count = c.snapshot_count;
   o.snapshot_catch_up_entries = std::min<std::uint64_t>(5000, c.snapshot_count);
   o.max_snapshots = c.max_snapshots;
+  // The real file system: a forked child's writes reach the disk (server/node/forked_save.hpp).
+  o.snapshot_capture = coord::node::SnapshotCapture::kForked;
   o.max_wals = c.max_wals;
   o.tick_interval = c.heartbeat_interval;
   o.election_ticks = static_cast<int>(std::max<std::int64_t>(2, c.election_timeout / c.heartbeat_interval));

@@ -4,6 +4,8 @@
 #include "server/common/coding.hpp"
 #include "server/common/failpoint.hpp"
 #include "server/common/hex.hpp"
+#include "server/common/log.hpp"
+#include "server/node/forked_save.hpp"
 #include "server/node/snapshot_writer.hpp"
 #include "server/snap/snapshotter.hpp"
 #include "server/wal/wal.hpp"
@@ -148,6 +150,30 @@ Status DurableLog::start_snapshot(std::uint64_t index, const raft::ConfState& co
   return Status::ok();
 }
 
+Status DurableLog::capture_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
+                                    const std::function<std::string()>& serialize) {
+  if (options_.capture == SnapshotCapture::kInline) return start_snapshot(index, conf_state, serialize());
+  // Invariant: at most one local snapshot in flight (so at most one child).
+  COORD_CHECK(!writer_->in_flight(), "a snapshot was started while another is in flight");
+  auto term = storage_.term(index);
+  if (!term) return term.status();
+  // The child fires no failpoint (it must not log, and a crash there would end only the
+  // child): snap_before_save is evaluated here, snap_after_save by the writer (SnapshotWriter).
+  if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
+  const raft::SnapshotMetadata metadata{index, *term, conf_state};
+  auto child = ForkedSave::start(*snapshotter_, metadata, serialize);
+  if (child) {
+    writer_->submit_forked(metadata, std::move(*child));
+    return Status::ok();
+  }
+  // No child (ENOMEM, EAGAIN): this snapshot is captured in the round, as kInline would.
+  if (options_.log && !fork_failure_logged_)
+    COORD_LOG_WARN("snapshot capture by fork failed; capturing on the raft loop instead",
+                   {"error", child.status().to_string()});
+  fork_failure_logged_ = true;
+  return start_snapshot(index, conf_state, serialize());
+}
+
 Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) {
   auto finished = writer_->take_finished();
   if (!finished) return SnapshotOutcome::kNotReady;
@@ -185,6 +211,7 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
     return SnapshotOutcome::kDropped;
   }
   COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(m));
+  recorded_snapshot_bytes_ = written.data_bytes;
   auto held = storage_.create_snapshot(index, m.conf_state, std::string());
   if (!held) return held.status();
   // Invariant: the term the file was named with is the term the log still has at `index`

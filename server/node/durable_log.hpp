@@ -3,12 +3,17 @@
 // directory (recovering the newest valid snapshot and the WAL after it) or creates a fresh one, and
 // persists each Ready's hard state and entries with one write and at most one fdatasync (group
 // commit). Used only inside a round (raft_mu_); not thread-safe. Snapshot files are written by a
-// SnapshotWriter thread of its own (see "Snapshots" below).
+// SnapshotWriter thread of its own, or by a forked child it waits for (see "Snapshots" below).
 //
-// Snapshots: start_snapshot() hands the captured state to the writer and returns at
-// once; when the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the
-// writer thread) the next round calls finish_snapshot(), which records the WAL marker and only
-// then compacts the in-memory log and releases old WAL segments and snapshot files.
+// Snapshots: capture_snapshot() captures the state — serializing it in the round, or forking a
+// child that serializes and writes it (DurableLogOptions::capture, server/node/forked_save.hpp) —
+// and start_snapshot() hands already serialized state to the writer; both return at once. When
+// the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the writer
+// thread) the next round calls finish_snapshot(), which records the WAL marker and only then
+// compacts the in-memory log and releases old WAL segments and snapshot files. A child leaves
+// no state behind in this process to refresh: the Snapshotter and the PosixFileSystem keep none
+// (file lists for purge() are read from the directory each time), and the save's timings come
+// back in the child's report.
 // Invariants:
 //  * at most one local snapshot is in flight;
 //  * a WAL marker is never written before its .snap file is durable, and nothing the recovery
@@ -37,6 +42,7 @@
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/node/log_storage.hpp"
+#include "server/node/node_options.hpp"
 #include "server/node/snapshot_writer.hpp"
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/types.hpp"
@@ -65,9 +71,15 @@ struct DurableLogOptions {
   std::atomic<std::uint64_t>* wal_written_bytes = nullptr;
   // Where snapshot saves report their timings (see snap::SaveTimings).
   snap::SaveTimings snap_timings;
-  // Called on the snapshot writer thread when a write started by start_snapshot() has ended
+  // Called on the snapshot writer thread when a write started by start_snapshot() (or
+  // capture_snapshot()) has ended
   // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().
   std::function<void()> on_snapshot_written;
+  // How capture_snapshot() captures. kForked needs a FileSystem whose writes reach the disk from
+  // another process (PosixFileSystem).
+  SnapshotCapture capture = SnapshotCapture::kInline;
+  // false: nothing is logged (simulations).
+  bool log = true;
 };
 
 // What finish_snapshot() did.
@@ -118,6 +130,13 @@ class DurableLog {
   // Check-fails when a snapshot is already in flight; an error when `index` is not in the
   // in-memory log.
   Status start_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data);
+  // Starts a snapshot of the applied state at `index`; `serialize` returns the state machine's
+  // saved state at exactly that index. kInline: called here, then start_snapshot(). kForked:
+  // the process forks and the child calls `serialize` and writes the file; the snap_before_save
+  // failpoint is evaluated here, before the fork (so its stall pauses the round). When fork()
+  // fails the capture is inline for this snapshot (a warning is logged the first time).
+  Status capture_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
+                          const std::function<std::string()>& serialize);
   // True from start_snapshot() until finish_snapshot() has acted on its result.
   bool snapshot_in_flight() const;
   // Acts on a finished write: records the WAL marker, compacts the in-memory log keeping
@@ -130,6 +149,8 @@ class DurableLog {
   // start_snapshot(), then waits for the write and finish_snapshot(): for tests and tools.
   Result<SnapshotOutcome> create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
                                           std::uint64_t keep_entries);
+  // The size of the data of the snapshot finish_snapshot() last recorded (0 before any).
+  std::uint64_t recorded_snapshot_bytes() const { return recorded_snapshot_bytes_; }
   // Waits for a write in flight to end and joins the writer thread; its result is dropped (the
   // file has no marker, so it is never used). Called before the owner of on_snapshot_written
   // goes away; also done by the destructor. Idempotent.
@@ -150,6 +171,8 @@ class DurableLog {
   raft::Snapshot recovered_snapshot_;
   std::uint64_t cluster_id_ = 0;
   bool is_new_ = false;
+  std::uint64_t recorded_snapshot_bytes_ = 0;
+  bool fork_failure_logged_ = false;
 };
 
 }  // namespace coord::node

@@ -72,6 +72,8 @@ Status NodeCore::open(MessageSender* sender) {
   // The snapshot writer's completion is inbox work like any other: the shell puts it into the
   // next round's inbox, and that round records the snapshot (finish_snapshot).
   log_options.on_snapshot_written = [this] { signals_.snapshot_written(); };
+  log_options.capture = options_.snapshot_capture;
+  log_options.log = options_.log;
   auto log = DurableLog::open(fs_, options_.data_dir, options_.member_id, options_.cluster_id, log_options);
   if (!log) return log.status();
   log_ = std::move(*log);
@@ -599,14 +601,14 @@ void NodeCore::maybe_snapshot() {
   // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
   if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
   // Only a round (this one) writes what save() reads; other threads change only the
-  // watcher hub (watch/unwatch), which save() does not read: no store lock is needed. The
+  // watcher hub (watch/unwatch), which save() does not read: no store lock is needed, neither
+  // here (kInline) nor in a forked child (kForked), which must take no lock at all. The
   // serialized text is exactly the state at applied_index_; writing and fsyncing it is the writer
-  // thread's job. Sized from the last one (plus growth room): no reallocation copies of a string of
-  // 100s of MB.
+  // thread's job (or the child's). Sized from the last one (plus growth room): no reallocation
+  // copies of a string of 100s of MB.
   const auto started = clock_.steady_now();
-  std::string data = store_.save(snapshot_bytes_ + snapshot_bytes_ / 8);
-  snapshot_bytes_ = data.size();
-  if (auto s = log_->start_snapshot(applied_index_, raft_->status().conf_state, std::move(data)); !s.is_ok())
+  auto serialize = [this] { return store_.save(snapshot_bytes_ + snapshot_bytes_ / 8); };
+  if (auto s = log_->capture_snapshot(applied_index_, raft_->status().conf_state, serialize); !s.is_ok())
     return fail(s);
   snapshot_index_ = applied_index_;  // moved on again once this one is durable (finish_snapshot)
   snapshot_started_ = started;
@@ -624,7 +626,9 @@ void NodeCore::finish_snapshot() {
   snapshot_index_ = applied_index_;
   // A local snapshot overtaken by one received from the leader comes back kDropped: nothing to log.
   if (*outcome != SnapshotOutcome::kRecorded) return;
-  // What the raft loop paid (the capture) against what the writer thread took off it.
+  snapshot_bytes_ = log_->recorded_snapshot_bytes();
+  // What the raft loop paid (the capture: serializing, or the fork) against what the writer
+  // thread or the child took off it.
   if (options_.log)
     COORD_LOG_INFO("saved snapshot", {"snapshot-index", saved_index}, {"snapshot-size-bytes", snapshot_bytes_},
                    log::duration("capture-on-raft-loop", snapshot_capture_),

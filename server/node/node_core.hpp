@@ -299,7 +299,7 @@ class NodeCore {
   std::uint64_t snapshot_index_ = 0;
   std::size_t snapshot_bytes_ = 0;    // size of the last store snapshot: the next one's size hint
   std::chrono::steady_clock::time_point snapshot_started_{};  // of the one in flight (for the log line)
-  std::chrono::steady_clock::duration snapshot_capture_{};    // its store_.save() on this thread
+  std::chrono::steady_clock::duration snapshot_capture_{};    // its capture on this thread (save or fork)
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point next_sync_;
   bool published_ = false;

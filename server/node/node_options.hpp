@@ -16,6 +16,17 @@ struct MemberSpec {
   std::vector<std::string> peer_urls;
 };
 
+// How a round captures a local snapshot (server/node/durable_log.hpp, DurableLog::capture_snapshot).
+enum class SnapshotCapture {
+  // The round serializes the store itself; the writer thread writes the file. Works with any
+  // FileSystem: the deterministic simulation and unit tests run over an in-memory one, where a
+  // forked child's writes would be lost with the child.
+  kInline,
+  // The round fork()s; the child serializes and writes (server/node/forked_save.hpp). Needs the
+  // real file system. coordd's choice.
+  kForked,
+};
+
 struct NodeOptions {
   std::uint64_t member_id = 0;
   std::uint64_t cluster_id = 0;
@@ -35,6 +46,7 @@ struct NodeOptions {
   std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
   std::size_t max_snapshots = 5;
+  SnapshotCapture snapshot_capture = SnapshotCapture::kInline;
   std::size_t max_wals = 5;
   std::uint64_t wal_segment_bytes = 64ull << 20;   // a WAL segment's preallocated size
   std::chrono::milliseconds tick_interval{100};    // --heartbeat-interval: one raft tick

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "server/common/check.hpp"
+#include "server/common/failpoint.hpp"
 
 namespace coord::node {
 namespace {
@@ -16,13 +17,19 @@ SnapshotWriter::SnapshotWriter(snap::Snapshotter& snapshotter, std::function<voi
 
 SnapshotWriter::~SnapshotWriter() { stop(); }
 
-void SnapshotWriter::submit(raft::Snapshot snapshot) {
+void SnapshotWriter::submit(raft::Snapshot snapshot) { submit_job(Job{std::move(snapshot), nullptr}); }
+
+void SnapshotWriter::submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child) {
+  submit_job(Job{raft::Snapshot{metadata, {}}, std::make_unique<ForkedSave>(std::move(child))});
+}
+
+void SnapshotWriter::submit_job(Job job) {
   {
     std::lock_guard lock(mu_);
     // Invariant: at most one snapshot in flight (the owner checks in_flight() first).
     COORD_CHECK(!in_flight_, "a snapshot was submitted while another is in flight");
     COORD_CHECK(!stopping_, "a snapshot was submitted after the writer stopped");
-    pending_ = std::move(snapshot);
+    pending_ = std::move(job);
     in_flight_ = true;
   }
   cv_.notify_all();
@@ -67,23 +74,40 @@ void SnapshotWriter::run() {
   // values are per thread). Best effort; a snapshot that ends later only delays compaction.
   setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice);
   while (true) {
-    raft::Snapshot snapshot;
+    Job job;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || pending_.has_value(); });
       if (!pending_) return;  // stopping with nothing to write
-      snapshot = std::move(*pending_);
+      job = std::move(*pending_);
       pending_.reset();
     }
     // The long part, outside the lock: the owner may ask in_flight() meanwhile.
-    Status status = snapshotter_.save(snapshot);
+    Finished finished = write(std::move(job));
     {
       std::lock_guard lock(mu_);
-      finished_ = Finished{std::move(snapshot), std::move(status)};
+      finished_ = std::move(finished);
     }
     cv_.notify_all();
     if (on_finished_) on_finished_();
   }
+}
+
+SnapshotWriter::Finished SnapshotWriter::write(Job job) {
+  if (!job.child) {
+    Status status = snapshotter_.save(job.snapshot);
+    const std::uint64_t bytes = job.snapshot.data.size();
+    return Finished{std::move(job.snapshot), std::move(status), bytes};
+  }
+  ForkedSave::Outcome outcome = job.child->wait();
+  job.child.reset();  // reaped
+  if (outcome.status.is_ok()) {
+    if (failpoint::hit(failpoint::Point::kSnapAfterSave))
+      outcome.status = failpoint::injected_error(failpoint::Point::kSnapAfterSave);
+    else
+      snapshotter_.record_timings(outcome.durations);
+  }
+  return Finished{std::move(job.snapshot), std::move(outcome.status), outcome.data_bytes};
 }
 
 }  // namespace coord::node

@@ -2,7 +2,8 @@
 // the write and fsync of hundreds of MB. A round captures the state, submit()s it and goes on;
 // when the file is durable (or the write failed) the writer calls `on_finished`, and a later
 // round collects the result with take_finished(), then records the WAL marker and compacts
-// (DurableLog::finish_snapshot).
+// (DurableLog::finish_snapshot). A snapshot captured by fork() (ForkedSave) is written by the
+// child; the writer thread then only waits for it and turns its report into the same result.
 //
 // Invariant: at most one snapshot is in flight. A snapshot counts as in flight from submit()
 // until its result is taken, not merely until its write ends, so a second submit() cannot start
@@ -15,11 +16,13 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include "server/common/status.hpp"
+#include "server/node/forked_save.hpp"
 #include "server/raft/types.hpp"
 #include "server/snap/snapshotter.hpp"
 
@@ -29,9 +32,12 @@ class SnapshotWriter {
  public:
   // What a write came to: the snapshot given to submit() (its data still attached, handed back
   // so the caller can decide what to keep) and the status of Snapshotter::save().
+  // A forked write hands back the metadata only (the data lived in the child); `data_bytes` is
+  // the size of the data either way.
   struct Finished {
     raft::Snapshot snapshot;
     Status status;
+    std::uint64_t data_bytes = 0;
   };
 
   // Starts the writer thread. `snapshotter` must outlive the writer.
@@ -43,6 +49,10 @@ class SnapshotWriter {
 
   // Hands `snapshot` to the writer thread. Check-fails when one is already in flight.
   void submit(raft::Snapshot snapshot);
+  // Like submit(), for a snapshot `child` writes (`metadata` is what it writes): the writer
+  // thread waits for the child, then evaluates the snap_after_save failpoint (a child fires none)
+  // and records the child's timings, as Snapshotter::save() would have.
+  void submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child);
   // True from submit() until take_finished() (or wait()) returned its result.
   bool in_flight() const;
   // The result of the in-flight snapshot once its write has ended; nullopt while it is still
@@ -52,12 +62,22 @@ class SnapshotWriter {
   // synchronous DurableLog::create_snapshot). Check-fails when none is in flight.
   Finished wait();
   // Lets a write in progress finish (a half-written temp file would be cleaned at the next
-  // start anyway, but a finished one costs nothing to keep), then joins the thread. A result
+  // start anyway, but a finished one costs nothing to keep) — a forked child included: once
+  // stop() returns, the child has been reaped — then joins the thread. A result
   // not yet taken is dropped: without its WAL marker the file is never used. Idempotent.
   void stop();
 
  private:
+  // What a round handed over: the data to write, or the child that writes it.
+  struct Job {
+    raft::Snapshot snapshot;
+    std::unique_ptr<ForkedSave> child;  // null: written here
+  };
+
+  void submit_job(Job job);
   void run();
+  // Writes `job` (or waits for its child). Called on the writer thread, without the lock.
+  Finished write(Job job);
   // Hands out finished_ and ends the write in flight. Called with mu_ held and finished_ set.
   Finished take_locked();
 
@@ -68,7 +88,7 @@ class SnapshotWriter {
   // Guarded by mu_.
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::optional<raft::Snapshot> pending_;  // submitted, not yet picked up by the writer thread
+  std::optional<Job> pending_;             // submitted, not yet picked up by the writer thread
   std::optional<Finished> finished_;       // written, not yet taken by the owner
   bool in_flight_ = false;
   bool stopping_ = false;

@@ -39,9 +39,24 @@ bool same_point(const raft::SnapshotMetadata& a, const raft::SnapshotMetadata& b
 Status Snapshotter::save(const raft::Snapshot& snapshot) {
   if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
   if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
+  SaveDurations durations;
+  COORD_RETURN_IF_ERROR(write_file(snapshot, durations));
+  if (failpoint::hit(failpoint::Point::kSnapAfterSave)) return failpoint::injected_error(failpoint::Point::kSnapAfterSave);
+  record_timings(durations);
+  return Status::ok();
+}
+
+void Snapshotter::record_timings(const SaveDurations& durations) const {
+  if (timings_.marshalling != nullptr) timings_.marshalling->observe(durations.marshalling);
+  if (timings_.fsync != nullptr) timings_.fsync->observe(durations.fsync);
+  if (timings_.total != nullptr) timings_.total->observe(durations.total);
+}
+
+Status Snapshotter::write_file(const raft::Snapshot& snapshot, SaveDurations& durations) const {
+  if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
   const auto started = std::chrono::steady_clock::now();
-  auto observe_since = [](DurationHistogram* h, std::chrono::steady_clock::time_point since) {
-    if (h != nullptr) h->observe(std::chrono::steady_clock::now() - since);
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t);
   };
   if (!fs_.exists(dir_)) {
     COORD_RETURN_IF_ERROR(fs_.mkdirs(dir_));
@@ -54,7 +69,7 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
   // The CRC is streamed over the pieces as they are written: no concatenated copy.
   std::uint32_t crc = crc32c::extend(0, header.data(), header.size());
   crc = crc32c::extend(crc, snapshot.data.data(), snapshot.data.size());
-  observe_since(timings_.marshalling, started);
+  durations.marshalling = since(started);
 
   auto write_tmp = [&]() -> Status {
     auto file = fs_.open(tmp, OpenMode::kCreate);
@@ -79,11 +94,10 @@ Status Snapshotter::save(const raft::Snapshot& snapshot) {
     static_cast<void>(fs_.remove(tmp));  // best effort; load() removes leftovers too
     return s;
   }
-  observe_since(timings_.fsync, writing);
+  durations.fsync = since(writing);
   COORD_RETURN_IF_ERROR(fs_.rename(tmp, path));
   COORD_RETURN_IF_ERROR(fs_.sync_dir(dir_));
-  if (failpoint::hit(failpoint::Point::kSnapAfterSave)) return failpoint::injected_error(failpoint::Point::kSnapAfterSave);
-  observe_since(timings_.total, started);
+  durations.total = since(started);
   return Status::ok();
 }
 
@@ -181,6 +195,13 @@ Result<raft::Snapshot> Snapshotter::load_at(const raft::SnapshotMetadata& point)
   const std::string name = snapshot_name(point.term, point.index);
   if (!fs_.exists(join_path(dir_, name))) return Status::not_found("no snapshot file " + join_path(dir_, name));
   return read(name);
+}
+
+Status Snapshotter::remove_temp_file(const raft::SnapshotMetadata& point) const {
+  const std::string tmp = join_path(dir_, snapshot_name(point.term, point.index)) + std::string(kTempSuffix);
+  if (!fs_.exists(tmp)) return Status::ok();
+  COORD_RETURN_IF_ERROR(fs_.remove(tmp));
+  return fs_.sync_dir(dir_);
 }
 
 Status Snapshotter::remove(const raft::SnapshotMetadata& point) {

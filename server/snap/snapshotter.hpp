@@ -12,8 +12,11 @@
 // saves a different one (a snapshot received from the leader) or reads one with load_at().
 // purge(), remove() and the load*() calls that clean up (load, load_newest_available) must not
 // overlap a save(): the caller (DurableLog) runs them only while no save is in flight.
+// write_file() is save() without its failpoints and histograms: it takes no lock and logs
+// nothing, so a forked child may run it (server/node/forked_save.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,6 +37,13 @@ struct SaveTimings {
   DurationHistogram* total = nullptr;        // the whole save, rename and directory sync included
 };
 
+// How long the parts of one save took (what SaveTimings records).
+struct SaveDurations {
+  std::chrono::nanoseconds marshalling{0};
+  std::chrono::nanoseconds fsync{0};
+  std::chrono::nanoseconds total{0};
+};
+
 class Snapshotter {
  public:
   Snapshotter(FileSystem& fs, std::string dir, SaveTimings timings = {})
@@ -42,6 +52,15 @@ class Snapshotter {
   // Durably writes "<term>-<index>.snap" (creating the directory if needed). The data is
   // written from the snapshot's own string; nothing is copied.
   Status save(const raft::Snapshot& snapshot);
+  // The file part of save(): the same bytes, the same temp file, fsyncs, rename and directory
+  // sync, but no failpoint and nothing observed; the parts' durations go to `durations`. Uses
+  // only the FileSystem and malloc.
+  Status write_file(const raft::Snapshot& snapshot, SaveDurations& durations) const;
+  // Removes the temp file a save of `point` may have left (one that was stopped midway); ok
+  // when there is none.
+  Status remove_temp_file(const raft::SnapshotMetadata& point) const;
+  // Adds `durations` to the SaveTimings histograms (a save done elsewhere, e.g. by a child).
+  void record_timings(const SaveDurations& durations) const;
   // The newest valid snapshot. Files that fail their checks are renamed "<name>.broken";
   // leftover temp files of a crashed save are removed. kNotFound when there is none.
   Result<raft::Snapshot> load();
