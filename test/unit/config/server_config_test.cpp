@@ -14,8 +14,8 @@ BOOST_AUTO_TEST_CASE(parse__defaults_match_etcd) {
   const auto& c = r->config;
   BOOST_TEST(c.name == "default");
   BOOST_TEST(c.data_dir == "default.etcd");
-  BOOST_TEST(c.listen_client_urls.at(0).port == 2379);
-  BOOST_TEST(c.listen_peer_urls.at(0).port == 2380);
+  BOOST_TEST(c.listen_client_urls.at(0).port() == 2379);
+  BOOST_TEST(c.listen_peer_urls.at(0).port() == 2380);
   BOOST_TEST(c.snapshot_count == 10000u);
   BOOST_TEST(c.heartbeat_interval.count() == 100);
   BOOST_TEST(c.election_timeout.count() == 1000);
