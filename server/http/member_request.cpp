@@ -18,8 +18,8 @@ std::string trim_spaces(std::string_view s) {
 }
 
 // etcd's checks of one peer URL (types.NewURLs), with its messages; nullopt when it passes. A peer
-// URL is an advertised URL (coord/endpoint_url.hpp): unix:// and unixs://, which etcd also takes,
-// are refused, as coordd never dials them.
+// URL is an advertised URL (coord/endpoint_url.hpp): unix:// and unixs://, an empty host and an
+// empty port, which etcd also takes, are refused, as coordd could never dial them.
 std::optional<std::string> check_peer_url(const std::string& url) {
   UrlError error{};
   if (EndpointUrl::parse(url, UrlRules::kAdvertise, &error)) return std::nullopt;
