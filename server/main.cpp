@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/common/check.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/failpoint.hpp"
 #include "server/common/file_posix.hpp"
@@ -67,11 +68,15 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
 }
 
 // The addresses to listen on; https ones get `tls` (the server context of that side).
-// Listen URLs hold IP addresses or localhost (UrlRules::kListen), so each has its endpoint.
 std::vector<coord::http::ListenAddress> addresses(const std::vector<coord::EndpointUrl>& urls,
                                                   const std::shared_ptr<coord::tls::ContextSource>& tls) {
   std::vector<coord::http::ListenAddress> out;
-  for (const auto& url : urls) out.push_back({*url.tcp_endpoint(), url.is_tls() ? tls : nullptr});
+  for (const auto& url : urls) {
+    const auto endpoint = url.tcp_endpoint();
+    // Invariant: listen URLs hold an IP address or localhost (UrlRules::kListen, checked by the parser).
+    COORD_CHECK(endpoint.has_value(), "a listen URL without an IP address");
+    out.push_back({*endpoint, url.is_tls() ? tls : nullptr});
+  }
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/common/check.hpp"
 #include "server/common/log.hpp"
 #include "server/http/http_server.hpp"
 #include "server/proxy/cluster_file.hpp"
@@ -30,12 +31,14 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// Listen URLs hold IP addresses or localhost (UrlRules::kListen), so each has its endpoint.
 Result<std::vector<http::ListenAddress>> listen_addresses(const std::vector<EndpointUrl>& urls) {
   std::vector<http::ListenAddress> out;
   for (const auto& url : urls) {
     if (url.is_tls()) return Status::invalid_argument("proxy mode listens on http URLs only: " + url.text());
-    out.push_back({*url.tcp_endpoint(), nullptr});
+    const auto endpoint = url.tcp_endpoint();
+    // Invariant: listen URLs hold an IP address or localhost (UrlRules::kListen, checked by the parser).
+    COORD_CHECK(endpoint.has_value(), "a listen URL without an IP address");
+    out.push_back({*endpoint, nullptr});
   }
   return out;
 }

@@ -19,10 +19,11 @@
 //   longer path               refused     refused     refused     allowed
 //   query or fragment         ignored     ignored     refused     refused
 //
-// Why: listen, advertise and service are etcd's flags (etcd 3.4, pkg/types/urls.go NewURLs and
-// embed/config.go checkBindURLs): a scheme, "host:port" and no path; a listen URL binds, so its host
-// is an IP address or localhost, and port 0 binds any free port. etcd also takes port 0 in an
-// advertised URL (it is only refused when a peer is dialled: server/transport/peer_link.hpp).
+// Why: listen and advertise are etcd's URL flags and members API (etcd 3.4, pkg/types/urls.go
+// NewURLs and embed/config.go checkBindURLs): a scheme, "host:port" and no path (a lone "/" is a
+// path to etcd too); a listen URL binds, so its host is an IP address or localhost, and port 0
+// binds any free port. etcd also takes port 0 in an advertised URL; it is refused only where a
+// peer is dialed (server/transport/peer_link.hpp).
 // An endpoint is what a user types to reach a server (SDK, coordctl, examples): "host:port"
 // means http://host:port, a missing port is the scheme's default, and port 0 can never be
 // reached. A service URL is the discovery URL (it carries the token path). etcd's flags and
