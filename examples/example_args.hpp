@@ -50,7 +50,7 @@ class Args {
     ClientOptions o;
     std::stringstream ss(list);
     for (std::string e; std::getline(ss, e, ',');) {
-      if (!e.empty()) o.endpoints.push_back(e.find("://") == std::string::npos ? "http://" + e : e);
+      if (!e.empty()) o.endpoints.push_back(e);  // "host:port" is http (coord/endpoint_url.hpp)
     }
     o.request_timeout = std::chrono::seconds(5);
     return o;

@@ -3,7 +3,6 @@
 // is ready to serve (a leader is known and its attributes are published, as etcd does), then
 // serves the client API until SIGTERM/SIGINT or a fatal error of the raft loop.
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/common/check.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/failpoint.hpp"
 #include "server/common/file_posix.hpp"
@@ -44,16 +44,6 @@ namespace {
 
 namespace net = boost::asio;
 
-coord::Result<net::ip::tcp::endpoint> to_endpoint(const coord::config::Url& url) {
-  std::string host = url.host;
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  boost::system::error_code ec;
-  auto address = net::ip::make_address(host, ec);
-  if (ec) return coord::Status::invalid_argument("listen URL " + url.text + ": host must be an IP address or localhost");
-  return net::ip::tcp::endpoint(address, url.port);
-}
-
 coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
   coord::node::NodeOptions o;
   o.member_id = c.member_id();
@@ -80,13 +70,14 @@ coord::node::NodeOptions node_options(const coord::config::ServerConfig& c) {
 }
 
 // The addresses to listen on; https ones get `tls` (the server context of that side).
-coord::Result<std::vector<coord::http::ListenAddress>> addresses(const std::vector<coord::config::Url>& urls,
-                                                                  const std::shared_ptr<coord::tls::ContextSource>& tls) {
+std::vector<coord::http::ListenAddress> addresses(const std::vector<coord::EndpointUrl>& urls,
+                                                  const std::shared_ptr<coord::tls::ContextSource>& tls) {
   std::vector<coord::http::ListenAddress> out;
   for (const auto& url : urls) {
-    auto endpoint = to_endpoint(url);
-    if (!endpoint) return endpoint.status();
-    out.push_back({*endpoint, url.scheme == "https" ? tls : nullptr});
+    const auto endpoint = url.tcp_endpoint();
+    // Invariant: listen URLs hold an IP address or localhost (UrlRules::kListen, checked by the parser).
+    COORD_CHECK(endpoint.has_value(), "a listen URL without an IP address");
+    out.push_back({*endpoint, url.is_tls() ? tls : nullptr});
   }
   return out;
 }
@@ -101,9 +92,9 @@ std::string redacted_url(const std::string& url) {
   return url.substr(0, start) + url.substr(at + 1);
 }
 
-std::string url_list(const std::vector<coord::config::Url>& urls) {
+std::string url_list(const std::vector<coord::EndpointUrl>& urls) {
   std::string out;
-  for (const auto& u : urls) out += (out.empty() ? "" : ",") + redacted_url(u.text);
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + redacted_url(u.text());
   return out;
 }
 
@@ -153,14 +144,14 @@ struct TlsContexts {
   std::shared_ptr<coord::tls::ContextSource> peer_client;    // this member's connections to https peers
 };
 
-std::vector<std::string> hosts(const std::vector<coord::config::Url>& urls) {
+std::vector<std::string> hosts(const std::vector<coord::EndpointUrl>& urls) {
   std::vector<std::string> out;
-  for (const auto& u : urls) out.push_back(u.host);
+  for (const auto& u : urls) out.push_back(u.hostname());
   return out;
 }
 
-bool any_https(const std::vector<coord::config::Url>& urls) {
-  return std::any_of(urls.begin(), urls.end(), [](const auto& u) { return u.scheme == "https"; });
+bool any_https(const std::vector<coord::EndpointUrl>& urls) {
+  return std::any_of(urls.begin(), urls.end(), [](const auto& u) { return u.is_tls(); });
 }
 
 coord::Result<TlsContexts> make_tls_contexts(const coord::config::ServerConfig& c) {
@@ -266,11 +257,6 @@ class Server {
     auto client_endpoints = addresses(config_.listen_client_urls, tls->client_server);
     auto peer_endpoints = addresses(config_.listen_peer_urls, tls->peer_server);
     auto metrics_endpoints = addresses(config_.listen_metrics_urls, tls->client_server);
-    for (const auto* e : {&client_endpoints, &peer_endpoints, &metrics_endpoints}) {
-      if (e->is_ok()) continue;
-      COORD_LOG_FATAL(e->status().message());
-      return 1;
-    }
     auto recorded = coord::node::DurableLog::recorded_identity(fs_, config_.data_dir);
     if (!recorded) return fatal("cannot read the data dir " + config_.data_dir + ": " + recorded.status().to_string());
     // A member with a data dir ignores discovery, as etcd does: its WAL says who it is.
@@ -319,7 +305,7 @@ class Server {
     peer_limits.tls_check_client_san = !config_.peer_skip_client_san_verification;
     peer_limits.head_first = true;  // Transport::check_head sees each head before its body is read
     peer_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *transport_, peer_limits);
-    if (auto s = peer_server_->start(*peer_endpoints); !s.is_ok()) return fatal(s.to_string());
+    if (auto s = peer_server_->start(peer_endpoints); !s.is_ok()) return fatal(s.to_string());
     if (auto s = node_->start(transport_.get()); !s.is_ok())
       return fatal("cannot start member " + config_.name + ": " + s.to_string());
 
@@ -333,15 +319,15 @@ class Server {
     client_limits.cors = !config_.cors.empty();
     client_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_connections_for(open_files_limit_));
     client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
-    if (!metrics_endpoints->empty()) {
+    if (!metrics_endpoints.empty()) {
       // /metrics and /health only, served from the start (health says false until a leader is
       // known), without CORS, as etcd's metrics listener.
       auto metrics_limits = client_limits;
       metrics_limits.cors = false;
       metrics_server_ = std::make_unique<coord::http::HttpServer>(ioc_, router_->metrics_handler(), metrics_limits);
-      if (auto s = metrics_server_->start(*metrics_endpoints); !s.is_ok()) return fatal(s.to_string());
+      if (auto s = metrics_server_->start(metrics_endpoints); !s.is_ok()) return fatal(s.to_string());
     }
-    return wait(*client_endpoints);
+    return wait(client_endpoints);
   }
 
   ~Server() { shutdown(); }

@@ -4,21 +4,15 @@
 #include <stdexcept>
 
 #include "client/src/check.hpp"
+#include "coord/endpoint_url.hpp"
 
 namespace coord::detail {
 
 std::string EndpointSet::normalize(const std::string& endpoint) {
-  std::string e = endpoint;
-  while (!e.empty() && e.back() == '/') e.pop_back();
-  auto scheme_end = e.find("://");
-  if (scheme_end == std::string::npos || (e.substr(0, scheme_end) != "http" && e.substr(0, scheme_end) != "https")) {
-    throw std::invalid_argument("coord: endpoint must start with http:// or https://: " + endpoint);
-  }
-  auto hostport = e.substr(scheme_end + 3);
-  if (hostport.empty() || hostport.find('/') != std::string::npos) {
-    throw std::invalid_argument("coord: endpoint must be scheme://host[:port]: " + endpoint);
-  }
-  return e;
+  std::string why;
+  const auto u = EndpointUrl::parse(endpoint, UrlRules::kEndpoint, nullptr, &why);
+  if (!u) throw std::invalid_argument("coord: endpoint must be [http[s]://]host[:port]: " + endpoint + " (" + why + ")");
+  return u->normalized();
 }
 
 EndpointSet::EndpointSet(std::vector<std::string> endpoints) {

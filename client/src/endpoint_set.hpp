@@ -11,7 +11,8 @@ namespace coord::detail {
 
 class EndpointSet {
  public:
-  // Throws std::invalid_argument for an empty list or an endpoint that is not http(s)://host:port.
+  // Throws std::invalid_argument for an empty list or an endpoint that is not a client endpoint
+  // (UrlRules::kEndpoint, coord/endpoint_url.hpp).
   explicit EndpointSet(std::vector<std::string> endpoints);
 
   std::string current() const;
@@ -22,7 +23,8 @@ class EndpointSet {
   // Adds endpoints not yet known (discovery), keeping the order and the current one.
   void merge(const std::vector<std::string>& endpoints);
 
-  // "http://h:p/" -> "http://h:p"; throws std::invalid_argument when malformed.
+  // "http://h:p/" -> "http://h:p", "h:p" -> "http://h:p", "HTTPS://h" -> "https://h"
+  // (EndpointUrl::normalized); throws std::invalid_argument when malformed.
   static std::string normalize(const std::string& endpoint);
 
  private:

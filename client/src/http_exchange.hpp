@@ -24,20 +24,22 @@
 #include <boost/beast/http/write.hpp>
 
 #include "client/src/connection_pool.hpp"
+#include "coord/endpoint_url.hpp"
 #include "coord/transport.hpp"
 
 namespace coord::detail {
 
+// Where an endpoint (one EndpointSet::normalize accepted) is reached: the host for the resolver
+// and the TLS handshake (IPv6 without brackets), the port (the scheme's default when none is
+// written) and the Host header's "host:port".
 struct HostPort {
-  std::string host, port;
+  std::string host, port, authority;
 };
 
-// "http://h:p" -> {h, p}; the scheme's default port when none is given.
 inline HostPort split_endpoint(const std::string& endpoint) {
-  auto rest = endpoint.substr(endpoint.find("://") + 3);
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || rest.back() == ']') return {rest, endpoint.rfind("https", 0) == 0 ? "443" : "80"};
-  return {rest.substr(0, colon), rest.substr(colon + 1)};
+  const auto u = EndpointUrl::parse(endpoint, UrlRules::kEndpoint);
+  if (!u) return {};  // not from EndpointSet: resolving "" fails, a connect failure
+  return {u->hostname(), std::to_string(u->port()), u->authority()};
 }
 
 template <class Policy>
@@ -130,7 +132,7 @@ class Exchange : public std::enable_shared_from_this<Exchange<Policy>> {
     request_.method_string(r.method);
     request_.target(r.target);
     request_.version(11);
-    request_.set(http::field::host, host_.host + ":" + host_.port);
+    request_.set(http::field::host, host_.authority);
     request_.set(http::field::user_agent, "coord-client");
     if (!r.content_type.empty()) request_.set(http::field::content_type, r.content_type);
     if (!r.authorization.empty()) request_.set(http::field::authorization, r.authorization);

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "coord/endpoint_url.hpp"
 #include "coord/error.hpp"
 #include "examples/coordctl/http_get.hpp"
 
@@ -24,10 +25,8 @@ constexpr int kExitSuccess = 0, kExitServerError = 4, kExitClusterNotHealthy = 5
 std::string unreachable_text(const std::string& url, const std::string& detail) {
   std::string text = "Get \"" + url + "/health\": ";
   if (detail.find("refused") != std::string::npos) {
-    const auto scheme_end = url.find("://");
-    std::string host_port = scheme_end == std::string::npos ? url : url.substr(scheme_end + 3);
-    if (auto slash = host_port.find('/'); slash != std::string::npos) host_port.resize(slash);
-    return text + "dial tcp " + host_port + ": connect: connection refused";
+    const auto u = EndpointUrl::parse(url, UrlRules::kEndpoint);  // Go dials host:port, the default port filled in
+    return text + "dial tcp " + (u ? u->authority() : url) + ": connect: connection refused";
   }
   return text + detail;
 }

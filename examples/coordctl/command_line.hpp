@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "coord/endpoint_url.hpp"
 #include "coord/options.hpp"
 #include "coord/tls.hpp"
 #include "examples/coordctl/password_prompt.hpp"
@@ -108,7 +109,11 @@ struct CommandLine {
     std::vector<std::string> out;
     std::stringstream ss(list);
     for (std::string e; std::getline(ss, e, ',');) {
-      if (!e.empty()) out.push_back(e.find("://") == std::string::npos ? "http://" + e : e);
+      if (e.empty()) continue;
+      // As the SDK reads an endpoint (coord/endpoint_url.hpp); a bad one is left for the Client
+      // constructor to refuse with its message.
+      const auto u = EndpointUrl::parse(e, UrlRules::kEndpoint);
+      out.push_back(u ? u->normalized() : e);
     }
     return out;
   }

@@ -30,10 +30,30 @@ Result<bool> parse_bool(const std::string& flag, const std::string& v) {
   return Status::invalid_argument("invalid boolean value \"" + v + "\" for -" + flag + ": parse error");
 }
 
-Result<std::vector<Url>> parse_urls(const std::string& flag, const std::string& v) {
-  std::vector<Url> out;
+// One URL of a URL flag under `rules` (coord/endpoint_url.hpp), with etcd's messages.
+Result<EndpointUrl> parse_url(const std::string& text, const UrlRules& rules) {
+  UrlError error{};
+  auto u = EndpointUrl::parse(text, rules, &error);
+  if (u) return *u;
+  switch (error) {
+    case UrlError::kScheme: return Status::invalid_argument("URL scheme must be http or https: " + text);
+    case UrlError::kPath: return Status::invalid_argument("URL must not contain a path: " + text);
+    case UrlError::kHost:
+      if (rules.ip_host_only) return Status::invalid_argument("expected IP in URL for binding (" + text + ")");
+      break;
+    default: break;
+  }
+  return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
+}
+
+// The text a URL is kept as (advertised, and hashed into member ids): as given, with the scheme
+// in lower case as etcd's url.String() writes it.
+std::string url_text(const EndpointUrl& u) { return u.scheme() + u.text().substr(u.scheme().size()); }
+
+Result<std::vector<EndpointUrl>> parse_urls(const std::string& flag, const std::string& v, const UrlRules& rules) {
+  std::vector<EndpointUrl> out;
   for (const auto& part : split(v, ',')) {
-    auto u = Url::parse(part);
+    auto u = parse_url(part, rules);
     if (!u) return Status::invalid_argument("invalid value \"" + v + "\" for flag -" + flag + ": " +
                                             u.status().message());
     out.push_back(*u);
@@ -42,10 +62,10 @@ Result<std::vector<Url>> parse_urls(const std::string& flag, const std::string& 
 }
 
 Result<std::vector<std::string>> parse_url_texts(const std::string& flag, const std::string& v) {
-  auto urls = parse_urls(flag, v);
+  auto urls = parse_urls(flag, v, UrlRules::kAdvertise);
   if (!urls) return urls.status();
   std::vector<std::string> out;
-  for (const auto& u : *urls) out.push_back(u.text);
+  for (const auto& u : *urls) out.push_back(url_text(u));
   return out;
 }
 
@@ -59,11 +79,11 @@ Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& v) {
       return Status::invalid_argument("invalid value \"" + v + "\" for flag -initial-cluster: "
                                       "expected name=peerURL pairs");
     const std::string name = part.substr(0, eq);
-    auto url = Url::parse(part.substr(eq + 1));
+    auto url = parse_url(part.substr(eq + 1), UrlRules::kAdvertise);
     if (!url) return Status::invalid_argument("--initial-cluster: " + url.status().message());
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& m) { return m.name == name; });
     if (it == out.end()) it = out.insert(out.end(), InitialMember{name, {}});
-    it->peer_urls.push_back(url->text);
+    it->peer_urls.push_back(url_text(*url));
   }
   for (auto& m : out) std::sort(m.peer_urls.begin(), m.peer_urls.end());
   return out;
@@ -260,14 +280,14 @@ const std::vector<Flag>& flags() {
     });
     str("listen-client-urls", "List of URLs to listen on for client traffic.",
         [](ServerConfig& c, const std::string& v) {
-          auto u = parse_urls("listen-client-urls", v);
+          auto u = parse_urls("listen-client-urls", v, UrlRules::kListen);
           if (!u) return u.status();
           c.listen_client_urls = *u;
           return Status::ok();
         });
     str("listen-metrics-urls", "List of URLs to listen on for the metrics and health endpoints.",
         [](ServerConfig& c, const std::string& v) {
-          auto u = parse_urls("listen-metrics-urls", v);
+          auto u = parse_urls("listen-metrics-urls", v, UrlRules::kListen);
           if (!u) return u.status();
           c.listen_metrics_urls = *u;
           return Status::ok();
@@ -288,7 +308,7 @@ const std::vector<Flag>& flags() {
         });
     str("listen-peer-urls", "List of URLs to listen on for peer traffic.",
         [](ServerConfig& c, const std::string& v) {
-          auto u = parse_urls("listen-peer-urls", v);
+          auto u = parse_urls("listen-peer-urls", v, UrlRules::kListen);
           if (!u) return u.status();
           c.listen_peer_urls = *u;
           return Status::ok();
@@ -405,9 +425,9 @@ std::string env_name(const std::string& flag) {
 
 void apply_defaults(ServerConfig& c) {
   if (c.data_dir.empty()) c.data_dir = c.name + ".etcd";
-  if (c.listen_client_urls.empty()) c.listen_client_urls = {*Url::parse("http://127.0.0.1:2379")};
+  if (c.listen_client_urls.empty()) c.listen_client_urls = {*EndpointUrl::parse("http://127.0.0.1:2379", UrlRules::kListen)};
   if (c.advertise_client_urls.empty()) c.advertise_client_urls = {"http://localhost:2379"};
-  if (c.listen_peer_urls.empty()) c.listen_peer_urls = {*Url::parse("http://127.0.0.1:2380")};
+  if (c.listen_peer_urls.empty()) c.listen_peer_urls = {*EndpointUrl::parse("http://127.0.0.1:2380", UrlRules::kListen)};
   if (c.initial_advertise_peer_urls.empty()) c.initial_advertise_peer_urls = {"http://localhost:2380"};
   if (c.initial_cluster.empty()) {
     InitialMember self{c.name, c.initial_advertise_peer_urls};
@@ -435,8 +455,8 @@ Status check_consistency(const ServerConfig& c) {
   return Status::ok();
 }
 
-bool any_https(const std::vector<Url>& urls) {
-  return std::any_of(urls.begin(), urls.end(), [](const Url& u) { return u.scheme == "https"; });
+bool any_https(const std::vector<EndpointUrl>& urls) {
+  return std::any_of(urls.begin(), urls.end(), [](const EndpointUrl& u) { return u.is_tls(); });
 }
 
 // What etcd checks when it builds a TLS listener (pkg/transport/listener.go baseConfig).
@@ -461,41 +481,41 @@ Status check_tls(ServerConfig& c) {
     }
   }
   for (const auto& u : c.listen_peer_urls) {
-    if (u.scheme == "http") {
+    if (!u.is_tls()) {
       if (!c.peer_tls.empty())
         c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files (peer-url " +
-                             u.text + ")");
+                             u.text() + ")");
       if (c.peer_tls.client_cert_auth)
         c.warnings.push_back("scheme is HTTP while --peer-client-cert-auth is enabled; ignoring client cert auth for "
-                             "this URL (peer-url " + u.text + ")");
+                             "this URL (peer-url " + u.text() + ")");
       continue;
     }
     if (c.peer_auto_tls) continue;
     if (c.peer_tls.empty())
-      return Status::invalid_argument("cannot listen on TLS for " + u.host + ":" + std::to_string(u.port) +
+      return Status::invalid_argument("cannot listen on TLS for " + u.authority() +
                                       ": KeyFile and CertFile are not presented");
     COORD_RETURN_IF_ERROR(check_tls_info(c.peer_tls));
   }
   for (const auto& u : c.listen_client_urls) {
-    if (u.scheme == "http") {
+    if (!u.is_tls()) {
       if (!c.client_tls.empty())
         c.warnings.push_back("scheme is HTTP while key and cert files are present; ignoring key and cert files "
-                             "(client-url " + u.text + ")");
+                             "(client-url " + u.text() + ")");
       if (c.client_tls.client_cert_auth)
         c.warnings.push_back("scheme is HTTP while --client-cert-auth is enabled; ignoring client cert auth for this "
-                             "URL (client-url " + u.text + ")");
+                             "URL (client-url " + u.text() + ")");
       continue;
     }
     if (c.client_auto_tls) continue;
     if (c.client_tls.empty())
-      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for client url " + u.text +
+      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for client url " + u.text() +
                                       " with HTTPS scheme");
     COORD_RETURN_IF_ERROR(check_tls_info(c.client_tls));
   }
   // As etcd, an https metrics URL serves with the client certificate.
   for (const auto& u : c.listen_metrics_urls)
-    if (u.scheme == "https" && !c.client_auto_tls && c.client_tls.empty())
-      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for metrics url " + u.text +
+    if (u.is_tls() && !c.client_auto_tls && c.client_tls.empty())
+      return Status::invalid_argument("TLS key/cert (--cert-file, --key-file) must be provided for metrics url " + u.text() +
                                       " with HTTPS scheme");
   // A peer certificate is also what this member shows when it connects to https peers.
   if (!c.peer_tls.empty() && !any_https(c.listen_peer_urls)) COORD_RETURN_IF_ERROR(check_tls_info(c.peer_tls));
@@ -503,29 +523,6 @@ Status check_tls(ServerConfig& c) {
 }
 
 }  // namespace
-
-Result<Url> Url::parse(const std::string& text) {
-  Url u;
-  u.text = text;
-  auto sep = text.find("://");
-  if (sep == std::string::npos) return Status::invalid_argument("URL scheme must be http or https: " + text);
-  u.scheme = text.substr(0, sep);
-  if (u.scheme != "http" && u.scheme != "https")
-    return Status::invalid_argument("URL scheme must be http or https: " + text);
-  std::string rest = text.substr(sep + 3);
-  rest = rest.substr(0, rest.find('/'));
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || (rest.find(']') != std::string::npos && colon < rest.find(']')))
-    return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
-  u.host = rest.substr(0, colon);
-  std::uint64_t port = 0;
-  const std::string p = rest.substr(colon + 1);
-  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  if (u.host.empty() || p.empty() || ec != std::errc() || ptr != p.data() + p.size() || port > 65535)
-    return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
-  u.port = static_cast<std::uint16_t>(port);
-  return u;
-}
 
 Result<ParseOutcome> parse(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   ParseOutcome out;

@@ -9,21 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "coord/endpoint_url.hpp"
 #include "server/common/log.hpp"
 #include "server/common/status.hpp"
 #include "server/config/log_flags.hpp"
 
 namespace coord::config {
-
-// One URL as etcd accepts them: scheme://host:port (path ignored).
-struct Url {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // "127.0.0.1", "localhost", "[::1]" (brackets kept)
-  std::uint16_t port = 0;
-  std::string text;    // as given, for printing and id derivation
-
-  static Result<Url> parse(const std::string& text);
-};
 
 // The TLS settings of one side (client or peer), as etcd's flags give them. Plain data: the
 // files are read when the server starts (server/tls/context_source.hpp).
@@ -51,12 +42,12 @@ struct InitialMember {
 struct ServerConfig {
   std::string name = "default";
   std::string data_dir;  // default: <name>.etcd
-  std::vector<Url> listen_client_urls;
+  std::vector<EndpointUrl> listen_client_urls;  // UrlRules::kListen (coord/endpoint_url.hpp)
   std::vector<std::string> advertise_client_urls;
   // --listen-metrics-urls: more listeners serving only /metrics and /health (empty: none).
-  std::vector<Url> listen_metrics_urls;
+  std::vector<EndpointUrl> listen_metrics_urls;
   bool extensive_metrics = false;  // --metrics extensive (default basic): etcd's gRPC histograms, none here
-  std::vector<Url> listen_peer_urls;
+  std::vector<EndpointUrl> listen_peer_urls;
   std::vector<std::string> initial_advertise_peer_urls;
   std::vector<InitialMember> initial_cluster;  // in flag order
   std::string initial_cluster_state = "new";

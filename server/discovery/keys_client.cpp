@@ -20,6 +20,8 @@
 #include <charconv>
 #include <optional>
 
+#include "coord/endpoint_url.hpp"
+
 namespace coord::discovery {
 
 namespace beast = boost::beast;
@@ -116,47 +118,19 @@ void expect_host(TlsStream& tls, const std::string& host) {
   tls.set_verify_callback(net::ssl::host_name_verification(host));
 }
 
-Result<ServiceUrl> parse_http_url(const std::string& text, const char* what) {
-  const auto sep = text.find("://");
-  if (sep == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": want http[s]://host[:port]/path");
-  const std::string scheme = text.substr(0, sep);
-  if (scheme != "http" && scheme != "https")
-    return Status::invalid_argument(std::string(what) + " " + text + ": the scheme must be http or https");
-  std::string rest = text.substr(sep + 3);
+// A discovery URL is a service URL, a discovery proxy an endpoint ("host:port" means http), as
+// etcd reads --discovery-proxy (coord/endpoint_url.hpp).
+Result<ServiceUrl> parse_http_url(const std::string& text, const UrlRules& rules, const char* what) {
+  std::string why;
+  const auto parsed = EndpointUrl::parse(text, rules, nullptr, &why);
+  if (!parsed) return Status::invalid_argument(std::string(what) + " " + text + ": " + why);
   ServiceUrl u;
-  u.tls = scheme == "https";
-  u.port = u.tls ? 443 : 80;
-  const auto slash = rest.find('/');
-  std::string authority = rest.substr(0, slash);
-  u.path = slash == std::string::npos ? "" : rest.substr(slash);
-  if (u.path.find_first_of("?#") != std::string::npos)
-    return Status::invalid_argument(std::string(what) + " " + text + ": no query or fragment allowed");
+  u.tls = parsed->is_tls();
+  u.host = parsed->hostname();
+  u.port = parsed->port();
+  u.path = parsed->path();
   while (u.path.size() > 1 && u.path.back() == '/') u.path.pop_back();
   if (u.path == "/") u.path.clear();
-  if (authority.find('@') != std::string::npos)
-    return Status::invalid_argument(std::string(what) + " " + text + ": user information is not supported");
-  std::string port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string::npos) return Status::invalid_argument(std::string(what) + " " + text + ": bad IPv6 address");
-    u.host = authority.substr(1, close - 1);
-    if (close + 1 < authority.size()) {
-      if (authority[close + 1] != ':') return Status::invalid_argument(std::string(what) + " " + text + ": bad host:port");
-      port_text = authority.substr(close + 2);
-    }
-  } else {
-    const auto colon = authority.rfind(':');
-    u.host = authority.substr(0, colon);
-    if (colon != std::string::npos) port_text = authority.substr(colon + 1);
-  }
-  if (u.host.empty()) return Status::invalid_argument(std::string(what) + " " + text + ": no host");
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-      return Status::invalid_argument(std::string(what) + " " + text + ": bad port");
-    u.port = static_cast<std::uint16_t>(port);
-  }
   return u;
 }
 
@@ -191,13 +165,12 @@ std::string ServiceUrl::authority() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Result<ServiceUrl> ServiceUrl::parse(const std::string& text) { return parse_http_url(text, "discovery URL"); }
+Result<ServiceUrl> ServiceUrl::parse(const std::string& text) {
+  return parse_http_url(text, UrlRules::kService, "discovery URL");
+}
 
 Result<ServiceUrl> ServiceUrl::parse_proxy(const std::string& text) {
-  // As etcd: a proxy without an http scheme is read again with http:// in front.
-  auto u = text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0 ? parse_http_url("http://" + text, "discovery proxy")
-                                                                          : parse_http_url(text, "discovery proxy");
-  return u;
+  return parse_http_url(text, UrlRules::kEndpoint, "discovery proxy");
 }
 
 KeysClient::KeysClient(ServiceUrl service, std::optional<ServiceUrl> proxy, std::chrono::milliseconds request_timeout,

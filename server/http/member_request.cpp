@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 #include <optional>
 
+#include "coord/endpoint_url.hpp"
 #include "server/http/url.hpp"
 
 namespace coord::http {
@@ -16,33 +17,17 @@ std::string trim_spaces(std::string_view s) {
   return std::string(s);
 }
 
-// True when `host` has the form "host:port" or "[v6]:port" (Go's net.SplitHostPort; the port
-// may be empty).
-bool has_host_port(std::string_view host) {
-  if (!host.empty() && host.front() == '[') {
-    const auto close = host.find(']');
-    return close != std::string_view::npos && close + 1 < host.size() && host[close + 1] == ':' &&
-           host.find(':', close + 2) == std::string_view::npos;
-  }
-  const auto colon = host.find(':');
-  return colon != std::string_view::npos && host.find(':', colon + 1) == std::string_view::npos &&
-         host.find_first_of("[]") == std::string_view::npos;
-}
-
-// etcd's checks of one peer URL (types.NewURLs), with its messages; nullopt when it passes.
+// etcd's checks of one peer URL (types.NewURLs), with its messages; nullopt when it passes. A peer
+// URL is an advertised URL (coord/endpoint_url.hpp): unix:// and unixs://, an empty host and an
+// empty port, which etcd also takes, are refused, as coordd could never dial them.
 std::optional<std::string> check_peer_url(const std::string& url) {
-  const auto sep = url.find("://");
-  const auto scheme = url.substr(0, sep);
-  if (sep == std::string::npos || (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs"))
-    return "URL scheme must be http, https, unix, or unixs: " + url;
-  const std::string_view rest = std::string_view(url).substr(sep + 3);
-  const auto authority_end = rest.find_first_of("/?#");
-  std::string_view host = rest.substr(0, authority_end);
-  if (const auto at = host.rfind('@'); at != std::string_view::npos) host.remove_prefix(at + 1);
-  if (!has_host_port(host)) return "URL address does not have the form \"host:port\": " + url;
-  if (authority_end != std::string_view::npos && rest[authority_end] == '/')
-    return "URL must not contain a path: " + url;
-  return std::nullopt;
+  UrlError error{};
+  if (EndpointUrl::parse(url, UrlRules::kAdvertise, &error)) return std::nullopt;
+  switch (error) {
+    case UrlError::kScheme: return "URL scheme must be http, https, unix, or unixs: " + url;
+    case UrlError::kPath: return "URL must not contain a path: " + url;
+    default: return "URL address does not have the form \"host:port\": " + url;
+  }
 }
 
 }  // namespace

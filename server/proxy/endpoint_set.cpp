@@ -1,8 +1,8 @@
 #include "server/proxy/endpoint_set.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <string_view>
+
+#include "coord/endpoint_url.hpp"
 
 namespace coord::proxy {
 
@@ -17,23 +17,13 @@ std::int64_t ns(EndpointSet::Clock::time_point t) {
 EndpointSet::EndpointSet(std::chrono::milliseconds failure_wait) : failure_wait_(failure_wait) {}
 
 bool EndpointSet::parse(const std::string& url, Endpoint& out) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind(kScheme, 0) != 0) return false;
-  std::string rest = url.substr(kScheme.size());
-  rest = rest.substr(0, rest.find('/'));
-  const auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  std::string host = rest.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  const char* first = rest.data() + colon + 1;
-  const char* last = rest.data() + rest.size();
-  auto [p, ec] = std::from_chars(first, last, port);
-  if (first == last || ec != std::errc() || p != last || port == 0 || port > 65535) return false;
+  // A member's client URL is an advertised URL (coord/endpoint_url.hpp); port 0 cannot be dialed.
+  const auto u = EndpointUrl::parse(url, UrlRules::kAdvertise);
+  if (!u || u->is_tls() || u->port() == 0) return false;
+  const auto endpoint = u->tcp_endpoint();  // a host name is kept: forward.cpp holds it out at dial time
   out.url = url;
-  out.host = host;
-  out.port = static_cast<std::uint16_t>(port);
+  out.host = endpoint ? endpoint->address().to_string() : u->hostname();
+  out.port = u->port();
   return true;
 }
 

@@ -49,7 +49,8 @@ class EndpointSet {
   // The URLs not held out now, in list order (the answer of /v2/config/local/proxy).
   std::vector<std::string> available_urls() const;
 
-  // "http://host:port[/...]" → Endpoint; false for anything else (https is not dialed).
+  // "http://host:port" (an advertised URL, coord/endpoint_url.hpp) → Endpoint; false for anything
+  // else (https is not dialed).
   static bool parse(const std::string& url, Endpoint& out);
 
  private:

@@ -1,7 +1,6 @@
 #include "server/proxy/proxy_server.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <algorithm>
 #include <csignal>
@@ -9,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "server/common/check.hpp"
 #include "server/common/log.hpp"
 #include "server/http/http_server.hpp"
 #include "server/proxy/cluster_file.hpp"
@@ -31,16 +31,14 @@ int fail(const std::string& message) {
   return 1;
 }
 
-Result<std::vector<http::ListenAddress>> listen_addresses(const std::vector<config::Url>& urls) {
+Result<std::vector<http::ListenAddress>> listen_addresses(const std::vector<EndpointUrl>& urls) {
   std::vector<http::ListenAddress> out;
   for (const auto& url : urls) {
-    if (url.scheme != "http") return Status::invalid_argument("proxy mode listens on http URLs only: " + url.text);
-    std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    boost::system::error_code ec;
-    auto address = net::ip::make_address(host, ec);
-    if (ec) return Status::invalid_argument("listen URL " + url.text + ": host must be an IP address or localhost");
-    out.push_back({net::ip::tcp::endpoint(address, url.port), nullptr});
+    if (url.is_tls()) return Status::invalid_argument("proxy mode listens on http URLs only: " + url.text());
+    const auto endpoint = url.tcp_endpoint();
+    // Invariant: listen URLs hold an IP address or localhost (UrlRules::kListen, checked by the parser).
+    COORD_CHECK(endpoint.has_value(), "a listen URL without an IP address");
+    out.push_back({*endpoint, nullptr});
   }
   return out;
 }

@@ -34,10 +34,9 @@ struct PeerIdentity {
   std::uint64_t cluster_id = 0;
 };
 
-// Splits "http://host:port[/...]" into host and port; "localhost" becomes 127.0.0.1. Pure.
-bool split_url(const std::string& url, std::string& host, std::uint16_t& port);
-// The address to connect to for a peer URL; nullopt unless its host is an IP address (or
-// localhost) and it has a valid port. Pure: no name lookup.
+// The address to connect to for a peer URL (an advertised URL, coord/endpoint_url.hpp); nullopt
+// unless its host is an IP address (or localhost, 127.0.0.1) and its port is not 0. Pure: no
+// name lookup.
 std::optional<boost::asio::ip::tcp::endpoint> peer_endpoint(const std::string& url);
 
 // True for an https:// peer URL: the sender then speaks TLS to it.

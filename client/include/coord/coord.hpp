@@ -2,6 +2,7 @@
 #pragma once
 
 #include "coord/client.hpp"
+#include "coord/endpoint_url.hpp"
 #include "coord/error.hpp"
 #include "coord/options.hpp"
 #include "coord/transport.hpp"

@@ -34,7 +34,7 @@ struct TlsOptions {
 };
 
 struct ClientOptions {
-  std::vector<std::string> endpoints;  // "http://127.0.0.1:2379", "https://..."
+  std::vector<std::string> endpoints;  // "http://127.0.0.1:2379", "https://...", "127.0.0.1:2379" (coord/endpoint_url.hpp)
   std::chrono::milliseconds request_timeout{5000};  // default deadline of a whole call
   std::chrono::milliseconds connect_timeout{1000};  // one connection attempt
   // One attempt (send + answer) of a non-watch call. A member that accepts connections but does

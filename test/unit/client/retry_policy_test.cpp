@@ -73,7 +73,10 @@ BOOST_AUTO_TEST_CASE(endpoint_set__sticks_until_current_fails_and_ignores_stale_
   set.merge({"http://c:3", "http://b:2", "not a url"});
   BOOST_TEST(set.size() == 3u);
   BOOST_CHECK_THROW(EndpointSet({}), std::invalid_argument);
-  BOOST_CHECK_THROW(EndpointSet({"127.0.0.1:2379"}), std::invalid_argument);
+  BOOST_CHECK_THROW(EndpointSet({"ftp://127.0.0.1:2379"}), std::invalid_argument);
+  // An endpoint as users type it (coord/endpoint_url.hpp): no scheme is http, any case, one spelling.
+  BOOST_TEST(EndpointSet({"127.0.0.1:2379"}).current() == "http://127.0.0.1:2379");
+  BOOST_TEST(EndpointSet({"HTTP://127.0.0.1:2379/", "http://127.0.0.1:2379"}).size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -20,7 +20,7 @@ BOOST_AUTO_TEST_CASE(flags__set_metrics_listeners_and_level) {
   auto r = parse_flags({"--listen-metrics-urls", "http://127.0.0.1:9101,http://127.0.0.1:9102", "-metrics=extensive"});
   BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
   BOOST_REQUIRE(r->config.listen_metrics_urls.size() == 2u);
-  BOOST_TEST(r->config.listen_metrics_urls[1].port == 9102);
+  BOOST_TEST(r->config.listen_metrics_urls[1].port() == 9102);
   BOOST_TEST(r->config.extensive_metrics);
 }
 

@@ -14,8 +14,8 @@ BOOST_AUTO_TEST_CASE(parse__defaults_match_etcd) {
   const auto& c = r->config;
   BOOST_TEST(c.name == "default");
   BOOST_TEST(c.data_dir == "default.etcd");
-  BOOST_TEST(c.listen_client_urls.at(0).port == 2379);
-  BOOST_TEST(c.listen_peer_urls.at(0).port == 2380);
+  BOOST_TEST(c.listen_client_urls.at(0).port() == 2379);
+  BOOST_TEST(c.listen_peer_urls.at(0).port() == 2380);
   BOOST_TEST(c.snapshot_count == 10000u);
   BOOST_TEST(c.heartbeat_interval.count() == 100);
   BOOST_TEST(c.election_timeout.count() == 1000);
@@ -55,6 +55,29 @@ BOOST_AUTO_TEST_CASE(parse__rejects_unknown_flags_bad_numbers_and_bad_urls) {
   BOOST_TEST(!parse_flags({"--listen-client-urls", "127.0.0.1:2379"}).is_ok());
   BOOST_TEST(!parse_flags({"--name"}).is_ok());
   BOOST_TEST(!parse_flags({"--initial-cluster-state", "maybe"}).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(url_flags__follow_etcds_rules_with_its_messages) {
+  // Listen URLs bind: an IP address or localhost, checked while parsing (coord/endpoint_url.hpp).
+  BOOST_TEST(parse_flags({"--listen-client-urls", "http://node-a:2379"}).status().message() ==
+             "invalid value \"http://node-a:2379\" for flag -listen-client-urls: expected IP in URL for binding "
+             "(http://node-a:2379)");
+  BOOST_TEST(parse_flags({"--listen-peer-urls", "http://[::1]:0"}).is_ok());  // port 0: any free port
+  // No path, not even "/", as etcd's types.NewURLs.
+  BOOST_TEST(parse_flags({"--listen-client-urls", "http://127.0.0.1:2379/"}).status().message() ==
+             "invalid value \"http://127.0.0.1:2379/\" for flag -listen-client-urls: URL must not contain a path: "
+             "http://127.0.0.1:2379/");
+  BOOST_TEST(parse_flags({"--advertise-client-urls", "ftp://h:1"}).status().message() ==
+             "invalid value \"ftp://h:1\" for flag -advertise-client-urls: URL scheme must be http or https: ftp://h:1");
+  BOOST_TEST(!parse_flags({"--advertise-client-urls", "http://h:99999"}).is_ok());
+  BOOST_TEST(!parse_flags({"--advertise-client-urls", "http://h"}).is_ok());
+  // Host names are advertised; the scheme is kept in lower case, as etcd's url.String() writes it
+  // (the peer URLs are hashed into member ids).
+  auto r = parse_flags({"--advertise-client-urls", "HTTP://node-a:2379", "--initial-advertise-peer-urls", "HTTPS://node-a:2380",
+                        "--initial-cluster", "default=https://node-a:2380"});
+  BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  BOOST_TEST(r->config.advertise_client_urls.at(0) == "http://node-a:2379");
+  BOOST_TEST(r->config.initial_advertise_peer_urls.at(0) == "https://node-a:2380");
 }
 
 BOOST_AUTO_TEST_CASE(parse__requires_own_name_in_initial_cluster) {

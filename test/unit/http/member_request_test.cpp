@@ -1,7 +1,8 @@
 // parse_member_peer_urls: the body of a members POST/PUT is checked as etcd 3.4 checks it, with
 // its messages (compared with a running etcd 3.4): an empty or missing peer URL list is refused
 // (a member nobody can reach would cost a one-member cluster its quorum for good), and so is a
-// URL without host:port or with a path; surrounding spaces are trimmed.
+// URL without host:port or with a path; surrounding spaces are trimmed. Peer URLs are advertised URLs
+// (coord/endpoint_url.hpp), so unix://, an empty host and an empty port, which etcd takes, are refused.
 #include "server/http/member_request.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -34,6 +35,11 @@ BOOST_AUTO_TEST_CASE(url_without_host_port_or_with_a_path__is_refused) {
   BOOST_TEST(refusal(R"({"peerURLs":["http://127.0.0.1:1/"]})") == "400 URL must not contain a path: http://127.0.0.1:1/");
   BOOST_TEST(refusal(R"({"peerURLs":["ftp://127.0.0.1:1"]})") ==
              "400 URL scheme must be http, https, unix, or unixs: ftp://127.0.0.1:1");
+  // etcd takes these three; coordd could never dial them.
+  BOOST_TEST(refusal(R"({"peerURLs":["unix://127.0.0.1:1"]})") ==
+             "400 URL scheme must be http, https, unix, or unixs: unix://127.0.0.1:1");
+  BOOST_TEST(refusal(R"({"peerURLs":["http://:1"]})") == "400 URL address does not have the form \"host:port\": http://:1");
+  BOOST_TEST(refusal(R"({"peerURLs":["http://h:"]})") == "400 URL address does not have the form \"host:port\": http://h:");
 }
 
 BOOST_AUTO_TEST_CASE(valid_urls__are_trimmed_and_kept_in_order) {

@@ -131,19 +131,6 @@ BOOST_AUTO_TEST_CASE(batch__random_garbage_is_refused_or_round_trips) {
   BOOST_TEST_MESSAGE("garbage accepted as a valid batch: " << accepted);
 }
 
-BOOST_AUTO_TEST_CASE(split_url__accepts_loopback_urls_and_rejects_bad_ones) {
-  std::string host;
-  std::uint16_t port = 0;
-  BOOST_TEST(transport::split_url("http://127.0.0.1:2380", host, port));
-  BOOST_TEST(host == "127.0.0.1");
-  BOOST_TEST(port == 2380);
-  BOOST_TEST(transport::split_url("http://localhost:2380/x", host, port));
-  BOOST_TEST(host == "127.0.0.1");
-  BOOST_TEST(!transport::split_url("http://127.0.0.1", host, port));
-  BOOST_TEST(!transport::split_url("http://127.0.0.1:99999", host, port));
-  BOOST_TEST(!transport::split_url("http://127.0.0.1:x1", host, port));
-}
-
 BOOST_AUTO_TEST_CASE(peer_endpoint__needs_an_ip_address_or_localhost_and_a_port) {
   const auto loopback = transport::peer_endpoint("http://localhost:2380");
   BOOST_REQUIRE(loopback.has_value());
@@ -151,6 +138,14 @@ BOOST_AUTO_TEST_CASE(peer_endpoint__needs_an_ip_address_or_localhost_and_a_port)
   BOOST_TEST(loopback->port() == 2380);
   BOOST_TEST(!transport::peer_endpoint("http://member-a:2380").has_value());  // no name lookup
   BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1").has_value());
+  BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1:0").has_value());  // etcd takes it; nothing listens there
+  BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1:99999").has_value());
+  BOOST_TEST(!transport::peer_endpoint("http://127.0.0.1:x1").has_value());
+  const auto v6 = transport::peer_endpoint("https://[::1]:2380");
+  BOOST_REQUIRE(v6.has_value());
+  BOOST_TEST(v6->address().to_string() == "::1");
+  BOOST_TEST(transport::is_https("https://[::1]:2380"));
+  BOOST_TEST(!transport::is_https("http://127.0.0.1:2380"));
 }
 
 BOOST_AUTO_TEST_CASE(batch__refuses_a_count_the_body_cannot_hold_before_sizing_anything) {
