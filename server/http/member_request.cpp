@@ -2,7 +2,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <optional>
 
 #include "coord/endpoint_url.hpp"
 #include "server/http/url.hpp"
@@ -17,12 +16,10 @@ std::string trim_spaces(std::string_view s) {
   return std::string(s);
 }
 
-// etcd's checks of one peer URL (types.NewURLs), with its messages; nullopt when it passes. A peer
-// URL is an advertised URL (coord/endpoint_url.hpp): unix:// and unixs://, an empty host and an
-// empty port, which etcd also takes, are refused, as coordd could never dial them.
-std::optional<std::string> check_peer_url(const std::string& url) {
-  UrlError error{};
-  if (EndpointUrl::parse(url, UrlRules::kAdvertise, &error)) return std::nullopt;
+// etcd's message for a peer URL its checks (types.NewURLs) refuse. A peer URL is an advertised
+// URL (coord/endpoint_url.hpp): unix:// and unixs://, an empty host and an empty port, which etcd
+// also takes, are refused, as coordd could never dial them.
+std::string refusal(UrlError error, const std::string& url) {
   switch (error) {
     case UrlError::kScheme: return "URL scheme must be http, https, unix, or unixs: " + url;
     case UrlError::kPath: return "URL must not contain a path: " + url;
@@ -47,9 +44,14 @@ std::variant<std::vector<std::string>, MemberRequestError> parse_member_peer_url
   if (list != nullptr && list->is_array())
     for (const auto& u : list->as_array()) {
       if (!u.is_string()) return MemberRequestError{400, "json: cannot unmarshal peerURLs"};
-      std::string url = trim_spaces(u.as_string().c_str());
-      if (auto refused = check_peer_url(url)) return MemberRequestError{400, std::move(*refused)};
-      urls.push_back(std::move(url));
+      const std::string url = trim_spaces(u.as_string().c_str());
+      UrlError error{};
+      const auto parsed = EndpointUrl::parse(url, UrlRules::kAdvertise, &error);
+      if (!parsed) return MemberRequestError{400, refusal(error, url)};
+      // Kept as etcd keeps it (Go's url.String() after url.Parse): as written, but the scheme in
+      // lower case, so "HTTP://h:1" and "http://h:1" are one peer URL (member ids hash them).
+      // The advertise rules require a scheme: the text starts with it and a ':'.
+      urls.push_back(parsed->scheme() + url.substr(url.find(':')));
     }
   // A member without a peer URL could never be reached: in a one-member cluster, adding it
   // would lose the quorum for good. etcd refuses an empty or missing list with this message.

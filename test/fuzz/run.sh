@@ -31,16 +31,18 @@ fi
 cxx=${CLANGXX:-clang++-14}
 out=bin/fuzz
 mkdir -p "$out/obj"
-flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I. -pthread
+flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I. -Iclient/include -pthread
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
-# The pure server modules plus the parsing files of http and transport (no sockets, no threads).
+# The pure server modules plus the parsing files of http and transport (no sockets, no threads),
+# and the URL type they read URLs with (client/, with the Boost.URL it compiles once).
 sources=(server/common/*.cpp server/raft/*.cpp server/wal/*.cpp server/snap/*.cpp server/auth/*.cpp
          server/store/*.cpp server/apply/*.cpp
          server/http/url.cpp server/http/keys_params.cpp server/http/auth_json.cpp server/http/json_writer.cpp
-         server/http/member_request.cpp server/transport/peer_wire.cpp)
+         server/http/member_request.cpp server/transport/peer_wire.cpp
+         client/src/endpoint_url.cpp client/src/boost_url.cpp)
 
-# An object is rebuilt when it is missing or older than its source or any server header.
-stale() { [ ! -f "$2" ] || [ -n "$(find "$1" server -newer "$2" -name '*.?pp' -print -quit)" ]; }
+# An object is rebuilt when it is missing or older than its source or any server or client header.
+stale() { [ ! -f "$2" ] || [ -n "$(find "$1" server client -newer "$2" -name '*.?pp' -print -quit)" ]; }
 # Compiles the server sources once into bin/fuzz/libcoord_fuzz.a, then links every target.
 build_targets() {
   local objects=() running=0 build_failed=0 src obj t failed=0

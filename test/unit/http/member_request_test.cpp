@@ -50,4 +50,11 @@ BOOST_AUTO_TEST_CASE(valid_urls__are_trimmed_and_kept_in_order) {
              boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(a_scheme_in_upper_case__is_kept_in_lower_case_as_etcd_keeps_it) {
+  auto r = parse_member_peer_urls("application/json", R"({"peerURLs":["HTTP://Node-A:5","Https://[::1]:7"]})");
+  auto* urls = std::get_if<std::vector<std::string>>(&r);
+  BOOST_REQUIRE(urls != nullptr);
+  BOOST_TEST(*urls == (std::vector<std::string>{"http://Node-A:5", "https://[::1]:7"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

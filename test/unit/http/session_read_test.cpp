@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "test/support/net/raw_connection.hpp"
+#include "test/support/process/eventually.hpp"
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -40,18 +42,21 @@ class TargetEcho : public coord::http::RequestHandler {
 };
 
 // Answers like TargetEcho, but first runs `before_answer` (the test sends the client's next
-// request there) and records how many route() calls were on the stack at once.
+// request there) and records how many route() calls were on the stack at once. Runs on the io
+// thread, so no Boost.Test assertion may run in it (they are not thread-safe).
 class NestingProbe : public coord::http::RequestHandler {
  public:
   std::function<void()> before_answer;
   int depth = 0;      // io thread only
   int max_depth = 0;  // read after the io thread is joined
+  std::atomic<int> answered{0};
 
   void route(HttpRequest request, std::shared_ptr<Session> session) override {
     max_depth = std::max(max_depth, ++depth);
     if (before_answer) before_answer();
     session->reply(Reply{200, coord::http::kText, std::string(request.target()), {}});
     --depth;
+    answered.fetch_add(1, std::memory_order_release);
   }
 };
 
@@ -78,6 +83,9 @@ class SessionFixture {
   }
 
   void send(const std::string& bytes) { BOOST_REQUIRE(client_.send(bytes)); }
+  // As send(), without an assertion: for the io thread (NestingProbe), while the test's thread
+  // leaves the connection alone (RawConnection is for one thread at a time).
+  bool send_from_io_thread(const std::string& bytes) { return client_.send(bytes); }
   // Reads until `needle` arrived `count` times, the server closed or 5 s passed.
   std::string read_until(const std::string& needle, int count = 1) { return client_.read_until(needle, count); }
   // True when the server closes the connection within `timeout` (anything it sends is dropped).
@@ -163,14 +171,20 @@ BOOST_AUTO_TEST_CASE(every_read_at_once_finding_the_next_request_nests_a_bounded
   SessionFixture f(60s, &probe);
   // Fixed-width targets: no target is a prefix of another.
   const auto target = [](int i) { return "/n" + std::to_string(1000 + i); };
-  int sent = 1;
+  int sent = 1;               // io thread only until stop()
+  bool every_send_went = true;  // likewise
   probe.before_answer = [&] {
-    if (sent < kRequests) f.send(get(target(sent++)));
+    if (sent < kRequests) every_send_went = f.send_from_io_thread(get(target(sent++))) && every_send_went;
   };
   f.send(get(target(0)));
+  // The connection is the io thread's until every answer is out (the 200 answers, ~18 KB, wait
+  // in the client's receive buffer).
+  BOOST_TEST(coord::test::eventually([&] { return probe.answered.load(std::memory_order_acquire) == kRequests; },
+                                     20s));
   const std::string got = f.read_until("HTTP/1.1 200 OK", kRequests);
   f.stop();
   BOOST_TEST(sent == kRequests);
+  BOOST_TEST(every_send_went);
   std::size_t at = 0;
   for (int i = 0; i < kRequests; ++i) {
     at = got.find("\r\n\r\n" + target(i), at);  // each answer's body is its target
