@@ -46,10 +46,6 @@ Result<EndpointUrl> parse_url(const std::string& text, const UrlRules& rules) {
   return Status::invalid_argument("URL address does not have the form \"host:port\": " + text);
 }
 
-// The text a URL is kept as (advertised, and hashed into member ids): as given, with the scheme
-// in lower case as etcd's url.String() writes it.
-std::string url_text(const EndpointUrl& u) { return u.scheme() + u.text().substr(u.scheme().size()); }
-
 Result<std::vector<EndpointUrl>> parse_urls(const std::string& flag, const std::string& v, const UrlRules& rules) {
   std::vector<EndpointUrl> out;
   for (const auto& part : split(v, ',')) {
@@ -65,7 +61,7 @@ Result<std::vector<std::string>> parse_url_texts(const std::string& flag, const 
   auto urls = parse_urls(flag, v, UrlRules::kAdvertise);
   if (!urls) return urls.status();
   std::vector<std::string> out;
-  for (const auto& u : *urls) out.push_back(url_text(u));
+  for (const auto& u : *urls) out.push_back(u.text_with_lower_case_scheme());
   return out;
 }
 
@@ -83,7 +79,7 @@ Result<std::vector<InitialMember>> parse_initial_cluster(const std::string& v) {
     if (!url) return Status::invalid_argument("--initial-cluster: " + url.status().message());
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& m) { return m.name == name; });
     if (it == out.end()) it = out.insert(out.end(), InitialMember{name, {}});
-    it->peer_urls.push_back(url_text(*url));
+    it->peer_urls.push_back(url->text_with_lower_case_scheme());
   }
   for (auto& m : out) std::sort(m.peer_urls.begin(), m.peer_urls.end());
   return out;

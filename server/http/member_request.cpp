@@ -48,10 +48,8 @@ std::variant<std::vector<std::string>, MemberRequestError> parse_member_peer_url
       UrlError error{};
       const auto parsed = EndpointUrl::parse(url, UrlRules::kAdvertise, &error);
       if (!parsed) return MemberRequestError{400, refusal(error, url)};
-      // Kept as etcd keeps it (Go's url.String() after url.Parse): as written, but the scheme in
-      // lower case, so "HTTP://h:1" and "http://h:1" are one peer URL (member ids hash them).
-      // The advertise rules require a scheme: the text starts with it and a ':'.
-      urls.push_back(parsed->scheme() + url.substr(url.find(':')));
+      // "HTTP://h:1" and "http://h:1" are one peer URL, as in etcd (member ids hash them).
+      urls.push_back(parsed->text_with_lower_case_scheme());
     }
   // A member without a peer URL could never be reached: in a one-member cluster, adding it
   // would lose the quorum for good. etcd refuses an empty or missing list with this message.

@@ -77,6 +77,10 @@ class EndpointUrl {
 
   // The text as given (before any http:// was added).
   const std::string& text() const { return text_; }
+  // text() with its scheme in lower case: how etcd keeps a URL it was given (Go's url.String()
+  // after url.Parse), hence how coordd advertises and stores one (member ids hash it). Only for
+  // a text that names its scheme (not for an endpoint read as http://).
+  std::string text_with_lower_case_scheme() const { return scheme_ + text_.substr(scheme_.size()); }
   // "http" or "https", lower case.
   const std::string& scheme() const { return scheme_; }
   bool is_tls() const { return scheme_ == "https"; }

@@ -73,6 +73,9 @@ BOOST_AUTO_TEST_CASE(uppercase_scheme__is_read_in_lower_case) {
     BOOST_TEST(u->normalized() == "https://127.0.0.1:2379");
     BOOST_TEST(u->text() == "HTTPS://127.0.0.1:2379");
   }
+  // What etcd keeps of a URL it was given: the text, only the scheme in lower case (the host's
+  // case and the ignored extras stay).
+  BOOST_TEST(EndpointUrl::parse("Http://Node-A:1?q", kAdvertise)->text_with_lower_case_scheme() == "http://Node-A:1?q");
 }
 
 BOOST_AUTO_TEST_CASE(ipv6__brackets_kept_in_host_and_stripped_in_hostname) {
