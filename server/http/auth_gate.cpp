@@ -11,7 +11,7 @@
 #include "server/auth/permissions.hpp"
 #include "server/http/session.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 namespace {
@@ -107,7 +107,7 @@ constexpr std::size_t kMaxQueuedChecks = 16;
 
 }  // namespace
 
-AuthGate::AuthGate(node::Node& node, bool client_cert_auth)
+AuthGate::AuthGate(node::NodeApi& node, bool client_cert_auth)
     : node_(node), client_cert_auth_(client_cert_auth), pool_(check_threads(), kMaxQueuedChecks) {}
 
 bool AuthGate::auth_disabled() const {

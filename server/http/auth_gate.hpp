@@ -33,7 +33,7 @@
 #include "server/http/request_handler.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
@@ -43,7 +43,7 @@ class Session;
 class AuthGate {
  public:
   // `client_cert_auth`: the client listener requires verified client certificates.
-  explicit AuthGate(node::Node& node, bool client_cert_auth = false);
+  explicit AuthGate(node::NodeApi& node, bool client_cert_auth = false);
 
   // Basic credentials of a request that need a bcrypt run: auth is on, the user exists, and no
   // verdict is recorded for this password and the user's current hash.
@@ -102,7 +102,7 @@ class AuthGate {
   std::optional<bool> recorded_verdict(const std::string& name, const auth::Sha256Digest& digest, const std::string& hash);
   void record(const std::string& name, const auth::Sha256Digest& digest, const std::string& hash, bool matches);
 
-  node::Node& node_;
+  node::NodeApi& node_;
   const bool client_cert_auth_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Verdicts> verdicts_;  // guarded by mu_; at most kMaxUsers

@@ -9,7 +9,7 @@
 #include "server/common/hex.hpp"
 #include "server/http/auth_json.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 namespace {

@@ -14,14 +14,14 @@
 #include "server/http/session.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
 
 class AuthHandler {
  public:
-  AuthHandler(node::Node& node, AuthGate& gate) : node_(node), gate_(gate) {}
+  AuthHandler(node::NodeApi& node, AuthGate& gate) : node_(node), gate_(gate) {}
 
   // True for the paths etcd serves here: /v2/auth/enable, /v2/auth/users[/...], /v2/auth/roles[/...].
   static bool serves(const std::string& path);
@@ -40,7 +40,7 @@ class AuthHandler {
   // Headers every answer after the root check carries (errors included).
   Reply reply(int status) const;
 
-  node::Node& node_;
+  node::NodeApi& node_;
   AuthGate& gate_;
 };
 

@@ -7,7 +7,7 @@
 
 #include "server/http/reply.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 

@@ -16,7 +16,7 @@
 #include "server/http/session.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
@@ -26,7 +26,7 @@ class HealthCheck {
   // etcd's: the QGET of checkHealth runs under a one-second context.
   static constexpr std::chrono::milliseconds kTimeout{1000};
 
-  explicit HealthCheck(node::Node& node) : node_(node), counts_(std::make_shared<Counts>()) {}
+  explicit HealthCheck(node::NodeApi& node) : node_(node), counts_(std::make_shared<Counts>()) {}
 
   // Answers `request` (any method; only GET is allowed) through `session`, now or later.
   void handle(const HttpRequest& request, std::shared_ptr<Session> session);
@@ -44,7 +44,7 @@ class HealthCheck {
 
   static void answer(Counts& counts, Session& session, bool healthy);
 
-  node::Node& node_;
+  node::NodeApi& node_;
   const std::shared_ptr<Counts> counts_;
 };
 

@@ -6,7 +6,7 @@
 
 #include "server/http/keys_params.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 namespace {
@@ -57,7 +57,7 @@ Reply event_reply(const store::Event& event, int status, std::uint64_t cluster_i
   return r;
 }
 
-Reply get_reply(const node::Node& node, const KeysParams& p) {
+Reply get_reply(const node::NodeApi& node, const KeysParams& p) {
   const bool head = p.method == KeysMethod::kHead;
   const UnixNanos now = node.clock().now();
   return node.read([&](const store::Store& store, node::RaftPosition raft) {

@@ -19,7 +19,7 @@
 #include "server/http/raft_handoff.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
@@ -29,7 +29,7 @@ struct KeysParams;
 class KeysHandler {
  public:
   // `gate` and `metrics` outlive the handler.
-  KeysHandler(node::Node& node, AuthGate& gate, KeysMetrics& metrics)
+  KeysHandler(node::NodeApi& node, AuthGate& gate, KeysMetrics& metrics)
       : node_(node), gate_(gate), metrics_(metrics), handoff_(node) {}
 
   void handle(const HttpRequest& request, const RequestTarget& target, std::shared_ptr<Session> session);
@@ -44,7 +44,7 @@ class KeysHandler {
   // Sends a non-watch answer, counting it as a success (timed from `started`) or a failure.
   void answer(const std::shared_ptr<Session>& session, Reply reply, KeysMetricMethod method, Started started);
 
-  node::Node& node_;
+  node::NodeApi& node_;
   AuthGate& gate_;
   KeysMetrics& metrics_;
   RaftHandoff handoff_;  // fed by write callbacks and watch sinks, inside a round

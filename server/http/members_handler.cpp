@@ -6,7 +6,7 @@
 
 #include "server/http/member_request.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 namespace {
@@ -31,7 +31,7 @@ std::variant<std::vector<std::string>, Reply> peer_urls_from(const HttpRequest& 
 
 enum class Change { kAdd, kRemove, kUpdate };
 
-// The answer etcd 3.4 gives for a failed membership change (statuses from node::Node's
+// The answer etcd 3.4 gives for a failed membership change (statuses from node::NodeApi's
 // membership methods): the one place that turns them into HTTP.
 Reply change_failed(const Status& s, Change change) {
   switch (s.code()) {

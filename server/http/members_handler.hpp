@@ -12,14 +12,14 @@
 #include "server/http/session.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
 
 class MembersHandler {
  public:
-  MembersHandler(node::Node& node, AuthGate& gate) : node_(node), gate_(gate) {}
+  MembersHandler(node::NodeApi& node, AuthGate& gate) : node_(node), gate_(gate) {}
 
   void handle(const HttpRequest& request, const std::string& path, std::shared_ptr<Session> session);
 
@@ -30,7 +30,7 @@ class MembersHandler {
   void remove(const std::string& id_text, std::shared_ptr<Session> session);
   void update(const HttpRequest& request, const std::string& id_text, std::shared_ptr<Session> session);
 
-  node::Node& node_;
+  node::NodeApi& node_;
   AuthGate& gate_;
 };
 

@@ -4,7 +4,7 @@
 
 #include "server/http/session.hpp"
 #include "server/http/url.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 
@@ -21,7 +21,7 @@ std::string major_minor(const std::string& version) {
 
 }  // namespace
 
-MetricsHandler::MetricsHandler(node::Node& node, MetricsOptions options, const KeysMetrics& keys)
+MetricsHandler::MetricsHandler(node::NodeApi& node, MetricsOptions options, const KeysMetrics& keys)
     : node_(node), options_(std::move(options)), health_(node), keys_(keys) {}
 
 void MetricsHandler::route(HttpRequest request, std::shared_ptr<Session> session) {

@@ -14,7 +14,7 @@
 #include "server/http/request_handler.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
@@ -26,7 +26,7 @@ struct MetricsOptions {
 class MetricsHandler final : public RequestHandler {
  public:
   // `keys` outlives the handler.
-  MetricsHandler(node::Node& node, MetricsOptions options, const KeysMetrics& keys);
+  MetricsHandler(node::NodeApi& node, MetricsOptions options, const KeysMetrics& keys);
 
   // Serves /metrics and /health; 404 for any other path.
   void route(HttpRequest request, std::shared_ptr<Session> session) override;
@@ -37,7 +37,7 @@ class MetricsHandler final : public RequestHandler {
   MetricsView gather() const;
 
  private:
-  node::Node& node_;
+  node::NodeApi& node_;
   const MetricsOptions options_;
   HealthCheck health_;
   const KeysMetrics& keys_;

@@ -4,7 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <utility>
 
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 

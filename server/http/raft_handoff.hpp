@@ -23,14 +23,14 @@
 #include "server/http/session.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
 
 class RaftHandoff {
  public:
-  explicit RaftHandoff(node::Node& node) : node_(node) {}
+  explicit RaftHandoff(node::NodeApi& node) : node_(node) {}
 
   // Runs `answer` on an io thread; it owns what it needs and finishes with session->reply().
   void add_answer(std::shared_ptr<Session> session, std::function<void()> answer);
@@ -50,7 +50,7 @@ class RaftHandoff {
   void schedule_flush();
   void flush();
 
-  node::Node& node_;
+  node::NodeApi& node_;
   // Guarded by Node::raft_mu_ (touched only inside rounds and by Node::stop).
   bool flush_scheduled_ = false;
   std::vector<Answer> answers_;

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "server/node/node_core.hpp"
+#include "server/node/node_api.hpp"
 
 namespace coord::http {
 

@@ -8,7 +8,7 @@
 #include "server/http/raft_status_json.hpp"
 #include "server/http/url.hpp"
 #include "server/http/v2_json.hpp"
-#include "server/node/node.hpp"
+#include "server/node/node_api.hpp"
 #include "server/ui/dashboard.hpp"
 
 namespace coord::http {
@@ -27,7 +27,7 @@ Reply message_reply(int status, std::string_view message) {
   return r;
 }
 
-std::vector<MemberView> member_views(const node::Node& node) {
+std::vector<MemberView> member_views(const node::NodeApi& node) {
   std::vector<MemberView> out;
   for (const auto& m : node.members()) out.push_back({m.id, m.name, m.peer_urls, m.client_urls});
   return out;
@@ -35,7 +35,7 @@ std::vector<MemberView> member_views(const node::Node& node) {
 
 }  // namespace
 
-Router::Router(node::Node& node, RouterOptions options)
+Router::Router(node::NodeApi& node, RouterOptions options)
     : node_(node), options_(std::move(options)), gate_(node, options_.client_cert_auth), keys_(node, gate_, keys_metrics_), members_(node, gate_), auth_(node, gate_),
       metrics_(node, MetricsOptions{options_.server_version}, keys_metrics_) {}
 

@@ -20,7 +20,7 @@
 #include "server/http/session.hpp"
 
 namespace coord::node {
-class Node;
+class NodeApi;
 }
 
 namespace coord::http {
@@ -38,7 +38,7 @@ struct RouterOptions {
 
 class Router final : public RequestHandler {
  public:
-  Router(node::Node& node, RouterOptions options);
+  Router(node::NodeApi& node, RouterOptions options);
 
   // Answers `request` through `session` (now or later, from any thread).
   void route(HttpRequest request, std::shared_ptr<Session> session) override;
@@ -51,7 +51,7 @@ class Router final : public RequestHandler {
   Reply raft_status(const HttpRequest& request);
   Reply version(const HttpRequest& request);
 
-  node::Node& node_;
+  node::NodeApi& node_;
   const RouterOptions options_;
   AuthGate gate_;  // before the handlers that hold a reference to it
   KeysMetrics keys_metrics_;  // likewise

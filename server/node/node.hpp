@@ -13,7 +13,8 @@
 // and read_barrier() run exactly once, with raft_mu_ held and never under the store lock:
 // inside a round, or while the node stops, in stop() or at once on the caller's thread (which
 // then takes raft_mu_). "The raft thread" below means whichever thread runs the round.
-// Callbacks must only hand work on (e.g. to a session's strand) and must not block.
+// Callbacks must only hand work on (e.g. to a session's strand) and must not block. The client
+// API sees a Node only as its NodeApi (node_api.hpp).
 #pragma once
 
 #include <atomic>
@@ -32,7 +33,7 @@
 
 namespace coord::node {
 
-class Node final : private NodeCore::Signals {
+class Node final : public NodeApi, private NodeCore::Signals {
  public:
   using WriteCallback = NodeCore::WriteCallback;
   using ReadCallback = NodeCore::ReadCallback;
@@ -51,15 +52,15 @@ class Node final : private NodeCore::Signals {
   // Stops the raft thread; pending callbacks get a "server stopped" answer. Idempotent.
   void stop();
   // True once the raft loop hit a fatal error (e.g. the disk failed); the server must exit.
-  bool failed() const { return core_.failed(); }
+  bool failed() const override { return core_.failed(); }
   std::string failure() const { return core_.failure(); }
 
   // Proposes a write through Raft. `done` gets the applied answer, or error 300 after the
   // request timeout or at shutdown.
-  void propose(apply::Request request, WriteCallback done);
+  void propose(apply::Request request, WriteCallback done) override;
   // Linearizable read barrier (Raft ReadIndex, batched): `done(ok)` once this member has
   // applied everything committed before the call; a non-ok Status on timeout or shutdown.
-  void read_barrier(ReadCallback done);
+  void read_barrier(ReadCallback done) override;
   // Messages from a peer, in the order they arrived (an io thread, which may then run the round
   // itself, WAL fdatasync included): one inbox push and at most one wake-up for the whole
   // batch. A message whose payload would not apply
@@ -76,51 +77,51 @@ class Node final : private NodeCore::Signals {
 
   // Membership changes through Raft (members API). Validation that needs the current member
   // list (duplicate peer URL, unknown or removed id, strict reconfiguration) happens here.
-  void add_member(std::vector<std::string> peer_urls, MemberCallback done);
-  void remove_member(std::uint64_t id, MemberCallback done);
-  void update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done);
+  void add_member(std::vector<std::string> peer_urls, MemberCallback done) override;
+  void remove_member(std::uint64_t id, MemberCallback done) override;
+  void update_member(std::uint64_t id, std::vector<std::string> peer_urls, MemberCallback done) override;
   bool is_removed(std::uint64_t id) const { return core_.is_removed(id); }
-  std::vector<PeerActivity> peer_activity() const { return core_.peer_activity(); }
+  std::vector<PeerActivity> peer_activity() const override { return core_.peer_activity(); }
   // Hands leadership to the most up-to-date follower and waits (bounded) for it to take over;
   // used on SIGTERM so a restarting leader does not cost the cluster an election timeout.
   void transfer_leadership_before_stop(std::chrono::milliseconds timeout);
 
-  // Runs `fn(store, position)` with shared access to the store.
-  template <class F>
-  auto read(F&& fn) const {
-    return core_.read(std::forward<F>(fn));
-  }
   // Registers a watch (exclusive access); the sink runs inside a round, under the exclusive
   // store lock.
   store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
-                                           std::uint64_t since_index, store::WatchSink sink) {
+                                           std::uint64_t since_index, store::WatchSink sink) override {
     return core_.watch(key, recursive, stream, since_index, std::move(sink));
   }
-  void unwatch(store::WatchId id) { core_.unwatch(id); }
+  void unwatch(store::WatchId id) override { core_.unwatch(id); }
   // From a watch sink or a write/read callback only (inside a round; in stop(), the stopping
   // thread, also holding raft_mu_): runs `fn` once this round's writers have been answered, outside
   // the store lock.
-  void after_answers(std::function<void()> fn) { core_.after_answers(std::move(fn)); }
+  void after_answers(std::function<void()> fn) override { core_.after_answers(std::move(fn)); }
   // Counts the failing internal auth lookup etcd does for every keys/members request.
   void count_auth_lookup() { core_.count_auth_lookup(); }
 
-  NodeStatus status() const { return core_.status(); }
+  NodeStatus status() const override { return core_.status(); }
   // The log position and, on the leader, each follower's progress (NodeCore::replication()).
-  ReplicationStatus replication() const { return core_.replication(); }
+  ReplicationStatus replication() const override { return core_.replication(); }
   // How long the WAL's fdatasyncs took, in etcd's buckets (etcd_disk_wal_fsync_duration_seconds).
-  HistogramSnapshot wal_fsync_durations() const { return core_.wal_fsync_durations(); }
+  HistogramSnapshot wal_fsync_durations() const override { return core_.wal_fsync_durations(); }
   // Raft-loop event counters for /metrics.
-  const NodeMetrics& metrics() const { return core_.metrics(); }
-  std::vector<store::Member> members() const { return core_.members(); }
+  const NodeMetrics& metrics() const override { return core_.metrics(); }
+  std::vector<store::Member> members() const override { return core_.members(); }
   // The ids of the members as this member knows them: the store's, or the initial cluster's
   // until the log has named them (a member that just joined).
   std::set<std::uint64_t> known_member_ids() const { return core_.known_member_ids(); }
   std::uint64_t member_id() const { return core_.member_id(); }
-  std::uint64_t cluster_id() const { return core_.cluster_id(); }
-  const Clock& clock() const { return core_.clock(); }
+  std::uint64_t cluster_id() const override { return core_.cluster_id(); }
+  const Clock& clock() const override { return core_.clock(); }
 
  private:
   using Inbox = NodeCore::Inbox;
+
+  // NodeApi: read()'s body.
+  void read_store(FunctionRef<void(const store::Store&, RaftPosition)> fn) const override {
+    core_.read([&](const store::Store& s, RaftPosition p) { fn(s, p); });
+  }
 
   // NodeCore::Signals
   void snapshot_written() override;

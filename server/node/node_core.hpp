@@ -36,6 +36,7 @@
 #include "server/common/duration_histogram.hpp"
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
+#include "server/node/node_api.hpp"
 #include "server/node/node_metrics.hpp"
 #include "server/node/node_options.hpp"
 #include "server/node/peer_activity.hpp"
@@ -48,55 +49,6 @@
 namespace coord::node {
 
 class DurableLog;
-
-// Where an answer stands in the Raft log (X-Raft-Index / X-Raft-Term).
-struct RaftPosition {
-  std::uint64_t index = 0;
-  std::uint64_t term = 0;
-};
-
-struct WriteResult {
-  apply::Response response;
-  RaftPosition raft;
-};
-
-// A snapshot of the member's state for the stats, members and health endpoints.
-struct NodeStatus {
-  std::uint64_t id = 0;
-  std::uint64_t cluster_id = 0;
-  std::string name;
-  std::uint64_t leader = 0;  // 0 when unknown
-  bool is_leader = false;
-  UnixNanos start_time = 0;
-  UnixNanos leader_since = 0;  // when this member last became leader (0 if never)
-  RaftPosition raft;
-  std::uint64_t recv_append_requests = 0;
-  std::uint64_t send_append_requests = 0;
-  // For /metrics, with etcd's meanings.
-  std::uint64_t leader_changes_seen = 0;   // times a (new) leader became known
-  std::uint64_t proposals_committed = 0;   // the commit index
-  std::uint64_t proposals_applied = 0;     // the applied index
-  std::uint64_t proposals_pending = 0;     // writes waiting for their entry to apply
-  std::uint64_t proposals_failed = 0;      // writes that timed out or were refused
-  std::uint64_t watch_requests = 0;        // watches registered
-};
-
-// What the leader knows of one follower's log (raft::ProgressInfo), as of its last copy.
-struct FollowerProgress {
-  std::uint64_t id = 0;
-  std::uint64_t match = 0;  // highest index known replicated on the follower
-  std::uint64_t next = 0;   // next index the leader sends it
-  raft::ProgressState state = raft::ProgressState::kProbe;
-};
-
-// This member's log and, while it leads, its followers' progress, copied together by a round
-// (NodeCore::replication()): a follower's lag is last_index - match of the same copy.
-struct ReplicationStatus {
-  std::uint64_t term = 0;
-  std::uint64_t commit = 0;      // commit index
-  std::uint64_t last_index = 0;  // last index of this member's log
-  std::vector<FollowerProgress> followers;  // by id; empty unless this member leads
-};
 
 // Sends Raft messages to peers; implemented by server/transport. send() and set_peers() are
 // called inside a round (any thread; set_peers() also once from NodeCore::open()) and
@@ -112,12 +64,10 @@ class MessageSender {
 
 class NodeCore {
  public:
-  using WriteCallback = std::function<void(WriteResult)>;
-  using ReadCallback = std::function<void(Status)>;
-  // Membership changes: ok once the change is applied; kNotFound (no such member),
-  // kAlreadyExists (a peer URL in use), kFailedPrecondition (the member was permanently
-  // removed), kUnavailable (not enough started members), kTimeout otherwise.
-  using MemberCallback = std::function<void(Status, store::Member)>;
+  // The callbacks' meanings: server/node/node_api.hpp.
+  using WriteCallback = node::WriteCallback;
+  using ReadCallback = node::ReadCallback;
+  using MemberCallback = node::MemberCallback;
 
   // What the core tells its shell. Both may be called with the shell's round lock held
   // (notify) or from the snapshot writer thread (snapshot_written); neither may block or call
