@@ -133,7 +133,7 @@ void log_configuration(const coord::config::ServerConfig& c) {
                  Field("client-cert-file", c.client_tls.cert_file), Field("client-auto-tls", c.client_auto_tls),
                  Field("client-cert-auth", c.client_tls.client_cert_auth), Field("peer-cert-file", c.peer_tls.cert_file),
                  Field("peer-auto-tls", c.peer_auto_tls), Field("peer-client-cert-auth", c.peer_tls.client_cert_auth),
-                 Field("cors", c.cors), Field("logger", c.log_flags.logger),
+                 Field("cors", text_list(c.cors)), Field("logger", c.log_flags.logger),
                  Field("log-level", coord::log::level_name(c.log.level)), Field("log-outputs", text_list(c.log.outputs)));
 }
 
@@ -300,7 +300,7 @@ class Server {
     coord::http::SessionLimits peer_limits;
     peer_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_peer_connections_for(open_files_limit_));
     peer_limits.body_limit = coord::transport::kMaxPeerBodyBytes;
-    peer_limits.cors = false;
+    peer_limits.cors = nullptr;
     peer_limits.read_timeout = std::chrono::seconds(300);
     peer_limits.tls_check_client_san = !config_.peer_skip_client_san_verification;
     peer_limits.head_first = true;  // Transport::check_head sees each head before its body is read
@@ -316,14 +316,14 @@ class Server {
     router_options.enable_ui = config_.enable_ui;
     router_ = std::make_unique<coord::http::Router>(*node_, router_options);
     coord::http::SessionLimits client_limits;
-    client_limits.cors = !config_.cors.empty();
+    client_limits.cors = std::make_shared<const coord::http::CorsPolicy>(config_.cors);
     client_limits.connections = std::make_shared<ConnectionLimit>(ConnectionLimit::max_connections_for(open_files_limit_));
     client_server_ = std::make_unique<coord::http::HttpServer>(ioc_, *router_, client_limits);
     if (!metrics_endpoints.empty()) {
       // /metrics and /health only, served from the start (health says false until a leader is
       // known), without CORS, as etcd's metrics listener.
       auto metrics_limits = client_limits;
-      metrics_limits.cors = false;
+      metrics_limits.cors = nullptr;
       metrics_server_ = std::make_unique<coord::http::HttpServer>(ioc_, router_->metrics_handler(), metrics_limits);
       if (auto s = metrics_server_->start(metrics_endpoints); !s.is_ok()) return fatal(s.to_string());
     }

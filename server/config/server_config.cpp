@@ -336,10 +336,19 @@ const std::vector<Flag>& flags() {
           c.initial_cluster_token = v;
           return Status::ok();
         });
-    str("cors", "Comma-separated white list of origins for CORS.", [](ServerConfig& c, const std::string& v) {
-      c.cors = v;
-      return Status::ok();
-    });
+    // etcd takes "*" alone, or URLs (http(s)://host:port, no path) that it compares with a
+    // request's Origin header as written; anything else, an empty value included, is refused.
+    str("cors", "Comma-separated white list of origins for CORS, or cross-origin resource sharing, (empty or * means allow all).",
+        [](ServerConfig& c, const std::string& v) -> Status {
+          if (v == "*") {
+            c.cors = {"*"};
+            return Status::ok();
+          }
+          auto origins = parse_url_texts("cors", v);
+          if (!origins) return origins.status();
+          c.cors = std::move(*origins);
+          return Status::ok();
+        });
     auto uint_flag = [&](const char* n, const char* h, auto fn) {
       f.push_back({n, Kind::kUint, h, [n, fn](ServerConfig& c, const std::string& v) -> Status {
                      auto x = parse_uint(n, v);

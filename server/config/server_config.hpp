@@ -60,7 +60,9 @@ struct ServerConfig {
   bool strict_reconfig_check = true;
   // --force-new-cluster: restart an existing member as a one-member cluster keeping its data.
   bool force_new_cluster = false;
-  std::string cors = "*";
+  // --cors: "*" (any origin), or the origins allowed, as URLs with a lower-case scheme
+  // (server/http/cors_policy.hpp).
+  std::vector<std::string> cors = {"*"};
   // --enable-ui: serve the built-in dashboard at /ui/ on the client URLs (server/ui/).
   bool enable_ui = true;
   TlsInfo client_tls;

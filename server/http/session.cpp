@@ -38,30 +38,28 @@ std::string_view reason(int status) {
   return bhttp::obsolete_reason(static_cast<bhttp::status>(status));
 }
 
-constexpr std::pair<const char*, const char*> kCorsHeaders[] = {
-    {"Access-Control-Allow-Headers", "accept, content-type, authorization"},
-    {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"},
-    {"Access-Control-Allow-Origin", "*"},
-};
-
-// Status line and the headers every answer shares (CORS unless `bare`, Content-Type, extras).
+// Status line and the headers every answer shares (CORS when `cors_origin` names an allowed
+// origin and the answer is not `bare`; Content-Type; extras).
 // Answers are formatted by hand into one buffer: cheaper than a Beast message and serializer
 // on the request path, and a watch's head and chunks need no serializer that lives for hours.
-void append_head(std::string& out, const Reply& reply, bool cors) {
+void append_head(std::string& out, const Reply& reply, std::string_view cors_origin) {
   out += "HTTP/1.1 ";
   out += std::to_string(reply.status);
   out += ' ';
   out += reason(reply.status);
   out += "\r\n";
-  if (cors && !reply.bare)
-    for (const auto& [name, value] : kCorsHeaders) append_header_line(out, name, value);
+  if (!cors_origin.empty() && !reply.bare) {
+    append_header_line(out, "Access-Control-Allow-Headers", "accept, content-type, authorization");
+    append_header_line(out, "Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
+    append_header_line(out, "Access-Control-Allow-Origin", cors_origin);
+  }
   if (!reply.content_type.empty()) append_header_line(out, "Content-Type", reply.content_type);
   out += reply.headers;
 }
 
-std::string stream_head(const Reply& head, bool keep_alive, bool cors) {
+std::string stream_head(const Reply& head, bool keep_alive, std::string_view cors_origin) {
   std::string out;
-  append_head(out, head, cors);
+  append_head(out, head, cors_origin);
   append_header_line(out, "Transfer-Encoding", "chunked");
   if (!keep_alive) append_header_line(out, "Connection", "close");
   out += "\r\n";
@@ -237,6 +235,7 @@ void Session::read_body() {
 
 void Session::on_head(beast::error_code ec) {
   if (ec) return on_read(ec, 0);
+  note_origin();
   std::uint64_t limit = limits_.body_limit;
   std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit, head_state_);
   // Beast compares Content-Length with the body limit only while parsing the head, which is
@@ -253,12 +252,24 @@ void Session::on_head(beast::error_code ec) {
   read_body();
 }
 
+void Session::note_origin() {
+  if (!limits_.cors) {
+    cors_origin_ = {};
+  } else if (limits_.cors->allows_all()) {
+    cors_origin_ = limits_.cors->allow_origin({});
+  } else {
+    const auto origin = parser_->get()[bhttp::field::origin];
+    cors_origin_ = limits_.cors->allow_origin(std::string_view(origin.data(), origin.size()));
+  }
+}
+
 void Session::on_read(beast::error_code ec, std::size_t) {
   if (ec) head_state_.reset();  // the body never came whole: the handler's state ends unrouted
   if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
       ec == net::error::connection_reset || ec == net::error::eof)
     return do_close();
   if (ec == bhttp::error::body_limit) {
+    note_origin();
     busy_ = true;
     Reply big{413, kText, "http: request body too large\n", {}};
     big.close = true;
@@ -277,6 +288,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
     return write_reply(std::move(bad));
   }
   busy_ = true;
+  note_origin();
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();
   http_10_ = request.version() == 10;
@@ -297,7 +309,7 @@ void Session::write_reply(Reply reply) {
   std::string& out = write_buffer_;  // reused: no allocation once it has grown
   out.clear();
   out.reserve(reply.body.size() + 320);
-  append_head(out, reply, limits_.cors);
+  append_head(out, reply, cors_origin_);
   // 204 carries neither a body nor a length (RFC 9110 §8.6).
   if (reply.status != 204) append_header_line(out, "Content-Length", std::to_string(reply.body.size()));
   if (close) {
@@ -348,7 +360,7 @@ void Session::upgrade(Reply head, SocketTaker take) {
     std::string& out = self->write_buffer_;
     out.clear();
     head.bare = true;
-    append_head(out, head, false);
+    append_head(out, head, {});
     out += "\r\n";
     self->writing_ = true;
     self->tcp().expires_after(kWriteTimeout);
@@ -394,7 +406,7 @@ void Session::begin_stream(Reply head) {
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
   tcp().expires_never();
-  chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, limits_.cors && !head.bare)));
+  chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, cors_origin_)));
   stream_bytes_ += chunks_.front()->size();
   pump_stream();
   watch_for_close();

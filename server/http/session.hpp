@@ -40,6 +40,7 @@
 #include <utility>
 #include <vector>
 
+#include "server/http/cors_policy.hpp"
 #include "server/http/reply.hpp"
 #include "server/http/request_handler.hpp"
 
@@ -77,7 +78,8 @@ struct SessionLimits {
   // free slot (null: no limit). Keeps descriptors for the WAL, snapshots and peers when clients
   // hold many.
   std::shared_ptr<ConnectionLimit> connections;
-  bool cors = true;                                  // add etcd's CORS headers to every answer (--cors=*)
+  // Which answers carry etcd's CORS headers (--cors); null: none (the peer and metrics listeners).
+  std::shared_ptr<const CorsPolicy> cors = std::make_shared<const CorsPolicy>(std::vector<std::string>{"*"});
   bool tls_check_client_san = false;                 // TLS: the client certificate must name the remote address (peer listener)
   bool head_first = false;                           // read each head, ask RequestHandler::check_head, then the body (peer listener)
 };
@@ -156,6 +158,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_head(boost::beast::error_code ec);
   void read_body();
+  // Sets cors_origin_ from the current request's Origin header (the parser's head).
+  void note_origin();
   void write_reply(Reply reply);
   void on_write(bool close, boost::beast::error_code ec);
   void write_stream_head(Reply head);
@@ -197,6 +201,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   bool keep_alive_ = true;
+  // The Access-Control-Allow-Origin value of the current request's answers ("": no CORS
+  // headers); a view into limits_.cors (note_origin).
+  std::string_view cors_origin_;
   bool http_10_ = false;         // the current request is HTTP/1.0 (keep-alive must be said)
   std::string write_buffer_;     // the answer being written; reused across requests
   bool busy_ = false;            // a request is being answered

@@ -76,7 +76,7 @@ int run_proxy(const config::ServerConfig& c) {
   ProxyRouter router({loops, endpoints, c.proxy_dial_timeout, c.proxy_write_timeout, c.proxy_read_timeout},
                      c.proxy == config::ServerConfig::ProxyMode::kReadonly);
   http::SessionLimits limits;
-  limits.cors = !c.cors.empty();
+  limits.cors = std::make_shared<const http::CorsPolicy>(c.cors);
   http::HttpServer server(loops.front().ioc, router, limits, loops.contexts());
   int exit_code = 0;
   if (auto s = server.start(*addresses); !s.is_ok()) {

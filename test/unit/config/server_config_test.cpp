@@ -80,6 +80,21 @@ BOOST_AUTO_TEST_CASE(url_flags__follow_etcds_rules_with_its_messages) {
   BOOST_TEST(r->config.initial_advertise_peer_urls.at(0) == "https://node-a:2380");
 }
 
+BOOST_AUTO_TEST_CASE(cors__is_any_origin_by_default_or_a_list_of_origin_urls_as_etcd_takes_them) {
+  BOOST_TEST(parse_flags({})->config.cors == std::vector<std::string>{"*"});
+  BOOST_TEST(parse_flags({"--cors", "*"})->config.cors == std::vector<std::string>{"*"});
+  auto r = parse_flags({"--cors", "HTTP://app.example:8080,https://[::1]:443"});
+  BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+  BOOST_TEST(r->config.cors == (std::vector<std::string>{"http://app.example:8080", "https://[::1]:443"}));
+  // etcd parses each origin as a URL with host:port and no path; "*" only alone; empty is an error.
+  BOOST_TEST(parse_flags({"--cors", "http://app.example"}).status().message() ==
+             "invalid value \"http://app.example\" for flag -cors: URL address does not have the form \"host:port\": "
+             "http://app.example");
+  BOOST_TEST(!parse_flags({"--cors", "http://app.example:80/x"}).is_ok());
+  BOOST_TEST(!parse_flags({"--cors", "*,http://app.example:80"}).is_ok());
+  BOOST_TEST(!parse_flags({"--cors", ""}).is_ok());
+}
+
 BOOST_AUTO_TEST_CASE(parse__requires_own_name_in_initial_cluster) {
   auto r = parse_flags({"--name", "x", "--initial-cluster", "y=http://localhost:2380"});
   BOOST_TEST(!r.is_ok());

@@ -286,6 +286,63 @@ BOOST_AUTO_TEST_CASE(health_is_true_only_with_a_leader_a_working_disk_and_a_quor
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(router_cors)
+
+const std::string kAllowedOrigin = "http://app.example:8080";
+
+coord::http::SessionLimits cors_for(std::vector<std::string> origins) {
+  coord::http::SessionLimits limits;
+  limits.cors = std::make_shared<const coord::http::CorsPolicy>(std::move(origins));
+  return limits;
+}
+
+BOOST_AUTO_TEST_CASE(by_default_every_answer_allows_any_origin) {
+  RouterFixture f;
+  const Answer a = f.ask("GET", "/v2/keys/none");
+  BOOST_TEST(a.status == 404);
+  BOOST_TEST(a.has_header("Access-Control-Allow-Origin: *"));
+  BOOST_TEST(a.has_header("Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT, DELETE"));
+}
+
+BOOST_AUTO_TEST_CASE(a_whitelist_names_the_allowed_origin_and_gives_others_no_cors_headers) {
+  RouterFixture f(cors_for({kAllowedOrigin, "https://other.example:443"}));
+  const Answer allowed = f.ask("GET", "/version", {}, {}, "Origin: " + kAllowedOrigin + "\r\n");
+  BOOST_TEST(allowed.has_header("Access-Control-Allow-Origin: " + kAllowedOrigin));
+  BOOST_TEST(allowed.has_header("Access-Control-Allow-Headers: accept, content-type, authorization"));
+  const Answer preflight = f.ask("OPTIONS", "/v2/keys/a", {}, {}, "Origin: " + kAllowedOrigin + "\r\n");
+  BOOST_TEST(preflight.status == 200);
+  BOOST_TEST(preflight.has_header("Access-Control-Allow-Origin: " + kAllowedOrigin));
+  for (const std::string origin : {"http://evil.example:8080", "http://app.example", "HTTP://app.example:8080"}) {
+    const Answer refused = f.ask("GET", "/version", {}, {}, "Origin: " + origin + "\r\n");
+    BOOST_TEST(refused.status == 200);
+    BOOST_TEST(refused.head.find("Access-Control") == std::string::npos, origin);
+  }
+  BOOST_TEST(f.ask("GET", "/version").head.find("Access-Control") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_stream_head_follows_its_own_requests_origin) {
+  RouterFixture f(cors_for({kAllowedOrigin}));
+  auto watcher = f.connect();
+  BOOST_REQUIRE(watcher->send("GET /v2/keys/w?wait=true HTTP/1.1\r\nHost: x\r\nOrigin: " + kAllowedOrigin + "\r\n\r\n"));
+  const std::string head = watcher->read_until("\r\n\r\n", 1);
+  BOOST_TEST(head.find("Access-Control-Allow-Origin: " + kAllowedOrigin + "\r\n") != std::string::npos);
+  // On one keep-alive connection, each answer follows its own request's Origin.
+  auto client = f.connect();
+  BOOST_TEST(RouterFixture::ask_on(*client, "GET", "/version", {}, {}, "Origin: " + kAllowedOrigin + "\r\n")
+                 .has_header("Access-Control-Allow-Origin: " + kAllowedOrigin));
+  BOOST_TEST(RouterFixture::ask_on(*client, "GET", "/version").head.find("Access-Control") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_peer_and_metrics_listeners_send_none) {
+  coord::http::SessionLimits none;
+  none.cors = nullptr;
+  RouterFixture f(none);
+  BOOST_TEST(f.ask("GET", "/version", {}, {}, "Origin: " + kAllowedOrigin + "\r\n").head.find("Access-Control") ==
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(router_paths)
 
 BOOST_AUTO_TEST_CASE(unknown_unclean_and_malformed_targets) {
