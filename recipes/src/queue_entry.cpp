@@ -24,6 +24,22 @@ std::optional<std::pair<Node, Clock::time_point>> adopt_key(Client& client, cons
   }
 }
 
+std::pair<Node, Clock::time_point> adopt_or_withdraw(Client& client, const std::string& key, const std::string& value,
+                                                     std::chrono::seconds ttl) {
+  std::optional<std::pair<Node, Clock::time_point>> adopted;
+  try {
+    adopted = adopt_key(client, key, value, ttl);
+  } catch (...) {
+  }
+  if (adopted) return *adopted;
+  try {
+    client.compare_and_delete(key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
+  } catch (...) {
+    // Not there (yet): if it lands later it expires after its TTL, never refreshed.
+  }
+  throw;
+}
+
 QueueEntry::QueueEntry(Client& client, std::string dir, std::chrono::seconds ttl, std::string value,
                        std::function<void(const std::string&)> on_lost)
     : client_(client), dir_(std::move(dir)), ttl_(ttl), value_(std::move(value)), on_lost_(std::move(on_lost)) {}

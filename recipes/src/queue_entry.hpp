@@ -101,4 +101,11 @@ class QueueEntry {
 std::optional<std::pair<Node, std::chrono::steady_clock::time_point>> adopt_key(Client& client, const std::string& key,
                                                             const std::string& value, std::chrono::seconds ttl);
 
+// For a create of `key` with our unique `value` that failed in transport (the write may have
+// applied, or may still): adopt_key() when it holds our value; otherwise remove it if it is
+// there, so that a retry is not refused for a TTL, and rethrow the exception being handled.
+// Call only from inside the catch block of that failure.
+std::pair<Node, std::chrono::steady_clock::time_point> adopt_or_withdraw(Client& client, const std::string& key,
+                                                                         const std::string& value, std::chrono::seconds ttl);
+
 }  // namespace coord::recipes::detail

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include <boost/json.hpp>
 
@@ -287,21 +288,7 @@ Registration ServiceRegistry::register_instance(std::string id, std::string endp
     } catch (const TransportError& e) {
       if (detail::is_fatal(e)) throw;
       // The create may have happened (or may still): ours if the key holds our unique value.
-      std::optional<std::pair<Node, std::chrono::steady_clock::time_point>> adopted;
-      try {
-        adopted = detail::adopt_key(client_, s->key, value, ttl);
-      } catch (...) {
-      }
-      if (!adopted) {
-        try {
-          client_.compare_and_delete(s->key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
-        } catch (...) {
-          // Not there (yet): if it lands later it expires after its TTL, never refreshed.
-        }
-        throw;
-      }
-      node = adopted->first;
-      sent = adopted->second;
+      std::tie(node, sent) = detail::adopt_or_withdraw(client_, s->key, value, ttl);
       break;
     }
   }

@@ -87,22 +87,8 @@ TaskProgress::TaskProgress(Client& client, std::string job, std::string task, Ta
     client.create(s_->key, value, SetOptions{.ttl = s_->options.ttl});
   } catch (const TransportError& e) {
     if (detail::is_fatal(e)) throw;
-    // The create may have applied (or may still): the key is ours when it holds our unique
-    // value. Otherwise remove it if it is there, so that a retry is not refused for a TTL.
-    std::optional<std::pair<Node, Clock::time_point>> adopted;
-    try {
-      adopted = detail::adopt_key(client, s_->key, value, s_->options.ttl);
-    } catch (...) {
-    }
-    if (!adopted) {
-      try {
-        client.compare_and_delete(s_->key, value, std::nullopt, DeleteOptions{.timeout = std::chrono::seconds(2)});
-      } catch (...) {
-        // Not there (yet): if it lands later it expires after its TTL, never refreshed.
-      }
-      throw;
-    }
-    sent = adopted->second;
+    // The create may have applied (or may still): the key is ours when it holds our unique value.
+    sent = detail::adopt_or_withdraw(client, s_->key, value, s_->options.ttl).second;
   }
   s_->last_write = sent;
   s_->lease = std::make_shared<Lease>(s_->options.ttl, sent);
