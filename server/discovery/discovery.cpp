@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <set>
 #include <thread>
 
+#include "server/common/hex.hpp"
 #include "server/common/log.hpp"
 #include "server/config/server_config.hpp"
 
@@ -31,12 +31,6 @@ bool retryable(const Status& s) {
   return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kTimeout;
 }
 
-std::string hex_id(std::uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(id));
-  return buf;
-}
-
 }  // namespace
 
 Discovery::Discovery(KeysApi& keys, DiscoveryOptions options) : keys_(keys), options_(std::move(options)) {
@@ -49,7 +43,7 @@ std::chrono::milliseconds Discovery::backoff(unsigned retry) {
 }
 
 // etcd's member id as a key name: lower-case hex without leading zeros (types.ID.String()).
-std::string Discovery::self_name() const { return hex_id(options_.self_id); }
+std::string Discovery::self_name() const { return to_hex(options_.self_id); }
 
 std::string Discovery::self_key() const { return options_.token_path + "/" + self_name(); }
 

@@ -1,4 +1,4 @@
-// DurableLog snapshots taken in the background (issue 7): the raft thread goes on while the file
+// DurableLog snapshots taken in the background: the raft thread goes on while the file
 // is written; the marker, the compaction and the release of old files come only after the file
 // is durable; a crash at any point recovers from the newest snapshot with a marker plus the WAL
 // after it, with every saved entry; a snapshot from the leader is never overtaken by an older

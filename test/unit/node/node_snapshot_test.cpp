@@ -1,4 +1,4 @@
-// The raft loop with background snapshots (issue 7), end to end on one member: writes go on
+// The raft loop with background snapshots, end to end on one member: writes go on
 // across many snapshots, and a restart recovers every acknowledged write from the newest
 // snapshot with a marker plus the WAL after it.
 #include "server/node/node.hpp"
