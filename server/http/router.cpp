@@ -2,7 +2,6 @@
 #include "server/http/router.hpp"
 
 #include <boost/beast/http/verb.hpp>
-#include <cmath>
 #include <cstdio>
 
 #include "server/http/raft_status_json.hpp"
@@ -92,24 +91,7 @@ Reply Router::stats(const HttpRequest& request, const std::string& path) {
     append_store_stats_json(r.body, stats);
   } else if (path == "/v2/stats/leader") {
     if (!status.is_leader) return message_reply(403, "not current leader");
-    std::vector<FollowerStatsView> followers;
-    for (const auto& p : node_.peer_activity()) {
-      FollowerStatsView f;
-      f.id = p.id;
-      f.success = p.success;
-      f.fail = p.fail;
-      f.latency_current = p.latency_current;
-      f.latency_minimum = p.latency_min;
-      f.latency_maximum = p.latency_max;
-      if (p.success > 0) {
-        const double n = static_cast<double>(p.success);
-        f.latency_average = p.latency_sum / n;
-        const double variance = p.latency_sq_sum / n - f.latency_average * f.latency_average;
-        f.latency_stddev = variance > 0 ? std::sqrt(variance) : 0;
-      }
-      followers.push_back(f);
-    }
-    append_leader_stats_json(r.body, status.id, followers);
+    append_leader_stats_json(r.body, status.id, node_.peer_activity());
   } else {
     SelfStatsView self;
     self.name = status.name;

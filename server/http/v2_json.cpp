@@ -1,6 +1,7 @@
 #include "server/http/v2_json.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "server/common/hex.hpp"
@@ -264,29 +265,36 @@ void append_self_stats_json(std::string& out, const SelfStatsView& s, UnixNanos 
 }
 
 void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
-                              const std::vector<FollowerStatsView>& followers) {
-  std::vector<std::pair<std::string, const FollowerStatsView*>> keyed;
+                              const std::vector<node::PeerActivity>& followers) {
+  std::vector<std::pair<std::string, const node::PeerActivity*>> keyed;
   keyed.reserve(followers.size());
-  for (const FollowerStatsView& f : followers) keyed.emplace_back(to_hex(f.id), &f);
+  for (const node::PeerActivity& f : followers) keyed.emplace_back(to_hex(f.id), &f);
   std::sort(keyed.begin(), keyed.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   out.append("{\"leader\":");
   quoted_hex(out, leader_id);
   out.append(",\"followers\":{");
   for (std::size_t i = 0; i < keyed.size(); ++i) {
-    const FollowerStatsView& f = *keyed[i].second;
+    const node::PeerActivity& f = *keyed[i].second;
+    double average = 0, stddev = 0;
+    if (f.success > 0) {
+      const double n = static_cast<double>(f.success);
+      average = f.latency_sum / n;
+      const double variance = f.latency_sq_sum / n - average * average;
+      stddev = variance > 0 ? std::sqrt(variance) : 0;
+    }
     if (i != 0) out.push_back(',');
     append_json_string(out, keyed[i].first);
     out.append(":{\"latency\":{\"current\":");
     append_json_float(out, f.latency_current);
     out.append(",\"average\":");
-    append_json_float(out, f.latency_average);
+    append_json_float(out, average);
     out.append(",\"standardDeviation\":");
-    append_json_float(out, f.latency_stddev);
+    append_json_float(out, stddev);
     out.append(",\"minimum\":");
-    append_json_float(out, f.latency_minimum);
+    append_json_float(out, f.latency_min);
     out.append(",\"maximum\":");
-    append_json_float(out, f.latency_maximum);
+    append_json_float(out, f.latency_max);
     out.append("},\"counts\":{\"fail\":");
     append_uint(out, f.fail);
     out.append(",\"success\":");

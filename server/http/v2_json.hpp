@@ -13,6 +13,7 @@
 #include "server/common/clock.hpp"
 #include "server/common/duration_histogram.hpp"
 #include "server/common/version.hpp"
+#include "server/node/peer_activity.hpp"
 #include "server/store/event.hpp"
 #include "server/store/store_stats.hpp"
 #include "server/store/v2_error.hpp"
@@ -102,17 +103,11 @@ struct SelfStatsView {
 // uptime is now − leader_start_time as a Go duration ("12m21.700154637s").
 void append_self_stats_json(std::string& out, const SelfStatsView& stats, UnixNanos now);
 
-// One follower as the leader sees it. Latencies in milliseconds.
-struct FollowerStatsView {
-  std::uint64_t id = 0;
-  double latency_current = 0, latency_average = 0, latency_stddev = 0;
-  double latency_minimum = 0, latency_maximum = 0;
-  std::uint64_t fail = 0, success = 0;
-};
-
 // {"leader":"<hex>","followers":{"<hex>":{"latency":{...},"counts":{...}},...}} with no
-// newline; followers ordered by their hex id as a string (Go sorts map keys).
+// newline; followers (the links the leader keeps, node::PeerActivity, latencies in
+// milliseconds) ordered by their hex id as a string (Go sorts map keys). The average and the
+// standard deviation are of the successful sends (0 before the first).
 void append_leader_stats_json(std::string& out, std::uint64_t leader_id,
-                              const std::vector<FollowerStatsView>& followers);
+                              const std::vector<node::PeerActivity>& followers);
 
 }  // namespace coord::http

@@ -367,25 +367,32 @@ BOOST_AUTO_TEST_CASE(stats__leader_with_and_without_followers) {
   std::string none;
   append_leader_stats_json(none, 0x2e1259d415f2a040ULL, {});
   BOOST_TEST(none == "{\"leader\":\"2e1259d415f2a040\",\"followers\":{}}");
-  FollowerStatsView f;
+  coord::node::PeerActivity f;
   f.id = 0x0bac5726c3570298ULL;
   f.latency_current = 0.00016;
-  f.latency_average = 0.010048473684210527;
-  f.latency_stddev = 0.03660663666945254;
-  f.latency_minimum = 0.00007;
-  f.latency_maximum = 0.165281;
-  f.success = 19;
+  f.latency_min = 0.00007;
+  f.latency_max = 0.165281;
+  f.success = 2;
+  f.fail = 3;
+  f.latency_sum = 1.0;     // sends of 0 ms and 1 ms: average 0.5,
+  f.latency_sq_sum = 1.0;  // variance 1/2 - 1/4, standard deviation 0.5
   std::string one;
   append_leader_stats_json(one, 0x2e1259d415f2a040ULL, {f});
   BOOST_TEST(one ==
              "{\"leader\":\"2e1259d415f2a040\",\"followers\":{\"bac5726c3570298\":{\"latency\":"
-             "{\"current\":0.00016,\"average\":0.010048473684210527,\"standardDeviation\":"
-             "0.03660663666945254,\"minimum\":0.00007,\"maximum\":0.165281},\"counts\":{\"fail\":0,"
-             "\"success\":19}}}}");
+             "{\"current\":0.00016,\"average\":0.5,\"standardDeviation\":0.5,\"minimum\":0.00007,"
+             "\"maximum\":0.165281},\"counts\":{\"fail\":3,\"success\":2}}}}");
+  // Before the first successful send there is no average to take.
+  coord::node::PeerActivity fresh;
+  fresh.id = 1;
+  fresh.fail = 1;
+  std::string zero;
+  append_leader_stats_json(zero, 2, {fresh});
+  BOOST_TEST(zero.find("\"average\":0,\"standardDeviation\":0") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(stats__leader_followers_ordered_as_go_map_keys) {
-  FollowerStatsView a, b;
+  coord::node::PeerActivity a, b;
   a.id = 0xa;   // "a"
   b.id = 0x10;  // "10" sorts before "a" as a string
   std::string out;
