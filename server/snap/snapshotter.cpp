@@ -191,6 +191,26 @@ Result<raft::Snapshot> Snapshotter::load_newest(const std::vector<raft::Snapshot
   return Status::not_found("no valid snapshot in " + dir_);
 }
 
+Result<std::vector<raft::SnapshotMetadata>> Snapshotter::candidates_newest_first() {
+  std::vector<raft::SnapshotMetadata> out;
+  if (!fs_.exists(dir_)) return out;
+  COORD_RETURN_IF_ERROR(remove_temp_files());
+  auto names = snapshot_names();
+  if (!names) return names.status();
+  for (auto it = names->rbegin(); it != names->rend(); ++it) {
+    const auto parsed = parse_snapshot_name(*it);
+    out.push_back(raft::SnapshotMetadata{parsed->index, parsed->term, {}});
+  }
+  return out;
+}
+
+Result<raft::Snapshot> Snapshotter::load_candidate(const raft::SnapshotMetadata& point) {
+  const std::string name = snapshot_name(point.term, point.index);
+  auto snap = read(name);
+  if (!snap && snap.status().code() == StatusCode::kCorruption) COORD_RETURN_IF_ERROR(quarantine(name));
+  return snap;
+}
+
 Result<raft::Snapshot> Snapshotter::load_at(const raft::SnapshotMetadata& point) {
   const std::string name = snapshot_name(point.term, point.index);
   if (!fs_.exists(join_path(dir_, name))) return Status::not_found("no snapshot file " + join_path(dir_, name));

@@ -69,6 +69,13 @@ class Snapshotter {
   // snapshots outside `usable` are left alone; an empty `usable` means none qualifies (a crash
   // before the first marker: replay the whole WAL), never "any".
   Result<raft::Snapshot> load_newest_available(const std::vector<raft::SnapshotMetadata>& usable);
+  // A restart's candidates: the points (index and term) the snapshot files name, newest first,
+  // after removing leftover temp files of a crashed save; empty when there is no snapshot
+  // directory. Each is then tried with load_candidate().
+  Result<std::vector<raft::SnapshotMetadata>> candidates_newest_first();
+  // The snapshot file for `point`, checked like load() checks; a file that fails its checks is
+  // renamed "<name>.broken" and kCorruption returned (the caller tries an older candidate).
+  Result<raft::Snapshot> load_candidate(const raft::SnapshotMetadata& point);
   // The snapshot file for exactly `point` (its index and term), checked like load() checks, but
   // never renamed or removed: kNotFound when there is no such file, kCorruption when it fails
   // its checks. Used to hand a stored snapshot to a follower without keeping it in memory.

@@ -53,6 +53,9 @@ struct WalContents {
   raft::HardState hard_state;  // the latest one saved (empty when none was)
   std::vector<raft::Entry> entries;  // after the snapshot index, contiguous, overwrites applied
   raft::SnapshotMetadata snapshot;   // the marker replay started from ({0,0} for none)
+  // The WAL holds a snapshot marker for open()'s `from` (not only the entry at that index and
+  // term): a snapshot file at `from` was recorded as complete before anything after it.
+  bool marker_for_from = false;
 };
 
 class Wal {

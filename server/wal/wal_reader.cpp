@@ -157,6 +157,7 @@ class Replayer {
       return Status::corruption("WAL in " + dir + ": hard state commit " + std::to_string(hs.commit) +
                                 " is beyond the last index " + std::to_string(*last_));
     contents_.snapshot = from_marker_.value_or(from_);
+    contents_.marker_for_from = from_marker_.has_value();
     out.contents = std::move(contents_);
     out.last_index = last_.value_or(from_.index);
     out.newest_marker = newest_marker_;

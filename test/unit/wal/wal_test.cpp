@@ -213,6 +213,26 @@ BOOST_AUTO_TEST_CASE(open__from_a_snapshot_in_a_later_segment_starts_there) {
   BOOST_TEST((contents.entries == test::make_entries(151, 230, 1, 50)));
 }
 
+BOOST_AUTO_TEST_CASE(open__tells_a_snapshot_marker_from_an_entry_at_the_same_point) {
+  // A restart chooses its snapshot by this (DurableLog::open): a snapshot file whose marker never
+  // came is passed over even though the WAL holds the entry at its index and term.
+  MemFileSystem fs;
+  auto wal = create_wal(fs);
+  for (std::uint64_t i = 1; i <= 200; i += 10) BOOST_REQUIRE(wal->save(hs(1, 1, i), test::make_entries(i, i + 9, 1, 50), true).is_ok());
+  BOOST_REQUIRE(wal->save_snapshot_marker({150, 1, {{1}}}).is_ok());
+  BOOST_REQUIRE(wal->close().is_ok());
+  auto marked = Wal::open(fs, kDir, {150, 1, {}}, kSmall);
+  BOOST_REQUIRE_MESSAGE(marked.is_ok(), marked.status().to_string());
+  BOOST_TEST(marked->second.marker_for_from);
+  marked->first.reset();
+  auto entry_only = Wal::open(fs, kDir, {180, 1, {}}, kSmall);
+  BOOST_REQUIRE_MESSAGE(entry_only.is_ok(), entry_only.status().to_string());
+  BOOST_TEST(!entry_only->second.marker_for_from);
+  BOOST_TEST((entry_only->second.entries == test::make_entries(181, 200, 1, 50)));
+  entry_only->first.reset();
+  BOOST_TEST(!Wal::open(fs, kDir, {}, kSmall)->second.marker_for_from);
+}
+
 BOOST_AUTO_TEST_CASE(snapshot_markers__lists_every_marker_so_a_usable_snapshot_can_be_chosen) {
   MemFileSystem fs;
   auto wal = create_wal(fs);
