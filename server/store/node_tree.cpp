@@ -47,7 +47,8 @@ NodeTree::NodeTree(NodeTree&& other) noexcept
     : root_(std::exchange(other.root_, nullptr)),
       slots_(std::move(other.slots_)),
       mask_(std::exchange(other.mask_, 0)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      pending_(std::move(other.pending_)) {}
 
 NodeTree& NodeTree::operator=(NodeTree&& other) noexcept {
   if (this != &other) {
@@ -56,6 +57,7 @@ NodeTree& NodeTree::operator=(NodeTree&& other) noexcept {
     slots_ = std::move(other.slots_);
     mask_ = std::exchange(other.mask_, 0);
     size_ = std::exchange(other.size_, 0);
+    pending_ = std::move(other.pending_);
   }
   return *this;
 }
@@ -181,6 +183,44 @@ Node* NodeTree::try_add(Node* parent, std::string_view name, bool dir) {
 
 void NodeTree::reserve(std::size_t nodes) {
   while (nodes * 10 > slots_.size() * 7) grow();
+}
+
+Node* NodeTree::add_unindexed(Node* parent, std::string_view name, bool dir) {
+  COORD_CHECK(parent->dir, "adding a child to a file");
+  COORD_CHECK(!name.empty(), "adding a child with an empty name");
+  COORD_CHECK(name.size() <= UINT32_MAX, "name too long");
+  Node* n = make_node(name, dir);
+  n->hash = hash_of(parent, name);
+  link(parent, n);
+  pending_.push_back(n);
+  return n;
+}
+
+bool NodeTree::index_pending() {
+  // size_ counts the pending nodes already (link()): room for all of them, so no grow() below.
+  reserve(size_);
+  // Far enough ahead for the slot's cache line to arrive before its turn, near enough that
+  // it is still cached then.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t count = pending_.size();
+  for (std::size_t k = 0; k < count; ++k) {
+    if (k + kAhead < count) __builtin_prefetch(&slots_[pending_[k + kAhead]->hash & mask_], 1);
+    Node* n = pending_[k];
+    const std::uintptr_t tag = n->hash & kTagMask;
+    std::size_t i = n->hash & mask_;
+    for (; slots_[i] != 0; i = (i + 1) & mask_) {
+      if ((slots_[i] & kTagMask) != tag) continue;
+      const Node* other = untag(slots_[i]);
+      if (other->parent == n->parent && other->name() == n->name()) {
+        pending_.clear();
+        return false;
+      }
+    }
+    slots_[i] = tagged(n);
+  }
+  pending_.clear();
+  pending_.shrink_to_fit();
+  return true;
 }
 
 void NodeTree::destroy(Node* n) {

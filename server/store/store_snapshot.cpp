@@ -143,8 +143,8 @@ Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint
   if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
     return Status::corruption("store snapshot: bad expiration");
   }
-  Node* n = st.tree.try_add(parent, name, (flags & kFlagDir) != 0);
-  if (n == nullptr) return Status::corruption("store snapshot: duplicate name");
+  // Indexed in one pass once all are read (decode_tree): a duplicate name is found there.
+  Node* n = st.tree.add_unindexed(parent, name, (flags & kFlagDir) != 0);
   n->created_index = created;
   n->modified_index = modified;
   n->expiration = expiration;
@@ -179,6 +179,7 @@ Status decode_tree(Decoder& d, SnapshotState& st) {
     if ((*n)->dir) stack.emplace_back(*n, children);
   }
   if (!d.done() || seen != node_count) return Status::corruption("store snapshot: trailing or missing bytes");
+  if (!st.tree.index_pending()) return Status::corruption("store snapshot: duplicate name");
   return Status::ok();
 }
 

@@ -201,6 +201,9 @@ BOOST_AUTO_TEST_CASE(recover__rejects_bad_names_duplicates_and_wrong_version) {
   BOOST_TEST(!s.recover(build(kSnapshotVersion + 1, {"a"})).is_ok());
   BOOST_TEST(!s.recover(build(kSnapshotVersion, {"a"})).is_ok());  // version 2 without its auth section
   BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {"a", "a"})).is_ok());
+  // Names are indexed in one pass after the whole tree is read (NodeTree::index_pending): a
+  // duplicate far from its twin is found there too.
+  BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "a"})).is_ok());
   BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {"a/b"})).is_ok());
   BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {""})).is_ok());
   BOOST_TEST(!s.recover(build(kSnapshotVersionWithoutAuth, {".."})).is_ok());
