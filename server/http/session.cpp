@@ -147,15 +147,23 @@ void Session::do_read() {
 }
 
 // Plain sessions with nothing buffered read the next request without Beast's asynchronous read:
-// one non-blocking read at once, and only when it finds nothing a wait for readability, then
-// one more read. (A pipelined request is parsed from buffer_ at once; a TLS session may hold
-// bytes in OpenSSL's buffer that the socket does not show, so it keeps Beast's read.) The read
-// at once is what a single client sending its next request right after our answer needs: a
-// wait would always pass through epoll and the scheduler first.
+// one non-blocking read at once, and when it finds nothing, one asynchronous read_some (Asio
+// tries the read once more and, finding nothing, leaves the socket in epoll as it is, reading
+// when epoll wakes). The read at once is what a client that pipelines needs: its next request
+// is there when the answer has gone out, and is read with no pass through the scheduler.
+// Other clients' next request is not there yet, so a read at once that finds nothing is
+// followed by kWaitsAfterEmptyRead requests read asynchronously straight away before it is
+// tried again: for them each read at once is one syscall wasted. (A pipelined request is parsed
+// from buffer_ at once; a TLS session may hold bytes in OpenSSL's buffer that the socket does
+// not show, so it keeps Beast's read.)
 void Session::read_or_wait() {
   // An answer written at once calls do_read() from inside the request's own call chain, so each
   // request found by a read at once nests one level deeper; a wait returns to the scheduler.
   // Invariant: read_depth_ <= kMaxReadDepth, which bounds the stack whatever the client's pacing.
+  if (waits_before_read_at_once_ > 0) {
+    --waits_before_read_at_once_;
+    return wait_for_request();
+  }
   if (read_depth_ >= kMaxReadDepth) return wait_for_request();
   ++read_depth_;
   const auto leave = [](Session* s) { --s->read_depth_; };
@@ -163,25 +171,30 @@ void Session::read_or_wait() {
   beast::error_code ec;
   // The socket is non-blocking (start()): this takes what arrived without waiting.
   const std::size_t n = stream_.socket().read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
-  if (ec == net::error::would_block || ec == net::error::try_again) return wait_for_request();
-  if (ec) return on_read(ec, 0);
-  buffer_.commit(n);
-  if (!limits_.head_first && parse_buffered()) return;
-  read_request();
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    waits_before_read_at_once_ = kWaitsAfterEmptyRead;
+    return wait_for_request();
+  }
+  on_request_bytes(ec, n);
 }
 
 void Session::wait_for_request() {
   waiting_for_request_ = true;
   if (!idle_timer_armed_) arm_idle_timer();
-  stream_.socket().async_wait(net::socket_base::wait_read,
-                              [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
+  stream_.socket().async_read_some(
+      buffer_.prepare(beast::read_size(buffer_, 65536)),
+      [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+        self->waiting_for_request_ = false;
+        if (self->closed_) return;
+        self->on_request_bytes(ec, n);  // an error: cancelled by the idle timer or do_close(), or the client left
+      });
 }
 
-void Session::on_readable(beast::error_code ec) {
-  waiting_for_request_ = false;
-  if (closed_) return;
-  if (ec) return on_read(ec, 0);  // cancelled by the idle timer or do_close()
-  read_or_wait();                 // a spurious wake-up finds nothing and waits again
+void Session::on_request_bytes(beast::error_code ec, std::size_t n) {
+  if (ec) return on_read(ec, 0);
+  buffer_.commit(n);
+  if (!limits_.head_first && parse_buffered()) return;
+  read_request();
 }
 
 // A request usually arrives whole in the one read above: parsing it here saves Beast's
@@ -213,7 +226,7 @@ void Session::on_idle_timer(beast::error_code ec) {
   if (ec || closed_ || !waiting_for_request_) return;  // the next wait_for_request() arms it again
   if (std::chrono::steady_clock::now() < idle_deadline_) return arm_idle_timer();  // a later wait moved the deadline
   beast::error_code ignored;
-  stream_.socket().cancel(ignored);  // the client stayed idle too long: on_readable() closes
+  stream_.socket().cancel(ignored);  // the client stayed idle too long: the read fails and closes
 }
 
 void Session::read_request() {

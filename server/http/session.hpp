@@ -9,8 +9,8 @@
 // kept between requests (kKeptBufferBytes).
 //
 // A session speaks plain TCP or TLS (a listener of an https URL gives it an OpenSSL context).
-// The plain path reads the next request at once and waits for the socket to become readable
-// only when nothing came (read_or_wait: no asynchronous read operation per request), and
+// The plain path reads a pipelining client's next request at once and any other client's with
+// one asynchronous read_some (read_or_wait: no Beast read operation per request), and
 // writes without waiting when the socket takes the bytes (write_now); a TLS
 // session has no such shortcut (OpenSSL owns the record layer) and always writes
 // asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged. A TLS
@@ -148,7 +148,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void do_read();
   void read_or_wait();
   void wait_for_request();
-  void on_readable(boost::beast::error_code ec);
+  // What a read of the next request's bytes brought (n bytes, or the error that ends the session).
+  void on_request_bytes(boost::beast::error_code ec, std::size_t n);
   // Parses what buffer_ holds; true when that finished the request (or failed it) and
   // on_read() has run.
   bool parse_buffered();
@@ -195,7 +196,11 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point idle_deadline_;
   bool idle_timer_armed_ = false;
-  bool waiting_for_request_ = false;  // a wait_read on the socket is pending
+  bool waiting_for_request_ = false;  // an asynchronous read of the next request is pending
+  // read_or_wait(): after a read at once found nothing, that many requests are read
+  // asynchronously before the next read at once.
+  static constexpr int kWaitsAfterEmptyRead = 63;
+  int waits_before_read_at_once_ = 0;
   static constexpr int kMaxReadDepth = 8;
   int read_depth_ = 0;  // read_or_wait() calls on the stack (each request read at once nests one)
   boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
