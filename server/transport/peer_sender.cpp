@@ -56,8 +56,11 @@ PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<
       stream_(strand_),
       retry_timer_(strand_),
       watchdog_(strand_),
-      handshake_request_(stream_request(identity)) {
+      handshake_request_(stream_request(identity)) {}
+
+void PeerSender::start() {
   prober_->start();
+  net::post(strand_, [self = shared_from_this()] { self->kick(); });
 }
 
 void PeerSender::send(std::vector<raft::Message> messages) {
@@ -103,9 +106,10 @@ node::PeerActivity PeerSender::stats() const {
 }
 
 void PeerSender::kick() {
-  if (stopped_ || connecting_ || backing_off_ || queue_.empty()) return;
+  // Invariant: from start() to stop() the stream is open, being opened, or waiting to be.
+  if (stopped_ || connecting_ || backing_off_) return;
   if (!open_) return do_connect();
-  if (!writing_) write_frame();
+  if (!writing_ && !queue_.empty()) write_frame();
 }
 
 void PeerSender::do_connect() {
@@ -183,6 +187,7 @@ void PeerSender::on_handshake(beast::error_code ec) {
   open_ = true;
   last_tls_error_.clear();
   backoff_ = std::chrono::milliseconds(50);
+  last_write_done_ = std::chrono::steady_clock::now();
   stream_.expires_never();  // writes are watched by the watchdog: no timer per write
   {
     std::lock_guard lock(stats_mu_);
@@ -205,8 +210,9 @@ void PeerSender::watch_for_close() {
 }
 
 void PeerSender::write_frame() {
+  const bool keepalive = queue_.empty();
   // An injected send error breaks the connection as a failed write would (its queue is dropped).
-  if (failpoint::hit(failpoint::Point::kBeforeSend)) return connection_failed();
+  if (!keepalive && failpoint::hit(failpoint::Point::kBeforeSend)) return connection_failed();
   std::vector<std::string> encoded;
   std::size_t bytes = 0;
   while (!queue_.empty() && (encoded.empty() || bytes < kMaxBatchBytes)) {
@@ -218,18 +224,25 @@ void PeerSender::write_frame() {
   append_stream_frame(frame_, encoded);
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();
-  auto written = [self = shared_from_this(), gen = generation_, keep = tls_connection_](beast::error_code ec,
-                                                                                       std::size_t) {
+  auto written = [self = shared_from_this(), gen = generation_, keep = tls_connection_, keepalive](
+                     beast::error_code ec, std::size_t) {
     if (gen != self->generation_) return;
     self->writing_ = false;
     if (self->stopped_) return;
-    const double millis =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - self->write_started_).count();
+    const auto now = std::chrono::steady_clock::now();
+    const double millis = std::chrono::duration<double, std::milli>(now - self->write_started_).count();
     if (ec) {
       self->record(false, millis, 0);
       return self->connection_failed();
     }
-    self->record(true, millis, self->frame_.size());
+    self->last_write_done_ = now;
+    if (keepalive) {
+      // As etcd's link heartbeat: its bytes count as sent, but it is no delivery (no latency).
+      std::lock_guard lock(self->stats_mu_);
+      self->stats_.sent_bytes += self->frame_.size();
+    } else {
+      self->record(true, millis, self->frame_.size());
+    }
     self->kick();
   };
   if (tls_connection_) return net::async_write(tls_connection_->stream, net::buffer(frame_), std::move(written));
@@ -243,10 +256,12 @@ void PeerSender::arm_watchdog() {
   watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
     self->watchdog_armed_ = false;
     if (ec || self->stopped_ || !self->open_) return;
-    if (self->writing_ && std::chrono::steady_clock::now() - self->write_started_ > kWriteTimeout) {
+    const auto now = std::chrono::steady_clock::now();
+    if (self->writing_ && now - self->write_started_ > kWriteTimeout) {
       // The peer stopped reading (frozen, or its queue is full): start over on a new connection.
       return self->connection_failed();
     }
+    if (!self->writing_ && now - self->last_write_done_ >= kKeepalive) self->write_frame();
     self->arm_watchdog();
   });
 }

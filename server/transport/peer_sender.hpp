@@ -3,8 +3,13 @@
 // stream (peer_wire.hpp): one upgraded connection that carries frames and no answers, so each
 // write takes everything queued since the last one and several may be on their way at once.
 // Snapshots go to a SnapshotSender on a connection of their own; a PeerProber measures the round
-// trip and the peer's clock from the start to stop(). Reconnects with capped
-// backoff; a write stuck for kWriteTimeout (a peer that stopped reading) drops the connection.
+// trip and the peer's clock from the start to stop(). As etcd's stream writers, the stream is
+// kept open from start() to stop() whether or not there is anything to send (so a follower holds
+// one to every other member, and the peer's active/disconnected figures mean the link, not the
+// traffic): it is dialed at once, redialed with capped backoff whenever it breaks, and a stream
+// with nothing to send carries an empty frame every kKeepalive, as etcd's link heartbeat, so that
+// a peer gone without closing is noticed and the receiver sees a live stream as live. A write
+// stuck for kWriteTimeout (a peer that stopped reading) drops the connection.
 // To an https peer URL the connection first does a TLS handshake (PeerTlsConnection); the
 // plain path writes on the socket as before.
 // Thread-safe: send() and stop() may be called from any thread; the rest runs on its strand.
@@ -39,6 +44,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
  public:
   static constexpr std::size_t kMaxQueued = 4096;
   static constexpr std::chrono::seconds kWriteTimeout{5};
+  // An open stream idle this long gets an empty frame (checked each watchdog period, so the gap
+  // is at most kKeepalive + 1 s): well under the receiver's idle eviction (transport.hpp).
+  static constexpr std::chrono::seconds kKeepalive{1};
   // A peer that stays unreachable is logged again at most this often (PeerReachLog).
   static constexpr std::chrono::seconds kUnreachableRepeat{30};
 
@@ -46,6 +54,8 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   PeerSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
              PeerEvents& events, std::shared_ptr<tls::ContextSource> tls = nullptr);
 
+  // Dials the peer's stream (and starts the prober); call once, after construction.
+  void start();
   // Queues messages for the peer, in order.
   void send(std::vector<raft::Message> messages);
   void stop();
@@ -62,6 +72,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   void tls_failed(const boost::beast::error_code& ec);
   void on_handshake(boost::beast::error_code ec);
   void watch_for_close();
+  // Writes everything queued as one frame; with nothing queued, an empty frame (a keepalive).
   void write_frame();
   void arm_watchdog();
   void connection_failed();
@@ -94,6 +105,7 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   std::size_t url_index_ = 0;
   std::chrono::milliseconds backoff_{50};
   std::chrono::steady_clock::time_point write_started_;
+  std::chrono::steady_clock::time_point last_write_done_;  // or the stream's opening
   bool open_ = false;          // handshake done: frames may be written
   bool connecting_ = false;    // connect or handshake in progress
   bool writing_ = false;

@@ -38,7 +38,9 @@
 // from then on the sender writes frames and the receiver never writes:
 //   frame    u32 length (little-endian) | batch (as above, `length` bytes, <= kMaxStreamFrameBytes)
 // No answer per batch: one write carries everything queued, and the connection's order is the
-// order the receiver steps the messages in. A receiver that finds a malformed frame, a message
+// order the receiver steps the messages in. A sender keeps its stream open with nothing to send
+// (every member has one to every other) and then writes a frame of 0 messages every second or so,
+// as etcd's link heartbeat: the receiver sees the stream live, the sender sees a dead one fail. A receiver that finds a malformed frame, a message
 // not from the sender or not to it, or one whose payload does not decode, closes the
 // connection; the sender reconnects. Snapshots travel alone, as POST /raft/snapshot.
 //

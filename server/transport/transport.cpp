@@ -73,7 +73,9 @@ void Transport::set_peers(const std::vector<store::Member>& members, std::uint64
   }
   for (const auto& [id, urls] : wanted) {
     if (peers_.count(id)) continue;
+    // Dialed now, whether or not raft has anything for it yet (PeerSender keeps the stream).
     peers_[id] = std::make_shared<PeerSender>(ioc_, PeerIdentity{self_id_, id, cluster_id}, urls, *this, peer_tls_);
+    peers_[id]->start();
     peer_urls_[id] = urls;
   }
 }

@@ -86,9 +86,9 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // Streams from senders this member does not know as members, whatever ids they claim.
   static constexpr std::size_t kMaxStrangerStreams = 8;
 
-  // A stream that carried nothing for this long may give its place to a new one. Senders with
-  // traffic write every heartbeat interval; an idle follower-to-follower stream loses nothing
-  // by being replaced (its sender reconnects on its next write).
+  // A stream that carried nothing for this long may give its place to a new one. A live sender
+  // writes at least every PeerSender::kKeepalive (+1 s), an empty frame when it has nothing else,
+  // so a stream this quiet is one whose sender is gone (or stuck).
   static constexpr std::chrono::seconds kStreamIdleEviction{5};
 
   boost::asio::io_context& ioc_;

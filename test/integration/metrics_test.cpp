@@ -4,7 +4,8 @@
 // cluster; the --listen-metrics-urls listener serves the two endpoints alone; and a member cut
 // off from its quorum says it is unhealthy within a second, and healthy again once the quorum is
 // back; a snapshot receive counts as in flight while its body comes, and as a failure when the
-// body is cut off. Skipped when $COORDD is not set.
+// body is cut off; a follower keeps a stream to every other member and counts one that goes away.
+// Skipped when $COORDD is not set.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
 
@@ -331,6 +332,50 @@ BOOST_AUTO_TEST_CASE(peers_are_probed__round_trips_per_peer_and_the_probing_endp
   const auto year = std::to_string(1970 + std::chrono::duration_cast<std::chrono::hours>(before.time_since_epoch()).count() /
                                               (24 * 365 + 6));
   BOOST_TEST(probe->body.find("\"Now\":\"" + year) != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(peer_streams__a_follower_keeps_one_to_every_member_and_counts_a_follower_gone) {
+  // Fault: one follower of a 3-member cluster is killed (SIGKILL). What must hold, as in etcd 3.4
+  // (every member keeps its peer streams to every other member, traffic or not): before, the
+  // other follower's /metrics shows etcd_network_active_peers 1 for both other members, the
+  // follower it never sends a raft message to included; after, its
+  // etcd_network_disconnected_peers_total for the killed one rises and the active gauge for it
+  // drops to 0, while the one for the leader stays 1.
+  ServerCluster cluster(ServerKind::kCoordd, 3);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  const auto leader = cluster.leader();
+  BOOST_REQUIRE(leader);
+  const int watcher = (*leader + 1) % 3;
+  const int victim = (*leader + 2) % 3;
+  auto id_of = [&](int i) {
+    auto self = coord::test::http_get(cluster.client_url(i) + "/v2/stats/self", 2s);
+    BOOST_REQUIRE(self);
+    return std::string(boost::json::parse(self->body).at("id").as_string());
+  };
+  const std::string labels = "{Local=\"" + id_of(watcher) + "\",Remote=\"";
+  const std::string to_leader = labels + id_of(*leader) + "\"}";
+  const std::string to_victim = labels + id_of(victim) + "\"}";
+  auto value = [&](const std::string& series) {
+    return sample_of(page_of(cluster.client_url(watcher)), series).value_or(-1);
+  };
+  BOOST_REQUIRE(coord::test::eventually(
+      [&] {
+        const auto page = page_of(cluster.client_url(watcher));
+        return sample_of(page, "etcd_network_active_peers" + to_leader) == 1.0 &&
+               sample_of(page, "etcd_network_active_peers" + to_victim) == 1.0;
+      },
+      10s));
+  const double disconnects = value("etcd_network_disconnected_peers_total" + to_victim);
+  BOOST_REQUIRE(disconnects >= 0);
+  cluster.kill(victim);
+  BOOST_TEST(coord::test::eventually(
+      [&] {
+        const auto page = page_of(cluster.client_url(watcher));
+        return sample_of(page, "etcd_network_active_peers" + to_victim) == 0.0 &&
+               sample_of(page, "etcd_network_disconnected_peers_total" + to_victim) > disconnects;
+      },
+      10s));
+  BOOST_TEST(value("etcd_network_active_peers" + to_leader) == 1.0);
 }
 
 BOOST_AUTO_TEST_CASE(health__member_cut_off_from_its_quorum_is_unhealthy_within_a_second_and_healthy_once_back) {
