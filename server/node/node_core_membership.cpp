@@ -61,8 +61,8 @@ Status NodeCore::check_reconfiguration(int voters_after) const {
 // may then go at once, since it is no part of the active quorum. Otherwise the members that stay
 // and have been connected to this one for the last kHealthInterval (itself included) must be a
 // quorum of those that stay. etcd counts every connected member there, less one for the leaving
-// one: the same figure over its full mesh of peer streams, where coordd's followers only keep
-// streams to the members they send to (the leader).
+// one; this counts the connected members that stay, the same figure over the same full mesh of
+// peer streams (every member keeps one to every other: server/transport/peer_sender.hpp).
 Status NodeCore::check_removal(const std::vector<store::Member>& members, std::uint64_t removed) const {
   int staying = 0, started = 0;
   for (const auto& m : members) {
