@@ -56,7 +56,10 @@ NodeCore::NodeCore(NodeOptions options, FileSystem& fs, const Clock& clock, Sign
       start_time_(clock.now()),
       next_request_id_(first_request_id(options_.member_id, clock.now())),
       // Known before open() reads the data dir: the peer port answers with it from the start.
-      cluster_id_(options_.cluster_id) {}
+      cluster_id_(options_.cluster_id) {
+  // Watch sinks run after the store lock is released (apply_and_answer), never under it.
+  store_.defer_fan_out(true);
+}
 
 NodeCore::~NodeCore() = default;
 
@@ -483,8 +486,13 @@ void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   if (entries.empty()) return;
   std::vector<std::pair<WriteCallback, WriteResult>> answers;
   std::vector<std::pair<MemberCallback, store::Member>> member_answers;
+  store::FanOut fan_out;
   const auto apply_started = clock_.steady_now();
-  apply_committed(entries, answers, member_answers);
+  apply_committed(entries, answers, member_answers, fan_out);
+  // The sinks only queue (coordd's, KeysHandler::watch, sends what they queued after the
+  // writers' answers), so running them before the answer callbacks delays no client. They
+  // count as part of the apply, as etcd's v2 watcher notifications do.
+  run_fan_out(std::move(fan_out));
   if (const auto took = clock_.steady_now() - apply_started; took > NodeMetrics::kSlowApply) {
     NodeMetrics::bump(metrics_.slow_applies);
     if (options_.log)
@@ -495,6 +503,20 @@ void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   // Answers go out after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
   for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
+}
+
+void NodeCore::run_fan_out(store::FanOut fan_out) {
+  if (fan_out.empty()) return;
+  // Outside the store lock, still inside the round (raft_mu_ held): readers and watch()/unwatch()
+  // go on meanwhile, and no later round applies anything before these sinks have run, so a
+  // watcher gets this round's events before the next round's, in index order. A watcher that
+  // registers now starts after the applied index (or is answered from the history), so it
+  // misses nothing and sees nothing twice. An unwatch() now removes the watcher from the hub;
+  // its sink may still run once here (FanOut keeps it alive), on a session that is closing.
+  const std::vector<store::WatchId> ended = fan_out.run();
+  if (ended.empty()) return;
+  std::unique_lock lock(store_mu_);
+  for (store::WatchId id : ended) store_.unwatch(id);
 }
 
 void NodeCore::on_soft_state(const raft::SoftState& ss) {
@@ -548,7 +570,8 @@ void NodeCore::send(std::vector<raft::Message> messages) {
 
 void NodeCore::apply_committed(std::span<const raft::Entry> entries,
                            std::vector<std::pair<WriteCallback, WriteResult>>& answers,
-                           std::vector<std::pair<MemberCallback, store::Member>>& member_answers) {
+                           std::vector<std::pair<MemberCallback, store::Member>>& member_answers,
+                           store::FanOut& fan_out) {
   bool membership_changed = false;
   std::unique_lock lock(store_mu_);
   for (const auto& e : entries) {
@@ -571,6 +594,8 @@ void NodeCore::apply_committed(std::span<const raft::Entry> entries,
     applied_index_ = e.index;
     position_.index = e.index;
   }
+  // Taken with the lock still held: the watchers these entries reached, for run_fan_out().
+  fan_out = store_.take_fan_out();
   lock.unlock();
   if (membership_changed) {
     update_peers();

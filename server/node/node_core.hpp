@@ -192,11 +192,18 @@ class NodeCore {
   void handle_ready(raft::Ready rd);
   // After a round that applied a conf change: the only voter with no leader campaigns now.
   void campaign_if_alone();
-  // Applies committed entries in order, then runs their writers' callbacks.
+  // Applies committed entries in order, then runs the watch sinks their events reached
+  // (run_fan_out) and their writers' callbacks, both outside the store lock.
   void apply_and_answer(std::span<const raft::Entry> entries);
+  // Under the exclusive store lock: applies `entries`, and hands over the answers to give and
+  // the watch sinks to run (`fan_out`, taken from the store before the lock is released).
   void apply_committed(std::span<const raft::Entry> entries,
                        std::vector<std::pair<WriteCallback, WriteResult>>& answers,
-                       std::vector<std::pair<MemberCallback, store::Member>>& member_answers);
+                       std::vector<std::pair<MemberCallback, store::Member>>& member_answers,
+                       store::FanOut& fan_out);
+  // Runs the sinks of `fan_out` without the store lock; then, under it, removes the stream
+  // watchers whose sink asked to stop.
+  void run_fan_out(store::FanOut fan_out);
   void start_leadership_transfer();
   void apply_conf_change(const raft::Entry& entry, std::vector<std::pair<MemberCallback, store::Member>>& done);
   void propose_conf_change(ConfChangeRequest request, Waiters<WriteCallback>::Deadline deadline);

@@ -175,7 +175,10 @@ EventPtr Store::publish(Event e, const std::vector<std::string>& removed_paths) 
   auto p = std::make_shared<const Event>(std::move(e));
   history_.add(index_, p);
   // A refresh is remembered (it holds a history slot) but never delivered.
-  if (!p->refresh) hub_.notify(p, removed_paths);
+  if (p->refresh) return p;
+  hub_.notify(p, removed_paths, fan_out_);
+  if (!defer_fan_out_ && !fan_out_.empty())
+    for (WatchId id : take_fan_out().run()) hub_.remove(id);
   return p;
 }
 

@@ -42,6 +42,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "server/auth/auth_state.hpp"
@@ -123,6 +124,16 @@ class Store {
   // Removes a watcher; safe for an id already removed.
   void unwatch(WatchId id) { hub_.remove(id); }
 
+  // Who runs the watch sinks. By default a write runs the sinks its events reach before it
+  // returns, under whatever lock its caller holds. After defer_fan_out(true) a write only
+  // collects them (WatcherHub::notify: one-shot watchers are removed then), and the owner takes
+  // them with take_fan_out() while it still holds its exclusive lock, then runs them
+  // (FanOut::run) after releasing it and unwatches the ids run() returns. NodeCore works this
+  // way, so no sink runs under its store lock (server/README.md, "Locks").
+  void defer_fan_out(bool defer) { defer_fan_out_ = defer; }
+  // What writes collected since the last take, in publication order; empty unless deferred.
+  FanOut take_fan_out() { return std::exchange(fan_out_, {}); }
+
   StoreStats stats() const { return counters_.snapshot(hub_.count()); }
   // etcd checks its auth flag with an internal get that fails before every keys/members request.
   void count_get_failure() const { counters_.bump(Counter::kGetsFail); }
@@ -196,7 +207,8 @@ class Store {
   // Removes `n` with its subtree as one event (delete, compareAndDelete, expire): the next
   // index, prevNode, watchers on removed paths told, `counter` bumped.
   EventPtr remove_as(const char* action_name, Node* n, std::string key, UnixNanos now, Counter counter);
-  // Records `e` (the change that made index `e.etcd_index`) in history and tells watchers.
+  // Records `e` (the change that made index `e.etcd_index`) in history and collects the
+  // watchers it reaches into fan_out_, which it runs at once unless the fan-out is deferred.
   EventPtr publish(Event e, const std::vector<std::string>& removed_paths = {});
   void bump_internal(Counter c);
 
@@ -212,6 +224,8 @@ class Store {
   TtlIndex ttl_;
   EventHistory history_;
   WatcherHub hub_;
+  FanOut fan_out_;  // collected, not yet taken (deferred) or run (inline)
+  bool defer_fan_out_ = false;
   StoreCounters counters_;
   std::uint64_t index_ = 0;
   std::map<std::uint64_t, Member> members_;

@@ -9,21 +9,15 @@ namespace coord::store {
 
 WatchId WatcherHub::add(std::string key, bool recursive, bool stream, std::uint64_t since,
                         WatchSink sink) {
-  COORD_CHECK(!delivering_, "a watch sink called back into the store");
   WatchId id = next_id_++;
   key_of_id_.emplace(id, key);
-  by_key_[std::move(key)].push_back(Watcher{id, recursive, stream, since, std::move(sink)});
+  by_key_[std::move(key)].push_back(
+      Watcher{id, recursive, stream, since, std::make_shared<const WatchSink>(std::move(sink))});
   ++count_;
   return id;
 }
 
-void WatcherHub::remove(WatchId id) {
-  if (delivering_) {
-    pending_removals_.push_back(id);
-    return;
-  }
-  erase_now(id);
-}
+void WatcherHub::remove(WatchId id) { erase_now(id); }
 
 void WatcherHub::erase_now(WatchId id) {
   auto it = key_of_id_.find(id);
@@ -52,45 +46,42 @@ bool WatcherHub::hidden_below(std::string_view watched, std::string_view key) {
   return below.find("/_") != std::string_view::npos;
 }
 
-void WatcherHub::deliver(const EventPtr& e, const HashedKey& path, bool removed) {
+void WatcherHub::collect(const EventPtr& e, const HashedKey& path, bool removed, FanOut& out,
+                         std::uint32_t& event_slot, std::vector<WatchId>& ended) const {
   auto list = by_key_.find(path);
   if (list == by_key_.end()) return;
   const std::string& key = e->node.key;
   bool exact = key == path.key;
   if (!exact && !removed && hidden_below(path.key, key)) return;
-  // Sinks must not call back into the store; remove() from inside one is deferred, and the
-  // guard keeps the hub usable even if a sink throws.
-  struct Guard {
-    bool& flag;
-    explicit Guard(bool& f) : flag(f) { flag = true; }
-    ~Guard() { flag = false; }
-  };
-  for (Watcher& w : list->second) {
+  const std::vector<Watcher>& ws = list->second;
+  out.targets_.reserve(out.targets_.size() + ws.size());
+  for (const Watcher& w : ws) {
     if (!(w.recursive || exact || removed) || e->index() < w.since) continue;
-    bool keep;
-    {
-      Guard g(delivering_);
-      keep = w.sink(e);
+    if (event_slot == kNoSlot) {
+      event_slot = static_cast<std::uint32_t>(out.events_.size());
+      out.events_.push_back(e);
     }
-    if (!keep || !w.stream) pending_removals_.push_back(w.id);
+    out.targets_.push_back(FanOut::Target{w.sink, w.id, w.stream, event_slot});
+    if (!w.stream) ended.push_back(w.id);
   }
 }
 
-void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& removed_paths) {
-  for (const std::string& p : removed_paths) deliver(e, HashedKey{p, KeyHash{}(p)}, true);
+void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& removed_paths, FanOut& out) {
+  if (by_key_.empty()) return;
+  std::uint32_t event_slot = kNoSlot;
+  std::vector<WatchId> ended;
+  for (const std::string& p : removed_paths) collect(e, HashedKey{p, KeyHash{}(p)}, true, out, event_slot, ended);
   // Walk "/", "/a", "/a/b" for the event key "/a/b", extending one running hash (KeyHash).
   const std::string_view key = e->node.key;
-  if (!by_key_.empty()) {
-    deliver(e, HashedKey{"/", KeyHash{}(std::string_view("/"))}, false);
-    std::uint64_t h = fnv_extend(kFnvOffset, key.substr(0, 1));
-    for (std::size_t pos = 1; pos <= key.size(); ++pos) {
-      if (pos == key.size() || key[pos] == '/') deliver(e, HashedKey{key.substr(0, pos), h}, false);
-      if (pos < key.size()) h = fnv_extend(h, key.substr(pos, 1));
-    }
+  collect(e, HashedKey{"/", KeyHash{}(std::string_view("/"))}, false, out, event_slot, ended);
+  std::uint64_t h = fnv_extend(kFnvOffset, key.substr(0, 1));
+  for (std::size_t pos = 1; pos <= key.size(); ++pos) {
+    if (pos == key.size() || key[pos] == '/') collect(e, HashedKey{key.substr(0, pos), h}, false, out, event_slot, ended);
+    if (pos < key.size()) h = fnv_extend(h, key.substr(pos, 1));
   }
-  std::vector<WatchId> done = std::move(pending_removals_);
-  pending_removals_.clear();
-  erase_batch(done);
+  // One-shot watchers are gone before the next event is collected: each fires exactly once,
+  // even when several events of one round reach it before `out` runs.
+  erase_batch(ended);
 }
 
 void WatcherHub::erase_batch(const std::vector<WatchId>& ids) {

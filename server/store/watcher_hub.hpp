@@ -3,25 +3,23 @@
 // above the key needs `recursive` and sees nothing whose path below the watched key has a part
 // starting with '_'; a dir delete or expiry also reaches watchers on the existing nodes inside
 // it. Every watcher gets an event at most once. Not thread-safe: Store calls it under the
-// caller's exclusive lock; sinks run inline and must only copy or post the event.
+// caller's exclusive lock. The hub never runs a sink itself: notify() only collects the sinks an
+// event must reach into a FanOut (and drops a one-shot watcher at once), which its owner runs,
+// under that lock or (NodeCore) after releasing it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "server/store/event.hpp"
+#include "server/store/fan_out.hpp"
 
 namespace coord::store {
-
-using WatchId = std::uint64_t;
-// Called with each matching event. Return false to be removed. Must not block and must not call
-// back into the store.
-using WatchSink = std::function<bool(const EventPtr&)>;
 
 class WatcherHub {
  public:
@@ -30,9 +28,11 @@ class WatcherHub {
   WatchId add(std::string key, bool recursive, bool stream, std::uint64_t since, WatchSink sink);
   // Removes a watcher; ignores ids that are already gone.
   void remove(WatchId id);
-  // Offers `e` to every watcher it matches. `removed_paths` are the watched keys of existing
-  // nodes strictly inside a dir that `e` deletes or expires.
-  void notify(const EventPtr& e, const std::vector<std::string>& removed_paths);
+  // Appends to `out` the sink of every watcher `e` matches, and removes the one-shot ones among
+  // them (so a second event, collected before `out` runs, cannot reach them again).
+  // `removed_paths` are the watched keys of existing nodes strictly inside a dir that `e`
+  // deletes or expires.
+  void notify(const EventPtr& e, const std::vector<std::string>& removed_paths, FanOut& out);
   // Watched keys strictly below `dir_key` (for finding `removed_paths`).
   std::vector<std::string> watched_below(std::string_view dir_key) const;
 
@@ -47,7 +47,7 @@ class WatcherHub {
     bool recursive;
     bool stream;
     std::uint64_t since;
-    WatchSink sink;
+    std::shared_ptr<const WatchSink> sink;  // shared with the FanOuts that hold it
   };
   // Watched keys are hashed with FNV-1a, which extends byte by byte: notify() gets the hash of
   // every prefix of an event's key in one pass over it, so a write to a key of d levels costs
@@ -75,15 +75,17 @@ class WatcherHub {
     template <class A, class B>
     bool operator()(const A& a, const B& b) const { return view(a) == view(b); }
   };
-  // Delivers to the watchers on exactly `path`; `removed` marks a node deleted inside a dir.
-  void deliver(const EventPtr& e, const HashedKey& path, bool removed);
+  // Collects the watchers on exactly `path` that `e` reaches into `out` (the event as
+  // `event_slot`, which is added to `out` with the first of them); one-shot ones into `ended`.
+  // `removed` marks a node deleted inside a dir.
+  void collect(const EventPtr& e, const HashedKey& path, bool removed, FanOut& out,
+               std::uint32_t& event_slot, std::vector<WatchId>& ended) const;
+  static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
   void erase_now(WatchId id);
   void erase_batch(const std::vector<WatchId>& ids);
 
   std::unordered_map<std::string, std::vector<Watcher>, KeyHash, KeyEqual> by_key_;
   std::unordered_map<WatchId, std::string> key_of_id_;
-  std::vector<WatchId> pending_removals_;  // remove() called from inside a sink
-  bool delivering_ = false;
   WatchId next_id_ = 1;
   std::size_t count_ = 0;
 };

@@ -12,25 +12,12 @@
 #include "server/common/log.hpp"
 #include "test/support/file/read_file.hpp"
 #include "test/support/file/scratch_dir.hpp"
+#include "test/unit/node/manual_core.hpp"
 
 namespace coord::node {
 namespace {
 
-struct NoSignals final : NodeCore::Signals {
-  void snapshot_written() override {}
-  void notify() override {}
-};
-
-NodeOptions one_member(std::uint64_t id) {
-  NodeOptions o;
-  o.member_id = id;
-  o.cluster_id = 0x77;
-  o.data_dir = "/data";
-  o.initial_members = {MemberSpec{id, "default", {"http://127.0.0.1:2"}}};
-  o.tick_interval = std::chrono::milliseconds(10);
-  o.wal_segment_bytes = 64 << 10;
-  return o;
-}
+using namespace test_core;
 
 // Member 1 of a 3-member cluster whose other members (2 and 3) are never started here.
 NodeOptions first_of_three() {
@@ -38,37 +25,6 @@ NodeOptions first_of_three() {
   o.initial_members.push_back(MemberSpec{2, "two", {"http://127.0.0.1:3"}});
   o.initial_members.push_back(MemberSpec{3, "three", {"http://127.0.0.1:4"}});
   return o;
-}
-
-// Rounds, a tick apart, until the member is ready (leader known, attributes published); false
-// after `rounds`.
-bool run_until_ready(NodeCore& core, ManualClock& clock, int rounds) {
-  for (int i = 0; i < rounds && !core.ready(); ++i) {
-    NodeCore::Inbox in;
-    BOOST_REQUIRE(core.run_round(in));
-    clock.advance(std::chrono::milliseconds(10));
-  }
-  return core.ready();
-}
-
-// Puts `value` at `key` through `core` (a single member that leads), a round at a time; the
-// write's answer, or nullopt when it is not answered within `rounds`.
-std::optional<WriteResult> put(NodeCore& core, ManualClock& clock, const std::string& key, const std::string& value,
-                               int rounds = 20) {
-  std::optional<WriteResult> answer;
-  NodeCore::Inbox in;
-  apply::Request r;
-  r.method = apply::Method::kPut;
-  r.path = key;
-  r.value = value;
-  r.time = clock.now();
-  in.proposals.emplace_back(std::move(r), [&](WriteResult w) { answer = std::move(w); });
-  for (int i = 0; i < rounds && !answer; ++i) {
-    BOOST_REQUIRE(core.run_round(in));
-    in = {};
-    clock.advance(std::chrono::milliseconds(10));
-  }
-  return answer;
 }
 
 // The server's log goes to a file (capnslog text lines, info and up) while this lives; the default

@@ -1,5 +1,6 @@
 // Live watch delivery through Store::watch (etcd 3.4's v2 API): exact and recursive matching, hidden
-// filtering below the watched key, one-shot removal, streams, unwatch, dir deletes.
+// filtering below the watched key, one-shot removal, streams, unwatch, dir deletes; and the
+// deferred fan-out (Store::defer_fan_out) that lets NodeCore run the sinks after its lock.
 #include <boost/test/unit_test.hpp>
 
 #include <memory>
@@ -195,6 +196,86 @@ BOOST_AUTO_TEST_CASE(watch_under_a_file__is_accepted_and_waits) {
   s.set("/s/2", false, "w", std::nullopt, kNow);
   BOOST_TEST(c.got->empty());
   BOOST_TEST(s.stats().watchers == 1u);
+}
+
+// Deferred fan-out: writes only collect; the events reach a stream watcher when the FanOut runs,
+// in index order, each once.
+BOOST_AUTO_TEST_CASE(deferred_fan_out__runs_no_sink_before_run_then_every_event_in_index_order) {
+  Store s;
+  s.defer_fan_out(true);
+  Collector c;
+  start(s, "/d", true, c, /*stream=*/true);
+  s.set("/d/a", false, "1", std::nullopt, kNow);
+  s.set("/d/b", false, "2", std::nullopt, kNow);
+  s.remove("/d/a", false, false, kNow);
+  s.set("/d/b", false, "3", std::nullopt, kNow);
+  BOOST_TEST(c.got->empty());
+  FanOut out = s.take_fan_out();
+  BOOST_TEST(out.size() == 4u);
+  BOOST_TEST(s.take_fan_out().empty());  // taken once
+  BOOST_TEST(out.run().empty());
+  BOOST_TEST(out.empty());
+  BOOST_TEST(c.keys() == std::vector<std::string>({"set /d/a", "set /d/b", "delete /d/a", "set /d/b"}),
+             boost::test_tools::per_element());
+  for (std::size_t i = 1; i < c.got->size(); ++i)
+    BOOST_TEST((*c.got)[i]->index() == (*c.got)[i - 1]->index() + 1);
+  BOOST_TEST(s.stats().watchers == 1u);
+}
+
+// Two writes collected before the fan-out runs (one raft round applying both): a one-shot
+// watcher is removed when the first is collected, so it fires exactly once, with the first.
+BOOST_AUTO_TEST_CASE(deferred_fan_out__a_one_shot_watcher_fires_once_for_two_writes) {
+  Store s;
+  s.defer_fan_out(true);
+  Collector once, stream;
+  start(s, "/k", false, once);
+  start(s, "/k", false, stream, /*stream=*/true);
+  s.set("/k", false, "1", std::nullopt, kNow);
+  BOOST_TEST(s.stats().watchers == 1u);  // the one-shot one is gone already
+  s.set("/k", false, "2", std::nullopt, kNow);
+  BOOST_TEST(s.take_fan_out().run().empty());
+  BOOST_REQUIRE(once.got->size() == 1u);
+  BOOST_TEST((*once.got)[0]->node.value.value_or("") == "1");
+  BOOST_REQUIRE(stream.got->size() == 2u);
+  BOOST_TEST((*stream.got)[1]->node.value.value_or("") == "2");
+}
+
+// A stream sink that asks to stop gets nothing more from the same fan-out, and its id comes back
+// for the owner to unwatch (the hub cannot: the sink ran outside it).
+BOOST_AUTO_TEST_CASE(deferred_fan_out__a_stream_sink_that_stops_is_returned_and_skipped) {
+  Store s;
+  s.defer_fan_out(true);
+  auto count = std::make_shared<int>(0);
+  auto r = s.watch("/k", false, true, 0, [count](const EventPtr&) { return ++*count < 2; });
+  BOOST_REQUIRE(r.ok());
+  Collector other;
+  start(s, "/k", false, other, /*stream=*/true);
+  for (int i = 0; i < 4; ++i) s.set("/k", false, "v", std::nullopt, kNow);
+  const std::vector<WatchId> ended = s.take_fan_out().run();
+  BOOST_TEST(ended == std::vector<WatchId>({r.value().id}), boost::test_tools::per_element());
+  BOOST_TEST(*count == 2);
+  BOOST_TEST(other.got->size() == 4u);
+  for (WatchId id : ended) s.unwatch(id);
+  BOOST_TEST(s.stats().watchers == 1u);
+}
+
+// An unwatch between collection and run (another thread's, in coordd) removes the watcher from
+// the hub at once; the sink already collected still runs once, alive through the FanOut, and no
+// later write reaches it.
+BOOST_AUTO_TEST_CASE(deferred_fan_out__an_unwatch_before_run_leaves_a_safe_sink_and_no_watcher) {
+  Store s;
+  s.defer_fan_out(true);
+  Collector c;
+  WatchId id = start(s, "/k", false, c, /*stream=*/true);
+  s.set("/k", false, "1", std::nullopt, kNow);
+  FanOut out = s.take_fan_out();
+  s.unwatch(id);
+  BOOST_TEST(s.stats().watchers == 0u);
+  BOOST_TEST(out.run().empty());
+  BOOST_TEST(c.got->size() == 1u);
+  s.set("/k", false, "2", std::nullopt, kNow);
+  BOOST_TEST(s.take_fan_out().empty());
+  BOOST_TEST(c.got->size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
