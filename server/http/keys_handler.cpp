@@ -196,8 +196,9 @@ void KeysHandler::write(const KeysParams& params, Started started, std::shared_p
 
 void KeysHandler::watch(const KeysParams& params, std::shared_ptr<Session> session) {
   const bool stream = params.stream;
-  // The sink runs inside a round under the store lock: it only formats (once per event)
-  // and queues; handoff_ sends after the round's writers are answered.
+  // The sink runs inside the round that applied the write, after the store lock is released
+  // (NodeCore::run_fan_out): it only formats (once per event) and queues; handoff_ sends after
+  // the round's writers are answered.
   store::WatchSink sink = [handoff = &handoff_, session, stream](const store::EventPtr& event) {
     const EventFrames& frames = event_frames(event);
     handoff->add_notification(session, stream ? frames.chunk : frames.last, !stream);

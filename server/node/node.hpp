@@ -86,8 +86,8 @@ class Node final : public NodeApi, private NodeCore::Signals {
   // used on SIGTERM so a restarting leader does not cost the cluster an election timeout.
   void transfer_leadership_before_stop(std::chrono::milliseconds timeout);
 
-  // Registers a watch (exclusive access); the sink runs inside a round, under the exclusive
-  // store lock.
+  // Registers a watch (exclusive access); the sink runs inside a round, after the store lock
+  // is released (NodeCore::run_fan_out).
   store::V2Result<store::WatchStart> watch(std::string_view key, bool recursive, bool stream,
                                            std::uint64_t since_index, store::WatchSink sink) override {
     return core_.watch(key, recursive, stream, since_index, std::move(sink));

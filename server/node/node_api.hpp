@@ -6,8 +6,8 @@
 //
 // Implementations are safe for concurrent use from any thread. The callbacks of propose(),
 // read_barrier() and the membership changes run exactly once, never under the store lock, and
-// must only hand work on (to a session) without blocking. A watch sink runs inside the write
-// that fired it, under the store's exclusive lock (server/README.md, lock order).
+// must only hand work on (to a session) without blocking. A watch sink runs inside the round
+// that applied the write that fired it, outside the store lock (server/README.md, lock order).
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,8 @@
 //
 // Thread-safety: not thread-safe. The server calls const methods (reads) under a shared lock
 // and everything else under an exclusive one. Const methods only bump atomic stats counters.
-// Watch sinks run inline inside write calls, on the caller's thread and under its lock.
+// Watch sinks run inline inside write calls, on the caller's thread and under its lock, unless
+// the owner defers them (defer_fan_out: the server's NodeCore runs them after the lock).
 //
 // Snapshot encoding (save/recover), little-endian, built with server/common/coding.hpp:
 //
