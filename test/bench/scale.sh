@@ -214,8 +214,9 @@ run_keys() {
   for n in $sizes; do
     add=$((n - prev)); step=$((step + 1))
     if ((prev > 0)); then
-      rss=$(rss_kb "$SERVER_PID")
-      local grow_mb=$(((rss - base) * add / prev / 1024))
+      # From the RSS right after the last step's load: a restarted server holds less until it
+      # has taken writes again, and would understate the cost per key.
+      local grow_mb=$(((R[$kind,rss,$prev] * 1024 - base) * add / prev / 1024))
       if (($(avail_mb) - grow_mb < MIN_AVAIL_MB)); then
         log "$kind: $n keys skipped: about $grow_mb MB more would leave under $MIN_AVAIL_MB MB available ($(avail_mb) MB now)"
         R[$kind,skip]="$n (needs about $grow_mb MB more, $(avail_mb) MB available)"
@@ -366,7 +367,7 @@ START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 note_load
 log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
 log "work dir $WORK; plots in $PLOTS; MemAvailable $(avail_mb) MB; rows:$ROWS"
-rm -f "$PLOTS"/keys-*.dat "$PLOTS"/watchers-*.dat "$PLOTS"/conns-*.dat
+rm -f "$PLOTS"/keys-*.dat "$PLOTS"/watchers-*.dat "$PLOTS"/conns-*.dat "$PLOTS"/*.png "$PLOTS"/scale.gp
 if [[ "$ROWS" == *" keys "* ]]; then run_keys coordd "$KEYS"; run_keys etcd "$ETCD_KEYS"; fi
 if [[ "$ROWS" == *" watchers "* ]]; then for kind in coordd etcd; do run_watchers "$kind"; done; fi
 if [[ "$ROWS" == *" conns "* ]]; then for kind in coordd etcd; do run_conns "$kind"; done; fi
@@ -448,34 +449,31 @@ fi
 
 # ---------------------------------------------------------------- the plots
 # scale.gp reads the .dat files written above (tab-separated: N, figures); a rerun remakes both.
-cat >"$PLOTS/scale.gp" <<'EOF'
-# Written by test/bench/scale.sh from its own figures (the .dat files beside this one).
-set terminal pngcairo size 800,500 noenhanced
-set grid
-set key top left
-set datafile separator "\t"
-set output "rss-vs-keys.png"
-set title "RSS after loading N keys (30 B key, 128 B value), one member"
-set xlabel "keys (millions)"; set ylabel "RSS (MB)"
-plot "keys-coordd.dat" using ($1/1e6):2 with linespoints title "coordd", \
-     "keys-etcd.dat" using ($1/1e6):2 with linespoints title "etcd 3.4"
-set output "memory-per-watcher.png"
-set title "Server memory per idle long-poll watcher (RSS delta / N)"
-set xlabel "watchers on one key"; set ylabel "bytes per watcher"
-set yrange [0:*]
-plot "watchers-coordd.dat" using 1:2 with linespoints title "coordd", \
-     "watchers-etcd.dat" using 1:2 with linespoints title "etcd 3.4"
-set output "memory-per-connection.png"
-set title "Server memory per idle keep-alive connection (RSS delta / N)"
-set xlabel "connections"; set ylabel "bytes per connection"
-plot "conns-coordd.dat" using 1:2 with linespoints title "coordd", \
-     "conns-etcd.dat" using 1:2 with linespoints title "etcd 3.4"
-EOF
+# A plot is in the script only when the run wrote its figures (SCALE_ROWS may leave rows out).
+# plot_of NAME PNG TITLE XLABEL YLABEL XEXPR: NAME-coordd.dat beside NAME-etcd.dat, into PNG.png.
+plot_of() {
+  local name=$1 out=$2 title=$3 xlabel=$4 ylabel=$5 x=$6
+  [[ -s "$PLOTS/$name-coordd.dat" && -s "$PLOTS/$name-etcd.dat" ]] || return 0
+  printf 'set output "%s.png"\nset title "%s"\nset xlabel "%s"; set ylabel "%s"\n' "$out" "$title" "$xlabel" "$ylabel"
+  printf 'plot "%s-coordd.dat" using (%s):2 with linespoints title "coordd", \\\n' "$name" "$x"
+  printf '     "%s-etcd.dat" using (%s):2 with linespoints title "etcd 3.4"\n' "$name" "$x"
+}
+{
+  echo "# Written by test/bench/scale.sh from its own figures (the .dat files beside this one)."
+  echo "set terminal pngcairo size 800,500 noenhanced"
+  echo "set grid"
+  echo "set key top left"
+  echo 'set datafile separator "\t"'
+  echo "set yrange [0:*]"
+  plot_of keys rss-vs-keys "RSS after loading N keys (30 B key, 128 B value), one member" "keys (millions)" "RSS (MB)" '$1/1e6'
+  plot_of watchers memory-per-watcher "Server memory per idle long-poll watcher (RSS delta / N)" "watchers on one key" "bytes per watcher" '$1'
+  plot_of conns memory-per-connection "Server memory per idle keep-alive connection (RSS delta / N)" "connections" "bytes per connection" '$1'
+} >"$PLOTS/scale.gp"
 if command -v gnuplot >/dev/null; then
   if (cd "$PLOTS" && gnuplot scale.gp 2>"$LOGS/gnuplot.err"); then
-    echo; echo "plots: $PLOTS/{rss-vs-keys,memory-per-watcher,memory-per-connection}.png"
+    echo; echo "plots: $(cd "$PLOTS" && ls -- *.png | tr '\n' ' ')in $PLOTS"
   else
-    echo; echo "gnuplot failed (some .dat files may be missing):"; cat "$LOGS/gnuplot.err"
+    echo; echo "gnuplot failed:"; cat "$LOGS/gnuplot.err"
   fi
 else
   echo; echo "no gnuplot (apt-get install gnuplot-nox): $PLOTS/scale.gp not run"
