@@ -15,6 +15,7 @@ constexpr const char* kUsage = R"(usage: coord-bench --workload=W [flags]
   --keys=10000 --key-size=0 (0 = natural) --value-size=66 --prefix=/bench
   --ratio=0.9 (mixed: share of GETs) --ttl=60 (ttl-refresh) --prefill (write each key once first)
   --watchers=1000 --rounds=3 --watch-dir (watch-fanout)
+  --idle=0 (watch-fanout: seconds to hold every watcher registered and idle before the first PUT)
   --format=human|tsv
 )";
 
@@ -96,6 +97,7 @@ bool apply_flag(std::string_view name, std::string_view value, BenchOptions& o) 
   else if (name == "ttl") o.ttl_s = static_cast<int>(d);
   else if (name == "watchers") o.watchers = static_cast<int>(d);
   else if (name == "rounds") o.rounds = static_cast<int>(d);
+  else if (name == "idle") o.idle_s = d;
   else return false;
   return true;
 }

@@ -39,6 +39,7 @@ struct BenchOptions {
   int watchers = 1000;         // watch-fanout: long-poll watchers
   int rounds = 3;              // watch-fanout: PUTs (each waited for by every watcher)
   bool watch_dir = false;      // watch-fanout: watch the dir recursively, PUT a key inside it
+  double idle_s = 0;           // watch-fanout: seconds every watcher waits, registered, before the first PUT
   OutputFormat format = OutputFormat::kHuman;
 };
 

@@ -174,6 +174,12 @@ bool WatchFanout::run_round(std::uint64_t& wait_index, FanoutResult& result) {
   for (auto& w : watchers_) w->arm(watch_key_ + sep + std::to_string(wait_index));
   if (!wait_for([&] { return state_.armed.load() == options_.watchers; }, kRegisterTimeout)) return false;
   result.registration_seen = wait_registered(options_.watchers);
+  if (result.rounds_done == 0 && options_.idle_s > 0) {
+    // The line a caller waits for to read the server's memory with every watcher registered and idle.
+    std::cerr << "watch-fanout: " << options_.watchers << " watchers registered, idle for " << options_.idle_s
+              << " s" << std::endl;
+    std::this_thread::sleep_for(std::chrono::duration<double>(options_.idle_s));
+  }
   ControlClient control(options_.endpoints[0], addresses_[0]);
   std::int64_t t0 = now_ns();
   auto answer = control.call("PUT", put_key_, "value=round" + std::to_string(result.rounds_done));
