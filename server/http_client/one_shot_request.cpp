@@ -1,5 +1,9 @@
 #include "server/http_client/one_shot_request.hpp"
 
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,12 +13,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <functional>
 #include <optional>
 #include <strings.h>
 
@@ -25,6 +29,49 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 
 namespace {
+
+// Whichever layer the HTTP messages go over (TCP, TLS, TLS inside TLS, each with its own type),
+// behind one type: Beast's HTTP read and write, the largest templates here, are then compiled
+// once instead of once per layer. Each operation moves the first non-empty buffer only, which
+// read_some and write_some may always do (the caller loops).
+class AnyStream {
+ public:
+  using executor_type = net::any_io_executor;
+  using Handler = net::any_completion_handler<void(boost::system::error_code, std::size_t)>;
+
+  template <class Stream>
+  explicit AnyStream(Stream& stream)
+      : executor_(stream.get_executor()),
+        read_([&stream](net::mutable_buffer b, Handler h) { stream.async_read_some(b, std::move(h)); }),
+        write_([&stream](net::const_buffer b, Handler h) { stream.async_write_some(b, std::move(h)); }) {}
+
+  executor_type get_executor() const { return executor_; }
+
+  template <class MutableBuffers, class Token>
+  auto async_read_some(const MutableBuffers& buffers, Token&& token) {
+    return net::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, net::mutable_buffer b) { read_(b, Handler(std::move(handler))); }, token,
+        first_of<net::mutable_buffer>(buffers));
+  }
+  template <class ConstBuffers, class Token>
+  auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    return net::async_initiate<Token, void(boost::system::error_code, std::size_t)>(
+        [this](auto handler, net::const_buffer b) { write_(b, Handler(std::move(handler))); }, token,
+        first_of<net::const_buffer>(buffers));
+  }
+
+ private:
+  template <class Buffer, class Buffers>
+  static Buffer first_of(const Buffers& buffers) {
+    for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it)
+      if (Buffer b(*it); b.size() != 0) return b;
+    return Buffer();
+  }
+
+  executor_type executor_;
+  std::function<void(net::mutable_buffer, Handler)> read_;
+  std::function<void(net::const_buffer, Handler)> write_;
+};
 
 // Sets what a TLS client session must see of `peer`: SNI carries names only; an address is
 // checked against the certificate's IP SANs, a name against its DNS names.
@@ -79,9 +126,12 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   // The TLS session over TCP (with the target, or with an https proxy), the target's session
   // inside an https proxy's, and the TCP connection: `lowest`, owned by outer_tls when there is
   // TLS over TCP, else by plain_stream (exactly one of the two is set).
-  std::optional<net::ssl::stream<beast::tcp_stream>> outer_tls;
-  std::optional<net::ssl::stream<net::ssl::stream<beast::tcp_stream>&>> inner_tls;
-  std::optional<beast::tcp_stream> plain_stream;
+  // Plain Asio sockets, not Beast's tcp_stream: its timeouts are not used (the deadline below
+  // closes the socket), and it posts completions through the handler's executor, which the
+  // type-erased handlers of AnyStream cannot do in Asio 1.81.
+  std::optional<net::ssl::stream<net::ip::tcp::socket>> outer_tls;
+  std::optional<net::ssl::stream<net::ssl::stream<net::ip::tcp::socket>&>> inner_tls;
+  std::optional<net::ip::tcp::socket> plain_stream;
   if (to.tls || proxy_tls) {
     outer_tls.emplace(ioc, proxy_tls ? *proxy->tls : *to.tls);
     expect_host(*outer_tls, proxy_tls ? *proxy : to);
@@ -92,7 +142,7 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   } else {
     plain_stream.emplace(ioc);
   }
-  beast::tcp_stream& lowest = outer_tls ? outer_tls->next_layer() : *plain_stream;
+  net::ip::tcp::socket& lowest = outer_tls ? outer_tls->next_layer() : *plain_stream;
   net::steady_timer deadline(ioc);
   // Through a proxy an http target is absolute-form, as HTTP proxies expect it; in a tunnel the
   // request goes to the target itself.
@@ -125,14 +175,16 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
     if (e) return;
     timed_out = true;
     resolver.cancel();
-    lowest.socket().close(e);
+    lowest.close(e);
   });
   auto finish = [&](boost::system::error_code e) {
     ec = e;
     deadline.cancel();
   };
-  auto talk = [&](auto& stream) {
+  std::optional<AnyStream> http_stream, proxy_stream;  // the layer talk() and open_tunnel() use
+  auto talk = [&](auto& layer) {
     step = what;
+    auto& stream = http_stream.emplace(layer);
     bhttp::async_write(stream, req, [&](boost::system::error_code e, std::size_t) {
       if (e) return finish(e);
       bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e2, std::size_t) { finish(e2); });
@@ -148,8 +200,9 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   };
   // CONNECT through the proxy over `to_proxy` (TCP, or TLS with an https proxy), then TLS with
   // the target inside the tunnel.
-  auto open_tunnel = [&](auto& to_proxy, auto& tls) {
+  auto open_tunnel = [&](auto& layer, auto& tls) {
     step = "CONNECT " + to.authority() + " through " + first.authority();
+    auto& to_proxy = proxy_stream.emplace(layer);
     bhttp::async_write(to_proxy, connect, [&](boost::system::error_code e, std::size_t) {
       if (e) return finish(e);
       bhttp::async_read_header(to_proxy, buffer, connected, [&](boost::system::error_code e2, std::size_t) {
@@ -185,7 +238,7 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   resolver.async_resolve(first.host, std::to_string(first.port), [&](boost::system::error_code e, net::ip::tcp::resolver::results_type r) {
     if (e) return finish(e);
     step = "connect " + name_of(first);
-    lowest.async_connect(r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
+    net::async_connect(lowest, r, [&](boost::system::error_code e2, const net::ip::tcp::endpoint&) {
       if (e2) return finish(e2);
       connected_tcp();
     });
