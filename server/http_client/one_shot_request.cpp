@@ -125,10 +125,10 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   net::ip::tcp::resolver resolver(ioc);
   // The TLS session over TCP (with the target, or with an https proxy), the target's session
   // inside an https proxy's, and the TCP connection: `lowest`, owned by outer_tls when there is
-  // TLS over TCP, else by plain_stream (exactly one of the two is set).
-  // Plain Asio sockets, not Beast's tcp_stream: its timeouts are not used (the deadline below
-  // closes the socket), and it posts completions through the handler's executor, which the
-  // type-erased handlers of AnyStream cannot do in Asio 1.81.
+  // TLS over TCP, else by plain_stream (exactly one of the two is set). A plain Asio socket, not
+  // Beast's tcp_stream: its timeouts are not used (the deadline below closes the socket), and it
+  // posts completions through the handler's executor, which the type-erased handlers of
+  // AnyStream cannot do in Asio 1.81.
   std::optional<net::ssl::stream<net::ip::tcp::socket>> outer_tls;
   std::optional<net::ssl::stream<net::ssl::stream<net::ip::tcp::socket>&>> inner_tls;
   std::optional<net::ip::tcp::socket> plain_stream;
@@ -184,13 +184,12 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
   std::optional<AnyStream> http_stream, proxy_stream;  // the layer talk() and open_tunnel() use
   auto talk = [&](auto& layer) {
     step = what;
-    auto& stream = http_stream.emplace(layer);
-    bhttp::async_write(stream, req, [&](boost::system::error_code e, std::size_t) {
+    bhttp::async_write(http_stream.emplace(layer), req, [&](boost::system::error_code e, std::size_t) {
       if (e) return finish(e);
-      bhttp::async_read(stream, buffer, parser, [&](boost::system::error_code e2, std::size_t) { finish(e2); });
+      bhttp::async_read(*http_stream, buffer, parser, [&](boost::system::error_code e2, std::size_t) { finish(e2); });
     });
   };
-  // TLS with the target over `stream` (TCP, or a tunnel through the proxy), then the exchange.
+  // TLS with the target over its lower layer (TCP, or a tunnel through the proxy), then the exchange.
   auto target_handshake = [&](auto& tls) {
     step = "TLS handshake with " + name_of(to);
     tls.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e) {
@@ -198,14 +197,13 @@ Result<Answer> send_one_request(const Peer& to, const Request& request, const Op
       talk(tls);
     });
   };
-  // CONNECT through the proxy over `to_proxy` (TCP, or TLS with an https proxy), then TLS with
+  // CONNECT through the proxy over `layer` (TCP, or TLS with an https proxy), then TLS with
   // the target inside the tunnel.
   auto open_tunnel = [&](auto& layer, auto& tls) {
     step = "CONNECT " + to.authority() + " through " + first.authority();
-    auto& to_proxy = proxy_stream.emplace(layer);
-    bhttp::async_write(to_proxy, connect, [&](boost::system::error_code e, std::size_t) {
+    bhttp::async_write(proxy_stream.emplace(layer), connect, [&](boost::system::error_code e, std::size_t) {
       if (e) return finish(e);
-      bhttp::async_read_header(to_proxy, buffer, connected, [&](boost::system::error_code e2, std::size_t) {
+      bhttp::async_read_header(*proxy_stream, buffer, connected, [&](boost::system::error_code e2, std::size_t) {
         if (e2) return finish(e2);
         if (connected.get().result_int() / 100 != 2) {
           refused = "the proxy " + first.authority() + " refused CONNECT " + to.authority() + ": " +
