@@ -1,5 +1,6 @@
 // KeysClient: the keys API calls of discovery (server/discovery/keys_api.hpp) as HTTP/1.1
-// exchanges with the discovery URL's host, directly or through an HTTP proxy
+// exchanges with the discovery URL's host through the server's one HTTP client
+// (server/http_client/one_shot_request.hpp), directly or through an HTTP proxy
 // (--discovery-proxy, which gets absolute-form request targets as any HTTP proxy does). An https
 // URL is spoken to over TLS, its certificate verified against the system's CAs (OpenSSL's
 // default paths, so SSL_CERT_FILE counts) and its host name, as etcd does; through a proxy, an

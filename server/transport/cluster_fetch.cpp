@@ -1,26 +1,20 @@
 #include "server/transport/cluster_fetch.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "coord/endpoint_url.hpp"
+#include "server/http_client/one_shot_request.hpp"
 #include "server/transport/peer_link.hpp"
 
 namespace coord::transport {
 
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-namespace net = boost::asio;
 namespace json = boost::json;
 
 namespace {
+
+// A member list is a few hundred bytes a member; anything bigger is not a cluster's answer.
+constexpr std::uint64_t kMaxBodyBytes = 8 << 20;
 
 std::vector<std::string> strings(const json::value* v) {
   std::vector<std::string> out;
@@ -30,54 +24,38 @@ std::vector<std::string> strings(const json::value* v) {
   return out;
 }
 
-// Asks one peer for GET /members. Every step (connect, TLS handshake, request, answer) is
-// asynchronous on one Beast stream whose single deadline, `timeout` from the start, covers them
-// all: Beast's timeouts bound only asynchronous operations, so a blocking handshake or read
-// would wait forever on a peer that accepts and then says nothing, hanging this member's start.
+// Asks one peer for GET /members, through the server's one HTTP client
+// (server/http_client/one_shot_request.hpp): its single deadline covers connect, TLS handshake,
+// request and answer, so a peer that accepts and then says nothing cannot hang this member's start.
 Result<ClusterInfo> fetch_one(const std::string& url, std::chrono::milliseconds timeout, tls::ContextSource* tls) {
   const auto endpoint = peer_endpoint(url);
   if (!endpoint) return Status::invalid_argument("bad peer URL (want http://IP:port): " + url);
   if (is_https(url) && tls == nullptr) return Status::invalid_argument("no TLS settings to reach " + url);
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  stream.expires_after(timeout);
-  bhttp::request<bhttp::string_body> req{bhttp::verb::get, "/members", 11};
-  req.set(bhttp::field::host, endpoint->address().to_string());
-  bhttp::response<bhttp::string_body> res;
-  beast::flat_buffer buffer;
-  std::shared_ptr<PeerTlsConnection> connection;
-  boost::system::error_code ec;
-  std::string failed_step;
-  auto failed = [&](std::string step, boost::system::error_code e) {
-    if (!e) return false;
-    failed_step = std::move(step);
-    ec = e;
-    return true;
-  };
-  auto exchange = [&](auto& s) {
-    bhttp::async_write(s, req, [&](boost::system::error_code e, std::size_t) {
-      if (failed("GET " + url + "/members", e)) return;
-      bhttp::async_read(s, buffer, res, [&](boost::system::error_code e2, std::size_t) { failed("GET " + url + "/members", e2); });
-    });
-  };
-  stream.async_connect(*endpoint, [&](boost::system::error_code e) {
-    if (failed("connect " + url, e)) return;
-    if (!is_https(url)) return exchange(stream);
-    connection = make_peer_tls(*tls, stream, url);
-    connection->stream.async_handshake(net::ssl::stream_base::client, [&](boost::system::error_code e2) {
-      if (failed("TLS handshake with " + url, e2)) return;
-      exchange(connection->stream);
-    });
-  });
-  ioc.run();
-  if (ec == beast::error::timeout)
-    return Status::unavailable(failed_step + ": no answer within " + std::to_string(timeout.count()) + " ms");
-  if (ec) return Status::unavailable(failed_step + ": " + ec.message());
-  if (res.result_int() != 200) return Status::unavailable("GET " + url + "/members: status " + std::to_string(res.result_int()));
+  http_client::Peer peer;
+  peer.host = endpoint->address().to_string();  // an IP: resolving it asks no name service
+  peer.port = endpoint->port();
+  peer.name = url;
+  if (is_https(url)) {
+    // The certificate must name the URL's host (a name or an IP), as on the peers' links
+    // (peer_link.hpp), unless the context skips verification (--peer-auto-tls).
+    peer.host = EndpointUrl::parse(url, UrlRules::kAdvertise)->hostname();
+    peer.tls = tls->current();
+    peer.verify_host = tls->verifies_server();
+  }
+  http_client::Request request;
+  request.target = "/members";
+  request.what = "GET " + url + "/members";
+  http_client::Options options;
+  options.timeout = timeout;
+  options.body_limit = kMaxBodyBytes;
+  auto res = http_client::send_one_request(peer, request, options);
+  // Every failure to get an answer is "ask the next peer" to the caller.
+  if (!res) return Status::unavailable(res.status().message());
+  if (res->status != 200) return Status::unavailable("GET " + url + "/members: status " + std::to_string(res->status));
   ClusterInfo info;
-  const auto cid = res["X-Etcd-Cluster-Id"];
-  info.cluster_id = std::strtoull(std::string(cid.data(), cid.size()).c_str(), nullptr, 16);
-  json::value body = json::parse(res.body(), ec);
+  info.cluster_id = std::strtoull(res->header("X-Etcd-Cluster-Id").c_str(), nullptr, 16);
+  boost::system::error_code ec;
+  json::value body = json::parse(res->body, ec);
   // coordd answers {"members":[...]} with hex string ids; etcd a bare array with numeric ids.
   const json::value* list = &body;
   if (!ec && body.is_object()) list = body.as_object().if_contains("members");
