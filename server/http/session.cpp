@@ -419,6 +419,10 @@ void Session::begin_stream(Reply head) {
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
   tcp().expires_never();
+  // A stream may stay open for hours with nothing to read or answer: it keeps no buffer of the
+  // exchanges before it (bytes a pipelining client sent ahead stay in buffer_).
+  buffer_.shrink_to_fit();
+  std::string().swap(write_buffer_);
   chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, cors_origin_)));
   stream_bytes_ += chunks_.front()->size();
   pump_stream();
@@ -549,7 +553,6 @@ void Session::watch_for_close() {
     if (streaming_) return do_close();
     return do_read();  // the stream has ended: the parser takes what is buffered
   }
-  auto space = buffer_.prepare(kReadSize);
   auto read = [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     if (self->closed_) return;
     if (ec == net::error::operation_aborted && !self->streaming_) return self->do_read();
@@ -558,8 +561,20 @@ void Session::watch_for_close() {
     if (self->streaming_) return self->watch_for_close();
     self->do_read();
   };
-  if (tls_) return tls_->async_read_some(space, tls_handler(std::move(read)));
-  stream_.socket().async_read_some(space, std::move(read));
+  if (tls_) return tls_->async_read_some(buffer_.prepare(kReadSize), tls_handler(std::move(read)));
+  // Plain: wait for readability, then read what came at once, so that an idle watcher holds no
+  // read buffer while it waits (a 4 KiB one was half of a watcher's memory); TLS must read.
+  stream_.socket().async_wait(net::socket_base::wait_read,
+                              [self = shared_from_this(), read = std::move(read)](beast::error_code ec) mutable {
+                                if (ec) return read(ec, 0);
+                                beast::error_code read_ec;
+                                const std::size_t n = self->stream_.socket().read_some(self->buffer_.prepare(kReadSize), read_ec);
+                                if (read_ec == net::error::would_block || read_ec == net::error::try_again) {
+                                  if (self->closed_) return;
+                                  return self->watch_for_close();  // a spurious wake-up
+                                }
+                                read(read_ec, n);
+                              });
 }
 
 void Session::abandon() {

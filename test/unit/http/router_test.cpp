@@ -18,6 +18,7 @@
 
 #include "test/support/http/fake_node.hpp"
 #include "test/support/net/raw_connection.hpp"
+#include "test/support/process/eventually.hpp"
 
 namespace net = boost::asio;
 namespace json = boost::json;
@@ -164,6 +165,35 @@ BOOST_AUTO_TEST_CASE(a_waiting_watch_gets_the_next_write_and_a_cleared_index_is_
   const Answer cleared = f.ask("GET", "/v2/keys/w?wait=true&waitIndex=1");
   BOOST_TEST(cleared.status == 400);
   BOOST_TEST(cleared.json().at("errorCode").as_int64() == 401);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_sent_while_a_watch_waits_is_answered_after_its_event) {
+  // While a stream is open the session only watches for the client leaving (it waits for
+  // readability and holds no read buffer); bytes that come meanwhile are kept for afterwards.
+  RouterFixture f;
+  auto watcher = f.connect();
+  BOOST_REQUIRE(watcher->send("GET /v2/keys/p?wait=true HTTP/1.1\r\nHost: x\r\n\r\n"));
+  BOOST_TEST(watcher->read_until("\r\n\r\n", 1).find("HTTP/1.1 200 OK") == 0u);
+  BOOST_REQUIRE(watcher->send("GET /version HTTP/1.1\r\nHost: x\r\n\r\n"));
+  BOOST_TEST(f.ask("PUT", "/v2/keys/p", "value=v").status == 201);
+  const std::string rest = watcher->read_until("etcdserver", 1);
+  const auto event = rest.find("\"action\":\"set\"");
+  const auto version = rest.find("HTTP/1.1 200 OK");
+  BOOST_TEST(event != std::string::npos);
+  BOOST_TEST((version != std::string::npos && event < version));
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_leaves_a_stream_has_its_watcher_removed) {
+  RouterFixture f;
+  {
+    auto watcher = f.connect();
+    BOOST_REQUIRE(watcher->send("GET /v2/keys/gone?wait=true&stream=true HTTP/1.1\r\nHost: x\r\n\r\n"));
+    BOOST_TEST(watcher->read_until("\r\n\r\n", 1).find("HTTP/1.1 200 OK") == 0u);
+    BOOST_TEST(f.node.read([](const coord::store::Store& s, coord::node::RaftPosition) { return s.watcher_count(); }) == 1u);
+  }  // the client closes its connection
+  BOOST_TEST(coord::test::eventually([&] {
+    return f.node.read([](const coord::store::Store& s, coord::node::RaftPosition) { return s.watcher_count(); }) == 0u;
+  }, std::chrono::seconds(5)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
