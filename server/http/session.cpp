@@ -6,6 +6,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/read_size.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <cstdio>
 
@@ -232,23 +233,66 @@ void Session::on_idle_timer(beast::error_code ec) {
 void Session::read_request() {
   // The request as a whole (the wait for it included) must arrive by the idle deadline.
   tcp().expires_at(idle_deadline_);
-  if (limits_.head_first) {
-    auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
-    if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, tls_handler(std::move(head)));
-    return bhttp::async_read_header(stream_, buffer_, *parser_, std::move(head));
-  }
-  read_body();
+  // The head first, then the body (on_head): a client that asked to hear "100 Continue" first
+  // is told so between the two.
+  if (parser_->is_header_done()) return on_head({});
+  auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
+  if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, tls_handler(std::move(head)));
+  bhttp::async_read_header(stream_, buffer_, *parser_, std::move(head));
 }
 
 void Session::read_body() {
+  if (parser_->is_done()) return on_read({}, 0);  // no body: nothing to wait for
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
   if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, tls_handler(std::move(done)));
   bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
 }
 
+std::optional<Reply> Session::expectation_refusal() const {
+  // As Go's server (net/http): an Expect other than 100-continue is answered 417 before any
+  // handler runs (no CORS headers), and the connection closes.
+  const auto expect = parser_->get()[bhttp::field::expect];
+  if (expect.empty() || beast::iequals(expect, "100-continue")) return std::nullopt;
+  Reply refused{417, {}, {}, {}};
+  refused.bare = refused.close = true;
+  return refused;
+}
+
+void Session::continue_then_read_body() {
+  // Go's server sends "100 Continue" when the handler first reads the body; coordd's handlers
+  // read every body they are sent, so it goes out as soon as the head is read. Only HTTP/1.1
+  // clients are told, and only when a body is still to come (one that came with the head
+  // needs no invitation).
+  const auto& head = parser_->get();
+  if (parser_->is_done() || head.version() < 11 || !beast::iequals(head[bhttp::field::expect], "100-continue"))
+    return read_body();
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  std::size_t sent = 0;
+  if (!tls_) {
+    beast::error_code ec;
+    sent = write_now(net::buffer(kContinue.data(), kContinue.size()), ec);
+    if (ec && ec != net::error::would_block && ec != net::error::try_again) return do_close();
+    if (sent == kContinue.size()) return read_body();
+  }
+  auto then = [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (self->closed_) return;
+    if (ec) return self->do_close();
+    self->read_body();
+  };
+  const auto rest = net::buffer(kContinue.data() + sent, kContinue.size() - sent);
+  if (tls_) return net::async_write(*tls_, rest, tls_handler(std::move(then)));
+  net::async_write(stream_, rest, std::move(then));
+}
+
 void Session::on_head(beast::error_code ec) {
   if (ec) return on_read(ec, 0);
   note_origin();
+  if (auto refused = expectation_refusal()) {
+    head_state_.reset();  // no body will be read
+    busy_ = true;
+    return write_reply(std::move(*refused));
+  }
+  if (!limits_.head_first) return continue_then_read_body();
   std::uint64_t limit = limits_.body_limit;
   std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit, head_state_);
   // Beast compares Content-Length with the body limit only while parsing the head, which is
@@ -262,7 +306,7 @@ void Session::on_head(beast::error_code ec) {
     return write_reply(std::move(*refusal));
   }
   parser_->body_limit(limit);  // also bounds a chunked body as it arrives
-  read_body();
+  continue_then_read_body();
 }
 
 void Session::note_origin() {
@@ -302,6 +346,8 @@ void Session::on_read(beast::error_code ec, std::size_t) {
   }
   busy_ = true;
   note_origin();
+  // A request read whole at once (parse_buffered) did not pass on_head().
+  if (auto refused = expectation_refusal()) return write_reply(std::move(*refused));
   HttpRequest request = parser_->release();
   keep_alive_ = request.keep_alive();
   http_10_ = request.version() == 10;

@@ -159,6 +159,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_head(boost::beast::error_code ec);
   void read_body();
+  // The 417 Go's server answers to an Expect header other than 100-continue, or nullopt.
+  std::optional<Reply> expectation_refusal() const;
+  // Sends "100 Continue" when the client asked for it and a body is to come, then reads it.
+  void continue_then_read_body();
   // Sets cors_origin_ from the current request's Origin header (the parser's head).
   void note_origin();
   void write_reply(Reply reply);

@@ -373,6 +373,54 @@ BOOST_AUTO_TEST_CASE(the_peer_and_metrics_listeners_send_none) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+BOOST_AUTO_TEST_SUITE(router_expect)
+
+// As etcd 3.4 answers (Go's net/http server), checked against it side by side.
+BOOST_AUTO_TEST_CASE(a_client_that_expects_100_continue_hears_it_before_sending_its_body) {
+  RouterFixture f;
+  auto client = f.connect();
+  BOOST_REQUIRE(client->send("PUT /v2/keys/big HTTP/1.1\r\nHost: x\r\nExpect: 100-Continue\r\n"
+                             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\n"));
+  // The client waits for the invitation before it sends the body (curl waits up to 1 s).
+  BOOST_TEST(client->read_until("\r\n\r\n", 1) == "HTTP/1.1 100 Continue\r\n\r\n");
+  BOOST_REQUIRE(client->send("value=1"));
+  BOOST_TEST(split(client->read_answer()).status == 201);
+  // Keep-alive goes on as usual after it.
+  BOOST_TEST(RouterFixture::ask_on(*client, "GET", "/v2/keys/big").json().at("node").at("value").as_string() == "1");
+}
+
+BOOST_AUTO_TEST_CASE(no_100_continue_without_a_body_to_come_or_from_an_http_10_client) {
+  RouterFixture f;
+  const Answer whole = f.ask("PUT", "/v2/keys/a", "value=1", "application/x-www-form-urlencoded", "Expect: 100-continue\r\n");
+  BOOST_TEST(whole.status == 201);  // the body came with the head: no invitation needed
+  BOOST_TEST(f.ask("GET", "/v2/keys/a", {}, {}, "Expect: 100-continue\r\n").status == 200);
+  auto old = f.connect();
+  BOOST_REQUIRE(old->send("PUT /v2/keys/b HTTP/1.0\r\nHost: x\r\nExpect: 100-continue\r\n"
+                          "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\n"));
+  BOOST_TEST(old->read_all(std::chrono::milliseconds(300)).empty());
+  BOOST_REQUIRE(old->send("value=1"));
+  BOOST_TEST(old->read_answer().find("HTTP/1.1 201 Created") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(any_other_expectation_is_refused_417_and_the_connection_closed) {
+  RouterFixture f;
+  for (const std::string& wait_for_body : {std::string(), std::string("value=1")}) {
+    auto client = f.connect();
+    BOOST_REQUIRE(client->send("PUT /v2/keys/a HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n"
+                               "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\n" +
+                               wait_for_body));
+    const std::string answer = client->read_all();
+    BOOST_TEST(answer.find("HTTP/1.1 417 Expectation Failed\r\n") == 0u, answer);
+    BOOST_TEST(answer.find("Connection: close\r\n") != std::string::npos);
+    BOOST_TEST(answer.find("Content-Length: 0\r\n") != std::string::npos);
+    BOOST_TEST(answer.find("Access-Control") == std::string::npos);
+    BOOST_TEST(client->closed());
+  }
+  BOOST_TEST(f.ask("GET", "/v2/keys/a").status == 404);  // nothing was written
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(router_paths)
 
 BOOST_AUTO_TEST_CASE(unknown_unclean_and_malformed_targets) {
