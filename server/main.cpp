@@ -235,7 +235,13 @@ int run_proxy_mode(coord::config::ServerConfig config) {
       COORD_LOG_WARN("discovery token ignored since the proxy has already been initialized");
     }
   }
-  return coord::proxy::run_proxy(config);
+  // The member list is asked of the peer URLs, over TLS when they are https (peer TLS flags).
+  auto tls = make_tls_contexts(config);
+  if (!tls) {
+    COORD_LOG_ERROR("proxy: " + tls.status().message());
+    return 1;
+  }
+  return coord::proxy::run_proxy(config, tls->peer_client);
 }
 
 class Server {

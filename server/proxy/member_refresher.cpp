@@ -10,11 +10,13 @@
 namespace coord::proxy {
 
 MemberRefresher::MemberRefresher(EndpointSet& endpoints, std::vector<std::string> peer_urls, std::string data_dir,
-                                 std::chrono::milliseconds interval, std::chrono::milliseconds fetch_timeout)
+                                 std::chrono::milliseconds interval, std::chrono::milliseconds fetch_timeout,
+                                 std::shared_ptr<tls::ContextSource> peer_tls)
     : endpoints_(endpoints),
       data_dir_(std::move(data_dir)),
       interval_(interval),
       fetch_timeout_(fetch_timeout),
+      peer_tls_(std::move(peer_tls)),
       peer_urls_(std::move(peer_urls)) {}
 
 MemberRefresher::~MemberRefresher() { stop(); }
@@ -34,7 +36,7 @@ void MemberRefresher::stop() {
 }
 
 bool MemberRefresher::refresh() {
-  auto info = transport::fetch_cluster(peer_urls_, fetch_timeout_);
+  auto info = transport::fetch_cluster(peer_urls_, fetch_timeout_, peer_tls_.get());
   if (!info) {
     COORD_LOG_WARN("proxy: cannot get the member list: " + info.status().to_string());
     return false;

@@ -13,19 +13,23 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "server/proxy/endpoint_set.hpp"
+#include "server/tls/context_source.hpp"
 
 namespace coord::proxy {
 
 class MemberRefresher {
  public:
+  // `peer_tls` reaches https peer URLs (null: they fail, with a warning at each attempt).
   MemberRefresher(EndpointSet& endpoints, std::vector<std::string> peer_urls, std::string data_dir,
-                  std::chrono::milliseconds interval, std::chrono::milliseconds fetch_timeout);
+                  std::chrono::milliseconds interval, std::chrono::milliseconds fetch_timeout,
+                  std::shared_ptr<tls::ContextSource> peer_tls = nullptr);
   ~MemberRefresher();
 
   // One refresh now, on the caller's thread (so a proxy with a reachable cluster serves from its
@@ -44,6 +48,7 @@ class MemberRefresher {
   const std::string data_dir_;
   const std::chrono::milliseconds interval_;
   const std::chrono::milliseconds fetch_timeout_;
+  const std::shared_ptr<tls::ContextSource> peer_tls_;
 
   // Touched only by the thread that runs refresh() (start's caller, then the refresh thread).
   std::vector<std::string> peer_urls_;

@@ -58,7 +58,7 @@ Result<std::vector<std::string>> initial_peer_urls(const config::ServerConfig& c
 
 }  // namespace
 
-int run_proxy(const config::ServerConfig& c) {
+int run_proxy(const config::ServerConfig& c, std::shared_ptr<tls::ContextSource> peer_tls) {
   for (const auto& w : c.warnings) COORD_LOG_WARN(w);
   auto addresses = listen_addresses(c.listen_client_urls);
   if (!addresses) return fail(addresses.status().message());
@@ -66,7 +66,8 @@ int run_proxy(const config::ServerConfig& c) {
   if (!peer_urls) return fail("proxy: " + peer_urls.status().to_string());
 
   EndpointSet endpoints(c.proxy_failure_wait);
-  MemberRefresher refresher(endpoints, *peer_urls, c.data_dir, c.proxy_refresh_interval, kFetchTimeout);
+  MemberRefresher refresher(endpoints, *peer_urls, c.data_dir, c.proxy_refresh_interval, kFetchTimeout,
+                            std::move(peer_tls));
   refresher.start();
 
   // One loop per core; the listeners run on the first, sessions on each in turn.

@@ -24,6 +24,7 @@
 #include "test/support/client/collected_events.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/proxy_process.hpp"
+#include "test/support/tls/test_pki.hpp"
 
 using namespace std::chrono_literals;
 using coord::test::ProxyProcess;
@@ -432,6 +433,30 @@ PROXY_CASE(watches__across_the_member_in_use_going_down_resume_without_a_gap) {
   BOOST_REQUIRE_EQUAL(events.size(), 1 + written.size());
   for (std::size_t i = 0; i < written.size(); ++i) BOOST_TEST(events[i + 1].response.node.modified_index == written[i]);
   BOOST_CHECK_MESSAGE(cluster->restart(in_use), cluster->last_error());
+}
+
+// Members whose peer URLs are https (certificates required): the proxy asks them for the member
+// list over TLS with its own peer TLS flags, as etcd's proxy does. It used to ask with no TLS
+// settings at all and so never learned a member.
+BOOST_AUTO_TEST_CASE(members_with_https_peer_urls_are_learned_with_the_peer_tls_flags) {
+  coord::test::TestPki pki;
+  BOOST_REQUIRE_MESSAGE(pki.make_ca("ca") && pki.issue("ca", "member"), pki.last_error());
+  const std::vector<std::string> peer_tls = {"--peer-cert-file=" + pki.cert("member"), "--peer-key-file=" + pki.key("member"),
+                                             "--peer-trusted-ca-file=" + pki.cert("ca"), "--peer-client-cert-auth"};
+  coord::test::ClusterOptions o;
+  o.peer_tls = true;
+  o.extra_args = peer_tls;
+  ServerCluster cluster(ServerKind::kCoordd, 1, o);
+  BOOST_REQUIRE_MESSAGE(cluster.start(), cluster.last_error());
+  BOOST_REQUIRE(cluster.peer_url(0).rfind("https://", 0) == 0);
+  std::vector<std::string> extra = kFastProxy;
+  extra.insert(extra.end(), peer_tls.begin(), peer_tls.end() - 1);
+  ProxyProcess proxy(cluster, "on", extra);
+  BOOST_REQUIRE_MESSAGE(proxy.start(), proxy.last_error());
+  BOOST_REQUIRE_MESSAGE(proxy.wait_endpoints(1), "the proxy did not learn the member: " << proxy.log_tail());
+  const auto put = raw_request(proxy.url(), "PUT", "/v2/keys/through", "value=tls");
+  BOOST_REQUIRE(put.has_value());
+  BOOST_TEST(put->status == 201);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
