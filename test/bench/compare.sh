@@ -59,43 +59,10 @@ for f in "$COORDD" "$ETCD" "$BENCH"; do
 done
 command -v curl >/dev/null || { echo "compare.sh: needs curl" >&2; exit 2; }
 
-WORK=$(mktemp -d "${COMPARE_TMPDIR:-/tmp}/coord-compare.XXXXXX")
-LOGS=$WORK/logs
-mkdir -p "$LOGS"
-# A private copy, so a rebuild by someone else during the run cannot change the binary measured.
-cp "$COORDD" "$WORK/coordd"
-COORDD=$WORK/coordd
-PIDS=()
-
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ -n "${COMPARE_KEEP_LOGS:-}" ]]; then mkdir -p "$COMPARE_KEEP_LOGS" && cp -r "$LOGS"/. "$COMPARE_KEEP_LOGS"/; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The descriptors of 10k watchers (client side and server side) need a high open-file limit.
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now_ns() { date +%s%N; }
-
-# Random ports below the kernel's ephemeral range (32768 and up by default, so no outgoing
-# connection takes one meanwhile) that nothing answers on; remembered so no two collide.
-USED_PORTS=" "
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break  # refused: free
-  done
-  USED_PORTS+="$p "
-  echo "$p"
-}
+BENCH_TMPDIR=${COMPARE_TMPDIR:-/tmp}
+# shellcheck source=test/bench/bench_env.sh
+source "$ROOT/test/bench/bench_env.sh"
+bench_env_init compare "${COMPARE_KEEP_LOGS:-}"
 
 # ---------------------------------------------------------------- clusters
 # A self-signed certificate for 127.0.0.1 that coordd and etcd both serve in the https rows.

@@ -78,49 +78,19 @@ for f in "$COORDD" "$ETCD" "$BENCH" "$IDLE"; do
 done
 command -v curl >/dev/null || { echo "scale.sh: needs curl" >&2; exit 2; }
 
-WORK=$(mktemp -d "${SCALE_TMPDIR:-/tmp}/coord-scale.XXXXXX")
-LOGS=$WORK/logs
-mkdir -p "$LOGS"
+BENCH_TMPDIR=${SCALE_TMPDIR:-/tmp}
+# shellcheck source=test/bench/bench_env.sh
+source "$ROOT/test/bench/bench_env.sh"
+bench_env_init scale "${SCALE_KEEP_LOGS:-}"
 if [[ "$QUICK" == 1 ]]; then PLOTS=${SCALE_PLOTS:-$WORK/plots}; else PLOTS=${SCALE_PLOTS:-$ROOT/test/bench/plots}; fi
 mkdir -p "$PLOTS"
-# A private copy, so a rebuild by someone else during the run cannot change the binary measured.
-cp "$COORDD" "$WORK/coordd"
-COORDD=$WORK/coordd
-PIDS=()
 
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [[ -n "${SCALE_KEEP_LOGS:-}" ]]; then mkdir -p "$SCALE_KEEP_LOGS" && cp -r "$LOGS"/. "$SCALE_KEEP_LOGS"/; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-now_ns() { date +%s%N; }
 field() { tr '\t' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 avail_mb() { awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 LOADS=()
 note_load() { LOADS+=("$(date +%H:%M) $(cut -d' ' -f1-3 /proc/loadavg)"); }
-
-# Random ports below the kernel's ephemeral range that nothing answers on (as compare.sh).
-USED_PORTS=" "
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
-  done
-  USED_PORTS+="$p "
-  echo "$p"
-}
 
 # start_server KIND NAME: one member of KIND (coordd|etcd) with its own data dir; sets URL, PORT,
 # SERVER_PID, SERVER_CMD (for a restart) and DATA_DIR, and waits until it takes a PUT.
