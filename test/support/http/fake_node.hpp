@@ -5,8 +5,10 @@
 // scripted by the test through the setters.
 //
 // Thread-safe: the io thread of the server under test calls the NodeApi methods while the
-// test's thread scripts answers; mu_ guards the script, store_mu_ the store (as in NodeCore,
-// watch sinks run under it). Callbacks run on the calling (io) thread, never under a lock.
+// test's thread scripts answers; mu_ guards the script, store_mu_ the store (watch sinks run
+// under it, the store's default). Lock order: store_mu_ before mu_ (a sink calls
+// after_answers()); mu_ is never held while taking store_mu_. Callbacks other than sinks run on
+// the calling (io) thread under no lock.
 #pragma once
 
 #include <cstdint>
@@ -123,9 +125,12 @@ class FakeNode final : public node::NodeApi {
   }
   bool failed() const override { std::lock_guard l(mu_); return failed_; }
   node::NodeStatus status() const override {
-    std::lock_guard l(mu_);
-    node::NodeStatus s = status_;
-    s.raft = position();
+    node::NodeStatus s;
+    {
+      std::lock_guard l(mu_);
+      s = status_;
+    }
+    s.raft = position();  // after mu_ is released: a watch sink takes mu_ under store_mu_ (after_answers)
     return s;
   }
   std::vector<store::Member> members() const override {

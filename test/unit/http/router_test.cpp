@@ -84,12 +84,17 @@ class RouterFixture {
     return split(client.read_answer());
   }
 
-  FakeNode node;
-
  private:
   net::io_context ioc_;
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
   net::ip::tcp::acceptor acceptor_{ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)};
+
+ public:
+  // Declared after the io_context, so destroyed before it: watchers left in its store hold
+  // sessions, whose sockets and timers must go while their io_context still exists.
+  FakeNode node;
+
+ private:
   const coord::http::SessionLimits limits_;
   coord::http::Router router_;
   std::thread io_thread_;
