@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <regex>
@@ -37,8 +38,9 @@ enum class Wire { kPlain, kTls };
 
 // The certificates of TLS clusters: one CA, one certificate for every member and client.
 coord::test::TestPki& pki() {
-  static coord::test::TestPki* p = [] {
-    auto* made = new coord::test::TestPki();
+  // Owned by a static so that its directory is removed when the test process exits.
+  static const std::unique_ptr<coord::test::TestPki> p = [] {
+    auto made = std::make_unique<coord::test::TestPki>();
     if (!made->make_ca("ca") || !made->issue("ca", "member"))
       throw std::runtime_error("openssl could not make the test certificates: " + made->last_error());
     return made;

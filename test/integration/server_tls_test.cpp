@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <memory>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -46,8 +47,9 @@ namespace {
 // Certificates shared by every case: CA "ca" signs the server, a client and the members; CA
 // "other-ca" signs a stranger. Made once per test process.
 TestPki& pki() {
-  static TestPki* p = [] {
-    auto* made = new TestPki();
+  // Owned by a static so that its directory is removed when the test process exits.
+  static const std::unique_ptr<TestPki> p = [] {
+    auto made = std::make_unique<TestPki>();
     const bool ok = made->make_ca("ca") && made->make_ca("other-ca") && made->issue("ca", "server") &&
                     made->issue("ca", "client") && made->issue("other-ca", "stranger") &&
                     made->issue("ca", "revoked-client") && made->revoke("ca", "revoked-client") &&
