@@ -43,7 +43,8 @@
 // (every member has one to every other) and then writes a frame of 0 messages every second or so,
 // as etcd's link heartbeat: the receiver sees the stream live, the sender sees a dead one fail. A receiver that finds a malformed frame, a message
 // not from the sender or not to it, or one whose payload does not decode, closes the
-// connection; the sender reconnects. Snapshots travel alone, as POST /raft/snapshot.
+// connection; the sender reconnects. A snapshot message on it is refused so (snapshots travel
+// on the snapshot stream, below).
 //
 // The snapshot stream (how a snapshot travels, with its data read from the leader's snapshot
 // file and written to the follower's snapshot directory in pieces: neither side holds it whole):
