@@ -299,6 +299,7 @@ class Server {
     node_ = std::make_unique<coord::node::Node>(options, fs_, clock_);
     transport_ = std::make_unique<coord::transport::Transport>(ioc_, options.member_id, tls->peer_client);
     transport_->attach(*node_);
+    transport_->keep_snapshots_in({&fs_, coord::node::DurableLog::snapshot_dir(config_.data_dir)});
     // Clients may hold all descriptors but a reserve, which the WAL, snapshots, outgoing peer
     // connections and (half of it, in a limit of their own) incoming peer connections need;
     // connections beyond a limit wait in the listen backlog.

@@ -7,6 +7,7 @@
 #include "server/common/log.hpp"
 #include "server/node/forked_save.hpp"
 #include "server/node/snapshot_writer.hpp"
+#include "server/snap/snap_format.hpp"
 #include "server/snap/snapshotter.hpp"
 #include "server/wal/wal.hpp"
 #include "server/wal/wal_reader.hpp"
@@ -146,12 +147,24 @@ Status DurableLog::save_received_snapshot(const raft::Snapshot& snapshot) {
   // different file (the leader's snapshot is newer than anything applied here), and nothing is
   // purged until that write has been finished.
   if (failpoint::hit(failpoint::Point::kSnapBeforeApply)) return failpoint::injected_error(failpoint::Point::kSnapBeforeApply);
-  COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
+  if (snapshot.data.empty()) {
+    // Received as a file (the transport renamed it into place after its sync): durable already.
+    const std::string path = join_path(snapshotter_->dir(), snap::snapshot_name(snapshot.metadata.term, snapshot.metadata.index));
+    if (!fs_.exists(path)) return Status::not_found("received snapshot file " + path + " is not there");
+  } else {
+    COORD_RETURN_IF_ERROR(snapshotter_->save(snapshot));
+  }
   COORD_RETURN_IF_ERROR(wal_->save_snapshot_marker(snapshot.metadata));
   COORD_RETURN_IF_ERROR(storage_.apply_snapshot(without_data(snapshot)));
   if (failpoint::hit(failpoint::Point::kSnapAfterApply)) return failpoint::injected_error(failpoint::Point::kSnapAfterApply);
   return Status::ok();
 }
+
+Result<snap::SnapshotImage> DurableLog::snapshot_image(const raft::SnapshotMetadata& point) {
+  return snap::SnapshotImage::open(fs_, join_path(snapshotter_->dir(), snap::snapshot_name(point.term, point.index)), point);
+}
+
+std::string DurableLog::snapshot_dir(const std::string& data_dir) { return snap_dir_of(data_dir); }
 
 bool DurableLog::snapshot_in_flight() const { return writer_->in_flight(); }
 

@@ -23,8 +23,9 @@
 //    replays the WAL after it;
 //  * a snapshot received from the leader while a local one is in flight wins: the older local
 //    result is dropped (no marker, its file removed), never recorded over the newer one.
-// The in-memory log keeps only snapshot metadata; storage() reads snapshot data from its file
-// when a follower needs it (LogStorage), so the store's text is not kept in memory.
+// The in-memory log keeps only snapshot metadata, and so does what storage() gives Raft
+// (LogStorage): a follower's snapshot is streamed from its file by the transport, so the store's
+// text is never kept in memory.
 //
 // Layout (like etcd): <data-dir>/member/wal/*.wal, <data-dir>/member/snap/*.snap.
 // WAL metadata record: see kMetadataVersion below.
@@ -46,6 +47,7 @@
 #include "server/node/snapshot_writer.hpp"
 #include "server/raft/memory_storage.hpp"
 #include "server/raft/types.hpp"
+#include "server/snap/snapshot_image.hpp"
 #include "server/snap/snapshotter.hpp"
 
 namespace coord::wal {
@@ -123,7 +125,16 @@ class DurableLog {
               bool sync);
   // Persists a snapshot received from the leader (file, then marker, in this thread) and makes
   // it the base of the in-memory log. A local snapshot still in flight is dropped when it ends.
+  // A snapshot without data is one whose file the transport has already received, checked and
+  // made durable in the snapshot directory (server/snap/snapshot_file_receiver.hpp): only its
+  // marker is written (kNotFound when the file is not there). One with data (tests, simulations)
+  // has its file written here first.
   Status save_received_snapshot(const raft::Snapshot& snapshot);
+  // The data of the snapshot file of `point` (index and term), checked, mapped rather than
+  // copied (server/snap/snapshot_image.hpp): what a received snapshot is installed from.
+  Result<snap::SnapshotImage> snapshot_image(const raft::SnapshotMetadata& point);
+  // Where the snapshot files of `data_dir` live (<data-dir>/member/snap).
+  static std::string snapshot_dir(const std::string& data_dir);
 
   // Starts a snapshot of the applied state at `index` (`data` is the state machine's saved
   // state at exactly that index): the file is written and fsync'ed on the writer thread.
@@ -166,7 +177,7 @@ class DurableLog {
   std::unique_ptr<wal::Wal> wal_;
   std::unique_ptr<snap::Snapshotter> snapshotter_;
   raft::MemoryStorage storage_;     // snapshot metadata only, never its data
-  LogStorage log_storage_{storage_, *snapshotter_};
+  LogStorage log_storage_{storage_};
   std::unique_ptr<SnapshotWriter> writer_;  // its thread runs from construction to destruction
   raft::Snapshot recovered_snapshot_;
   std::uint64_t cluster_id_ = 0;

@@ -393,11 +393,21 @@ void NodeCore::handle_ready(raft::Ready rd) {
     metrics_.snapshot_applying.store(1, std::memory_order_relaxed);
     const auto started = clock_.steady_now();
     if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
+    // A snapshot from the transport comes without data: it is read from its file, mapped, so
+    // that no copy of the whole image is held next to the store being built.
+    std::optional<snap::SnapshotImage> image;
+    std::string_view data = rd.snapshot.data;
+    if (data.empty()) {
+      auto mapped = log_->snapshot_image(rd.snapshot.metadata);
+      if (!mapped) return fail(mapped.status());
+      image = std::move(*mapped);
+      data = image->data();
+    }
     std::unique_lock lock(store_mu_);
-    if (auto s = store_.recover(rd.snapshot.data); !s.is_ok()) return fail(s);
+    if (auto s = store_.recover(data); !s.is_ok()) return fail(s);
     applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
     position_.index = applied_index_;
-    snapshot_bytes_ = rd.snapshot.data.size();
+    snapshot_bytes_ = data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
     metrics_.snapshot_applying.store(0, std::memory_order_relaxed);
     if (options_.log)

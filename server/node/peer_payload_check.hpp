@@ -2,8 +2,10 @@
 // would apply. An entry that commits but does not decode stops every member at apply (a
 // COORD_CHECK in Node::apply_committed), again on every restart, so a forwarded proposal or an
 // append carrying one is refused before it reaches the log; a snapshot whose store image does
-// not decode is refused before anything of it is written. Pure functions; safe from any thread.
+// not decode is refused before its file is renamed into place. Pure functions; safe from any thread.
 #pragma once
+
+#include <string_view>
 
 #include "server/common/status.hpp"
 #include "server/raft/message.hpp"
@@ -17,8 +19,13 @@ namespace coord::node {
 //    itself changes only through conf-change entries) — or a conf-change entry holding a
 //    ConfChange for a non-zero node whose context, if any, is a ConfContext (member_codec.hpp);
 //  * kApp: each entry decodes as its type says (a normal entry may be empty: a leader's no-op);
-//  * kSnap: the snapshot's data is a store image (store::Store::recover) — decoded into a
-//    scratch store, so this costs one decode of the image (rare: a follower far behind).
+//  * kSnap: carries no data (the data travels as a snapshot file, checked by the transport
+//    with check_snapshot_image before the message is stepped).
 Status check_peer_payloads(const raft::Message& m);
+
+// Ok when `data` (a received snapshot file's data) is a store image (store::Store::recover):
+// decoded into a scratch store, so this costs one decode of the image (rare: a follower far
+// behind). kInvalidArgument otherwise.
+Status check_snapshot_image(std::string_view data);
 
 }  // namespace coord::node

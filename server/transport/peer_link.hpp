@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "server/common/file.hpp"
 #include "server/tls/context_source.hpp"
 
 namespace coord::transport {
@@ -26,6 +27,15 @@ class PeerEvents {
   virtual void on_unreachable(std::uint64_t peer) = 0;
   virtual void on_snapshot_status(std::uint64_t peer, bool ok) = 0;
   virtual void on_removed_by_cluster() = 0;  // a peer answered 410: this member was removed
+};
+
+// Where this member's snapshot files are (server/node/durable_log.hpp, snapshot_dir): a
+// SnapshotSender reads a follower's snapshot from there, a SnapshotStreamReceiver writes the
+// leader's there. Without a file system no snapshot is sent or taken. The FileSystem must be
+// safe for concurrent use and outlive the transport.
+struct SnapshotFiles {
+  FileSystem* fs = nullptr;
+  std::string dir;
 };
 
 struct PeerIdentity {

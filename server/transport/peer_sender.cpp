@@ -44,12 +44,12 @@ const Clock& system_clock() {
 }  // namespace
 
 PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-                       PeerEvents& events, std::shared_ptr<tls::ContextSource> tls)
+                       PeerEvents& events, std::shared_ptr<tls::ContextSource> tls, SnapshotFiles files)
     : identity_(identity),
       peer_urls_(std::move(peer_urls)),
       events_(events),
       tls_(std::move(tls)),
-      snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events, tls_)),
+      snapshots_(std::make_shared<SnapshotSender>(ioc, identity, peer_urls_, events, tls_, std::move(files))),
       prober_(std::make_shared<PeerProber>(ioc, identity.peer_id, peer_urls_, tls_, system_clock(),
                                            [](const std::string& line) { COORD_LOG_WARN(line); })),
       strand_(net::make_strand(ioc)),

@@ -51,8 +51,9 @@ class PeerSender : public std::enable_shared_from_this<PeerSender> {
   static constexpr std::chrono::seconds kUnreachableRepeat{30};
 
   // `tls` (may be null: https peers are then unreachable) makes the client contexts.
+  // `files`: where the snapshots a SnapshotSender streams are read from.
   PeerSender(boost::asio::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
-             PeerEvents& events, std::shared_ptr<tls::ContextSource> tls = nullptr);
+             PeerEvents& events, std::shared_ptr<tls::ContextSource> tls = nullptr, SnapshotFiles files = {});
 
   // Dials the peer's stream (and starts the prober); call once, after construction.
   void start();

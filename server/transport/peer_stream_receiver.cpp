@@ -78,8 +78,9 @@ bool PeerStreamReceiver::deliver() {
     filled_ -= frames->consumed;
   }
   if (frames->messages.empty()) return true;
+  // A snapshot travels on its own stream, its file received before its message is stepped.
   const bool foreign = std::any_of(frames->messages.begin(), frames->messages.end(), [&](const raft::Message& m) {
-    return m.to != self_id_ || m.from != from_;
+    return m.to != self_id_ || m.from != from_ || m.type == raft::MessageType::kSnap;
   });
   if (foreign || node_.is_removed(from_)) return false;
   if (Status refused = node_.step(std::move(frames->messages)); !refused.is_ok()) {

@@ -2,7 +2,8 @@
 // frames off an upgraded connection and steps their messages into the node: every complete
 // frame of one read goes in one inbox push. It closes the connection on a malformed frame, on
 // a message not from the member that opened the stream or not addressed to this member, on a
-// message whose payload the node refuses (Node::step), and once that member has been removed
+// snapshot message (snapshots come on their own stream, SnapshotStreamReceiver), on a message
+// whose payload the node refuses (Node::step), and once that member has been removed
 // from the cluster; the sender then reconnects (or learns
 // from the handshake's 410 that it was removed).
 // Thread-safety: start() and close() may be called from any thread; the rest runs on the
@@ -31,7 +32,7 @@ namespace coord::transport {
 struct PeerReceiveCounters {
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> failures{0};  // streams that ended in a read error or a refusal
-  SnapshotTransferCounters snapshots;      // POST /raft/snapshot from the peer (the transport counts them)
+  SnapshotTransferCounters snapshots;      // snapshot streams from the peer (the transport counts them)
 };
 
 class PeerStreamReceiver : public std::enable_shared_from_this<PeerStreamReceiver> {

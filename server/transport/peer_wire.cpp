@@ -94,4 +94,51 @@ Result<std::vector<raft::Message>> decode_batch(std::string_view body) {
   return out;
 }
 
+std::string encode_snapshot_preamble(const raft::Message& snapshot, std::uint64_t file_bytes) {
+  std::string out;
+  append_stream_frame(out, {raft::encode(snapshot)});
+  Encoder e(out);
+  e.put_u64(file_bytes);
+  return out;
+}
+
+Result<std::optional<SnapshotPreamble>> decode_snapshot_preamble(std::string_view buffer) {
+  if (buffer.size() < 4) return std::optional<SnapshotPreamble>{};
+  Decoder d(buffer.substr(0, 4));
+  std::uint32_t length = 0;
+  d.get_u32(length);
+  if (length > kMaxSnapshotMessageBytes) return Status::corruption("snapshot stream: message frame too large");
+  if (buffer.size() < 4 + std::size_t{length} + 8) return std::optional<SnapshotPreamble>{};
+  auto batch = decode_batch(buffer.substr(4, length));
+  if (!batch) return batch.status();
+  if (batch->size() != 1 || batch->front().type != raft::MessageType::kSnap)
+    return Status::corruption("snapshot stream: the frame must hold one snapshot message");
+  if (!batch->front().snapshot.data.empty())
+    return Status::corruption("snapshot stream: the message carries data (the data is the file)");
+  SnapshotPreamble out;
+  out.message = std::move(batch->front());
+  Decoder size(buffer.substr(4 + length, 8));
+  size.get_u64(out.file_bytes);
+  out.consumed = 4 + std::size_t{length} + 8;
+  return std::optional<SnapshotPreamble>{std::move(out)};
+}
+
+std::string encode_snapshot_answer(std::uint16_t status, std::string_view text) {
+  text = text.substr(0, kMaxSnapshotAnswerText);
+  std::string out;
+  for (int i = 0; i < 2; ++i) out.push_back(static_cast<char>((status >> (8 * i)) & 0xff));
+  const auto n = static_cast<std::uint16_t>(text.size());
+  for (int i = 0; i < 2; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+  out.append(text);
+  return out;
+}
+
+std::pair<std::uint16_t, std::uint16_t> decode_snapshot_answer_head(std::string_view head) {
+  auto u16 = [&](std::size_t at) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(head[at]) |
+                                      (static_cast<unsigned char>(head[at + 1]) << 8));
+  };
+  return {u16(0), u16(2)};
+}
+
 }  // namespace coord::transport

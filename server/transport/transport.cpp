@@ -40,6 +40,7 @@ void Transport::stop() {
     for (auto& e : streams)
       if (auto live = e.receiver.lock()) live->close();
   receivers_.clear();
+  if (auto live = snapshot_receiver_.lock()) live->close();
 }
 
 void Transport::send(std::vector<raft::Message> messages) {
@@ -74,7 +75,8 @@ void Transport::set_peers(const std::vector<store::Member>& members, std::uint64
   for (const auto& [id, urls] : wanted) {
     if (peers_.count(id)) continue;
     // Dialed now, whether or not raft has anything for it yet (PeerSender keeps the stream).
-    peers_[id] = std::make_shared<PeerSender>(ioc_, PeerIdentity{self_id_, id, cluster_id}, urls, *this, peer_tls_);
+    peers_[id] = std::make_shared<PeerSender>(ioc_, PeerIdentity{self_id_, id, cluster_id}, urls, *this, peer_tls_,
+                                             snapshot_files_);
     peers_[id]->start();
     peer_urls_[id] = urls;
   }
@@ -98,19 +100,23 @@ std::vector<node::PeerActivity> Transport::peer_activity() const {
 
 std::optional<http::Reply> Transport::check_head(const http::HttpRequest& head, std::uint64_t& body_limit,
                                                   http::HeadState& state) {
+  (void)state;
   const std::string_view target(head.target().data(), head.target().size());
   const bool pipeline = target == "/raft";
-  const bool snapshot = target == kSnapshotPath;
-  if (!(pipeline || snapshot) || head.method() != bhttp::verb::post) {
-    body_limit = kMaxControlBodyBytes;  // GET /members, the stream upgrade, and what route() refuses
+  const bool old_snapshot = target == kSnapshotPath;
+  if (!(pipeline || old_snapshot) || head.method() != bhttp::verb::post) {
+    body_limit = kMaxControlBodyBytes;  // GET /members, the stream upgrades, and what route() refuses
     return std::nullopt;
   }
   if (node_ == nullptr) return message(503, "not ready");
   std::uint64_t from = 0;
   if (auto refusal = check_sender(head, from)) return refusal;
-  body_limit = snapshot ? kMaxSnapshotBodyBytes : kMaxPipelineBodyBytes;
-  // Its body takes most of a snapshot's time: the receive is in flight while it comes.
-  if (snapshot) state = begin_snapshot_receive(from);
+  // A leader of a previous build sending a whole snapshot as one body: refused before any of
+  // it is read; it hears a failed snapshot (its body is never misread as the stream's).
+  if (old_snapshot)
+    return message(400, "snapshots are taken on GET " + std::string(kSnapshotStreamPath) + " (" +
+                            std::string(kSnapshotProtocol) + ") only");
+  body_limit = kMaxPipelineBodyBytes;
   return std::nullopt;
 }
 
@@ -142,36 +148,56 @@ void Transport::route(http::HttpRequest request, std::shared_ptr<http::Session> 
     return session->reply(r.header("X-Etcd-Cluster-Id", to_hex(node_->cluster_id())));
   }
   const bool stream = target == kStreamPath;
-  const bool snapshot = target == kSnapshotPath;
+  const bool snapshot = target == kSnapshotStreamPath;
   if (target != "/raft" && !stream && !snapshot) return session->reply(http::not_found_reply());
-  const auto verb = stream ? bhttp::verb::get : bhttp::verb::post;
-  if (request.method() != verb) return session->reply(http::method_not_allowed_reply(stream ? "GET" : "POST"));
+  const auto verb = stream || snapshot ? bhttp::verb::get : bhttp::verb::post;
+  if (request.method() != verb) return session->reply(http::method_not_allowed_reply(verb == bhttp::verb::get ? "GET" : "POST"));
   std::uint64_t from = 0;
   if (auto refusal = check_sender(request, from)) return session->reply(std::move(*refusal));
   if (stream) return open_stream(request, from, std::move(session));
-  if (!snapshot) return session->reply(deliver(request, from, false));
-  // The receive check_head() began (route() is only reached through it on the peer listener;
-  // one routed without it begins now). It succeeds when Raft takes the snapshot.
-  auto receive = std::static_pointer_cast<SnapshotTransfer>(session->take_head_state());
-  if (receive == nullptr) receive = begin_snapshot_receive(from);
-  http::Reply reply = deliver(request, from, true);
-  receive->finish(reply.status == 204);
-  session->reply(std::move(reply));
+  if (snapshot) return open_snapshot_stream(request, from, std::move(session));
+  session->reply(deliver(request, from));
 }
 
-http::Reply Transport::deliver(const http::HttpRequest& request, std::uint64_t from, bool snapshot) {
+http::Reply Transport::deliver(const http::HttpRequest& request, std::uint64_t from) {
   auto batch = decode_batch(request.body());
   if (!batch) return message(400, batch.status().message());
-  // The snapshot path took a body up to the snapshot limit: it must hold one snapshot alone.
-  const bool lone_snapshot = batch->size() == 1 && batch->front().type == raft::MessageType::kSnap;
-  if (snapshot && !lone_snapshot) return message(400, "the snapshot path carries one snapshot message");
-  if (!snapshot && request.body().size() > kMaxPipelineBodyBytes)  // unreachable behind check_head; kept for direct callers
+  if (request.body().size() > kMaxPipelineBodyBytes)  // unreachable behind check_head; kept for direct callers
     return message(413, "peer batch larger than the pipeline limit");
-  // A message forged in another member's name or misrouted poisons the whole batch.
-  for (const auto& m : *batch)
+  // A message forged in another member's name or misrouted poisons the whole batch. A snapshot
+  // travels only on its stream, its file received before its message is stepped.
+  for (const auto& m : *batch) {
     if (m.to != self_id_ || m.from != from) return message(400, "message not from the sender or not to us");
+    if (m.type == raft::MessageType::kSnap) return message(400, "a snapshot travels on the snapshot stream only");
+  }
   if (Status refused = node_->step(std::move(*batch)); !refused.is_ok()) return message(400, refused.message());
   return http::Reply{204, {}, {}, {}};
+}
+
+void Transport::open_snapshot_stream(const http::HttpRequest& request, std::uint64_t from,
+                                     std::shared_ptr<http::Session> session) {
+  const auto upgrade = request[bhttp::field::upgrade];
+  if (std::string_view(upgrade.data(), upgrade.size()) != kSnapshotProtocol)
+    return session->reply(message(400, "expected Upgrade: " + std::string(kSnapshotProtocol)));
+  if (snapshot_files_.fs == nullptr) return session->reply(message(503, "this member keeps no snapshot files"));
+  bool idle = false;
+  if (!receiving_snapshot_->compare_exchange_strong(idle, true))
+    return session->reply(message(503, "receiving another snapshot"));
+  // Released when the stream ends, or when the upgrade never completes (the taker is dropped).
+  std::shared_ptr<void> slot(nullptr, [flag = receiving_snapshot_](void*) { flag->store(false); });
+  auto transfer = begin_snapshot_receive(from);
+  http::Reply head{101, {}, {}, {}};
+  head.header("Connection", "Upgrade").header("Upgrade", std::string(kSnapshotProtocol));
+  session->upgrade(std::move(head), [this, from, slot, transfer](http::UpgradedStream stream, std::string leftover) {
+    auto receiver = std::make_shared<SnapshotStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_,
+                                                             from, snapshot_files_, transfer, slot);
+    {
+      std::lock_guard lock(mu_);
+      if (stopped_) return receiver->close();
+      snapshot_receiver_ = receiver;
+    }
+    receiver->start();
+  });
 }
 
 std::shared_ptr<PeerReceiveCounters> Transport::receive_counters(std::uint64_t from, bool member) {

@@ -4,13 +4,17 @@
 // PeerStreamReceiver; a few per claimed peer, a new one never replacing a live one) and POST /raft
 // carries snapshots (and batches), both checked first (cluster id, a well-formed sender that is not
 // us and not removed), their messages checked (from the sender, to us, payloads that decode:
-// Node::step) and stepped into the node; GET /members serves the member list to joining members.
+// Node::step) and stepped into the node; GET /raft/snapshot/stream upgrades to a snapshot stream
+// (a SnapshotStreamReceiver, one at a time) that writes the leader's snapshot file into this
+// member's snapshot directory before its message is stepped; GET /members serves the member list
+// to joining members.
 // Thread-safe: the node calls send()/set_peers() inside a round (any thread holding
 // Node::raft_mu_), sessions call route() on their strands, stats readers call peer_stats() from
 // anywhere.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -24,6 +28,7 @@
 #include "server/node/node.hpp"
 #include "server/transport/peer_sender.hpp"
 #include "server/transport/peer_stream_receiver.hpp"
+#include "server/transport/snapshot_stream_receiver.hpp"
 
 namespace coord::transport {
 
@@ -35,6 +40,9 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
 
   // Must be called before the node starts (the transport forwards incoming messages to it).
   void attach(node::Node& node) { node_ = &node; }
+  // Where this member's snapshot files are: sent to followers from there, received into there.
+  // Must be called before the node starts; without it no snapshot is sent or taken.
+  void keep_snapshots_in(SnapshotFiles files) { snapshot_files_ = std::move(files); }
   void stop();
 
   // node::MessageSender
@@ -44,12 +52,10 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
 
   // http::RequestHandler (the peer listener)
   void route(http::HttpRequest request, std::shared_ptr<http::Session> session) override;
-  // Before a body is read (the peer listener reads heads first): a POST to /raft or
-  // /raft/snapshot must pass check_sender, and each kind of request gets its own body limit
-  // (peer_wire.hpp), so that nobody can make a member buffer a snapshot-sized body for a path
-  // that takes pipeline messages, or any body at all without this cluster's id. A snapshot
-  // accepted here is a receive in flight from now (its `state`, a SnapshotTransfer) until
-  // route() answers it, or until its body fails to come (a failed receive).
+  // Before a body is read (the peer listener reads heads first): a POST to /raft must pass
+  // check_sender and gets the pipeline's body limit (peer_wire.hpp), so that nobody can make a
+  // member buffer any body at all without this cluster's id. A POST to /raft/snapshot (a
+  // previous build's whole-snapshot body) is refused here, 400, before its body is read.
   std::optional<http::Reply> check_head(const http::HttpRequest& head, std::uint64_t& body_limit,
                                         http::HeadState& state) override;
 
@@ -74,8 +80,11 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   std::shared_ptr<PeerReceiveCounters> receive_counters(std::uint64_t from, bool member);
   // A snapshot receive from `from`, in flight from now, counted with its other receives.
   std::shared_ptr<SnapshotTransfer> begin_snapshot_receive(std::uint64_t from);
-  // POST /raft and /raft/snapshot: the batch of messages `from` sent, into the node.
-  http::Reply deliver(const http::HttpRequest& request, std::uint64_t from, bool snapshot);
+  // POST /raft: the batch of messages `from` sent, into the node.
+  http::Reply deliver(const http::HttpRequest& request, std::uint64_t from);
+  // Upgrades the session to a snapshot stream from `from` (GET /raft/snapshot/stream), unless
+  // another snapshot is being received or no snapshot files are kept (503).
+  void open_snapshot_stream(const http::HttpRequest& request, std::uint64_t from, std::shared_ptr<http::Session> session);
   // `from`'s live and reserved streams after pruning the closed ones and the reservations
   // older than kUpgradeReservation (an empty entry is erased); the live one idle longest goes
   // to `idlest` when given.
@@ -113,6 +122,11 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // What the streams from each member delivered, kept across its streams; guarded by mu_.
   std::map<std::uint64_t, std::shared_ptr<PeerReceiveCounters>> received_;
   bool stopped_ = false;                                         // guarded by mu_
+  SnapshotFiles snapshot_files_;  // set before the node starts, then constant
+  // True while a snapshot stream is open (one at a time: each may hold a file's worth of disk);
+  // shared with the stream's slot, which may outlive the transport.
+  const std::shared_ptr<std::atomic<bool>> receiving_snapshot_ = std::make_shared<std::atomic<bool>>(false);
+  std::weak_ptr<SnapshotStreamReceiver> snapshot_receiver_;  // guarded by mu_
 };
 
 }  // namespace coord::transport

@@ -44,8 +44,8 @@ BOOST_AUTO_TEST_SUITE(snapshot_fault)
 
 // Fault: member 1 is stopped (frozen, its links cut: see stop_cut_off); while it is, the others
 // write past two snapshots; then it comes back and the leader (member 0, shortest election
-// timeout) sends it a snapshot, and is killed (failpoint snap_send_midway: crash) with the head
-// and half the body of it sent. Member 2 takes over and the old leader restarts without the
+// timeout) sends it a snapshot, and is killed (failpoint snap_send_midway: crash) with the
+// message and half the file of it sent. Member 2 takes over and the old leader restarts without the
 // failpoint. Must hold: the half snapshot is never installed (member 1 does not crash), member 1
 // catches up by a whole snapshot and serves the same keys as the others (quorum gets), no member
 // crash-loops, no acknowledged write is lost.

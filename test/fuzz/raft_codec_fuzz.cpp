@@ -1,5 +1,5 @@
 // Fuzz target: the bytes a peer sends — Raft messages and their parts (server/raft/codec.hpp),
-// pipeline batches and stream frames (server/transport/peer_wire.hpp). Every decoder reads the
+// pipeline batches, stream frames and snapshot stream preambles (server/transport/peer_wire.hpp). Every decoder reads the
 // whole input. Checks: whatever decodes encodes back to bytes that decode to the same value, and
 // a stream decode never claims more bytes than it was given.
 #include <cstddef>
@@ -57,6 +57,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(again->consumed == reframed.size());
       FUZZ_CHECK(again->messages == frames->messages);
     }
+  }
+  if (auto preamble = transport::decode_snapshot_preamble(in); preamble.is_ok() && preamble->has_value()) {
+    const transport::SnapshotPreamble& p = **preamble;
+    FUZZ_CHECK(p.consumed <= size);
+    FUZZ_CHECK(p.message.type == raft::MessageType::kSnap && p.message.snapshot.data.empty());
+    auto again = transport::decode_snapshot_preamble(transport::encode_snapshot_preamble(p.message, p.file_bytes));
+    FUZZ_CHECK(again.is_ok() && again->has_value());
+    FUZZ_CHECK((*again)->message == p.message && (*again)->file_bytes == p.file_bytes);
   }
   (void)transport::parse_sender_id(in);
   return 0;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -247,6 +248,16 @@ void snapshot_catch_up_case(Wire wire) {
     // And its log says so, with the snapshot's index, size and the time it took.
     const std::regex applied(R"( I \| coordd: applied snapshot from the leader, snapshot-index: [1-9]\d*, snapshot-size-bytes: [1-9]\d*, took: \S+\n)");
     BOOST_TEST(std::regex_search(c.log_tail(follower, std::size_t{1} << 24), applied), c.log_tail(follower));
+    // The snapshot came as a file, streamed into the follower's snapshot directory: it is there,
+    // and no temp file of the receive is left.
+    std::size_t snaps = 0, temps = 0;
+    for (const auto& f : std::filesystem::directory_iterator(c.dir() + "/m" + std::to_string(follower) + ".data/member/snap")) {
+      const std::string name = f.path().filename().string();
+      snaps += name.size() > 5 && name.compare(name.size() - 5, 5, ".snap") == 0 ? 1 : 0;
+      temps += name.find(".tmp") != std::string::npos ? 1 : 0;
+    }
+    BOOST_TEST(snaps >= 1u);
+    BOOST_TEST(temps == 0u);
   }
 }
 

@@ -26,6 +26,7 @@
 
 #include "server/common/coding.hpp"
 #include "test/support/client/server_fixture.hpp"
+#include "test/support/process/eventually.hpp"
 #include "test/support/process/server_cluster.hpp"
 
 using namespace std::chrono_literals;
@@ -166,6 +167,22 @@ class Raw {
       out.append(buf, static_cast<std::size_t>(n));
     }
   }
+  // Everything that comes until the server closes the connection or `timeout` passes.
+  std::string read_until_closed(std::chrono::milliseconds timeout = 10s) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[4096];
+    while (!closed_) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) closed_ = true;
+      else out.append(buf, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
   // True once the server closed the connection, waiting up to `timeout` for it.
   bool wait_closed(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -298,21 +315,24 @@ BOOST_AUTO_TEST_CASE(limits__head_checked_and_body_over_its_kind_refused_from_it
   const std::string head = peer_request("POST /raft", hex(id_of(1)), "", known().cluster_id);
   huge.send(head.substr(0, head.find("Content-Length: ")) + "Content-Length: 3000000000\r\nConnection: close\r\n\r\n");
   BOOST_TEST(status_of(huge.read_answer()) == 413);
-  // Heads are checked before any body byte is read: without this cluster's id, even a snapshot's
-  // 2 GB is answered from the head alone (412), and so is 9 MB announced on the pipeline path
-  // or 1 MB on a path that carries no messages (413). No body follows any of these heads: an
-  // answer proves it came from the head.
+  // Heads are checked before any body byte is read: without this cluster's id, a body on the
+  // old snapshot path is answered from the head alone (412), 2 GB there from its length (413,
+  // over any peer body), and so are 9 MB announced on the pipeline path or 1 MB on a path that
+  // carries no messages (413). No body follows any of these heads: an answer proves it came
+  // from the head.
   auto announced = [&](const std::string& method_target, const std::string& cluster_id, const std::string& length) {
     Raw c(cluster().peer_url(0));
     const std::string h = peer_request(method_target, hex(id_of(1)), "", cluster_id);
     c.send(h.substr(0, h.find("Content-Length: ")) + "Content-Length: " + length + "\r\nConnection: close\r\n\r\n");
     return status_of(c.read_answer());
   };
-  BOOST_TEST(announced("POST /raft/snapshot", "deadbeef", "2000000000") == 412);
+  BOOST_TEST(announced("POST /raft/snapshot", "deadbeef", "4096") == 412);
+  BOOST_TEST(announced("POST /raft/snapshot", known().cluster_id, "2000000000") == 413);  // over any peer body
   BOOST_TEST(announced("POST /raft", known().cluster_id, std::to_string(9u << 20)) == 413);
   BOOST_TEST(announced("GET /members", known().cluster_id, std::to_string(1u << 20)) == 413);
-  BOOST_TEST(announced("POST /raft/snapshot", known().cluster_id, "3000000000") == 413);
-  // The snapshot path takes one snapshot message, nothing else.
+  // The previous builds' whole-snapshot body is refused from its head (a snapshot's data comes
+  // on the snapshot stream only), whatever it announces or carries.
+  BOOST_TEST(announced("POST /raft/snapshot", known().cluster_id, "4096") == 400);
   {
     Raw c(cluster().peer_url(0));
     c.send(peer_request("POST /raft/snapshot", hex(id_of(1)), batch({}), known().cluster_id));
@@ -401,6 +421,43 @@ BOOST_AUTO_TEST_CASE(snapshot__that_does_not_decode_is_refused_before_anything_i
   snap.snap_data = "not a store image";
   BOOST_TEST(post(target, snap.from, batch({snap})) == 400);
   BOOST_TEST((files_in(snap_dir) == files_before));
+  const Position after = everyone_serves();
+  BOOST_TEST(after.leader == before.leader);
+}
+
+BOOST_AUTO_TEST_CASE(snapshot_stream__lying_sizes_bad_files_and_a_sender_stopping_midway_leave_nothing_behind) {
+  const Position before = everyone_serves();
+  const int target = follower_of(before);
+  const std::string snap_dir = cluster().dir() + "/m" + std::to_string(target) + ".data/member/snap";
+  const auto files_before = files_in(snap_dir);
+  Msg snap{.type = kSnap, .from = id_of(before.leader), .to = id_of(target), .term = before.term};
+  snap.has_snapshot = true;
+  snap.snap_index = 1u << 20;
+  snap.snap_term = before.term;
+  snap.snap_voters = {id_of(0), id_of(1), id_of(2)};
+  std::sort(snap.snap_voters.begin(), snap.snap_voters.end());
+  // The upgrade, the preamble announcing `file_bytes`, then `file`: the receiver's answer
+  // status (0 when none came before the connection closed).
+  auto stream = [&](std::uint64_t file_bytes, const std::string& file, bool close_early) {
+    Raw c(cluster().peer_url(target));
+    std::string preamble = frame(batch({snap}));
+    coord::Encoder e(preamble);
+    e.put_u64(file_bytes);
+    c.send(peer_request("GET /raft/snapshot/stream", hex(snap.from), "", known().cluster_id,
+                        "Upgrade: coord-raft-snapshot/2\r\n") +
+           preamble + file);
+    if (close_early) return -1;
+    const std::string in = c.read_until_closed();
+    const auto head_end = in.find("\r\n\r\n");
+    if (status_of(in) != 101 || head_end == std::string::npos || in.size() < head_end + 8) return 0;
+    return static_cast<unsigned char>(in[head_end + 4]) | (static_cast<unsigned char>(in[head_end + 5]) << 8);
+  };
+  BOOST_TEST(stream(std::uint64_t{1} << 40, "", false) == 400);          // over the limit: refused before any byte
+  BOOST_TEST(stream(2000, std::string(2000, 'x'), false) == 400);        // not a snapshot file
+  BOOST_TEST(stream(10, std::string(20, '\0'), false) == 400);            // too short for any snapshot file
+  stream(100000, std::string(1000, '\0'), true);                          // a sender that stops midway
+  // Its temp file goes as soon as the receiver sees the connection close.
+  BOOST_TEST(coord::test::eventually([&] { return files_in(snap_dir) == files_before; }, 5s));
   const Position after = everyone_serves();
   BOOST_TEST(after.leader == before.leader);
 }

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 
+#include "server/node/durable_log.hpp"
 #include "server/node/peer_payload_check.hpp"
+#include "server/snap/snap_format.hpp"
+#include "server/snap/snapshot_file_receiver.hpp"
 
 namespace coord::node::sim {
 namespace {
@@ -265,6 +268,28 @@ void NodeSimCluster::read(std::uint64_t at, int key) {
 
 // ------------------------------------------------------------------ network
 
+namespace {
+
+// What the transport does for a snapshot: the sender's file of `point`, in pieces, through a
+// SnapshotFileReceiver into the receiver's snapshot directory. False when the sender has no
+// such file (or the receive fails).
+bool copy_snapshot_file(MemFileSystem& from, MemFileSystem& to, const raft::SnapshotMetadata& point) {
+  const std::string dir = DurableLog::snapshot_dir("/data");
+  auto bytes = from.read_file(join_path(dir, snap::snapshot_name(point.term, point.index)));
+  if (!bytes) return false;
+  auto receiver = snap::SnapshotFileReceiver::begin(to, dir, point, bytes->size());
+  if (!receiver) return false;
+  std::string_view rest = *bytes;
+  while (!rest.empty()) {
+    const std::size_t n = std::min<std::size_t>(rest.size(), 64 * 1024);
+    if (!(*receiver)->append(rest.substr(0, n)).is_ok()) return false;
+    rest.remove_prefix(n);
+  }
+  return (*receiver)->finish().is_ok();
+}
+
+}  // namespace
+
 void NodeSimCluster::send(std::uint64_t from, std::vector<raft::Message> messages) {
   for (auto& msg : messages) links_[{from, msg.to}].push_back(std::move(msg));
 }
@@ -278,9 +303,13 @@ bool NodeSimCluster::deliver_one(std::mt19937_64& rng) {
   raft::Message msg = std::move(links_[link].front());
   links_[link].pop_front();
   const auto [from, to] = link;
-  const bool dropped = cut_.count(link) > 0 || !alive(to) ||
+  bool dropped = cut_.count(link) > 0 || !alive(to) ||
                        std::uniform_real_distribution<double>(0, 1)(rng) < drop_rate_;
   const bool snapshot = msg.type == raft::MessageType::kSnap;
+  // As the transport: a snapshot's message carries its metadata only, its file goes first
+  // (streamed into the receiver's snapshot directory). A sender that crashed took its send
+  // with it; a file the sender no longer has (purged meanwhile) is a failed send.
+  if (snapshot && !dropped) dropped = !alive(from) || !copy_snapshot_file(member(from).fs, member(to).fs, msg.snapshot.metadata);
   // The transport reports how a snapshot send ended; a dropped one is a failed one.
   if (snapshot && alive(from)) member(from).inbox.snapshot_reports.emplace_back(to, !dropped);
   if (dropped) {

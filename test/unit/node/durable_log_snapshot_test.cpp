@@ -9,6 +9,7 @@
 
 #include "server/common/file_mem.hpp"
 #include "server/snap/snap_format.hpp"
+#include "server/snap/snapshot_file_receiver.hpp"
 #include "test/unit/node/gated_file_system.hpp"
 
 namespace coord::node {
@@ -235,7 +236,10 @@ BOOST_AUTO_TEST_CASE(a_snapshot_from_the_leader_while_a_local_one_is_in_flight__
   auto base = log->storage().snapshot();
   BOOST_REQUIRE(base.is_ok());
   BOOST_TEST(base->metadata.index == 80u);
-  BOOST_TEST(base->data == state_at(80));
+  BOOST_TEST(base->data.empty());  // metadata only: the file holds the data
+  auto image = log->snapshot_image(base->metadata);
+  BOOST_REQUIRE(image.is_ok());
+  BOOST_TEST(image->data() == state_at(80));
   BOOST_TEST(log->storage().first_index() == 81u);
   BOOST_TEST(!has_snapshot_file(mem, 30));  // the stale file is gone
   mem.drop_unsynced();
@@ -245,7 +249,7 @@ BOOST_AUTO_TEST_CASE(a_snapshot_from_the_leader_while_a_local_one_is_in_flight__
   BOOST_TEST(reopened->recovered_snapshot().data == state_at(80));
 }
 
-BOOST_AUTO_TEST_CASE(the_in_memory_log__keeps_snapshot_metadata_only_and_serves_data_from_the_file) {
+BOOST_AUTO_TEST_CASE(the_in_memory_log_and_raft__see_snapshot_metadata_only__the_data_is_in_the_file) {
   MemFileSystem mem;
   {
     auto log = open_log(mem);
@@ -255,10 +259,14 @@ BOOST_AUTO_TEST_CASE(the_in_memory_log__keeps_snapshot_metadata_only_and_serves_
     BOOST_REQUIRE(held.is_ok());
     BOOST_TEST(held->metadata.index == 20u);
     BOOST_TEST(held->data.empty());
-    auto served = log->storage().snapshot();  // what raft sends to a follower
+    auto served = log->storage().snapshot();  // what raft sends to a follower: no data read
     BOOST_REQUIRE(served.is_ok());
-    BOOST_TEST(served->data == state_at(20));
+    BOOST_TEST(served->data.empty());
+    BOOST_TEST(served->metadata.index == 20u);
     BOOST_TEST((served->metadata.conf_state == kConf));
+    auto image = log->snapshot_image(served->metadata);  // what the transport streams
+    BOOST_REQUIRE(image.is_ok());
+    BOOST_TEST(image->data() == state_at(20));
   }
   auto log = open_log(mem);
   BOOST_TEST(log->recovered_snapshot().data == state_at(20));
@@ -266,18 +274,37 @@ BOOST_AUTO_TEST_CASE(the_in_memory_log__keeps_snapshot_metadata_only_and_serves_
   BOOST_TEST(log->recovered_snapshot().data.empty());
   BOOST_TEST(log->recovered_snapshot().metadata.index == 20u);
   BOOST_TEST(log->memory().snapshot()->data.empty());
-  BOOST_TEST(log->storage().snapshot()->data == state_at(20));
+  BOOST_TEST(log->storage().snapshot()->data.empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_snapshot_file_that_cannot_be_read__is_unavailable_to_raft_not_fatal) {
+BOOST_AUTO_TEST_CASE(a_received_snapshot_without_data__needs_its_file_in_place_and_installs_from_it) {
   MemFileSystem mem;
   auto log = open_log(mem);
   append(*log, 1, 30);
-  BOOST_REQUIRE(log->create_snapshot(20, kConf, state_at(20), 5).is_ok());
-  mem.flip_byte(kSnapDir + "/" + snap::snapshot_name(2, 20), 40);
-  auto served = log->storage().snapshot();
-  BOOST_REQUIRE(!served.is_ok());
-  BOOST_TEST(raft::is_unavailable(served.status()));
+  const raft::Snapshot leader{raft::SnapshotMetadata{80, 3, kConf}, {}};
+  // No file: refused (the transport writes the file before it steps the message).
+  BOOST_TEST((log->save_received_snapshot(leader).code() == StatusCode::kNotFound));
+  {
+    // The transport's part: the file, streamed into the snapshot directory.
+    snap::Snapshotter elsewhere(mem, "/leader/snap");
+    BOOST_REQUIRE(elsewhere.save(raft::Snapshot{leader.metadata, state_at(80)}).is_ok());
+    auto bytes = mem.read_file("/leader/snap/" + snap::snapshot_name(3, 80));
+    BOOST_REQUIRE(bytes.is_ok());
+    auto r = snap::SnapshotFileReceiver::begin(mem, kSnapDir, leader.metadata, bytes->size());
+    BOOST_REQUIRE(r.is_ok());
+    BOOST_REQUIRE((*r)->append(*bytes).is_ok());
+    BOOST_REQUIRE((*r)->finish().is_ok());
+  }
+  BOOST_REQUIRE(log->save_received_snapshot(leader).is_ok());
+  BOOST_TEST(log->storage().snapshot()->metadata.index == 80u);
+  auto image = log->snapshot_image(leader.metadata);
+  BOOST_REQUIRE(image.is_ok());
+  BOOST_TEST(image->data() == state_at(80));
+  mem.drop_unsynced();  // the file and its marker were durable
+  log.reset();
+  auto reopened = open_log(mem);
+  BOOST_TEST(reopened->recovered_snapshot().metadata.index == 80u);
+  BOOST_TEST(reopened->recovered_snapshot().data == state_at(80));
 }
 
 BOOST_AUTO_TEST_CASE(stop_snapshot_writer__finishes_the_write_but_records_nothing) {

@@ -1,7 +1,9 @@
 // SnapshotSender against a peer played by the test (a loopback acceptor that reads raw bytes):
-// the request it writes in parts (head, then the body in two halves) is one well-formed POST
-// /raft/snapshot carrying the snapshot whole, and the failpoint snap_send_midway set to `error`
-// abandons the send after the head and exactly half the body, reported failed.
+// it asks for the snapshot stream upgrade, then writes the message without data and the
+// snapshot file as stored, read from the file in pieces; its report follows the peer's answer.
+// The failpoint snap_send_midway set to `error` abandons the send once exactly half the file is
+// written;
+// a snapshot whose file is not there fails without a connection.
 #include "server/transport/snapshot_sender.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -15,7 +17,10 @@
 #include <thread>
 
 #include "server/common/failpoint.hpp"
+#include "server/common/file_mem.hpp"
 #include "server/raft/codec.hpp"
+#include "server/snap/snap_format.hpp"
+#include "server/snap/snapshotter.hpp"
 #include "server/transport/peer_wire.hpp"
 
 namespace coord::transport {
@@ -23,6 +28,8 @@ namespace {
 
 namespace net = boost::asio;
 using net::ip::tcp;
+
+const std::string kDir = "/data/member/snap";
 
 struct RecordedEvents final : PeerEvents {
   std::promise<bool> status;
@@ -40,51 +47,78 @@ raft::Message snapshot_message() {
   m.snapshot.metadata.index = 40;
   m.snapshot.metadata.term = 3;
   m.snapshot.metadata.conf_state.voters = {1, 2, 3};
-  m.snapshot.data = std::string(100000, 'x');  // more than one socket write
   return m;
 }
 
-// Accepts one connection and reads everything until the sender closes it, or, once a whole
-// request (head and Content-Length bytes) is in, answers `status` and returns.
-std::string serve_one(tcp::acceptor& acceptor, int status) {
+// Stores the snapshot of `m` with `data_bytes` of data in `fs`; its file's bytes.
+std::string store_file(MemFileSystem& fs, const raft::Message& m, std::size_t data_bytes) {
+  snap::Snapshotter s(fs, kDir);
+  raft::Snapshot snap{m.snapshot.metadata, std::string(data_bytes, 'x')};
+  for (std::size_t i = 0; i < data_bytes; ++i) snap.data[i] = static_cast<char>('a' + i % 23);
+  BOOST_REQUIRE(s.save(snap).is_ok());
+  auto bytes = fs.read_file(kDir + "/" + snap::snapshot_name(3, 40));
+  BOOST_REQUIRE(bytes.is_ok());
+  return *bytes;
+}
+
+struct Peer {
+  std::string head;      // the upgrade request
+  std::string received;  // everything after it
+};
+
+// Accepts one connection, answers the upgrade with 101, reads the preamble and as much of the
+// file as comes; once it is whole answers `status`; returns when the sender closes.
+Peer serve_one(tcp::acceptor& acceptor, std::uint16_t status) {
   tcp::socket s(acceptor.get_executor());
   acceptor.accept(s);
+  Peer peer;
   std::string in;
-  char buf[8192];
+  char buf[65536];
+  bool answered = false;
   for (;;) {
     boost::system::error_code ec;
     const std::size_t n = s.read_some(net::buffer(buf), ec);
     in.append(buf, n);
-    const auto head_end = in.find("\r\n\r\n");
-    if (head_end != std::string::npos) {
-      const auto at = in.find("Content-Length: ");
-      const std::size_t length = std::stoull(in.substr(at + 16));
-      if (in.size() >= head_end + 4 + length) {
-        const std::string answer = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 0\r\n\r\n";
-        net::write(s, net::buffer(answer));
-        return in;
+    if (peer.head.empty()) {
+      const auto head_end = in.find("\r\n\r\n");
+      if (head_end != std::string::npos) {
+        peer.head = in.substr(0, head_end + 4);
+        in.erase(0, head_end + 4);
+        const std::string upgrade = "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: " +
+                                    std::string(kSnapshotProtocol) + "\r\n\r\n";
+        net::write(s, net::buffer(upgrade));
       }
     }
-    if (ec) return in;
+    if (!peer.head.empty() && !answered) {
+      auto preamble = decode_snapshot_preamble(in);
+      if (preamble.is_ok() && preamble->has_value() && in.size() - (*preamble)->consumed == (*preamble)->file_bytes) {
+        net::write(s, net::buffer(encode_snapshot_answer(status, status == 204 ? "" : "refused by the test")));
+        answered = true;
+      }
+    }
+    if (ec) break;
   }
+  peer.received = in;
+  return peer;
 }
 
 struct Run {
-  std::string received;
+  Peer peer;
   bool reported_ok = false;
 };
 
-Run send_one(const raft::Message& m) {
+Run send_one(MemFileSystem& fs, const raft::Message& m, std::uint16_t status, bool expect_connection = true) {
   net::io_context ioc;
   tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
   const std::string url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port());
   RecordedEvents events;
   auto reported = events.status.get_future();
-  auto sender = std::make_shared<SnapshotSender>(ioc, PeerIdentity{1, 2, 0x77}, std::vector<std::string>{url}, events);
+  auto sender = std::make_shared<SnapshotSender>(ioc, PeerIdentity{1, 2, 0x77}, std::vector<std::string>{url}, events,
+                                                 nullptr, SnapshotFiles{&fs, kDir});
   sender->send(m);
   std::thread io([&] { ioc.run(); });
   Run run;
-  run.received = serve_one(acceptor, 204);
+  if (expect_connection) run.peer = serve_one(acceptor, status);
   run.reported_ok = reported.get();
   sender->stop();
   io.join();
@@ -99,29 +133,48 @@ struct FailpointsCleared {
 
 BOOST_AUTO_TEST_SUITE(snapshot_sender)
 
-BOOST_AUTO_TEST_CASE(the_parts_make_one_request_carrying_the_whole_snapshot) {
+BOOST_AUTO_TEST_CASE(upgrade_then_the_message_without_data_then_the_file_as_stored) {
+  MemFileSystem fs;
   const raft::Message m = snapshot_message();
-  const Run run = send_one(m);
+  const std::string file = store_file(fs, m, 3 * SnapshotSender::kChunkBytes + 1000);  // several pieces
+  const Run run = send_one(fs, m, 204);
   BOOST_TEST(run.reported_ok);
-  BOOST_TEST(run.received.rfind("POST /raft/snapshot HTTP/1.1\r\n", 0) == 0u);
-  const auto body_at = run.received.find("\r\n\r\n") + 4;
-  auto batch = decode_batch(std::string_view(run.received).substr(body_at));
-  BOOST_TEST_REQUIRE(batch.is_ok(), batch.status().message());
-  BOOST_TEST_REQUIRE(batch->size() == 1u);
-  BOOST_TEST((batch->front() == m));
+  BOOST_TEST(run.peer.head.rfind("GET /raft/snapshot/stream HTTP/1.1\r\n", 0) == 0u);
+  BOOST_TEST(run.peer.head.find("Upgrade: coord-raft-snapshot/2\r\n") != std::string::npos);
+  BOOST_TEST(run.peer.head.find("X-Server-From: 1\r\n") != std::string::npos);
+  auto preamble = decode_snapshot_preamble(run.peer.received);
+  BOOST_TEST_REQUIRE(preamble.is_ok(), preamble.status().message());
+  BOOST_TEST_REQUIRE(preamble->has_value());
+  BOOST_TEST(((*preamble)->message == m));
+  BOOST_TEST((*preamble)->file_bytes == file.size());
+  BOOST_TEST(run.peer.received.substr((*preamble)->consumed) == file);
 }
 
-BOOST_AUTO_TEST_CASE(failpoint_snap_send_midway_error__half_the_body_then_the_connection_closes) {
+BOOST_AUTO_TEST_CASE(a_refusing_peer__is_a_failed_send) {
+  MemFileSystem fs;
+  const raft::Message m = snapshot_message();
+  store_file(fs, m, 1000);
+  BOOST_TEST(!send_one(fs, m, 400).reported_ok);
+}
+
+BOOST_AUTO_TEST_CASE(no_file__fails_without_a_connection) {
+  MemFileSystem fs;
+  BOOST_TEST(!send_one(fs, snapshot_message(), 204, false).reported_ok);
+}
+
+BOOST_AUTO_TEST_CASE(failpoint_snap_send_midway_error__part_of_the_file_then_the_connection_closes) {
   FailpointsCleared cleared;
   failpoint::configure(*failpoint::parse("snap_send_midway=error"));
+  MemFileSystem fs;
   const raft::Message m = snapshot_message();
-  const Run run = send_one(m);
+  const std::string file = store_file(fs, m, 1000);  // one piece, were it not for the middle
+  const Run run = send_one(fs, m, 204);
   BOOST_TEST(!run.reported_ok);
-  const std::string body = encode_batch({raft::encode(m)});
-  const auto head_end = run.received.find("\r\n\r\n");
-  BOOST_TEST_REQUIRE(head_end != std::string::npos);
-  BOOST_TEST(run.received.size() - (head_end + 4) == body.size() / 2);
-  BOOST_TEST(run.received.substr(head_end + 4) == body.substr(0, body.size() / 2));
+  auto preamble = decode_snapshot_preamble(run.peer.received);
+  BOOST_TEST_REQUIRE(preamble.is_ok());
+  BOOST_TEST_REQUIRE(preamble->has_value());
+  const std::string sent = run.peer.received.substr((*preamble)->consumed);
+  BOOST_TEST(sent == file.substr(0, file.size() / 2));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
