@@ -39,8 +39,8 @@ enum class Point : std::uint8_t {
                            //   before the store is replaced by it
   kConfBeforeApply,        // conf_before_apply: before a committed conf change (member add, remove or
                            //   update) is applied; crash or stall only, as applying one cannot fail
-  kSnapSendMidway,         // snap_send_midway: when the leader has written the head and half the body
-                           //   of a snapshot to a follower (error: the send is abandoned there)
+  kSnapSendMidway,         // snap_send_midway: when the leader has written the message and exactly half
+                           //   the file of a snapshot to a follower (error: the send is abandoned there)
   kCount,
 };
 
