@@ -241,6 +241,12 @@ void Session::wait_idle() {
   });
 }
 
+std::size_t Session::held_buffer_bytes() const {
+  std::size_t held = buffer_.capacity() + (parser_ ? sizeof(*parser_) : 0);
+  if (write_buffer_.capacity() > std::string().capacity()) held += write_buffer_.capacity();  // past the inline bytes
+  return held;
+}
+
 void Session::on_request_bytes(beast::error_code ec, std::size_t n) {
   if (ec) return on_read(ec, 0);
   buffer_.commit(n);

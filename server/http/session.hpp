@@ -153,6 +153,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // What the handler's check_head() kept for the current request (SessionLimits::head_first,
   // the peer listener), handed over once; empty otherwise. Call on the strand (from route()).
   HeadState take_head_state() { return std::move(head_state_); }
+  // Bytes the session holds for reading and answering requests (read buffer, parser, write
+  // buffer); none while it waits idle. For tests; call on the strand.
+  std::size_t held_buffer_bytes() const;
 
  private:
   void on_tls_handshake(boost::beast::error_code ec);
