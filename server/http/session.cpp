@@ -79,8 +79,12 @@ void append_chunk(std::string& out, std::string_view data) {
 
 Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
                  std::shared_ptr<net::ssl::context> tls_context)
+    : Session(std::move(socket), handler, std::make_shared<const SessionLimits>(std::move(limits)), std::move(tls_context)) {}
+
+Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, std::shared_ptr<const SessionLimits> limits,
+                 std::shared_ptr<net::ssl::context> tls_context)
     : handler_(handler),
-      limits_(limits),
+      limits_(std::move(limits)),
       tls_context_(std::move(tls_context)),
       // With TLS the socket goes to tls_ and socket_ only lends its executor.
       socket_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
@@ -122,7 +126,7 @@ void Session::on_tls_handshake(beast::error_code ec) {
                    " (TLS handshake: " + ec.message() + ")");
     return do_close();
   }
-  if (limits_.tls_check_client_san) {
+  if (limits_->tls_check_client_san) {
     beast::error_code ignored;
     const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
     if (auto why = tls::check_client_san(tls_->native_handle(), remote.address()); !why.empty()) {
@@ -139,7 +143,7 @@ void Session::on_tls_handshake(beast::error_code ec) {
 void Session::new_parser() {
   if (!parser_) parser_ = std::make_unique<std::optional<Parser>>();
   parser_->emplace();
-  parser().body_limit(limits_.body_limit);
+  parser().body_limit(limits_->body_limit);
   parser().header_limit(kRequestHeadLimit);
 }
 
@@ -147,7 +151,7 @@ void Session::do_read() {
   if (closed_) return;
   new_parser();
   head_state_.reset();  // the last request's, if its route() did not take it
-  idle_deadline_ = std::chrono::steady_clock::now() + limits_.read_timeout;
+  idle_deadline_ = std::chrono::steady_clock::now() + limits_->read_timeout;
   if (tls_) return read_request();
   // The request as a whole (the wait for it included) must arrive by the idle deadline.
   set_deadline(idle_deadline_);
@@ -235,7 +239,7 @@ void Session::wait_idle() {
     // keep the buffers (the wait began when do_read() set the idle deadline).
     self->keep_buffers_ =
         self->answered_ &&
-        std::chrono::steady_clock::now() < self->idle_deadline_ - self->limits_.read_timeout + kIdleRelease;
+        std::chrono::steady_clock::now() < self->idle_deadline_ - self->limits_->read_timeout + kIdleRelease;
     self->new_parser();
     self->on_request_bytes(ec, n);
   });
@@ -250,7 +254,7 @@ std::size_t Session::held_buffer_bytes() const {
 void Session::on_request_bytes(beast::error_code ec, std::size_t n) {
   if (ec) return on_read(ec, 0);
   buffer_.commit(n);
-  if (!limits_.head_first && parse_buffered()) return;
+  if (!limits_->head_first && parse_buffered()) return;
   read_request();
 }
 
@@ -284,7 +288,7 @@ void Session::set_deadline(std::chrono::steady_clock::time_point when) {
 
 std::chrono::steady_clock::time_point Session::next_wake() const {
   // The idle deadline is read_timeout after the wait began (do_read).
-  if (waiting_for_request_ && !idle_) return std::min(deadline_, idle_deadline_ - limits_.read_timeout + kIdleRelease);
+  if (waiting_for_request_ && !idle_) return std::min(deadline_, idle_deadline_ - limits_->read_timeout + kIdleRelease);
   return deadline_;
 }
 
@@ -303,7 +307,7 @@ void Session::on_timer(beast::error_code ec) {
   // A read or write outlived its deadline: close, as Beast's stream does on a timeout (the
   // operation then fails and its handler finds the session closed).
   if (now >= deadline_) return do_close();
-  if (waiting_for_request_ && !idle_ && now >= idle_deadline_ - limits_.read_timeout + kIdleRelease) go_idle();
+  if (waiting_for_request_ && !idle_ && now >= idle_deadline_ - limits_->read_timeout + kIdleRelease) go_idle();
   arm_timer();  // for what is next, if anything
 }
 
@@ -368,8 +372,8 @@ void Session::on_head(beast::error_code ec) {
     busy_ = true;
     return write_reply(std::move(*refused));
   }
-  if (!limits_.head_first) return continue_then_read_body();
-  std::uint64_t limit = limits_.body_limit;
+  if (!limits_->head_first) return continue_then_read_body();
+  std::uint64_t limit = limits_->body_limit;
   std::optional<Reply> refusal = handler_.check_head(parser().get(), limit, head_state_);
   // Beast compares Content-Length with the body limit only while parsing the head, which is
   // done: a declared length above the handler's limit is refused here, before any body byte.
@@ -386,13 +390,13 @@ void Session::on_head(beast::error_code ec) {
 }
 
 void Session::note_origin() {
-  if (!limits_.cors) {
+  if (!limits_->cors) {
     cors_origin_ = {};
-  } else if (limits_.cors->allows_all()) {
-    cors_origin_ = limits_.cors->allow_origin({});
+  } else if (limits_->cors->allows_all()) {
+    cors_origin_ = limits_->cors->allow_origin({});
   } else {
     const auto origin = parser().get()[bhttp::field::origin];
-    cors_origin_ = limits_.cors->allow_origin(std::string_view(origin.data(), origin.size()));
+    cors_origin_ = limits_->cors->allow_origin(std::string_view(origin.data(), origin.size()));
   }
 }
 
@@ -543,6 +547,7 @@ void Session::begin_stream(Reply head) {
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
   set_deadline(kNoDeadline);
+  if (!tls_) timer_.cancel();  // frees the pending wait (a stream has no deadline)
   // A stream may stay open for hours with nothing to read or answer: it keeps no buffer of the
   // exchanges before it (bytes a pipelining client sent ahead stay in buffer_).
   buffer_.shrink_to_fit();
@@ -592,10 +597,10 @@ bool Session::on_io_thread() {
 
 void Session::queue_frames(SharedBytes frames, bool last) {
   if (closed_ || !streaming_ || stream_ending_) return;
-  if (chunks_.size() >= limits_.max_queued_chunks) return do_close();  // hopelessly behind
+  if (chunks_.size() >= limits_->max_queued_chunks) return do_close();  // hopelessly behind
   // Behind by more bytes than allowed: the client does not read (or reads too slowly). A lone
   // frame goes out whatever its size, so one large value always reaches a reading watcher.
-  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_.max_queued_bytes) return do_close();
+  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_->max_queued_bytes) return do_close();
   stream_bytes_ += frames->size();
   chunks_.push_back(std::move(frames));
   if (last) stream_ending_ = true;
@@ -627,23 +632,31 @@ void Session::pump_stream() {
     return;
   }
   // Everything queued goes out in one gathered write: a stream that fell behind catches up
-  // with one system call. in_flight_ keeps the bytes alive until the write completes.
+  // with one system call. As for answers: written at once when the socket takes it all (a
+  // watcher's event always does), with no completion handler; otherwise the rest goes out
+  // asynchronously. Invariant: with no write in flight, stream_bytes_ is what chunks_ holds.
+  std::size_t written = 0;
+  if (!tls_) {
+    beast::error_code ec;
+    if (chunks_.size() == 1) {
+      written = write_now(net::buffer(*chunks_.front()), ec);  // one frame (the usual case): no gather list kept
+    } else {
+      gather_.clear();
+      for (const auto& frames : chunks_) gather_.emplace_back(frames->data(), frames->size());
+      written = write_now(gather_, ec);
+    }
+    if (ec) return do_close();
+    if (written == stream_bytes_) {
+      stream_bytes_ = 0;
+      chunks_.clear();
+      return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
+    }
+  }
+  // in_flight_ keeps the bytes alive until the write completes.
   in_flight_.clear();
   in_flight_.swap(chunks_);
   gather_.clear();
   for (const auto& frames : in_flight_) gather_.emplace_back(frames->data(), frames->size());
-  // As for answers: written at once when the socket takes it all (a watcher's event always
-  // does), with no completion handler; otherwise the rest goes out asynchronously.
-  beast::error_code ec;
-  std::size_t written = tls_ ? 0 : write_now(gather_, ec);
-  if (ec) {
-    release_in_flight();
-    return do_close();
-  }
-  if (written == net::buffer_size(gather_)) {
-    release_in_flight();
-    return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
-  }
   std::size_t first = 0;
   while (written >= gather_[first].size()) written -= gather_[first++].size();
   gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(first));
