@@ -52,7 +52,7 @@ Listener::Listener(net::io_context& ioc, RequestHandler& handler, SessionLimits 
                    std::shared_ptr<tls::ContextSource> tls, std::vector<net::io_context*> session_contexts)
     : ioc_(ioc),
       handler_(handler),
-      limits_(limits),
+      limits_(std::make_shared<const SessionLimits>(std::move(limits))),
       tls_(std::move(tls)),
       session_contexts_(std::move(session_contexts)),
       acceptor_(net::make_strand(ioc)),
@@ -87,11 +87,11 @@ void Listener::do_accept() {
   // The slot is taken before the accept, so a connection never exists without one; with none
   // free the listener waits and new connections queue in the kernel's backlog meanwhile.
   std::shared_ptr<void> slot;
-  if (limits_.connections) {
-    slot = limits_.connections->try_acquire();
+  if (limits_->connections) {
+    slot = limits_->connections->try_acquire();
     if (!slot) {
       if (!reported_)
-        COORD_LOG_WARN(std::to_string(limits_.connections->max()) +
+        COORD_LOG_WARN(std::to_string(limits_->connections->max()) +
                        " connections open, all the open-files limit allows; new ones wait");
       reported_ = true;
       return retry_later();

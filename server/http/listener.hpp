@@ -39,7 +39,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   boost::asio::io_context& ioc_;
   RequestHandler& handler_;
-  const SessionLimits limits_;
+  const std::shared_ptr<const SessionLimits> limits_;  // shared by every session (never null)
   const std::shared_ptr<tls::ContextSource> tls_;
   const std::vector<boost::asio::io_context*> session_contexts_;
   // On the acceptor's strand.

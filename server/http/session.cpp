@@ -79,13 +79,17 @@ void append_chunk(std::string& out, std::string_view data) {
 
 Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
                  std::shared_ptr<net::ssl::context> tls_context)
+    : Session(std::move(socket), handler, std::make_shared<const SessionLimits>(std::move(limits)), std::move(tls_context)) {}
+
+Session::Session(net::ip::tcp::socket socket, RequestHandler& handler, std::shared_ptr<const SessionLimits> limits,
+                 std::shared_ptr<net::ssl::context> tls_context)
     : handler_(handler),
-      limits_(limits),
+      limits_(std::move(limits)),
       tls_context_(std::move(tls_context)),
-      // With TLS the socket goes to tls_ and stream_ only lends its executor.
-      stream_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
+      // With TLS the socket goes to tls_ and socket_ only lends its executor.
+      socket_(tls_context_ ? net::ip::tcp::socket(socket.get_executor()) : std::move(socket)),
       tls_(tls_context_ ? std::make_unique<TlsStream>(std::move(socket), *tls_context_) : nullptr),
-      idle_timer_(stream_.get_executor()),
+      timer_(socket_.get_executor()),
       buffer_(kReadBufferLimit) {}
 
 Session::~Session() = default;
@@ -100,7 +104,7 @@ auto Session::tls_handler(Handler handler) {
 }
 
 void Session::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     if (self->tls_) {
       self->tls_->next_layer().expires_after(kTlsHandshakeTimeout);
       return self->tls_->async_handshake(net::ssl::stream_base::server,
@@ -108,7 +112,7 @@ void Session::start() {
     }
     // Synchronous calls must never block an io thread: write_now() relies on this.
     beast::error_code ignored;
-    self->stream_.socket().non_blocking(true, ignored);
+    self->socket_.non_blocking(true, ignored);
     self->do_read();
   });
 }
@@ -122,7 +126,7 @@ void Session::on_tls_handshake(beast::error_code ec) {
                    " (TLS handshake: " + ec.message() + ")");
     return do_close();
   }
-  if (limits_.tls_check_client_san) {
+  if (limits_->tls_check_client_san) {
     beast::error_code ignored;
     const auto remote = tls_->next_layer().socket().remote_endpoint(ignored);
     if (auto why = tls::check_client_san(tls_->native_handle(), remote.address()); !why.empty()) {
@@ -136,14 +140,22 @@ void Session::on_tls_handshake(beast::error_code ec) {
   do_read();
 }
 
+void Session::new_parser() {
+  if (!parser_) parser_ = std::make_unique<std::optional<Parser>>();
+  parser_->emplace();
+  parser().body_limit(limits_->body_limit);
+  parser().header_limit(kRequestHeadLimit);
+}
+
 void Session::do_read() {
   if (closed_) return;
-  parser_.emplace();
+  new_parser();
   head_state_.reset();  // the last request's, if its route() did not take it
-  parser_->body_limit(limits_.body_limit);
-  parser_->header_limit(kRequestHeadLimit);
-  idle_deadline_ = std::chrono::steady_clock::now() + limits_.read_timeout;
-  if (!tls_ && buffer_.size() == 0) return read_or_wait();
+  idle_deadline_ = std::chrono::steady_clock::now() + limits_->read_timeout;
+  if (tls_) return read_request();
+  // The request as a whole (the wait for it included) must arrive by the idle deadline.
+  set_deadline(idle_deadline_);
+  if (buffer_.size() == 0) return read_or_wait();
   read_request();
 }
 
@@ -171,7 +183,7 @@ void Session::read_or_wait() {
   const std::unique_ptr<Session, decltype(leave)> nested(this, leave);  // callers hold a reference
   beast::error_code ec;
   // The socket is non-blocking (start()): this takes what arrived without waiting.
-  const std::size_t n = stream_.socket().read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
+  const std::size_t n = socket_.read_some(buffer_.prepare(beast::read_size(buffer_, 65536)), ec);
   if (ec == net::error::would_block || ec == net::error::try_again) {
     waits_before_read_at_once_ = kWaitsAfterEmptyRead;
     return wait_for_request();
@@ -181,20 +193,68 @@ void Session::read_or_wait() {
 
 void Session::wait_for_request() {
   waiting_for_request_ = true;
-  if (!idle_timer_armed_) arm_idle_timer();
-  stream_.socket().async_read_some(
+  // A client not seen to come back quickly waits without buffers at once: a wait with them
+  // would leave, when it ends kIdleRelease later, a hole in the heap between sessions that
+  // later ones need not fill (RSS then keeps what was freed).
+  if (!keep_buffers_) {
+    idle_ = true;
+    return wait_idle();
+  }
+  if (timer_waits_ == 0 || next_wake() < timer_.expiry()) arm_timer();  // usually armed already
+  socket_.async_read_some(
       buffer_.prepare(beast::read_size(buffer_, 65536)),
       [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-        self->waiting_for_request_ = false;
         if (self->closed_) return;
-        self->on_request_bytes(ec, n);  // an error: cancelled by the idle timer or do_close(), or the client left
+        // Cancelled to go idle: wait on without buffers. (If bytes came first, the read
+        // completed with them and the session is simply not idle.)
+        if (ec == net::error::operation_aborted && self->idle_) return self->wait_idle();
+        self->waiting_for_request_ = self->idle_ = false;
+        self->on_request_bytes(ec, n);  // an error: do_close() (the deadline) or the client left
       });
+}
+
+void Session::go_idle() {
+  idle_ = true;
+  keep_buffers_ = false;
+  beast::error_code ignored;
+  socket_.cancel(ignored);  // the pending read's handler goes on in wait_idle()
+}
+
+void Session::wait_idle() {
+  // Invariant: nothing is buffered or being written, and the parser has taken nothing (the
+  // cancelled read was the first of this request), so all three may go.
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  std::string().swap(write_buffer_);
+  parser_.reset();
+  socket_.async_wait(net::socket_base::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    if (self->closed_) return;
+    std::size_t n = 0;
+    if (!ec) {
+      n = self->socket_.read_some(self->buffer_.prepare(beast::read_size(self->buffer_, 65536)), ec);
+      if (ec == net::error::would_block || ec == net::error::try_again) return self->wait_idle();  // a spurious wake-up
+    }
+    self->waiting_for_request_ = self->idle_ = false;
+    // A client that has had an answer and came back within kIdleRelease is busy: its next waits
+    // keep the buffers (the wait began when do_read() set the idle deadline).
+    self->keep_buffers_ =
+        self->answered_ &&
+        std::chrono::steady_clock::now() < self->idle_deadline_ - self->limits_->read_timeout + kIdleRelease;
+    self->new_parser();
+    self->on_request_bytes(ec, n);
+  });
+}
+
+std::size_t Session::held_buffer_bytes() const {
+  std::size_t held = buffer_.capacity() + (parser_ ? sizeof(*parser_) : 0);
+  if (write_buffer_.capacity() > std::string().capacity()) held += write_buffer_.capacity();  // past the inline bytes
+  return held;
 }
 
 void Session::on_request_bytes(beast::error_code ec, std::size_t n) {
   if (ec) return on_read(ec, 0);
   buffer_.commit(n);
-  if (!limits_.head_first && parse_buffered()) return;
+  if (!limits_->head_first && parse_buffered()) return;
   read_request();
 }
 
@@ -204,54 +264,74 @@ void Session::on_request_bytes(beast::error_code ec, std::size_t n) {
 // are needed read_request() goes on from there. Errors are the parser's, as Beast's read
 // would report them (body_limit, header_limit, bad syntax).
 bool Session::parse_buffered() {
-  parser_->eager(true);  // the body too, as bhttp::async_read parses
+  parser().eager(true);  // the body too, as bhttp::async_read parses
   beast::error_code ec;
-  while (!parser_->is_done() && buffer_.size() > 0) {
-    buffer_.consume(parser_->put(buffer_.data(), ec));
+  while (!parser().is_done() && buffer_.size() > 0) {
+    buffer_.consume(parser().put(buffer_.data(), ec));
     if (ec == bhttp::error::need_more) return false;
     if (ec) break;
   }
-  if (!ec && !parser_->is_done()) return false;
+  if (!ec && !parser().is_done()) return false;
   on_read(ec, 0);
   return true;
 }
 
-void Session::arm_idle_timer() {
-  idle_timer_armed_ = true;
-  idle_timer_.expires_at(idle_deadline_);
-  idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->on_idle_timer(ec); });
+void Session::set_deadline(std::chrono::steady_clock::time_point when) {
+  if (tls_) {
+    if (when == kNoDeadline) return tls_->next_layer().expires_never();
+    return tls_->next_layer().expires_at(when);
+  }
+  deadline_ = when;
+  // Later than the timer's expiry (the usual case): it finds the new deadline when it fires.
+  if (when != kNoDeadline && (timer_waits_ == 0 || when < timer_.expiry())) arm_timer();
 }
 
-void Session::on_idle_timer(beast::error_code ec) {
-  idle_timer_armed_ = false;
-  if (ec || closed_ || !waiting_for_request_) return;  // the next wait_for_request() arms it again
-  if (std::chrono::steady_clock::now() < idle_deadline_) return arm_idle_timer();  // a later wait moved the deadline
-  beast::error_code ignored;
-  stream_.socket().cancel(ignored);  // the client stayed idle too long: the read fails and closes
+std::chrono::steady_clock::time_point Session::next_wake() const {
+  // The idle deadline is read_timeout after the wait began (do_read).
+  if (waiting_for_request_ && !idle_) return std::min(deadline_, idle_deadline_ - limits_->read_timeout + kIdleRelease);
+  return deadline_;
+}
+
+void Session::arm_timer() {
+  const auto when = next_wake();
+  if (when == kNoDeadline) return;
+  timer_.expires_at(when);  // cancels a pending wait, whose handler then only counts itself out
+  ++timer_waits_;
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) { self->on_timer(ec); });
+}
+
+void Session::on_timer(beast::error_code ec) {
+  --timer_waits_;
+  if (ec || closed_ || timer_waits_ > 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  // A read or write outlived its deadline: close, as Beast's stream does on a timeout (the
+  // operation then fails and its handler finds the session closed).
+  if (now >= deadline_) return do_close();
+  if (waiting_for_request_ && !idle_ && now >= idle_deadline_ - limits_->read_timeout + kIdleRelease) go_idle();
+  arm_timer();  // for what is next, if anything
 }
 
 void Session::read_request() {
-  // The request as a whole (the wait for it included) must arrive by the idle deadline.
-  tcp().expires_at(idle_deadline_);
+  if (tls_) set_deadline(idle_deadline_);  // the request as a whole must arrive by the idle deadline (do_read)
   // The head first, then the body (on_head): a client that asked to hear "100 Continue" first
   // is told so between the two.
-  if (parser_->is_header_done()) return on_head({});
+  if (parser().is_header_done()) return on_head({});
   auto head = [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_head(ec); };
-  if (tls_) return bhttp::async_read_header(*tls_, buffer_, *parser_, tls_handler(std::move(head)));
-  bhttp::async_read_header(stream_, buffer_, *parser_, std::move(head));
+  if (tls_) return bhttp::async_read_header(*tls_, buffer_, parser(), tls_handler(std::move(head)));
+  bhttp::async_read_header(socket_, buffer_, parser(), std::move(head));
 }
 
 void Session::read_body() {
-  if (parser_->is_done()) return on_read({}, 0);  // no body: nothing to wait for
+  if (parser().is_done()) return on_read({}, 0);  // no body: nothing to wait for
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
-  if (tls_) return bhttp::async_read(*tls_, buffer_, *parser_, tls_handler(std::move(done)));
-  bhttp::async_read(stream_, buffer_, *parser_, std::move(done));
+  if (tls_) return bhttp::async_read(*tls_, buffer_, parser(), tls_handler(std::move(done)));
+  bhttp::async_read(socket_, buffer_, parser(), std::move(done));
 }
 
 std::optional<Reply> Session::expectation_refusal() const {
   // As Go's server (net/http): an Expect other than 100-continue is answered 417 before any
   // handler runs (no CORS headers), and the connection closes.
-  const auto expect = parser_->get()[bhttp::field::expect];
+  const auto expect = parser().get()[bhttp::field::expect];
   if (expect.empty() || beast::iequals(expect, "100-continue")) return std::nullopt;
   Reply refused{417, {}, {}, {}};
   refused.bare = refused.close = true;
@@ -263,8 +343,8 @@ void Session::continue_then_read_body() {
   // read every body they are sent, so it goes out as soon as the head is read. Only HTTP/1.1
   // clients are told, and only when a body is still to come (one that came with the head
   // needs no invitation).
-  const auto& head = parser_->get();
-  if (parser_->is_done() || head.version() < 11 || !beast::iequals(head[bhttp::field::expect], "100-continue"))
+  const auto& head = parser().get();
+  if (parser().is_done() || head.version() < 11 || !beast::iequals(head[bhttp::field::expect], "100-continue"))
     return read_body();
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   std::size_t sent = 0;
@@ -281,7 +361,7 @@ void Session::continue_then_read_body() {
   };
   const auto rest = net::buffer(kContinue.data() + sent, kContinue.size() - sent);
   if (tls_) return net::async_write(*tls_, rest, tls_handler(std::move(then)));
-  net::async_write(stream_, rest, std::move(then));
+  net::async_write(socket_, rest, std::move(then));
 }
 
 void Session::on_head(beast::error_code ec) {
@@ -292,12 +372,12 @@ void Session::on_head(beast::error_code ec) {
     busy_ = true;
     return write_reply(std::move(*refused));
   }
-  if (!limits_.head_first) return continue_then_read_body();
-  std::uint64_t limit = limits_.body_limit;
-  std::optional<Reply> refusal = handler_.check_head(parser_->get(), limit, head_state_);
+  if (!limits_->head_first) return continue_then_read_body();
+  std::uint64_t limit = limits_->body_limit;
+  std::optional<Reply> refusal = handler_.check_head(parser().get(), limit, head_state_);
   // Beast compares Content-Length with the body limit only while parsing the head, which is
   // done: a declared length above the handler's limit is refused here, before any body byte.
-  if (!refusal && parser_->content_length() && *parser_->content_length() > limit)
+  if (!refusal && parser().content_length() && *parser().content_length() > limit)
     refusal = Reply{413, kText, "http: request body too large\n", {}};
   if (refusal) {
     head_state_.reset();  // no body will come
@@ -305,18 +385,18 @@ void Session::on_head(beast::error_code ec) {
     refusal->close = true;  // the unread body would otherwise be taken for the next request
     return write_reply(std::move(*refusal));
   }
-  parser_->body_limit(limit);  // also bounds a chunked body as it arrives
+  parser().body_limit(limit);  // also bounds a chunked body as it arrives
   continue_then_read_body();
 }
 
 void Session::note_origin() {
-  if (!limits_.cors) {
+  if (!limits_->cors) {
     cors_origin_ = {};
-  } else if (limits_.cors->allows_all()) {
-    cors_origin_ = limits_.cors->allow_origin({});
+  } else if (limits_->cors->allows_all()) {
+    cors_origin_ = limits_->cors->allow_origin({});
   } else {
-    const auto origin = parser_->get()[bhttp::field::origin];
-    cors_origin_ = limits_.cors->allow_origin(std::string_view(origin.data(), origin.size()));
+    const auto origin = parser().get()[bhttp::field::origin];
+    cors_origin_ = limits_->cors->allow_origin(std::string_view(origin.data(), origin.size()));
   }
 }
 
@@ -345,10 +425,11 @@ void Session::on_read(beast::error_code ec, std::size_t) {
     return write_reply(std::move(bad));
   }
   busy_ = true;
+  deadline_ = kNoDeadline;  // plain: the handler may take its time (a TLS session has no read pending)
   note_origin();
   // A request read whole at once (parse_buffered) did not pass on_head().
   if (auto refused = expectation_refusal()) return write_reply(std::move(*refused));
-  HttpRequest request = parser_->release();
+  HttpRequest request = parser().release();
   keep_alive_ = request.keep_alive();
   http_10_ = request.version() == 10;
   handler_.route(std::move(request), shared_from_this());
@@ -357,7 +438,7 @@ void Session::on_read(beast::error_code ec, std::size_t) {
 void Session::reply(Reply reply) {
   // dispatch: from a handler on the strand, or from an io thread in no strand while the strand
   // is idle, the answer is written at once instead of after another pass through the queue.
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), r = std::move(reply)]() mutable {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), r = std::move(reply)]() mutable {
     if (self->closed_ || self->streaming_ || !self->busy_) return;
     self->write_reply(std::move(r));
   });
@@ -387,16 +468,16 @@ void Session::write_reply(Reply reply) {
     if (ec || written == out.size()) return on_write(close, ec);
   }
   writing_ = true;
-  tcp().expires_after(kWriteTimeout);
+  set_deadline(std::chrono::steady_clock::now() + kWriteTimeout);
   const auto rest = net::buffer(out.data() + written, out.size() - written);
   auto done = [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); };
   if (tls_) return net::async_write(*tls_, rest, tls_handler(std::move(done)));
-  net::async_write(stream_, rest, std::move(done));
+  net::async_write(socket_, rest, std::move(done));
 }
 
 template <class Buffers>
 std::size_t Session::write_now(const Buffers& buffers, beast::error_code& ec) {
-  const std::size_t n = stream_.socket().write_some(buffers, ec);
+  const std::size_t n = socket_.write_some(buffers, ec);
   if (ec == net::error::would_block || ec == net::error::try_again) ec = {};
   return ec ? 0 : n;
 }
@@ -406,6 +487,7 @@ void Session::on_write(bool close, beast::error_code ec) {
   abandon_fn_ = nullptr;  // the exchange completed: nothing left to cancel
   if (ec || close) return do_close();
   busy_ = false;
+  answered_ = true;
   // An idle connection keeps no large buffer: a 1 MB answer or a large request's read-ahead
   // would otherwise stay allocated for as long as the client keeps the connection.
   if (write_buffer_.capacity() > kKeptBufferBytes) std::string().swap(write_buffer_);
@@ -414,7 +496,7 @@ void Session::on_write(bool close, beast::error_code ec) {
 }
 
 void Session::upgrade(Reply head, SocketTaker take) {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), head = std::move(head), take = std::move(take)]() mutable {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), head = std::move(head), take = std::move(take)]() mutable {
     if (self->closed_ || self->streaming_ || !self->busy_) return;
     std::string& out = self->write_buffer_;
     out.clear();
@@ -422,7 +504,7 @@ void Session::upgrade(Reply head, SocketTaker take) {
     append_head(out, head, {});
     out += "\r\n";
     self->writing_ = true;
-    self->tcp().expires_after(kWriteTimeout);
+    self->set_deadline(std::chrono::steady_clock::now() + kWriteTimeout);
     auto written = [self, take = std::move(take)](beast::error_code ec, std::size_t) mutable {
       self->writing_ = false;
       if (ec || self->closed_) return self->do_close();
@@ -431,20 +513,20 @@ void Session::upgrade(Reply head, SocketTaker take) {
       self->buffer_.consume(self->buffer_.size());
       self->closed_ = true;
       self->abandon_fn_ = nullptr;
-      self->idle_timer_.cancel();
-      self->tcp().expires_never();
+      self->set_deadline(kNoDeadline);
+      self->timer_.cancel();
       // Braced initialisation runs in order: the socket is chosen before tls_ is moved.
-      UpgradedStream handed{self->tls_ ? net::ip::tcp::socket(self->stream_.get_executor()) : self->stream_.release_socket(),
+      UpgradedStream handed{self->tls_ ? net::ip::tcp::socket(self->socket_.get_executor()) : std::move(self->socket_),
                             std::move(self->tls_), self->tls_context_};
       take(std::move(handed), std::move(leftover));
     };
     if (self->tls_) return net::async_write(*self->tls_, net::buffer(out), self->tls_handler(std::move(written)));
-    net::async_write(self->stream_, net::buffer(out), std::move(written));
+    net::async_write(self->socket_, net::buffer(out), std::move(written));
   });
 }
 
 void Session::on_abandon(std::function<void()> fn) {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
     if (self->closed_) {
       fn();
       return;
@@ -456,7 +538,7 @@ void Session::on_abandon(std::function<void()> fn) {
 void Session::begin_stream(Reply head) {
   // dispatch, not post: called on the strand, the head must be queued before any chunk that
   // another thread posts afterwards.
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), h = std::move(head)]() mutable {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), h = std::move(head)]() mutable {
     if (self->closed_ || self->streaming_ || !self->busy_) return;
     self->write_stream_head(std::move(h));
   });
@@ -464,19 +546,22 @@ void Session::begin_stream(Reply head) {
 
 void Session::write_stream_head(Reply head) {
   streaming_ = true;
-  tcp().expires_never();
+  set_deadline(kNoDeadline);
+  if (!tls_) timer_.cancel();  // frees the pending wait (a stream has no deadline)
   // A stream may stay open for hours with nothing to read or answer: it keeps no buffer of the
   // exchanges before it (bytes a pipelining client sent ahead stay in buffer_).
   buffer_.shrink_to_fit();
   std::string().swap(write_buffer_);
-  chunks_.push_front(std::make_shared<const std::string>(stream_head(head, keep_alive_, cors_origin_)));
+  parser_.reset();  // the request was routed; the next one (do_read) gets a new parser
+  // Invariant: chunks_ is empty (queue_frames() takes frames only once streaming_ is set).
+  chunks_.push_back(std::make_shared<const std::string>(stream_head(head, keep_alive_, cors_origin_)));
   stream_bytes_ += chunks_.front()->size();
   pump_stream();
   watch_for_close();
 }
 
 void Session::send_frames(SharedBytes frames, bool last) {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this(), f = std::move(frames), last]() mutable {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), f = std::move(frames), last]() mutable {
     self->queue_frames(std::move(f), last);
   });
 }
@@ -488,7 +573,7 @@ bool Session::enqueue_frames(SharedBytes frames, bool last) {
 }
 
 void Session::send_enqueued() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     std::vector<std::pair<SharedBytes, bool>> frames;
     {
       std::lock_guard lock(self->enqueued_mu_);
@@ -499,23 +584,23 @@ void Session::send_enqueued() {
 }
 
 net::any_io_executor Session::io_executor() {
-  auto executor = stream_.get_executor();
+  auto executor = socket_.get_executor();
   if (const IoStrand* strand = executor.target<IoStrand>()) return strand->get_inner_executor();
   return executor;  // not on a strand of an io_context: its own executor is all there is
 }
 
 bool Session::on_io_thread() {
-  auto executor = stream_.get_executor();
+  auto executor = socket_.get_executor();
   const IoStrand* strand = executor.target<IoStrand>();
   return strand != nullptr && strand->get_inner_executor().running_in_this_thread();
 }
 
 void Session::queue_frames(SharedBytes frames, bool last) {
   if (closed_ || !streaming_ || stream_ending_) return;
-  if (chunks_.size() >= limits_.max_queued_chunks) return do_close();  // hopelessly behind
+  if (chunks_.size() >= limits_->max_queued_chunks) return do_close();  // hopelessly behind
   // Behind by more bytes than allowed: the client does not read (or reads too slowly). A lone
   // frame goes out whatever its size, so one large value always reaches a reading watcher.
-  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_.max_queued_bytes) return do_close();
+  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_->max_queued_bytes) return do_close();
   stream_bytes_ += frames->size();
   chunks_.push_back(std::move(frames));
   if (last) stream_ending_ = true;
@@ -541,32 +626,37 @@ void Session::pump_stream() {
         // A pipelined request arrived during the stream and no more bytes may come: stop the
         // pending read, whose handler then parses what is buffered.
         beast::error_code ignored;
-        tcp().socket().cancel(ignored);
+        socket().cancel(ignored);
       }
     }
     return;
   }
   // Everything queued goes out in one gathered write: a stream that fell behind catches up
-  // with one system call. in_flight_ keeps the bytes alive until the write completes.
+  // with one system call. As for answers: written at once when the socket takes it all (a
+  // watcher's event always does), with no completion handler; otherwise the rest goes out
+  // asynchronously. Invariant: with no write in flight, stream_bytes_ is what chunks_ holds.
+  std::size_t written = 0;
+  if (!tls_) {
+    beast::error_code ec;
+    if (chunks_.size() == 1) {
+      written = write_now(net::buffer(*chunks_.front()), ec);  // one frame (the usual case): no gather list kept
+    } else {
+      gather_.clear();
+      for (const auto& frames : chunks_) gather_.emplace_back(frames->data(), frames->size());
+      written = write_now(gather_, ec);
+    }
+    if (ec) return do_close();
+    if (written == stream_bytes_) {
+      stream_bytes_ = 0;
+      chunks_.clear();
+      return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
+    }
+  }
+  // in_flight_ keeps the bytes alive until the write completes.
   in_flight_.clear();
+  in_flight_.swap(chunks_);
   gather_.clear();
-  while (!chunks_.empty()) {
-    gather_.emplace_back(chunks_.front()->data(), chunks_.front()->size());
-    in_flight_.push_back(std::move(chunks_.front()));
-    chunks_.pop_front();
-  }
-  // As for answers: written at once when the socket takes it all (a watcher's event always
-  // does), with no completion handler; otherwise the rest goes out asynchronously.
-  beast::error_code ec;
-  std::size_t written = tls_ ? 0 : write_now(gather_, ec);
-  if (ec) {
-    release_in_flight();
-    return do_close();
-  }
-  if (written == net::buffer_size(gather_)) {
-    release_in_flight();
-    return pump_stream();  // chunks_ is empty now: ends the stream if asked, else waits
-  }
+  for (const auto& frames : in_flight_) gather_.emplace_back(frames->data(), frames->size());
   std::size_t first = 0;
   while (written >= gather_[first].size()) written -= gather_[first++].size();
   gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(first));
@@ -580,8 +670,8 @@ void Session::pump_stream() {
   };
   if (tls_) return net::async_write(*tls_, gather_, tls_handler(std::move(done)));
   // A single buffer (the usual case: one event, terminator included) needs no copy of gather_.
-  if (gather_.size() == 1) return net::async_write(stream_.socket(), gather_.front(), std::move(done));
-  net::async_write(stream_.socket(), gather_, std::move(done));
+  if (gather_.size() == 1) return net::async_write(socket_, gather_.front(), std::move(done));
+  net::async_write(socket_, gather_, std::move(done));
 }
 
 void Session::release_in_flight() {
@@ -610,11 +700,11 @@ void Session::watch_for_close() {
   if (tls_) return tls_->async_read_some(buffer_.prepare(kReadSize), tls_handler(std::move(read)));
   // Plain: wait for readability, then read what came at once, so that an idle watcher holds no
   // read buffer while it waits (a 4 KiB one was half of a watcher's memory); TLS must read.
-  stream_.socket().async_wait(net::socket_base::wait_read,
+  socket_.async_wait(net::socket_base::wait_read,
                               [self = shared_from_this(), read = std::move(read)](beast::error_code ec) mutable {
                                 if (ec) return read(ec, 0);
                                 beast::error_code read_ec;
-                                const std::size_t n = self->stream_.socket().read_some(self->buffer_.prepare(kReadSize), read_ec);
+                                const std::size_t n = self->socket_.read_some(self->buffer_.prepare(kReadSize), read_ec);
                                 if (read_ec == net::error::would_block || read_ec == net::error::try_again) {
                                   if (self->closed_) return;
                                   return self->watch_for_close();  // a spurious wake-up
@@ -634,7 +724,7 @@ void Session::do_close() {
   if (closed_) return;
   closed_ = true;
   abandon();
-  idle_timer_.cancel();  // its handler holds the session
+  timer_.cancel();  // its handler holds the session
   if (tls_ && tls_open_ && tls_pending_ == 0) {
     // An orderly TLS close: send close_notify (and wait briefly for the client's), so the client
     // can tell the end of the connection from a truncation. Only with no other operation in
@@ -644,13 +734,13 @@ void Session::do_close() {
     tls_->next_layer().expires_after(kTlsShutdownTimeout);
     return tls_->async_shutdown([self = shared_from_this()](beast::error_code) {
       beast::error_code ignored;
-      self->tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-      self->tcp().socket().close(ignored);
+      self->socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+      self->socket().close(ignored);
     });
   }
   beast::error_code ignored;
-  tcp().socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-  tcp().socket().close(ignored);
+  socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  socket().close(ignored);
 }
 
 }  // namespace coord::http

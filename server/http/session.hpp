@@ -16,6 +16,14 @@
 // asynchronously. Each check of tls_ is one branch; the plain path is otherwise unchanged. A TLS
 // session that closes with no operation in flight sends close_notify first (bounded by a short
 // timeout), so its client sees an orderly end rather than a truncation.
+//
+// Memory of an idle connection (a server may hold tens of thousands): a plain session is a bare
+// socket whose reads and writes are bounded by one timer of the session's own (set_deadline),
+// not a Beast stream with its timer; and a keep-alive connection that has waited kIdleRelease
+// for its next request gives back its read buffer, its last answer's write buffer and its parser,
+// then waits for readability with no buffer (go_idle), and so does, at once, every wait of a
+// client not seen to come back within kIdleRelease. A busy client keeps them: its requests
+// allocate nothing (wait_for_request).
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -25,12 +33,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -64,6 +72,9 @@ inline constexpr std::size_t kReadBufferLimit = 2 * kRequestHeadLimit;
 // A write or read buffer larger than this is freed once its exchange is over: a large answer or
 // request leaves no large buffer behind on an idle connection.
 inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+// A plain keep-alive connection that has waited this long for its next request releases its
+// buffers (Session::go_idle).
+inline constexpr std::chrono::milliseconds kIdleRelease{500};
 
 class ConnectionLimit;
 
@@ -98,6 +109,9 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // With a `tls_context` the session first does a TLS server handshake on the socket.
   Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, SessionLimits limits,
+          std::shared_ptr<boost::asio::ssl::context> tls_context = nullptr);
+  // As above, with limits shared by many sessions (a listener's): 16 bytes a session, not 72.
+  Session(boost::asio::ip::tcp::socket socket, RequestHandler& handler, std::shared_ptr<const SessionLimits> limits,
           std::shared_ptr<boost::asio::ssl::context> tls_context = nullptr);
   ~Session();
 
@@ -142,6 +156,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // What the handler's check_head() kept for the current request (SessionLimits::head_first,
   // the peer listener), handed over once; empty otherwise. Call on the strand (from route()).
   HeadState take_head_state() { return std::move(head_state_); }
+  // Bytes the session holds for reading and answering requests (read buffer, parser, write
+  // buffer); none while it waits idle. For tests; call on the strand.
+  std::size_t held_buffer_bytes() const;
 
  private:
   void on_tls_handshake(boost::beast::error_code ec);
@@ -153,8 +170,19 @@ class Session : public std::enable_shared_from_this<Session> {
   // Parses what buffer_ holds; true when that finished the request (or failed it) and
   // on_read() has run.
   bool parse_buffered();
-  void arm_idle_timer();
-  void on_idle_timer(boost::beast::error_code ec);
+  // Plain sessions: after kIdleRelease of waiting, frees the buffers and the parser and waits
+  // for readability (wait_idle); the pending read is cancelled for that.
+  void go_idle();
+  void wait_idle();
+  // Bounds the read or write in progress: past `when` the session closes (kNoDeadline: none).
+  // Plain sessions use timer_; a TLS session its Beast stream's timer.
+  void set_deadline(std::chrono::steady_clock::time_point when);
+  // The earliest time the timer must wake for: the deadline, or where an idle wait goes idle.
+  std::chrono::steady_clock::time_point next_wake() const;
+  void arm_timer();
+  void on_timer(boost::beast::error_code ec);
+  // A fresh parser for the next request, with the session's limits.
+  void new_parser();
   void read_request();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_head(boost::beast::error_code ec);
@@ -182,25 +210,38 @@ class Session : public std::enable_shared_from_this<Session> {
   // is in flight.
   template <class Handler>
   auto tls_handler(Handler handler);
-  // The TCP layer: stream_ for a plain session, the TLS stream's lower layer otherwise.
-  boost::beast::tcp_stream& tcp() { return tls_ ? tls_->next_layer() : stream_; }
+  // The TCP socket: socket_ for a plain session, the TLS stream's lowest layer otherwise.
+  boost::asio::ip::tcp::socket& socket() { return tls_ ? tls_->next_layer().socket() : socket_; }
+  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
+  Parser& parser() { return **parser_; }
+  const Parser& parser() const { return **parser_; }
 
   // Constant after construction.
   RequestHandler& handler_;
-  const SessionLimits limits_;
+  const std::shared_ptr<const SessionLimits> limits_;  // never null
 
   const std::shared_ptr<boost::asio::ssl::context> tls_context_;  // null: plain TCP
 
+  static constexpr std::chrono::steady_clock::time_point kNoDeadline = std::chrono::steady_clock::time_point::max();
+
   // Strand-only state.
-  boost::beast::tcp_stream stream_;  // the connection of a plain session; unopened with TLS
-  std::unique_ptr<TlsStream> tls_;   // the connection of a TLS session
-  // Plain sessions: bounds the wait for the next request (wait_for_request). It is re-armed
-  // lazily: each wait only moves idle_deadline_, and the timer, when it fires early, sleeps
-  // again until the deadline. Invariant: idle_timer_armed_ while a wait on idle_timer_ is pending.
-  boost::asio::steady_timer idle_timer_;
-  std::chrono::steady_clock::time_point idle_deadline_;
-  bool idle_timer_armed_ = false;
-  bool waiting_for_request_ = false;  // an asynchronous read of the next request is pending
+  boost::asio::ip::tcp::socket socket_;  // the connection of a plain session; unopened with TLS
+  std::unique_ptr<TlsStream> tls_;       // the connection of a TLS session
+  // Plain sessions: one timer bounds the read or write in progress (deadline_) and makes a
+  // waiting session go idle (next_wake). It is re-armed lazily: a request only moves the
+  // deadlines later, and the timer, when it fires early, sleeps again until the next of them;
+  // only a deadline earlier than its expiry moves it. timer_waits_ counts the pending waits on
+  // timer_ (a moved one is pending until its cancelled handler runs).
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_ = kNoDeadline;
+  int timer_waits_ = 0;
+  std::chrono::steady_clock::time_point idle_deadline_;  // the current request's read deadline
+  bool waiting_for_request_ = false;  // an asynchronous wait for the next request is pending
+  bool idle_ = false;  // that wait has released the buffers, or is being cancelled to (go_idle)
+  // Wait for the next request with the buffers (see wait_for_request): the client came back
+  // within kIdleRelease last time, and has not been idle that long since.
+  bool keep_buffers_ = false;
+  bool answered_ = false;  // an answer has gone out (the first request says nothing of the pace)
   // read_or_wait(): after a read at once found nothing, that many requests are read
   // asynchronously before the next read at once.
   static constexpr int kWaitsAfterEmptyRead = 63;
@@ -208,10 +249,11 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr int kMaxReadDepth = 8;
   int read_depth_ = 0;  // read_or_wait() calls on the stack (each request read at once nests one)
   boost::beast::flat_buffer buffer_;  // max_size() is kReadBufferLimit
-  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // Out of line, so that an idle session (go_idle) gives its bytes back; reused across requests.
+  std::unique_ptr<std::optional<Parser>> parser_;
   bool keep_alive_ = true;
   // The Access-Control-Allow-Origin value of the current request's answers ("": no CORS
-  // headers); a view into limits_.cors (note_origin).
+  // headers); a view into limits_->cors (note_origin).
   std::string_view cors_origin_;
   bool http_10_ = false;         // the current request is HTTP/1.0 (keep-alive must be said)
   std::string write_buffer_;     // the answer being written; reused across requests
@@ -224,7 +266,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HeadState head_state_;  // head_first only: from check_head() until route() takes it or the body fails
   bool tls_open_ = false;  // TLS: handshake done and no TLS error since (an orderly close is possible)
   int tls_pending_ = 0;    // TLS: operations on tls_ in flight
-  std::deque<SharedBytes> chunks_;       // framed, waiting to be written
+  std::vector<SharedBytes> chunks_;      // framed, waiting to be written (a deque allocates 576 B at once)
   std::vector<SharedBytes> in_flight_;   // framed, being written (one gathered write)
   std::vector<boost::asio::const_buffer> gather_;  // in_flight_'s bytes, for that write
   std::size_t stream_bytes_ = 0;         // bytes in chunks_ and in_flight_

@@ -2,8 +2,9 @@
 // waits for the socket to become readable and reads again, then parses what came
 // (Session::read_or_wait, parse_buffered), so these cases pin what that must keep: heads and
 // bodies split across reads, pipelined requests, the idle timeout of a keep-alive connection (a
-// lazily re-armed timer), the deadline of a request that stops half way, and a bounded stack
-// when every read at once finds the next request.
+// lazily re-armed timer), the deadline of a request that stops half way, a bounded stack
+// when every read at once finds the next request, and the buffers a waiting session gives back
+// (kIdleRelease) without changing what it answers or when it times out.
 #include "server/http/session.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -60,6 +62,8 @@ class NestingProbe : public coord::http::RequestHandler {
   }
 };
 
+std::string get(const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
+
 // One server session on an io thread and the raw client connection to it.
 class SessionFixture {
  public:
@@ -68,9 +72,8 @@ class SessionFixture {
         client_("127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port())) {
     SessionLimits limits;
     limits.read_timeout = read_timeout;
-    auto session = std::make_shared<Session>(acceptor_.accept(net::make_strand(ioc_)),
-                                             handler ? *handler : handler_, limits);
-    session->start();
+    session_ = std::make_shared<Session>(acceptor_.accept(strand_), handler ? *handler : handler_, limits);
+    session_->start();
     io_thread_ = std::thread([this] { ioc_.run(); });
   }
   ~SessionFixture() { stop(); }
@@ -93,17 +96,34 @@ class SessionFixture {
     client_.read_all(timeout);
     return client_.closed();
   }
+  // Session::held_buffer_bytes(), read on the session's strand (after what the strand is doing).
+  std::size_t held_buffer_bytes() {
+    std::promise<std::size_t> held;
+    net::post(strand_, [&] { held.set_value(session_->held_buffer_bytes()); });
+    return held.get_future().get();
+  }
+  // Sends requests until the session keeps its buffers while it waits for the next one (the
+  // client came back within kIdleRelease: on a loaded machine that may take more than one try).
+  bool come_back_until_kept() {
+    for (int i = 0; i < 20; ++i) {
+      const std::string target = "/busy" + std::to_string(i);
+      BOOST_REQUIRE(client_.send(get(target)));
+      BOOST_REQUIRE(client_.read_until(target, 1).find("HTTP/1.1 200 OK") == 0u);
+      if (held_buffer_bytes() > 0) return true;
+    }
+    return false;
+  }
 
  private:
   net::io_context ioc_;
   net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
+  net::strand<net::io_context::executor_type> strand_ = net::make_strand(ioc_);  // the session's
   net::ip::tcp::acceptor acceptor_;
   coord::test::RawConnection client_;
   TargetEcho handler_;
   std::thread io_thread_;
+  std::shared_ptr<Session> session_;  // destroyed after the io thread is joined (stop())
 };
-
-std::string get(const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
 
 }  // namespace
 
@@ -193,6 +213,44 @@ BOOST_AUTO_TEST_CASE(every_read_at_once_finding_the_next_request_nests_a_bounded
   BOOST_TEST(at != std::string::npos);
   BOOST_TEST(probe.max_depth > 1);  // the reads at once did find the next request
   BOOST_TEST(probe.max_depth <= 9);
+}
+
+// The first answer says nothing of the client's pace: the wait after it holds no buffers. A
+// client that came back at once keeps them for its next wait (no allocation per request),
+// until it has waited kIdleRelease.
+BOOST_AUTO_TEST_CASE(a_client_that_comes_back_at_once_keeps_its_buffers_until_it_pauses) {
+  SessionFixture f(60s);
+  f.send(get("/1"));
+  BOOST_TEST(f.read_until("/1").find("HTTP/1.1 200 OK") == 0u);
+  BOOST_TEST(f.held_buffer_bytes() == 0u);
+  BOOST_TEST(f.come_back_until_kept());
+  BOOST_TEST(coord::test::eventually([&] { return f.held_buffer_bytes() == 0; }, 5s));
+}
+
+BOOST_AUTO_TEST_CASE(a_session_that_gave_its_buffers_back_answers_pipelined_and_split_requests) {
+  SessionFixture f(60s);
+  BOOST_REQUIRE(f.come_back_until_kept());
+  BOOST_TEST(coord::test::eventually([&] { return f.held_buffer_bytes() == 0; }, 5s));
+  f.send(get("/three") + get("/four") + "PUT /five HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody");
+  const std::string got = f.read_until("HTTP/1.1 200 OK", 3);
+  const auto three = got.find("/three"), four = got.find("/four"), five = got.find("/five=body");
+  BOOST_REQUIRE(five != std::string::npos);
+  BOOST_TEST((three < four && four < five));
+  // The pause before them was longer than kIdleRelease: this wait holds nothing from the start.
+  BOOST_TEST(f.held_buffer_bytes() == 0u);
+  f.send("GET /six HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(50ms);  // pacing the client: the session must read twice
+  f.send("st: x\r\n\r\n");
+  BOOST_TEST(f.read_until("/six").find("HTTP/1.1 200 OK") == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_connection_that_gave_its_buffers_back_is_still_closed_at_the_read_timeout) {
+  // kIdleRelease (500 ms) comes well before the 2 s timeout: the timer that released the
+  // buffers still closes the connection.
+  SessionFixture f(2s);
+  BOOST_REQUIRE(f.come_back_until_kept());
+  BOOST_TEST(coord::test::eventually([&] { return f.held_buffer_bytes() == 0; }, 5s));
+  BOOST_TEST(f.closed_within(10s));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
