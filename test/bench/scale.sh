@@ -37,6 +37,7 @@
 #   SCALE_BIG_CONNECTIONS [4]  SCALE_BIG_DURATION [10 / 3]  SCALE_BIG_VALUE [1048576]
 #   SCALE_LOAD_CONNECTIONS [64]  SCALE_THREADS [2]  SCALE_PER_HOLDER [6000] connections per idle-connections process
 #   SCALE_MIN_AVAIL_MB [3072]  SCALE_ROWS [keys watchers conns dir big]
+#   SCALE_SERVERS [coordd etcd]  which servers run (e.g. coordd alone, to compare two builds)
 #   SCALE_PLOTS [test/bench/plots; a temporary dir in quick mode]  where the .dat, .gp and .png go
 #   SCALE_TMPDIR [/tmp]  SCALE_KEEP_LOGS [unset]
 #
@@ -72,6 +73,8 @@ THREADS=${SCALE_THREADS:-2}
 PER_HOLDER=${SCALE_PER_HOLDER:-6000}
 MIN_AVAIL_MB=${SCALE_MIN_AVAIL_MB:-3072}
 ROWS=" ${SCALE_ROWS:-keys watchers conns dir big} "
+SERVERS=" ${SCALE_SERVERS:-coordd etcd} "
+[[ "$SERVERS" == *" coordd "* || "$SERVERS" == *" etcd "* ]] || { echo "SCALE_SERVERS: coordd, etcd or both" >&2; exit 2; }
 
 for f in "$COORDD" "$ETCD" "$BENCH" "$IDLE"; do
   [[ -n "$f" && -x "$f" ]] || { echo "scale.sh: missing executable '$f' (b2 -j2 variant=release stage test//benches)" >&2; exit 2; }
@@ -338,10 +341,13 @@ note_load
 log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
 log "work dir $WORK; plots in $PLOTS; MemAvailable $(avail_mb) MB; rows:$ROWS"
 rm -f "$PLOTS"/keys-*.dat "$PLOTS"/watchers-*.dat "$PLOTS"/conns-*.dat "$PLOTS"/*.png "$PLOTS"/scale.gp
-if [[ "$ROWS" == *" keys "* ]]; then run_keys coordd "$KEYS"; run_keys etcd "$ETCD_KEYS"; fi
-if [[ "$ROWS" == *" watchers "* ]]; then for kind in coordd etcd; do run_watchers "$kind"; done; fi
-if [[ "$ROWS" == *" conns "* ]]; then for kind in coordd etcd; do run_conns "$kind"; done; fi
-if [[ "$ROWS" == *" dir "* || "$ROWS" == *" big "* ]]; then for kind in coordd etcd; do run_dir_and_big "$kind"; done; fi
+if [[ "$ROWS" == *" keys "* ]]; then
+  [[ "$SERVERS" == *" coordd "* ]] && run_keys coordd "$KEYS"
+  [[ "$SERVERS" == *" etcd "* ]] && run_keys etcd "$ETCD_KEYS"
+fi
+if [[ "$ROWS" == *" watchers "* ]]; then for kind in $SERVERS; do run_watchers "$kind"; done; fi
+if [[ "$ROWS" == *" conns "* ]]; then for kind in $SERVERS; do run_conns "$kind"; done; fi
+if [[ "$ROWS" == *" dir "* || "$ROWS" == *" big "* ]]; then for kind in $SERVERS; do run_dir_and_big "$kind"; done; fi
 
 # ---------------------------------------------------------------- the table
 ratio() { awk -v c="$1" -v e="$2" 'BEGIN { if (c != "" && e != "" && e > 0) printf "%.2f", c / e; else print "n/a" }'; }
@@ -389,11 +395,11 @@ if [[ "$ROWS" == *" watchers "* || "$ROWS" == *" conns "* ]]; then
   echo
   echo "Goals at $last: ≤ 2048 B per idle watcher: $(goal "${R[coordd,wmem,$last]:-}" '<=' 2048);" \
     "≤ 2048 B per idle connection: $(goal "${R[coordd,cmem,$last]:-}" '<=' 2048)"
+  # mb_at_100k KEY: the per-unit cost R[KEY] times 100,000 in MB, "—" when the row did not run.
+  mb_at_100k() { [[ -n "${R[$1]:-}" ]] && awk -v b="${R[$1]}" 'BEGIN { printf "%.0f MB", b * 1e5 / 1048576 }' || echo "—"; }
   echo "Projected to 100k (per-unit cost at $last x 100000; a process holds at most $(ulimit -Hn) descriptors here):" \
-    "watchers coordd $(awk -v b="${R[coordd,wmem,$last]:-0}" 'BEGIN { printf "%.0f", b * 1e5 / 1048576 }') MB," \
-    "etcd $(awk -v b="${R[etcd,wmem,$last]:-0}" 'BEGIN { printf "%.0f", b * 1e5 / 1048576 }') MB;" \
-    "connections coordd $(awk -v b="${R[coordd,cmem,$last]:-0}" 'BEGIN { printf "%.0f", b * 1e5 / 1048576 }') MB," \
-    "etcd $(awk -v b="${R[etcd,cmem,$last]:-0}" 'BEGIN { printf "%.0f", b * 1e5 / 1048576 }') MB"
+    "watchers coordd $(mb_at_100k "coordd,wmem,$last"), etcd $(mb_at_100k "etcd,wmem,$last");" \
+    "connections coordd $(mb_at_100k "coordd,cmem,$last"), etcd $(mb_at_100k "etcd,cmem,$last")"
 fi
 if [[ "$ROWS" == *" dir "* || "$ROWS" == *" big "* ]]; then
   echo
