@@ -94,14 +94,25 @@ void Store::fill_expiration(const Node* n, NodeExtern& out, UnixNanos now) {
   out.ttl = ttl;
 }
 
-NodeExtern Store::repr(const Node* n, std::string key, UnixNanos now) const {
+NodeExtern Store::repr_without_value(const Node* n, std::string key, UnixNanos now) {
   NodeExtern out;
   out.key = std::move(key);
   out.dir = n->dir;
-  if (!n->dir) out.value = n->value;
   fill_expiration(n, out, now);
   out.modified_index = n->modified_index;
   out.created_index = n->created_index;
+  return out;
+}
+
+NodeExtern Store::repr(const Node* n, std::string key, UnixNanos now) const {
+  NodeExtern out = repr_without_value(n, std::move(key), now);
+  if (!n->dir) out.value = n->value;
+  return out;
+}
+
+NodeExtern Store::repr_taking_value(Node* n, std::string key, UnixNanos now) {
+  NodeExtern out = repr_without_value(n, std::move(key), now);
+  if (!n->dir) out.value = std::exchange(n->value, std::string());
   return out;
 }
 
@@ -182,15 +193,15 @@ EventPtr Store::publish(Event e, const std::vector<std::string>& removed_paths) 
   return p;
 }
 
-V2Result<Event> Store::set(std::string_view key, bool dir, std::string_view value,
-                           std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+EventResult Store::set(std::string_view key, bool dir, std::string_view value,
+                       std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
   auto r = set_impl(split(key), dir, value, expiration, now, refresh);
   counters_.bump(r.ok() ? Counter::kSetsSuccess : Counter::kSetsFail);
   return r;
 }
 
-V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view value,
-                                std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+EventResult Store::set_impl(const Parts& parts, bool dir, std::string_view value,
+                            std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
   auto found = lookup(parts);
   if (!found.ok() && found.error().code != kEcodeKeyNotFound) return std::move(found).error();
   if (refresh && !found.ok()) return std::move(found).error();
@@ -206,7 +217,8 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   if (n != nullptr) {
     // Replace the file in place: a set starts a new life (createdIndex resets), and a file
     // has no children, so it may also turn into an empty dir.
-    e.prev_node = repr(n, key, now);
+    // Unless this is a refresh the old value is replaced: it moves into prevNode.
+    e.prev_node = refresh ? repr(n, key, now) : repr_taking_value(n, key, now);
     std::string kept = refresh ? std::move(n->value) : std::string();
     ttl_.erase(n);
     n->dir = dir;
@@ -227,18 +239,18 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
   e.refresh = refresh;
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
-V2Result<Event> Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
-                              std::optional<UnixNanos> expiration, UnixNanos now) {
+EventResult Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
+                          std::optional<UnixNanos> expiration, UnixNanos now) {
   auto r = create_impl(split(key), dir, value, unique, expiration, now);
   counters_.bump(r.ok() ? Counter::kCreateSuccess : Counter::kCreateFail);
   return r;
 }
 
-V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value, bool unique,
-                                   std::optional<UnixNanos> expiration, UnixNanos now) {
+EventResult Store::create_impl(Parts parts, bool dir, std::string_view value, bool unique,
+                               std::optional<UnixNanos> expiration, UnixNanos now) {
   std::uint64_t next = index_ + 1;
   char seq[32];
   if (unique) {
@@ -265,7 +277,7 @@ V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value
   e.action = action::kCreate;
   e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
 }  // namespace coord::store
