@@ -83,15 +83,21 @@ V2Result<Node*> Store::make_dirs(const Parts& parts, std::size_t count, std::uin
   return cur;
 }
 
+namespace {
+// ceil((expiration - now) / 1 s) for a future expiration; truncated toward zero once past,
+// exactly like etcd (so an expired node shows 0 and the field is left out).
+std::int64_t ttl_at(UnixNanos expiration, UnixNanos now) {
+  UnixNanos d = expiration - now;
+  std::int64_t ttl = d / kNanosPerSecond;
+  if (d % kNanosPerSecond > 0) ++ttl;
+  return ttl;
+}
+}  // namespace
+
 void Store::fill_expiration(const Node* n, NodeExtern& out, UnixNanos now) {
   if (n->permanent()) return;
   out.expiration = n->expiration;
-  // ceil((expiration - now) / 1 s) for a future expiration; truncated toward zero once past,
-  // exactly like etcd (so an expired node shows 0 and the field is left out).
-  UnixNanos d = n->expiration - now;
-  std::int64_t ttl = d / kNanosPerSecond;
-  if (d % kNanosPerSecond > 0) ++ttl;
-  out.ttl = ttl;
+  out.ttl = ttl_at(n->expiration, now);
 }
 
 NodeExtern Store::repr_without_value(const Node* n, std::string key, UnixNanos now) {
@@ -114,6 +120,74 @@ NodeExtern Store::repr_taking_value(Node* n, std::string key, UnixNanos now) {
   NodeExtern out = repr_without_value(n, std::move(key), now);
   if (!n->dir) out.value = std::exchange(n->value, std::string());
   return out;
+}
+
+NodeView Store::view_of(const Node* n, std::string_view key, UnixNanos now) {
+  NodeView v;
+  v.key = key;
+  v.dir = n->dir;
+  if (!n->dir) v.value = n->value;
+  if (!n->permanent()) {
+    v.expiration = n->expiration;
+    v.ttl = ttl_at(n->expiration, now);
+  }
+  v.modified_index = n->modified_index;
+  v.created_index = n->created_index;
+  return v;
+}
+
+void Store::listed_children(const Node* n, bool sorted, std::vector<const Node*>& out) {
+  out.clear();
+  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling)
+    if (!c->hidden()) out.push_back(c);
+  // Sibling keys share the dir's prefix, so ordering by name is ordering by key.
+  if (sorted) std::sort(out.begin(), out.end(), [](const Node* a, const Node* b) { return a->name() < b->name(); });
+}
+
+V2Result<std::uint64_t> Store::get_into(std::string_view key, bool recursive, bool sorted, UnixNanos now,
+                                        ListingSink& sink) const {
+  Parts parts = split(key);
+  auto found = lookup(parts);
+  if (!found.ok()) {
+    counters_.bump(Counter::kGetsFail);
+    return std::move(found).error();
+  }
+  // Depth first with an explicit stack (a tree may be deeper than the call stack allows). `path`
+  // holds the key of the node being visited; each frame a dir whose children are being visited,
+  // its key being path[0, key_size). Invariant: path.substr(0, key_size) of every frame is
+  // its dir's key, since a child's key only appends to it.
+  struct Frame {
+    const Node* dir;
+    std::vector<const Node*> children;
+    std::size_t next;
+    std::size_t key_size;
+  };
+  std::vector<Frame> stack;
+  std::string path = join(parts);
+  // Visits `n` (key: path): whole when it lists no child, else up to its children (a frame).
+  const auto visit = [&](const Node* n, bool list) {
+    std::vector<const Node*> children;
+    if (n->dir && list) listed_children(n, sorted, children);
+    sink.begin(view_of(n, path, now), children.size());
+    if (children.empty()) return sink.end(view_of(n, path, now));
+    stack.push_back(Frame{n, std::move(children), 0, path.size()});
+  };
+  visit(found.value(), true);  // a GET always lists one level; deeper ones with `recursive`
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    path.resize(top.key_size);
+    if (top.next == top.children.size()) {
+      sink.end(view_of(top.dir, path, now));
+      stack.pop_back();
+      continue;
+    }
+    const Node* c = top.children[top.next++];
+    path.push_back('/');
+    path.append(c->name());
+    visit(c, recursive);  // may push: `top` is not used after this
+  }
+  counters_.bump(Counter::kGetsSuccess);
+  return index_;
 }
 
 void Store::list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const {

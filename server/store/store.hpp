@@ -91,6 +91,12 @@ class Store {
   // GET: a node; a dir lists its non-hidden children (recursively with `recursive`; by key
   // with `sorted`). `now` computes ttl. Any depth: the listing is built without recursion.
   V2Result<Event> get(std::string_view key, bool recursive, bool sorted, UnixNanos now) const;
+  // The same GET handed to `sink` node by node, straight from the tree (same nodes, order,
+  // errors and stats): no NodeExtern is built, so a 100k-key recursive listing costs no
+  // allocation per key. Returns the etcd index of the answer (Event::etcd_index) or the error;
+  // on an error the sink is not called.
+  V2Result<std::uint64_t> get_into(std::string_view key, bool recursive, bool sorted, UnixNanos now,
+                                   ListingSink& sink) const;
   // Writes that create a node refuse keys deeper than kMaxKeyDepth (209). Writes answer with
   // the event they published (EventResult: shared with the history and the watchers, no copy);
   // a value they replace or remove moves into the event's prevNode rather than being copied.
@@ -206,6 +212,10 @@ class Store {
   // with `recursive`.
   void list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const;
   static void fill_expiration(const Node* n, NodeExtern& out, UnixNanos now);
+  // A node's view for a sink (key: `key`).
+  static NodeView view_of(const Node* n, std::string_view key, UnixNanos now);
+  // The children of dir `n` a listing shows (not hidden), by name when `sorted`, into `out`.
+  static void listed_children(const Node* n, bool sorted, std::vector<const Node*>& out);
 
   void set_expiration(Node* n, std::optional<UnixNanos> expiration);
   // Watched keys of existing nodes strictly inside dir `n` (key `key`).
