@@ -150,8 +150,9 @@ void GetJsonWriter::begin(const store::NodeView& node, std::size_t listed_childr
     out_.append("{\"action\":\"get\",\"node\":");
   } else {
     Frame& parent = frames_.back();
-    if (!parent.first_child) out_.push_back(',');
-    parent.first_child = false;
+    if (parent.written == 1) reserve_for_siblings(parent);
+    if (parent.written > 0) out_.push_back(',');
+    ++parent.written;
   }
   // Room for a large value and the fields around it in one allocation (reserve grows the
   // capacity at least twofold, so this costs nothing per small node).
@@ -161,13 +162,24 @@ void GetJsonWriter::begin(const store::NodeView& node, std::size_t listed_childr
     field(out_, first, ",\"nodes\":");
     out_.push_back('[');
   }
-  frames_.push_back(Frame{listed_children > 0, true, first});
+  frames_.push_back(Frame{listed_children, 0, out_.size(), first});
+}
+
+void GetJsonWriter::reserve_for_siblings(const Frame& parent) {
+  // Siblings are mostly alike (a dir of keys written by one program): room for the rest of
+  // them at the first one's size, so that a 20 MB listing is not copied at each doubling of
+  // the body. Capped: a large first child does not reserve for siblings that may be small.
+  const std::size_t first_bytes = out_.size() - parent.array_start;
+  const std::size_t rest = parent.children - 1;
+  if (first_bytes == 0 || rest > kMaxSiblingReserveBytes / first_bytes) return;
+  const std::size_t want = out_.size() + (first_bytes + 1) * rest + kNodeFieldsBytes;
+  if (want - out_.size() <= kMaxSiblingReserveBytes) out_.reserve(want);
 }
 
 void GetJsonWriter::end(const store::NodeView& node) {
   const Frame f = frames_.back();
   frames_.pop_back();
-  if (f.open_array) out_.push_back(']');
+  if (f.children > 0) out_.push_back(']');
   append_node_tail(out_, node, f.head_first);
 }
 

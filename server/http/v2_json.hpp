@@ -47,11 +47,16 @@ class GetJsonWriter final : public store::ListingSink {
  private:
   // What a node's fields other than its value take at most (key aside), rounded up.
   static constexpr std::size_t kNodeFieldsBytes = 256;
+  // The most reserve_for_siblings() reserves at once.
+  static constexpr std::size_t kMaxSiblingReserveBytes = 64u << 20;
   struct Frame {
-    bool open_array;   // the node has listed children: its "nodes" array is open
-    bool first_child;  // no child written yet (no comma before the next)
-    bool head_first;   // no field written by the head (for the tail's first comma)
+    std::size_t children;     // listed children: > 0 when its "nodes" array is open
+    std::size_t written;      // children begun so far (a comma goes before each but the first)
+    std::size_t array_start;  // out_.size() where its first child begins
+    bool head_first;          // no field written by the head (for the tail's first comma)
   };
+  // Called as the second child of `parent` begins: reserves for the remaining ones.
+  void reserve_for_siblings(const Frame& parent);
   std::string& out_;
   std::vector<Frame> frames_;  // the begun nodes not ended yet, outermost first
 };
