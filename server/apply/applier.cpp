@@ -2,6 +2,7 @@
 
 #include "server/auth/auth_codec.hpp"
 
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -9,8 +10,14 @@
 namespace coord::apply {
 
 namespace {
+Response to_response(store::EventResult&& r) {
+  if (r.ok()) return Response{r.shared()};
+  return Response{std::move(r).error()};
+}
+
+// A quorum GET's event is made for this answer alone: shared from here on.
 Response to_response(store::V2Result<store::Event>&& r) {
-  if (r.ok()) return Response{std::move(r).value()};
+  if (r.ok()) return Response{std::make_shared<const store::Event>(std::move(r).value())};
   return Response{std::move(r).error()};
 }
 
@@ -48,7 +55,7 @@ Response Applier::apply(const Request& r) {
       // decode_request() already rejected a malformed op: a failure here is a broken invariant.
       auto op = auth::decode_op(r.value);
       COORD_CHECK(op.is_ok(), "kAuth request with a malformed op");
-      return Response{store::Event{}, store_.apply_auth(*op)};
+      return Response{store::EventPtr{}, store_.apply_auth(*op)};
     }
   }
   COORD_CHECK(false, "request with an unknown method");

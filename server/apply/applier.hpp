@@ -17,16 +17,20 @@
 
 namespace coord::apply {
 
-// The answer to one applied Request: the event (for SYNC, membership and auth changes an empty
-// one, nobody reads it) or the etcd error; for an applied kAuth request, also its outcome.
+// The answer to one applied Request: the event (for SYNC, membership and auth changes none,
+// which event() shows as an empty one nobody reads) or the etcd error; for an applied kAuth
+// request, also its outcome. The event is the store's published one, shared with its history
+// and watchers: an answer holds no copy of the values.
 struct Response {
-  std::variant<store::Event, store::V2Error> result;
+  std::variant<store::EventPtr, store::V2Error> result;
   std::optional<auth::AuthOutcome> auth;
 
   bool ok() const { return result.index() == 0; }
   const store::Event& event() const {
     COORD_CHECK(ok(), "event() on an error Response");
-    return std::get<0>(result);
+    static const store::Event kNone;
+    const store::EventPtr& e = std::get<0>(result);
+    return e ? *e : kNone;
   }
   const store::V2Error& error() const {
     COORD_CHECK(!ok(), "error() on an ok Response");

@@ -58,4 +58,8 @@ std::uint32_t extend(std::uint32_t crc, const void* data, std::size_t n) {
   return ~crc;
 }
 
+std::uint32_t extend_portable(std::uint32_t crc, const void* data, std::size_t n) {
+  return ~extend_table(~crc, static_cast<const unsigned char*>(data), n);
+}
+
 }  // namespace coord::crc32c

@@ -6,6 +6,10 @@
 #include <cmath>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace coord::http {
 namespace {
 
@@ -45,19 +49,39 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   return 0;
 }
 
-// True when none of the 8 bytes at p needs escaping: all ASCII, none below 0x20, none of
-// `"` `\` `<` `>` `&`. Bit tricks on one 64-bit word (exact: no false "plain").
-bool word_is_plain(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, sizeof w);
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  const auto has_zero_byte = [](std::uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
-  if ((w & kHigh) != 0) return false;                        // a byte >= 0x80
-  if (((w - kOnes * 0x20) & ~w & kHigh) != 0) return false;  // a byte < 0x20
-  for (const unsigned char c : {'"', '\\', '<', '>', '&'})
-    if (has_zero_byte(w ^ (kOnes * c))) return false;
-  return true;
+// The first i' >= i such that s[i'] needs a look (i.e. is not copied as is): a byte >= 0x80,
+// below 0x20, or one of `"` `\` `<` `>` `&`; s.size() when there is none. Values are mostly
+// plain text, so this is the hot loop of every answer: 16 bytes per step with SSE2 (part of
+// x86-64, no runtime check needed), where the signed compare "< 0x20" also catches every byte
+// >= 0x80 (negative as int8). Exact: never skips a byte that needs a look.
+std::size_t skip_plain(std::string_view s, std::size_t i) {
+  const std::size_t n = s.size();
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i gt = _mm_set1_epi8('>');
+  const __m128i amp = _mm_set1_epi8('&');
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+    __m128i bad = _mm_cmplt_epi8(v, space);
+    bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, quote));
+    bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, backslash));
+    bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, lt));
+    bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, gt));
+    bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, amp));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(mask));
+    i += 16;
+  }
+#endif
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80 || !kSafe[c]) return i;
+    ++i;
+  }
+  return n;
 }
 
 void append_escaped_ascii(std::string& out, unsigned char c) {
@@ -155,15 +179,13 @@ void append_two_digits(std::string& out, unsigned v) {
 void append_json_string(std::string& out, std::string_view s) {
   out.reserve(out.size() + s.size() + 2);
   out.append(1, '"');
+  // Invariant: s[start, i) is copied as is, in one append when a byte needing a look (or the
+  // end) is reached.
   std::size_t start = 0;
   std::size_t i = 0;
-  while (i < s.size()) {
-    // Skip plain ASCII eight bytes at a time: values are mostly plain text.
-    while (i + 8 <= s.size() && word_is_plain(s.data() + i)) i += 8;
-    if (i == s.size()) break;
+  while ((i = skip_plain(s, i)) < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      if (kSafe[c]) { ++i; continue; }
+    if (c < 0x80) {  // not kSafe: skip_plain stops at no other ASCII byte
       out.append(s.data() + start, i - start);
       append_escaped_ascii(out, c);
       start = ++i;

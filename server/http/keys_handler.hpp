@@ -39,7 +39,7 @@ class KeysHandler {
 
   void get(const KeysParams& params, Started started, std::shared_ptr<Session> session);
   void quorum_get(KeysParams params, Started started, std::shared_ptr<Session> session);
-  void write(const KeysParams& params, Started started, std::shared_ptr<Session> session);
+  void write(KeysParams params, Started started, std::shared_ptr<Session> session);
   void watch(const KeysParams& params, std::shared_ptr<Session> session);
   // Sends a non-watch answer, counting it as a success (timed from `started`) or a failure.
   void answer(const std::shared_ptr<Session>& session, Reply reply, KeysMetricMethod method, Started started);

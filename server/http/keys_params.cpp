@@ -117,8 +117,10 @@ std::optional<std::string> keys_key_from_path(std::string_view decoded_path) {
   return path_clean(rest);
 }
 
-V2Result<KeysParams> parse_keys_params(KeysMethod method, std::string_view key,
-                                       const FormValues& form) {
+namespace {
+
+// parse_keys_params without its last step, setting `value`.
+V2Result<KeysParams> parse_keys_params_but_value(KeysMethod method, std::string_view key, const FormValues& form) {
   KeysParams p;
   p.method = method;
   if (!key.empty() && key.front() == '/') {
@@ -136,7 +138,15 @@ V2Result<KeysParams> parse_keys_params(KeysMethod method, std::string_view key,
   }
   if (auto e = parse_flags(method, form, p)) return *std::move(e);
   if (auto e = parse_ttl_and_conditions(form, p)) return *std::move(e);
-  p.value = std::string(form.value("value"));
+  return p;
+}
+
+}  // namespace
+
+V2Result<KeysParams> parse_keys_params(KeysMethod method, std::string_view key,
+                                       const FormValues& form) {
+  auto p = parse_keys_params_but_value(method, key, form);
+  if (p.ok()) p.value().value = std::string(form.value("value"));
   return p;
 }
 
@@ -149,7 +159,9 @@ V2Result<KeysParams> parse_keys_request(KeysMethod method, std::string_view deco
   if (auto e = parse_form(keys_method_name(method), content_type, body, raw_query, form)) {
     return *std::move(e);
   }
-  return parse_keys_params(method, *key, form);
+  auto p = parse_keys_params_but_value(method, *key, form);
+  if (p.ok()) p.value().value = form.take_first("value");  // moved, not copied
+  return p;
 }
 
 KeysOp classify(const KeysParams& params) {
@@ -178,11 +190,15 @@ UnixNanos expiration_after(UnixNanos now, std::uint64_t ttl_seconds) {
 }
 
 apply::Request build_request(const KeysParams& params, UnixNanos now) {
+  return build_request(KeysParams(params), now);
+}
+
+apply::Request build_request(KeysParams&& params, UnixNanos now) {
   const KeysOp op = classify(params);
   COORD_CHECK(op == KeysOp::kWrite || op == KeysOp::kQuorumGet,
               "build_request for a request served without Raft");
   apply::Request r;
-  r.path = params.key;
+  r.path = std::move(params.key);
   r.time = now;
   const auto expiration = [&]() -> std::optional<UnixNanos> {
     if (!params.ttl) return std::nullopt;
@@ -191,17 +207,17 @@ apply::Request build_request(const KeysParams& params, UnixNanos now) {
   switch (params.method) {
     case KeysMethod::kPut:
       r.method = apply::Method::kPut;
-      r.value = params.value;
+      r.value = std::move(params.value);
       r.dir = params.dir;
       r.prev_exist = params.prev_exist;
-      r.prev_value = params.prev_value;
+      r.prev_value = std::move(params.prev_value);
       r.prev_index = params.prev_index;
       r.expiration = expiration();
       r.refresh = params.refresh.value_or(false);
       break;
     case KeysMethod::kPost:
       r.method = apply::Method::kPost;
-      r.value = params.value;
+      r.value = std::move(params.value);
       r.dir = params.dir;
       r.expiration = expiration();
       break;
@@ -209,7 +225,7 @@ apply::Request build_request(const KeysParams& params, UnixNanos now) {
       r.method = apply::Method::kDelete;
       r.dir = params.dir;
       r.recursive = params.recursive;
-      r.prev_value = params.prev_value;
+      r.prev_value = std::move(params.prev_value);
       r.prev_index = params.prev_index;
       break;
     case KeysMethod::kGet:

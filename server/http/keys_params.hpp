@@ -99,6 +99,8 @@ UnixNanos expiration_after(UnixNanos now, std::uint64_t ttl_seconds);
 // A given non-empty ttl becomes expiration = now + ttl s (clamped); "ttl=" or no ttl leaves it
 // absent (permanent). time = now; id is left 0 for the proposer to fill in.
 apply::Request build_request(const KeysParams& params, UnixNanos now);
+// The same, moving the key and values out of `params` (a large value is not copied).
+apply::Request build_request(KeysParams&& params, UnixNanos now);
 
 // True when a success with `action` must be answered with only `{"action":"..."}`:
 // noValueOnSuccess=true and the action is set, create, update or compareAndSwap (POST creates

@@ -83,6 +83,9 @@ class FormValues {
   const std::string* first(std::string_view name) const;
   // The first value of `name`, or "" when absent (Go's Request.FormValue).
   std::string_view value(std::string_view name) const;
+  // Moves the first value of `name` out (leaving "" in its place), or "" when absent: a large
+  // value goes on without a copy.
+  std::string take_first(std::string_view name);
   std::size_t size() const { return entries_.size(); }
   const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
 

@@ -56,8 +56,10 @@ void quoted_hex(std::string& out, std::uint64_t id) {
 
 namespace {
 
-// The fields before "nodes"; returns whether none was written yet (`first`).
-bool append_node_head(std::string& out, const store::NodeExtern& node) {
+// The fields before "nodes"; returns whether none was written yet (`first`). `Node` is
+// store::NodeExtern or store::NodeView (the same fields).
+template <class Node>
+bool append_node_head(std::string& out, const Node& node) {
   out.push_back('{');
   bool first = true;
   if (!node.key.empty()) {
@@ -84,7 +86,8 @@ bool append_node_head(std::string& out, const store::NodeExtern& node) {
 }
 
 // The fields after "nodes", and the closing brace.
-void append_node_tail(std::string& out, const store::NodeExtern& node, bool first) {
+template <class Node>
+void append_node_tail(std::string& out, const Node& node, bool first) {
   if (node.modified_index != 0) {
     field(out, first, ",\"modifiedIndex\":");
     append_uint(out, node.modified_index);
@@ -141,6 +144,46 @@ void append_event_json(std::string& out, const store::Event& event) {
   }
   out.append("}\n");
 }
+
+void GetJsonWriter::begin(const store::NodeView& node, std::size_t listed_children) {
+  if (frames_.empty()) {
+    out_.append("{\"action\":\"get\",\"node\":");
+  } else {
+    Frame& parent = frames_.back();
+    if (parent.written == 1) reserve_for_siblings(parent);
+    if (parent.written > 0) out_.push_back(',');
+    ++parent.written;
+  }
+  // Room for a large value and the fields around it in one allocation (reserve grows the
+  // capacity at least twofold, so this costs nothing per small node).
+  if (node.value) out_.reserve(out_.size() + node.value->size() + kNodeFieldsBytes);
+  bool first = append_node_head(out_, node);
+  if (listed_children > 0) {
+    field(out_, first, ",\"nodes\":");
+    out_.push_back('[');
+  }
+  frames_.push_back(Frame{listed_children, 0, out_.size(), first});
+}
+
+void GetJsonWriter::reserve_for_siblings(const Frame& parent) {
+  // Siblings are mostly alike (a dir of keys written by one program): room for the rest of
+  // them at the first one's size, so that a 20 MB listing is not copied at each doubling of
+  // the body. Capped: a large first child does not reserve for siblings that may be small.
+  const std::size_t first_bytes = out_.size() - parent.array_start;
+  const std::size_t rest = parent.children - 1;
+  if (first_bytes == 0 || rest > kMaxSiblingReserveBytes / first_bytes) return;
+  const std::size_t want = out_.size() + (first_bytes + 1) * rest + kNodeFieldsBytes;
+  if (want - out_.size() <= kMaxSiblingReserveBytes) out_.reserve(want);
+}
+
+void GetJsonWriter::end(const store::NodeView& node) {
+  const Frame f = frames_.back();
+  frames_.pop_back();
+  if (f.children > 0) out_.push_back(']');
+  append_node_tail(out_, node, f.head_first);
+}
+
+void GetJsonWriter::finish() { out_.append("}\n"); }
 
 void append_action_only_json(std::string& out, std::string_view action) {
   out.append("{\"action\":");

@@ -32,6 +32,35 @@ void append_node_json(std::string& out, const store::NodeExtern& node);
 // the refresh flag is never written). Used for keys answers and for each watch event.
 void append_event_json(std::string& out, const store::Event& event);
 
+// A GET's answer written straight from the store's tree (Store::get_into, under its read lock):
+// the same bytes as append_event_json of the event Store::get returns,
+// {"action":"get","node":{...}} + "\n", without the NodeExtern tree in between. Pass it to
+// get_into, then call finish() when that succeeded. Not thread-safe; one answer per writer.
+class GetJsonWriter final : public store::ListingSink {
+ public:
+  explicit GetJsonWriter(std::string& out) : out_(out) {}
+  void begin(const store::NodeView& node, std::size_t listed_children) override;
+  void end(const store::NodeView& node) override;
+  // Closes the event. Invariant: every begun node has ended.
+  void finish();
+
+ private:
+  // What a node's fields other than its value take at most (key aside), rounded up.
+  static constexpr std::size_t kNodeFieldsBytes = 256;
+  // The most reserve_for_siblings() reserves at once.
+  static constexpr std::size_t kMaxSiblingReserveBytes = 64u << 20;
+  struct Frame {
+    std::size_t children;     // listed children: > 0 when its "nodes" array is open
+    std::size_t written;      // children begun so far (a comma goes before each but the first)
+    std::size_t array_start;  // out_.size() where its first child begins
+    bool head_first;          // no field written by the head (for the tail's first comma)
+  };
+  // Called as the second child of `parent` begins: reserves for the remaining ones.
+  void reserve_for_siblings(const Frame& parent);
+  std::string& out_;
+  std::vector<Frame> frames_;  // the begun nodes not ended yet, outermost first
+};
+
 // The noValueOnSuccess answer: {"action":"set"} + "\n".
 void append_action_only_json(std::string& out, std::string_view action);
 

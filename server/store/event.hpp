@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/common/clock.hpp"
@@ -58,6 +59,29 @@ struct Event {
   // The index watchers match against: node.modified_index (etcd's Event.Index()).
   std::uint64_t index() const { return node.modified_index; }
   bool is_created() const;       // 201 rather than 200: create, or set with no previous node
+};
+
+// A node of a GET's listing as the store holds it, lent to a ListingSink for the length of one
+// call (Store::get_into): nothing is copied. The same fields as NodeExtern, without children.
+struct NodeView {
+  std::string_view key;                    // user key, e.g. "/dir/a"; empty for the root
+  std::optional<std::string_view> value;   // set for files (may be ""), absent for dirs
+  bool dir = false;
+  std::optional<UnixNanos> expiration;     // absent for permanent nodes
+  std::int64_t ttl = 0;                    // as NodeExtern::ttl
+  std::uint64_t modified_index = 0;
+  std::uint64_t created_index = 0;
+};
+
+// Receives a GET's listing from Store::get_into, depth first: begin(n, k) for each node, then
+// (when k > 0) its k listed children, each with its own begin/end, then end(n). The nodes, their
+// order and the children a GET lists are exactly those of the NodeExtern tree Store::get builds.
+// Called under the caller's (shared) store lock; a sink must not call back into the store.
+class ListingSink {
+ public:
+  virtual ~ListingSink() = default;
+  virtual void begin(const NodeView& node, std::size_t listed_children) = 0;
+  virtual void end(const NodeView& node) = 0;
 };
 
 // Events are shared between the history ring and every watcher they are delivered to.

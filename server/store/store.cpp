@@ -83,26 +83,111 @@ V2Result<Node*> Store::make_dirs(const Parts& parts, std::size_t count, std::uin
   return cur;
 }
 
+namespace {
+// ceil((expiration - now) / 1 s) for a future expiration; truncated toward zero once past,
+// exactly like etcd (so an expired node shows 0 and the field is left out).
+std::int64_t ttl_at(UnixNanos expiration, UnixNanos now) {
+  UnixNanos d = expiration - now;
+  std::int64_t ttl = d / kNanosPerSecond;
+  if (d % kNanosPerSecond > 0) ++ttl;
+  return ttl;
+}
+}  // namespace
+
 void Store::fill_expiration(const Node* n, NodeExtern& out, UnixNanos now) {
   if (n->permanent()) return;
   out.expiration = n->expiration;
-  // ceil((expiration - now) / 1 s) for a future expiration; truncated toward zero once past,
-  // exactly like etcd (so an expired node shows 0 and the field is left out).
-  UnixNanos d = n->expiration - now;
-  std::int64_t ttl = d / kNanosPerSecond;
-  if (d % kNanosPerSecond > 0) ++ttl;
-  out.ttl = ttl;
+  out.ttl = ttl_at(n->expiration, now);
 }
 
-NodeExtern Store::repr(const Node* n, std::string key, UnixNanos now) const {
+NodeExtern Store::repr_without_value(const Node* n, std::string key, UnixNanos now) {
   NodeExtern out;
   out.key = std::move(key);
   out.dir = n->dir;
-  if (!n->dir) out.value = n->value;
   fill_expiration(n, out, now);
   out.modified_index = n->modified_index;
   out.created_index = n->created_index;
   return out;
+}
+
+NodeExtern Store::repr(const Node* n, std::string key, UnixNanos now) const {
+  NodeExtern out = repr_without_value(n, std::move(key), now);
+  if (!n->dir) out.value = n->value;
+  return out;
+}
+
+NodeExtern Store::repr_taking_value(Node* n, std::string key, UnixNanos now) {
+  NodeExtern out = repr_without_value(n, std::move(key), now);
+  if (!n->dir) out.value = std::exchange(n->value, std::string());
+  return out;
+}
+
+NodeView Store::view_of(const Node* n, std::string_view key, UnixNanos now) {
+  NodeView v;
+  v.key = key;
+  v.dir = n->dir;
+  if (!n->dir) v.value = n->value;
+  if (!n->permanent()) {
+    v.expiration = n->expiration;
+    v.ttl = ttl_at(n->expiration, now);
+  }
+  v.modified_index = n->modified_index;
+  v.created_index = n->created_index;
+  return v;
+}
+
+void Store::listed_children(const Node* n, bool sorted, std::vector<const Node*>& out) {
+  out.clear();
+  for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling)
+    if (!c->hidden()) out.push_back(c);
+  // Sibling keys share the dir's prefix, so ordering by name is ordering by key.
+  if (sorted) std::sort(out.begin(), out.end(), [](const Node* a, const Node* b) { return a->name() < b->name(); });
+}
+
+V2Result<std::uint64_t> Store::get_into(std::string_view key, bool recursive, bool sorted, UnixNanos now,
+                                        ListingSink& sink) const {
+  Parts parts = split(key);
+  auto found = lookup(parts);
+  if (!found.ok()) {
+    counters_.bump(Counter::kGetsFail);
+    return std::move(found).error();
+  }
+  // Depth first with an explicit stack (a tree may be deeper than the call stack allows). `path`
+  // holds the key of the node being visited; each frame a dir whose children are being visited,
+  // its key being path[0, key_size). Invariant: path.substr(0, key_size) of every frame is
+  // its dir's key, since a child's key only appends to it.
+  struct Frame {
+    const Node* dir;
+    std::vector<const Node*> children;
+    std::size_t next;
+    std::size_t key_size;
+  };
+  std::vector<Frame> stack;
+  std::string path = join(parts);
+  // Visits `n` (key: path): whole when it lists no child, else up to its children (a frame).
+  const auto visit = [&](const Node* n, bool list) {
+    std::vector<const Node*> children;
+    if (n->dir && list) listed_children(n, sorted, children);
+    sink.begin(view_of(n, path, now), children.size());
+    if (children.empty()) return sink.end(view_of(n, path, now));
+    stack.push_back(Frame{n, std::move(children), 0, path.size()});
+  };
+  visit(found.value(), true);  // a GET always lists one level; deeper ones with `recursive`
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    path.resize(top.key_size);
+    if (top.next == top.children.size()) {
+      sink.end(view_of(top.dir, path, now));
+      stack.pop_back();
+      continue;
+    }
+    const Node* c = top.children[top.next++];
+    path.push_back('/');
+    path.append(c->name());
+    visit(c, recursive);  // may push: `top` is not used after this
+  }
+  counters_.bump(Counter::kGetsSuccess);
+  return index_;
 }
 
 void Store::list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const {
@@ -182,15 +267,15 @@ EventPtr Store::publish(Event e, const std::vector<std::string>& removed_paths) 
   return p;
 }
 
-V2Result<Event> Store::set(std::string_view key, bool dir, std::string_view value,
-                           std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+EventResult Store::set(std::string_view key, bool dir, std::string_view value,
+                       std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
   auto r = set_impl(split(key), dir, value, expiration, now, refresh);
   counters_.bump(r.ok() ? Counter::kSetsSuccess : Counter::kSetsFail);
   return r;
 }
 
-V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view value,
-                                std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
+EventResult Store::set_impl(const Parts& parts, bool dir, std::string_view value,
+                            std::optional<UnixNanos> expiration, UnixNanos now, bool refresh) {
   auto found = lookup(parts);
   if (!found.ok() && found.error().code != kEcodeKeyNotFound) return std::move(found).error();
   if (refresh && !found.ok()) return std::move(found).error();
@@ -206,7 +291,8 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   if (n != nullptr) {
     // Replace the file in place: a set starts a new life (createdIndex resets), and a file
     // has no children, so it may also turn into an empty dir.
-    e.prev_node = repr(n, key, now);
+    // Unless this is a refresh the old value is replaced: it moves into prevNode.
+    e.prev_node = refresh ? repr(n, key, now) : repr_taking_value(n, key, now);
     std::string kept = refresh ? std::move(n->value) : std::string();
     ttl_.erase(n);
     n->dir = dir;
@@ -227,18 +313,18 @@ V2Result<Event> Store::set_impl(const Parts& parts, bool dir, std::string_view v
   e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
   e.refresh = refresh;
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
-V2Result<Event> Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
-                              std::optional<UnixNanos> expiration, UnixNanos now) {
+EventResult Store::create(std::string_view key, bool dir, std::string_view value, bool unique,
+                          std::optional<UnixNanos> expiration, UnixNanos now) {
   auto r = create_impl(split(key), dir, value, unique, expiration, now);
   counters_.bump(r.ok() ? Counter::kCreateSuccess : Counter::kCreateFail);
   return r;
 }
 
-V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value, bool unique,
-                                   std::optional<UnixNanos> expiration, UnixNanos now) {
+EventResult Store::create_impl(Parts parts, bool dir, std::string_view value, bool unique,
+                               std::optional<UnixNanos> expiration, UnixNanos now) {
   std::uint64_t next = index_ + 1;
   char seq[32];
   if (unique) {
@@ -265,7 +351,7 @@ V2Result<Event> Store::create_impl(Parts parts, bool dir, std::string_view value
   e.action = action::kCreate;
   e.node = repr(n, std::move(key), now);
   e.etcd_index = next;
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
 }  // namespace coord::store

@@ -91,27 +91,35 @@ class Store {
   // GET: a node; a dir lists its non-hidden children (recursively with `recursive`; by key
   // with `sorted`). `now` computes ttl. Any depth: the listing is built without recursion.
   V2Result<Event> get(std::string_view key, bool recursive, bool sorted, UnixNanos now) const;
-  // Writes that create a node refuse keys deeper than kMaxKeyDepth (209).
+  // The same GET handed to `sink` node by node, straight from the tree (same nodes, order,
+  // errors and stats): no NodeExtern is built, so a 100k-key recursive listing costs no
+  // allocation per key. Returns the etcd index of the answer (Event::etcd_index) or the error;
+  // on an error the sink is not called.
+  V2Result<std::uint64_t> get_into(std::string_view key, bool recursive, bool sorted, UnixNanos now,
+                                   ListingSink& sink) const;
+  // Writes that create a node refuse keys deeper than kMaxKeyDepth (209). Writes answer with
+  // the event they published (EventResult: shared with the history and the watchers, no copy);
+  // a value they replace or remove moves into the event's prevNode rather than being copied.
   // PUT without conditions: makes or replaces a node ("set"). With `refresh`, keeps the value,
   // applies the expiration and tells no watcher (the key must exist).
-  V2Result<Event> set(std::string_view key, bool dir, std::string_view value,
-                      std::optional<UnixNanos> expiration, UnixNanos now, bool refresh = false);
+  EventResult set(std::string_view key, bool dir, std::string_view value,
+                  std::optional<UnixNanos> expiration, UnixNanos now, bool refresh = false);
   // PUT prevExist=false, or POST with `unique` (key/<20-digit new index>).
-  V2Result<Event> create(std::string_view key, bool dir, std::string_view value, bool unique,
-                         std::optional<UnixNanos> expiration, UnixNanos now);
+  EventResult create(std::string_view key, bool dir, std::string_view value, bool unique,
+                     std::optional<UnixNanos> expiration, UnixNanos now);
   // PUT prevExist=true: new value (or the kept one on refresh) and expiration for an existing node.
-  V2Result<Event> update(std::string_view key, std::string_view value,
-                         std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
+  EventResult update(std::string_view key, std::string_view value,
+                     std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
   // PUT with prevValue and/or prevIndex (a missing or empty prev_value and a 0 prev_index mean
   // "no condition").
-  V2Result<Event> compare_and_swap(std::string_view key, std::optional<std::string_view> prev_value,
-                                   std::uint64_t prev_index, std::string_view value,
-                                   std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
+  EventResult compare_and_swap(std::string_view key, std::optional<std::string_view> prev_value,
+                               std::uint64_t prev_index, std::string_view value,
+                               std::optional<UnixNanos> expiration, bool refresh, UnixNanos now);
   // DELETE (`recursive` implies `dir`).
-  V2Result<Event> remove(std::string_view key, bool dir, bool recursive, UnixNanos now);
+  EventResult remove(std::string_view key, bool dir, bool recursive, UnixNanos now);
   // DELETE with prevValue and/or prevIndex (files only).
-  V2Result<Event> compare_and_delete(std::string_view key, std::optional<std::string_view> prev_value,
-                                     std::uint64_t prev_index, UnixNanos now);
+  EventResult compare_and_delete(std::string_view key, std::optional<std::string_view> prev_value,
+                                 std::uint64_t prev_index, UnixNanos now);
   // Deletes every node with expiration <= now, earliest first; one event (and index) per
   // expired node, a dir counting once with everything in it.
   std::vector<EventPtr> expire(UnixNanos now);
@@ -196,10 +204,18 @@ class Store {
 
   // `n` alone (a dir without its children).
   NodeExtern repr(const Node* n, std::string key, UnixNanos now) const;
+  // The same for the prevNode of a write that replaces or removes `n`'s value next: the value
+  // is moved out, not copied, and n->value is left empty.
+  NodeExtern repr_taking_value(Node* n, std::string key, UnixNanos now);
+  static NodeExtern repr_without_value(const Node* n, std::string key, UnixNanos now);
   // Fills out.nodes with the non-hidden children of dir `n` (key out.key); all levels below
   // with `recursive`.
   void list_children(const Node* n, bool recursive, bool sorted, UnixNanos now, NodeExtern& out) const;
   static void fill_expiration(const Node* n, NodeExtern& out, UnixNanos now);
+  // A node's view for a sink (key: `key`).
+  static NodeView view_of(const Node* n, std::string_view key, UnixNanos now);
+  // The children of dir `n` a listing shows (not hidden), by name when `sorted`, into `out`.
+  static void listed_children(const Node* n, bool sorted, std::vector<const Node*>& out);
 
   void set_expiration(Node* n, std::optional<UnixNanos> expiration);
   // Watched keys of existing nodes strictly inside dir `n` (key `key`).
@@ -216,10 +232,10 @@ class Store {
   void save_meta(Encoder& e) const;
   void save_tree(Encoder& e) const;
 
-  V2Result<Event> set_impl(const Parts& parts, bool dir, std::string_view value,
-                           std::optional<UnixNanos> expiration, UnixNanos now, bool refresh);
-  V2Result<Event> create_impl(Parts parts, bool dir, std::string_view value, bool unique,
-                              std::optional<UnixNanos> expiration, UnixNanos now);
+  EventResult set_impl(const Parts& parts, bool dir, std::string_view value,
+                       std::optional<UnixNanos> expiration, UnixNanos now, bool refresh);
+  EventResult create_impl(Parts parts, bool dir, std::string_view value, bool unique,
+                          std::optional<UnixNanos> expiration, UnixNanos now);
 
   NodeTree tree_;
   TtlIndex ttl_;

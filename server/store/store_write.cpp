@@ -24,8 +24,8 @@ std::string compare_fail_cause(const Node* n, std::optional<std::string_view> pr
 bool has_condition(std::optional<std::string_view> v) { return v.has_value() && !v->empty(); }
 }  // namespace
 
-V2Result<Event> Store::update(std::string_view key, std::string_view value,
-                              std::optional<UnixNanos> expiration, bool refresh, UnixNanos now) {
+EventResult Store::update(std::string_view key, std::string_view value,
+                          std::optional<UnixNanos> expiration, bool refresh, UnixNanos now) {
   Parts parts = split(key);
   if (parts.empty()) {
     counters_.bump(Counter::kUpdateSuccess);  // etcd quirk: not counted as a failure
@@ -45,7 +45,8 @@ V2Result<Event> Store::update(std::string_view key, std::string_view value,
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kUpdate;
-  e.prev_node = repr(n, k, now);
+  // A file's value is replaced unless this is a refresh: it moves into prevNode.
+  e.prev_node = !n->dir && !refresh ? repr_taking_value(n, k, now) : repr(n, k, now);
   ttl_.erase(n);
   if (!n->dir) {
     // A dir keeps its stored modifiedIndex although the event shows a new one (§10 item 2).
@@ -64,7 +65,7 @@ V2Result<Event> Store::update(std::string_view key, std::string_view value,
   e.etcd_index = next;
   e.refresh = refresh;
   counters_.bump(Counter::kUpdateSuccess);
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
 V2Result<Node*> Store::compare_target(const Parts& parts, const std::string& key,
@@ -89,11 +90,11 @@ V2Result<Node*> Store::compare_target(const Parts& parts, const std::string& key
   return n;
 }
 
-V2Result<Event> Store::compare_and_swap(std::string_view key,
-                                        std::optional<std::string_view> prev_value,
-                                        std::uint64_t prev_index, std::string_view value,
-                                        std::optional<UnixNanos> expiration, bool refresh,
-                                        UnixNanos now) {
+EventResult Store::compare_and_swap(std::string_view key,
+                                    std::optional<std::string_view> prev_value,
+                                    std::uint64_t prev_index, std::string_view value,
+                                    std::optional<UnixNanos> expiration, bool refresh,
+                                    UnixNanos now) {
   Parts parts = split(key);
   if (parts.empty()) {
     counters_.bump(Counter::kCasSuccess);  // etcd quirk: not counted as a failure
@@ -106,7 +107,7 @@ V2Result<Event> Store::compare_and_swap(std::string_view key,
   std::uint64_t next = index_ + 1;
   Event e;
   e.action = action::kCompareAndSwap;
-  e.prev_node = repr(n, k, now);
+  e.prev_node = refresh ? repr(n, k, now) : repr_taking_value(n, k, now);
   ttl_.erase(n);
   if (!refresh) n->value.assign(value.data(), value.size());
   n->modified_index = next;
@@ -117,7 +118,7 @@ V2Result<Event> Store::compare_and_swap(std::string_view key,
   e.etcd_index = next;
   e.refresh = refresh;
   counters_.bump(Counter::kCasSuccess);
-  return *publish(std::move(e));
+  return publish(std::move(e));
 }
 
 std::vector<std::string> Store::removed_watched_paths(const Node* n, const std::string& key) const {
@@ -149,7 +150,7 @@ void Store::remove_subtree(Node* n) {
   tree_.destroy(n);
 }
 
-V2Result<Event> Store::remove(std::string_view key, bool dir, bool recursive, UnixNanos now) {
+EventResult Store::remove(std::string_view key, bool dir, bool recursive, UnixNanos now) {
   Parts parts = split(key);
   if (parts.empty()) {
     counters_.bump(Counter::kDeleteSuccess);  // etcd quirk: not counted as a failure
@@ -171,14 +172,14 @@ V2Result<Event> Store::remove(std::string_view key, bool dir, bool recursive, Un
     counters_.bump(Counter::kDeleteFail);
     return error(kEcodeDirNotEmpty, std::move(k));
   }
-  return *remove_as(action::kDelete, n, std::move(k), now, Counter::kDeleteSuccess);
+  return remove_as(action::kDelete, n, std::move(k), now, Counter::kDeleteSuccess);
 }
 
 EventPtr Store::remove_as(const char* action_name, Node* n, std::string key, UnixNanos now, Counter counter) {
   const std::uint64_t next = index_ + 1;
   Event e;
   e.action = action_name;
-  e.prev_node = repr(n, key, now);
+  e.prev_node = repr_taking_value(n, key, now);  // `n` is destroyed below
   e.node.dir = n->dir;
   e.node.modified_index = next;
   e.node.created_index = n->created_index;
@@ -191,15 +192,15 @@ EventPtr Store::remove_as(const char* action_name, Node* n, std::string key, Uni
   return publish(std::move(e), removed);
 }
 
-V2Result<Event> Store::compare_and_delete(std::string_view key,
-                                          std::optional<std::string_view> prev_value,
-                                          std::uint64_t prev_index, UnixNanos now) {
+EventResult Store::compare_and_delete(std::string_view key,
+                                      std::optional<std::string_view> prev_value,
+                                      std::uint64_t prev_index, UnixNanos now) {
   Parts parts = split(key);
   // On the root the key is "" so its 102 error has no cause, as in etcd (§10 item 7).
   std::string k = join(parts);
   auto target = compare_target(parts, k, prev_value, prev_index, Counter::kCadFail);
   if (!target.ok()) return std::move(target).error();
-  return *remove_as(action::kCompareAndDelete, target.value(), std::move(k), now, Counter::kCadSuccess);
+  return remove_as(action::kCompareAndDelete, target.value(), std::move(k), now, Counter::kCadSuccess);
 }
 
 std::vector<EventPtr> Store::expire(UnixNanos now) {

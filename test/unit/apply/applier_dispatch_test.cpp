@@ -232,6 +232,16 @@ BOOST_AUTO_TEST_CASE(response__built_from_an_error_reports_it) {
   BOOST_TEST(!r.ok());
   BOOST_TEST(r.error().code == kEcodeRaftInternal);
   BOOST_TEST(Response{}.ok());
+  BOOST_TEST(Response{}.event().action.empty());  // no event: an empty one
+}
+
+BOOST_AUTO_TEST_CASE(response__holds_the_published_event_not_a_copy) {
+  EventPtr seen;
+  BOOST_REQUIRE(store.watch("/k", false, false, 0, [&](const EventPtr& e) { seen = e; return false; }).ok());
+  const Response r = run(put("/k", std::string(100'000, 'v')));
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(&r.event() == seen.get());
+  BOOST_TEST(r.event().node.value->size() == 100'000u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -100,6 +100,97 @@ BOOST_AUTO_TEST_CASE(escape__matches_token_by_token_encoding_at_every_offset) {
   }
 }
 
+// What Go writes for one byte standing alone (bytes >= 0x80 alone are invalid UTF-8).
+std::string go_single_byte(unsigned char c) {
+  switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: break;
+  }
+  if (c >= 0x80) return "\\ufffd";
+  if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+    static constexpr char kHex[] = "0123456789abcdef";
+    return std::string("\\u00") + kHex[c >> 4] + kHex[c & 0xF];
+  }
+  return std::string(1, static_cast<char>(c));
+}
+
+BOOST_AUTO_TEST_CASE(escape__every_byte_value_at_every_position_around_the_16_byte_steps) {
+  // The scan looks at 16 bytes per step, then byte by byte for the tail: each byte value at
+  // each position of strings just under, at and over one and two steps.
+  for (const std::size_t len : {1u, 15u, 16u, 17u, 31u, 32u, 33u, 47u}) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string in(len, 'x');
+        in[pos] = static_cast<char>(b);
+        const std::string expected =
+            "\"" + std::string(pos, 'x') + go_single_byte(static_cast<unsigned char>(b)) + std::string(len - pos - 1, 'x') + "\"";
+        BOOST_TEST_CONTEXT("len " << len << " pos " << pos << " byte " << b) { BOOST_TEST(json(in) == expected); }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(escape__multibyte_sequences_across_the_16_byte_steps) {
+  // Valid sequences stay raw and U+2028 is escaped wherever they start, split over two steps
+  // or not; a sequence cut by the end of the string is one replacement per byte.
+  const std::pair<std::string_view, std::string_view> seqs[] = {
+      {"\xC3\xA9", "\xC3\xA9"},
+      {"\xE2\x9C\x93", "\xE2\x9C\x93"},
+      {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+      {"\xE2\x80\xA8", "\\u2028"},
+      {"\xE2\x80\xA9", "\\u2029"},
+  };
+  for (const auto& [raw, enc] : seqs) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      const std::string in = std::string(pos, 'a') + std::string(raw) + std::string(40 - pos, 'b');
+      const std::string expected = "\"" + std::string(pos, 'a') + std::string(enc) + std::string(40 - pos, 'b') + "\"";
+      BOOST_TEST_CONTEXT("pos " << pos) { BOOST_TEST(json(in) == expected); }
+    }
+  }
+  for (std::size_t pos = 0; pos < 20; ++pos) {
+    const std::string in = std::string(pos, 'a') + "\xF0\x9F\x98";
+    BOOST_TEST(json(in) == "\"" + std::string(pos, 'a') + "\\ufffd\\ufffd\\ufffd\"");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(escape__long_plain_runs_with_escapes_at_either_end) {
+  const std::string run(1 << 20, 'v');  // a 1 MiB value, as the big-value benchmark sends
+  BOOST_TEST(json(run) == "\"" + run + "\"");
+  BOOST_TEST(json("<" + run + ">") == "\"\\u003c" + run + "\\u003e\"");
+  BOOST_TEST(json(run + "\n" + run) == "\"" + run + "\\n" + run + "\"");
+  // Appends to what the buffer already holds.
+  std::string out = "{\"value\":";
+  append_json_string(out, run);
+  BOOST_TEST(out == "{\"value\":\"" + run + "\"");
+}
+
+BOOST_AUTO_TEST_CASE(escape__long_random_token_sequences) {
+  // As matches_token_by_token_encoding_at_every_offset, with sequences long enough for many
+  // 16-byte steps between and across escapes.
+  const std::pair<std::string_view, std::string_view> pieces[] = {
+      {"abcdefghijklmnopq", "abcdefghijklmnopq"}, {"r", "r"}, {"<", "\\u003c"}, {"&", "\\u0026"},
+      {"\"", "\\\""}, {"\\", "\\\\"}, {"\t", "\\t"}, {"\x1f", "\\u001f"}, {"\x7f", "\x7f"},
+      {"\xC3\xA9", "\xC3\xA9"}, {"\x80", "\\ufffd"}, {"\xE2\x80\xA9", "\\u2029"},
+      {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},
+  };
+  std::mt19937 rng(17);  // fixed seed: deterministic
+  for (int round = 0; round < 2000; ++round) {
+    std::string in, expected = "\"";
+    const int n = static_cast<int>(rng() % 200);
+    for (int k = 0; k < n; ++k) {
+      const auto& [raw, enc] = pieces[rng() % 4 == 0 ? rng() % std::size(pieces) : rng() % 2];
+      in += raw;
+      expected += enc;
+    }
+    expected += '"';
+    BOOST_TEST_CONTEXT("round " << round) { BOOST_TEST(json(in) == expected); }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(rfc3339_nano_format)

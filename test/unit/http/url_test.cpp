@@ -95,6 +95,56 @@ BOOST_AUTO_TEST_CASE(path__plus_stays_and_bad_escape_fails) {
   BOOST_TEST(!path_unescape("/%zz", out));
 }
 
+BOOST_AUTO_TEST_CASE(query__matches_a_byte_by_byte_decoder_on_random_input) {
+  // Runs without escapes are copied in one append each: random mixes of plain bytes, '+',
+  // good and bad escapes (also at the very end) decode as Go's byte-by-byte loop does.
+  const auto reference = [](std::string_view in, bool plus, std::string& out) {
+    const auto hex = [](char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    out.clear();
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in[i] == '%') {
+        if (i + 2 >= in.size() || hex(in[i + 1]) < 0 || hex(in[i + 2]) < 0) return false;
+        out.push_back(static_cast<char>(hex(in[i + 1]) * 16 + hex(in[i + 2])));
+        i += 2;
+      } else {
+        out.push_back(plus && in[i] == '+' ? ' ' : in[i]);
+      }
+    }
+    return true;
+  };
+  const std::string_view pieces[] = {"abcdefghijklmnopqrstuvwxyz0123456789", "v", "+", "%20", "%2B", "%e9", "%", "%4", "%zz", "\xff"};
+  std::mt19937 rng(7);  // fixed seed: deterministic
+  for (int round = 0; round < 3000; ++round) {
+    std::string in;
+    const int n = static_cast<int>(rng() % 60);
+    for (int k = 0; k < n; ++k) in += pieces[rng() % 5 == 0 ? rng() % std::size(pieces) : rng() % 2];
+    std::string want, got_query, got_path;
+    const bool ok = reference(in, true, want);
+    BOOST_TEST_CONTEXT("round " << round << " input " << in) {
+      BOOST_TEST(query_unescape(in, got_query) == ok);
+      if (ok) BOOST_TEST(got_query == want);
+      const bool path_ok = reference(in, false, want);
+      BOOST_TEST(path_unescape(in, got_path) == path_ok);
+      if (path_ok) BOOST_TEST(got_path == want);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(query__long_value_with_escapes_at_either_end) {
+  const std::string run(1 << 20, 'v');
+  std::string out;
+  BOOST_TEST(query_unescape(run, out));
+  BOOST_TEST(out == run);
+  BOOST_TEST(query_unescape("%3C" + run + "+", out));
+  BOOST_TEST(out == "<" + run + " ");
+  BOOST_TEST(query_error(run + "%z") == "invalid URL escape \"%z\"");
+}
+
 BOOST_AUTO_TEST_CASE(escape_path__as_go_url_string) {
   BOOST_TEST(escape_path("/v2/keys/sp ace/\xE2\x9C\x93") == "/v2/keys/sp%20ace/%E2%9C%93");
   BOOST_TEST(escape_path("/a-_.~$&+,:;=@b") == "/a-_.~$&+,:;=@b");
@@ -201,6 +251,16 @@ BOOST_AUTO_TEST_CASE(query__first_value_wins_and_empty_segments_skip) {
   BOOST_TEST(f.has("e"));
   BOOST_TEST(!f.has("missing"));
   BOOST_TEST(f.first("missing") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(take_first__moves_the_first_value_out) {
+  FormValues f;
+  BOOST_TEST(parse_query_into("value=a&value=b&x=1", f).empty());
+  BOOST_TEST(f.take_first("value") == "a");
+  BOOST_TEST(f.has("value"));          // still given, now empty
+  BOOST_TEST(f.value("value") == "");
+  BOOST_TEST(f.take_first("missing") == "");
+  BOOST_TEST(f.value("x") == "1");
 }
 
 BOOST_AUTO_TEST_CASE(query__names_are_unescaped_too) {

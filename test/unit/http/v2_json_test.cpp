@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
 
+#include "server/store/store.hpp"
 #include "test/support/store/expected_nodes.hpp"
 #include "test/support/thread/small_stack.hpp"
 
@@ -259,6 +261,76 @@ BOOST_AUTO_TEST_CASE(node_json__a_listing_deeper_than_the_call_stack_allows) {
   for (int i = 0; i < kLevels; ++i) expected += "],\"modifiedIndex\":1,\"createdIndex\":1}";
   BOOST_TEST(out.size() == expected.size());
   BOOST_TEST((out == expected));
+}
+
+BOOST_AUTO_TEST_CASE(get_json_writer__same_bytes_errors_and_stats_as_the_event_get_builds) {
+  // Random trees (hidden names, escapes, UTF-8, empty dirs, ttls past and future), every
+  // GET shape on every key, and missing keys: Store::get_into with a GetJsonWriter writes what
+  // append_event_json writes for Store::get's event, with the same index, errors and stats.
+  constexpr UnixNanos kNow = 1'790'000'000LL * kNanosPerSecond;
+  const char* names[] = {"a", "b", "_h", "x<y", "\xC3\xA9", "c"};
+  const std::string values[] = {"", "v", "<&> \"q\"", std::string(40, 'z'), "\xff", std::string(5000, 'w')};
+  std::mt19937 rng(11);  // fixed seed: deterministic
+  for (int round = 0; round < 40; ++round) {
+    store::Store s;
+    std::vector<std::string> keys = {"/", "/missing", "/a/missing"};
+    for (int i = 0; i < 30; ++i) {
+      std::string key;
+      const int depth = 1 + static_cast<int>(rng() % 3);
+      for (int d = 0; d < depth; ++d) key += std::string("/") + names[rng() % std::size(names)];
+      const bool dir = rng() % 5 == 0;
+      std::optional<UnixNanos> exp;
+      if (rng() % 4 == 0) exp = kNow + (static_cast<UnixNanos>(rng() % 7) - 2) * kNanosPerSecond / 2;
+      if (s.set(key, dir, dir ? "" : values[rng() % std::size(values)], exp, kNow).ok()) keys.push_back(key);
+    }
+    for (const std::string& key : keys) {
+      for (int shape = 0; shape < 4; ++shape) {
+        const bool recursive = shape & 1, sorted = shape & 2;
+        const store::StoreStats before = s.stats();
+        const auto want = s.get(key, recursive, sorted, kNow);
+        const store::StoreStats mid = s.stats();
+        std::string got;
+        GetJsonWriter writer(got);
+        const auto index = s.get_into(key, recursive, sorted, kNow, writer);
+        const store::StoreStats after = s.stats();
+        BOOST_TEST_CONTEXT("round " << round << " key " << key << " shape " << shape) {
+          BOOST_TEST(mid.gets_success - before.gets_success == after.gets_success - mid.gets_success);
+          BOOST_TEST(mid.gets_fail - before.gets_fail == after.gets_fail - mid.gets_fail);
+          BOOST_REQUIRE(want.ok() == index.ok());
+          if (!want.ok()) {
+            BOOST_TEST(got.empty());
+            BOOST_TEST(index.error().code == want.error().code);
+            BOOST_TEST(index.error().cause == want.error().cause);
+            BOOST_TEST(index.error().index == want.error().index);
+            continue;
+          }
+          writer.finish();
+          std::string expected;
+          append_event_json(expected, want.value());
+          BOOST_TEST(got == expected);
+          BOOST_TEST(index.value() == want.value().etcd_index);
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(get_json_writer__a_large_value_and_a_wide_dir) {
+  constexpr UnixNanos kNow = 1'790'000'000LL * kNanosPerSecond;
+  store::Store s;
+  const std::string big(1 << 20, 'v');
+  BOOST_REQUIRE(s.set("/big", false, big, std::nullopt, kNow).ok());
+  for (int i = 0; i < 2000; ++i) BOOST_REQUIRE(s.set("/dir/k" + std::to_string(i), false, "x", std::nullopt, kNow).ok());
+  for (const char* key : {"/big", "/dir", "/"}) {
+    std::string got;
+    GetJsonWriter writer(got);
+    BOOST_REQUIRE(s.get_into(key, true, true, kNow, writer).ok());
+    writer.finish();
+    std::string expected;
+    append_event_json(expected, s.get(key, true, true, kNow).value());
+    BOOST_TEST(got.size() == expected.size());
+    BOOST_TEST((got == expected));
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -254,4 +254,61 @@ BOOST_AUTO_TEST_CASE(keys__are_cleaned_like_go_path_clean) {
   BOOST_TEST(s.get("", false, false, kNow).value().node.dir);
 }
 
+BOOST_AUTO_TEST_CASE(writes__answer_with_the_event_the_watchers_get_not_a_copy) {
+  Store s;
+  EventPtr seen;
+  BOOST_REQUIRE(s.watch("/k", false, false, 0, [&](const EventPtr& e) { seen = e; return false; }).ok());
+  const EventResult r = s.set("/k", false, "v", std::nullopt, kNow);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(seen.get() == r.shared().get());
+  BOOST_TEST(&r.value() == seen.get());
+  // Converted to a V2Result<Event> (as older callers take it), it is an equal copy.
+  const V2Result<Event> copy = r;
+  BOOST_TEST(same_node(copy.value().node, r.value().node));
+  const EventResult bad = s.update("/missing", "v", std::nullopt, false, kNow);
+  BOOST_TEST(!bad.ok());
+  BOOST_TEST(bad.error().code == kEcodeKeyNotFound);
+}
+
+BOOST_AUTO_TEST_CASE(writes__replaced_value_moves_to_prev_node_and_the_node_keeps_the_new_one) {
+  // Large values (no small-string storage): the old one moves into prevNode, the new one is in
+  // the store and the event; a refresh keeps the value in both.
+  const std::string a(100'000, 'a'), b(100'000, 'b'), c(100'000, 'c'), d(100'000, 'd');
+  Store s;
+  BOOST_REQUIRE(s.set("/k", false, a, std::nullopt, kNow).ok());
+  auto r = s.set("/k", false, b, std::nullopt, kNow);
+  expect_event(r, "set", file_node("/k", b, 2, 2), file_node("/k", a, 1, 1), 2);
+  r = s.update("/k", c, std::nullopt, false, kNow);
+  expect_event(r, "update", file_node("/k", c, 3, 2), file_node("/k", b, 2, 2), 3);
+  r = s.compare_and_swap("/k", c, 0, d, std::nullopt, false, kNow);
+  expect_event(r, "compareAndSwap", file_node("/k", d, 4, 2), file_node("/k", c, 3, 2), 4);
+  r = s.set("/k", false, "", kNow + kNanosPerSecond * 100, kNow, false);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().prev_node->value == d);
+  // Refreshes keep the value: in the node, the event and prevNode.
+  BOOST_REQUIRE(s.set("/k", false, a, std::nullopt, kNow).ok());
+  r = s.set("/k", false, "", kNow + kNanosPerSecond * 100, kNow, true);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().node.value == a);
+  BOOST_TEST(*r.value().prev_node->value == a);
+  r = s.update("/k", "", kNow + kNanosPerSecond * 100, true, kNow);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().node.value == a);
+  BOOST_TEST(*r.value().prev_node->value == a);
+  r = s.compare_and_swap("/k", a, 0, "", kNow + kNanosPerSecond * 100, true, kNow);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().node.value == a);
+  BOOST_TEST(*r.value().prev_node->value == a);
+  BOOST_TEST(*s.get("/k", false, false, kNow).value().node.value == a);
+  // Deletes hand the removed value to prevNode.
+  r = s.compare_and_delete("/k", a, 0, kNow);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().prev_node->value == a);
+  BOOST_REQUIRE(s.set("/k", false, b, std::nullopt, kNow).ok());
+  r = s.remove("/k", false, false, kNow);
+  BOOST_REQUIRE(r.ok());
+  BOOST_TEST(*r.value().prev_node->value == b);
+  BOOST_TEST(s.check_invariants().is_ok());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
