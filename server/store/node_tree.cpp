@@ -1,6 +1,7 @@
 #include "server/store/node_tree.hpp"
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -12,6 +13,10 @@ namespace coord::store {
 
 namespace {
 constexpr std::size_t kInitialSlots = 64;
+// Slots of the old table moved per insert while a doubling moves nodes: the move must end before
+// the new table (twice the old one) is 70% full, i.e. within 0.7 x old size inserts, which needs
+// at least 1.43 per insert; 8 ends it well before and keeps each insert's share to a few slots.
+constexpr std::size_t kMovedPerInsert = 8;
 
 std::uint64_t mix(std::uint64_t x) {
   // splitmix64 finaliser: spreads the parent pointer's bits over the whole word.
@@ -24,7 +29,22 @@ std::uint64_t mix(std::uint64_t x) {
 }
 }  // namespace
 
-NodeTree::NodeTree() : root_(make_node({}, true)), slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+NodeTree::Slots::Slots(std::size_t n) : p_(static_cast<std::uintptr_t*>(std::calloc(n, sizeof(std::uintptr_t)))), n_(n) {
+  if (p_ == nullptr) throw std::bad_alloc();
+}
+
+NodeTree::Slots& NodeTree::Slots::operator=(Slots&& other) noexcept {
+  if (this != &other) {
+    std::free(p_);
+    p_ = std::exchange(other.p_, nullptr);
+    n_ = std::exchange(other.n_, 0);
+  }
+  return *this;
+}
+
+NodeTree::Slots::~Slots() { std::free(p_); }
+
+NodeTree::NodeTree() : root_(make_node({}, true)), slots_(kInitialSlots) {}
 
 Node* NodeTree::make_node(std::string_view name, bool dir) {
   static_assert(alignof(Node) <= alignof(std::max_align_t));
@@ -46,7 +66,8 @@ NodeTree::~NodeTree() { free_all(); }
 NodeTree::NodeTree(NodeTree&& other) noexcept
     : root_(std::exchange(other.root_, nullptr)),
       slots_(std::move(other.slots_)),
-      mask_(std::exchange(other.mask_, 0)),
+      old_(std::move(other.old_)),
+      moved_(std::exchange(other.moved_, 0)),
       size_(std::exchange(other.size_, 0)),
       pending_(std::move(other.pending_)) {}
 
@@ -55,7 +76,8 @@ NodeTree& NodeTree::operator=(NodeTree&& other) noexcept {
     free_all();
     root_ = std::exchange(other.root_, nullptr);
     slots_ = std::move(other.slots_);
-    mask_ = std::exchange(other.mask_, 0);
+    old_ = std::move(other.old_);
+    moved_ = std::exchange(other.moved_, 0);
     size_ = std::exchange(other.size_, 0);
     pending_ = std::move(other.pending_);
   }
@@ -95,11 +117,11 @@ std::uintptr_t NodeTree::tagged(const Node* n) {
 
 Node* NodeTree::untag(std::uintptr_t slot) { return reinterpret_cast<Node*>(slot & kPointerMask); }
 
-Node* NodeTree::child(const Node* parent, std::string_view name) const {
-  std::uint64_t h = hash_of(parent, name);
-  std::uintptr_t tag = h & kTagMask;
-  for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-    std::uintptr_t s = slots_[i];
+Node* NodeTree::find_in(const Slots& table, std::uint64_t h, const Node* parent, std::string_view name) {
+  const std::uintptr_t tag = h & kTagMask;
+  const std::size_t mask = table.mask();
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::uintptr_t s = table[i];
     if (s == 0) return nullptr;
     if ((s & kTagMask) != tag) continue;
     Node* n = untag(s);
@@ -107,38 +129,92 @@ Node* NodeTree::child(const Node* parent, std::string_view name) const {
   }
 }
 
-void NodeTree::index_erase(const Node* n) {
-  std::size_t i = n->hash & mask_;
-  while (untag(slots_[i]) != n) {
-    COORD_CHECK(slots_[i] != 0, "node missing from the tree index");
-    i = (i + 1) & mask_;
+Node* NodeTree::child(const Node* parent, std::string_view name) const {
+  const std::uint64_t h = hash_of(parent, name);
+  if (Node* n = find_in(slots_, h, parent, name)) return n;
+  return maybe_in_old(h) ? find_in(old_, h, parent, name) : nullptr;
+}
+
+bool NodeTree::erase_from(Slots& table, const Node* n) {
+  const std::size_t mask = table.mask();
+  std::size_t i = n->hash & mask;
+  while (untag(table[i]) != n) {
+    if (table[i] == 0) return false;
+    i = (i + 1) & mask;
   }
   // Backward-shift deletion: pull later members of the probe run into the hole so lookups
   // never need tombstones.
   std::size_t j = i;
   for (;;) {
-    j = (j + 1) & mask_;
-    std::uintptr_t s = slots_[j];
+    j = (j + 1) & mask;
+    const std::uintptr_t s = table[j];
     if (s == 0) break;
-    std::size_t k = untag(s)->hash & mask_;
-    bool stays = (i <= j) ? (i < k && k <= j) : (i < k || k <= j);
+    const std::size_t k = untag(s)->hash & mask;
+    const bool stays = (i <= j) ? (i < k && k <= j) : (i < k || k <= j);
     if (stays) continue;
-    slots_[i] = s;
+    table[i] = s;
     i = j;
   }
-  slots_[i] = 0;
+  table[i] = 0;
+  return true;
 }
 
-void NodeTree::grow() {
-  std::vector<std::uintptr_t> old = std::move(slots_);
-  slots_.assign(old.size() * 2, 0);
-  mask_ = slots_.size() - 1;
-  for (std::uintptr_t s : old) {
-    if (s == 0) continue;
-    std::size_t i = untag(s)->hash & mask_;
-    while (slots_[i] != 0) i = (i + 1) & mask_;
+void NodeTree::index_erase(const Node* n) {
+  // In old_, a hole left by the shift stays at or past moved_ (the run it shortens does), so the
+  // invariant on old_ holds.
+  if (maybe_in_old(n->hash) && erase_from(old_, n)) return;
+  COORD_CHECK(erase_from(slots_, n), "node missing from the tree index");
+}
+
+void NodeTree::start_growing() {
+  finish_growing();
+  old_ = std::move(slots_);
+  slots_ = Slots(old_.size() * 2);
+  moved_ = 0;
+}
+
+void NodeTree::move_some(std::size_t slots) {
+  const std::size_t mask = slots_.mask();
+  const std::size_t end = old_.size();
+  // Stop only just past an empty slot (the invariant on old_ in the header): a probe run is
+  // never left half moved.
+  bool past_empty = false;
+  for (std::size_t done = 0; moved_ < end && (done < slots || !past_empty); ++done, ++moved_) {
+    const std::uintptr_t s = old_[moved_];
+    past_empty = s == 0;
+    if (past_empty) continue;
+    old_[moved_] = 0;
+    std::size_t i = untag(s)->hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }
+  if (moved_ == end) {
+    old_ = Slots();
+    moved_ = 0;
+  }
+}
+
+void NodeTree::finish_growing() {
+  if (index_moving()) move_some(old_.size());
+}
+
+bool NodeTree::index_consistent() const {
+  for (std::size_t i = 0; i < moved_ && i < old_.size(); ++i)
+    if (old_[i] != 0) return false;
+  std::size_t held = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) held += slots_[i] != 0;
+  for (std::size_t i = 0; i < old_.size(); ++i) held += old_[i] != 0;
+  if (held + pending_.size() != size_) return false;
+  std::vector<const Node*> stack{root_};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    for (const Node* c = n->first_child; c != nullptr; c = c->next_sibling) {
+      stack.push_back(c);
+      if (child(n, c->name()) != c) return false;
+    }
+  }
+  return true;
 }
 
 void NodeTree::link(Node* parent, Node* n) {
@@ -164,11 +240,14 @@ Node* NodeTree::add(Node* parent, std::string_view name, bool dir) {
 Node* NodeTree::try_add(Node* parent, std::string_view name, bool dir) {
   COORD_CHECK(parent->dir, "adding a child to a file");
   COORD_CHECK(!name.empty(), "adding a child with an empty name");
-  if ((size_ + 1) * 10 > slots_.size() * 7) grow();
-  std::uint64_t h = hash_of(parent, name);
-  std::uintptr_t tag = h & kTagMask;
-  std::size_t i = h & mask_;
-  for (; slots_[i] != 0; i = (i + 1) & mask_) {
+  if ((size_ + 1) * 10 > slots_.size() * 7) start_growing();
+  if (index_moving()) move_some(kMovedPerInsert);
+  const std::uint64_t h = hash_of(parent, name);
+  if (maybe_in_old(h) && find_in(old_, h, parent, name) != nullptr) return nullptr;
+  const std::uintptr_t tag = h & kTagMask;
+  const std::size_t mask = slots_.mask();
+  std::size_t i = h & mask;
+  for (; slots_[i] != 0; i = (i + 1) & mask) {
     if ((slots_[i] & kTagMask) != tag) continue;
     const Node* other = untag(slots_[i]);
     if (other->parent == parent && other->name() == name) return nullptr;
@@ -182,7 +261,11 @@ Node* NodeTree::try_add(Node* parent, std::string_view name, bool dir) {
 }
 
 void NodeTree::reserve(std::size_t nodes) {
-  while (nodes * 10 > slots_.size() * 7) grow();
+  finish_growing();
+  while (nodes * 10 > slots_.size() * 7) {
+    start_growing();
+    finish_growing();
+  }
 }
 
 Node* NodeTree::add_unindexed(Node* parent, std::string_view name, bool dir) {
@@ -197,18 +280,19 @@ Node* NodeTree::add_unindexed(Node* parent, std::string_view name, bool dir) {
 }
 
 bool NodeTree::index_pending() {
-  // size_ counts the pending nodes already (link()): room for all of them, so no grow() below.
+  // size_ counts the pending nodes already (link()): room for all of them, so no doubling below.
   reserve(size_);
   // Far enough ahead for the slot's cache line to arrive before its turn, near enough that
   // it is still cached then.
   constexpr std::size_t kAhead = 8;
   const std::size_t count = pending_.size();
+  const std::size_t mask = slots_.mask();  // reserve() ended any move: old_ is empty
   for (std::size_t k = 0; k < count; ++k) {
-    if (k + kAhead < count) __builtin_prefetch(&slots_[pending_[k + kAhead]->hash & mask_], 1);
+    if (k + kAhead < count) __builtin_prefetch(&slots_[pending_[k + kAhead]->hash & mask], 1);
     Node* n = pending_[k];
     const std::uintptr_t tag = n->hash & kTagMask;
-    std::size_t i = n->hash & mask_;
-    for (; slots_[i] != 0; i = (i + 1) & mask_) {
+    std::size_t i = n->hash & mask;
+    for (; slots_[i] != 0; i = (i + 1) & mask) {
       if ((slots_[i] & kTagMask) != tag) continue;
       const Node* other = untag(slots_[i]);
       if (other->parent == n->parent && other->name() == n->name()) {
