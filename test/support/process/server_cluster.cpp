@@ -154,8 +154,15 @@ bool ServerCluster::start() {
     if (!wait_ready(i, deadline)) return false;
   }
   // The relays must know who is who before a test cuts anything; other clusters do not ask
-  // (an auth-enabled cluster may refuse the members API to a guest).
-  return !relays_ || learn_member_ids();
+  // (an auth-enabled cluster may refuse the members API to a guest). A member answers before
+  // its name is in the member list (it publishes its name and client URLs through Raft once
+  // it has started): ask again until every name is there or the start's deadline passes.
+  if (!relays_) return true;
+  while (!learn_member_ids()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 bool ServerCluster::learn_member_ids() {
