@@ -8,6 +8,7 @@
 #include <boost/beast/core/read_size.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
+#include <array>
 #include <cstdio>
 
 #include "server/common/log.hpp"
@@ -248,6 +249,7 @@ void Session::wait_idle() {
 std::size_t Session::held_buffer_bytes() const {
   std::size_t held = buffer_.capacity() + (parser_ ? sizeof(*parser_) : 0);
   if (write_buffer_.capacity() > std::string().capacity()) held += write_buffer_.capacity();  // past the inline bytes
+  if (write_body_.capacity() > std::string().capacity()) held += write_body_.capacity();
   return held;
 }
 
@@ -323,9 +325,59 @@ void Session::read_request() {
 
 void Session::read_body() {
   if (parser().is_done()) return on_read({}, 0);  // no body: nothing to wait for
+  if (!tls_) {
+    // Body bytes that came with the head (Beast's head read leaves them in buffer_) go to the
+    // parser first: what is still to come is then what the socket has yet to deliver.
+    if (buffer_.size() > 0 && parse_buffered()) return;
+    const auto remaining = parser().content_length_remaining();
+    if (!parser().chunked() && remaining && *remaining > kLargeBodyBytes) return read_large_body();
+  }
   auto done = [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); };
   if (tls_) return bhttp::async_read(*tls_, buffer_, parser(), tls_handler(std::move(done)));
   bhttp::async_read(socket_, buffer_, parser(), std::move(done));
+}
+
+void Session::read_large_body() {
+  // Invariant: buffer_ is empty (read_body() parsed it) and the parser has consumed exactly
+  // body().size() bytes of the body, so the rest belongs right behind them. The string grows
+  // to the declared length, which the parser's head check (or on_head()'s, with head_first)
+  // held within the body limit and which Beast's string_body reserved: no reallocation.
+  auto& body = parser().get().body();
+  body_read_ = body.size();
+  body.resize(body_read_ + static_cast<std::size_t>(*parser().content_length_remaining()));
+  read_body_piece();
+}
+
+void Session::read_body_piece() {
+  auto& body = parser().get().body();
+  const std::size_t remaining = body.size() - body_read_;
+  // epoll (and so this read, when the socket had nothing ready) waits for a piece, or the
+  // rest; setting the mark re-checks the socket, so bytes already there still wake it. The
+  // read never asks for more than the body: a pipelined request stays in the socket for
+  // do_read(). The request's deadline (do_read) still bounds the whole read.
+  set_receive_low_water(std::min(remaining, kBodyPieceBytes));
+  socket_.async_read_some(net::buffer(body.data() + body_read_, remaining),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_body_piece(ec, n); });
+}
+
+void Session::on_body_piece(beast::error_code ec, std::size_t n) {
+  if (closed_) return;  // the deadline passed (do_close)
+  // As Beast's read reports a body cut short by the end of the stream.
+  if (ec == net::error::eof) ec = bhttp::error::partial_message;
+  if (ec) return on_read(ec, 0);
+  body_read_ += n;
+  if (body_read_ < parser().get().body().size()) return read_body_piece();
+  set_receive_low_water(1);  // the next request is read as any other
+  // The parser has not seen these bytes (it is not done): on_read() takes its message as is.
+  on_read({}, 0);
+}
+
+void Session::set_receive_low_water(std::size_t bytes) {
+  const int mark = static_cast<int>(bytes);
+  if (mark == receive_low_water_) return;
+  receive_low_water_ = mark;
+  beast::error_code ignored;  // without it reads are merely smaller
+  socket_.set_option(net::socket_base::receive_low_watermark(mark), ignored);
 }
 
 std::optional<Reply> Session::expectation_refusal() const {
@@ -446,9 +498,11 @@ void Session::reply(Reply reply) {
 
 void Session::write_reply(Reply reply) {
   const bool close = reply.close || !keep_alive_;
+  const bool with_body = !reply.head_only && reply.status != 204;
+  const bool gathered = with_body && reply.body.size() > kGatheredBodyBytes;
   std::string& out = write_buffer_;  // reused: no allocation once it has grown
   out.clear();
-  out.reserve(reply.body.size() + 320);
+  out.reserve((with_body && !gathered ? reply.body.size() : 0) + 320);
   append_head(out, reply, cors_origin_);
   // 204 carries neither a body nor a length (RFC 9110 §8.6).
   if (reply.status != 204) append_header_line(out, "Content-Length", std::to_string(reply.body.size()));
@@ -458,7 +512,8 @@ void Session::write_reply(Reply reply) {
     append_header_line(out, "Connection", "keep-alive");
   }
   out += "\r\n";
-  if (!reply.head_only && reply.status != 204) out += reply.body;
+  if (gathered) return write_gathered(std::move(reply.body), close);
+  if (with_body) out += reply.body;
   // Most answers fit in the socket's buffer: written at once, they need no completion handler,
   // no trip through the scheduler and no write timer.
   std::size_t written = 0;
@@ -475,6 +530,27 @@ void Session::write_reply(Reply reply) {
   net::async_write(socket_, rest, std::move(done));
 }
 
+void Session::write_gathered(std::string body, bool close) {
+  // The body stays in write_body_ until on_write(): the write reads it in place.
+  write_body_ = std::move(body);
+  const std::array<net::const_buffer, 2> whole{net::buffer(write_buffer_), net::buffer(write_body_)};
+  std::size_t written = 0;
+  if (!tls_) {
+    beast::error_code ec;
+    written = write_now(whole, ec);
+    if (ec || written == write_buffer_.size() + write_body_.size()) return on_write(close, ec);
+  }
+  writing_ = true;
+  set_deadline(std::chrono::steady_clock::now() + kWriteTimeout);
+  std::array<net::const_buffer, 2> rest = whole;
+  const std::size_t of_head = std::min(written, write_buffer_.size());
+  rest[0] += of_head;
+  rest[1] += written - of_head;
+  auto done = [self = shared_from_this(), close](beast::error_code e, std::size_t) { self->on_write(close, e); };
+  if (tls_) return net::async_write(*tls_, rest, tls_handler(std::move(done)));
+  net::async_write(socket_, rest, std::move(done));
+}
+
 template <class Buffers>
 std::size_t Session::write_now(const Buffers& buffers, beast::error_code& ec) {
   const std::size_t n = socket_.write_some(buffers, ec);
@@ -485,6 +561,7 @@ std::size_t Session::write_now(const Buffers& buffers, beast::error_code& ec) {
 void Session::on_write(bool close, beast::error_code ec) {
   writing_ = false;
   abandon_fn_ = nullptr;  // the exchange completed: nothing left to cancel
+  std::string().swap(write_body_);  // a large answer's body: the session keeps none
   if (ec || close) return do_close();
   busy_ = false;
   answered_ = true;

@@ -24,6 +24,13 @@
 // then waits for readability with no buffer (go_idle), and so does, at once, every wait of a
 // client not seen to come back within kIdleRelease. A busy client keeps them: its requests
 // allocate nothing (wait_for_request).
+//
+// Large bodies (plain sessions): a request body of more than kLargeBodyBytes still to come after
+// its head is read straight into the request's body string, in pieces of up to kBodyPieceBytes
+// for which the socket's receive low-water mark makes epoll wait (read_large_body), not in the
+// 1-2 KB the network delivers at a time through Beast's read loop; an answer body of more than
+// kGatheredBodyBytes is written from the Reply's own string after the head, in one gathered
+// write, not copied into the write buffer (write_reply).
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -72,6 +79,16 @@ inline constexpr std::size_t kReadBufferLimit = 2 * kRequestHeadLimit;
 // A write or read buffer larger than this is freed once its exchange is over: a large answer or
 // request leaves no large buffer behind on an idle connection.
 inline constexpr std::size_t kKeptBufferBytes = 64 * 1024;
+// A plain session reads a Content-Length body with more than this still to come after its head
+// in large pieces (Session::read_large_body); a smaller one, or a chunked one, through Beast.
+inline constexpr std::size_t kLargeBodyBytes = 64 * 1024;
+// The bytes a large body's reads wait for (the socket's receive low-water mark; less when less
+// is to come): a few wake-ups per megabyte, each reading what came at once.
+inline constexpr std::size_t kBodyPieceBytes = 256 * 1024;
+// An answer body larger than this is written from the Reply's string, after the head from the
+// write buffer, in one gathered write; a smaller one is copied behind the head (one buffer,
+// reused across requests, one write).
+inline constexpr std::size_t kGatheredBodyBytes = 64 * 1024;
 // A plain keep-alive connection that has waited this long for its next request releases its
 // buffers (Session::go_idle).
 inline constexpr std::chrono::milliseconds kIdleRelease{500};
@@ -187,6 +204,16 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_head(boost::beast::error_code ec);
   void read_body();
+  // Plain sessions, a Content-Length body with more than kLargeBodyBytes to come: sizes the
+  // body string to the declared length (Beast reserved it already, the length being within the
+  // body limit) and reads into it, piece by piece, bypassing the parser; on_read() then takes
+  // the message as the parser holds it.
+  void read_large_body();
+  void read_body_piece();
+  void on_body_piece(boost::beast::error_code ec, std::size_t n);
+  // Sets the socket's SO_RCVLOWAT (plain sessions): epoll reports it readable only once that
+  // many bytes (or the end of the stream) are there. 1 outside a large body.
+  void set_receive_low_water(std::size_t bytes);
   // The 417 Go's server answers to an Expect header other than 100-continue, or nullopt.
   std::optional<Reply> expectation_refusal() const;
   // Sends "100 Continue" when the client asked for it and a body is to come, then reads it.
@@ -194,6 +221,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sets cors_origin_ from the current request's Origin header (the parser's head).
   void note_origin();
   void write_reply(Reply reply);
+  // write_reply() for a body over kGatheredBodyBytes: the head (in write_buffer_) and `body`
+  // (kept in write_body_) in one gathered write.
+  void write_gathered(std::string body, bool close);
   void on_write(bool close, boost::beast::error_code ec);
   void write_stream_head(Reply head);
   void pump_stream();
@@ -257,6 +287,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string_view cors_origin_;
   bool http_10_ = false;         // the current request is HTTP/1.0 (keep-alive must be said)
   std::string write_buffer_;     // the answer being written; reused across requests
+  // A large answer's body (kGatheredBodyBytes), written after write_buffer_'s head; empty
+  // otherwise. Freed when the write completes.
+  std::string write_body_;
+  std::size_t body_read_ = 0;    // read_large_body(): bytes of the body string filled so far
+  int receive_low_water_ = 1;    // the socket's SO_RCVLOWAT (set_receive_low_water)
   bool busy_ = false;            // a request is being answered
   bool streaming_ = false;       // a chunked answer is open
   bool stream_ending_ = false;   // end_stream() was called; finish after queued chunks
