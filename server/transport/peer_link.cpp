@@ -3,6 +3,7 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include "coord/endpoint_url.hpp"
+#include "server/common/hex.hpp"
 
 namespace coord::transport {
 
@@ -34,6 +35,17 @@ std::shared_ptr<PeerTlsConnection> make_peer_tls(tls::ContextSource& source, boo
   if (u && !u->host_is_address()) SSL_set_tlsext_host_name(connection->stream.native_handle(), host.c_str());
   if (source.verifies_server()) connection->stream.set_verify_callback(boost::asio::ssl::host_name_verification(host));
   return connection;
+}
+
+std::string upgrade_request(const PeerIdentity& id, std::string_view path, std::string_view protocol) {
+  std::string r = "GET ";
+  r += path;
+  r += " HTTP/1.1\r\nHost: coordd\r\nConnection: Upgrade\r\nUpgrade: ";
+  r += protocol;
+  r += "\r\nX-Etcd-Cluster-Id: " + to_hex(id.cluster_id);
+  r += "\r\nX-Server-From: " + to_hex(id.self_id);
+  r += "\r\n\r\n";
+  return r;
 }
 
 }  // namespace coord::transport

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "server/common/file.hpp"
 #include "server/tls/context_source.hpp"
@@ -43,6 +44,10 @@ struct PeerIdentity {
   std::uint64_t peer_id = 0;
   std::uint64_t cluster_id = 0;
 };
+
+// The request that opens one of the peer port's upgraded connections (peer_wire.hpp): a GET of
+// `path` asking to switch to `protocol`, in the cluster and member's name of `id`.
+std::string upgrade_request(const PeerIdentity& id, std::string_view path, std::string_view protocol);
 
 // The address to connect to for a peer URL (an advertised URL, coord/endpoint_url.hpp); nullopt
 // unless its host is an IP address (or localhost, 127.0.0.1) and its port is not 0. Pure: no

@@ -24,17 +24,6 @@ constexpr std::chrono::milliseconds kMaxBackoff{1000};
 constexpr std::chrono::seconds kHandshakeTimeout{2};
 constexpr std::chrono::seconds kWatchdogPeriod{1};
 
-std::string stream_request(const PeerIdentity& id) {
-  std::string r = "GET ";
-  r += kStreamPath;
-  r += " HTTP/1.1\r\nHost: coordd\r\nConnection: Upgrade\r\nUpgrade: ";
-  r += kStreamProtocol;
-  r += "\r\nX-Etcd-Cluster-Id: " + to_hex(id.cluster_id);
-  r += "\r\nX-Server-From: " + to_hex(id.self_id);
-  r += "\r\n\r\n";
-  return r;
-}
-
 // Wall time for the prober's clock comparisons.
 const Clock& system_clock() {
   static const SystemClock clock;
@@ -56,7 +45,7 @@ PeerSender::PeerSender(net::io_context& ioc, PeerIdentity identity, std::vector<
       stream_(strand_),
       retry_timer_(strand_),
       watchdog_(strand_),
-      handshake_request_(stream_request(identity)) {}
+      handshake_request_(upgrade_request(identity, kStreamPath, kStreamProtocol)) {}
 
 void PeerSender::start() {
   prober_->start();

@@ -25,17 +25,6 @@ constexpr std::chrono::seconds kChunkTimeout{30};
 // The receiver answers once it has synced the file and checked its data decodes: seconds at
 // a few million keys.
 constexpr std::chrono::seconds kAnswerTimeout{120};
-
-std::string upgrade_request(const PeerIdentity& id) {
-  std::string r = "GET ";
-  r += kSnapshotStreamPath;
-  r += " HTTP/1.1\r\nHost: coordd\r\nConnection: Upgrade\r\nUpgrade: ";
-  r += kSnapshotProtocol;
-  r += "\r\nX-Etcd-Cluster-Id: " + to_hex(id.cluster_id);
-  r += "\r\nX-Server-From: " + to_hex(id.self_id);
-  r += "\r\n\r\n";
-  return r;
-}
 }  // namespace
 
 SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std::vector<std::string> peer_urls,
@@ -47,7 +36,7 @@ SnapshotSender::SnapshotSender(net::io_context& ioc, PeerIdentity identity, std:
       files_(std::move(files)),
       strand_(net::make_strand(ioc)),
       stream_(strand_),
-      upgrade_request_(upgrade_request(identity_)) {}
+      upgrade_request_(upgrade_request(identity_, kSnapshotStreamPath, kSnapshotProtocol)) {}
 
 void SnapshotSender::send(raft::Message snapshot) {
   net::post(strand_, [self = shared_from_this(), m = std::move(snapshot)]() mutable {
