@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "test/support/net/raw_connection.hpp"
+#include "test/support/http/session_under_test.hpp"
 
 namespace net = boost::asio;
 using namespace std::chrono_literals;
@@ -69,49 +69,24 @@ std::string put_head(const std::string& target, std::size_t length) {
   return "PUT " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
 }
 
-// One server session on an io thread and the raw client connection to it.
-class BodyFixture {
+// The session under test with a BodyHandler.
+class BodyFixture : public coord::test::SessionUnderTest {
  public:
   explicit BodyFixture(std::chrono::seconds read_timeout, std::size_t body_limit = 2 * kMiB, int receive_buffer = 0)
-      : acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
-        client_("127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()), receive_buffer) {
-    SessionLimits limits;
-    limits.read_timeout = read_timeout;
-    limits.body_limit = body_limit;
-    session_ = std::make_shared<Session>(acceptor_.accept(strand_), handler_, limits);
-    session_->start();
-    io_thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~BodyFixture() {
-    work_.reset();
-    ioc_.stop();
-    io_thread_.join();
-  }
-
-  void send(const std::string& bytes) { BOOST_REQUIRE(client_.send(bytes)); }
-  std::string read_until(const std::string& needle, int count = 1) { return client_.read_until(needle, count); }
-  std::string read_answer() { return client_.read_answer(10s); }
-  bool closed_within(std::chrono::milliseconds timeout) {
-    client_.read_all(timeout);
-    return client_.closed();
-  }
-  // Session::held_buffer_bytes(), read on the session's strand.
-  std::size_t held_buffer_bytes() {
-    std::promise<std::size_t> held;
-    net::post(strand_, [&] { held.set_value(session_->held_buffer_bytes()); });
-    return held.get_future().get();
-  }
+      : SessionUnderTest(handler_, limits(read_timeout, body_limit), receive_buffer) {}
 
  private:
-  net::io_context ioc_;
-  net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
-  net::strand<net::io_context::executor_type> strand_ = net::make_strand(ioc_);  // the session's
-  net::ip::tcp::acceptor acceptor_;
-  coord::test::RawConnection client_;
-  BodyHandler handler_;
-  std::thread io_thread_;
-  std::shared_ptr<Session> session_;  // destroyed after the io thread is joined
+  static SessionLimits limits(std::chrono::seconds read_timeout, std::size_t body_limit) {
+    SessionLimits l;
+    l.read_timeout = read_timeout;
+    l.body_limit = body_limit;
+    return l;
+  }
+  // Stateless, so one serves every fixture; static because the base, which starts the session
+  // on it, is constructed before any member would be.
+  static BodyHandler handler_;
 };
+BodyHandler BodyFixture::handler_;
 
 }  // namespace
 

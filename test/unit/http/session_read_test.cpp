@@ -21,7 +21,7 @@
 #include <string>
 #include <thread>
 
-#include "test/support/net/raw_connection.hpp"
+#include "test/support/http/session_under_test.hpp"
 #include "test/support/process/eventually.hpp"
 
 namespace net = boost::asio;
@@ -64,65 +64,31 @@ class NestingProbe : public coord::http::RequestHandler {
 
 std::string get(const std::string& target) { return "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
 
-// One server session on an io thread and the raw client connection to it.
-class SessionFixture {
+TargetEcho echo;  // stateless: one serves every fixture
+
+SessionLimits with_read_timeout(std::chrono::seconds read_timeout) {
+  SessionLimits limits;
+  limits.read_timeout = read_timeout;
+  return limits;
+}
+
+// The session under test, answering with `handler` (TargetEcho by default).
+class SessionFixture : public coord::test::SessionUnderTest {
  public:
   explicit SessionFixture(std::chrono::seconds read_timeout, coord::http::RequestHandler* handler = nullptr)
-      : acceptor_(ioc_, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)),
-        client_("127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port())) {
-    SessionLimits limits;
-    limits.read_timeout = read_timeout;
-    session_ = std::make_shared<Session>(acceptor_.accept(strand_), handler ? *handler : handler_, limits);
-    session_->start();
-    io_thread_ = std::thread([this] { ioc_.run(); });
-  }
-  ~SessionFixture() { stop(); }
-  // Stops and joins the io thread (idempotent): after it the handler's state may be read.
-  void stop() {
-    if (!io_thread_.joinable()) return;
-    work_.reset();
-    ioc_.stop();
-    io_thread_.join();
-  }
+      : SessionUnderTest(handler ? *handler : echo, with_read_timeout(read_timeout)) {}
 
-  void send(const std::string& bytes) { BOOST_REQUIRE(client_.send(bytes)); }
-  // As send(), without an assertion: for the io thread (NestingProbe), while the test's thread
-  // leaves the connection alone (RawConnection is for one thread at a time).
-  bool send_from_io_thread(const std::string& bytes) { return client_.send(bytes); }
-  // Reads until `needle` arrived `count` times, the server closed or 5 s passed.
-  std::string read_until(const std::string& needle, int count = 1) { return client_.read_until(needle, count); }
-  // True when the server closes the connection within `timeout` (anything it sends is dropped).
-  bool closed_within(std::chrono::milliseconds timeout) {
-    client_.read_all(timeout);
-    return client_.closed();
-  }
-  // Session::held_buffer_bytes(), read on the session's strand (after what the strand is doing).
-  std::size_t held_buffer_bytes() {
-    std::promise<std::size_t> held;
-    net::post(strand_, [&] { held.set_value(session_->held_buffer_bytes()); });
-    return held.get_future().get();
-  }
   // Sends requests until the session keeps its buffers while it waits for the next one (the
   // client came back within kIdleRelease: on a loaded machine that may take more than one try).
   bool come_back_until_kept() {
     for (int i = 0; i < 20; ++i) {
       const std::string target = "/busy" + std::to_string(i);
-      BOOST_REQUIRE(client_.send(get(target)));
-      BOOST_REQUIRE(client_.read_until(target, 1).find("HTTP/1.1 200 OK") == 0u);
+      send(get(target));
+      BOOST_REQUIRE(read_until(target, 1).find("HTTP/1.1 200 OK") == 0u);
       if (held_buffer_bytes() > 0) return true;
     }
     return false;
   }
-
- private:
-  net::io_context ioc_;
-  net::executor_work_guard<net::io_context::executor_type> work_ = net::make_work_guard(ioc_);
-  net::strand<net::io_context::executor_type> strand_ = net::make_strand(ioc_);  // the session's
-  net::ip::tcp::acceptor acceptor_;
-  coord::test::RawConnection client_;
-  TargetEcho handler_;
-  std::thread io_thread_;
-  std::shared_ptr<Session> session_;  // destroyed after the io thread is joined (stop())
 };
 
 }  // namespace
