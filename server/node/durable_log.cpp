@@ -202,6 +202,7 @@ Status DurableLog::capture_snapshot(std::uint64_t index, const raft::ConfState& 
 }
 
 Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) {
+  COORD_RETURN_IF_ERROR(writer_->take_purge_failure());
   auto finished = writer_->take_finished();
   if (!finished) return SnapshotOutcome::kNotReady;
   if (!finished->status) return finished->status;
@@ -209,6 +210,7 @@ Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) 
 }
 
 Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_entries) {
+  COORD_RETURN_IF_ERROR(writer_->take_purge_failure());
   if (!writer_->in_flight()) return SnapshotOutcome::kNotReady;
   auto finished = writer_->wait();
   if (!finished.status) return finished.status;
@@ -252,7 +254,9 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
   // 0 means "keep every file" (etcd's --max-wals / --max-snapshots); never "keep none", which
   // would delete the snapshot the marker just pointed at.
   if (options_.max_wals != 0) COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));
-  if (options_.max_snapshots != 0) COORD_RETURN_IF_ERROR(snapshotter_->purge(options_.max_snapshots));
+  // Old snapshot files go on the writer thread (SnapshotWriter::purge_after); a failure
+  // surfaces at the next finish_snapshot().
+  if (options_.max_snapshots != 0) writer_->purge_after(options_.max_snapshots, m);
   return SnapshotOutcome::kRecorded;
 }
 

@@ -10,7 +10,8 @@
 // and start_snapshot() hands already serialized state to the writer; both return at once. When
 // the writer reports the file durable (DurableLogOptions::on_snapshot_written, on the writer
 // thread) the next round calls finish_snapshot(), which records the WAL marker and only then
-// compacts the in-memory log and releases old WAL segments and snapshot files. A child leaves
+// compacts the in-memory log and releases old WAL segments; old snapshot files are removed by the
+// writer thread after that (SnapshotWriter::purge_after), never by the round. A child leaves
 // no state behind in this process to refresh: the Snapshotter and the PosixFileSystem keep none
 // (file lists for purge() are read from the directory each time), and the save's timings come
 // back in the child's report.

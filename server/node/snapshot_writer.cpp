@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "server/common/check.hpp"
 #include "server/common/failpoint.hpp"
 
@@ -33,6 +35,19 @@ void SnapshotWriter::submit_job(Job job) {
     in_flight_ = true;
   }
   cv_.notify_all();
+}
+
+void SnapshotWriter::purge_after(std::size_t keep, const raft::SnapshotMetadata& recorded) {
+  {
+    std::lock_guard lock(mu_);
+    purge_ = Purge{keep, recorded};
+  }
+  cv_.notify_all();
+}
+
+Status SnapshotWriter::take_purge_failure() {
+  std::lock_guard lock(mu_);
+  return std::exchange(purge_failure_, Status::ok());
 }
 
 bool SnapshotWriter::in_flight() const {
@@ -75,10 +90,24 @@ void SnapshotWriter::run() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice);
   while (true) {
     Job job;
+    std::optional<Purge> purge;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || pending_.has_value(); });
-      if (!pending_) return;  // stopping with nothing to write
+      cv_.wait(lock, [this] { return stopping_ || pending_.has_value() || purge_.has_value(); });
+      purge = std::exchange(purge_, std::nullopt);
+      if (!purge && !pending_) return;  // stopping with nothing to do
+    }
+    // Before the next job: a purge is asked for once a marker is durable, and the next snapshot
+    // may be submitted in the same round. Outside the lock, like a write.
+    if (purge) {
+      if (Status s = snapshotter_.purge(purge->keep, purge->recorded); !s) {
+        std::lock_guard lock(mu_);
+        purge_failure_ = s;
+      }
+      continue;  // look again: a job (or another purge) may have come meanwhile
+    }
+    {
+      std::lock_guard lock(mu_);
       job = std::move(*pending_);
       pending_.reset();
     }

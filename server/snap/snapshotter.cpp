@@ -231,12 +231,18 @@ Status Snapshotter::remove(const raft::SnapshotMetadata& point) {
   return fs_.sync_dir(dir_);
 }
 
-Status Snapshotter::purge(std::size_t keep) {
+Status Snapshotter::purge(std::size_t keep, const raft::SnapshotMetadata& newest) {
   auto names = snapshot_names();
   if (!names) return names.status();
-  if (names->size() <= keep) return Status::ok();
-  const std::size_t drop = names->size() - keep;
-  for (std::size_t i = 0; i < drop; ++i) COORD_RETURN_IF_ERROR(fs_.remove(join_path(dir_, (*names)[i])));
+  const std::string last = snapshot_name(newest.term, newest.index);
+  // Name order is (term, index) order: everything up to `last` is a prefix of the sorted list.
+  const auto end = std::upper_bound(names->begin(), names->end(), last);
+  const std::size_t candidates = static_cast<std::size_t>(end - names->begin());
+  if (candidates <= keep) return Status::ok();
+  for (std::size_t i = 0; i < candidates - keep; ++i) {
+    Status s = fs_.remove(join_path(dir_, (*names)[i]));
+    if (!s && s.code() != StatusCode::kNotFound) return s;
+  }
   return fs_.sync_dir(dir_);
 }
 

@@ -10,8 +10,9 @@
 // Thread-safety: a Snapshotter holds no mutable state of its own and its FileSystem is safe for
 // concurrent use, so save() of one snapshot may run on a writer thread while a round
 // saves a different one (a snapshot received from the leader) or reads one with load_at().
-// purge(), remove() and the load*() calls that clean up (load, load_newest_available) must not
-// overlap a save(): the caller (DurableLog) runs them only while no save is in flight.
+// remove() and the load*() calls that clean up (load, load_newest_available) must not overlap a
+// save(): the caller (DurableLog) runs them only while no save is in flight. purge() may: it
+// neither counts nor touches anything newer than the snapshot it is given.
 // write_file() is save() without its failpoints and histograms: it takes no lock and logs
 // nothing, so a forked child may run it (server/node/forked_save.hpp).
 #pragma once
@@ -83,8 +84,11 @@ class Snapshotter {
   // Removes the file of the snapshot at `point` (one that will never get a WAL marker); ok when
   // there is none.
   Status remove(const raft::SnapshotMetadata& point);
-  // Removes all but the newest `keep` snapshot files (--max-snapshots).
-  Status purge(std::size_t keep = 5);
+  // Removes all but the newest `keep` snapshot files at or before `newest` (--max-snapshots;
+  // `newest` is the snapshot the WAL marker points at, so keep >= 1 never removes it). Files
+  // after `newest` (one being saved meanwhile, or received from the leader) are neither counted
+  // nor removed, and a file someone else removed first is not an error.
+  Status purge(std::size_t keep, const raft::SnapshotMetadata& newest);
   // The snapshot file names, oldest first.
   Result<std::vector<std::string>> snapshot_names();
 

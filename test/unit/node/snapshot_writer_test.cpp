@@ -96,6 +96,59 @@ BOOST_FIXTURE_TEST_CASE(stop__lets_a_write_in_progress_finish_then_joins, HeldWr
   writer.stop();  // idempotent
 }
 
+// Saves snapshots at 10, 20, ..., 10 * n through `writer`, one after the other.
+void write_snapshots(SnapshotWriter& writer, std::uint64_t n) {
+  for (std::uint64_t i = 1; i <= n; ++i) {
+    writer.submit(snapshot_at(i * 10, "x"));
+    BOOST_REQUIRE(writer.wait().status.is_ok());
+  }
+}
+
+std::vector<std::string> names_of(std::initializer_list<std::uint64_t> indexes) {
+  std::vector<std::string> out;
+  for (std::uint64_t i : indexes) out.push_back(snap::snapshot_name(2, i));
+  return out;
+}
+
+BOOST_FIXTURE_TEST_CASE(purge_after__returns_at_once_and_the_writer_thread_purges_before_its_next_job, HeldWrite) {
+  // The writer is held inside the save of 10: a purge asked for now cannot have run when
+  // purge_after() returns, since only the writer thread purges.
+  snap::Snapshotter past_of_the_gate(mem, kSnapDir);
+  for (std::uint64_t index : {1, 2, 3}) BOOST_REQUIRE(past_of_the_gate.save(snapshot_at(index, "old")).is_ok());
+  writer.purge_after(1, raft::SnapshotMetadata{3, 2, {}});
+  BOOST_TEST(snapshotter.snapshot_names()->size() == 3u);  // 1, 2, 3 (10 is still a temp file)
+  fs.open_gate();
+  BOOST_REQUIRE(writer.wait().status.is_ok());
+  writer.stop();  // a purge asked for runs before the thread ends
+  BOOST_TEST((*snapshotter.snapshot_names() == names_of({3, 10})));
+  BOOST_TEST(writer.take_purge_failure().is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(purge_after__keeps_the_newest_up_to_the_recorded_one_and_makes_it_durable) {
+  MemFileSystem mem;
+  snap::Snapshotter snapshotter(mem, kSnapDir);
+  SnapshotWriter writer(snapshotter, nullptr);
+  write_snapshots(writer, 5);
+  // 50 is newer than the recorded 40 (as a snapshot written meanwhile would be): not counted,
+  // not removed.
+  writer.purge_after(2, raft::SnapshotMetadata{40, 2, {}});
+  writer.stop();
+  mem.drop_unsynced();
+  BOOST_TEST((*snapshotter.snapshot_names() == names_of({30, 40, 50})));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_purge__is_reported_once_by_take_purge_failure) {
+  MemFileSystem mem;
+  snap::Snapshotter snapshotter(mem, kSnapDir);
+  SnapshotWriter writer(snapshotter, nullptr);
+  write_snapshots(writer, 3);
+  mem.fail_next_syncs(1);  // the purge's directory sync
+  writer.purge_after(1, raft::SnapshotMetadata{30, 2, {}});
+  writer.stop();
+  BOOST_TEST(!writer.take_purge_failure().is_ok());
+  BOOST_TEST(writer.take_purge_failure().is_ok());  // taken
+}
+
 BOOST_AUTO_TEST_CASE(stop__with_nothing_submitted_returns_at_once) {
   MemFileSystem mem;
   snap::Snapshotter snapshotter(mem, kSnapDir);

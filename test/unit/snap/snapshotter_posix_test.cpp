@@ -23,7 +23,7 @@ BOOST_AUTO_TEST_CASE(save_load_purge__work_on_the_real_filesystem) {
   auto loaded = s.load();
   BOOST_REQUIRE_MESSAGE(loaded.is_ok(), loaded.status().to_string());
   BOOST_TEST((*loaded == test::make_snapshot(400, 2, test::random_bytes(5000, 4))));
-  BOOST_REQUIRE(s.purge(2).is_ok());
+  BOOST_REQUIRE(s.purge(2, {400, 2, {}}).is_ok());
   BOOST_TEST(s.snapshot_names()->size() == 2u);
   BOOST_TEST(!fs.exists(tmp / ("member/snap/" + snapshot_name(2, 400) + ".tmp")));
 }

@@ -194,12 +194,60 @@ BOOST_AUTO_TEST_CASE(purge__keeps_the_newest_files) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);
   for (std::uint64_t i = 1; i <= 8; ++i) BOOST_REQUIRE(s.save(test::make_snapshot(i * 10, 1, "x")).is_ok());
-  BOOST_REQUIRE(s.purge(3).is_ok());
+  BOOST_REQUIRE(s.purge(3, {80, 1, {}}).is_ok());
   auto names = s.snapshot_names();
   BOOST_REQUIRE(names.is_ok());
   BOOST_TEST((*names == std::vector<std::string>{snapshot_name(1, 60), snapshot_name(1, 70), snapshot_name(1, 80)}));
   fs.drop_unsynced();  // the removals were made durable
   BOOST_TEST(s.snapshot_names()->size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(purge__leaves_files_after_the_newest_it_is_given_alone) {
+  // A purge may run while a newer snapshot is saved or received: with keep 1 it must still keep
+  // the one the WAL marker points at (40), not only the newer one.
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  for (std::uint64_t i = 1; i <= 5; ++i) BOOST_REQUIRE(s.save(test::make_snapshot(i * 10, 1, "x")).is_ok());
+  BOOST_REQUIRE(s.save(test::make_snapshot(7, 2, "newer term")).is_ok());
+  BOOST_REQUIRE(s.purge(1, {40, 1, {}}).is_ok());
+  BOOST_TEST((*s.snapshot_names() == std::vector<std::string>{snapshot_name(1, 40), snapshot_name(1, 50), snapshot_name(2, 7)}));
+}
+
+// A MemFileSystem whose directory listings also name `ghost`, a file that is not there: what a
+// listing looks like when someone removes a file between the listing and its use.
+class ListsGhostFileSystem final : public FileSystem {
+ public:
+  ListsGhostFileSystem(MemFileSystem& mem, std::string ghost) : mem_(mem), ghost_(std::move(ghost)) {}
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    auto names = mem_.list_dir(dir);
+    if (names) names->push_back(ghost_);
+    return names;
+  }
+  Result<std::unique_ptr<File>> open(const std::string& path, OpenMode mode) override { return mem_.open(path, mode); }
+  Result<std::string> read_file(const std::string& path) override { return mem_.read_file(path); }
+  Result<std::uint64_t> file_size(const std::string& path) override { return mem_.file_size(path); }
+  bool exists(const std::string& path) override { return mem_.exists(path); }
+  Status rename(const std::string& from, const std::string& to) override { return mem_.rename(from, to); }
+  Status remove(const std::string& path) override { return mem_.remove(path); }
+  Status mkdirs(const std::string& dir) override { return mem_.mkdirs(dir); }
+  Status sync_dir(const std::string& dir) override { return mem_.sync_dir(dir); }
+  Result<std::unique_ptr<DirLock>> lock_dir(const std::string& dir) override { return mem_.lock_dir(dir); }
+
+ private:
+  MemFileSystem& mem_;
+  const std::string ghost_;
+};
+
+BOOST_AUTO_TEST_CASE(purge__a_file_removed_by_someone_else_after_the_listing_is_not_an_error) {
+  // purge() runs on the snapshot writer thread while a round may remove a dropped snapshot.
+  MemFileSystem mem;
+  ListsGhostFileSystem fs(mem, snapshot_name(1, 5));
+  Snapshotter s(fs, kDir);
+  for (std::uint64_t i = 1; i <= 3; ++i) BOOST_REQUIRE(s.save(test::make_snapshot(i * 10, 1, "x")).is_ok());
+  BOOST_REQUIRE(s.purge(1, {30, 1, {}}).is_ok());
+  BOOST_TEST(!mem.exists(path_of(1, 10)));
+  BOOST_TEST(!mem.exists(path_of(1, 20)));
+  BOOST_TEST(mem.exists(path_of(1, 30)));
 }
 
 BOOST_AUTO_TEST_CASE(snapshot_name__sorts_by_term_then_index_and_parses_back) {
