@@ -57,7 +57,10 @@ bool get_entry(Decoder& dec, Entry& e) {
   if (!dec.get_u64(e.term) || !dec.get_u64(e.index) || !dec.get_u8(type)) return false;
   if (type > static_cast<std::uint8_t>(EntryType::kConfChange)) return false;
   e.type = static_cast<EntryType>(type);
-  return dec.get_bytes(e.data);
+  std::string_view data;
+  if (!dec.get_bytes(data)) return false;
+  e.data = SharedBytes(data);
+  return true;
 }
 
 void put_conf_state(Encoder& enc, const ConfState& cs) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "server/common/shared_bytes.hpp"
+
 namespace coord::raft {
 
 using NodeId = std::uint64_t;  // member id; 0 means "none"
@@ -23,7 +25,9 @@ struct Entry {
   std::uint64_t term = 0;
   std::uint64_t index = 0;
   EntryType type = EntryType::kNormal;
-  std::string data;
+  // Shared, not copied, by every holder of the entry (unstable log, Ready, in-memory log,
+  // messages): copying an Entry costs a reference count, whatever its size.
+  SharedBytes data;
 
   friend bool operator==(const Entry&, const Entry&) = default;
 };

@@ -12,11 +12,12 @@ std::vector<raft::Entry> make_entries(std::uint64_t first, std::uint64_t last, s
     e.term = term;
     e.index = i;
     e.type = i % 7 == 0 ? raft::EntryType::kConfChange : raft::EntryType::kNormal;
-    e.data = "e";  // appended piecewise: "e" + to_string() trips a GCC 12 -Wrestrict false positive
-    e.data += std::to_string(i);
-    e.data += 't';
-    e.data += std::to_string(term);
-    if (e.data.size() < data_bytes) e.data.resize(data_bytes, static_cast<char>('a' + i % 26));
+    std::string data = "e";  // appended piecewise: "e" + to_string() trips a GCC 12 -Wrestrict false positive
+    data += std::to_string(i);
+    data += 't';
+    data += std::to_string(term);
+    if (data.size() < data_bytes) data.resize(data_bytes, static_cast<char>('a' + i % 26));
+    e.data = std::move(data);
     out.push_back(std::move(e));
   }
   return out;

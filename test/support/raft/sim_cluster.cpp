@@ -17,7 +17,7 @@ constexpr std::uint64_t kNoLimitBytes = ~std::uint64_t{0};
 
 std::uint64_t data_hash(const Entry& e) {
   std::uint64_t h = 1469598103934665603ull ^ static_cast<std::uint64_t>(e.type);
-  for (char c : e.data) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  for (char c : e.data.view()) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
   return h;
 }
 
@@ -311,7 +311,7 @@ void SimCluster::apply_entry(SimNode& n, const Entry& e) {
     if (!cc.is_ok()) violation("bad conf change entry: " + cc.status().to_string());
     n.conf = n.raw->apply_conf_change(*cc);
   } else if (!e.data.empty() && opts_.record_applied) {
-    n.applied_data.push_back(e.data);
+    n.applied_data.emplace_back(e.data.view());
   }
   n.applied = e.index;
   n.hash = chain_hash(n.hash, e);
