@@ -26,7 +26,10 @@
 #   dir       GET ?recursive=true of a directory of SCALE_DIR_KEYS keys: median of 5 (after one
 #             uncounted).
 #   big       PUT and GET of 1 MiB values over SCALE_BIG_CONNECTIONS connections: req/s and the
-#             server's CPU per request.
+#             server's CPU per request. The load is wrk (test/bench/wrk/big_put.lua, big_get.lua),
+#             which reads answers without parsing them: coord-bench decodes every 1-2 MiB JSON
+#             answer and, on the same cores, set both servers' rates (the client-bound figures
+#             of test/bench/RESULTS.md before 2026-12-07's fourth pass).
 #
 # Environment (defaults in brackets; quick-mode defaults after the slash):
 #   COORDD [stage/bin/coordd]  ETCD [/usr/bin/etcd]  BENCH, IDLE [found under bin/]
@@ -80,6 +83,7 @@ for f in "$COORDD" "$ETCD" "$BENCH" "$IDLE"; do
   [[ -n "$f" && -x "$f" ]] || { echo "scale.sh: missing executable '$f' (b2 -j2 variant=release stage test//benches)" >&2; exit 2; }
 done
 command -v curl >/dev/null || { echo "scale.sh: needs curl" >&2; exit 2; }
+[[ "${SCALE_ROWS:-big}" != *big* ]] || command -v wrk >/dev/null || { echo "scale.sh: the big row needs wrk" >&2; exit 2; }
 
 BENCH_TMPDIR=${SCALE_TMPDIR:-/tmp}
 # shellcheck source=test/bench/bench_env.sh
@@ -316,17 +320,25 @@ run_dir_and_big() {
   fi
   if [[ "$ROWS" == *" big "* ]]; then
     log "$kind: $BIG_VALUE-byte values"
+    # PUT first: the GET row reads the 16 keys it wrote.
     for w in put get; do
-      local extra=()
-      [[ $w == get ]] && extra=(--prefill)
+      local out requests bad
       before=$(cpu_ticks "$SERVER_PID")
-      bench "$kind-big$w" --endpoints="$URL" --workload=$w --value-size="$BIG_VALUE" --keys=16 --prefix=/mb \
-        --connections="$BIG_CONNECTIONS" --duration="$BIG_DURATION" "${extra[@]}"
+      out=$(BIG_VALUE=$BIG_VALUE wrk -t2 -c"$BIG_CONNECTIONS" -d"${BIG_DURATION}s" \
+        -s "$ROOT/test/bench/wrk/big_$w.lua" "$URL" 2>&1) || true
       after=$(cpu_ticks "$SERVER_PID")
-      line=$LINE
-      R[$kind,big$w]=$(field rps "$line")
-      # The GET row's CPU also covers its prefill (16 PUTs), under 1% of a 10 s row.
-      R[$kind,big${w}cpu]=$(awk -v b="$before" -v a="$after" -v n="$(field requests "$line")" -v hz="$CLK_TCK" \
+      echo "$out" >"$LOGS/wrk-$kind-big$w.txt"
+      requests=$(awk '/ requests in / { print $1 }' <<<"$out")
+      # wrk counts any answer as a request: one that is not 2xx makes the row void.
+      bad=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' <<<"$out")
+      if [[ -z "$requests" || -n "$bad" ]]; then
+        ERRORS[$kind-big$w]=${bad:-wrk failed}
+        log "$kind-big$w: ${bad:-no} non-2xx answers; wrk said:"
+        sed 's/^/    /' <<<"$out" | head -n 12 >&2
+        continue
+      fi
+      R[$kind,big$w]=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+      R[$kind,big${w}cpu]=$(awk -v b="$before" -v a="$after" -v n="$requests" -v hz="$CLK_TCK" \
         'BEGIN { if (n > 0) printf "%.2f", (a - b) * 1000 / hz / n }')
       log "$kind: big $w ${R[$kind,big$w]} req/s, ${R[$kind,big${w}cpu]} ms CPU per request"
     done
@@ -340,7 +352,16 @@ START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 note_load
 log "coordd $COORDD, etcd $ETCD ($("$ETCD" --version | head -n 1)), bench $BENCH"
 log "work dir $WORK; plots in $PLOTS; MemAvailable $(avail_mb) MB; rows:$ROWS"
-rm -f "$PLOTS"/keys-*.dat "$PLOTS"/watchers-*.dat "$PLOTS"/conns-*.dat "$PLOTS"/*.png "$PLOTS"/scale.gp
+# Only the rows this run measures replace their data and plots: a run of "dir big" leaves the
+# committed curves of the other rows alone.
+declare -A PLOT_OF_ROW=([keys]=rss-vs-keys [watchers]=memory-per-watcher [conns]=memory-per-connection)
+PLOTTED=0
+for row in keys watchers conns; do
+  if [[ "$ROWS" == *" $row "* ]]; then
+    rm -f "$PLOTS/$row"-*.dat "$PLOTS/${PLOT_OF_ROW[$row]}.png"
+    PLOTTED=1
+  fi
+done
 if [[ "$ROWS" == *" keys "* ]]; then
   [[ "$SERVERS" == *" coordd "* ]] && run_keys coordd "$KEYS"
   [[ "$SERVERS" == *" etcd "* ]] && run_keys etcd "$ETCD_KEYS"
@@ -445,7 +466,9 @@ plot_of() {
   plot_of watchers memory-per-watcher "Server memory per idle long-poll watcher (RSS delta / N)" "watchers on one key" "bytes per watcher" '$1'
   plot_of conns memory-per-connection "Server memory per idle keep-alive connection (RSS delta / N)" "connections" "bytes per connection" '$1'
 } >"$PLOTS/scale.gp"
-if command -v gnuplot >/dev/null; then
+if ((PLOTTED == 0)); then
+  echo; echo "no plotted row (keys, watchers, conns) in this run: plots in $PLOTS left as they were"
+elif command -v gnuplot >/dev/null; then
   if (cd "$PLOTS" && gnuplot scale.gp 2>"$LOGS/gnuplot.err"); then
     echo; echo "plots: $(cd "$PLOTS" && ls -- *.png | tr '\n' ' ')in $PLOTS"
   else
