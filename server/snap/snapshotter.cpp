@@ -12,7 +12,10 @@ namespace {
 
 constexpr std::string_view kTempSuffix = ".tmp";
 constexpr std::string_view kBrokenSuffix = ".broken";
-constexpr std::size_t kSyncSliceBytes = 4 << 20;
+// How much of a snapshot file may be dirty before it is made durable (see write_tmp below). Each
+// WAL fdatasync of the raft loop may wait behind one slice's writeback: 1 MiB slices halved a
+// 1M-key load's p99 against 4 MiB ones (test/bench/RESULTS.md); 256 KiB bought nothing more.
+constexpr std::size_t kSyncSliceBytes = 1 << 20;
 
 std::string encode_crc(std::uint32_t crc) {
   std::string out(kCrcBytes, '\0');
