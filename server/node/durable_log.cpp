@@ -246,11 +246,13 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
   // Invariant: the term the file was named with is the term the log still has at `index`
   // (applied entries are never overwritten).
   COORD_CHECK(held->metadata.term == m.term, "the snapshot's term changed while it was written");
-  // Only now, with the marker durable, may anything older be released. Keep `keep_entries`
-  // for slow followers; after a restart the in-memory log may already start later than that
-  // (it begins at the recovered snapshot), and then there is nothing to drop.
-  if (index > keep_entries && index - keep_entries >= storage_.first_index())
-    COORD_RETURN_IF_ERROR(storage_.compact(index - keep_entries));
+  // Only now, with the marker durable, may anything older be released. Keep up to
+  // `keep_entries` (and catch_up_bytes) for slow followers; after a restart the in-memory log may
+  // already start later than that (it begins at the recovered snapshot), and then there is
+  // nothing to drop.
+  if (const std::uint64_t point = storage_.compaction_point(index, keep_entries, options_.catch_up_bytes);
+      point >= storage_.first_index())
+    COORD_RETURN_IF_ERROR(storage_.compact(point));
   // 0 means "keep every file" (etcd's --max-wals / --max-snapshots); never "keep none", which
   // would delete the snapshot the marker just pointed at.
   if (options_.max_wals != 0) COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));

@@ -68,6 +68,10 @@ struct DurableLogOptions {
   std::size_t max_snapshots = 5;  // snapshot files kept after a snapshot; 0 keeps them all
   std::size_t max_wals = 5;       // WAL segments kept after a snapshot; 0 keeps them all
   std::uint64_t wal_segment_bytes = 64ull << 20;
+  // At most this many bytes of entries stay in memory for slow followers after a snapshot (as
+  // well as at most the `keep_entries` finish_snapshot() is given); a follower further behind
+  // gets the snapshot. Without it 5,000 entries of 1 MiB values would be 5 GB.
+  std::uint64_t catch_up_bytes = 64ull << 20;
   // Where the WAL's fdatasync times go (see wal::WalOptions); may be null.
   DurationHistogram* wal_fsync_durations = nullptr;
   // Where the WAL adds the bytes it writes (see wal::WalOptions); may be null.

@@ -69,6 +69,7 @@ Status NodeCore::open(MessageSender* sender) {
   log_options.max_snapshots = options_.max_snapshots;
   log_options.max_wals = options_.max_wals;
   log_options.wal_segment_bytes = options_.wal_segment_bytes;
+  log_options.catch_up_bytes = options_.snapshot_catch_up_bytes;
   log_options.wal_fsync_durations = &wal_fsync_durations_;
   log_options.wal_written_bytes = &metrics_.wal_written_bytes;
   log_options.snap_timings = {&metrics_.snap_marshalling, &metrics_.snap_fsync, &metrics_.snap_save_total};
@@ -406,6 +407,7 @@ void NodeCore::handle_ready(raft::Ready rd) {
     std::unique_lock lock(store_mu_);
     if (auto s = store_.recover(data); !s.is_ok()) return fail(s);
     applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
+    log_bytes_since_snapshot_ = 0;
     position_.index = applied_index_;
     snapshot_bytes_ = data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
@@ -589,6 +591,7 @@ void NodeCore::apply_committed(std::span<const raft::Entry> entries,
     COORD_CHECK(e.index == applied_index_ + 1 || applied_index_ == 0 || e.index <= applied_index_,
                 "committed entries skipped an index");
     if (e.index <= applied_index_) continue;
+    log_bytes_since_snapshot_ += e.data.size();
     if (e.type == raft::EntryType::kConfChange) {
       apply_conf_change(e, member_answers);
       membership_changed = true;
@@ -634,7 +637,9 @@ void NodeCore::release_reads() {
 
 void NodeCore::maybe_snapshot() {
   // Invariant: at most one snapshot in flight; the next one waits for this one to be recorded.
-  if (applied_index_ - snapshot_index_ < options_.snapshot_count || log_->snapshot_in_flight()) return;
+  const bool due = applied_index_ - snapshot_index_ >= options_.snapshot_count ||
+                   log_bytes_since_snapshot_ >= options_.snapshot_log_bytes;
+  if (!due || log_->snapshot_in_flight()) return;
   // Only a round (this one) writes what save() reads; other threads change only the
   // watcher hub (watch/unwatch), which save() does not read: no store lock is needed, neither
   // here (kInline) nor in a forked child (kForked), which must take no lock at all. The
@@ -646,6 +651,7 @@ void NodeCore::maybe_snapshot() {
   if (auto s = log_->capture_snapshot(applied_index_, raft_->status().conf_state, serialize); !s.is_ok())
     return fail(s);
   snapshot_index_ = applied_index_;  // moved on again once this one is durable (finish_snapshot)
+  log_bytes_since_snapshot_ = 0;
   snapshot_started_ = started;
   snapshot_capture_ = clock_.steady_now() - started;
 }
@@ -659,6 +665,7 @@ void NodeCore::finish_snapshot() {
   // time and every WAL fdatasync would share the disk with snapshot writeback.
   const std::uint64_t saved_index = snapshot_index_;
   snapshot_index_ = applied_index_;
+  log_bytes_since_snapshot_ = 0;
   // A local snapshot overtaken by one received from the leader comes back kDropped: nothing to log.
   if (*outcome != SnapshotOutcome::kRecorded) return;
   snapshot_bytes_ = log_->recorded_snapshot_bytes();

@@ -254,6 +254,9 @@ class NodeCore {
   // Applied index when the last snapshot was made durable (or started, received, recovered): the
   // next one starts snapshot_count entries later.
   std::uint64_t snapshot_index_ = 0;
+  // Entry data applied since snapshot_index_ last moved: a snapshot is also due once it reaches
+  // NodeOptions::snapshot_log_bytes.
+  std::uint64_t log_bytes_since_snapshot_ = 0;
   std::size_t snapshot_bytes_ = 0;    // size of the last store snapshot: the next one's size hint
   std::chrono::steady_clock::time_point snapshot_started_{};  // of the one in flight (for the log line)
   std::chrono::steady_clock::duration snapshot_capture_{};    // its capture on this thread (save or fork)

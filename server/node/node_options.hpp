@@ -44,7 +44,12 @@ struct NodeOptions {
   // started members, or peers not connected for long enough). false skips both, as in etcd.
   bool strict_reconfig_check = true;
   std::uint64_t snapshot_count = 10000;        // applied entries between snapshots
+  // Bytes of entries applied since the last snapshot that start the next one before
+  // snapshot_count entries: the log since the last snapshot is held in memory, and 10,000
+  // entries of 1 MiB values would be 10 GB of it (etcd has no such bound).
+  std::uint64_t snapshot_log_bytes = 256ull << 20;
   std::uint64_t snapshot_catch_up_entries = 5000;  // entries kept in memory after a snapshot
+  std::uint64_t snapshot_catch_up_bytes = 64ull << 20;  // ... and at most this many bytes of them
   std::size_t max_snapshots = 5;
   SnapshotCapture snapshot_capture = SnapshotCapture::kInline;
   std::size_t max_wals = 5;

@@ -1,5 +1,6 @@
 #include "server/raft/memory_storage.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -108,6 +109,21 @@ Status MemoryStorage::compact(std::uint64_t index) {
   ents_.front() = Entry{ents_[keep_from].term, index, EntryType::kNormal, {}};
   ents_.erase(ents_.begin() + 1, ents_.begin() + static_cast<std::ptrdiff_t>(keep_from) + 1);
   return Status::ok();
+}
+
+std::uint64_t MemoryStorage::compaction_point(std::uint64_t upto, std::uint64_t max_entries,
+                                              std::uint64_t max_bytes) const {
+  const std::uint64_t offset = ents_.front().index;
+  std::uint64_t i = std::min(upto, last_index());
+  std::uint64_t kept = 0, bytes = 0;
+  while (i > offset && kept < max_entries) {
+    const std::uint64_t size = ents_[i - offset].data.size();
+    if (size > max_bytes - bytes) break;
+    bytes += size;
+    ++kept;
+    --i;
+  }
+  return i;
 }
 
 }  // namespace coord::raft

@@ -40,6 +40,10 @@ class MemoryStorage : public Storage {
   // Discards entries up to and including `index` (which must not exceed last_index()).
   // err_compacted() if already compacted that far.
   Status compact(std::uint64_t index);
+  // Where to compact() so as to keep, of the entries up to `upto` (<= last_index()), the last
+  // ones that number at most `max_entries` and hold at most `max_bytes` of data together: the
+  // highest i such that (i, upto] fits. Below first_index() when nothing may go.
+  std::uint64_t compaction_point(std::uint64_t upto, std::uint64_t max_entries, std::uint64_t max_bytes) const;
 
  private:
   // Invariant: ents_[0] is a dummy holding the snapshot's index and term; ents_[i].index ==

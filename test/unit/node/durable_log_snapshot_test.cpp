@@ -24,8 +24,10 @@ const raft::ConfState kConf{{kMember}};
 std::string data_of(std::uint64_t index) { return "entry " + std::to_string(index) + std::string(200, 'p'); }
 std::string state_at(std::uint64_t index) { return "store state at " + std::to_string(index); }
 
-std::unique_ptr<DurableLog> open_log(FileSystem& fs, test::CallCounter* written = nullptr, std::size_t keep = 2) {
+std::unique_ptr<DurableLog> open_log(FileSystem& fs, test::CallCounter* written = nullptr, std::size_t keep = 2,
+                                     std::uint64_t catch_up_bytes = 64ull << 20) {
   DurableLogOptions options;
+  options.catch_up_bytes = catch_up_bytes;
   options.max_snapshots = keep;
   options.max_wals = keep == 0 ? 0 : 1;
   options.wal_segment_bytes = 4096;  // a few entries per segment, so releases happen
@@ -105,6 +107,21 @@ BOOST_AUTO_TEST_CASE(start_snapshot__returns_while_the_file_is_still_being_writt
   BOOST_TEST(!log->snapshot_in_flight());
   BOOST_TEST(log->storage().first_index() == 16u);  // compacted to 20 - 5 keep entries
   BOOST_TEST(log->storage().last_index() == 40u);
+}
+
+BOOST_AUTO_TEST_CASE(the_entries_kept_after_a_snapshot__are_capped_by_catch_up_bytes_too) {
+  MemFileSystem mem;
+  // data_of() is 209-210 bytes: 1000 bytes hold 4 entries, not the 5 finish_snapshot() allows.
+  auto log = open_log(mem, nullptr, 2, 1000);
+  append(*log, 1, 30);
+  auto outcome = log->create_snapshot(20, kConf, state_at(20), 5);
+  BOOST_REQUIRE(outcome.is_ok());
+  BOOST_TEST((*outcome == SnapshotOutcome::kRecorded));
+  BOOST_TEST(log->storage().first_index() == 17u);  // 17..20 kept, and everything after 20
+  BOOST_TEST(log->storage().last_index() == 30u);
+  log.reset();
+  mem.drop_unsynced();
+  check_recovery(mem, 20, 30);
 }
 
 BOOST_AUTO_TEST_CASE(old_wal_segments_and_snapshots__are_released_only_after_the_marker) {

@@ -96,6 +96,28 @@ BOOST_AUTO_TEST_CASE(writes_across_many_background_snapshots__all_survive_a_cras
   BOOST_TEST(!node.failed());
 }
 
+BOOST_AUTO_TEST_CASE(a_snapshot_is_also_due_once_the_log_since_the_last_one_holds_snapshot_log_bytes) {
+  // Big values: the count alone (a million here) would keep every entry in memory.
+  NodeOptions o = options();
+  o.snapshot_count = 1'000'000;
+  o.snapshot_log_bytes = 16 << 10;
+  MemFileSystem fs;
+  SystemClock clock;
+  {
+    Node node(o, fs, clock);
+    BOOST_REQUIRE(node.start().is_ok());
+    BOOST_REQUIRE(node.wait_ready(std::chrono::seconds(10)));
+    for (int i = 0; i < 10; ++i) BOOST_REQUIRE(put(node, clock, numbered("/big", i), std::string(4096, 'v')));
+    node.stop();  // records a snapshot still in flight
+    BOOST_TEST(!node.failed());
+  }
+  BOOST_TEST(snapshot_files(fs) >= 1u);
+  Node node(o, fs, clock);
+  BOOST_REQUIRE(node.start().is_ok());
+  BOOST_REQUIRE(node.wait_ready(std::chrono::seconds(10)));
+  for (int i = 0; i < 10; ++i) BOOST_TEST(get(node, clock, numbered("/big", i)) == std::string(4096, 'v'));
+}
+
 BOOST_AUTO_TEST_CASE(stop__joins_the_snapshot_writer_and_a_restart_recovers_everything) {
   MemFileSystem fs;
   SystemClock clock;

@@ -61,6 +61,20 @@ BOOST_AUTO_TEST_CASE(compaction_and_snapshots) {
   BOOST_TEST((s.initial_state()->second.voters == std::vector<NodeId>{1, 2}));
 }
 
+BOOST_AUTO_TEST_CASE(compaction_point__keeps_the_last_entries_within_both_a_count_and_a_byte_budget) {
+  MemoryStorage s;
+  BOOST_REQUIRE(s.append(ents(1, 10, 1)).is_ok());  // 10 bytes of data each
+  BOOST_TEST(s.compaction_point(8, 3, ~0ull) == 5u);  // keeps 6, 7, 8
+  BOOST_TEST(s.compaction_point(8, 3, 25) == 6u);     // 20 bytes fit, 30 do not: keeps 7, 8
+  BOOST_TEST(s.compaction_point(8, 3, 30) == 5u);     // exactly the budget fits
+  BOOST_TEST(s.compaction_point(8, 3, 9) == 8u);      // not even one: keeps nothing up to 8
+  BOOST_TEST(s.compaction_point(8, 0, ~0ull) == 8u);
+  BOOST_TEST(s.compaction_point(8, 100, ~0ull) == 0u);  // below first_index(): nothing may go
+  BOOST_REQUIRE(s.compact(s.compaction_point(8, 3, 25)).is_ok());
+  BOOST_TEST(s.first_index() == 7u);
+  BOOST_TEST(s.compaction_point(8, 100, ~0ull) == 6u);  // the dummy at 6 is never counted
+}
+
 BOOST_AUTO_TEST_CASE(apply_snapshot_replaces_the_log) {
   MemoryStorage s;
   BOOST_REQUIRE(s.append(ents(1, 10, 1)).is_ok());
