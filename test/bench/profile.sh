@@ -63,13 +63,14 @@ wrk -t2 -c64 -d2s -s "$ROOT/test/bench/wrk/put.lua" "$URL" >"$WORK/warmup.txt"
 requests() { awk '/requests in/ { print $1 }' "$1"; }
 
 # 1. CPU and context switches; 2. every syscall's entries, and the reads that returned EAGAIN
-# (recvmsg for coordd, read for etcd), in a run of their own (the 360
+# (recvfrom or recvmsg for coordd, read for etcd), in a run of their own (the 360
 # tracepoints slow the server down, which changes how much each fdatasync and wake-up batches);
 # 3. samples with call chains (frame pointers: full in the kernel, shallow in coordd's code).
 perf stat -x, -o "$WORK/stat.csv" -e task-clock,context-switches,cpu-migrations \
   -p "$PID" -- wrk -t2 -c64 -d"${SECONDS_RUN}s" -s "$LUA" "$URL" >"$WORK/wrk-stat.txt"
 perf stat -x, -o "$WORK/syscalls.csv" -e 'syscalls:sys_enter_*' \
-  -e syscalls:sys_exit_recvmsg --filter 'ret == -11' -e syscalls:sys_exit_read --filter 'ret == -11' \
+  -e syscalls:sys_exit_recvmsg --filter 'ret == -11' -e syscalls:sys_exit_recvfrom --filter 'ret == -11' \
+  -e syscalls:sys_exit_read --filter 'ret == -11' \
   -p "$PID" -- wrk -t2 -c64 -d"${SECONDS_RUN}s" -s "$LUA" "$URL" >"$WORK/wrk-syscalls.txt"
 perf record -q -g -F 999 -o "$WORK/perf.data" -p "$PID" -- \
   wrk -t2 -c64 -d"${SECONDS_RUN}s" -s "$LUA" "$URL" >"$WORK/wrk-record.txt" 2>/dev/null
@@ -91,7 +92,7 @@ awk -F, -v n="$n" '$3 ~ /^syscalls:sys_enter_/ { total += $1 }
 awk -F, -v n="$n" '$3 ~ /^syscalls:sys_enter_/ && $1 / n >= 0.005 {
     name = $3; sub(/^syscalls:sys_enter_/, "", name); printf "    %-20s %.3f\n", name, $1 / n
   }' "$WORK/syscalls.csv" | sort -k2,2 -rn
-awk -F, -v n="$n" '$3 ~ /^syscalls:sys_exit_(recvmsg|read)$/ { empty += $1 }
+awk -F, -v n="$n" '$3 ~ /^syscalls:sys_exit_(recvmsg|recvfrom|read)$/ { empty += $1 }
   END { printf "  of which reads that found nothing to read (EAGAIN): %.3f per request\n", empty / n }' "$WORK/syscalls.csv"
 echo
 echo "perf record window: $(requests "$WORK/wrk-record.txt") requests; samples by where they ran:"
