@@ -99,7 +99,7 @@ EventFrames frame_event(const store::Event& event) {
   append_chunk(chunk, json);
   std::string last = chunk;
   last += kLastChunk;
-  return {std::make_shared<const std::string>(std::move(chunk)), std::make_shared<const std::string>(std::move(last))};
+  return {SharedBytes(std::move(chunk)), SharedBytes(std::move(last))};
 }
 
 // Every watcher of one event gets the same bytes, and the store calls their sinks back to back

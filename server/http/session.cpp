@@ -631,8 +631,8 @@ void Session::write_stream_head(Reply head) {
   std::string().swap(write_buffer_);
   parser_.reset();  // the request was routed; the next one (do_read) gets a new parser
   // Invariant: chunks_ is empty (queue_frames() takes frames only once streaming_ is set).
-  chunks_.push_back(std::make_shared<const std::string>(stream_head(head, keep_alive_, cors_origin_)));
-  stream_bytes_ += chunks_.front()->size();
+  chunks_.push_back(SharedBytes(stream_head(head, keep_alive_, cors_origin_)));
+  stream_bytes_ += chunks_.front().size();
   pump_stream();
   watch_for_close();
 }
@@ -677,8 +677,8 @@ void Session::queue_frames(SharedBytes frames, bool last) {
   if (chunks_.size() >= limits_->max_queued_chunks) return do_close();  // hopelessly behind
   // Behind by more bytes than allowed: the client does not read (or reads too slowly). A lone
   // frame goes out whatever its size, so one large value always reaches a reading watcher.
-  if (stream_bytes_ > 0 && stream_bytes_ + frames->size() > limits_->max_queued_bytes) return do_close();
-  stream_bytes_ += frames->size();
+  if (stream_bytes_ > 0 && stream_bytes_ + frames.size() > limits_->max_queued_bytes) return do_close();
+  stream_bytes_ += frames.size();
   chunks_.push_back(std::move(frames));
   if (last) stream_ending_ = true;
   pump_stream();
@@ -716,10 +716,10 @@ void Session::pump_stream() {
   if (!tls_) {
     beast::error_code ec;
     if (chunks_.size() == 1) {
-      written = write_now(net::buffer(*chunks_.front()), ec);  // one frame (the usual case): no gather list kept
+      written = write_now(net::buffer(chunks_.front().data(), chunks_.front().size()), ec);  // one frame (the usual case): no gather list kept
     } else {
       gather_.clear();
-      for (const auto& frames : chunks_) gather_.emplace_back(frames->data(), frames->size());
+      for (const auto& frames : chunks_) gather_.emplace_back(frames.data(), frames.size());
       written = write_now(gather_, ec);
     }
     if (ec) return do_close();
@@ -733,7 +733,7 @@ void Session::pump_stream() {
   in_flight_.clear();
   in_flight_.swap(chunks_);
   gather_.clear();
-  for (const auto& frames : in_flight_) gather_.emplace_back(frames->data(), frames->size());
+  for (const auto& frames : in_flight_) gather_.emplace_back(frames.data(), frames.size());
   std::size_t first = 0;
   while (written >= gather_[first].size()) written -= gather_[first++].size();
   gather_.erase(gather_.begin(), gather_.begin() + static_cast<std::ptrdiff_t>(first));
@@ -752,7 +752,7 @@ void Session::pump_stream() {
 }
 
 void Session::release_in_flight() {
-  for (const auto& frames : in_flight_) stream_bytes_ -= frames->size();
+  for (const auto& frames : in_flight_) stream_bytes_ -= frames.size();
   in_flight_.clear();
 }
 

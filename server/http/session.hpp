@@ -55,14 +55,12 @@
 #include <utility>
 #include <vector>
 
+#include "server/common/shared_bytes.hpp"
 #include "server/http/cors_policy.hpp"
 #include "server/http/reply.hpp"
 #include "server/http/request_handler.hpp"
 
 namespace coord::http {
-
-// Immutable bytes shared by every session that sends them.
-using SharedBytes = std::shared_ptr<const std::string>;
 
 // The terminating chunk of a chunked answer (RFC 9112 §7.1).
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";

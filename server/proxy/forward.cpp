@@ -21,7 +21,7 @@ namespace {
 // is passed on as it comes and has no such bound.
 constexpr std::uint64_t kMaxAnswerBytes = std::uint64_t{1} << 30;
 
-const auto kLastChunkBytes = std::make_shared<const std::string>(http::kLastChunk);
+const SharedBytes kLastChunkBytes{http::kLastChunk};
 
 // Hop-by-hop headers (RFC 9110 §7.6.1, the list etcd's proxy drops in both directions), and
 // the framing headers this proxy writes itself. Expect is dropped because the body is already
@@ -227,10 +227,10 @@ void Forward::start_stream() {
   });
   session_->begin_stream(answer_head());
   on_chunk_ = [this](std::uint64_t, beast::string_view data, beast::error_code&) -> std::size_t {
-    auto frame = std::make_shared<std::string>();
-    frame->reserve(data.size() + 16);
-    http::append_chunk(*frame, std::string_view(data.data(), data.size()));
-    session_->send_frames(std::move(frame), false);
+    std::string frame;
+    frame.reserve(data.size() + 16);
+    http::append_chunk(frame, std::string_view(data.data(), data.size()));
+    session_->send_frames(SharedBytes(std::move(frame)), false);
     return data.size();  // consumed: nothing is kept in the parser's body
   };
   parser_->on_chunk_body(on_chunk_);
