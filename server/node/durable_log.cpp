@@ -251,8 +251,11 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
   // already start later than that (it begins at the recovered snapshot), and then there is
   // nothing to drop.
   if (const std::uint64_t point = storage_.compaction_point(index, keep_entries, options_.catch_up_bytes);
-      point >= storage_.first_index())
-    COORD_RETURN_IF_ERROR(storage_.compact(point));
+      point >= storage_.first_index()) {
+    std::vector<raft::Entry> discarded;
+    COORD_RETURN_IF_ERROR(storage_.compact(point, &discarded));
+    writer_->dispose(std::move(discarded));  // freed on the writer thread, not in this round
+  }
   // 0 means "keep every file" (etcd's --max-wals / --max-snapshots); never "keep none", which
   // would delete the snapshot the marker just pointed at.
   if (options_.max_wals != 0) COORD_RETURN_IF_ERROR(wal_->release_to(index, options_.max_wals));

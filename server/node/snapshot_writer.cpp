@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <iterator>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -50,6 +51,19 @@ Status SnapshotWriter::take_purge_failure() {
   return std::exchange(purge_failure_, Status::ok());
 }
 
+void SnapshotWriter::dispose(std::vector<raft::Entry> entries) {
+  if (entries.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (garbage_.empty()) {
+      garbage_ = std::move(entries);
+    } else {
+      std::move(entries.begin(), entries.end(), std::back_inserter(garbage_));
+    }
+  }
+  cv_.notify_all();
+}
+
 bool SnapshotWriter::in_flight() const {
   std::lock_guard lock(mu_);
   return in_flight_;
@@ -91,11 +105,17 @@ void SnapshotWriter::run() {
   while (true) {
     Job job;
     std::optional<Purge> purge;
+    std::vector<raft::Entry> garbage;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || pending_.has_value() || purge_.has_value(); });
+      cv_.wait(lock, [this] { return stopping_ || pending_.has_value() || purge_.has_value() || !garbage_.empty(); });
       purge = std::exchange(purge_, std::nullopt);
-      if (!purge && !pending_) return;  // stopping with nothing to do
+      garbage.swap(garbage_);
+      if (!purge && !pending_ && garbage.empty()) return;  // stopping with nothing to do
+    }
+    if (!garbage.empty()) {
+      garbage.clear();  // the point: the frees happen here, outside the lock and the round
+      if (!purge) continue;
     }
     // Before the next job: a purge is asked for once a marker is durable, and the next snapshot
     // may be submitted in the same round. Outside the lock, like a write.

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "server/common/status.hpp"
 #include "server/node/forked_save.hpp"
@@ -63,6 +64,9 @@ class SnapshotWriter {
   void purge_after(std::size_t keep, const raft::SnapshotMetadata& recorded);
   // The error of the last purge that failed (ok when none), cleared by the call.
   Status take_purge_failure();
+  // Has the writer thread destroy `entries` (those a compaction discarded): freeing thousands
+  // of entries that io threads allocated would otherwise hold up a round.
+  void dispose(std::vector<raft::Entry> entries);
   // True from submit() until take_finished() (or wait()) returned its result.
   bool in_flight() const;
   // The result of the in-flight snapshot once its write has ended; nullopt while it is still
@@ -105,6 +109,7 @@ class SnapshotWriter {
   };
   std::optional<Job> pending_;             // submitted, not yet picked up by the writer thread
   std::optional<Purge> purge_;             // asked for, not yet started
+  std::vector<raft::Entry> garbage_;       // handed to dispose(), not yet destroyed
   Status purge_failure_;                   // of the last purge that failed, until taken
   std::optional<Finished> finished_;       // written, not yet taken by the owner
   bool in_flight_ = false;

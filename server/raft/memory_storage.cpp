@@ -1,6 +1,7 @@
 #include "server/raft/memory_storage.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -98,7 +99,7 @@ Result<Snapshot> MemoryStorage::create_snapshot(std::uint64_t index, const ConfS
   return snapshot_;
 }
 
-Status MemoryStorage::compact(std::uint64_t index) {
+Status MemoryStorage::compact(std::uint64_t index, std::vector<Entry>* discarded) {
   std::uint64_t offset = ents_.front().index;
   if (index <= offset) return err_compacted();
   if (index > last_index()) {
@@ -106,6 +107,8 @@ Status MemoryStorage::compact(std::uint64_t index) {
                                     " beyond last index " + std::to_string(last_index()));
   }
   std::size_t keep_from = index - offset;
+  if (discarded != nullptr)
+    std::move(ents_.begin() + 1, ents_.begin() + static_cast<std::ptrdiff_t>(keep_from) + 1, std::back_inserter(*discarded));
   ents_.front() = Entry{ents_[keep_from].term, index, EntryType::kNormal, {}};
   ents_.erase(ents_.begin() + 1, ents_.begin() + static_cast<std::ptrdiff_t>(keep_from) + 1);
   return Status::ok();

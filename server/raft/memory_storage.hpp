@@ -38,8 +38,10 @@ class MemoryStorage : public Storage {
   Result<Snapshot> create_snapshot(std::uint64_t index, const ConfState& conf_state,
                                    std::string data);
   // Discards entries up to and including `index` (which must not exceed last_index()).
-  // err_compacted() if already compacted that far.
-  Status compact(std::uint64_t index);
+  // err_compacted() if already compacted that far. With `discarded`, the entries are moved
+  // there instead of destroyed, so that the caller can free them elsewhere (on a busy machine,
+  // freeing 10,000 entries allocated by other threads took a round 15-23 ms).
+  Status compact(std::uint64_t index, std::vector<Entry>* discarded = nullptr);
   // Where to compact() so as to keep, of the entries up to `upto` (<= last_index()), the last
   // ones that number at most `max_entries` and hold at most `max_bytes` of data together: the
   // highest i such that (i, upto] fits. Below first_index() when nothing may go.

@@ -149,6 +149,20 @@ BOOST_AUTO_TEST_CASE(a_failed_purge__is_reported_once_by_take_purge_failure) {
   BOOST_TEST(writer.take_purge_failure().is_ok());  // taken
 }
 
+BOOST_AUTO_TEST_CASE(dispose__between_jobs_leaves_the_writer_working) {
+  MemFileSystem mem;
+  snap::Snapshotter snapshotter(mem, kSnapDir);
+  SnapshotWriter writer(snapshotter, nullptr);
+  std::vector<raft::Entry> entries;
+  for (std::uint64_t i = 1; i <= 1000; ++i) entries.push_back(raft::Entry{2, i, raft::EntryType::kNormal, std::string(100, 'e')});
+  writer.dispose(std::move(entries));
+  writer.dispose({});  // nothing: no wake-up needed
+  write_snapshots(writer, 2);
+  writer.dispose(std::vector<raft::Entry>(3));
+  writer.stop();
+  BOOST_TEST((*snapshotter.snapshot_names() == names_of({10, 20})));
+}
+
 BOOST_AUTO_TEST_CASE(stop__with_nothing_submitted_returns_at_once) {
   MemFileSystem mem;
   snap::Snapshotter snapshotter(mem, kSnapDir);

@@ -75,6 +75,19 @@ BOOST_AUTO_TEST_CASE(compaction_point__keeps_the_last_entries_within_both_a_coun
   BOOST_TEST(s.compaction_point(8, 100, ~0ull) == 6u);  // the dummy at 6 is never counted
 }
 
+BOOST_AUTO_TEST_CASE(compact__can_hand_the_discarded_entries_out_instead_of_destroying_them) {
+  MemoryStorage s;
+  const auto all = ents(1, 10, 1);
+  BOOST_REQUIRE(s.append(all).is_ok());
+  std::vector<Entry> discarded{all[0]};  // appended to, not replaced
+  BOOST_REQUIRE(s.compact(6, &discarded).is_ok());
+  BOOST_REQUIRE(discarded.size() == 7u);
+  for (std::size_t i = 1; i < discarded.size(); ++i) BOOST_TEST((discarded[i] == all[i - 1]));
+  BOOST_TEST(s.first_index() == 7u);
+  BOOST_TEST(s.term(6).value() == 1u);  // the dummy keeps the term of the last one discarded
+  BOOST_TEST((s.entries(7, 11, ~0ull).value() == std::vector<Entry>(all.begin() + 6, all.end())));
+}
+
 BOOST_AUTO_TEST_CASE(apply_snapshot_replaces_the_log) {
   MemoryStorage s;
   BOOST_REQUIRE(s.append(ents(1, 10, 1)).is_ok());
