@@ -113,18 +113,18 @@ void SnapshotWriter::run() {
       garbage.swap(garbage_);
       if (!purge && !pending_ && garbage.empty()) return;  // stopping with nothing to do
     }
-    if (!garbage.empty()) {
-      garbage.clear();  // the point: the frees happen here, outside the lock and the round
-      if (!purge) continue;
-    }
-    // Before the next job: a purge is asked for once a marker is durable, and the next snapshot
-    // may be submitted in the same round. Outside the lock, like a write.
-    if (purge) {
-      if (Status s = snapshotter_.purge(purge->keep, purge->recorded); !s) {
-        std::lock_guard lock(mu_);
-        purge_failure_ = s;
+    // Before the next job, outside the lock like a write: the frees of dispose() (the point of
+    // it), and a purge (asked for once a marker is durable; the next snapshot may be submitted
+    // in the same round). Then look again: a job or more work may have come meanwhile.
+    if (!garbage.empty() || purge) {
+      garbage.clear();
+      if (purge) {
+        if (Status s = snapshotter_.purge(purge->keep, purge->recorded); !s) {
+          std::lock_guard lock(mu_);
+          purge_failure_ = s;
+        }
       }
-      continue;  // look again: a job (or another purge) may have come meanwhile
+      continue;
     }
     {
       std::lock_guard lock(mu_);
