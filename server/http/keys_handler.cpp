@@ -11,11 +11,13 @@
 namespace coord::http {
 namespace {
 
+// The success headers at their longest: four names, a 16-digit cluster id, 20-digit numbers.
+constexpr std::size_t kLongestSuccessHeaders = (19 + 16 + 2) + (14 + 20 + 2) + (14 + 20 + 2) + (13 + 20 + 2);
+static_assert(kLongestSuccessHeaders <= kInlineHeaderBytes, "a keys answer's headers fit in Reply's inline room");
+
 // Room an event's JSON usually fits in (a node with a short key and value, and its prevNode):
 // one allocation for the body instead of one per doubling.
 constexpr std::size_t kEventBodyReserve = 512;
-// The success headers at their longest (four names, 20-digit numbers, a 16-digit cluster id).
-constexpr std::size_t kSuccessHeadersReserve = 160;
 
 // X-Etcd-Cluster-Id in hex (as to_hex), formatted in place: no string of its own.
 void add_cluster_id_line(Reply& r, std::uint64_t cluster_id) {
@@ -27,7 +29,6 @@ void add_cluster_id_line(Reply& r, std::uint64_t cluster_id) {
 Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool head_only) {
   Reply r{error.http_status(), kJson, {}, {}};
   append_error_json(r.body, error);
-  r.headers.reserve(kSuccessHeadersReserve);
   add_cluster_id_line(r, cluster_id);
   r.header("X-Etcd-Index", std::to_string(error.index));
   r.head_only = head_only;
@@ -36,8 +37,8 @@ Reply error_reply(const store::V2Error& error, std::uint64_t cluster_id, bool he
 
 // The success header set: X-Etcd-Index is the event's index, X-Raft-* where the answer stands.
 void add_success_headers(Reply& r, std::uint64_t cluster_id, std::uint64_t etcd_index, node::RaftPosition raft) {
-  // The four headers go into one string (Reply::headers), reserved once.
-  r.headers.reserve(kSuccessHeadersReserve);
+  // The four fit in Reply::headers' inline room (at their longest: four names, 20-digit
+  // numbers, a 16-digit cluster id).
   add_cluster_id_line(r, cluster_id);
   r.header("X-Etcd-Index", std::to_string(etcd_index));
   r.header("X-Raft-Index", std::to_string(raft.index));

@@ -8,18 +8,27 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 namespace coord::http {
 
 inline constexpr const char* kJson = "application/json";
 inline constexpr const char* kText = "text/plain; charset=utf-8";
 
+// Room for the extra headers of nearly every answer without an allocation: a keys answer's
+// four (X-Etcd-Cluster-Id, X-Etcd-Index, X-Raft-Index, X-Raft-Term) take at most 150 bytes.
+inline constexpr std::size_t kInlineHeaderBytes = 176;
+using HeaderText = boost::container::small_vector<char, kInlineHeaderBytes>;
+
 struct Reply {
   int status = 200;
-  std::string content_type;                                  // left out when empty
+  // Left out when empty. Invariant: static text (every content type coordd sends is a literal),
+  // so a reply carries it without an allocation of its own.
+  std::string_view content_type;
   std::string body;
-  // Extra headers, in order, already formatted ("Name: value\r\n" each, by header()): one string
-  // per answer, which the session appends to the head as it is.
-  std::string headers;
+  // Extra headers, in order, already formatted ("Name: value\r\n" each, by header()), which the
+  // session appends to the head as they are.
+  HeaderText headers;
   bool head_only = false;  // HEAD: send Content-Length of `body` but not the body itself
   bool close = false;      // close the connection after this answer
   bool bare = false;       // no CORS headers (answers Go's HTTP layer gives before any handler)
@@ -38,12 +47,16 @@ inline void append_header_line(std::string& out, std::string_view name, std::str
 }
 
 inline Reply& Reply::header(std::string_view name, std::string_view value) {
-  append_header_line(headers, name, value);
+  const auto add = [this](std::string_view s) { headers.insert(headers.end(), s.begin(), s.end()); };
+  add(name);
+  add(": ");
+  add(value);
+  add("\r\n");
   return *this;
 }
 
 inline std::optional<std::string_view> Reply::header_value(std::string_view name) const {
-  std::string_view rest = headers;
+  std::string_view rest(headers.data(), headers.size());
   while (!rest.empty()) {
     const auto end = rest.find("\r\n");
     const std::string_view line = rest.substr(0, end);

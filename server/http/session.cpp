@@ -56,7 +56,7 @@ void append_head(std::string& out, const Reply& reply, std::string_view cors_ori
     append_header_line(out, "Access-Control-Allow-Origin", cors_origin);
   }
   if (!reply.content_type.empty()) append_header_line(out, "Content-Type", reply.content_type);
-  out += reply.headers;
+  out.append(reply.headers.data(), reply.headers.size());
 }
 
 std::string stream_head(const Reply& head, bool keep_alive, std::string_view cors_origin) {

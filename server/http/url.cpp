@@ -291,6 +291,12 @@ std::string mux_clean_path(std::string_view p) {
 
 std::optional<Redirect> redirect_for(const RequestTarget& target) {
   if (target.path == "*") return std::nullopt;
+  // Nearly every path is already clean: say so without building the cleaned copy. That is
+  // mux_clean_path(p) == p: p is rooted and clean, or clean but for one trailing slash ("//"
+  // is not: it cleans to "/").
+  const std::string_view p = target.path;
+  if (is_clean_rooted(p) || (p.size() > 2 && p.back() == '/' && is_clean_rooted(p.substr(0, p.size() - 1))))
+    return std::nullopt;
   std::string clean = mux_clean_path(target.path);
   if (clean == target.path) return std::nullopt;
   std::string url = escape_path(clean);

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "server/common/clock.hpp"
 #include "server/common/duration_histogram.hpp"
 #include "server/common/version.hpp"
@@ -58,7 +60,10 @@ class GetJsonWriter final : public store::ListingSink {
   // Called as the second child of `parent` begins: reserves for the remaining ones.
   void reserve_for_siblings(const Frame& parent);
   std::string& out_;
-  std::vector<Frame> frames_;  // the begun nodes not ended yet, outermost first
+  // The begun nodes not ended yet, outermost first; inline for kInlineFrames levels, so that
+  // a GET of a key or a shallow directory allocates nothing here.
+  static constexpr std::size_t kInlineFrames = 4;
+  boost::container::small_vector<Frame, kInlineFrames> frames_;
 };
 
 // The noValueOnSuccess answer: {"action":"set"} + "\n".

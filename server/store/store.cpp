@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <span>
 #include <utility>
 
 namespace coord::store {
@@ -16,7 +17,7 @@ Store::Parts Store::split(std::string_view key) {
   // The http layer sends clean keys; this also cleans "//", "." and ".." like Go's path.Clean
   // so the store never stores an empty or dot name.
   Parts parts;
-  parts.reserve(static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1);  // one allocation per lookup
+  parts.reserve(static_cast<std::size_t>(std::count(key.begin(), key.end(), '/')) + 1);  // none within kInlineParts
   std::size_t i = 0;
   while (i < key.size()) {
     std::size_t j = key.find('/', i);
@@ -42,7 +43,7 @@ std::string Store::join(const Parts& parts) {
 }
 
 namespace {
-std::string join_prefix(const std::vector<std::string_view>& parts, std::size_t count) {
+std::string join_prefix(std::span<const std::string_view> parts, std::size_t count) {
   std::string out;
   for (std::size_t i = 0; i < count; ++i) {
     out.push_back('/');

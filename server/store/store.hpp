@@ -46,6 +46,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
+
 #include "server/auth/auth_state.hpp"
 #include "server/common/clock.hpp"
 #include "server/common/coding.hpp"
@@ -185,7 +187,10 @@ class Store {
   std::size_t watcher_count() const { return hub_.count(); }
 
  private:
-  using Parts = std::vector<std::string_view>;
+  // A key's path elements, pointing into the key. Inline up to kInlineParts (keys are rarely
+  // deeper): splitting a key, done for every request, then allocates nothing.
+  static constexpr std::size_t kInlineParts = 8;
+  using Parts = boost::container::small_vector<std::string_view, kInlineParts>;
 
   static Parts split(std::string_view key);
   static std::string join(const Parts& parts);  // "/a/b"; "" for no parts

@@ -105,10 +105,10 @@ http::Reply dashboard_reply(std::string_view path, bool get_or_head, std::string
   const ServedAsset* asset = find_asset(name);
   if (asset == nullptr) return http::not_found_reply();
   if (!get_or_head) return http::method_not_allowed_reply("GET, HEAD");
-  http::Reply r{200, std::string(asset->content_type), {}, {}};
+  http::Reply r{200, asset->content_type, {}, {}};
   if (!if_none_match.empty() && none_match_names(if_none_match, asset->etag)) {
     r.status = 304;
-    r.content_type.clear();
+    r.content_type = {};
   } else {
     r.body.assign(asset->content);
   }

@@ -1,7 +1,8 @@
 // Fuzz target: the URL handling of the client API (server/http/url.hpp): request target,
 // unescaping, Go's path.Clean and ServeMux cleaning, redirects, query strings and form bodies.
 // Checks: cleaning is idempotent and yields an absolute path; escape_path and path_unescape are
-// inverses; a redirect's location is itself a clean target.
+// inverses; a target is redirected exactly when cleaning changes its path, and a redirect's
+// location is itself a clean target.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -16,6 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view in(reinterpret_cast<const char*>(data), size);
 
   if (auto target = http::parse_request_target(in)) {
+    // Exactly the targets whose path ServeMux cleaning changes are redirected ("*" aside).
+    if (target->path != "*")
+      FUZZ_CHECK(http::redirect_for(*target).has_value() == (http::mux_clean_path(target->path) != target->path));
     if (auto redirect = http::redirect_for(*target)) {
       FUZZ_CHECK(!redirect->location.empty());
       auto moved = http::parse_request_target(redirect->location);

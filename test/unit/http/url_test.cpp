@@ -233,6 +233,11 @@ BOOST_AUTO_TEST_CASE(redirect__escapes_and_keeps_empty_query_mark) {
   BOOST_TEST(location_of("/v2//keys/").value_or("none") == "/v2/keys/");
   BOOST_TEST(location_of("//a?").value_or("none") == "/a?");
   BOOST_TEST(location_of("/..").value_or("none") == "/");
+  // Paths one trailing slash away from clean: only a clean one is routed as it is.
+  BOOST_TEST(location_of("//").value_or("none") == "/");
+  BOOST_TEST(location_of("/a//").value_or("none") == "/a/");
+  BOOST_TEST(location_of("/a/./").value_or("none") == "/a/");
+  BOOST_TEST(location_of("/a/.").value_or("none") == "/a");
   // Escaped slashes become real ones first: a%2F%2Fb is a//b.
   BOOST_TEST(location_of("/v2/keys/a%2F%2Fb").value_or("none") == "/v2/keys/a/b");
 }
