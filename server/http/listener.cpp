@@ -9,6 +9,9 @@
 #include <boost/asio/strand.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
 
 #include "server/common/log.hpp"
 #include "server/http/connection_limit.hpp"
@@ -37,16 +40,22 @@ bool out_of_resources(const boost::system::error_code& ec) {
   return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
-void set_keepalive(net::ip::tcp::socket& socket) {
-  boost::system::error_code ignored;
-  socket.set_option(net::socket_base::keep_alive(true), ignored);
-  const int fd = socket.native_handle();
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &kKeepAliveIdleSeconds, sizeof kKeepAliveIdleSeconds);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &kKeepAliveIntervalSeconds, sizeof kKeepAliveIntervalSeconds);
-  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &kKeepAliveProbes, sizeof kKeepAliveProbes);
-}
-
 }  // namespace
+
+Status set_client_socket_options(net::ip::tcp::acceptor& acceptor) {
+  boost::system::error_code ec;
+  acceptor.set_option(net::ip::tcp::no_delay(true), ec);
+  if (!ec) acceptor.set_option(net::socket_base::keep_alive(true), ec);
+  if (ec) return Status::io_error("setsockopt: " + ec.message());
+  const int fd = acceptor.native_handle();
+  for (const auto& [option, value] : {std::pair{TCP_KEEPIDLE, kKeepAliveIdleSeconds},
+                                      std::pair{TCP_KEEPINTVL, kKeepAliveIntervalSeconds},
+                                      std::pair{TCP_KEEPCNT, kKeepAliveProbes}}) {
+    if (::setsockopt(fd, IPPROTO_TCP, option, &value, sizeof value) != 0)
+      return Status::io_error(std::string("setsockopt: ") + std::strerror(errno));
+  }
+  return Status::ok();
+}
 
 Listener::Listener(net::io_context& ioc, RequestHandler& handler, SessionLimits limits,
                    std::shared_ptr<tls::ContextSource> tls, std::vector<net::io_context*> session_contexts)
@@ -67,6 +76,7 @@ Status Listener::open(const net::ip::tcp::endpoint& endpoint) {
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return Status::io_error("listen on " + where + ": " + ec.message());
+  if (Status s = set_client_socket_options(acceptor_); !s) return Status::io_error("listen on " + where + ": " + s.message());
   return Status::ok();
 }
 
@@ -115,9 +125,7 @@ void Listener::do_accept() {
     }
     self->backoff_ = kFirstBackoff;
     self->reported_ = false;
-    boost::system::error_code ignored;
-    socket.set_option(net::ip::tcp::no_delay(true), ignored);
-    set_keepalive(socket);
+    // No socket options to set: the connection has the listening socket's (open()).
     auto session = std::make_shared<Session>(std::move(socket), self->handler_, self->limits_,
                                              self->tls_ ? self->tls_->current() : nullptr);
     session->hold(std::move(slot));
