@@ -188,13 +188,15 @@ bool Node::run_round_here() {
 
 bool Node::run_round() {
   if (core_.failed()) return false;
-  Inbox inbox;
+  Inbox& inbox = round_inbox_;  // empty: the last round cleared it
   {
     std::lock_guard lock(inbox_mu_);
     std::swap(inbox, inbox_);
   }
   light_load_.store(inbox.proposals.size() + inbox.reads.size() <= 1, std::memory_order_relaxed);
-  return core_.run_round(inbox);
+  const bool ok = core_.run_round(inbox);
+  inbox.clear_for_reuse();
+  return ok;
 }
 
 }  // namespace coord::node

@@ -174,6 +174,9 @@ class Node final : public NodeApi, private NodeCore::Signals {
   std::mutex raft_mu_;
   NodeCore core_;
   std::atomic<bool> light_load_{true};  // the last round took at most one proposal or read
+  // The inbox the current round works on, empty between rounds (guarded by raft_mu_): swapped
+  // with inbox_, so inbox_ always starts a round with the room of an earlier one.
+  Inbox round_inbox_;
   // Inbox: guarded by inbox_mu_.
   mutable std::mutex inbox_mu_;
   std::condition_variable inbox_cv_;

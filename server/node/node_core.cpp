@@ -6,6 +6,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <iterator>
+#include <type_traits>
 
 #include "server/apply/request_codec.hpp"
 #include "server/common/coding.hpp"
@@ -496,7 +497,9 @@ void NodeCore::run_after_answers() {
 
 void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   if (entries.empty()) return;
-  std::vector<std::pair<WriteCallback, WriteResult>> answers;
+  // Taken, not borrowed: an answer callback that somehow led here again would find it empty.
+  std::vector<std::pair<WriteCallback, WriteResult>> answers = std::move(answers_room_);
+  answers.clear();
   std::vector<std::pair<MemberCallback, store::Member>> member_answers;
   store::FanOut fan_out;
   const auto apply_started = clock_.steady_now();
@@ -515,6 +518,23 @@ void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   // Answers go out after the entries are durable and applied, outside the store lock.
   for (auto& [cb, result] : answers) cb(std::move(result));
   for (auto& [cb, member] : member_answers) cb(Status::ok(), std::move(member));
+  answers.clear();
+  if (answers.capacity() <= Inbox::kKeptCapacity) answers_room_ = std::move(answers);
+}
+
+void NodeCore::Inbox::clear_for_reuse() {
+  const auto reuse = [](auto& v) {
+    v.clear();
+    if (v.capacity() > kKeptCapacity) std::decay_t<decltype(v)>().swap(v);
+  };
+  reuse(proposals);
+  reuse(reads);
+  reuse(messages);
+  reuse(conf_changes);
+  reuse(unreachable);
+  reuse(snapshot_reports);
+  transfer_leadership = false;
+  snapshot_written = false;
 }
 
 void NodeCore::run_fan_out(store::FanOut fan_out) {
