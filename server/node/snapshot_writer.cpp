@@ -1,5 +1,6 @@
 #include "server/node/snapshot_writer.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -101,7 +102,15 @@ void SnapshotWriter::stop() {
 void SnapshotWriter::run() {
   // Background work: on a busy machine the raft loop and the HTTP threads go first (Linux nice
   // values are per thread). Best effort; a snapshot that ends later only delays compaction.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), kNice);
+  // SCHED_BATCH as well: a woken batch thread never preempts the one that woke it. As a normal
+  // thread, the wake-up that dispose() or purge_after() gives from inside a round let it take
+  // the raft thread's core at once, and the round waited up to 3.7 ms while it freed the
+  // compacted entries (a 500k-key load with snapshots every 10,000 entries, timed around
+  // dispose()). It still gets its fair share of the CPU.
+  const auto tid = static_cast<pid_t>(::syscall(SYS_gettid));
+  const sched_param batch{};
+  sched_setscheduler(tid, SCHED_BATCH, &batch);
+  setpriority(PRIO_PROCESS, static_cast<id_t>(tid), kNice);
   while (true) {
     Job job;
     std::optional<Purge> purge;

@@ -1,6 +1,14 @@
 #include "server/node/snapshot_writer.hpp"
 
+#include <sched.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+#include <vector>
 
 #include "server/common/file_mem.hpp"
 #include "server/snap/snap_format.hpp"
@@ -30,9 +38,58 @@ struct HeldWrite {
   }
 };
 
+// The scheduling policy and nice value of each thread of this process, from
+// /proc/self/task/TID/stat (fields 41 and 19; the command name before them may hold spaces, so
+// the fields are counted from its closing parenthesis).
+struct ThreadScheduling {
+  int policy;
+  int nice;
+};
+std::vector<ThreadScheduling> threads_scheduling() {
+  std::vector<ThreadScheduling> out;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream in(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;  // the thread ended meanwhile
+    std::istringstream fields(stat.substr(paren + 2));
+    std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+    if (f.size() < 39) continue;
+    out.push_back({std::stoi(f[41 - 3]), std::stoi(f[19 - 3])});
+  }
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(snapshot_writer)
+
+// The writer thread must never take the raft thread's core when a round wakes it (dispose(),
+// purge_after()): batch scheduling, at nice 10 like any background work.
+BOOST_FIXTURE_TEST_CASE(the_writer_thread__is_batch_scheduled_at_nice_10, HeldWrite) {
+  // Whether this machine lets a thread make itself SCHED_BATCH at all (a sandbox may refuse;
+  // the writer then runs on as a normal thread, which is only slower for the raft loop).
+  bool batch_allowed = false;
+  std::thread([&] {
+    const sched_param none{};
+    batch_allowed = sched_setscheduler(0, SCHED_BATCH, &none) == 0;
+  }).join();
+  // Held inside a save: the writer thread is running, past setting up its scheduling.
+  int batch = 0, niced = 0;
+  for (const auto& t : threads_scheduling()) {
+    if (t.nice == 10) ++niced;
+    if (t.policy != SCHED_BATCH) continue;
+    ++batch;
+    BOOST_TEST(t.nice == 10);
+  }
+  BOOST_TEST(niced == 1);  // the writer's thread, and no other
+  if (batch_allowed)
+    BOOST_TEST(batch == 1);
+  else
+    BOOST_TEST_MESSAGE("SCHED_BATCH refused here: only the nice value is checked");
+  fs.open_gate();
+  written.wait_for(1);
+}
 
 BOOST_AUTO_TEST_CASE(submit__writes_the_file_durably_and_hands_the_snapshot_back) {
   MemFileSystem mem;
