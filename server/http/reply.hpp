@@ -2,9 +2,11 @@
 // every answer. A plain value; built on any thread, moved to the session's strand.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,20 +40,19 @@ struct Reply {
   std::optional<std::string_view> header_value(std::string_view name) const;
 };
 
-// Appends "name: value\r\n" to a head being formatted.
-inline void append_header_line(std::string& out, std::string_view name, std::string_view value) {
-  out += name;
-  out += ": ";
-  out += value;
-  out += "\r\n";
+// Appends "name: value\r\n" to a head being formatted (a std::string) or to Reply::headers.
+template <class Text>
+void append_header_line(Text& out, std::string_view name, std::string_view value) {
+  for (std::string_view piece : {name, std::string_view(": "), value, std::string_view("\r\n")}) {
+    if constexpr (std::is_same_v<Text, std::string>)
+      out.append(piece);
+    else
+      out.insert(out.end(), piece.begin(), piece.end());
+  }
 }
 
 inline Reply& Reply::header(std::string_view name, std::string_view value) {
-  const auto add = [this](std::string_view s) { headers.insert(headers.end(), s.begin(), s.end()); };
-  add(name);
-  add(": ");
-  add(value);
-  add("\r\n");
+  append_header_line(headers, name, value);
   return *this;
 }
 
