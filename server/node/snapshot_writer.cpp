@@ -5,7 +5,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <iterator>
 #include <utility>
 
 #include "server/common/check.hpp"
@@ -56,11 +55,7 @@ void SnapshotWriter::dispose(std::vector<raft::Entry> entries) {
   if (entries.empty()) return;
   {
     std::lock_guard lock(mu_);
-    if (garbage_.empty()) {
-      garbage_ = std::move(entries);
-    } else {
-      std::move(entries.begin(), entries.end(), std::back_inserter(garbage_));
-    }
+    garbage_.push_back(std::move(entries));  // the whole batch: no per-entry work under the lock
   }
   cv_.notify_all();
 }
@@ -114,7 +109,7 @@ void SnapshotWriter::run() {
   while (true) {
     Job job;
     std::optional<Purge> purge;
-    std::vector<raft::Entry> garbage;
+    std::vector<std::vector<raft::Entry>> garbage;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || pending_.has_value() || purge_.has_value() || !garbage_.empty(); });

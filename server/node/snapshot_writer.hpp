@@ -109,7 +109,7 @@ class SnapshotWriter {
   };
   std::optional<Job> pending_;             // submitted, not yet picked up by the writer thread
   std::optional<Purge> purge_;             // asked for, not yet started
-  std::vector<raft::Entry> garbage_;       // handed to dispose(), not yet destroyed
+  std::vector<std::vector<raft::Entry>> garbage_;  // batches handed to dispose(), not yet destroyed
   Status purge_failure_;                   // of the last purge that failed, until taken
   std::optional<Finished> finished_;       // written, not yet taken by the owner
   bool in_flight_ = false;
