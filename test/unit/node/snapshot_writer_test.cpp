@@ -1,6 +1,7 @@
 #include "server/node/snapshot_writer.hpp"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>
@@ -82,9 +83,13 @@ BOOST_FIXTURE_TEST_CASE(the_writer_thread__is_batch_scheduled_at_nice_10, HeldWr
     ++batch;
     BOOST_TEST(t.nice == 10);
   }
-  BOOST_TEST(niced == 1);  // the writer's thread, and no other
+  // Under `nice` every thread starts at 10: then only the policy tells the writer's apart.
+  if (::getpriority(PRIO_PROCESS, 0) != 10)  // this thread's own nice value
+    BOOST_TEST(niced == 1);  // the writer's thread, and no other
+  else
+    BOOST_TEST_MESSAGE("the tests run at nice 10: the nice values tell the threads apart no more");
   if (batch_allowed)
-    BOOST_TEST(batch == 1);
+    BOOST_TEST(batch == 1);  // the writer's thread, and no other
   else
     BOOST_TEST_MESSAGE("SCHED_BATCH refused here: only the nice value is checked");
   fs.open_gate();
