@@ -138,7 +138,7 @@ case_results() {
 run_binary() {
   local variant=$1 exe=$2 coordd=$3 suite=$4
   shift 4
-  local name label limit start rc p f s sanlogs
+  local name label limit start rc p f s sanlogs out first
   name=$(basename "$exe")
   label=$name
   [ -z "$suite" ] || { label="$name/$suite"; set -- --run_test="$suite" "$@"; }
@@ -146,6 +146,7 @@ run_binary() {
   limit=$(( ${limit_of[$name]:-300} * ${timeout_scale[$variant]} ))
   echo "== $label"
   sanlogs=$reports/san-${label//[:\/]/-}
+  out=$reports/${label//[:\/]/-}.out
   mkdir -p "$sanlogs"
   start=$(date +%s)
   # timeout signals the test's whole process group, so the coordd and etcd processes it started
@@ -155,13 +156,19 @@ run_binary() {
   UBSAN_OPTIONS="log_path=$sanlogs/ubsan:print_stacktrace=1:halt_on_error=1" \
   TSAN_OPTIONS="log_path=$sanlogs/tsan:halt_on_error=0:second_deadlock_stack=1:suppressions=$top/test/sanitizers/tsan.supp" \
     timeout -k 20 "$limit" "$exe" --report_format=XML --report_level=detailed \
-      --report_sink="$reports/${label//\//-}.xml" --log_level=error "$@"
+      --report_sink="$reports/${label//\//-}.xml" --log_level=error "$@" >"$out" 2>&1
   rc=$?
+  cat "$out"
   p=0 f=0 s=0
   while read -r result path; do
     case "$result" in
       passed) p=$((p + 1)) ;;
-      failed|aborted) f=$((f + 1)); problems+=("$label: $result: $path") ;;
+      failed|aborted)
+        f=$((f + 1))
+        # The case's first failed check (Boost.Test's 'FILE(LINE): error: in "PATH": ...') goes
+        # to the failures list with it: CI's excerpt may show that list and nothing above it.
+        first=$(sed 's/\x1b\[[0-9;]*m//g' "$out" | grep -m1 -F "error: in \"$path\"" | cut -c1-400)
+        problems+=("$label: $result: $path${first:+ -- $first}") ;;
       skipped)
         s=$((s + 1))
         skip_allowed "$name" "$path" || fail 1 "$label: unexpected skip of $path (not in test/expected_skips.txt)" ;;
