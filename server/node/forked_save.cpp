@@ -1,6 +1,7 @@
 #include "server/node/forked_save.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,6 +60,34 @@ std::optional<ForkedSave::Outcome> decode_report(const std::string& in) {
   return out;
 }
 
+// Ties the child's life to its parent's. The parent holds the report pipe's read end until it
+// has read the report (or kills the child), and the kernel closes it when the parent dies, even
+// by SIGKILL; with O_ASYNC on the write end, the last close of the read end sends SIGIO, whose
+// default action ends the child. Without this, an orphan would go on for as long as its save
+// takes, holding the whole copy-on-write image of the dead process (as much memory as the
+// store) while a restarted member loads its own, and could rename a temp file of the same name
+// that the restarted member is writing. Returns false when the parent is already gone.
+bool end_with_the_parent(int report_fd) {
+  ::signal(SIGIO, SIG_DFL);
+  sigset_t io;
+  sigemptyset(&io);
+  sigaddset(&io, SIGIO);
+  ::sigprocmask(SIG_UNBLOCK, &io, nullptr);  // the mask is the forking thread's
+  if (::fcntl(report_fd, F_SETOWN, ::getpid()) != 0) return true;  // best effort: the child then outlives a dead parent
+  const int flags = ::fcntl(report_fd, F_GETFL);
+  if (flags < 0 || ::fcntl(report_fd, F_SETFL, flags | O_ASYNC) != 0) return true;
+  // A read end closed before O_ASYNC was set sent nothing: a pipe without a reader polls POLLERR.
+  pollfd pipe_end{report_fd, 0, 0};
+  return !(::poll(&pipe_end, 1, 0) == 1 && (pipe_end.revents & POLLERR) != 0);
+}
+
+// Before the report goes out: the parent's read of it would also raise SIGIO (a pipe signals its
+// writer when room is made), and the child must then still reach _exit with its status.
+void stop_ending_with_the_parent(int report_fd) {
+  const int flags = ::fcntl(report_fd, F_GETFL);
+  if (flags >= 0) ::fcntl(report_fd, F_SETFL, flags & ~O_ASYNC);
+}
+
 void write_all(int fd, const std::string& data) {
   std::size_t done = 0;
   while (done < data.size()) {
@@ -86,6 +115,7 @@ void write_all(int fd, const std::string& data) {
   ::signal(SIGTERM, SIG_DFL);
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGHUP, SIG_DFL);
+  if (!end_with_the_parent(report_fd)) ::_exit(1);
   Status status;
   std::uint64_t data_bytes = 0;
   snap::SaveDurations durations;
@@ -96,6 +126,7 @@ void write_all(int fd, const std::string& data) {
   } catch (const std::exception& e) {  // std::bad_alloc: the copy-on-write image ran out of memory
     status = Status::io_error(std::string("snapshot child: ") + e.what());
   }
+  stop_ending_with_the_parent(report_fd);
   write_all(report_fd, encode_report(status, data_bytes, durations));
   // _exit: no atexit handler, no static destructor, no stdio flush of buffers copied from the parent.
   ::_exit(status.is_ok() ? 0 : 1);

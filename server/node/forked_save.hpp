@@ -12,8 +12,9 @@
 // The child closes every descriptor it inherited except its end of the pipe and stdin/out/err
 // before it does anything else: it must never hold a listening socket, the data directory's lock
 // or a peer connection, so that a parent that dies (even by SIGKILL) can be restarted at once
-// on the same ports and directory while the child still finishes its write. An orphaned child
-// ends by itself; its file has no WAL marker and is never used (server/node/durable_log.hpp).
+// on the same ports and directory. A child whose parent dies (even by SIGKILL) is ended by the
+// kernel at once (SIGIO, once the report pipe has lost its reader: see end_with_the_parent); a
+// temp file it leaves has no WAL marker and is never used (server/node/durable_log.hpp).
 //
 // No SIGCHLD handler is installed: the child is reaped with waitpid on its own pid, so the
 // children other code starts (tests, tools) are left to their owners. A process that ignores

@@ -1,11 +1,12 @@
 // Snapshots captured by fork() (server/node/forked_save.hpp) on the real file system: the child
 // writes the very bytes the inline path writes, a child that fails or dies is a failed write,
-// failpoints still fire, and stopping the writer while a child writes leaves neither a child nor
-// a temp file.
+// failpoints still fire, stopping the writer while a child writes leaves neither a child nor
+// a temp file, and a child whose parent is killed ends with it.
 #include "server/node/forked_save.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "server/snap/snap_format.hpp"
 #include "server/store/store.hpp"
 #include "test/support/file/scratch_dir.hpp"
+#include "test/support/process/eventually.hpp"
 #include "test/unit/node/gated_file_system.hpp"
 
 namespace coord::node {
@@ -320,6 +322,56 @@ BOOST_AUTO_TEST_CASE(destructor__of_a_child_not_waited_for_kills_it_and_removes_
   }
   BOOST_TEST(reaped(pid));
   BOOST_TEST(temp_files(scratch / "snap") == 0u);
+  BOOST_TEST(!fs.exists(scratch / "snap" + "/" + snap::snapshot_name(2, 10)));
+}
+
+// Fault: the member's process is killed with SIGKILL while its child writes a snapshot (a
+// stand-in process forked here plays the member). Must hold: the child ends at once with it —
+// no orphan goes on holding the dead process's memory image, or renames a temp file that a
+// restarted member writes under the same name — and no snapshot file appears.
+BOOST_AUTO_TEST_CASE(parent_killed__the_child_ends_with_it) {
+  coord::test::ScratchDir scratch;
+  FifoGatedFileSystem fs(scratch.path());
+  snap::Snapshotter snapshotter(fs, scratch / "snap");
+  // The orphan is given to this process (not to init), which can then reap it and see how it ended.
+  BOOST_REQUIRE(::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  struct Restored {
+    pid_t member = -1;
+    ~Restored() {
+      if (member > 0 && ::kill(member, SIGKILL) == 0) ::waitpid(member, nullptr, 0);
+      ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    }
+  } restored;
+  int told[2];
+  BOOST_REQUIRE(::pipe2(told, O_CLOEXEC) == 0);
+  restored.member = ::fork();
+  BOOST_REQUIRE(restored.member >= 0);
+  if (restored.member == 0) {
+    // The member: starts a save, tells the test its child's pid and waits to be killed.
+    ::close(told[0]);
+    auto child = ForkedSave::start(snapshotter, kAt10, [] { return std::string(100000, 's'); });
+    const pid_t pid = child.is_ok() ? child->pid() : -1;
+    static_cast<void>(::write(told[1], &pid, sizeof pid));
+    while (true) ::pause();
+  }
+  ::close(told[1]);
+  pid_t child = -1;
+  const bool heard = ::read(told[0], &child, sizeof child) == static_cast<ssize_t>(sizeof child);
+  ::close(told[0]);
+  BOOST_REQUIRE(heard && child > 0);
+  fs.wait_until_held();  // the child has written and synced its temp file; its rename waits
+  BOOST_REQUIRE(::kill(restored.member, SIGKILL) == 0);
+  BOOST_REQUIRE(::waitpid(restored.member, nullptr, 0) == restored.member);
+  restored.member = -1;
+  int status = 0;
+  const bool ended =
+      coord::test::eventually([&] { return ::waitpid(child, &status, WNOHANG) == child; }, std::chrono::seconds(10));
+  if (!ended) {  // never leave it behind: let it finish, then reap it
+    fs.open_gate();
+    ::waitpid(child, &status, 0);
+  }
+  BOOST_TEST(ended, "the child outlived its parent");
+  BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGIO));
   BOOST_TEST(!fs.exists(scratch / "snap" + "/" + snap::snapshot_name(2, 10)));
 }
 
