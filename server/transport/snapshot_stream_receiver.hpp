@@ -3,8 +3,9 @@
 // message without data, and the file's length), then the file in pieces of kReadChunk straight
 // into a snap::SnapshotFileReceiver (the snapshot directory's temp file): the body is never held
 // whole. Once the file is in and checked (size, header, CRC — by the file receiver — and its
-// data a store image, node::check_snapshot_image) it is renamed into place and the message
-// stepped into the node, which installs the snapshot from that file; then it answers 204.
+// data a store image, node::check_snapshot_image, off the io threads: it builds a whole store) it
+// is renamed into place and the message stepped into the node, which installs the snapshot from
+// that file; then it answers 204.
 // Anything wrong — a preamble that does not decode or is not a snapshot from the sender to this
 // member, a size over the limit, a file that is short, too long, of another snapshot or fails its
 // CRC, a sender silent for kIdleTimeout — ends the stream with the temp file removed and, when
@@ -13,6 +14,7 @@
 // socket's executor (the strand of the session it was upgraded from).
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -42,9 +44,11 @@ class SnapshotStreamReceiver : public std::enable_shared_from_this<SnapshotStrea
   // with the peer's (finished ok only when the node took the snapshot). `slot` is held until the
   // stream's transfer ends (the transport's one-snapshot-at-a-time): released when the answer is
   // decided, before it is written, so a sender that has it may open the next stream at once.
+  // `image_checks`: where the received data is checked (it builds a whole scratch store): not
+  // an io thread.
   SnapshotStreamReceiver(http::UpgradedStream stream, std::string leftover, node::Node& node, std::uint64_t self_id,
                          std::uint64_t from, SnapshotFiles files, std::shared_ptr<SnapshotTransfer> transfer,
-                         std::shared_ptr<void> slot);
+                         std::shared_ptr<void> slot, boost::asio::any_io_executor image_checks);
 
   void start();
   void close();
@@ -56,7 +60,10 @@ class SnapshotStreamReceiver : public std::enable_shared_from_this<SnapshotStrea
   void arm_timer();
   // Ends the stream: writes the answer, then closes.
   void answer(std::uint16_t status, const std::string& text);
+  // Every byte is in: has the data checked on image_checks_, then install() runs here.
   void complete();
+  // With the check's outcome: refuses the file, or puts it in place and steps the message.
+  void install(const Status& checked);
   void drain();
   void shut();
 
@@ -66,6 +73,7 @@ class SnapshotStreamReceiver : public std::enable_shared_from_this<SnapshotStrea
   const std::uint64_t from_;
   const SnapshotFiles files_;
   const std::shared_ptr<SnapshotTransfer> transfer_;
+  const boost::asio::any_io_executor image_checks_;
 
   // Executor-only state.
   http::UpgradedStream stream_;

@@ -190,7 +190,8 @@ void Transport::open_snapshot_stream(const http::HttpRequest& request, std::uint
   head.header("Connection", "Upgrade").header("Upgrade", std::string(kSnapshotProtocol));
   session->upgrade(std::move(head), [this, from, slot, transfer](http::UpgradedStream stream, std::string leftover) {
     auto receiver = std::make_shared<SnapshotStreamReceiver>(std::move(stream), std::move(leftover), *node_, self_id_,
-                                                             from, snapshot_files_, transfer, slot);
+                                                             from, snapshot_files_, transfer, slot,
+                                                             image_checks_.get_executor());
     {
       std::lock_guard lock(mu_);
       if (stopped_) return receiver->close();

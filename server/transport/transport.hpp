@@ -14,6 +14,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -127,6 +128,9 @@ class Transport final : public node::MessageSender, public http::RequestHandler,
   // shared with the stream's slot, which may outlive the transport.
   const std::shared_ptr<std::atomic<bool>> receiving_snapshot_ = std::make_shared<std::atomic<bool>>(false);
   std::weak_ptr<SnapshotStreamReceiver> snapshot_receiver_;  // guarded by mu_
+  // The thread that checks received snapshot data (SnapshotStreamReceiver::complete). Last: it
+  // is joined first, while everything a check's completion may touch is still here.
+  boost::asio::thread_pool image_checks_{1};
 };
 
 }  // namespace coord::transport

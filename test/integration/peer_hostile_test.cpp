@@ -110,6 +110,34 @@ std::string frame(const std::string& batch_bytes) {
   return out + batch_bytes;
 }
 
+// CRC-32C (Castagnoli), bit by bit.
+std::uint32_t crc32c(std::string_view bytes) {
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (const unsigned char b : bytes) {
+    crc ^= b;
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+// A snapshot file of the point `snap` names, holding `data`, as a leader stores and sends it
+// (server/snap/snap_format.hpp): magic, version, header length, index, term, voters, data
+// length; the data; CRC-32C of all that.
+std::string snapshot_file(const Msg& snap, const std::string& data) {
+  std::string out = "coordSNP";
+  coord::Encoder e(out);
+  e.put_u32(1);
+  e.put_u32(static_cast<std::uint32_t>(8 + 4 + 4 + 8 + 8 + 4 + 8 * snap.snap_voters.size() + 8));
+  e.put_u64(snap.snap_index);
+  e.put_u64(snap.snap_term);
+  e.put_u32(static_cast<std::uint32_t>(snap.snap_voters.size()));
+  for (std::uint64_t v : snap.snap_voters) e.put_u64(v);
+  e.put_u64(data.size());
+  out += data;
+  e.put_u32(crc32c(out));
+  return out;
+}
+
 // ---------------------------------------------------------------- the cluster
 
 ServerCluster& cluster() {
@@ -455,6 +483,11 @@ BOOST_AUTO_TEST_CASE(snapshot_stream__lying_sizes_bad_files_and_a_sender_stoppin
   BOOST_TEST(stream(std::uint64_t{1} << 40, "", false) == 400);          // over the limit: refused before any byte
   BOOST_TEST(stream(2000, std::string(2000, 'x'), false) == 400);        // not a snapshot file
   BOOST_TEST(stream(10, std::string(20, '\0'), false) == 400);            // too short for any snapshot file
+  // Header and CRC right, the data no store image: refused by the check of the data (off the io
+  // threads, SnapshotStreamReceiver::complete), before the file is put in place.
+  const std::string sound_file = snapshot_file(snap, "not a store image");
+  BOOST_TEST(stream(sound_file.size(), sound_file, false) == 400);
+  BOOST_TEST(cluster().log_tail(target).find("snapshot data does not decode") != std::string::npos);
   stream(100000, std::string(1000, '\0'), true);                          // a sender that stops midway
   // Its temp file goes as soon as the receiver sees the connection close.
   BOOST_TEST(coord::test::eventually([&] { return files_in(snap_dir) == files_before; }, 5s));
