@@ -1,5 +1,6 @@
 #include "server/store/watcher_hub.hpp"
 
+#include <algorithm>
 #include <unordered_set>
 #include <utility>
 
@@ -84,27 +85,33 @@ void WatcherHub::notify(const EventPtr& e, const std::vector<std::string>& remov
   erase_batch(ended);
 }
 
-void WatcherHub::erase_batch(const std::vector<WatchId>& ids) {
+void WatcherHub::erase_batch(std::vector<WatchId>& ids) {
   if (ids.size() < 4) {
     for (WatchId id : ids) erase_now(id);
     return;
   }
   // One pass per key list, not one scan per watcher: an event that ends 10k one-shot watches
-  // on one key must not cost 10k x 10k.
-  std::unordered_set<WatchId> gone(ids.begin(), ids.end());
+  // on one key must not cost 10k x 10k. Looked up in the sorted ids (collected in list order,
+  // so mostly sorted already), not in a hash set of them, which allocated a node per id; and
+  // each id's key compared with the previous one's before it is hashed into `keys`.
+  std::sort(ids.begin(), ids.end());
   std::unordered_set<std::string> keys;
-  for (WatchId id : ids)
-    if (auto it = key_of_id_.find(id); it != key_of_id_.end()) keys.insert(it->second);
+  const std::string* last = nullptr;  // the key of the previous id: consecutive ids share one
+  for (WatchId id : ids) {
+    const auto it = key_of_id_.find(id);
+    if (it == key_of_id_.end()) continue;
+    if (last == nullptr || *last != it->second) last = &*keys.insert(it->second).first;
+    key_of_id_.erase(it);
+  }
   for (const std::string& key : keys) {
     auto list = by_key_.find(key);
     if (list == by_key_.end()) continue;
     auto& ws = list->second;
     const auto before = ws.size();
-    std::erase_if(ws, [&](const Watcher& w) { return gone.count(w.id) != 0; });
+    std::erase_if(ws, [&](const Watcher& w) { return std::binary_search(ids.begin(), ids.end(), w.id); });
     count_ -= before - ws.size();
     if (ws.empty()) by_key_.erase(list);
   }
-  for (WatchId id : ids) key_of_id_.erase(id);
 }
 
 std::vector<std::string> WatcherHub::watched_below(std::string_view dir_key) const {

@@ -82,7 +82,7 @@ class WatcherHub {
                std::uint32_t& event_slot, std::vector<WatchId>& ended) const;
   static constexpr std::uint32_t kNoSlot = ~std::uint32_t{0};
   void erase_now(WatchId id);
-  void erase_batch(const std::vector<WatchId>& ids);
+  void erase_batch(std::vector<WatchId>& ids);  // sorts `ids`
 
   std::unordered_map<std::string, std::vector<Watcher>, KeyHash, KeyEqual> by_key_;
   std::unordered_map<WatchId, std::string> key_of_id_;
