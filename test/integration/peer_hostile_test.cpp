@@ -25,6 +25,7 @@
 #include <coord/coord.hpp>
 
 #include "server/common/coding.hpp"
+#include "server/common/crc32c.hpp"
 #include "test/support/client/server_fixture.hpp"
 #include "test/support/process/eventually.hpp"
 #include "test/support/process/server_cluster.hpp"
@@ -110,16 +111,6 @@ std::string frame(const std::string& batch_bytes) {
   return out + batch_bytes;
 }
 
-// CRC-32C (Castagnoli), bit by bit.
-std::uint32_t crc32c(std::string_view bytes) {
-  std::uint32_t crc = 0xFFFFFFFFu;
-  for (const unsigned char b : bytes) {
-    crc ^= b;
-    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
 // A snapshot file of the point `snap` names, holding `data`, as a leader stores and sends it
 // (server/snap/snap_format.hpp): magic, version, header length, index, term, voters, data
 // length; the data; CRC-32C of all that.
@@ -134,7 +125,7 @@ std::string snapshot_file(const Msg& snap, const std::string& data) {
   for (std::uint64_t v : snap.snap_voters) e.put_u64(v);
   e.put_u64(data.size());
   out += data;
-  e.put_u32(crc32c(out));
+  e.put_u32(coord::crc32c::extend(0, out.data(), out.size()));
   return out;
 }
 
