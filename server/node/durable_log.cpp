@@ -254,7 +254,7 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
       point >= storage_.first_index()) {
     std::vector<raft::Entry> discarded;
     COORD_RETURN_IF_ERROR(storage_.compact(point, &discarded));
-    writer_->dispose(std::move(discarded));  // freed on the writer thread, not in this round
+    if (!discarded.empty()) writer_->dispose(std::move(discarded));  // freed on the writer thread, not in this round
   }
   // 0 means "keep every file" (etcd's --max-wals / --max-snapshots); never "keep none", which
   // would delete the snapshot the marker just pointed at.

@@ -167,6 +167,12 @@ class DurableLog {
                                           std::uint64_t keep_entries);
   // The size of the data of the snapshot finish_snapshot() last recorded (0 before any).
   std::uint64_t recorded_snapshot_bytes() const { return recorded_snapshot_bytes_; }
+  // Has the snapshot writer thread destroy `garbage` (SnapshotWriter::dispose): what a round
+  // must not spend its time freeing, such as the store state a received snapshot replaced.
+  template <class T>
+  void dispose(T garbage) {
+    writer_->dispose(std::move(garbage));
+  }
   // Waits for a write in flight to end and joins the writer thread; its result is dropped (the
   // file has no marker, so it is never used). Called before the owner of on_snapshot_written
   // goes away; also done by the destructor. Idempotent.

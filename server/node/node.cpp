@@ -130,6 +130,19 @@ Status Node::step(std::vector<raft::Message> messages) {
   return refused;
 }
 
+Status Node::step_snapshot(raft::Message message, store::DecodedState state, std::uint64_t data_bytes) {
+  if (message.type != raft::MessageType::kSnap) return Status::invalid_argument("not a snapshot message");
+  COORD_RETURN_IF_ERROR(check_peer_payloads(message));
+  NodeCore::DecodedSnapshot decoded{message.snapshot.metadata, std::move(state), data_bytes};
+  // One push: the state is in the round that steps its message, so the Ready that installs
+  // the snapshot finds it (NodeCore::install_received_snapshot).
+  push_inbox_and_run([&](Inbox& in) {
+    in.messages.push_back(std::move(message));
+    in.decoded_snapshots.push_back(std::move(decoded));
+  }, false);
+  return Status::ok();
+}
+
 void Node::add_member(std::vector<std::string> peer_urls, MemberCallback done) {
   if (auto request = core_.prepare_add_member(std::move(peer_urls), done)) push_conf_change(std::move(*request));
 }

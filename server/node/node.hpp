@@ -69,6 +69,11 @@ class Node final : public NodeApi, private NodeCore::Signals {
   // the batch is still stepped). Raft itself refuses messages no correct member sends
   // (RawNode::step); those refusals are logged, at most one line a second.
   Status step(std::vector<raft::Message> messages);
+  // Steps one snapshot message (kSnap) whose file the transport has received and put in place,
+  // with the file's data (`data_bytes` long) decoded already (decode_received_snapshot, off the
+  // raft loop): if Raft takes the snapshot, the install uses `state` instead of decoding the
+  // file on the loop.
+  Status step_snapshot(raft::Message message, store::DecodedState state, std::uint64_t data_bytes);
   // Transport reports (any thread).
   void report_unreachable(std::uint64_t peer);
   void report_snapshot(std::uint64_t peer, bool ok);

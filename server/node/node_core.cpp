@@ -244,6 +244,10 @@ bool NodeCore::run_round(Inbox& inbox) {
   drain_inbox(inbox);
   if (clock_.steady_now() >= next_tick_) on_tick();
   while (!failed_.load() && raft_->has_ready()) handle_ready(raft_->ready());
+  // Raft took none of these snapshots (stale, or a newer one came first): a whole tree each,
+  // freed off the loop.
+  for (auto& unused : decoded_snapshots_) log_->dispose(std::move(unused.state));
+  decoded_snapshots_.clear();
   run_after_answers();  // what callbacks outside a Ready queued (timeouts, refusals)
   if (!failed_.load()) maybe_copy_replication();
   pending_proposals_.store(write_waiters_.size(), std::memory_order_relaxed);
@@ -252,6 +256,7 @@ bool NodeCore::run_round(Inbox& inbox) {
 
 void NodeCore::drain_inbox(Inbox& inbox) {
   if (inbox.snapshot_written) finish_snapshot();
+  for (auto& decoded : inbox.decoded_snapshots) decoded_snapshots_.push_back(std::move(decoded));
   for (auto& m : inbox.messages) {
     // Stale messages and forwarded requests this member cannot serve come back ok or
     // unavailable: routine. A refusal means a message no correct member sends.
@@ -395,22 +400,8 @@ void NodeCore::handle_ready(raft::Ready rd) {
     metrics_.snapshot_applying.store(1, std::memory_order_relaxed);
     const auto started = clock_.steady_now();
     if (auto s = log_->save_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
-    // A snapshot from the transport comes without data: it is read from its file, mapped, so
-    // that no copy of the whole image is held next to the store being built.
-    std::optional<snap::SnapshotImage> image;
-    std::string_view data = rd.snapshot.data;
-    if (data.empty()) {
-      auto mapped = log_->snapshot_image(rd.snapshot.metadata);
-      if (!mapped) return fail(mapped.status());
-      image = std::move(*mapped);
-      data = image->data();
-    }
-    std::unique_lock lock(store_mu_);
-    if (auto s = store_.recover(data); !s.is_ok()) return fail(s);
-    applied_index_ = snapshot_index_ = rd.snapshot.metadata.index;
+    if (auto s = install_received_snapshot(rd.snapshot); !s.is_ok()) return fail(s);
     log_bytes_since_snapshot_ = 0;
-    position_.index = applied_index_;
-    snapshot_bytes_ = data.size();
     durable_index_ = std::max(durable_index_, rd.snapshot.metadata.index);
     metrics_.snapshot_applying.store(0, std::memory_order_relaxed);
     if (options_.log)
@@ -522,6 +513,46 @@ void NodeCore::apply_and_answer(std::span<const raft::Entry> entries) {
   if (answers.capacity() <= Inbox::kKeptCapacity) answers_room_ = std::move(answers);
 }
 
+Status NodeCore::install_received_snapshot(const raft::Snapshot& snapshot) {
+  const raft::SnapshotMetadata& point = snapshot.metadata;
+  auto decoded = std::find_if(decoded_snapshots_.begin(), decoded_snapshots_.end(), [&](const DecodedSnapshot& d) {
+    return d.point.index == point.index && d.point.term == point.term;
+  });
+  std::optional<store::DecodedState> state;
+  std::uint64_t bytes = 0;
+  if (decoded != decoded_snapshots_.end()) {
+    state = std::move(decoded->state);
+    bytes = decoded->data_bytes;
+    decoded_snapshots_.erase(decoded);
+  } else {
+    // Not decoded before (a snapshot with data, from tests and simulations, or one whose
+    // decoded state did not come along): from the data, or from its file, mapped, so that no
+    // copy of the whole image is held next to the state being built.
+    std::optional<snap::SnapshotImage> image;
+    std::string_view data = snapshot.data;
+    if (data.empty()) {
+      auto mapped = log_->snapshot_image(point);
+      if (!mapped) return mapped.status();
+      image = std::move(*mapped);
+      data = image->data();
+    }
+    auto fresh = store::Store::decode(data);
+    if (!fresh) return fresh.status();
+    state = std::move(*fresh);
+    bytes = data.size();
+  }
+  store::DecodedState replaced;
+  {
+    std::unique_lock lock(store_mu_);
+    replaced = store_.install(std::move(*state));
+    applied_index_ = snapshot_index_ = point.index;
+    position_.index = applied_index_;
+  }
+  snapshot_bytes_ = bytes;
+  log_->dispose(std::move(replaced));  // the old tree, freed off the loop
+  return Status::ok();
+}
+
 void NodeCore::Inbox::clear_for_reuse() {
   const auto reuse = [](auto& v) {
     v.clear();
@@ -533,6 +564,7 @@ void NodeCore::Inbox::clear_for_reuse() {
   reuse(conf_changes);
   reuse(unreachable);
   reuse(snapshot_reports);
+  decoded_snapshots.clear();  // moved out by drain_inbox
   transfer_leadership = false;
   snapshot_written = false;
 }

@@ -87,6 +87,13 @@ class NodeCore {
     store::Member member;
     MemberCallback done;
   };
+  // A received snapshot's store state, decoded off the raft loop (decode_received_snapshot),
+  // stepped in with its message: the install takes it instead of decoding the file again.
+  struct DecodedSnapshot {
+    raft::SnapshotMetadata point;
+    store::DecodedState state;
+    std::uint64_t data_bytes = 0;  // of the image it was decoded from
+  };
   // The work a round takes in. Filled by the shell from any thread, handed over whole.
   struct Inbox {
     std::vector<std::pair<apply::Request, WriteCallback>> proposals;
@@ -95,6 +102,7 @@ class NodeCore {
     std::vector<ConfChangeRequest> conf_changes;
     std::vector<std::uint64_t> unreachable;
     std::vector<std::pair<std::uint64_t, bool>> snapshot_reports;
+    std::vector<DecodedSnapshot> decoded_snapshots;  // each with its kSnap message in `messages`
     bool transfer_leadership = false;
     bool snapshot_written = false;  // the snapshot writer's file write ended (finish_snapshot)
     bool has_work() const {
@@ -196,6 +204,9 @@ class NodeCore {
   // Counts a peer message Raft refused and logs the count, at most once a second.
   void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
+  // Replaces the store with the snapshot of `rd` (its file received and made durable): with the
+  // state decoded off the loop when one came with it, else decoded from the mapped file here.
+  Status install_received_snapshot(const raft::Snapshot& snapshot);
   // After a round that applied a conf change: the only voter with no leader campaigns now.
   void campaign_if_alone();
   // Applies committed entries in order, then runs the watch sinks their events reached
@@ -253,6 +264,9 @@ class NodeCore {
   std::multimap<std::uint64_t, std::vector<std::uint64_t>> reads_awaiting_apply_;  // read index -> read ids
   std::vector<std::uint64_t> unsent_reads_;        // batch ids not yet accepted by raft
   std::vector<std::function<void()>> after_answers_;  // watcher notifications of this batch
+  // Decoded states stepped in this round (Inbox::decoded_snapshots); what the round's Readies
+  // did not install is disposed of at its end.
+  std::vector<DecodedSnapshot> decoded_snapshots_;
   // Room for apply_and_answer's answers, kept between rounds (empty when not in use).
   std::vector<std::pair<WriteCallback, WriteResult>> answers_room_;
   std::uint64_t applied_index_ = 0;

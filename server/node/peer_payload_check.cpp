@@ -58,11 +58,11 @@ Status check_entry(const raft::Message& m, const raft::Entry& e, bool proposal) 
 
 }  // namespace
 
-Status check_snapshot_image(std::string_view data) {
-  store::Store scratch;
-  if (auto s = scratch.recover(data); !s.is_ok())
-    return Status::invalid_argument("peer snapshot refused: snapshot data does not decode: " + s.message());
-  return Status::ok();
+Result<store::DecodedState> decode_received_snapshot(std::string_view data) {
+  auto decoded = store::Store::decode(data);
+  if (!decoded)
+    return Status::invalid_argument("peer snapshot refused: snapshot data does not decode: " + decoded.status().message());
+  return decoded;
 }
 
 Status check_peer_payloads(const raft::Message& m) {
@@ -74,7 +74,7 @@ Status check_peer_payloads(const raft::Message& m) {
       return Status::ok();
     case raft::MessageType::kSnap:
       // The data travels as a file, received and checked before the message is stepped
-      // (check_snapshot_image); a message carrying it is not one this build sends.
+      // (decode_received_snapshot); a message carrying it is not one this build sends.
       if (!m.snapshot.data.empty()) return refuse(m, "snapshot data in the message (it travels as a file)");
       return Status::ok();
     default:

@@ -51,11 +51,10 @@ Status SnapshotWriter::take_purge_failure() {
   return std::exchange(purge_failure_, Status::ok());
 }
 
-void SnapshotWriter::dispose(std::vector<raft::Entry> entries) {
-  if (entries.empty()) return;
+void SnapshotWriter::dispose_erased(std::unique_ptr<Garbage> garbage) {
   {
     std::lock_guard lock(mu_);
-    garbage_.push_back(std::move(entries));  // the whole batch: no per-entry work under the lock
+    garbage_.push_back(std::move(garbage));  // the whole batch: no per-entry work under the lock
   }
   cv_.notify_all();
 }
@@ -109,7 +108,7 @@ void SnapshotWriter::run() {
   while (true) {
     Job job;
     std::optional<Purge> purge;
-    std::vector<std::vector<raft::Entry>> garbage;
+    std::vector<std::unique_ptr<Garbage>> garbage;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || pending_.has_value() || purge_.has_value() || !garbage_.empty(); });

@@ -64,9 +64,13 @@ class SnapshotWriter {
   void purge_after(std::size_t keep, const raft::SnapshotMetadata& recorded);
   // The error of the last purge that failed (ok when none), cleared by the call.
   Status take_purge_failure();
-  // Has the writer thread destroy `entries` (those a compaction discarded): freeing thousands
-  // of entries that io threads allocated would otherwise hold up a round.
-  void dispose(std::vector<raft::Entry> entries);
+  // Has the writer thread destroy `garbage`: the entries a compaction discarded (thousands that
+  // io threads allocated), the store state a received snapshot replaced (a whole tree), whose
+  // freeing would otherwise hold up a round.
+  template <class T>
+  void dispose(T garbage) {
+    dispose_erased(std::make_unique<Held<T>>(std::move(garbage)));
+  }
   // True from submit() until take_finished() (or wait()) returned its result.
   bool in_flight() const;
   // The result of the in-flight snapshot once its write has ended; nullopt while it is still
@@ -92,6 +96,17 @@ class SnapshotWriter {
   void submit_job(Job job);
   void run();
   // Writes `job` (or waits for its child). Called on the writer thread, without the lock.
+  // Anything dispose() takes: destroyed, whatever it is, with the unique_ptr holding it.
+  struct Garbage {
+    virtual ~Garbage() = default;
+  };
+  template <class T>
+  struct Held final : Garbage {
+    explicit Held(T v) : value(std::move(v)) {}
+    T value;
+  };
+  void dispose_erased(std::unique_ptr<Garbage> garbage);
+
   Finished write(Job job);
   // Hands out finished_ and ends the write in flight. Called with mu_ held and finished_ set.
   Finished take_locked();
@@ -109,7 +124,7 @@ class SnapshotWriter {
   };
   std::optional<Job> pending_;             // submitted, not yet picked up by the writer thread
   std::optional<Purge> purge_;             // asked for, not yet started
-  std::vector<std::vector<raft::Entry>> garbage_;  // batches handed to dispose(), not yet destroyed
+  std::vector<std::unique_ptr<Garbage>> garbage_;  // handed to dispose(), not yet destroyed
   Status purge_failure_;                   // of the last purge that failed, until taken
   std::optional<Finished> finished_;       // written, not yet taken by the owner
   bool in_flight_ = false;

@@ -82,30 +82,16 @@ void Store::save_tree(Encoder& e) const {
   }
 }
 
-namespace {
-
-// Everything recover() decodes, built aside so a bad snapshot leaves the store untouched.
-struct SnapshotState {
-  std::uint64_t index = 0;
-  std::uint64_t counters[kCounterCount] = {};
-  std::string cluster_version;
-  std::map<std::uint64_t, Member> members;
-  std::set<std::uint64_t> removed;
-  auth::AuthState auth;
-  NodeTree tree;
-  std::vector<Node*> with_ttl;
-};
-
-Status decode_meta(Decoder& d, SnapshotState& st) {
+Status Store::decode_meta(Decoder& d, DecodedState& st) {
   std::uint32_t magic = 0;
   std::uint8_t version = 0;
   if (!d.get_u32(magic) || magic != kSnapshotMagic) return Status::corruption("store snapshot: bad magic");
   if (!d.get_u8(version) || (version != kSnapshotVersion && version != kSnapshotVersionWithoutAuth)) {
     return Status::corruption("store snapshot: unsupported version");
   }
-  d.get_u64(st.index);
-  for (auto& c : st.counters) d.get_varint(c);
-  d.get_bytes(st.cluster_version);
+  d.get_u64(st.index_);
+  for (auto& c : st.counters_) d.get_varint(c);
+  d.get_bytes(st.cluster_version_);
   std::uint64_t count = 0;
   if (!d.get_count(count, 11)) return Status::corruption("store snapshot: bad member count");
   for (std::uint64_t i = 0; i < count && d.ok(); ++i) {
@@ -113,20 +99,19 @@ Status decode_meta(Decoder& d, SnapshotState& st) {
     d.get_u64(m.id);
     d.get_bytes(m.name);
     if (!d.get_strings(m.peer_urls) || !d.get_strings(m.client_urls)) break;
-    st.members[m.id] = std::move(m);
+    st.members_[m.id] = std::move(m);
   }
   if (!d.get_count(count, 8)) return Status::corruption("store snapshot: bad removed-member count");
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t id = 0;
     if (!d.get_u64(id)) return Status::corruption("store snapshot: truncated removed members");
-    st.removed.insert(id);
+    st.removed_.insert(id);
   }
-  if (version == kSnapshotVersion) return auth::decode_state(d, st.auth);
+  if (version == kSnapshotVersion) return auth::decode_state(d, st.auth_);
   return Status::ok();
 }
 
-// Decodes one node under `parent`; `children` gets a dir's child count.
-Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint64_t& children) {
+Result<Node*> Store::decode_node(Decoder& d, DecodedState& st, Node* parent, std::uint64_t& children) {
   std::string_view name;
   std::uint8_t flags = 0;
   std::uint64_t created = 0, modified = 0;
@@ -139,16 +124,16 @@ Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint
   }
   // A node written after the index the image claims would break every "index <= etcd index"
   // rule later writes, watches and waitIndex rely on (check_invariants tests it too).
-  if (created > st.index || modified > st.index) return Status::corruption("store snapshot: node index after the store's index");
+  if (created > st.index_ || modified > st.index_) return Status::corruption("store snapshot: node index after the store's index");
   if ((flags & kFlagExpiration) && (!d.get_i64(expiration) || expiration == kPermanent)) {
     return Status::corruption("store snapshot: bad expiration");
   }
   // Indexed in one pass once all are read (decode_tree): a duplicate name is found there.
-  Node* n = st.tree.add_unindexed(parent, name, (flags & kFlagDir) != 0);
+  Node* n = st.tree_.add_unindexed(parent, name, (flags & kFlagDir) != 0);
   n->created_index = created;
   n->modified_index = modified;
   n->expiration = expiration;
-  if (!n->permanent()) st.with_ttl.push_back(n);
+  if (!n->permanent()) st.with_ttl_.push_back(n);
   if (n->dir) {
     if (!d.get_count(children, kMinNodeBytes)) return Status::corruption("store snapshot: bad child count");
   } else if (!d.get_bytes(n->value)) {
@@ -157,14 +142,14 @@ Result<Node*> decode_node(Decoder& d, SnapshotState& st, Node* parent, std::uint
   return n;
 }
 
-Status decode_tree(Decoder& d, SnapshotState& st) {
+Status Store::decode_tree(Decoder& d, DecodedState& st) {
   std::uint64_t node_count = 0, root_children = 0;
   if (!d.get_count(node_count, kMinNodeBytes) || !d.get_count(root_children, kMinNodeBytes)) {
     return Status::corruption("store snapshot: bad node count");
   }
-  st.tree.reserve(node_count);
+  st.tree_.reserve(node_count);
   // Each entry: a dir and how many of its children are still to come.
-  std::vector<std::pair<Node*, std::uint64_t>> stack{{st.tree.root(), root_children}};
+  std::vector<std::pair<Node*, std::uint64_t>> stack{{st.tree_.root(), root_children}};
   std::uint64_t seen = 0;
   while (!stack.empty()) {
     if (stack.back().second == 0) {
@@ -179,28 +164,42 @@ Status decode_tree(Decoder& d, SnapshotState& st) {
     if ((*n)->dir) stack.emplace_back(*n, children);
   }
   if (!d.done() || seen != node_count) return Status::corruption("store snapshot: trailing or missing bytes");
-  if (!st.tree.index_pending()) return Status::corruption("store snapshot: duplicate name");
+  if (!st.tree_.index_pending()) return Status::corruption("store snapshot: duplicate name");
   return Status::ok();
 }
 
-}  // namespace
-
-Status Store::recover(std::string_view data) {
+Result<DecodedState> Store::decode(std::string_view data) {
   Decoder d(data);
-  SnapshotState st;
+  DecodedState st;
   COORD_RETURN_IF_ERROR(decode_meta(d, st));
   COORD_RETURN_IF_ERROR(decode_tree(d, st));
+  return st;
+}
 
-  tree_ = std::move(st.tree);
+DecodedState Store::install(DecodedState next) {
+  // Field by field, so `next` ends up holding the replaced state.
+  std::swap(tree_, next.tree_);
   ttl_.clear();
-  for (Node* n : st.with_ttl) ttl_.insert(n);
-  index_ = st.index;
-  for (std::size_t i = 0; i < kCounterCount; ++i) counters_.set(i, st.counters[i]);
-  cluster_version_ = std::move(st.cluster_version);
-  members_ = std::move(st.members);
-  removed_ = std::move(st.removed);
-  auth_ = std::move(st.auth);
+  for (Node* n : next.with_ttl_) ttl_.insert(n);
+  next.with_ttl_.clear();
+  std::swap(index_, next.index_);
+  for (std::size_t i = 0; i < kCounterCount; ++i) {
+    const std::uint64_t replaced = counters_.get(i);
+    counters_.set(i, next.counters_[i]);
+    next.counters_[i] = replaced;
+  }
+  std::swap(cluster_version_, next.cluster_version_);
+  std::swap(members_, next.members_);
+  std::swap(removed_, next.removed_);
+  std::swap(auth_, next.auth_);
   history_.clear();  // its indexes no longer follow on; live watchers stay, as in etcd
+  return next;
+}
+
+Status Store::recover(std::string_view data) {
+  auto decoded = decode(data);
+  if (!decoded) return decoded.status();
+  install(std::move(*decoded));
   return Status::ok();
 }
 

@@ -130,32 +130,43 @@ bool SnapshotStreamReceiver::consume() {
 
 void SnapshotStreamReceiver::complete() {
   // Before the rename: a file whose data would not install never becomes a snapshot file. The
-  // check decodes the whole image into a scratch store (0.2 s for a million keys, seconds for
-  // ten million), which on an io thread would hold up every session and peer stream queued
-  // behind it. Nothing is read meanwhile (the file is complete); a shut() in between removes
-  // the temp file, and the outcome is then dropped (install() sees ended_).
+  // check decodes the whole image (0.2 s for a million keys, seconds for ten million), which on
+  // an io thread would hold up every session and peer stream queued behind it; the state it
+  // decodes goes to the node with the message, so the install does not decode it again.
+  // Nothing is read meanwhile (the file is complete); a shut() in between removes the temp
+  // file, and the outcome is then dropped (install() sees ended_).
   net::post(image_checks_, [self = shared_from_this(), fs = files_.fs, path = file_->temp_path(),
                             point = message_.snapshot.metadata] {
-    Status checked = Status::ok();
-    {
-      // Mapped, not copied (the scratch store it builds is the cost).
+    std::uint64_t data_bytes = 0;
+    auto decoded = std::make_shared<Decoded>([&]() -> Decoded {
+      // Mapped, not copied (the state it builds is the cost).
       auto image = snap::SnapshotImage::open(*fs, path, point);
-      checked = image ? node::check_snapshot_image(image->data()) : image.status();
-    }
+      if (!image) return image.status();
+      data_bytes = image->data().size();
+      return node::decode_received_snapshot(image->data());
+    }());
     net::dispatch(self->stream_.socket.get_executor(),
-                  [self, checked = std::move(checked)] { self->install(checked); });
+                  [self, decoded, data_bytes] { self->install(decoded, data_bytes); });
   });
 }
 
-void SnapshotStreamReceiver::install(const Status& checked) {
+void SnapshotStreamReceiver::install(const std::shared_ptr<Decoded>& decoded, std::uint64_t data_bytes) {
+  // A state not handed to the node is a whole tree: it is freed back on image_checks_, not here
+  // on an io thread.
+  struct FreeElsewhere {
+    const std::shared_ptr<Decoded>& decoded;
+    const boost::asio::any_io_executor& where;
+    ~FreeElsewhere() {
+      if (decoded->is_ok()) net::post(where, [gone = decoded] {});
+    }
+  } free_elsewhere{decoded, image_checks_};
   if (ended_) return;
-  if (!checked.is_ok()) return answer(400, checked.message());
+  if (!decoded->is_ok()) return answer(400, decoded->status().message());
   const raft::SnapshotMetadata point = message_.snapshot.metadata;
   if (Status s = file_->finish(); !s.is_ok()) return answer(400, s.message());
   file_.reset();
-  std::vector<raft::Message> one;
-  one.push_back(std::move(message_));
-  if (Status refused = node_.step(std::move(one)); !refused.is_ok()) return answer(400, refused.message());
+  if (Status refused = node_.step_snapshot(std::move(message_), std::move(**decoded), data_bytes); !refused.is_ok())
+    return answer(400, refused.message());
   transfer_->finish(true);
   COORD_LOG_INFO("received snapshot " + std::to_string(point.index) + " from peer " + to_hex(from_),
                  log::id("peer-id", from_));

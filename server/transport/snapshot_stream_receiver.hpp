@@ -3,9 +3,9 @@
 // message without data, and the file's length), then the file in pieces of kReadChunk straight
 // into a snap::SnapshotFileReceiver (the snapshot directory's temp file): the body is never held
 // whole. Once the file is in and checked (size, header, CRC — by the file receiver — and its
-// data a store image, node::check_snapshot_image, off the io threads: it builds a whole store) it
-// is renamed into place and the message stepped into the node, which installs the snapshot from
-// that file; then it answers 204.
+// data a store image, node::decode_received_snapshot, off the io threads: it builds a whole
+// store) it is renamed into place and the message stepped into the node with the decoded state,
+// which the node installs; then it answers 204.
 // Anything wrong — a preamble that does not decode or is not a snapshot from the sender to this
 // member, a size over the limit, a file that is short, too long, of another snapshot or fails its
 // CRC, a sender silent for kIdleTimeout — ends the stream with the temp file removed and, when
@@ -24,6 +24,7 @@
 #include "server/http/session.hpp"
 #include "server/raft/message.hpp"
 #include "server/snap/snapshot_file_receiver.hpp"
+#include "server/store/store.hpp"
 #include "server/transport/peer_link.hpp"
 #include "server/transport/snapshot_transfer_counters.hpp"
 
@@ -62,8 +63,11 @@ class SnapshotStreamReceiver : public std::enable_shared_from_this<SnapshotStrea
   void answer(std::uint16_t status, const std::string& text);
   // Every byte is in: has the data checked on image_checks_, then install() runs here.
   void complete();
-  // With the check's outcome: refuses the file, or puts it in place and steps the message.
-  void install(const Status& checked);
+  // The check's outcome: the file's data decoded, or why it was refused.
+  using Decoded = Result<store::DecodedState>;
+  // With the check's outcome: refuses the file, or puts it in place and steps the message with
+  // the decoded state (of `data_bytes` of image).
+  void install(const std::shared_ptr<Decoded>& decoded, std::uint64_t data_bytes);
   void drain();
   void shut();
 

@@ -1,105 +1,19 @@
 // NodeCore::replication(), the copy of the leader's view of its followers that the dashboard
-// shows (GET /ui/api/raft): three cores driven by hand on one manual clock, their messages
-// carried between rounds by a small in-memory network that can cut a member off (as if it were
-// frozen).
+// shows (GET /ui/api/raft): three cores driven by hand on one manual clock (three_cores.hpp),
+// one of them cut off as if it were frozen.
 #include "server/node/node_core.hpp"
 
 #include <boost/test/unit_test.hpp>
 
-#include <map>
-#include <memory>
 #include <optional>
-#include <set>
 #include <string>
 
-#include "server/common/file_mem.hpp"
+#include "test/unit/node/three_cores.hpp"
 
 namespace coord::node {
 namespace {
 
-constexpr auto kTick = std::chrono::milliseconds(10);
-
-// Three members on one clock. A round of the cluster runs every member that is not cut off,
-// then delivers what they sent; messages to or from a cut-off member are lost.
-class ThreeCores {
- public:
-  ThreeCores() {
-    std::vector<MemberSpec> initial;
-    for (std::uint64_t id = 1; id <= 3; ++id) initial.push_back(MemberSpec{id, "m" + std::to_string(id), {"http://m" + std::to_string(id)}});
-    for (const auto& spec : initial) {
-      NodeOptions o;
-      o.member_id = spec.id;
-      o.cluster_id = 0xc0;
-      o.name = spec.name;
-      o.data_dir = "/data";
-      o.initial_members = initial;
-      o.tick_interval = kTick;
-      o.log = false;
-      auto m = std::make_unique<Member>(*this, spec.id);
-      m->core = std::make_unique<NodeCore>(o, m->fs, clock_, *m);
-      BOOST_REQUIRE(m->core->open(m.get()).is_ok());
-      members_.emplace(spec.id, std::move(m));
-    }
-  }
-
-  NodeCore& core(std::uint64_t id) { return *members_.at(id)->core; }
-  void cut_off(std::uint64_t id) { cut_off_.insert(id); }
-  void reconnect(std::uint64_t id) { cut_off_.erase(id); }
-  NodeCore::Inbox& inbox(std::uint64_t id) { return members_.at(id)->inbox; }
-
-  void round() {
-    for (auto& [id, m] : members_) {
-      if (cut_off_.count(id) != 0) continue;
-      NodeCore::Inbox in = std::move(m->inbox);
-      m->inbox = {};
-      BOOST_REQUIRE(m->core->run_round(in));
-    }
-    std::vector<raft::Message> sent = std::move(network_);
-    network_.clear();
-    for (auto& msg : sent)
-      if (cut_off_.count(msg.from) == 0 && cut_off_.count(msg.to) == 0) members_.at(msg.to)->inbox.messages.push_back(std::move(msg));
-    clock_.advance(kTick);
-  }
-
-  // Rounds until `done()` holds; false after `rounds`.
-  template <class Done>
-  bool rounds_until(Done done, int rounds = 500) {
-    for (int i = 0; i < rounds; ++i) {
-      if (done()) return true;
-      round();
-    }
-    return done();
-  }
-
-  std::uint64_t leader() const {
-    for (const auto& [id, m] : members_)
-      if (m->core->is_leader()) return id;
-    return 0;
-  }
-
- private:
-  struct Member final : NodeCore::Signals, MessageSender {
-    Member(ThreeCores& cluster, std::uint64_t id) : cluster(cluster), id(id) {}
-    void snapshot_written() override {}
-    void notify() override {}
-    void send(std::vector<raft::Message> messages) override {
-      for (auto& m : messages) cluster.network_.push_back(std::move(m));
-    }
-    void set_peers(const std::vector<store::Member>&, std::uint64_t) override {}
-    std::vector<PeerActivity> peer_activity() const override { return {}; }
-
-    ThreeCores& cluster;
-    const std::uint64_t id;
-    MemFileSystem fs;  // before core: the core writes to it until destroyed
-    std::unique_ptr<NodeCore> core;
-    NodeCore::Inbox inbox;
-  };
-
-  ManualClock clock_;
-  std::map<std::uint64_t, std::unique_ptr<Member>> members_;
-  std::set<std::uint64_t> cut_off_;
-  std::vector<raft::Message> network_;
-};
+using test_core::ThreeCores;
 
 std::optional<FollowerProgress> progress_of(const ReplicationStatus& r, std::uint64_t id) {
   for (const auto& f : r.followers)

@@ -4,6 +4,9 @@
 #include <sys/resource.h>
 
 #include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <memory>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -211,18 +214,36 @@ BOOST_AUTO_TEST_CASE(a_failed_purge__is_reported_once_by_take_purge_failure) {
   BOOST_TEST(writer.take_purge_failure().is_ok());  // taken
 }
 
-BOOST_AUTO_TEST_CASE(dispose__between_jobs_leaves_the_writer_working) {
+// Records the thread that destroys it (a moved-from one records nothing).
+struct DestroyedOn {
+  explicit DestroyedOn(std::shared_ptr<std::atomic<std::thread::id>> w) : where(std::move(w)) {}
+  DestroyedOn(DestroyedOn&&) noexcept = default;
+  ~DestroyedOn() {
+    if (where) where->store(std::this_thread::get_id());
+  }
+  std::shared_ptr<std::atomic<std::thread::id>> where;
+};
+
+// Whatever dispose() takes (entries a compaction discarded, a replaced store state) is
+// destroyed on the writer thread, never the caller's, and the writer goes on with its jobs.
+BOOST_AUTO_TEST_CASE(dispose__destroys_on_the_writer_thread_between_jobs) {
   MemFileSystem mem;
   snap::Snapshotter snapshotter(mem, kSnapDir);
   SnapshotWriter writer(snapshotter, nullptr);
   std::vector<raft::Entry> entries;
   for (std::uint64_t i = 1; i <= 1000; ++i) entries.push_back(raft::Entry{2, i, raft::EntryType::kNormal, std::string(100, 'e')});
   writer.dispose(std::move(entries));
-  writer.dispose({});  // nothing: no wake-up needed
+  auto first = std::make_shared<std::atomic<std::thread::id>>();
+  writer.dispose(DestroyedOn(first));
   write_snapshots(writer, 2);
-  writer.dispose(std::vector<raft::Entry>(3));
+  auto last = std::make_shared<std::atomic<std::thread::id>>();
+  writer.dispose(DestroyedOn(last));  // after the jobs: still destroyed by the writer, by stop() at the latest
   writer.stop();
   BOOST_TEST((*snapshotter.snapshot_names() == names_of({10, 20})));
+  for (const auto& where : {first, last}) {
+    BOOST_TEST((where->load() != std::thread::id{}));  // destroyed
+    BOOST_TEST((where->load() != std::this_thread::get_id()));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(stop__with_nothing_submitted_returns_at_once) {

@@ -114,6 +114,38 @@ BOOST_AUTO_TEST_CASE(recover__drops_history_but_keeps_live_watchers) {
   BOOST_TEST(old.error().code == kEcodeEventIndexCleared);
 }
 
+// decode() off the owner's thread, install() on it: the same state as recover(), and the state
+// it replaced comes back whole (the caller destroys it elsewhere), the store untouched by it.
+BOOST_AUTO_TEST_CASE(decode_then_install__is_recover_and_hands_back_the_replaced_state) {
+  Store a;
+  fill_sample(a);
+  const std::string data = a.save();
+  Store b;
+  b.set("/old/one", false, "1", kNow + 60 * kSec, kNow);
+  b.set("/old/two", false, "2", std::nullopt, kNow);
+  const std::uint64_t old_index = b.index();
+  const std::size_t old_nodes = b.node_count();
+
+  auto decoded = Store::decode(data);
+  BOOST_REQUIRE(decoded.is_ok());
+  BOOST_TEST(decoded->index() == a.index());
+  BOOST_TEST(decoded->node_count() == a.node_count());
+  DecodedState replaced = b.install(std::move(*decoded));
+  BOOST_TEST(replaced.index() == old_index);
+  BOOST_TEST(replaced.node_count() == old_nodes);
+  { DecodedState gone = std::move(replaced); }  // destroyed apart from the store: b must not care
+
+  BOOST_TEST(b.check_invariants().is_ok());
+  BOOST_TEST((b.save() == data));
+  BOOST_TEST(dump(b) == dump(a));
+  BOOST_TEST((b.members() == a.members()));
+  // The TTLs are b's own now: the replaced /old/one does not expire in b, the sample's do.
+  const auto expired = b.expire(kNow + 120 * kSec);
+  BOOST_TEST(expired.size() == 3u);
+  for (const auto& e : expired) BOOST_TEST(e->node.key.rfind("/old", 0) != 0);
+  BOOST_TEST(!Store::decode(data.substr(0, data.size() - 1)).is_ok());
+}
+
 BOOST_AUTO_TEST_CASE(recover__refuses_every_truncation_and_leaves_the_state_alone) {
   Store sample;
   fill_sample(sample);
