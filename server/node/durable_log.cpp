@@ -102,10 +102,11 @@ Result<std::unique_ptr<DurableLog>> DurableLog::open(FileSystem& fs, const std::
     if (!attempt && attempt.status().code() == StatusCode::kNotFound) continue;
     if (!attempt) return attempt.status();
     if (!attempt->second.marker_for_from) continue;  // only the entry: the file's marker never came
-    auto snapshot = log->snapshotter_->load_candidate(point);
-    if (!snapshot && snapshot.status().code() == StatusCode::kCorruption) continue;  // renamed .broken; the WAL closes
-    if (!snapshot) return snapshot.status();
-    log->recovered_snapshot_ = std::move(*snapshot);
+    auto image = log->snapshotter_->load_candidate(point);
+    if (!image && image.status().code() == StatusCode::kCorruption) continue;  // renamed .broken; the WAL closes
+    if (!image) return image.status();
+    log->recovered_snapshot_.metadata = image->metadata();
+    log->recovered_image_ = std::move(*image);
     found = std::move(*attempt);
     break;
   }

@@ -113,11 +113,14 @@ class DurableLog {
       FileSystem& fs, const std::string& data_dir);
 
   bool is_new() const { return is_new_; }
-  // The snapshot the state machine must be recovered from (empty() when none), data included
-  // until release_recovered_data().
+  // The snapshot the state machine must be recovered from (empty() when none), without its
+  // data: that is recovered_data().
   const raft::Snapshot& recovered_snapshot() const { return recovered_snapshot_; }
-  // Frees the recovered snapshot's data once the state machine has been rebuilt from it.
-  void release_recovered_data() { std::string().swap(recovered_snapshot_.data); }
+  // The recovered snapshot's data (empty when none, or once released): the file, mapped
+  // (server/snap/snapshot_image.hpp), so a restart holds no copy of it next to the store it builds.
+  std::string_view recovered_data() const { return recovered_image_ ? recovered_image_->data() : std::string_view(); }
+  // Unmaps the recovered snapshot's data once the state machine has been rebuilt from it.
+  void release_recovered_data() { recovered_image_.reset(); }
   // The cluster id recorded in the WAL (on restart the flags' initial cluster is ignored).
   std::uint64_t cluster_id() const { return cluster_id_; }
   // What the Raft core reads: the in-memory log, snapshot data from the snapshot files.
@@ -190,7 +193,8 @@ class DurableLog {
   raft::MemoryStorage storage_;     // snapshot metadata only, never its data
   LogStorage log_storage_{storage_};
   std::unique_ptr<SnapshotWriter> writer_;  // its thread runs from construction to destruction
-  raft::Snapshot recovered_snapshot_;
+  raft::Snapshot recovered_snapshot_;  // metadata only
+  std::optional<snap::SnapshotImage> recovered_image_;  // its data, until release_recovered_data()
   std::uint64_t cluster_id_ = 0;
   bool is_new_ = false;
   std::uint64_t recorded_snapshot_bytes_ = 0;

@@ -92,15 +92,15 @@ Status NodeCore::open(MessageSender* sender) {
       // The peer port already serves (a joining member's GET /members, stream heads asking
       // whether a sender was removed): its readers take the shared lock.
       std::unique_lock lock(store_mu_);
-      COORD_RETURN_IF_ERROR(store_.recover(snap.data));
+      COORD_RETURN_IF_ERROR(store_.recover(log_->recovered_data()));
       position_ = {snap.metadata.index, snap.metadata.term};
     }
     applied_index_ = snapshot_index_ = snap.metadata.index;
-    snapshot_bytes_ = snap.data.size();
+    snapshot_bytes_ = log_->recovered_data().size();
     if (options_.log)
       COORD_LOG_INFO("recovered store from snapshot", {"snapshot-index", snapshot_index_},
                      {"snapshot-size-bytes", snapshot_bytes_}, log::duration("took", clock_.steady_now() - started));
-    log_->release_recovered_data();  // the tree holds the state now; the text is on disk
+    log_->release_recovered_data();  // the tree holds the state now: unmapped
   }
   applier_ = std::make_unique<apply::Applier>(store_);
 

@@ -207,11 +207,11 @@ Result<std::vector<raft::SnapshotMetadata>> Snapshotter::candidates_newest_first
   return out;
 }
 
-Result<raft::Snapshot> Snapshotter::load_candidate(const raft::SnapshotMetadata& point) {
+Result<SnapshotImage> Snapshotter::load_candidate(const raft::SnapshotMetadata& point) {
   const std::string name = snapshot_name(point.term, point.index);
-  auto snap = read(name);
-  if (!snap && snap.status().code() == StatusCode::kCorruption) COORD_RETURN_IF_ERROR(quarantine(name));
-  return snap;
+  auto image = SnapshotImage::open(fs_, join_path(dir_, name), point);
+  if (!image && image.status().code() == StatusCode::kCorruption) COORD_RETURN_IF_ERROR(quarantine(name));
+  return image;
 }
 
 Result<raft::Snapshot> Snapshotter::load_at(const raft::SnapshotMetadata& point) {

@@ -26,6 +26,7 @@
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/raft/types.hpp"
+#include "server/snap/snapshot_image.hpp"
 
 namespace coord::snap {
 
@@ -74,9 +75,11 @@ class Snapshotter {
   // after removing leftover temp files of a crashed save; empty when there is no snapshot
   // directory. Each is then tried with load_candidate().
   Result<std::vector<raft::SnapshotMetadata>> candidates_newest_first();
-  // The snapshot file for `point`, checked like load() checks; a file that fails its checks is
-  // renamed "<name>.broken" and kCorruption returned (the caller tries an older candidate).
-  Result<raft::Snapshot> load_candidate(const raft::SnapshotMetadata& point);
+  // The snapshot file for `point`, checked like load() checks (and that its header names
+  // `point`), mapped rather than read (SnapshotImage: a restart then holds no copy of the whole
+  // image next to the store it builds); a file that fails its checks is renamed "<name>.broken"
+  // and kCorruption returned (the caller tries an older candidate).
+  Result<SnapshotImage> load_candidate(const raft::SnapshotMetadata& point);
   // The snapshot file for exactly `point` (its index and term), checked like load() checks, but
   // never renamed or removed: kNotFound when there is no such file, kCorruption when it fails
   // its checks. Used to hand a stored snapshot to a follower without keeping it in memory.

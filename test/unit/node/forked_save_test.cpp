@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(capture__a_forked_snapshot_is_recovered_after_a_restart) {
   }
   auto reopened = open_log(fs, scratch.path(), SnapshotCapture::kForked);
   BOOST_TEST(reopened->recovered_snapshot().metadata.index == 20u);
-  BOOST_TEST((reopened->recovered_snapshot().data == store.save()));
+  BOOST_TEST((reopened->recovered_data() == store.save()));
   BOOST_TEST(reopened->memory().last_index() == 30u);
 }
 
