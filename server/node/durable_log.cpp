@@ -1,5 +1,7 @@
 #include "server/node/durable_log.hpp"
 
+#include <limits>
+
 #include "server/common/check.hpp"
 #include "server/common/coding.hpp"
 #include "server/common/failpoint.hpp"
@@ -202,29 +204,31 @@ Status DurableLog::capture_snapshot(std::uint64_t index, const raft::ConfState& 
   return start_snapshot(index, conf_state, serialize());
 }
 
-Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries) {
+Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has) {
   COORD_RETURN_IF_ERROR(writer_->take_purge_failure());
   auto finished = writer_->take_finished();
   if (!finished) return SnapshotOutcome::kNotReady;
   if (!finished->status) return finished->status;
-  return record_snapshot(std::move(*finished), keep_entries);
+  return record_snapshot(std::move(*finished), keep_entries, follower_has);
 }
 
-Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_entries) {
+Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has) {
   COORD_RETURN_IF_ERROR(writer_->take_purge_failure());
   if (!writer_->in_flight()) return SnapshotOutcome::kNotReady;
   auto finished = writer_->wait();
   if (!finished.status) return finished.status;
-  return record_snapshot(std::move(finished), keep_entries);
+  return record_snapshot(std::move(finished), keep_entries, follower_has);
 }
 
 Result<SnapshotOutcome> DurableLog::create_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
-                                                    std::string data, std::uint64_t keep_entries) {
+                                                    std::string data, std::uint64_t keep_entries,
+                                                    std::uint64_t follower_has) {
   COORD_RETURN_IF_ERROR(start_snapshot(index, conf_state, std::move(data)));
-  return wait_and_finish_snapshot(keep_entries);
+  return wait_and_finish_snapshot(keep_entries, follower_has);
 }
 
-Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries) {
+Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries,
+                                                    std::uint64_t follower_has) {
   // Invariant: only a write that ended ok — the file fsync'ed, renamed into place and its
   // directory fsync'ed — is recorded, so the WAL marker never points at a file that may vanish.
   COORD_CHECK(written.status.is_ok(), "a WAL marker for a snapshot file that is not durable");
@@ -251,8 +255,14 @@ Result<SnapshotOutcome> DurableLog::record_snapshot(SnapshotWriter::Finished wri
   // `keep_entries` (and catch_up_bytes) for slow followers; after a restart the in-memory log may
   // already start later than that (it begins at the recovered snapshot), and then there is
   // nothing to drop.
-  if (const std::uint64_t point = storage_.compaction_point(index, keep_entries, options_.catch_up_bytes);
-      point >= storage_.first_index()) {
+  std::uint64_t point = storage_.compaction_point(index, keep_entries, options_.catch_up_bytes);
+  if (follower_has != 0 && follower_has < point) {
+    // Down to what that follower has, as far as catch_up_bytes allows (finish_snapshot()).
+    const std::uint64_t bytes_allow = storage_.compaction_point(index, std::numeric_limits<std::uint64_t>::max(),
+                                                                options_.catch_up_bytes);
+    point = std::max(follower_has, bytes_allow);
+  }
+  if (point >= storage_.first_index()) {
     std::vector<raft::Entry> discarded;
     COORD_RETURN_IF_ERROR(storage_.compact(point, &discarded));
     if (!discarded.empty()) writer_->dispose(std::move(discarded));  // freed on the writer thread, not in this round

@@ -161,13 +161,17 @@ class DurableLog {
   // Acts on a finished write: records the WAL marker, compacts the in-memory log keeping
   // `keep_entries` entries for slow followers, releases old WAL segments and snapshot files.
   // Never blocks on the writer. A failed write is returned as an error (the disk is failing).
-  Result<SnapshotOutcome> finish_snapshot(std::uint64_t keep_entries);
+  // `follower_has` (0: none): a follower's log ends there (the snapshot it is being sent). The
+  // entries after it are what it needs next, so they are kept as well while the entries kept
+  // fit in catch_up_bytes: otherwise a follower whose snapshot takes longer to send than the
+  // load takes to pass keep_entries would be sent snapshot after snapshot and never catch up.
+  Result<SnapshotOutcome> finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has = 0);
   // Like finish_snapshot(), but waits for a write in flight to end first (kNotReady only when
   // none is in flight). For a graceful stop: the next start then replays less WAL.
-  Result<SnapshotOutcome> wait_and_finish_snapshot(std::uint64_t keep_entries);
+  Result<SnapshotOutcome> wait_and_finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has = 0);
   // start_snapshot(), then waits for the write and finish_snapshot(): for tests and tools.
   Result<SnapshotOutcome> create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
-                                          std::uint64_t keep_entries);
+                                          std::uint64_t keep_entries, std::uint64_t follower_has = 0);
   // The size of the data of the snapshot finish_snapshot() last recorded (0 before any).
   std::uint64_t recorded_snapshot_bytes() const { return recorded_snapshot_bytes_; }
   // Has the snapshot writer thread destroy `garbage` (SnapshotWriter::dispose): what a round
@@ -183,7 +187,8 @@ class DurableLog {
 
  private:
   DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options);
-  Result<SnapshotOutcome> record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries);
+  Result<SnapshotOutcome> record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries,
+                                          std::uint64_t follower_has);
 
   FileSystem& fs_;
   const std::string data_dir_;

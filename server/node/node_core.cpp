@@ -708,8 +708,21 @@ void NodeCore::maybe_snapshot() {
   snapshot_capture_ = clock_.steady_now() - started;
 }
 
+std::uint64_t NodeCore::snapshot_in_flight_to_follower() const {
+  if (!is_leader_.load()) return 0;
+  std::uint64_t lowest = 0;
+  for (const auto& [id, pr] : raft_->status().progress) {
+    // Only a follower a snapshot is on its way to: raft's recent_active never turns false here
+    // (check-quorum is off), so a follower that is down cannot be told from one that is slow,
+    // and holding the log for one that is down would only keep catch_up_bytes in memory.
+    if (id == options_.member_id || pr.state != raft::ProgressState::kSnapshot || pr.pending_snapshot == 0) continue;
+    if (lowest == 0 || pr.pending_snapshot < lowest) lowest = pr.pending_snapshot;
+  }
+  return lowest;
+}
+
 void NodeCore::finish_snapshot() {
-  auto outcome = log_->finish_snapshot(options_.snapshot_catch_up_entries);
+  auto outcome = log_->finish_snapshot(options_.snapshot_catch_up_entries, snapshot_in_flight_to_follower());
   if (!outcome.is_ok()) return fail(outcome.status());
   if (*outcome == SnapshotOutcome::kNotReady) return;
   // The next snapshot is due snapshot_count entries after this one is durable, not after it was

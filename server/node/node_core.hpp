@@ -204,6 +204,10 @@ class NodeCore {
   // Counts a peer message Raft refused and logs the count, at most once a second.
   void log_refused(const raft::Message& m, const Status& why);
   void handle_ready(raft::Ready rd);
+  // On the leader: the index of the oldest snapshot on its way to a follower, 0 when none.
+  // Compaction keeps the entries after it (DurableLog::finish_snapshot's follower_has), which
+  // that follower needs next once it has installed the snapshot.
+  std::uint64_t snapshot_in_flight_to_follower() const;
   // Replaces the store with the snapshot of `rd` (its file received and made durable): with the
   // state decoded off the loop when one came with it, else decoded from the mapped file here.
   Status install_received_snapshot(const raft::Snapshot& snapshot);

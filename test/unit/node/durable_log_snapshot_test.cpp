@@ -124,6 +124,38 @@ BOOST_AUTO_TEST_CASE(the_entries_kept_after_a_snapshot__are_capped_by_catch_up_b
   check_recovery(mem, 20, 30);
 }
 
+// A follower being sent a snapshot while the load goes on: its log will end at that snapshot,
+// before what keep_entries keeps. The entries after it are kept too, as far as catch_up_bytes
+// allows, so it can catch up from them instead of by another snapshot.
+BOOST_AUTO_TEST_CASE(the_entries_a_follower_behind_needs__are_kept_within_catch_up_bytes) {
+  {
+    MemFileSystem mem;
+    auto log = open_log(mem);
+    append(*log, 1, 40);
+    BOOST_REQUIRE(log->create_snapshot(30, kConf, state_at(30), 5, 12).is_ok());
+    BOOST_TEST(log->storage().first_index() == 13u);  // 13..40: the follower's next entry on
+    BOOST_TEST(log->storage().last_index() == 40u);
+  }
+  {
+    MemFileSystem mem;
+    auto log = open_log(mem);
+    append(*log, 1, 40);
+    BOOST_REQUIRE(log->create_snapshot(30, kConf, state_at(30), 5, 28).is_ok());
+    BOOST_TEST(log->storage().first_index() == 26u);  // keep_entries already keeps more (26..30)
+  }
+  {
+    MemFileSystem mem;
+    // data_of() is 209-210 bytes: 2000 bytes hold 9 entries before the snapshot's index.
+    auto log = open_log(mem, nullptr, 2, 2000);
+    append(*log, 1, 40);
+    BOOST_REQUIRE(log->create_snapshot(30, kConf, state_at(30), 5, 12).is_ok());
+    BOOST_TEST(log->storage().first_index() == 22u);  // 22..30 is all the bytes allow: it gets a snapshot
+    log.reset();
+    mem.drop_unsynced();
+    check_recovery(mem, 30, 40);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(old_wal_segments_and_snapshots__are_released_only_after_the_marker) {
   MemFileSystem mem;
   test::GatedFileSystem fs(mem);
