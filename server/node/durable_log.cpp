@@ -57,7 +57,8 @@ DurableLog::DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions o
     : fs_(fs),
       data_dir_(std::move(data_dir)),
       options_(std::move(options)),
-      snapshotter_(std::make_unique<snap::Snapshotter>(fs, snap_dir_of(data_dir_), options_.snap_timings)),
+      snapshotter_(std::make_unique<snap::Snapshotter>(fs, snap_dir_of(data_dir_), options_.snap_timings,
+                                                        options_.snap_pacing)),
       writer_(std::make_unique<SnapshotWriter>(*snapshotter_, options_.on_snapshot_written)) {}
 
 DurableLog::~DurableLog() {

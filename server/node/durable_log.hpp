@@ -78,6 +78,8 @@ struct DurableLogOptions {
   std::atomic<std::uint64_t>* wal_written_bytes = nullptr;
   // Where snapshot saves report their timings (see snap::SaveTimings).
   snap::SaveTimings snap_timings;
+  // How fast snapshot files are written (snap::SavePacing).
+  snap::SavePacing snap_pacing;
   // Called on the snapshot writer thread when a write started by start_snapshot() (or
   // capture_snapshot()) has ended
   // (durable or failed): it must only wake the raft thread; the next round calls finish_snapshot().

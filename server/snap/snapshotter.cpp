@@ -1,5 +1,7 @@
 #include "server/snap/snapshotter.hpp"
 
+#include <thread>
+
 #include <algorithm>
 
 #include "server/common/crc32c.hpp"
@@ -81,11 +83,25 @@ Status Snapshotter::write_file(const raft::Snapshot& snapshot, SaveDurations& du
     // In slices, each made durable before the next: the disk then never holds hundreds of MB of
     // this file's dirty pages at once, which would queue every WAL fdatasync behind them (the
     // raft loop keeps writing while a snapshot is saved in the background).
+    // Each slice waits, if it is ahead, until the time the pace allows for what is written.
     std::string_view rest = snapshot.data;
+    const auto paced_from = std::chrono::steady_clock::now();
+    std::uint64_t written = 0;
     while (rest.size() > kSyncSliceBytes) {
       COORD_RETURN_IF_ERROR((*file)->append(rest.substr(0, kSyncSliceBytes)));
       COORD_RETURN_IF_ERROR((*file)->datasync());
       rest.remove_prefix(kSyncSliceBytes);
+      written += kSyncSliceBytes;
+      if (pacing_.bytes_per_second != 0) {
+        const auto due = paced_from + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(static_cast<double>(written) /
+                                                                        static_cast<double>(pacing_.bytes_per_second)));
+        if (pacing_.sleep_until) {
+          pacing_.sleep_until(due);
+        } else {
+          std::this_thread::sleep_until(due);
+        }
+      }
     }
     COORD_RETURN_IF_ERROR((*file)->append(rest));
     COORD_RETURN_IF_ERROR((*file)->append(encode_crc(crc)));

@@ -2,6 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <vector>
+
 #include "server/common/file_mem.hpp"
 #include "server/snap/snap_format.hpp"
 #include "test/support/file/log_fixtures.hpp"
@@ -65,6 +68,32 @@ BOOST_AUTO_TEST_CASE(save__a_large_snapshot_is_synced_in_slices_and_round_trips)
   BOOST_TEST(fs.file_syncs() == 1u);
   fs.drop_unsynced();
   BOOST_TEST((load_ok(s) == snap));
+}
+
+// Paced: after each 1 MiB slice the writer waits until the time the rate allows for what it
+// has written (the last, partial slice goes with the final fsync, unpaced); the file is the same.
+BOOST_AUTO_TEST_CASE(save__waits_after_each_slice_until_the_pace_allows_it) {
+  MemFileSystem fs;
+  std::vector<std::chrono::steady_clock::time_point> deadlines;
+  SavePacing pacing;
+  pacing.bytes_per_second = 2u << 20;  // 2 MiB/s: a slice every half second
+  pacing.sleep_until = [&](std::chrono::steady_clock::time_point t) { deadlines.push_back(t); };
+  Snapshotter s(fs, kDir, {}, pacing);
+  const auto snap = test::make_snapshot(100, 3, test::random_bytes((7u << 20) / 2, 4));  // 3.5 MiB
+  BOOST_REQUIRE(s.save(snap).is_ok());
+  BOOST_REQUIRE(deadlines.size() == 3u);  // after the 1st, 2nd and 3rd MiB
+  const auto start = deadlines[0] - std::chrono::milliseconds(500);
+  for (std::size_t i = 0; i < deadlines.size(); ++i)
+    BOOST_TEST((deadlines[i] - start == std::chrono::milliseconds(500) * static_cast<int>(i + 1)));
+  fs.drop_unsynced();
+  BOOST_TEST((load_ok(s) == snap));
+
+  MemFileSystem unpaced_fs;
+  std::size_t waits = 0;
+  Snapshotter unpaced(unpaced_fs, kDir, {}, SavePacing{0, [&](auto) { ++waits; }});
+  BOOST_REQUIRE(unpaced.save(snap).is_ok());
+  BOOST_TEST(waits == 0u);
+  BOOST_TEST((unpaced_fs.read_file(path_of(3, 100)).value() == fs.read_file(path_of(3, 100)).value()));
 }
 
 BOOST_AUTO_TEST_CASE(save__of_an_empty_snapshot_is_rejected) {
