@@ -712,9 +712,10 @@ std::uint64_t NodeCore::snapshot_in_flight_to_follower() const {
   if (!is_leader_.load()) return 0;
   std::uint64_t lowest = 0;
   for (const auto& [id, pr] : raft_->status().progress) {
-    // Only a follower a snapshot is on its way to: raft's recent_active never turns false here
-    // (check-quorum is off), so a follower that is down cannot be told from one that is slow,
-    // and holding the log for one that is down would only keep catch_up_bytes in memory.
+    // Only a follower a snapshot is on its way to. Raft's recent_active is no test of a live
+    // follower: it turns false only at the leader's next check-quorum, an election timeout
+    // after the follower went silent, and holding the log for a follower that is down keeps up
+    // to catch_up_bytes in memory for nothing (it gets a snapshot when it is back).
     if (id == options_.member_id || pr.state != raft::ProgressState::kSnapshot || pr.pending_snapshot == 0) continue;
     if (lowest == 0 || pr.pending_snapshot < lowest) lowest = pr.pending_snapshot;
   }
