@@ -151,13 +151,13 @@ void SnapshotStreamReceiver::complete() {
 }
 
 void SnapshotStreamReceiver::install(const std::shared_ptr<Decoded>& decoded, std::uint64_t data_bytes) {
-  // A state not handed to the node is a whole tree: it is freed back on image_checks_, not here
-  // on an io thread.
+  // A state not handed to the node is a whole tree: it is moved to image_checks_ to be freed
+  // there, not here on an io thread (after a hand-over, what is moved is empty).
   struct FreeElsewhere {
     const std::shared_ptr<Decoded>& decoded;
     const boost::asio::any_io_executor& where;
     ~FreeElsewhere() {
-      if (decoded->is_ok()) net::post(where, [gone = decoded] {});
+      if (decoded->is_ok()) net::post(where, [gone = std::move(**decoded)] {});
     }
   } free_elsewhere{decoded, image_checks_};
   if (ended_) return;
