@@ -124,6 +124,48 @@ BOOST_AUTO_TEST_CASE(load__renames_a_corrupted_newest_snapshot_broken_and_return
   BOOST_TEST(fs.exists(path_of(1, 20) + ".broken"));
 }
 
+// A restart's path (load_candidate, the file mapped): hostile bytes in any part of the file are
+// refused as corruption and the file is renamed ".broken", never handed out as data.
+BOOST_AUTO_TEST_CASE(load_candidate__refuses_flipped_truncated_empty_and_mislabelled_files_and_renames_them) {
+  MemFileSystem fs;
+  Snapshotter s(fs, kDir);
+  const auto good = test::make_snapshot(5, 1, test::random_bytes(3000, 7));
+  BOOST_REQUIRE(s.save(good).is_ok());
+  auto image = s.load_candidate(good.metadata);
+  BOOST_REQUIRE(image.is_ok());
+  BOOST_TEST((image->data() == good.data));
+  BOOST_TEST(image->metadata().index == 5u);
+
+  const auto bytes = *fs.read_file(path_of(1, 5));
+  const auto refused = [&](std::uint64_t index, const std::string& why) {
+    auto got = s.load_candidate(raft::SnapshotMetadata{index, 1, {}});
+    BOOST_TEST(!got.is_ok(), why);
+    if (!got.is_ok()) BOOST_TEST((got.status().code() == StatusCode::kCorruption), why);
+    BOOST_TEST(fs.exists(path_of(1, index) + ".broken"), why);
+    BOOST_TEST(!fs.exists(path_of(1, index)), why);
+  };
+  // Every part of the file: the header's length, the header, the data, the CRC.
+  const std::uint64_t offsets[] = {0, 10, bytes.size() / 2, bytes.size() - 1};
+  std::uint64_t index = 10;
+  for (std::uint64_t offset : offsets) {
+    fs.put_file(path_of(1, index), bytes);  // snapshot 5's header: only the flip is wrong for 5
+    fs.put_file(path_of(1, 5), bytes);
+    fs.flip_byte(path_of(1, 5), offset);
+    BOOST_TEST(!s.load_candidate(good.metadata).is_ok(), "flipped at " << offset);
+    BOOST_TEST(fs.exists(path_of(1, 5) + ".broken"));
+    BOOST_REQUIRE(fs.remove(path_of(1, 5) + ".broken").is_ok());
+    refused(index, "snapshot 5's bytes under another name");
+    ++index;
+  }
+  fs.put_file(path_of(1, 20), bytes.substr(0, bytes.size() - 100));
+  refused(20, "truncated");
+  fs.put_file(path_of(1, 21), "");
+  refused(21, "empty");
+  fs.put_file(path_of(1, 22), std::string(64, '\xff'));
+  refused(22, "garbage");
+  BOOST_TEST((s.load_candidate(raft::SnapshotMetadata{99, 1, {}}).status().code() == StatusCode::kNotFound));
+}
+
 BOOST_AUTO_TEST_CASE(load__rejects_truncated_empty_and_mislabelled_files) {
   MemFileSystem fs;
   Snapshotter s(fs, kDir);
