@@ -5,6 +5,12 @@
 // one fdatasync (group commit); a segment is cut after a record once it is full, and every new
 // segment is created as a temp file, synced, renamed and made durable with a directory fsync.
 //
+// Zero-filled ahead: a segment is preallocated (fallocate), but the file system keeps such blocks
+// "unwritten", and the first write into one changes the file's block map, so its fdatasync has
+// to commit the journal as well (and wait for whatever else that commit carries: a snapshot's
+// blocks, other files). The WAL therefore writes zeros up to kZeroAheadBytes past its data, a
+// slice at a time, in the same write path: most fdatasyncs then find only data to flush.
+//
 // Recovery: open() replays every segment from the one that covers the given snapshot. A torn
 // tail of the last segment (a record cut short, zeroed or garbled by a crash, with nothing
 // valid after it, or with valid records after it that an unsynced write's sectors landing out
@@ -109,6 +115,7 @@ class Wal {
   Status check_appendable(const std::vector<raft::Entry>& entries) const;
   Status create_segment(std::uint64_t seq, std::uint64_t first_index);
   Status write_buffer(bool sync);
+  Status zero_ahead(std::uint64_t data_end);
   Status cut();
   Status fail(Status s);
   std::string path_of(const SegmentName& s) const;
@@ -122,6 +129,10 @@ class Wal {
   std::unique_ptr<File> file_;         // the last segment, open for writing
   std::deque<SegmentName> segments_;   // oldest first; back() is file_
   std::uint64_t offset_ = 0;           // end of data in file_
+  // End of the zeros written ahead of the data in file_ (0: none yet). Zeros are only ever
+  // written at or past offset_, where the segment holds zeros already (preallocated, or the
+  // clean end replay checked), so they never touch a record.
+  std::uint64_t zeroed_end_ = 0;
   std::uint64_t last_index_ = 0;
   raft::HardState hard_state_;
   raft::SnapshotMetadata marker_;      // the newest snapshot marker ({0,0} for none)
