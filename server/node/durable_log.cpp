@@ -177,8 +177,15 @@ Status DurableLog::start_snapshot(std::uint64_t index, const raft::ConfState& co
   COORD_CHECK(!writer_->in_flight(), "a snapshot was started while another is in flight");
   auto term = storage_.term(index);
   if (!term) return term.status();
-  writer_->submit(raft::Snapshot{raft::SnapshotMetadata{index, *term, conf_state}, std::move(data)});
+  writer_->submit(raft::Snapshot{raft::SnapshotMetadata{index, *term, conf_state}, std::move(data)}, pace_breaker());
   return Status::ok();
+}
+
+std::shared_ptr<snap::PaceBreaker> DurableLog::pace_breaker() {
+  // Without descriptors for its pipe a snapshot is still written, paced to the end.
+  auto breaker = snap::PaceBreaker::create();
+  if (!breaker) return nullptr;
+  return std::make_shared<snap::PaceBreaker>(std::move(*breaker));
 }
 
 Status DurableLog::capture_snapshot(std::uint64_t index, const raft::ConfState& conf_state,
@@ -192,9 +199,10 @@ Status DurableLog::capture_snapshot(std::uint64_t index, const raft::ConfState& 
   // child): snap_before_save is evaluated here, snap_after_save by the writer (SnapshotWriter).
   if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
   const raft::SnapshotMetadata metadata{index, *term, conf_state};
-  auto child = ForkedSave::start(*snapshotter_, metadata, serialize);
+  auto breaker = pace_breaker();
+  auto child = ForkedSave::start(*snapshotter_, metadata, serialize, breaker.get());
   if (child) {
-    writer_->submit_forked(metadata, std::move(*child));
+    writer_->submit_forked(metadata, std::move(*child), std::move(breaker));
     return Status::ok();
   }
   // No child (ENOMEM, EAGAIN): this snapshot is captured in the round, as kInline would.
@@ -216,6 +224,7 @@ Result<SnapshotOutcome> DurableLog::finish_snapshot(std::uint64_t keep_entries, 
 Result<SnapshotOutcome> DurableLog::wait_and_finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has) {
   COORD_RETURN_IF_ERROR(writer_->take_purge_failure());
   if (!writer_->in_flight()) return SnapshotOutcome::kNotReady;
+  writer_->hurry();  // nothing waits any more for the disk this write would leave to the WAL
   auto finished = writer_->wait();
   if (!finished.status) return finished.status;
   return record_snapshot(std::move(finished), keep_entries, follower_has);

@@ -169,7 +169,8 @@ class DurableLog {
   // load takes to pass keep_entries would be sent snapshot after snapshot and never catch up.
   Result<SnapshotOutcome> finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has = 0);
   // Like finish_snapshot(), but waits for a write in flight to end first (kNotReady only when
-  // none is in flight). For a graceful stop: the next start then replays less WAL.
+  // none is in flight), no longer paced (SnapshotWriter::hurry). For a graceful stop: the next
+  // start then replays less WAL, and the stop does not wait out the pace (12 s at 10M keys).
   Result<SnapshotOutcome> wait_and_finish_snapshot(std::uint64_t keep_entries, std::uint64_t follower_has = 0);
   // start_snapshot(), then waits for the write and finish_snapshot(): for tests and tools.
   Result<SnapshotOutcome> create_snapshot(std::uint64_t index, const raft::ConfState& conf_state, std::string data,
@@ -189,6 +190,8 @@ class DurableLog {
 
  private:
   DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options);
+  // A PaceBreaker for the next snapshot write (null when its pipe cannot be made).
+  static std::shared_ptr<snap::PaceBreaker> pace_breaker();
   Result<SnapshotOutcome> record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries,
                                           std::uint64_t follower_has);
 

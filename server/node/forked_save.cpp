@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <optional>
+#include <utility>
 
 namespace coord::node {
 namespace {
@@ -102,11 +103,20 @@ void write_all(int fd, const std::string& data) {
 // usable in the child) and the FileSystem's system calls: every other lock may have been held by
 // a thread that does not exist here.
 [[noreturn]] void run_child(int report_fd, const snap::Snapshotter& snapshotter, const raft::SnapshotMetadata& metadata,
-                            const std::function<std::string()>& serialize) {
+                            const std::function<std::string()>& serialize, const snap::PaceBreaker* breaker) {
   // Nothing inherited stays open (see the header): listening sockets, the data dir's lock, the
-  // WAL, peer connections. stdin/out/err stay: they are nobody's resource to release.
-  if (report_fd > 3) ::close_range(3, static_cast<unsigned>(report_fd) - 1, 0);
-  ::close_range(static_cast<unsigned>(report_fd) + 1, ~0U, 0);
+  // WAL, peer connections. stdin/out/err stay: they are nobody's resource to release. Nor do
+  // the report pipe's read end and the breaker's write end: the parent's copies must be the
+  // last, or their close would not reach this child.
+  int keep[2] = {report_fd, breaker != nullptr ? breaker->read_fd() : -1};
+  if (keep[1] >= 0 && keep[1] < keep[0]) std::swap(keep[0], keep[1]);
+  unsigned from = 3;
+  for (const int fd : keep) {
+    if (fd < 0) continue;
+    if (static_cast<unsigned>(fd) > from) ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+    from = static_cast<unsigned>(fd) + 1;
+  }
+  ::close_range(from, ~0U, 0);
   // Background work, like the writer thread (server/node/snapshot_writer.cpp): the child
   // inherits the nice value of the thread that forked (the raft loop's), and would otherwise
   // take a core and the disk from it on equal terms. Best effort.
@@ -122,7 +132,7 @@ void write_all(int fd, const std::string& data) {
   try {
     const raft::Snapshot snapshot{metadata, serialize()};
     data_bytes = snapshot.data.size();
-    status = snapshotter.write_file(snapshot, durations);
+    status = snapshotter.write_file(snapshot, durations, breaker);
   } catch (const std::exception& e) {  // std::bad_alloc: the copy-on-write image ran out of memory
     status = Status::io_error(std::string("snapshot child: ") + e.what());
   }
@@ -135,7 +145,7 @@ void write_all(int fd, const std::string& data) {
 }  // namespace
 
 Result<ForkedSave> ForkedSave::start(const snap::Snapshotter& snapshotter, const raft::SnapshotMetadata& metadata,
-                                     const std::function<std::string()>& serialize) {
+                                     const std::function<std::string()>& serialize, const snap::PaceBreaker* breaker) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Status::io_error(std::string("snapshot pipe: ") + std::strerror(errno));
   const pid_t pid = ::fork();
@@ -147,7 +157,7 @@ Result<ForkedSave> ForkedSave::start(const snap::Snapshotter& snapshotter, const
   }
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], snapshotter, metadata, serialize);
+    run_child(fds[1], snapshotter, metadata, serialize, breaker);
   }
   ::close(fds[1]);
   return ForkedSave(pid, fds[0], snapshotter, metadata);

@@ -9,8 +9,9 @@
 // Report format (child to parent, native byte order: both ends are the same binary):
 //   u8 ok | u64 data bytes | i64 marshalling ns | i64 fsync ns | i64 total ns | u32 n | n bytes message
 //
-// The child closes every descriptor it inherited except its end of the pipe and stdin/out/err
-// before it does anything else: it must never hold a listening socket, the data directory's lock
+// The child closes every descriptor it inherited except its end of the pipe, the read end of its
+// snap::PaceBreaker (how a graceful stop ends its pacing) and stdin/out/err before it does
+// anything else: it must never hold a listening socket, the data directory's lock
 // or a peer connection, so that a parent that dies (even by SIGKILL) can be restarted at once
 // on the same ports and directory. A child whose parent dies (even by SIGKILL) is ended by the
 // kernel at once (SIGIO, once the report pipe has lost its reader: see end_with_the_parent); a
@@ -50,9 +51,12 @@ class ForkedSave {
 
   // Forks a child that runs `serialize` (the state machine's saved state), writes it as the
   // snapshot `metadata` with `snapshotter` and reports. Returns the fork's errno as an error
-  // when no child was started (ENOMEM, EAGAIN: the caller may capture inline instead).
+  // when no child was started (ENOMEM, EAGAIN: the caller may capture inline instead). The
+  // child writes at the snapshotter's pace until `breaker` (if given) is released in this
+  // process; it keeps the breaker's read end open, and only that and the report pipe.
   static Result<ForkedSave> start(const snap::Snapshotter& snapshotter, const raft::SnapshotMetadata& metadata,
-                                  const std::function<std::string()>& serialize);
+                                  const std::function<std::string()>& serialize,
+                                  const snap::PaceBreaker* breaker = nullptr);
 
   ForkedSave(ForkedSave&& other) noexcept;
   ForkedSave& operator=(ForkedSave&&) = delete;

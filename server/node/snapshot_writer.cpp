@@ -20,10 +20,18 @@ SnapshotWriter::SnapshotWriter(snap::Snapshotter& snapshotter, std::function<voi
 
 SnapshotWriter::~SnapshotWriter() { stop(); }
 
-void SnapshotWriter::submit(raft::Snapshot snapshot) { submit_job(Job{std::move(snapshot), nullptr}); }
+void SnapshotWriter::submit(raft::Snapshot snapshot, std::shared_ptr<snap::PaceBreaker> breaker) {
+  submit_job(Job{std::move(snapshot), nullptr, std::move(breaker)});
+}
 
-void SnapshotWriter::submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child) {
-  submit_job(Job{raft::Snapshot{metadata, {}}, std::make_unique<ForkedSave>(std::move(child))});
+void SnapshotWriter::submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child,
+                                   std::shared_ptr<snap::PaceBreaker> breaker) {
+  submit_job(Job{raft::Snapshot{metadata, {}}, std::make_unique<ForkedSave>(std::move(child)), std::move(breaker)});
+}
+
+void SnapshotWriter::hurry() {
+  std::lock_guard lock(mu_);
+  if (breaker_) breaker_->release();
 }
 
 void SnapshotWriter::submit_job(Job job) {
@@ -32,6 +40,7 @@ void SnapshotWriter::submit_job(Job job) {
     // Invariant: at most one snapshot in flight (the owner checks in_flight() first).
     COORD_CHECK(!in_flight_, "a snapshot was submitted while another is in flight");
     COORD_CHECK(!stopping_, "a snapshot was submitted after the writer stopped");
+    breaker_ = job.breaker;
     pending_ = std::move(job);
     in_flight_ = true;
   }
@@ -80,6 +89,7 @@ SnapshotWriter::Finished SnapshotWriter::wait() {
 SnapshotWriter::Finished SnapshotWriter::take_locked() {
   Finished out = std::move(*finished_);
   finished_.reset();
+  breaker_.reset();
   in_flight_ = false;  // the owner has the result: the next snapshot may start
   return out;
 }
@@ -88,6 +98,7 @@ void SnapshotWriter::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    if (breaker_) breaker_->release();  // what is in flight finishes at the disk's speed
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -147,7 +158,7 @@ void SnapshotWriter::run() {
 
 SnapshotWriter::Finished SnapshotWriter::write(Job job) {
   if (!job.child) {
-    Status status = snapshotter_.save(job.snapshot);
+    Status status = snapshotter_.save(job.snapshot, job.breaker.get());
     const std::uint64_t bytes = job.snapshot.data.size();
     return Finished{std::move(job.snapshot), std::move(status), bytes};
   }

@@ -14,7 +14,7 @@
 // before a round has acted on the first.
 //
 // Thread-safety: submit(), purge_after(), take_purge_failure(), in_flight(), take_finished(),
-// wait() and stop() are for one owner
+// hurry(), wait() and stop() are for one owner
 // (inside a round; stop() also from whoever destroys the owner once the raft thread is gone).
 // `on_finished` runs on the writer thread, without any lock held; it must only wake the owner.
 #pragma once
@@ -53,12 +53,18 @@ class SnapshotWriter {
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
-  // Hands `snapshot` to the writer thread. Check-fails when one is already in flight.
-  void submit(raft::Snapshot snapshot);
+  // Hands `snapshot` to the writer thread. Check-fails when one is already in flight. The write
+  // is paced (snap::SavePacing) until hurry() releases `breaker`; without one, until it ends.
+  void submit(raft::Snapshot snapshot, std::shared_ptr<snap::PaceBreaker> breaker = nullptr);
   // Like submit(), for a snapshot `child` writes (`metadata` is what it writes): the writer
   // thread waits for the child, then evaluates the snap_after_save failpoint (a child fires none)
-  // and records the child's timings, as Snapshotter::save() would have.
-  void submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child);
+  // and records the child's timings, as Snapshotter::save() would have. `breaker` is the one
+  // the child was started with (ForkedSave::start).
+  void submit_forked(const raft::SnapshotMetadata& metadata, ForkedSave child,
+                     std::shared_ptr<snap::PaceBreaker> breaker = nullptr);
+  // Ends the pacing of the write in flight, if any: it goes on at the disk's speed (a graceful
+  // stop waits for it). stop() does this too.
+  void hurry();
   // Has the writer thread run Snapshotter::purge(keep, recorded) before its next job; a newer
   // request replaces one not yet run. Call only once `recorded`'s WAL marker is durable.
   void purge_after(std::size_t keep, const raft::SnapshotMetadata& recorded);
@@ -79,7 +85,7 @@ class SnapshotWriter {
   // Blocks until the in-flight write has ended and returns its result (tests and the
   // synchronous DurableLog::create_snapshot). Check-fails when none is in flight.
   Finished wait();
-  // Lets a write in progress finish (a half-written temp file would be cleaned at the next
+  // Lets a write in progress finish, no longer paced (a half-written temp file would be cleaned at the next
   // start anyway, but a finished one costs nothing to keep) — a forked child included: once
   // stop() returns, the child has been reaped — then joins the thread. A result
   // not yet taken is dropped: without its WAL marker the file is never used. A purge asked for
@@ -91,6 +97,7 @@ class SnapshotWriter {
   struct Job {
     raft::Snapshot snapshot;
     std::unique_ptr<ForkedSave> child;  // null: written here
+    std::shared_ptr<snap::PaceBreaker> breaker;  // also in breaker_ until the result is taken
   };
 
   void submit_job(Job job);
@@ -127,6 +134,7 @@ class SnapshotWriter {
   std::vector<std::unique_ptr<Garbage>> garbage_;  // handed to dispose(), not yet destroyed
   Status purge_failure_;                   // of the last purge that failed, until taken
   std::optional<Finished> finished_;       // written, not yet taken by the owner
+  std::shared_ptr<snap::PaceBreaker> breaker_;  // of the snapshot in flight (may be null)
   bool in_flight_ = false;
   bool stopping_ = false;
 

@@ -41,11 +41,11 @@ bool same_point(const raft::SnapshotMetadata& a, const raft::SnapshotMetadata& b
 
 }  // namespace
 
-Status Snapshotter::save(const raft::Snapshot& snapshot) {
+Status Snapshotter::save(const raft::Snapshot& snapshot, const PaceBreaker* breaker) {
   if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
   if (failpoint::hit(failpoint::Point::kSnapBeforeSave)) return failpoint::injected_error(failpoint::Point::kSnapBeforeSave);
   SaveDurations durations;
-  COORD_RETURN_IF_ERROR(write_file(snapshot, durations));
+  COORD_RETURN_IF_ERROR(write_file(snapshot, durations, breaker));
   if (failpoint::hit(failpoint::Point::kSnapAfterSave)) return failpoint::injected_error(failpoint::Point::kSnapAfterSave);
   record_timings(durations);
   return Status::ok();
@@ -57,7 +57,8 @@ void Snapshotter::record_timings(const SaveDurations& durations) const {
   if (timings_.total != nullptr) timings_.total->observe(durations.total);
 }
 
-Status Snapshotter::write_file(const raft::Snapshot& snapshot, SaveDurations& durations) const {
+Status Snapshotter::write_file(const raft::Snapshot& snapshot, SaveDurations& durations,
+                               const PaceBreaker* breaker) const {
   if (snapshot.empty()) return Status::invalid_argument("cannot save an empty snapshot (index 0)");
   const auto started = std::chrono::steady_clock::now();
   auto since = [](std::chrono::steady_clock::time_point t) {
@@ -83,21 +84,25 @@ Status Snapshotter::write_file(const raft::Snapshot& snapshot, SaveDurations& du
     // In slices, each made durable before the next: the disk then never holds hundreds of MB of
     // this file's dirty pages at once, which would queue every WAL fdatasync behind them (the
     // raft loop keeps writing while a snapshot is saved in the background).
-    // Each slice waits, if it is ahead, until the time the pace allows for what is written.
+    // Each slice waits, if it is ahead, until the time the pace allows for what is written;
+    // once `breaker` is released (a graceful stop) no slice waits any more.
     std::string_view rest = snapshot.data;
     const auto paced_from = std::chrono::steady_clock::now();
     std::uint64_t written = 0;
+    bool paced = pacing_.bytes_per_second != 0;
     while (rest.size() > kSyncSliceBytes) {
       COORD_RETURN_IF_ERROR((*file)->append(rest.substr(0, kSyncSliceBytes)));
       COORD_RETURN_IF_ERROR((*file)->datasync());
       rest.remove_prefix(kSyncSliceBytes);
       written += kSyncSliceBytes;
-      if (pacing_.bytes_per_second != 0) {
+      if (paced) {
         const auto due = paced_from + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                           std::chrono::duration<double>(static_cast<double>(written) /
                                                                         static_cast<double>(pacing_.bytes_per_second)));
         if (pacing_.sleep_until) {
           pacing_.sleep_until(due);
+        } else if (breaker != nullptr) {
+          paced = breaker->wait_until(due);
         } else {
           std::this_thread::sleep_until(due);
         }

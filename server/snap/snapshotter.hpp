@@ -27,6 +27,7 @@
 #include "server/common/file.hpp"
 #include "server/common/status.hpp"
 #include "server/raft/types.hpp"
+#include "server/snap/pace_breaker.hpp"
 #include "server/snap/snapshot_image.hpp"
 
 namespace coord::snap {
@@ -53,11 +54,13 @@ struct SaveDurations {
 // of 16-64 ms and PUTs of up to 25-30 ms; at 128 MiB/s, PUT p99 fell by a quarter and the worst
 // PUT by about 5 ms (test/bench/RESULTS.md, seventh pass). The price: each snapshot takes longer
 // (12 s for the 1.5 GB of 10M keys), so there are fewer of them and the log held in memory
-// between them is longer.
+// between them is longer. A graceful stop does not wait that out: it releases the save's
+// PaceBreaker and the rest is written at the disk's speed.
 struct SavePacing {
   static constexpr std::uint64_t kDefaultBytesPerSecond = 128ull << 20;
   std::uint64_t bytes_per_second = kDefaultBytesPerSecond;  // 0: as fast as the disk takes it
-  // How the writer waits until a deadline; null: std::this_thread::sleep_until. Called in a
+  // How the writer waits until a deadline; null: the save's PaceBreaker, or without one
+  // std::this_thread::sleep_until (a test's hook ignores the breaker). Called in a
   // forked child too: it must not allocate or take locks (sleeping is async-signal-safe).
   std::function<void(std::chrono::steady_clock::time_point)> sleep_until;
 };
@@ -68,12 +71,14 @@ class Snapshotter {
       : fs_(fs), dir_(std::move(dir)), timings_(timings), pacing_(std::move(pacing)) {}
 
   // Durably writes "<term>-<index>.snap" (creating the directory if needed). The data is
-  // written from the snapshot's own string; nothing is copied.
-  Status save(const raft::Snapshot& snapshot);
+  // written from the snapshot's own string; nothing is copied. Paced (SavePacing) until
+  // `breaker`, when given, is released; from then on at the disk's speed.
+  Status save(const raft::Snapshot& snapshot, const PaceBreaker* breaker = nullptr);
   // The file part of save(): the same bytes, the same temp file, fsyncs, rename and directory
   // sync, paced (SavePacing), but no failpoint and nothing observed; the parts' durations go to
   // `durations`. Uses only the FileSystem, malloc and the pacing's sleep.
-  Status write_file(const raft::Snapshot& snapshot, SaveDurations& durations) const;
+  Status write_file(const raft::Snapshot& snapshot, SaveDurations& durations,
+                    const PaceBreaker* breaker = nullptr) const;
   // Removes the temp file a save of `point` may have left (one that was stopped midway); ok
   // when there is none.
   Status remove_temp_file(const raft::SnapshotMetadata& point) const;

@@ -308,6 +308,31 @@ BOOST_AUTO_TEST_CASE(stop__while_a_child_writes_waits_for_it_and_leaves_no_child
   BOOST_TEST(written.calls() == 1);
 }
 
+// A graceful stop while a child writes at its pace: at 1 KiB/s the 3 MiB would take 50 minutes.
+// The child keeps the breaker's read end and closes its copy of the write end, so the parent's
+// release reaches it: it finishes the file at the disk's speed and is reaped.
+BOOST_AUTO_TEST_CASE(stop__hurries_a_paced_child_which_finishes_its_file) {
+  coord::test::ScratchDir scratch;
+  PosixFileSystem fs;
+  snap::Snapshotter snapshotter(fs, scratch / "snap", {}, snap::SavePacing{1024, nullptr});
+  test::CallCounter written;
+  SnapshotWriter writer(snapshotter, [&] { written(); });
+  auto breaker = snap::PaceBreaker::create();
+  BOOST_REQUIRE(breaker.is_ok());
+  auto shared = std::make_shared<snap::PaceBreaker>(std::move(*breaker));
+  auto child = ForkedSave::start(snapshotter, kAt10, [] { return std::string(3u << 20, 'h'); }, shared.get());
+  BOOST_REQUIRE(child.is_ok());
+  const pid_t pid = child->pid();
+  writer.submit_forked(kAt10, std::move(*child), shared);
+  writer.stop();
+  BOOST_TEST(reaped(pid));
+  BOOST_TEST(written.calls() == 1);
+  BOOST_TEST(temp_files(scratch / "snap") == 0u);
+  auto loaded = snapshotter.load();
+  BOOST_REQUIRE(loaded.is_ok());
+  BOOST_TEST(loaded->data == std::string(3u << 20, 'h'));
+}
+
 BOOST_AUTO_TEST_CASE(destructor__of_a_child_not_waited_for_kills_it_and_removes_its_temp_file) {
   coord::test::ScratchDir scratch;
   FifoGatedFileSystem fs(scratch.path());
@@ -383,7 +408,9 @@ BOOST_AUTO_TEST_CASE(start__the_child_holds_none_of_the_parents_descriptors) {
   snap::Snapshotter snapshotter(fs, scratch / "snap");
   const int parents = ::open(scratch.path().c_str(), O_RDONLY | O_DIRECTORY);  // no O_CLOEXEC: fork keeps it
   BOOST_REQUIRE(parents >= 0);
-  auto child = ForkedSave::start(snapshotter, kAt10, [] { return std::string("s"); });
+  auto breaker = snap::PaceBreaker::create();
+  BOOST_REQUIRE(breaker.is_ok());
+  auto child = ForkedSave::start(snapshotter, kAt10, [] { return std::string("s"); }, &*breaker);
   BOOST_REQUIRE(child.is_ok());
   fs.wait_until_held();
   const std::string fd_dir = "/proc/" + std::to_string(child->pid()) + "/fd";
@@ -397,7 +424,7 @@ BOOST_AUTO_TEST_CASE(start__the_child_holds_none_of_the_parents_descriptors) {
   BOOST_TEST(child->wait().status.is_ok());
   ::close(parents);
   BOOST_TEST(!holds_parents);
-  BOOST_TEST(open_fds <= 4u);  // stdin, stdout, stderr, the report pipe
+  BOOST_TEST(open_fds <= 5u);  // stdin, stdout, stderr, the report pipe, the breaker's read end
 }
 
 BOOST_AUTO_TEST_SUITE_END()
