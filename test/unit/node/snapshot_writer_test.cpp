@@ -246,42 +246,45 @@ BOOST_AUTO_TEST_CASE(dispose__destroys_on_the_writer_thread_between_jobs) {
   }
 }
 
-// At 1 KiB/s the 3 MiB below would take 50 minutes: a write that finishes was hurried. The
-// first slice is written before the first wait, so the pacing is under way when hurry() comes
-// (and a hurry() that came first would do as well: the breaker stays released).
-BOOST_AUTO_TEST_CASE(hurry__ends_the_pace_of_the_write_in_flight_which_then_finishes_durably) {
+// A writer paced at 1 KiB/s, at which the 3 MiB snapshots below would take 50 minutes: a
+// write that finishes was hurried. submit() hands over a fresh PaceBreaker with each snapshot.
+struct PacedWriter {
   MemFileSystem mem;
-  snap::Snapshotter snapshotter(mem, kSnapDir, {}, snap::SavePacing{1024, nullptr});
+  snap::Snapshotter snapshotter{mem, kSnapDir, {}, snap::SavePacing{1024, nullptr}};
   test::CallCounter written;
-  SnapshotWriter writer(snapshotter, [&] { written(); });
-  auto breaker = snap::PaceBreaker::create();
-  BOOST_REQUIRE(breaker.is_ok());
-  const std::string data(3u << 20, 'p');
-  writer.submit(snapshot_at(10, data), std::make_shared<snap::PaceBreaker>(std::move(*breaker)));
+  SnapshotWriter writer{snapshotter, [this] { written(); }};
+  const std::string data = std::string(3u << 20, 'p');
+  void submit() {
+    auto breaker = snap::PaceBreaker::create();
+    BOOST_REQUIRE(breaker.is_ok());
+    writer.submit(snapshot_at(10, data), std::make_shared<snap::PaceBreaker>(std::move(*breaker)));
+  }
+  void check_durable() {
+    mem.drop_unsynced();
+    auto loaded = snapshotter.load();
+    BOOST_REQUIRE(loaded.is_ok());
+    BOOST_TEST((*loaded == snapshot_at(10, data)));
+  }
+};
+
+// The first slice is written before the first wait, so the pacing is usually under way when
+// hurry() comes; a hurry() that came first does as well (the breaker stays released).
+BOOST_FIXTURE_TEST_CASE(hurry__ends_the_pace_of_the_write_in_flight_which_then_finishes_durably, PacedWriter) {
+  submit();
   writer.hurry();
   written.wait_for(1);
   auto finished = writer.take_finished();
   BOOST_REQUIRE(finished.has_value());
   BOOST_TEST(finished->status.is_ok());
-  mem.drop_unsynced();
-  auto loaded = snapshotter.load();
-  BOOST_REQUIRE(loaded.is_ok());
-  BOOST_TEST((*loaded == snapshot_at(10, data)));
+  check_durable();
 }
 
 // stop() lets the write in flight finish, unpaced.
-BOOST_AUTO_TEST_CASE(stop__hurries_a_paced_write_and_waits_for_it) {
-  MemFileSystem mem;
-  snap::Snapshotter snapshotter(mem, kSnapDir, {}, snap::SavePacing{1024, nullptr});
-  test::CallCounter written;
-  SnapshotWriter writer(snapshotter, [&] { written(); });
-  auto breaker = snap::PaceBreaker::create();
-  BOOST_REQUIRE(breaker.is_ok());
-  writer.submit(snapshot_at(10, std::string(3u << 20, 'q')), std::make_shared<snap::PaceBreaker>(std::move(*breaker)));
+BOOST_FIXTURE_TEST_CASE(stop__hurries_a_paced_write_and_waits_for_it, PacedWriter) {
+  submit();
   writer.stop();
   BOOST_TEST(written.calls() == 1);
-  mem.drop_unsynced();
-  BOOST_TEST(snapshotter.load().is_ok());
+  check_durable();
 }
 
 BOOST_AUTO_TEST_CASE(stop__with_nothing_submitted_returns_at_once) {
