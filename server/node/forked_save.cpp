@@ -105,9 +105,10 @@ void write_all(int fd, const std::string& data) {
 [[noreturn]] void run_child(int report_fd, const snap::Snapshotter& snapshotter, const raft::SnapshotMetadata& metadata,
                             const std::function<std::string()>& serialize, const snap::PaceBreaker* breaker) {
   // Nothing inherited stays open (see the header): listening sockets, the data dir's lock, the
-  // WAL, peer connections. stdin/out/err stay: they are nobody's resource to release. Nor do
-  // the report pipe's read end and the breaker's write end: the parent's copies must be the
-  // last, or their close would not reach this child.
+  // WAL, peer connections. stdin/out/err stay: they are nobody's resource to release. Kept: the
+  // report pipe's write end and the breaker's read end. The report pipe's read end (closed
+  // before this call) and the breaker's write end go with the rest: the parent's copies must be
+  // the last ones, or the parent's close would not reach this child.
   int keep[2] = {report_fd, breaker != nullptr ? breaker->read_fd() : -1};
   if (keep[1] >= 0 && keep[1] < keep[0]) std::swap(keep[0], keep[1]);
   unsigned from = 3;
