@@ -181,8 +181,10 @@ Status DurableLog::start_snapshot(std::uint64_t index, const raft::ConfState& co
   return Status::ok();
 }
 
-std::shared_ptr<snap::PaceBreaker> DurableLog::pace_breaker() {
-  // Without descriptors for its pipe a snapshot is still written, paced to the end.
+std::shared_ptr<snap::PaceBreaker> DurableLog::pace_breaker() const {
+  // An unpaced write has nothing to end. Without descriptors for its pipe a snapshot is still
+  // written, paced to the end.
+  if (options_.snap_pacing.bytes_per_second == 0) return nullptr;
   auto breaker = snap::PaceBreaker::create();
   if (!breaker) return nullptr;
   return std::make_shared<snap::PaceBreaker>(std::move(*breaker));

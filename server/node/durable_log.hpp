@@ -190,8 +190,9 @@ class DurableLog {
 
  private:
   DurableLog(FileSystem& fs, std::string data_dir, DurableLogOptions options);
-  // A PaceBreaker for the next snapshot write (null when its pipe cannot be made).
-  static std::shared_ptr<snap::PaceBreaker> pace_breaker();
+  // A PaceBreaker for the next snapshot write (null when it is not paced, or when its pipe
+  // cannot be made).
+  std::shared_ptr<snap::PaceBreaker> pace_breaker() const;
   Result<SnapshotOutcome> record_snapshot(SnapshotWriter::Finished written, std::uint64_t keep_entries,
                                           std::uint64_t follower_has);
 
